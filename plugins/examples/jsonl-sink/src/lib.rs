@@ -1,0 +1,1 @@
+//! sluice-sink-jsonl (being written).

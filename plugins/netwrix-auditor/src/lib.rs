@@ -1,0 +1,1 @@
+//! sluice-source-netwrix-auditor (being written).

@@ -1,0 +1,1 @@
+//! sluice-sink-servicenow (being written).

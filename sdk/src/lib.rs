@@ -1,0 +1,1 @@
+//! sluice-sdk (being written).

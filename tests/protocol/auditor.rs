@@ -1,0 +1,1 @@
+//! Netwrix Auditor Integration API, as documented (being written).

@@ -1,0 +1,1 @@
+//! ServiceNow Table and Attachment APIs, as documented and captured (being written).

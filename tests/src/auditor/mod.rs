@@ -1,0 +1,1 @@
+//! Emulator of the Netwrix Auditor Integration API. (Being written.)

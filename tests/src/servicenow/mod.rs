@@ -1,0 +1,1 @@
+//! Emulator of the ServiceNow Table and Attachment APIs. (Being written.)
