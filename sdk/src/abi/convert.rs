@@ -1,0 +1,541 @@
+//! Conversions between the public std types and the ABI mirror types.
+//!
+//! On the way *into* the ABI, strings and vectors move (`String -> RString` reuses the
+//! buffer). On the way *out*, a value allocated by the other side is copied once, because its
+//! allocator may differ (abi_stable's rule); values allocated on this side move.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::std_types::{RArc, ROption, RResult, RStr, RString, RVec};
+
+use super::traits::{HostBox, HostObj, HostObj_TO};
+use super::types::*;
+use crate::{
+    ActionOutcome, Capabilities, ComponentInfo, ComponentKind, Correlation, Detail, ErrorKind,
+    Fields, HttpError, HttpErrorKind, HttpRequest, HttpResponse, Journal, LogLevel, PluginError,
+    PluginManifest, Record, StateChange, Ticket, TicketAction,
+};
+
+// ---- small pieces ------------------------------------------------------------------------
+
+pub(crate) fn string(s: RString) -> String {
+    s.into_string()
+}
+
+fn ropt(s: Option<String>) -> ROption<RString> {
+    s.map(RString::from).into()
+}
+
+fn opt(s: ROption<RString>) -> Option<String> {
+    s.into_option().map(RString::into_string)
+}
+
+pub(crate) fn fields_to_abi(fields: Fields) -> RVec<AbiField> {
+    fields
+        .into_iter()
+        .map(|(name, value)| AbiField {
+            name: name.into(),
+            value: value.into(),
+        })
+        .collect()
+}
+
+pub(crate) fn fields_from_abi(fields: RVec<AbiField>) -> Fields {
+    fields
+        .into_iter()
+        .map(|f| (f.name.into_string(), f.value.into_string()))
+        .collect()
+}
+
+fn pairs_to_abi(pairs: Vec<(String, String)>) -> RVec<AbiField> {
+    fields_to_abi(Fields::from(pairs))
+}
+
+fn pairs_from_abi(pairs: RVec<AbiField>) -> Vec<(String, String)> {
+    fields_from_abi(pairs).into_vec()
+}
+
+fn time_to_ms(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+fn time_from_ms(ms: i64) -> SystemTime {
+    if ms >= 0 {
+        UNIX_EPOCH + Duration::from_millis(ms.unsigned_abs())
+    } else {
+        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
+    }
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+// ---- records -----------------------------------------------------------------------------
+
+pub(crate) fn record_to_abi(record: Record) -> AbiRecord {
+    AbiRecord {
+        id: record.id.into(),
+        time_unix_ms: record.time.map(time_to_ms).into(),
+        fields: fields_to_abi(record.fields),
+        details: record
+            .details
+            .into_iter()
+            .map(|d| AbiDetail {
+                property: d.property.into(),
+                before: ropt(d.before),
+                after: ropt(d.after),
+                message: ropt(d.message),
+            })
+            .collect(),
+        #[cfg(feature = "__test_layout_drift")]
+        drift: 0,
+    }
+}
+
+pub(crate) fn record_from_abi(record: AbiRecord) -> Record {
+    Record {
+        id: record.id.into_string(),
+        time: record.time_unix_ms.into_option().map(time_from_ms),
+        fields: fields_from_abi(record.fields),
+        details: record
+            .details
+            .into_iter()
+            .map(|d| Detail {
+                property: d.property.into_string(),
+                before: opt(d.before),
+                after: opt(d.after),
+                message: opt(d.message),
+            })
+            .collect(),
+    }
+}
+
+// ---- errors ------------------------------------------------------------------------------
+
+pub(crate) fn error_to_abi(error: PluginError) -> AbiError {
+    AbiError {
+        kind: AbiErrorKind(error.kind().to_code()),
+        key_path: ropt(error.key_path().map(str::to_owned)),
+        retry_after_ms: error.retry_after().map(duration_ms).into(),
+        message: error.message().to_owned().into(),
+    }
+}
+
+pub(crate) fn error_from_abi(error: AbiError) -> PluginError {
+    let mut out = PluginError::new(
+        ErrorKind::from_code(error.kind.0),
+        error.message.into_string(),
+    );
+    if let Some(path) = opt(error.key_path) {
+        out = out.at(path);
+    }
+    if let Some(ms) = error.retry_after_ms.into_option() {
+        out = out.with_retry_after(Duration::from_millis(ms));
+    }
+    out
+}
+
+// ---- actions and outcomes ----------------------------------------------------------------
+
+const JOURNAL_WORK_NOTES: u8 = 1;
+const JOURNAL_COMMENTS: u8 = 2;
+
+pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
+    let abi = match action {
+        TicketAction::Create {
+            correlation,
+            fields,
+        } => AbiAction::Create {
+            correlation_id: correlation.id.into(),
+            correlation_display: correlation.display.into(),
+            fields: fields_to_abi(fields),
+        },
+        TicketAction::Update { ticket, fields } => AbiAction::Update {
+            ticket: ticket.into(),
+            fields: fields_to_abi(fields),
+        },
+        TicketAction::AddNote {
+            ticket,
+            journal,
+            text,
+        } => AbiAction::AddNote {
+            ticket: ticket.into(),
+            journal: AbiJournal(match journal {
+                Journal::WorkNotes => JOURNAL_WORK_NOTES,
+                Journal::Comments => JOURNAL_COMMENTS,
+            }),
+            text: text.into(),
+        },
+        TicketAction::Attach {
+            ticket,
+            file_name,
+            content_type,
+            content,
+        } => AbiAction::Attach {
+            ticket: ticket.into(),
+            file_name: file_name.into(),
+            content_type: content_type.into(),
+            content: content.into(),
+        },
+        TicketAction::ChangeState { ticket, change } => AbiAction::ChangeState {
+            ticket: ticket.into(),
+            to: change.to.into(),
+            only_from: change.only_from.into_iter().map(RString::from).collect(),
+            close_code: ropt(change.close_code),
+            close_notes: ropt(change.close_notes),
+        },
+        TicketAction::Get { ticket } => AbiAction::Get {
+            ticket: ticket.into(),
+        },
+        TicketAction::FindByCorrelation { correlation_id } => AbiAction::FindByCorrelation {
+            correlation_id: correlation_id.into(),
+        },
+    };
+    AbiAction_NE::new(abi)
+}
+
+/// `Err` carries a failure outcome for an action this side does not know (sent by a newer
+/// host), so the batch keeps one outcome per action.
+pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, PluginError> {
+    let action = action.into_enum().map_err(|e| {
+        PluginError::unsupported(format!(
+            "the host sent a ticket action this plugin does not know (discriminant {:?}); \
+             rebuild the plugin against the sluice-sdk of this host",
+            e.non_exhaustive.get_discriminant()
+        ))
+    })?;
+    Ok(match action {
+        AbiAction::Create {
+            correlation_id,
+            correlation_display,
+            fields,
+        } => TicketAction::Create {
+            correlation: Correlation {
+                id: string(correlation_id),
+                display: string(correlation_display),
+            },
+            fields: fields_from_abi(fields),
+        },
+        AbiAction::Update { ticket, fields } => TicketAction::Update {
+            ticket: string(ticket),
+            fields: fields_from_abi(fields),
+        },
+        AbiAction::AddNote {
+            ticket,
+            journal,
+            text,
+        } => TicketAction::AddNote {
+            ticket: string(ticket),
+            journal: match journal.0 {
+                JOURNAL_COMMENTS => Journal::Comments,
+                JOURNAL_WORK_NOTES => Journal::WorkNotes,
+                other => {
+                    return Err(PluginError::unsupported(format!(
+                        "unknown journal code {other}"
+                    )))
+                }
+            },
+            text: string(text),
+        },
+        AbiAction::Attach {
+            ticket,
+            file_name,
+            content_type,
+            content,
+        } => TicketAction::Attach {
+            ticket: string(ticket),
+            file_name: string(file_name),
+            content_type: string(content_type),
+            content: content.into_vec(),
+        },
+        AbiAction::ChangeState {
+            ticket,
+            to,
+            only_from,
+            close_code,
+            close_notes,
+        } => TicketAction::ChangeState {
+            ticket: string(ticket),
+            change: StateChange {
+                to: string(to),
+                only_from: only_from.into_iter().map(string).collect(),
+                close_code: opt(close_code),
+                close_notes: opt(close_notes),
+            },
+        },
+        AbiAction::Get { ticket } => TicketAction::Get {
+            ticket: string(ticket),
+        },
+        AbiAction::FindByCorrelation { correlation_id } => TicketAction::FindByCorrelation {
+            correlation_id: string(correlation_id),
+        },
+    })
+}
+
+pub(crate) fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome_NE {
+    let abi = match outcome {
+        ActionOutcome::Done(ticket) => AbiOutcome::Done(AbiTicket {
+            id: ticket.id.into(),
+            number: ticket.number.into(),
+            link: ticket.link.into(),
+            state: ticket.state.into(),
+            fields: fields_to_abi(ticket.fields),
+            display: fields_to_abi(ticket.display),
+        }),
+        ActionOutcome::NotFound => AbiOutcome::NotFound,
+        ActionOutcome::Retry {
+            reason,
+            retry_after,
+        } => AbiOutcome::Retry {
+            reason: reason.into(),
+            retry_after_ms: retry_after.map(duration_ms).into(),
+        },
+        ActionOutcome::Failed(error) => AbiOutcome::Failed(error_to_abi(error)),
+    };
+    AbiOutcome_NE::new(abi)
+}
+
+pub(crate) fn outcome_from_abi(outcome: AbiOutcome_NE) -> ActionOutcome {
+    match outcome.into_enum() {
+        Ok(AbiOutcome::Done(t)) => ActionOutcome::Done(Ticket {
+            id: string(t.id),
+            number: string(t.number),
+            link: string(t.link),
+            state: string(t.state),
+            fields: fields_from_abi(t.fields),
+            display: fields_from_abi(t.display),
+        }),
+        Ok(AbiOutcome::NotFound) => ActionOutcome::NotFound,
+        Ok(AbiOutcome::Retry {
+            reason,
+            retry_after_ms,
+        }) => ActionOutcome::Retry {
+            reason: string(reason),
+            retry_after: retry_after_ms.into_option().map(Duration::from_millis),
+        },
+        Ok(AbiOutcome::Failed(error)) => ActionOutcome::Failed(error_from_abi(error)),
+        Err(e) => ActionOutcome::Failed(PluginError::unsupported(format!(
+            "the plugin reported an outcome this host does not know (discriminant {:?}); \
+             upgrade sluice or rebuild the plugin against this host's sluice-sdk",
+            e.non_exhaustive.get_discriminant()
+        ))),
+    }
+}
+
+// ---- HTTP --------------------------------------------------------------------------------
+
+pub(crate) fn request_to_abi(r: HttpRequest) -> AbiHttpRequest {
+    AbiHttpRequest {
+        method: r.method.into(),
+        url: r.url.into(),
+        headers: pairs_to_abi(r.headers),
+        body: r.body.into(),
+        timeout_ms: duration_ms(r.timeout),
+    }
+}
+
+pub(crate) fn request_from_abi(r: AbiHttpRequest) -> HttpRequest {
+    HttpRequest {
+        method: string(r.method),
+        url: string(r.url),
+        headers: pairs_from_abi(r.headers),
+        body: r.body.into_vec(),
+        timeout: Duration::from_millis(r.timeout_ms),
+    }
+}
+
+fn response_to_abi(r: HttpResponse) -> AbiHttpResponse {
+    AbiHttpResponse {
+        status: r.status,
+        headers: pairs_to_abi(r.headers),
+        body: r.body.into(),
+    }
+}
+
+fn response_from_abi(r: AbiHttpResponse) -> HttpResponse {
+    HttpResponse {
+        status: r.status,
+        headers: pairs_from_abi(r.headers),
+        body: r.body.into_vec(),
+    }
+}
+
+fn http_error_to_abi(e: HttpError) -> AbiHttpError {
+    AbiHttpError {
+        kind: AbiHttpErrorKind(e.kind.to_code()),
+        message: e.message.into(),
+    }
+}
+
+fn http_error_from_abi(e: AbiHttpError) -> HttpError {
+    HttpError::new(HttpErrorKind::from_code(e.kind.0), string(e.message))
+}
+
+// ---- manifest ----------------------------------------------------------------------------
+
+pub(crate) fn manifest_to_abi(m: PluginManifest) -> AbiManifest {
+    AbiManifest {
+        name: m.name.into(),
+        version: m.version.into(),
+        sdk_version: m.sdk_version.into(),
+        components: m
+            .components
+            .into_iter()
+            .map(|c| AbiComponentInfo {
+                name: c.name.into(),
+                kind: AbiComponentKind(c.kind.to_code()),
+                description: c.description.into(),
+                config_schema: c.config_schema.to_string().into(),
+            })
+            .collect(),
+    }
+}
+
+/// Components of a kind this host does not know are left out of the manifest.
+pub(crate) fn manifest_from_abi(m: AbiManifest) -> PluginManifest {
+    PluginManifest {
+        name: string(m.name),
+        version: string(m.version),
+        sdk_version: string(m.sdk_version),
+        abi_version: String::new(),
+        components: m
+            .components
+            .into_iter()
+            .filter_map(|c| {
+                Some(ComponentInfo {
+                    kind: ComponentKind::from_code(c.kind.0)?,
+                    name: string(c.name),
+                    description: string(c.description),
+                    config_schema: serde_json::from_str(c.config_schema.as_str())
+                        .unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .collect(),
+    }
+}
+
+// ---- host capabilities -------------------------------------------------------------------
+
+/// Adapts the host's [`Capabilities`] to the ABI trait object. Runs in the host's code, called
+/// by plugins; a panic here must not unwind into the plugin, so every call is caught.
+#[derive(Clone)]
+struct CapabilitiesObj(Arc<dyn Capabilities>);
+
+impl HostObj for CapabilitiesObj {
+    fn http(&self, request: AbiHttpRequest) -> RResult<AbiHttpResponse, AbiHttpError> {
+        let request = request_from_abi(request);
+        match catch_unwind(AssertUnwindSafe(|| self.0.http(request))) {
+            Ok(Ok(response)) => RResult::ROk(response_to_abi(response)),
+            Ok(Err(error)) => RResult::RErr(http_error_to_abi(error)),
+            Err(_) => RResult::RErr(http_error_to_abi(HttpError::new(
+                HttpErrorKind::Other,
+                "the host's HTTP client panicked",
+            ))),
+        }
+    }
+
+    fn log(&self, level: u8, message: RStr<'_>) {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            self.0.log(LogLevel::from_code(level), message.as_str())
+        }));
+    }
+
+    fn now_unix_ms(&self) -> i64 {
+        catch_unwind(AssertUnwindSafe(|| time_to_ms(self.0.now())))
+            .unwrap_or_else(|_| time_to_ms(SystemTime::now()))
+    }
+}
+
+pub(crate) fn host_box(capabilities: Arc<dyn Capabilities>) -> HostBox {
+    HostObj_TO::from_ptr(RArc::new(CapabilitiesObj(capabilities)), TD_Opaque)
+}
+
+pub(crate) fn host_http(host: &HostBox, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    match host.http(request_to_abi(request)) {
+        RResult::ROk(response) => Ok(response_from_abi(response)),
+        RResult::RErr(error) => Err(http_error_from_abi(error)),
+    }
+}
+
+pub(crate) fn host_log(host: &HostBox, level: LogLevel, message: &str) {
+    host.log(level.to_code(), RStr::from_str(message));
+}
+
+pub(crate) fn host_now(host: &HostBox) -> SystemTime {
+    time_from_ms(host.now_unix_ms())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trips_losslessly() {
+        let mut r = Record::new("20240311084512345A1B2C3D4E5F60718293A4B5C6D7E8F90");
+        r.time = Some(UNIX_EPOCH + Duration::from_millis(1_710_146_712_000));
+        r.fields.push("Who", "CORP\\jdoe");
+        r.fields.push("Workstation", "");
+        r.fields.push("MonitoringPlan.Name", "HQ Directory");
+        r.details.push(Detail::new("member").after("CORP\\mallory"));
+        r.details
+            .push(Detail::new("description").before("").message("cleared"));
+        assert_eq!(record_from_abi(record_to_abi(r.clone())), r);
+    }
+
+    #[test]
+    fn actions_and_outcomes_round_trip() {
+        let actions = vec![
+            TicketAction::Create {
+                correlation: Correlation {
+                    id: "k".into(),
+                    display: "d".into(),
+                },
+                fields: [("short_description", "x")].into_iter().collect(),
+            },
+            TicketAction::AddNote {
+                ticket: "t".into(),
+                journal: Journal::Comments,
+                text: "n".into(),
+            },
+            TicketAction::ChangeState {
+                ticket: "t".into(),
+                change: StateChange::to("1")
+                    .only_from(["6", "7"])
+                    .with_close_info("c", "n"),
+            },
+            TicketAction::Attach {
+                ticket: "t".into(),
+                file_name: "f.txt".into(),
+                content_type: "text/plain".into(),
+                content: b"abc".to_vec(),
+            },
+        ];
+        for a in actions {
+            assert_eq!(action_from_abi(action_to_abi(a.clone())).unwrap(), a);
+        }
+        let outcomes = vec![
+            ActionOutcome::NotFound,
+            ActionOutcome::Retry {
+                reason: "429".into(),
+                retry_after: Some(Duration::from_secs(3)),
+            },
+            ActionOutcome::Failed(PluginError::rejected("no").at("x")),
+        ];
+        for o in outcomes {
+            assert_eq!(outcome_from_abi(outcome_to_abi(o.clone())), o);
+        }
+    }
+
+    #[test]
+    fn negative_times_survive() {
+        let t = UNIX_EPOCH - Duration::from_millis(1500);
+        assert_eq!(time_from_ms(time_to_ms(t)), t);
+    }
+}

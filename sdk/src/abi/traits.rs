@@ -1,0 +1,47 @@
+//! Trait objects that cross the boundary: components (implemented in plugins) and host
+//! capabilities (implemented in the host).
+
+#![allow(missing_docs, non_camel_case_types)]
+
+use abi_stable::sabi_trait;
+use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString, RVec};
+
+use super::types::{
+    AbiAction_NE, AbiError, AbiHttpError, AbiHttpRequest, AbiHttpResponse, AbiOutcome_NE,
+    AbiRecord, AbiSourceBatch,
+};
+
+/// What the host offers a plugin. Implemented by the host, called by plugins.
+#[sabi_trait]
+pub trait HostObj: Send + Sync + Clone {
+    fn http(&self, request: AbiHttpRequest) -> RResult<AbiHttpResponse, AbiHttpError>;
+    fn log(&self, level: u8, message: RStr<'_>);
+    #[sabi(last_prefix_field)]
+    fn now_unix_ms(&self) -> i64;
+}
+
+/// Owned host capabilities, shareable by every object a plugin creates.
+pub type HostBox = HostObj_TO<'static, RArc<()>>;
+
+/// A source component instance.
+#[sabi_trait]
+pub trait SourceObj: Send {
+    fn healthcheck(&mut self) -> RResult<(), AbiError>;
+    fn poll(&mut self, checkpoint: ROption<RString>) -> RResult<AbiSourceBatch, AbiError>;
+    #[sabi(last_prefix_field)]
+    fn fetch(&mut self, ids: RVec<RString>) -> RResult<RVec<AbiRecord>, AbiError>;
+}
+
+/// Owned source instance.
+pub type SourceBox = SourceObj_TO<'static, RBox<()>>;
+
+/// A sink component instance.
+#[sabi_trait]
+pub trait SinkObj: Send {
+    fn healthcheck(&mut self) -> RResult<(), AbiError>;
+    #[sabi(last_prefix_field)]
+    fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE>;
+}
+
+/// Owned sink instance.
+pub type SinkBox = SinkObj_TO<'static, RBox<()>>;

@@ -1,0 +1,191 @@
+//! The `#[repr(C)]` mirror types that cross the plugin boundary.
+
+use abi_stable::std_types::{ROption, RString, RVec};
+use abi_stable::StableAbi;
+
+/// One named text value.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone)]
+pub struct AbiField {
+    pub name: RString,
+    pub value: RString,
+}
+
+/// One entry of a record's detail list (Netwrix `DetailList/Detail`).
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone)]
+pub struct AbiDetail {
+    pub property: RString,
+    pub before: ROption<RString>,
+    pub after: ROption<RString>,
+    pub message: ROption<RString>,
+}
+
+/// A record from a source.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone)]
+pub struct AbiRecord {
+    pub id: RString,
+    pub time_unix_ms: ROption<i64>,
+    pub fields: RVec<AbiField>,
+    pub details: RVec<AbiDetail>,
+    /// Exists only in the drifted test build, to change the layout the loader checks.
+    #[cfg(feature = "__test_layout_drift")]
+    pub drift: u64,
+}
+
+/// A batch returned by `poll`.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiSourceBatch {
+    pub records: RVec<AbiRecord>,
+    pub checkpoint: RString,
+    pub more: bool,
+}
+
+/// Error kind codes; see `crate::ErrorKind`. A `u8` so kinds can be added.
+#[repr(transparent)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiErrorKind(pub u8);
+
+/// An error crossing the boundary.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone)]
+pub struct AbiError {
+    pub kind: AbiErrorKind,
+    pub message: RString,
+    pub key_path: ROption<RString>,
+    pub retry_after_ms: ROption<u64>,
+}
+
+/// Which journal a note goes to.
+#[repr(transparent)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiJournal(pub u8);
+
+/// A ticket action. Non-exhaustive across the ABI: a newer host may send variants an older
+/// plugin does not know, which the plugin side answers with an "unsupported" failure.
+#[repr(u8)]
+#[derive(StableAbi, Debug)]
+#[sabi(kind(WithNonExhaustive(size = [usize; 32], traits(Debug))))]
+#[non_exhaustive]
+pub enum AbiAction {
+    Create {
+        correlation_id: RString,
+        correlation_display: RString,
+        fields: RVec<AbiField>,
+    },
+    Update {
+        ticket: RString,
+        fields: RVec<AbiField>,
+    },
+    AddNote {
+        ticket: RString,
+        journal: AbiJournal,
+        text: RString,
+    },
+    Attach {
+        ticket: RString,
+        file_name: RString,
+        content_type: RString,
+        content: RVec<u8>,
+    },
+    ChangeState {
+        ticket: RString,
+        to: RString,
+        only_from: RVec<RString>,
+        close_code: ROption<RString>,
+        close_notes: ROption<RString>,
+    },
+    Get {
+        ticket: RString,
+    },
+    FindByCorrelation {
+        correlation_id: RString,
+    },
+}
+
+/// A ticket as the sink reports it.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone)]
+pub struct AbiTicket {
+    pub id: RString,
+    pub number: RString,
+    pub link: RString,
+    pub state: RString,
+    pub fields: RVec<AbiField>,
+    pub display: RVec<AbiField>,
+}
+
+/// The outcome of one action. Non-exhaustive across the ABI.
+#[repr(u8)]
+#[derive(StableAbi, Debug)]
+#[sabi(kind(WithNonExhaustive(size = [usize; 32], traits(Debug))))]
+#[non_exhaustive]
+pub enum AbiOutcome {
+    Done(AbiTicket),
+    NotFound,
+    Retry {
+        reason: RString,
+        retry_after_ms: ROption<u64>,
+    },
+    Failed(AbiError),
+}
+
+/// An HTTP request a plugin asks the host to execute.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiHttpRequest {
+    pub method: RString,
+    pub url: RString,
+    pub headers: RVec<AbiField>,
+    pub body: RVec<u8>,
+    pub timeout_ms: u64,
+}
+
+/// The response the host got.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiHttpResponse {
+    pub status: u16,
+    pub headers: RVec<AbiField>,
+    pub body: RVec<u8>,
+}
+
+/// Transport error kind codes; see `crate::HttpErrorKind`.
+#[repr(transparent)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiHttpErrorKind(pub u8);
+
+/// A transport error (no HTTP response at all).
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiHttpError {
+    pub kind: AbiHttpErrorKind,
+    pub message: RString,
+}
+
+/// Component kind codes.
+#[repr(transparent)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiComponentKind(pub u8);
+
+/// One component a plugin provides.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiComponentInfo {
+    pub name: RString,
+    pub kind: AbiComponentKind,
+    pub description: RString,
+    pub config_schema: RString,
+}
+
+/// What a plugin says about itself.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiManifest {
+    pub name: RString,
+    pub version: RString,
+    pub sdk_version: RString,
+    pub components: RVec<AbiComponentInfo>,
+}

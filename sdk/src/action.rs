@@ -1,0 +1,221 @@
+//! [`TicketAction`] and [`ActionOutcome`]: what the host asks a sink to do, and what happened.
+
+use std::time::Duration;
+
+use crate::{Fields, PluginError};
+
+/// One thing the host asks a sink to do to a ticket.
+///
+/// The host decides *what* to do (create, update, reopen…, after suppression and mapping); a
+/// sink only executes it against its system and reports an [`ActionOutcome`]. Tickets are
+/// named by the sink's own id (ServiceNow: the `sys_id`), as returned in [`Ticket::id`].
+///
+/// A batch may hold several actions for the same ticket, in order. A sink may coalesce
+/// consecutive ones into one request (for example a work note and a state change), reporting
+/// the same outcome for each. If an action does not succeed, the sink must not run later
+/// actions on the same ticket in that batch: it reports them as [`ActionOutcome::Retry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TicketAction {
+    /// Open a new ticket with these fields, tagged with the correlation key.
+    Create {
+        /// The key that finds this ticket again after a crash.
+        correlation: Correlation,
+        /// Ticket fields, already rendered by the host's mapping.
+        fields: Fields,
+    },
+    /// Set these fields on an existing ticket.
+    Update {
+        /// The sink's id of the ticket.
+        ticket: String,
+        /// The fields to set.
+        fields: Fields,
+    },
+    /// Append a note to one of the ticket's journals.
+    AddNote {
+        /// The sink's id of the ticket.
+        ticket: String,
+        /// Which journal.
+        journal: Journal,
+        /// The note.
+        text: String,
+    },
+    /// Attach a file to the ticket.
+    Attach {
+        /// The sink's id of the ticket.
+        ticket: String,
+        /// File name shown to users.
+        file_name: String,
+        /// MIME type of `content`.
+        content_type: String,
+        /// The file's bytes.
+        content: Vec<u8>,
+    },
+    /// Move the ticket to another state.
+    ChangeState {
+        /// The sink's id of the ticket.
+        ticket: String,
+        /// The change.
+        change: StateChange,
+    },
+    /// Read the ticket's current fields.
+    Get {
+        /// The sink's id of the ticket.
+        ticket: String,
+    },
+    /// Find the newest ticket carrying this correlation key.
+    FindByCorrelation {
+        /// The key given at [`TicketAction::Create`].
+        correlation_id: String,
+    },
+}
+
+impl TicketAction {
+    /// The ticket this action is about, if it names one.
+    pub fn ticket(&self) -> Option<&str> {
+        match self {
+            TicketAction::Update { ticket, .. }
+            | TicketAction::AddNote { ticket, .. }
+            | TicketAction::Attach { ticket, .. }
+            | TicketAction::ChangeState { ticket, .. }
+            | TicketAction::Get { ticket } => Some(ticket),
+            TicketAction::Create { .. } | TicketAction::FindByCorrelation { .. } => None,
+        }
+    }
+
+    /// A short name of the action's kind, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TicketAction::Create { .. } => "create",
+            TicketAction::Update { .. } => "update",
+            TicketAction::AddNote { .. } => "add_note",
+            TicketAction::Attach { .. } => "attach",
+            TicketAction::ChangeState { .. } => "change_state",
+            TicketAction::Get { .. } => "get",
+            TicketAction::FindByCorrelation { .. } => "find_by_correlation",
+        }
+    }
+}
+
+/// The deterministic key that ties a ticket to what caused it.
+///
+/// ServiceNow sinks write it to `correlation_id` / `correlation_display`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correlation {
+    /// Machine key, stable across retries and restarts (at most 100 characters).
+    pub id: String,
+    /// Human-readable origin, e.g. `sluice: ITSM Add-On: User Account Locked Out`.
+    pub display: String,
+}
+
+/// The journals of a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Journal {
+    /// Internal notes (ServiceNow `work_notes`).
+    WorkNotes,
+    /// Notes the caller sees (ServiceNow `comments`).
+    Comments,
+}
+
+/// A state transition.
+///
+/// ```
+/// use sluice_sdk::StateChange;
+///
+/// // Reopen to New, but only if the ticket is Resolved, Closed or Canceled.
+/// let reopen = StateChange::to("1").only_from(["6", "7", "8"]);
+/// assert!(reopen.applies_to("6"));
+/// assert!(!reopen.applies_to("2"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// The state to set.
+    pub to: String,
+    /// Set it only when the ticket's current state is one of these; empty means always.
+    pub only_from: Vec<String>,
+    /// Resolution code, sent together with the state (ServiceNow `close_code`).
+    pub close_code: Option<String>,
+    /// Resolution notes, sent together with the state (ServiceNow `close_notes`).
+    pub close_notes: Option<String>,
+}
+
+impl StateChange {
+    /// An unconditional change to `state`.
+    pub fn to(state: impl Into<String>) -> Self {
+        StateChange {
+            to: state.into(),
+            only_from: Vec::new(),
+            close_code: None,
+            close_notes: None,
+        }
+    }
+
+    /// Restricts the change to tickets currently in one of `states`.
+    pub fn only_from<I, S>(mut self, states: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.only_from = states.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds resolution code and notes, for resolving or closing in one request.
+    pub fn with_close_info(mut self, code: impl Into<String>, notes: impl Into<String>) -> Self {
+        self.close_code = Some(code.into());
+        self.close_notes = Some(notes.into());
+        self
+    }
+
+    /// Whether the change applies to a ticket in `current` state.
+    pub fn applies_to(&self, current: &str) -> bool {
+        self.only_from.is_empty() || self.only_from.iter().any(|s| s == current)
+    }
+}
+
+/// A ticket as the sink last saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ticket {
+    /// The sink's id (ServiceNow `sys_id`).
+    pub id: String,
+    /// The number people use (ServiceNow `INC0010042`).
+    pub number: String,
+    /// A link that opens the ticket in the system's UI.
+    pub link: String,
+    /// The current state, as the system's raw value (ServiceNow `"1"`).
+    pub state: String,
+    /// Raw field values the sink read or returned.
+    pub fields: Fields,
+    /// Display values of the same fields, where the system has them (group names, labels).
+    pub display: Fields,
+}
+
+/// What happened to one [`TicketAction`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActionOutcome {
+    /// Done; the ticket as it now is (for `Get` and `FindByCorrelation`, as found).
+    Done(Ticket),
+    /// `Get` or `FindByCorrelation` found no ticket.
+    NotFound,
+    /// Not done, and worth trying again later (rate limit, outage, timeout).
+    Retry {
+        /// Why, for logs.
+        reason: String,
+        /// How long the system asked us to wait, if it did.
+        retry_after: Option<Duration>,
+    },
+    /// Not done, and retrying will not help (rejected, forbidden, bad data).
+    Failed(PluginError),
+}
+
+impl ActionOutcome {
+    /// A retry outcome with no requested delay.
+    pub fn retry(reason: impl Into<String>) -> Self {
+        ActionOutcome::Retry {
+            reason: reason.into(),
+            retry_after: None,
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The plugin side of the ABI: the root module's entry points and the trait-object adapters
+//! around the author's [`Source`] and [`Sink`] types. Every call into author code is guarded.
+
+use abi_stable::prefix_type::PrefixTypeTrait;
+use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::std_types::{ROption, RResult, RStr, RString, RVec};
+use schemars::JsonSchema;
+
+use super::guard::guarded;
+use crate::abi::convert::{self, error_to_abi};
+use crate::abi::root::{PluginMod, PluginModRef};
+use crate::abi::traits::{
+    HostBox, SinkBox, SinkObj, SinkObj_TO, SourceBox, SourceObj, SourceObj_TO,
+};
+use crate::abi::types::{
+    AbiAction_NE, AbiError, AbiManifest, AbiOutcome_NE, AbiRecord, AbiSourceBatch,
+};
+use crate::{
+    ActionOutcome, Checkpoint, ComponentInfo, ComponentKind, Host, PluginError, PluginManifest,
+    Sink, Source,
+};
+
+/// What `export_plugin!` generates for a plugin: its identity and its components.
+pub trait PluginDef: 'static {
+    /// The plugin's package name.
+    const NAME: &'static str;
+    /// The plugin's version.
+    const VERSION: &'static str;
+    /// The components, in the order `sluice plugins` lists them.
+    fn components() -> Vec<Component>;
+}
+
+type NewSource = fn(&str, Host) -> Result<SourceBox, PluginError>;
+type NewSink = fn(&str, Host) -> Result<SinkBox, PluginError>;
+
+/// One component's entry in a plugin's registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Component {
+    name: &'static str,
+    kind: ComponentKind,
+    description: &'static str,
+    schema: fn() -> serde_json::Value,
+    validate: fn(&str) -> Result<(), PluginError>,
+    new_source: Option<NewSource>,
+    new_sink: Option<NewSink>,
+}
+
+impl Component {
+    /// The entry for source `S`.
+    pub fn source<S: Source>() -> Self {
+        Component {
+            name: S::NAME,
+            kind: ComponentKind::Source,
+            description: S::DESCRIPTION,
+            schema: schema_of::<S::Config>,
+            validate: |json| parse_config::<S::Config>(json).and_then(|c| S::validate(&c)),
+            new_source: Some(new_source_of::<S>),
+            new_sink: None,
+        }
+    }
+
+    /// The entry for sink `S`.
+    pub fn sink<S: Sink>() -> Self {
+        Component {
+            name: S::NAME,
+            kind: ComponentKind::Sink,
+            description: S::DESCRIPTION,
+            schema: schema_of::<S::Config>,
+            validate: |json| parse_config::<S::Config>(json).and_then(|c| S::validate(&c)),
+            new_source: None,
+            new_sink: Some(new_sink_of::<S>),
+        }
+    }
+}
+
+fn schema_of<C: JsonSchema>() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(C)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Parses a component's config, naming the key path of the first problem.
+fn parse_config<C: serde::de::DeserializeOwned>(json: &str) -> Result<C, PluginError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // serde_json appends " at line 1 column N" of the JSON we made; the user never saw it.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        let error = PluginError::config(message);
+        if path == "." {
+            error
+        } else {
+            error.at(path)
+        }
+    })
+}
+
+fn new_source_of<S: Source>(json: &str, host: Host) -> Result<SourceBox, PluginError> {
+    let config = parse_config::<S::Config>(json)?;
+    S::validate(&config)?;
+    let source = S::new(config, host)?;
+    Ok(SourceObj_TO::from_value(SourceAdapter(source), TD_Opaque))
+}
+
+fn new_sink_of<S: Sink>(json: &str, host: Host) -> Result<SinkBox, PluginError> {
+    let config = parse_config::<S::Config>(json)?;
+    S::validate(&config)?;
+    let sink = S::new(config, host)?;
+    Ok(SinkObj_TO::from_value(SinkAdapter(sink), TD_Opaque))
+}
+
+fn unknown_component<D: PluginDef>(kind: ComponentKind, name: &str) -> PluginError {
+    let known: Vec<&str> = D::components()
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| c.name)
+        .collect();
+    PluginError::unsupported(format!(
+        "plugin {} has no {kind} component named `{name}`; it provides: {}",
+        D::NAME,
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    ))
+}
+
+fn find<D: PluginDef>(kind: ComponentKind, name: &str) -> Result<Component, PluginError> {
+    D::components()
+        .into_iter()
+        .find(|c| c.kind == kind && c.name == name)
+        .ok_or_else(|| unknown_component::<D>(kind, name))
+}
+
+fn into_rresult<T>(result: Result<Result<T, PluginError>, PluginError>) -> RResult<T, AbiError> {
+    match result.and_then(|r| r) {
+        Ok(v) => RResult::ROk(v),
+        Err(e) => RResult::RErr(error_to_abi(e)),
+    }
+}
+
+// ---- root module entry points ------------------------------------------------------------
+
+extern "C" fn manifest<D: PluginDef>() -> RResult<AbiManifest, AbiError> {
+    into_rresult(guarded("manifest", || {
+        Ok(convert::manifest_to_abi(PluginManifest {
+            name: D::NAME.to_owned(),
+            version: D::VERSION.to_owned(),
+            sdk_version: env!("CARGO_PKG_VERSION").to_owned(),
+            abi_version: crate::ABI_VERSION.to_owned(),
+            components: D::components()
+                .iter()
+                .map(|c| ComponentInfo {
+                    name: c.name.to_owned(),
+                    kind: c.kind,
+                    description: c.description.to_owned(),
+                    config_schema: (c.schema)(),
+                })
+                .collect(),
+        }))
+    }))
+}
+
+extern "C" fn validate<D: PluginDef>(
+    component: RStr<'_>,
+    config_json: RStr<'_>,
+) -> RResult<(), AbiError> {
+    into_rresult(guarded("validate", || {
+        let c = D::components()
+            .into_iter()
+            .find(|c| c.name == component.as_str())
+            .ok_or_else(|| {
+                PluginError::unsupported(format!(
+                    "plugin {} has no component named `{}`",
+                    D::NAME,
+                    component.as_str()
+                ))
+            })?;
+        (c.validate)(config_json.as_str())
+    }))
+}
+
+extern "C" fn new_source<D: PluginDef>(
+    component: RStr<'_>,
+    config_json: RStr<'_>,
+    host: HostBox,
+) -> RResult<SourceBox, AbiError> {
+    into_rresult(guarded("new_source", || {
+        let c = find::<D>(ComponentKind::Source, component.as_str())?;
+        let new = c
+            .new_source
+            .ok_or_else(|| unknown_component::<D>(ComponentKind::Source, component.as_str()))?;
+        new(config_json.as_str(), Host::from_abi(host))
+    }))
+}
+
+extern "C" fn new_sink<D: PluginDef>(
+    component: RStr<'_>,
+    config_json: RStr<'_>,
+    host: HostBox,
+) -> RResult<SinkBox, AbiError> {
+    into_rresult(guarded("new_sink", || {
+        let c = find::<D>(ComponentKind::Sink, component.as_str())?;
+        let new = c
+            .new_sink
+            .ok_or_else(|| unknown_component::<D>(ComponentKind::Sink, component.as_str()))?;
+        new(config_json.as_str(), Host::from_abi(host))
+    }))
+}
+
+/// Builds the root module of plugin `D`. Called once per load by abi_stable.
+pub fn root_module<D: PluginDef>() -> PluginModRef {
+    PluginMod {
+        manifest: manifest::<D>,
+        validate: validate::<D>,
+        new_source: new_source::<D>,
+        new_sink: new_sink::<D>,
+    }
+    .leak_into_prefix()
+}
+
+// ---- component adapters ------------------------------------------------------------------
+
+struct SourceAdapter<S>(S);
+
+impl<S: Source> SourceObj for SourceAdapter<S> {
+    fn healthcheck(&mut self) -> RResult<(), AbiError> {
+        into_rresult(guarded("healthcheck", || self.0.healthcheck()))
+    }
+
+    fn poll(&mut self, checkpoint: ROption<RString>) -> RResult<AbiSourceBatch, AbiError> {
+        let checkpoint = checkpoint
+            .into_option()
+            .map(|c| Checkpoint(c.into_string()));
+        into_rresult(guarded("poll", || {
+            self.0.poll(checkpoint).map(|batch| AbiSourceBatch {
+                records: batch
+                    .records
+                    .into_iter()
+                    .map(convert::record_to_abi)
+                    .collect(),
+                checkpoint: batch.checkpoint.0.into(),
+                more: batch.more,
+            })
+        }))
+    }
+
+    fn fetch(&mut self, ids: RVec<RString>) -> RResult<RVec<AbiRecord>, AbiError> {
+        let ids = ids.into_iter().map(RString::into_string).collect();
+        into_rresult(guarded("fetch", || {
+            self.0
+                .fetch(ids)
+                .map(|records| records.into_iter().map(convert::record_to_abi).collect())
+        }))
+    }
+}
+
+struct SinkAdapter<S>(S);
+
+impl<S: Sink> SinkObj for SinkAdapter<S> {
+    fn healthcheck(&mut self) -> RResult<(), AbiError> {
+        into_rresult(guarded("healthcheck", || self.0.healthcheck()))
+    }
+
+    fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE> {
+        let count = actions.len();
+        // Actions this SDK cannot decode are answered without reaching the author's code.
+        let mut decoded = Vec::with_capacity(count);
+        let mut slots: Vec<Option<ActionOutcome>> = Vec::with_capacity(count);
+        for action in actions {
+            match convert::action_from_abi(action) {
+                Ok(a) => {
+                    decoded.push(a);
+                    slots.push(None);
+                }
+                Err(e) => slots.push(Some(ActionOutcome::Failed(e))),
+            }
+        }
+        let expected = decoded.len();
+        let mut produced = match guarded("deliver", || self.0.deliver(decoded)) {
+            Ok(outcomes) if outcomes.len() == expected => outcomes.into_iter(),
+            Ok(outcomes) => {
+                let e = PluginError::internal(format!(
+                    "the sink returned {} outcomes for {expected} actions",
+                    outcomes.len()
+                ));
+                vec![ActionOutcome::Failed(e); expected].into_iter()
+            }
+            Err(panic) => vec![ActionOutcome::Failed(panic); expected].into_iter(),
+        };
+        slots
+            .into_iter()
+            .map(|slot| {
+                let outcome = slot.or_else(|| produced.next()).unwrap_or_else(|| {
+                    ActionOutcome::Failed(PluginError::internal("missing outcome"))
+                });
+                convert::outcome_to_abi(outcome)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,3 @@
+//! Writing a plugin, step by step.
+//!
+#![doc = include_str!("../docs/writing-a-plugin.md")]
