@@ -1,0 +1,145 @@
+//! The query string: `format=json` and `count=N` (reference §1.4). Parameters come in any
+//! order; unknown ones are ignored.
+
+use super::error::ApiError;
+
+/// The documented default page size.
+pub(crate) const DEFAULT_COUNT: usize = 1000;
+
+/// Request and response encoding, chosen by `format=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// The default.
+    Xml,
+    /// `?format=json`.
+    Json,
+}
+
+impl Format {
+    /// The `Content-Type` of enum/search responses and error lists (reference §1.5).
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Format::Xml => "application/xml",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// The parsed query string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Query {
+    pub(crate) format: Format,
+    pub(crate) count: usize,
+}
+
+/// Finds the format first on its own, so a bad `count` can be reported in the format the
+/// client asked for.
+pub(crate) fn format(raw: Option<&str>) -> Format {
+    let json = pairs(raw)
+        .filter(|(key, _)| key.eq_ignore_ascii_case("format"))
+        .last()
+        .is_some_and(|(_, value)| value.eq_ignore_ascii_case("json"));
+    if json {
+        Format::Json
+    } else {
+        Format::Xml
+    }
+}
+
+/// Parses the query string. `max_count` is the optional client-side style limit
+/// ([`Behaviour::max_count`](super::Behaviour::max_count)).
+pub(crate) fn parse(raw: Option<&str>, max_count: Option<u32>) -> Result<Query, ApiError> {
+    let mut format_value: Option<&str> = None;
+    let mut count_value: Option<&str> = None;
+    for (key, value) in pairs(raw) {
+        if key.eq_ignore_ascii_case("format") {
+            format_value = Some(value);
+        } else if key.eq_ignore_ascii_case("count") {
+            count_value = Some(value);
+        }
+    }
+    let format = match format_value {
+        None => Format::Xml,
+        Some(value) if value.eq_ignore_ascii_case("xml") => Format::Xml,
+        Some(value) if value.eq_ignore_ascii_case("json") => Format::Json,
+        Some(_) => {
+            return Err(ApiError::input(
+                "Invalid format parameter specified; use format=json or omit it for XML.",
+            ))
+        }
+    };
+    let count = match count_value {
+        None => DEFAULT_COUNT,
+        Some(value) => parse_count(value, max_count)?,
+    };
+    Ok(Query { format, count })
+}
+
+fn parse_count(value: &str, max_count: Option<u32>) -> Result<usize, ApiError> {
+    let count: u64 = value
+        .parse()
+        .map_err(|_| ApiError::count("count must be a positive whole number"))?;
+    if count == 0 {
+        return Err(ApiError::count("count must be greater than zero"));
+    }
+    if let Some(max) = max_count {
+        if count > u64::from(max) {
+            return Err(ApiError::count(&format!("count must not exceed {max}")));
+        }
+    }
+    Ok(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+/// `key=value` pairs; a bare `key` has an empty value.
+fn pairs(raw: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
+    raw.unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_xml_and_1000() {
+        assert_eq!(
+            parse(None, None),
+            Ok(Query {
+                format: Format::Xml,
+                count: 1000
+            })
+        );
+    }
+
+    #[test]
+    fn parameters_come_in_any_order() {
+        let expected = Ok(Query {
+            format: Format::Json,
+            count: 1500,
+        });
+        assert_eq!(parse(Some("format=json&count=1500"), None), expected);
+        assert_eq!(parse(Some("count=1500&format=json"), None), expected);
+    }
+
+    #[test]
+    fn bad_counts_are_input_errors() {
+        for bad in ["count=abc", "count=0", "count=-5", "count=", "count=1.5"] {
+            let parsed = parse(Some(bad), None);
+            assert!(
+                matches!(&parsed, Err(ApiError::Input { description, .. })
+                    if description.starts_with("Invalid count parameter")),
+                "{bad}: {parsed:?}"
+            );
+        }
+        assert!(parse(Some("count=1001"), Some(1000)).is_err());
+        assert!(parse(Some("count=1000"), Some(1000)).is_ok());
+    }
+
+    #[test]
+    fn format_is_found_even_when_count_is_bad() {
+        assert_eq!(format(Some("count=x&format=json")), Format::Json);
+        assert_eq!(format(Some("count=x")), Format::Xml);
+    }
+}
