@@ -1,0 +1,191 @@
+//! What happens to every request before and after its handler, in this order: injected faults
+//! and latency, the REST payload cap, `Accept` negotiation, authentication (all but the token
+//! endpoint), rate limiting; afterwards the ambiguous-POST drop, boilerplate headers and the
+//! request statistics.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{ACCEPT, CONTENT_LENGTH, SERVER};
+use http::{HeaderMap, HeaderValue};
+
+use super::auth::authenticate;
+use super::errors::ApiError;
+use super::faults::{self, PreFault};
+use super::profile::RateLimitApi;
+use super::rate_limit::RateHeaders;
+use super::state::Shared;
+use super::stats::{PathKind, RequestKey};
+
+/// The middleware wrapping every route of the emulator.
+pub(crate) async fn gateway(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let (kind, table) = PathKind::classify(request.uri().path());
+    let (latency, fault) = shared.lock().faults.before(&method);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match fault {
+        PreFault::Drop => None,
+        PreFault::ServerError(status) => Some(faults::server_error(status)),
+        PreFault::Busy => Some(faults::busy()),
+        PreFault::None => {
+            let response = match admit(&shared, request, kind) {
+                Ok((request, rate)) => {
+                    let mut response = next.run(request).await;
+                    if let Some(rate) = rate {
+                        rate.apply(response.headers_mut());
+                    }
+                    response
+                }
+                Err(error) => error.into_response(),
+            };
+            let created = response.status().is_success();
+            if created && shared.lock().faults.drop_after_post(&method) {
+                None
+            } else {
+                Some(response)
+            }
+        }
+    };
+    shared.lock().stats.record(RequestKey {
+        method: method.to_string(),
+        kind,
+        table,
+        status: response.as_ref().map(|r| r.status().as_u16()),
+    });
+    match response {
+        Some(mut response) => {
+            response
+                .headers_mut()
+                .insert(SERVER, HeaderValue::from_static("ServiceNow"));
+            response
+        }
+        None => faults::dropped_connection().await,
+    }
+}
+
+/// The checks before the handler; on success the request carries the caller as an
+/// `Extension<Actor>`, and the rate-limit headers to send back are returned.
+fn admit(
+    shared: &Shared,
+    mut request: Request,
+    kind: PathKind,
+) -> Result<(Request, Option<RateHeaders>), ApiError> {
+    let mut inner = shared.lock();
+    let uploads = matches!(kind, PathKind::AttachmentFile | PathKind::AttachmentUpload);
+    if !uploads {
+        check_length(request.headers(), inner.profile.max_body_bytes)?;
+    }
+    if kind == PathKind::OAuthToken {
+        return Ok((request, None));
+    }
+    let now = inner.clock.now();
+    let actor = authenticate(request.headers(), &shared.accounts, &inner.tokens, now)?;
+    if kind.is_table() {
+        check_accept(request.headers())?;
+    }
+    let api = if kind.is_table() {
+        Some(RateLimitApi::Table)
+    } else if kind.is_attachment() {
+        Some(RateLimitApi::Attachment)
+    } else {
+        None
+    };
+    let rule = inner.profile.rate_limit.clone();
+    let rate = inner
+        .rate
+        .check(rule.as_ref(), api, &actor.user_name, now)
+        .map_err(ApiError::RateLimited)?;
+    request.extensions_mut().insert(actor);
+    Ok((request, rate))
+}
+
+/// The REST payload cap, by declared length (KB0747638, §1.8); bodies sent chunked are checked
+/// again by the handlers once read.
+fn check_length(headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
+    let length = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match length {
+        Some(length) if length > u64::try_from(max).unwrap_or(u64::MAX) => {
+            Err(ApiError::PayloadTooLarge { length, max })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// JSON is served for any `Accept` that allows it; real clients send things like
+/// `text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2` and get JSON (capture headers,
+/// §1.5). Only an explicit non-JSON-only `Accept` is refused (406).
+fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let acceptable = accept.split(',').any(|range| {
+        let media = range
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        media.is_empty()
+            || media == "*"
+            || media == "*/*"
+            || media == "application/*"
+            || media.contains("json")
+    });
+    if acceptable {
+        Ok(())
+    } else {
+        Err(ApiError::NotAcceptable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(name: http::HeaderName, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+        headers
+    }
+
+    #[test]
+    fn accept_negotiation() {
+        for ok in [
+            "application/json",
+            "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2",
+            "application/*",
+        ] {
+            assert!(check_accept(&with(ACCEPT, ok)).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            check_accept(&with(ACCEPT, "application/xml")),
+            Err(ApiError::NotAcceptable)
+        );
+        assert!(check_accept(&HeaderMap::new()).is_ok());
+    }
+
+    #[test]
+    fn payload_cap() {
+        assert!(check_length(&with(CONTENT_LENGTH, "10485760"), 10_485_760).is_ok());
+        assert_eq!(
+            check_length(&with(CONTENT_LENGTH, "10485761"), 10_485_760),
+            Err(ApiError::PayloadTooLarge {
+                length: 10_485_761,
+                max: 10_485_760
+            })
+        );
+    }
+}
