@@ -1,1 +1,52 @@
-//! sluice host (being written).
+//! # sluice
+//!
+//! The sluice host: it loads source and sink plugins, reads Netwrix Auditor activity, decides
+//! which ServiceNow incidents to open, update or reopen without flooding the service desk,
+//! and delivers them durably.
+//!
+//! The binary is a thin shell over [`main`]; every subcommand lives in its own module under
+//! `cmd/`. The rest is laid out in data-flow order:
+//!
+//! - `config/`: the config file, its diagnostics and secret references;
+//! - `plugin/`: finding and loading plugin libraries, resolving components;
+//! - `capabilities/`: what plugins get from the host (HTTP, logging, clock);
+//! - `telemetry`: logging setup.
+
+pub mod capabilities;
+pub mod cli;
+mod cmd;
+pub mod config;
+pub mod exit;
+pub mod plugin;
+pub mod telemetry;
+
+use std::process::ExitCode;
+
+use config::ConfigErrors;
+
+/// Runs the command line `cli` and returns the process exit code (see [`exit`]).
+///
+/// Errors are printed to standard error here: config problems one per line with file, line,
+/// column and key path (exit 78), anything else with its cause chain (exit 1).
+pub fn main(cli: cli::Cli) -> ExitCode {
+    telemetry::init(&cli.global);
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            if let Some(config) = error.downcast_ref::<ConfigErrors>() {
+                for d in &config.0 {
+                    eprintln!("error: {d}");
+                }
+                let n = config.0.len();
+                eprintln!(
+                    "{n} problem{} in the config; `sluice schema` prints every key with its documentation.",
+                    if n == 1 { "" } else { "s" }
+                );
+                ExitCode::from(exit::CONFIG)
+            } else {
+                eprintln!("error: {error:#}");
+                ExitCode::from(exit::FAILURE)
+            }
+        }
+    }
+}

@@ -1,1 +1,9 @@
-fn main() {}
+//! The `sluice` binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    sluice::main(sluice::cli::Cli::parse())
+}

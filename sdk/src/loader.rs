@@ -61,10 +61,17 @@ impl Plugin {
                 ))
             }
         };
-        let manifest = PluginManifest {
-            abi_version: crate::ABI_VERSION.to_owned(),
-            ..manifest
-        };
+        // abi_stable refuses only a plugin whose `0.y` is older than ours; for sluice any
+        // other `0.y` is a breaking change too, so check the version the plugin reports.
+        if !same_abi_series(&manifest.abi_version, crate::ABI_VERSION) {
+            return Err(LoadError::new(
+                display_path,
+                LoadErrorKind::IncompatibleVersion {
+                    expected: crate::ABI_VERSION.to_owned(),
+                    found: manifest.abi_version,
+                },
+            ));
+        }
         Ok(Plugin {
             path,
             module,
@@ -155,6 +162,20 @@ impl fmt::Debug for Plugin {
             .field("path", &self.path)
             .field("manifest", &self.manifest.name)
             .finish_non_exhaustive()
+    }
+}
+
+/// Whether two ABI versions are compatible: the same `major.minor` for `0.y`, the same major
+/// otherwise (a higher minor only adds prefix-type entries).
+fn same_abi_series(found: &str, expected: &str) -> bool {
+    let parts = |v: &str| -> Option<(u32, u32)> {
+        let mut it = v.split('.').map(str::parse::<u32>);
+        Some((it.next()?.ok()?, it.next()?.ok()?))
+    };
+    match (parts(found), parts(expected)) {
+        (Some((0, fm)), Some((0, em))) => fm == em,
+        (Some((fmaj, _)), Some((emaj, _))) => fmaj == emaj,
+        _ => false,
     }
 }
 

@@ -385,6 +385,7 @@ pub(crate) fn manifest_to_abi(m: PluginManifest) -> AbiManifest {
         name: m.name.into(),
         version: m.version.into(),
         sdk_version: m.sdk_version.into(),
+        abi_version: m.abi_version.into(),
         components: m
             .components
             .into_iter()
@@ -404,7 +405,7 @@ pub(crate) fn manifest_from_abi(m: AbiManifest) -> PluginManifest {
         name: string(m.name),
         version: string(m.version),
         sdk_version: string(m.sdk_version),
-        abi_version: String::new(),
+        abi_version: string(m.abi_version),
         components: m
             .components
             .into_iter()

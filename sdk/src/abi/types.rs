@@ -187,5 +187,6 @@ pub struct AbiManifest {
     pub name: RString,
     pub version: RString,
     pub sdk_version: RString,
+    pub abi_version: RString,
     pub components: RVec<AbiComponentInfo>,
 }

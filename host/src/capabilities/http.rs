@@ -1,0 +1,265 @@
+//! The HTTP client plugins use, run by the host with reqwest and rustls: one client (one
+//! connection pool, one TLS and proxy setup) per component.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Once;
+
+use sluice_sdk::{HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+use tokio::runtime::Handle;
+
+use crate::config::HttpSettings;
+
+/// Responses larger than this are cut off with an error, so a misbehaving server cannot
+/// exhaust memory.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why a component's HTTP client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpSetupError {
+    /// A certificate or key file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file did not hold what it should.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The proxy setting is not usable.
+    #[error("invalid proxy {0:?}: expected a URL like \"http://proxy.corp.local:3128\"")]
+    Proxy(String),
+    /// reqwest refused the combination.
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// A blocking facade over an async reqwest client, for plugin calls (which run on the host's
+/// blocking thread pool).
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    runtime: Handle,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient").finish_non_exhaustive()
+    }
+}
+
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Fails only if another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl HttpClient {
+    /// A client configured by `settings`, running its IO on `runtime`. `component` names the
+    /// component in the insecure-TLS warning.
+    pub fn new(
+        settings: &HttpSettings,
+        runtime: Handle,
+        component: &str,
+    ) -> Result<Self, HttpSetupError> {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(std::time::Duration::from_secs(90));
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path).map_err(|source| HttpSetupError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                HttpSetupError::Invalid {
+                    path: path.clone(),
+                    message: format!("not a PEM bundle of CA certificates ({e})"),
+                }
+            })?;
+            if certs.is_empty() {
+                return Err(HttpSetupError::Invalid {
+                    path: path.clone(),
+                    message: "holds no PEM certificate".to_owned(),
+                });
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        if let Some(path) = &settings.client_identity_file {
+            let pem = std::fs::read(path).map_err(|source| HttpSetupError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let identity =
+                reqwest::Identity::from_pem(&pem).map_err(|e| HttpSetupError::Invalid {
+                    path: path.clone(),
+                    message: format!("needs a PEM certificate and its private key ({e})"),
+                })?;
+            builder = builder.identity(identity);
+        }
+        match settings.proxy.as_deref() {
+            None => {}
+            Some("none") => builder = builder.no_proxy(),
+            Some(url) => {
+                let proxy = reqwest::Proxy::all(url)
+                    .map_err(|_| HttpSetupError::Proxy(redact_userinfo(url)))?;
+                builder = builder.proxy(proxy);
+            }
+        }
+        if settings.insecure_skip_verify {
+            tracing::warn!(
+                %component,
+                "TLS certificate verification is OFF (http.insecure_skip_verify = true): anyone \
+                 on the network path can read and alter this traffic. Trust the server's CA with \
+                 http.ca_file instead."
+            );
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| HttpSetupError::Build(error_chain(&e)))?;
+        Ok(HttpClient { client, runtime })
+    }
+
+    /// Executes `request`, blocking the calling thread. Plugin calls run on the host's
+    /// blocking pool, where this is allowed; called from inside an async task, tokio panics,
+    /// and the SDK turns that into an [`HttpError`] instead of unwinding into the plugin.
+    pub fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.runtime.block_on(self.send(request))
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+            HttpError::new(
+                HttpErrorKind::InvalidRequest,
+                format!("invalid method {:?}", request.method),
+            )
+        })?;
+        let mut builder = self
+            .client
+            .request(method, &request.url)
+            .timeout(request.timeout);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body);
+        }
+        let mut response = builder.send().await.map_err(classify)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(HttpError::new(
+                    HttpErrorKind::Interrupted,
+                    format!("response body larger than {MAX_RESPONSE_BYTES} bytes; refused"),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Sorts a reqwest error into the SDK's kinds, with its cause chain as the message.
+fn classify(error: reqwest::Error) -> HttpError {
+    let chain = error_chain(&error);
+    let kind = if error.is_timeout() {
+        HttpErrorKind::Timeout
+    } else if is_tls(&error) {
+        HttpErrorKind::Tls
+    } else if error.is_connect() {
+        HttpErrorKind::Connect
+    } else if error.is_builder() {
+        HttpErrorKind::InvalidRequest
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        HttpErrorKind::Interrupted
+    } else {
+        HttpErrorKind::Other
+    };
+    HttpError::new(kind, chain)
+}
+
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// `error: cause: cause`, with credentials in URLs removed.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = redact_userinfo(&error.to_string());
+    let mut current = error.source();
+    while let Some(e) = current {
+        let next = redact_userinfo(&e.to_string());
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        current = e.source();
+    }
+    text
+}
+
+/// `http://user:pass@host/` → `http://<redacted>@host/`.
+fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(['/', ' ', ')', '"']).unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("<redacted>");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn userinfo_is_removed_from_urls() {
+        assert_eq!(
+            redact_userinfo("error sending request for url (http://u:p@proxy:3128/x)"),
+            "error sending request for url (http://<redacted>@proxy:3128/x)"
+        );
+        assert_eq!(redact_userinfo("http://host/a@b"), "http://host/a@b");
+    }
+}

@@ -1,0 +1,79 @@
+//! The command line, as clap derives it. Each subcommand's arguments live with the
+//! subcommand, in `cmd/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::cmd::{PluginsArgs, RunArgs, SchemaArgs, ValidateArgs};
+
+/// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sluice",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options for every subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options for every subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More detail: -v for debug logs and the long form of plugin refusals, -vv for trace.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on standard error.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+    /// Also look for plugins in this directory (repeatable), after the executable's directory
+    /// and the config's `plugins.directories`.
+    #[arg(long = "plugin-dir", value_name = "DIR", global = true)]
+    pub plugin_dirs: Vec<PathBuf>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the configured pipelines until stopped.
+    Run(RunArgs),
+    /// Check a config file: exit 0 when valid, 78 when not.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the config, the host's keys and every installed component's.
+    Schema(SchemaArgs),
+    /// List the installed plugins, their components and ABI versions, and refused files.
+    Plugins(PluginsArgs),
+}
+
+/// The `--config` option shared by subcommands that read a config.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// The config file.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        env = "SLUICE_CONFIG",
+        default_value = "sluice.toml"
+    )]
+    pub config: PathBuf,
+}

@@ -1,0 +1,26 @@
+//! One module per subcommand, each with its arguments and its `run`.
+
+mod plugins;
+mod prepare;
+mod run;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+pub use plugins::PluginsArgs;
+pub use run::RunArgs;
+pub use schema::SchemaArgs;
+pub use validate::ValidateArgs;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the subcommand `cli` names.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(args, &cli.global),
+        Command::Validate(args) => validate::run(args, &cli.global),
+        Command::Schema(args) => schema::run(args, &cli.global),
+        Command::Plugins(args) => plugins::run(args, &cli.global),
+    }
+}

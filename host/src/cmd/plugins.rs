@@ -1,0 +1,149 @@
+//! `sluice plugins`: what is installed, and what was refused and why.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::prepare::load_plugins;
+use crate::cli::GlobalArgs;
+use crate::config::ConfigFile;
+use crate::exit;
+
+/// Arguments of `sluice plugins`.
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// A config whose `plugins.directories` are searched too. Default: `sluice.toml` when it
+    /// exists.
+    #[arg(short, long, value_name = "FILE", env = "SLUICE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Listing {
+    plugins: Vec<PluginEntry>,
+    refused: Vec<Refusal>,
+}
+
+#[derive(Serialize)]
+struct PluginEntry {
+    name: String,
+    version: String,
+    sdk_version: String,
+    abi_version: String,
+    path: String,
+    components: Vec<ComponentEntry>,
+}
+
+#[derive(Serialize)]
+struct ComponentEntry {
+    name: String,
+    kind: &'static str,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct Refusal {
+    path: String,
+    reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+}
+
+pub(crate) fn run(args: PluginsArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| Some(PathBuf::from("sluice.toml")).filter(|p| p.exists()));
+    let configured = match &config_path {
+        Some(path) => match ConfigFile::load(path) {
+            Ok(file) => file.config.plugins.directories,
+            Err(errors) => {
+                tracing::warn!(
+                    config = %path.display(),
+                    "Cannot use the config's plugin directories; listing the others.\n{errors}"
+                );
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let registry = load_plugins(&configured, global);
+    let listing = Listing {
+        plugins: registry
+            .plugins()
+            .iter()
+            .map(|p| {
+                let m = p.manifest();
+                PluginEntry {
+                    name: m.name.clone(),
+                    version: m.version.clone(),
+                    sdk_version: m.sdk_version.clone(),
+                    abi_version: m.abi_version.clone(),
+                    path: p
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    components: m
+                        .components
+                        .iter()
+                        .map(|c| ComponentEntry {
+                            name: c.name.clone(),
+                            kind: c.kind.as_str(),
+                            description: c.description.clone(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        refused: registry
+            .refused()
+            .iter()
+            .map(|e| Refusal {
+                path: e.path().display().to_string(),
+                reason: e.to_string(),
+                detail: (global.verbose > 0)
+                    .then(|| e.detail().map(str::to_owned))
+                    .flatten(),
+            })
+            .collect(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+    } else {
+        print_table(&listing);
+    }
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn print_table(listing: &Listing) {
+    if listing.plugins.is_empty() {
+        println!("No plugins found.");
+    }
+    for p in &listing.plugins {
+        println!(
+            "{} {}  (sluice-sdk {}, ABI {})",
+            p.name, p.version, p.sdk_version, p.abi_version
+        );
+        println!("  {}", p.path);
+        for c in &p.components {
+            println!("  {:<6}  {:<20}  {}", c.kind, c.name, c.description);
+        }
+    }
+    if !listing.refused.is_empty() {
+        println!();
+        println!("Refused:");
+        for r in &listing.refused {
+            println!("  {}", r.reason);
+            if let Some(detail) = &r.detail {
+                for line in detail.lines() {
+                    println!("    {line}");
+                }
+            }
+        }
+    }
+}

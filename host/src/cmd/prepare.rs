@@ -1,0 +1,39 @@
+//! What most subcommands do first: read the config and load the plugins it needs.
+
+use std::path::Path;
+
+use crate::cli::GlobalArgs;
+use crate::config::{ConfigErrors, ConfigFile};
+use crate::plugin::{plugin_directories, plugin_files, PluginRegistry};
+
+/// Loads the plugins from the executable's directory, `configured` directories and
+/// `--plugin-dir`s. A configured directory that cannot be read is a warning, not an error: the
+/// components it should hold will be reported missing where they are used.
+pub(crate) fn load_plugins(
+    configured: &[std::path::PathBuf],
+    global: &GlobalArgs,
+) -> PluginRegistry {
+    let directories = plugin_directories(configured, &global.plugin_dirs);
+    let (files, unreadable) = plugin_files(&directories);
+    for (dir, error) in unreadable {
+        tracing::warn!(directory = %dir.display(), %error, "Cannot read a plugin directory.");
+    }
+    PluginRegistry::load(&files)
+}
+
+/// Reads `path` and loads the plugins, then has the plugins validate their components'
+/// settings. Every problem is returned at once.
+pub(crate) fn config_and_plugins(
+    path: &Path,
+    global: &GlobalArgs,
+) -> Result<(ConfigFile, PluginRegistry), ConfigErrors> {
+    let file = ConfigFile::load(path)?;
+    let registry = load_plugins(&file.config.plugins.directories, global);
+    registry.log_refusals();
+    let problems = registry.validate(&file);
+    if problems.is_empty() {
+        Ok((file, registry))
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}

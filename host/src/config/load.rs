@@ -1,0 +1,369 @@
+//! Reading a config file: TOML syntax, the host's keys, secret references, and a map from key
+//! paths to places in the file, so every later error can name line and column.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::{ConfigErrors, Diagnostic};
+use super::model::Config;
+use super::secret::{SecretResolver, Secrets};
+
+/// A parsed config file, with what is needed to report later problems precisely.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    /// The host's view of the config, secrets resolved.
+    pub config: Config,
+    /// Places of keys in the file.
+    pub source: SourceMap,
+    /// The values of every secret reference, for redaction.
+    pub secrets: Secrets,
+}
+
+impl ConfigFile {
+    /// Reads and parses `path`.
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "; pass --config FILE, or create it (see the README's config walkthrough)"
+            } else {
+                ""
+            };
+            ConfigErrors::one(Diagnostic::new(
+                path,
+                format!("cannot read the config: {e}{hint}"),
+            ))
+        })?;
+        Self::parse(path, text, &SecretResolver::from_env())
+    }
+
+    /// Parses `text` as the content of `path`, resolving secrets with `resolver`.
+    pub fn parse<E: Fn(&str) -> Option<String>>(
+        path: &Path,
+        text: String,
+        resolver: &SecretResolver<E>,
+    ) -> Result<ConfigFile, ConfigErrors> {
+        let source = SourceMap::new(path, text)?;
+        let mut config = source.deserialize::<Config>()?;
+        let secrets = resolve_secrets(&mut config, &source, resolver)?;
+        check(&config, &source)?;
+        Ok(ConfigFile {
+            config,
+            source,
+            secrets,
+        })
+    }
+
+    /// The file it was read from.
+    pub fn path(&self) -> &Path {
+        &self.source.file
+    }
+}
+
+/// Where each key of a config file is, by dotted key path.
+#[derive(Debug, Clone)]
+pub struct SourceMap {
+    file: PathBuf,
+    text: String,
+    keys: HashMap<String, Range<usize>>,
+}
+
+impl SourceMap {
+    fn new(file: &Path, text: String) -> Result<SourceMap, ConfigErrors> {
+        let keys = {
+            let table = DeTable::parse(&text).map_err(|e| {
+                let d = Diagnostic::new(file, format!("invalid TOML: {}", e.message().trim()));
+                let d = match e.span() {
+                    Some(span) => d.at_span(&text, span),
+                    None => d,
+                };
+                ConfigErrors::one(d)
+            })?;
+            let mut keys = HashMap::new();
+            collect_keys(table.get_ref(), "", &mut keys);
+            keys
+        };
+        Ok(SourceMap {
+            file: file.to_owned(),
+            text,
+            keys,
+        })
+    }
+
+    /// The config file.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// A diagnostic about `key_path`, placed at that key, or at the nearest enclosing key
+    /// that exists in the file.
+    pub fn diagnostic(&self, key_path: &str, message: impl Into<String>) -> Diagnostic {
+        let d = Diagnostic::new(&self.file, message).at_key(key_path);
+        let mut path = key_path;
+        loop {
+            if let Some(span) = self.keys.get(path) {
+                return d.at_span(&self.text, span.clone());
+            }
+            match path.rfind(['.', '[']) {
+                Some(i) => path = &path[..i],
+                None => return d,
+            }
+        }
+    }
+
+    fn deserialize<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigErrors> {
+        let de = toml::de::Deserializer::parse(&self.text).map_err(|e| {
+            ConfigErrors::one(Diagnostic::new(&self.file, e.message().trim().to_owned()))
+        })?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = inner.message().trim().to_owned();
+            let d = match inner.span() {
+                Some(span) => Diagnostic::new(&self.file, message)
+                    .at_key(key_path_of(&path))
+                    .at_span(&self.text, span),
+                None => self.diagnostic(key_path_of(&path), message),
+            };
+            ConfigErrors::one(d)
+        })
+    }
+}
+
+/// serde_path_to_error writes `.` for the root.
+fn key_path_of(path: &str) -> &str {
+    if path == "." {
+        ""
+    } else {
+        path
+    }
+}
+
+fn collect_keys(table: &DeTable<'_>, prefix: &str, out: &mut HashMap<String, Range<usize>>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        out.insert(path.clone(), key.span());
+        collect_value(value.get_ref(), &path, out);
+    }
+}
+
+fn collect_value(value: &DeValue<'_>, path: &str, out: &mut HashMap<String, Range<usize>>) {
+    match value {
+        DeValue::Table(t) => collect_keys(t, path, out),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                out.insert(item_path.clone(), item.span());
+                collect_value(item.get_ref(), &item_path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Resolves secret references in every string a component passes to its plugin, and in the
+/// proxy URL (which may carry credentials).
+fn resolve_secrets<E: Fn(&str) -> Option<String>>(
+    config: &mut Config,
+    source: &SourceMap,
+    resolver: &SecretResolver<E>,
+) -> Result<Secrets, ConfigErrors> {
+    let mut secrets = Secrets::default();
+    let mut problems = Vec::new();
+    for (name, pipeline) in &mut config.pipelines {
+        for (role, component) in [
+            ("source", &mut pipeline.source),
+            ("sink", &mut pipeline.sink),
+        ] {
+            let base = format!("pipelines.{name}.{role}");
+            for (key, value) in component.settings.iter_mut() {
+                resolve_value(
+                    value,
+                    &format!("{base}.{key}"),
+                    resolver,
+                    &mut secrets,
+                    &mut |p, m| problems.push(source.diagnostic(p, m)),
+                );
+            }
+            if let Some(proxy) = &mut component.http.proxy {
+                match resolver.resolve(proxy, &mut secrets) {
+                    Ok(Some(v)) => *proxy = v,
+                    Ok(None) => {}
+                    Err(m) => problems.push(source.diagnostic(&format!("{base}.http.proxy"), m)),
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(secrets)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+fn resolve_value<E: Fn(&str) -> Option<String>>(
+    value: &mut toml::Value,
+    path: &str,
+    resolver: &SecretResolver<E>,
+    secrets: &mut Secrets,
+    report: &mut dyn FnMut(&str, String),
+) {
+    match value {
+        toml::Value::String(s) => match resolver.resolve(s, secrets) {
+            Ok(Some(v)) => *s = v,
+            Ok(None) => {}
+            Err(m) => report(path, m),
+        },
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                resolve_value(item, &format!("{path}[{i}]"), resolver, secrets, report);
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, v) in t.iter_mut() {
+                resolve_value(v, &format!("{path}.{k}"), resolver, secrets, report);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks the host's keys beyond what their types say.
+fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
+    let mut problems = Vec::new();
+    for (name, pipeline) in &config.pipelines {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+        {
+            problems.push(source.diagnostic(
+                &format!("pipelines.{name}"),
+                "pipeline names use letters, digits, `_` and `-` (they appear in logs, metrics \
+                 and ticket correlation keys)",
+            ));
+        }
+        for (role, component) in [("source", &pipeline.source), ("sink", &pipeline.sink)] {
+            if let Some(proxy) = &component.http.proxy {
+                if proxy != "none"
+                    && !(proxy.starts_with("http://")
+                        || proxy.starts_with("https://")
+                        || proxy.starts_with("socks5://"))
+                {
+                    problems.push(source.diagnostic(
+                        &format!("pipelines.{name}.{role}.http.proxy"),
+                        "must be a proxy URL like \"http://proxy.corp.local:3128\", or \"none\"",
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ConfigFile, ConfigErrors> {
+        let env =
+            SecretResolver::new(|n: &str| (n == "SN_PASSWORD").then(|| "pa55word".to_owned()));
+        ConfigFile::parse(Path::new("sluice.toml"), text.to_owned(), &env)
+    }
+
+    const GOOD: &str = r#"
+[state]
+path = "state.db"
+
+[pipelines.security.source]
+type = "netwrix_auditor"
+endpoint = "https://auditor.corp.local:9699"
+
+[pipelines.security.sink]
+type = "servicenow"
+password = "${SN_PASSWORD}"
+http.ca_file = "/etc/ssl/corp.pem"
+"#;
+
+    #[test]
+    fn parses_host_keys_and_keeps_component_keys_for_the_plugin() {
+        let file = parse(GOOD).unwrap();
+        let p = &file.config.pipelines["security"];
+        assert_eq!(p.source.component, "netwrix_auditor");
+        assert_eq!(
+            p.source.settings["endpoint"].as_str(),
+            Some("https://auditor.corp.local:9699")
+        );
+        assert!(!p.sink.settings.contains_key("type"));
+        assert!(!p.sink.settings.contains_key("http"));
+        assert_eq!(p.sink.settings["password"].as_str(), Some("pa55word"));
+        assert_eq!(file.secrets.redact("pa55word"), "<redacted>");
+    }
+
+    #[test]
+    fn misspelled_host_key_names_line_column_and_key() {
+        let text = GOOD.replace("path = \"state.db\"", "paht = \"state.db\"");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("sluice.toml:3:1: state.paht: unknown field `paht`, expected `path`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn syntax_error_is_placed() {
+        let err = parse("[state\npath = 1").unwrap_err();
+        assert_eq!(err.0[0].position.map(|p| p.0), Some(1), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key_path() {
+        let err = parse("[state]\npath = 5\n").unwrap_err().to_string();
+        assert!(
+            err.contains("sluice.toml:2:8: state.path: invalid type"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unset_secret_is_placed_at_its_key_and_shows_no_value() {
+        let text = GOOD.replace("${SN_PASSWORD}", "${MISSING_PW}");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "pipelines.security.sink.password: environment variable MISSING_PW is not set"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("sluice.toml:11:1:"), "{err}");
+        assert!(!err.contains("pa55word"));
+    }
+
+    #[test]
+    fn source_map_points_at_nested_keys() {
+        let file = parse(GOOD).unwrap();
+        let d = file
+            .source
+            .diagnostic("pipelines.security.source.endpoint", "bad");
+        assert_eq!(d.position, Some((7, 1)));
+        let d = file
+            .source
+            .diagnostic("pipelines.security.source.nothing.here", "bad");
+        assert_eq!(
+            d.position,
+            Some((5, 21)),
+            "falls back to the enclosing table's key"
+        );
+    }
+}

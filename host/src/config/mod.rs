@@ -1,0 +1,23 @@
+//! The config file: its model (`model.rs`), loading with precise diagnostics (`load.rs`,
+//! `diagnostic.rs`), secret references (`secret.rs`) and human durations (`duration.rs`).
+//!
+//! This module parses and checks what the host owns. A component's own keys (everything in a
+//! `source` or `sink` table except `type`, `plugin` and `http`) are handed to its plugin, which
+//! validates them against its own schema; the plugin registry turns those errors back into
+//! diagnostics with file, line and column.
+
+mod diagnostic;
+mod duration;
+mod load;
+mod model;
+mod schema;
+mod secret;
+
+pub use diagnostic::{ConfigErrors, Diagnostic};
+pub use duration::HumanDuration;
+pub use load::{ConfigFile, SourceMap};
+pub use model::{
+    ComponentSettings, Config, HttpSettings, PipelineSettings, PluginSettings, StateSettings,
+};
+pub use schema::config_schema;
+pub use secret::{SecretResolver, Secrets};
