@@ -110,8 +110,7 @@ impl FaultState {
         } else {
             None
         };
-        let truncate =
-            outcome.is_none() && fires(&mut faults.truncate_next, p_truncate);
+        let truncate = outcome.is_none() && fires(&mut faults.truncate_next, p_truncate);
         FaultPlan {
             latency,
             outcome,

@@ -44,16 +44,22 @@ pub(crate) async fn enumerate(
         } else {
             let body = read_body(body, &headers, shared.max_body_bytes).await?;
             let mark = match format {
-                Format::Xml => xml_in::enum_mark(
-                    &xml_tree::parse(&body)?,
-                    shared.behaviour.require_namespace,
-                )?,
+                Format::Xml => {
+                    xml_in::enum_mark(&xml_tree::parse(&body)?, shared.behaviour.require_namespace)?
+                }
                 Format::Json => json_in::enum_mark(&json_in::parse(&body)?)?,
             };
             Some(resume(&shared, &mark, MarkKind::Enum, 0)?)
         };
         let page = shared.page(start, query.count, None)?;
-        Ok(page_response(&shared, format, page, MarkKind::Enum, 0, plan))
+        Ok(page_response(
+            &shared,
+            format,
+            page,
+            MarkKind::Enum,
+            0,
+            plan,
+        ))
     };
     finish(outcome.await, format, plan, Endpoint::Enum).await
 }
@@ -97,7 +103,14 @@ pub(crate) async fn search(
             None => None,
         };
         let page = shared.page(start, query.count, Some(&filter))?;
-        Ok(page_response(&shared, format, page, MarkKind::Search, digest, plan))
+        Ok(page_response(
+            &shared,
+            format,
+            page,
+            MarkKind::Search,
+            digest,
+            plan,
+        ))
     };
     finish(outcome.await, format, plan, Endpoint::Search).await
 }
@@ -119,20 +132,15 @@ pub(crate) async fn write(
         let body = read_body(body, &headers, shared.max_body_bytes).await?;
         let raws = match format {
             // JSON posted without ?format=json fails here, as documented (reference §1.4).
-            Format::Xml => xml_in::records(
-                &xml_tree::parse(&body)?,
-                shared.behaviour.require_namespace,
-            )?,
+            Format::Xml => {
+                xml_in::records(&xml_tree::parse(&body)?, shared.behaviour.require_namespace)?
+            }
             Format::Json => json_in::records(
                 &json_in::parse(&body)?,
                 shared.behaviour.json_keys == KeyMatching::CaseInsensitive,
             )?,
         };
-        let records = ingest::accept(
-            raws,
-            &shared.behaviour,
-            shared.integration_plans.as_deref(),
-        )?;
+        let records = ingest::accept(raws, &shared.behaviour, shared.integration_plans.as_deref())?;
         shared.append(records);
         Ok(reply::written())
     };
@@ -160,7 +168,11 @@ async fn gate(
     };
     if !allowed.contains(method) {
         let mut response = reply::empty(StatusCode::METHOD_NOT_ALLOWED);
-        let allow = if endpoint == Endpoint::Write { "POST" } else { "GET, POST" };
+        let allow = if endpoint == Endpoint::Write {
+            "POST"
+        } else {
+            "GET, POST"
+        };
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allow));

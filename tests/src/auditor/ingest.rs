@@ -139,7 +139,8 @@ fn accept_one(
         .enumerate()
         .map(|(i, detail)| {
             let at = format!("{location}/DetailList/Detail[{}]", i + 1);
-            let property_name = required(detail.property_name, "PropertyName", &at, Some(SHORT_TEXT))?;
+            let property_name =
+                required(detail.property_name, "PropertyName", &at, Some(SHORT_TEXT))?;
             Ok(Detail {
                 property_name,
                 before: detail.before,
@@ -256,12 +257,19 @@ mod tests {
         let accepted = accept(vec![raw()], &Behaviour::default(), None);
         let record = accepted.ok().and_then(|mut v| v.pop());
         let record = record.as_ref();
-        assert_eq!(record.and_then(|r| r.data_source.as_deref()), Some("Netwrix API"));
         assert_eq!(
-            record.and_then(|r| r.item.as_ref()).map(|i| i.name.as_str()),
+            record.and_then(|r| r.data_source.as_deref()),
+            Some("Netwrix API")
+        );
+        assert_eq!(
+            record
+                .and_then(|r| r.item.as_ref())
+                .map(|i| i.name.as_str()),
             Some("BackupSuite (Integration)")
         );
-        let id = record.and_then(|r| r.monitoring_plan.as_ref()).and_then(|p| p.id.clone());
+        let id = record
+            .and_then(|r| r.monitoring_plan.as_ref())
+            .and_then(|p| p.id.clone());
         assert_eq!(id.as_deref().map(str::len), Some(38));
         assert_eq!(id, Some(plan_id("integrations")));
     }

@@ -43,8 +43,10 @@ impl<'a> Object<'a> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError::input(format!("{key} must be a string."))
-                .at(format!("{location}/{key}"))),
+            Some(_) => {
+                Err(ApiError::input(format!("{key} must be a string."))
+                    .at(format!("{location}/{key}")))
+            }
         }
     }
 }
@@ -91,7 +93,9 @@ pub(crate) fn search(
     let root = Object { map, lenient };
     let filters = match root.get("FilterList") {
         Some(Value::Object(filters)) => filters,
-        Some(_) => return Err(ApiError::input("FilterList must be a JSON object.").at("FilterList")),
+        Some(_) => {
+            return Err(ApiError::input("FilterList must be a JSON object.").at("FilterList"))
+        }
         None => return Err(ApiError::input("The search body has no FilterList.").at("FilterList")),
     };
     for (name, spec) in filters {
@@ -210,8 +214,10 @@ fn record(object: Object<'_>, location: &str) -> Result<RawRecord, ApiError> {
             })
         }
         Some(_) => {
-            return Err(ApiError::input("MonitoringPlan must be an object with a Name.")
-                .at(format!("{location}/MonitoringPlan")))
+            return Err(
+                ApiError::input("MonitoringPlan must be an object with a Name.")
+                    .at(format!("{location}/MonitoringPlan")),
+            )
         }
     };
     let item_name = match object.get("Item") {

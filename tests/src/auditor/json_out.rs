@@ -109,7 +109,10 @@ fn record(record: &ActivityRecord) -> RecordBody<'_> {
             name: &plan.name,
         }),
         data_source: record.data_source.as_deref(),
-        item: record.item.as_ref().map(|item| ItemBody { name: &item.name }),
+        item: record
+            .item
+            .as_ref()
+            .map(|item| ItemBody { name: &item.name }),
         object_type: &record.object_type,
         rid: record.rid.as_deref(),
         what: &record.what,
@@ -139,8 +142,14 @@ mod tests {
 
     #[test]
     fn page_is_an_object_with_list_and_mark() {
-        let mut record =
-            ActivityRecord::new(r"CORP\jdoe", "Read", "x", Timestamp::UNIX_EPOCH, "fs01", "File");
+        let mut record = ActivityRecord::new(
+            r"CORP\jdoe",
+            "Read",
+            "x",
+            Timestamp::UNIX_EPOCH,
+            "fs01",
+            "File",
+        );
         record.rid = Some("R".to_owned());
         let body: Value = serde_json::from_slice(&page(&[record], Some("M"))).unwrap_or_default();
         assert_eq!(

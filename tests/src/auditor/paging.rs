@@ -227,7 +227,13 @@ mod tests {
         let json = STANDARD.decode(&mark).unwrap_or_default();
         let edited = String::from_utf8_lossy(&json).replace("\"p\":5", "\"p\":6");
         let edited = STANDARD.encode(edited);
-        for bad in [edited.as_str(), "", "not base64!", "e30=", "PG5yPjwvbnI+AA=="] {
+        for bad in [
+            edited.as_str(),
+            "",
+            "not base64!",
+            "e30=",
+            "PG5yPjwvbnI+AA==",
+        ] {
             assert!(marks.read(bad).is_err(), "{bad}");
         }
         assert!(Marks::default().read(&mark).is_err());

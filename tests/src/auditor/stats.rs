@@ -57,7 +57,9 @@ impl RequestStats {
 
     /// All requests one endpoint received.
     pub fn count(&self, endpoint: Endpoint) -> u64 {
-        self.endpoints.get(&endpoint).map_or(0, EndpointStats::total)
+        self.endpoints
+            .get(&endpoint)
+            .map_or(0, EndpointStats::total)
     }
 
     /// Requests one endpoint answered with `status`.

@@ -86,10 +86,7 @@ impl Shared {
         let mut data = write(&self.data);
         let mut rids = Vec::with_capacity(records.len());
         for mut record in records {
-            let rid = record
-                .rid
-                .get_or_insert_with(|| mint_rid(&stamp))
-                .clone();
+            let rid = record.rid.get_or_insert_with(|| mint_rid(&stamp)).clone();
             rids.push(rid);
             data.records.push(record);
         }

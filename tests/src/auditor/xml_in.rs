@@ -61,9 +61,7 @@ pub(crate) fn search(
             Field::WorkingHours => {
                 let from = entry.child_text("From").map(str::trim);
                 let to = entry.child_text("To").map(str::trim);
-                builder
-                    .working_hours(operator, from, to)
-                    .map_err(located)?;
+                builder.working_hours(operator, from, to).map_err(located)?;
             }
             Field::Text(_) | Field::Action => {
                 // The documentation's own example pads a value with spaces

@@ -191,8 +191,14 @@ mod tests {
         assert_eq!(root.name, "ErrorList");
         assert_eq!(root.namespace.as_deref(), Some(API_NS));
         let error = root.child("Error");
-        assert_eq!(error.and_then(|e| e.child_text("Category")), Some("XMLError"));
-        assert_eq!(error.and_then(|e| e.child_text("Description")), Some("bad <doc>"));
+        assert_eq!(
+            error.and_then(|e| e.child_text("Category")),
+            Some("XMLError")
+        );
+        assert_eq!(
+            error.and_then(|e| e.child_text("Description")),
+            Some("bad <doc>")
+        );
         assert!(error.and_then(|e| e.child("Location")).is_none());
     }
 }

@@ -59,8 +59,8 @@ impl Element {
 
 /// Parses a request body into its root element; anything not well-formed is an `XMLError`.
 pub(crate) fn parse(body: &[u8]) -> Result<Element, ApiError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| ApiError::xml("the document is not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| ApiError::xml("the document is not valid UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = NsReader::from_str(text);
     let mut stack: Vec<Element> = Vec::new();
@@ -70,10 +70,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Element, ApiError> {
             .read_resolved_event()
             .map(|(ns, event)| (namespace_of(ns), event))
             .map_err(|error| {
-                ApiError::xml(format!(
-                    "{error} (at byte {})",
-                    reader.buffer_position()
-                ))
+                ApiError::xml(format!("{error} (at byte {})", reader.buffer_position()))
             })?;
         match event {
             Event::Start(start) => {

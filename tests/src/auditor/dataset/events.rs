@@ -38,31 +38,58 @@ impl Forge {
         use Category::*;
         match category {
             PrivilegedGroupMemberAdded | PrivilegedGroupMemberRemoved => {
-                let (group, container) = PRIVILEGED_GROUPS[self.rng.random_range(0..PRIVILEGED_GROUPS.len())];
+                let (group, container) =
+                    PRIVILEGED_GROUPS[self.rng.random_range(0..PRIVILEGED_GROUPS.len())];
                 let who = self.pick(&DOMAIN_ADMINS).to_owned();
                 let member = self.user().account;
                 let added = category == PrivilegedGroupMemberAdded;
-                self.membership(when, who, format!(r"{AD_ROOT}\{container}\{group}"), member, added)
+                self.membership(
+                    when,
+                    who,
+                    format!(r"{AD_ROOT}\{container}\{group}"),
+                    member,
+                    added,
+                )
             }
             OrdinaryGroupMemberAdded | OrdinaryGroupMemberRemoved => {
                 let group = self.pick(&ORDINARY_GROUPS);
                 let who = self.pick(&HELPDESK).to_owned();
                 let member = self.user().account;
                 let added = category == OrdinaryGroupMemberAdded;
-                self.membership(when, who, format!(r"{AD_ROOT}\Corp\Groups\{group}"), member, added)
+                self.membership(
+                    when,
+                    who,
+                    format!(r"{AD_ROOT}\Corp\Groups\{group}"),
+                    member,
+                    added,
+                )
             }
             GroupAttributeModified => {
                 let group = self.pick(&ORDINARY_GROUPS);
                 let who = self.pick(&HELPDESK).to_owned();
-                let mut record = self.ad(when, who, "group", "Modified", format!(r"{AD_ROOT}\Corp\Groups\{group}"));
-                record.details = vec![change("description", &format!("{group} team"), &format!("{group} department (all locations)"))];
+                let mut record = self.ad(
+                    when,
+                    who,
+                    "group",
+                    "Modified",
+                    format!(r"{AD_ROOT}\Corp\Groups\{group}"),
+                );
+                record.details = vec![change(
+                    "description",
+                    &format!("{group} team"),
+                    &format!("{group} department (all locations)"),
+                )];
                 record
             }
             UserCreated => {
                 let target = self.user();
                 let who = self.pick(&HELPDESK).to_owned();
                 let mut record = self.ad(when, who, "user", "Added", target.path());
-                let sam = target.account.rsplit_once('\\').map_or("", |(_, s)| s).to_owned();
+                let sam = target
+                    .account
+                    .rsplit_once('\\')
+                    .map_or("", |(_, s)| s)
+                    .to_owned();
                 record.details = vec![Detail {
                     after: Some(sam),
                     ..Detail::named("sAMAccountName")
@@ -72,7 +99,8 @@ impl Forge {
             UserAttributeModified => {
                 let target = self.user();
                 let who = self.pick(&HELPDESK).to_owned();
-                let (attribute, before, after) = USER_ATTRIBUTES[self.rng.random_range(0..USER_ATTRIBUTES.len())];
+                let (attribute, before, after) =
+                    USER_ATTRIBUTES[self.rng.random_range(0..USER_ATTRIBUTES.len())];
                 let mut record = self.ad(when, who, "user", "Modified", target.path());
                 record.details = vec![change(attribute, before, after)];
                 record
@@ -106,7 +134,13 @@ impl Forge {
             }
             PasswordChangedBySelf => {
                 let target = self.user();
-                let mut record = self.ad(when, target.account.clone(), "user", "Modified", target.path());
+                let mut record = self.ad(
+                    when,
+                    target.account.clone(),
+                    "user",
+                    "Modified",
+                    target.path(),
+                );
                 record.workstation = Some(target.workstation);
                 record.details = vec![Detail::named("Password Changed")];
                 record
@@ -122,9 +156,16 @@ impl Forge {
             }
             GpoModified => {
                 let gpo = self.pick(&GPOS);
-                let (setting, before, after) = GPO_SETTINGS[self.rng.random_range(0..GPO_SETTINGS.len())];
+                let (setting, before, after) =
+                    GPO_SETTINGS[self.rng.random_range(0..GPO_SETTINGS.len())];
                 let who = self.pick(&DOMAIN_ADMINS).to_owned();
-                let mut record = self.ad(when, who, "groupPolicyContainer", "Modified", format!(r"{AD_ROOT}\Policies\{gpo}"));
+                let mut record = self.ad(
+                    when,
+                    who,
+                    "groupPolicyContainer",
+                    "Modified",
+                    format!(r"{AD_ROOT}\Policies\{gpo}"),
+                );
                 record.data_source = Some("Group Policy".to_owned());
                 record.details = vec![change(setting, before, after)];
                 record
@@ -133,7 +174,13 @@ impl Forge {
                 let gpo = self.pick(&GPOS);
                 let ou = self.pick(&OUS);
                 let who = self.pick(&DOMAIN_ADMINS).to_owned();
-                let mut record = self.ad(when, who, "organizationalUnit", "Modified", format!(r"{AD_ROOT}\{ou}"));
+                let mut record = self.ad(
+                    when,
+                    who,
+                    "organizationalUnit",
+                    "Modified",
+                    format!(r"{AD_ROOT}\{ou}"),
+                );
                 record.data_source = Some("Group Policy".to_owned());
                 record.details = vec![Detail {
                     after: Some(gpo.to_owned()),
@@ -151,12 +198,25 @@ impl Forge {
                     SYSTEM.to_owned()
                 };
                 let (object_type, action, what, event_id, message) = if cleared {
-                    ("Event Log", "Removed", "Security".to_owned(), "1102", "The audit log was cleared.".to_owned())
+                    (
+                        "Event Log",
+                        "Removed",
+                        "Security".to_owned(),
+                        "1102",
+                        "The audit log was cleared.".to_owned(),
+                    )
                 } else {
                     let service = self.pick(&SERVICES);
-                    ("Service", "Modified", service.to_owned(), "7036", format!("The {service} service entered the running state."))
+                    (
+                        "Service",
+                        "Modified",
+                        service.to_owned(),
+                        "7036",
+                        format!("The {service} service entered the running state."),
+                    )
                 };
-                let mut record = ActivityRecord::new(who, action, what, when, host.clone(), object_type);
+                let mut record =
+                    ActivityRecord::new(who, action, what, when, host.clone(), object_type);
                 record.data_source = Some("Event Log".to_owned());
                 record.monitoring_plan = Some(plan(PLAN_WINDOWS));
                 record.item = Some(Item {
@@ -214,9 +274,16 @@ impl Forge {
                     self.user().account
                 };
                 let windows = login.contains('\\');
-                let action = if category == SqlLogonSucceeded { "Successful Logon" } else { "Failed Logon" };
+                let action = if category == SqlLogonSucceeded {
+                    "Successful Logon"
+                } else {
+                    "Failed Logon"
+                };
                 let mut record = self.sql(when, login, "Logon", action, SQL_INSTANCE.to_owned());
-                record.workstation = Some(self.pick(&["app01.corp.local", "web01.corp.local"]).to_owned());
+                record.workstation = Some(
+                    self.pick(&["app01.corp.local", "web01.corp.local"])
+                        .to_owned(),
+                );
                 record.details = vec![if category == SqlLogonSucceeded {
                     Detail {
                         after: Some(if windows { "Windows" } else { "SQL Server" }.to_owned()),
@@ -224,7 +291,9 @@ impl Forge {
                     }
                 } else {
                     Detail {
-                        after: Some("Password did not match that for the login provided.".to_owned()),
+                        after: Some(
+                            "Password did not match that for the login provided.".to_owned(),
+                        ),
                         ..Detail::named("Cause")
                     }
                 }];
@@ -241,7 +310,13 @@ impl Forge {
                 } else {
                     self.user().account
                 };
-                let mut record = self.sql(when, SQL_ADMIN.to_owned(), "Server Role", "Modified", role.to_owned());
+                let mut record = self.sql(
+                    when,
+                    SQL_ADMIN.to_owned(),
+                    "Server Role",
+                    "Modified",
+                    role.to_owned(),
+                );
                 record.details = vec![Detail {
                     after: Some(member.clone()),
                     message: Some(format!("Added: {member}")),
@@ -253,7 +328,12 @@ impl Forge {
     }
 
     /// A failed logon by `user` from `workstation` (for bursts).
-    pub(super) fn failed_logon(&mut self, when: Timestamp, user: &User, workstation: &str) -> ActivityRecord {
+    pub(super) fn failed_logon(
+        &mut self,
+        when: Timestamp,
+        user: &User,
+        workstation: &str,
+    ) -> ActivityRecord {
         self.logon(when, &user.account, workstation, Category::FailedLogon)
     }
 
@@ -274,7 +354,12 @@ impl Forge {
     }
 
     /// A file deletion by `user` (for mass deletions), in `folder`.
-    pub(super) fn deletion(&mut self, when: Timestamp, user: &User, folder: &str) -> ActivityRecord {
+    pub(super) fn deletion(
+        &mut self,
+        when: Timestamp,
+        user: &User,
+        folder: &str,
+    ) -> ActivityRecord {
         let path = format!(r"{folder}\{}", self.file_name());
         self.file(when, user, path, Category::FileDeleted)
     }
@@ -296,7 +381,14 @@ impl Forge {
         format!("{stem} {n:03}.{ext}")
     }
 
-    fn membership(&mut self, when: Timestamp, who: String, what: String, member: String, added: bool) -> ActivityRecord {
+    fn membership(
+        &mut self,
+        when: Timestamp,
+        who: String,
+        what: String,
+        member: String,
+        added: bool,
+    ) -> ActivityRecord {
         let mut record = self.ad(when, who, "group", "Modified", what);
         record.details = vec![if added {
             Detail {
@@ -315,7 +407,14 @@ impl Forge {
     }
 
     /// An Active Directory change on a domain controller.
-    fn ad(&mut self, when: Timestamp, who: String, object_type: &str, action: &str, what: String) -> ActivityRecord {
+    fn ad(
+        &mut self,
+        when: Timestamp,
+        who: String,
+        object_type: &str,
+        action: &str,
+        what: String,
+    ) -> ActivityRecord {
         let dc = self.pick(&DOMAIN_CONTROLLERS);
         let mut record = ActivityRecord::new(who, action, what, when, dc, object_type);
         record.data_source = Some("Active Directory".to_owned());
@@ -327,7 +426,13 @@ impl Forge {
         record
     }
 
-    fn logon(&mut self, when: Timestamp, who: &str, workstation: &str, category: Category) -> ActivityRecord {
+    fn logon(
+        &mut self,
+        when: Timestamp,
+        who: &str,
+        workstation: &str,
+        category: Category,
+    ) -> ActivityRecord {
         let action = match category {
             Category::SuccessfulLogon => "Successful Logon",
             Category::FailedLogon => "Failed Logon",
@@ -343,7 +448,10 @@ impl Forge {
         record.workstation = Some(workstation.to_owned());
         record.details = match category {
             Category::SuccessfulLogon => vec![Detail {
-                after: Some(self.pick(&["Interactive", "Network", "RemoteInteractive"]).to_owned()),
+                after: Some(
+                    self.pick(&["Interactive", "Network", "RemoteInteractive"])
+                        .to_owned(),
+                ),
                 ..Detail::named("Logon Type")
             }],
             Category::FailedLogon => vec![Detail {
@@ -355,14 +463,27 @@ impl Forge {
         record
     }
 
-    fn file(&mut self, when: Timestamp, user: &User, what: String, category: Category) -> ActivityRecord {
+    fn file(
+        &mut self,
+        when: Timestamp,
+        user: &User,
+        what: String,
+        category: Category,
+    ) -> ActivityRecord {
         let action = match category {
             Category::FileRead => "Read",
             Category::FileModified => "Modified",
             Category::FileCreated => "Added",
             _ => "Removed",
         };
-        let mut record = ActivityRecord::new(user.account.clone(), action, what, when, FILE_SERVER, "File");
+        let mut record = ActivityRecord::new(
+            user.account.clone(),
+            action,
+            what,
+            when,
+            FILE_SERVER,
+            "File",
+        );
         record.data_source = Some("File Servers".to_owned());
         record.monitoring_plan = Some(plan(PLAN_FILES));
         record.item = Some(Item {
@@ -373,7 +494,14 @@ impl Forge {
     }
 
     fn mailbox(&mut self, when: Timestamp, owner: &User) -> ActivityRecord {
-        let mut record = ActivityRecord::new(EXCHANGE_ADMIN, "Modified", owner.path(), when, EXCHANGE_SERVER, "Mailbox");
+        let mut record = ActivityRecord::new(
+            EXCHANGE_ADMIN,
+            "Modified",
+            owner.path(),
+            when,
+            EXCHANGE_SERVER,
+            "Mailbox",
+        );
         record.data_source = Some("Exchange".to_owned());
         record.monitoring_plan = Some(plan(PLAN_EXCHANGE));
         record.item = Some(Item {
@@ -383,7 +511,14 @@ impl Forge {
         record
     }
 
-    fn sql(&mut self, when: Timestamp, who: String, object_type: &str, action: &str, what: String) -> ActivityRecord {
+    fn sql(
+        &mut self,
+        when: Timestamp,
+        who: String,
+        object_type: &str,
+        action: &str,
+        what: String,
+    ) -> ActivityRecord {
         let mut record = ActivityRecord::new(who, action, what, when, SQL_SERVER, object_type);
         record.data_source = Some("SQL Server".to_owned());
         record.monitoring_plan = Some(plan(PLAN_SQL));

@@ -354,14 +354,21 @@ fn emit(forge: &mut Forge, clock: &Clock, out: &mut Vec<(ActivityRecord, Categor
         }
         Draw::FailedLogonBurst => {
             let user = forge.user();
-            let workstation = names::workstation(forge.rng.random_range(0..names::WORKSTATION_COUNT));
+            let workstation =
+                names::workstation(forge.rng.random_range(0..names::WORKSTATION_COUNT));
             let attempts = forge.rng.random_range(8..=20);
             let mut t = clock.pick(forge, false).as_millisecond();
             for _ in 0..attempts {
-                out.push((forge.failed_logon(clock.at(t), &user, &workstation), Category::FailedLogon));
+                out.push((
+                    forge.failed_logon(clock.at(t), &user, &workstation),
+                    Category::FailedLogon,
+                ));
                 t += forge.rng.random_range(3_000..15_000);
             }
-            out.push((forge.lockout(clock.at(t), &user, true), Category::AccountLockedOut));
+            out.push((
+                forge.lockout(clock.at(t), &user, true),
+                Category::AccountLockedOut,
+            ));
         }
         Draw::MassDeletion => {
             let user = forge.user();
@@ -369,7 +376,10 @@ fn emit(forge: &mut Forge, clock: &Clock, out: &mut Vec<(ActivityRecord, Categor
             let count = forge.rng.random_range(40..=150);
             let mut t = clock.pick(forge, true).as_millisecond();
             for _ in 0..count {
-                out.push((forge.deletion(clock.at(t), &user, &folder), Category::FileDeleted));
+                out.push((
+                    forge.deletion(clock.at(t), &user, &folder),
+                    Category::FileDeleted,
+                ));
                 t += forge.rng.random_range(200..1_500);
             }
         }

@@ -15,7 +15,8 @@ pub(super) const SERVER_ADMINS: [&str; 2] = [r"CORP\adm-rpatel", r"CORP\adm-sql"
 pub(super) const EXCHANGE_ADMIN: &str = r"CORP\adm-exch";
 pub(super) const SQL_ADMIN: &str = r"CORP\adm-sql";
 pub(super) const HELPDESK: [&str; 3] = [r"CORP\hd-agarcia", r"CORP\hd-bwong", r"CORP\hd-cmiller"];
-pub(super) const SERVICE_ACCOUNTS: [&str; 3] = [r"CORP\svc-backup", r"CORP\svc-sql", r"CORP\svc-web"];
+pub(super) const SERVICE_ACCOUNTS: [&str; 3] =
+    [r"CORP\svc-backup", r"CORP\svc-sql", r"CORP\svc-web"];
 /// Who Auditor reports for changes the system makes itself (lockouts).
 pub(super) const SYSTEM: &str = r"NT AUTHORITY\SYSTEM";
 /// SQL logins that are not Windows accounts.
@@ -55,11 +56,15 @@ pub(super) const MEMBER_SERVERS: [&str; 5] = [
 pub(super) const WORKSTATION_COUNT: usize = 150;
 
 /// Monitoring plans (name, ID).
-pub(super) const PLAN_AD: (&str, &str) = ("AD Monitoring", "{6F1C2B8A-3D4E-4F50-9A61-7B8C9D0E1F21}");
-pub(super) const PLAN_FILES: (&str, &str) = ("File Servers", "{0B7E4C21-5A3F-4E8D-8C19-2D6F7A8B9C30}");
-pub(super) const PLAN_EXCHANGE: (&str, &str) = ("Exchange", "{9D2A7F14-6B8C-4A1E-B3D5-4E6F8091A2B3}");
+pub(super) const PLAN_AD: (&str, &str) =
+    ("AD Monitoring", "{6F1C2B8A-3D4E-4F50-9A61-7B8C9D0E1F21}");
+pub(super) const PLAN_FILES: (&str, &str) =
+    ("File Servers", "{0B7E4C21-5A3F-4E8D-8C19-2D6F7A8B9C30}");
+pub(super) const PLAN_EXCHANGE: (&str, &str) =
+    ("Exchange", "{9D2A7F14-6B8C-4A1E-B3D5-4E6F8091A2B3}");
 pub(super) const PLAN_SQL: (&str, &str) = ("SQL Servers", "{3E8B1C5D-7F2A-4B6C-9D0E-1F2A3B4C5D6E}");
-pub(super) const PLAN_WINDOWS: (&str, &str) = ("Windows Servers", "{5C4D3E2F-1A0B-4C9D-8E7F-6A5B4C3D2E1F}");
+pub(super) const PLAN_WINDOWS: (&str, &str) =
+    ("Windows Servers", "{5C4D3E2F-1A0B-4C9D-8E7F-6A5B4C3D2E1F}");
 
 pub(super) const ITEM_DOMAIN: &str = "corp.local (Domain)";
 pub(super) const ITEM_FILES: &str = "fs01.corp.local (Computer)";
@@ -67,10 +72,27 @@ pub(super) const ITEM_EXCHANGE: &str = "exch01.corp.local (Computer)";
 pub(super) const ITEM_SQL: &str = r"sql01.corp.local\MSSQLSERVER (SQL Server instance)";
 pub(super) const SQL_INSTANCE: &str = r"sql01.corp.local\MSSQLSERVER";
 
-pub(super) const SHARES: [&str; 6] = ["Finance", "HR", "Marketing", "Engineering", "Sales", "Public"];
+pub(super) const SHARES: [&str; 6] = [
+    "Finance",
+    "HR",
+    "Marketing",
+    "Engineering",
+    "Sales",
+    "Public",
+];
 pub(super) const FILE_STEMS: [&str; 12] = [
-    "Budget", "Forecast", "Minutes", "Roadmap", "Invoice", "Contract", "Payroll", "Report",
-    "Presentation", "Timesheet", "Specification", "Notes",
+    "Budget",
+    "Forecast",
+    "Minutes",
+    "Roadmap",
+    "Invoice",
+    "Contract",
+    "Payroll",
+    "Report",
+    "Presentation",
+    "Timesheet",
+    "Specification",
+    "Notes",
 ];
 pub(super) const FILE_EXTENSIONS: [&str; 5] = ["xlsx", "docx", "pdf", "pptx", "txt"];
 
@@ -103,8 +125,18 @@ pub(super) const GPO_SETTINGS: [(&str, &str, &str); 4] = [
         "Enabled",
     ),
 ];
-pub(super) const OUS: [&str; 4] = [r"Corp\Workstations", r"Corp\Servers", r"Corp\Users", r"Corp\Laptops"];
-pub(super) const SERVICES: [&str; 4] = ["Windows Update", "Print Spooler", "Windows Defender Antivirus Service", "Background Intelligent Transfer Service"];
+pub(super) const OUS: [&str; 4] = [
+    r"Corp\Workstations",
+    r"Corp\Servers",
+    r"Corp\Users",
+    r"Corp\Laptops",
+];
+pub(super) const SERVICES: [&str; 4] = [
+    "Windows Update",
+    "Print Spooler",
+    "Windows Defender Antivirus Service",
+    "Background Intelligent Transfer Service",
+];
 pub(super) const SQL_ROLES: [&str; 3] = ["dbcreator", "bulkadmin", "processadmin"];
 pub(super) const USER_ATTRIBUTES: [(&str, &str, &str); 4] = [
     ("title", "Analyst", "Senior Analyst"),
@@ -163,7 +195,11 @@ pub(super) fn workstation(n: usize) -> String {
 pub(super) fn directory() -> Vec<(String, Vec<String>)> {
     let users = users();
     let accounts = |range: std::ops::Range<usize>, step: usize| -> Vec<String> {
-        users[range].iter().step_by(step).map(|u| u.account.clone()).collect()
+        users[range]
+            .iter()
+            .step_by(step)
+            .map(|u| u.account.clone())
+            .collect()
     };
     let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
     let mut administrators = owned(&DOMAIN_ADMINS);

@@ -76,7 +76,8 @@ impl<'b> FilterBuilder<'b> {
     /// The field a filter element or key names, or `None` for an unknown name (which the
     /// readers skip: unknown elements are never fatal on input).
     pub(crate) fn field(&self, name: &str) -> Option<Field> {
-        let spaced_plan = self.behaviour.spaced_monitoring_plan && self.same(name, "Monitoring Plan");
+        let spaced_plan =
+            self.behaviour.spaced_monitoring_plan && self.same(name, "Monitoring Plan");
         if spaced_plan {
             return Some(Field::Text(TextField::MonitoringPlan));
         }
@@ -136,7 +137,11 @@ impl<'b> FilterBuilder<'b> {
                 Condition::Text {
                     field: text_field,
                     operator,
-                    needle: if fold { fold_case(value).into_owned() } else { value.to_owned() },
+                    needle: if fold {
+                        fold_case(value).into_owned()
+                    } else {
+                        value.to_owned()
+                    },
                 }
             }
             Field::Action => {
@@ -144,7 +149,11 @@ impl<'b> FilterBuilder<'b> {
                 let fold = self.behaviour.case_insensitive_action;
                 Condition::Action {
                     negated,
-                    needle: if fold { fold_case(value).into_owned() } else { value.to_owned() },
+                    needle: if fold {
+                        fold_case(value).into_owned()
+                    } else {
+                        value.to_owned()
+                    },
                 }
             }
             Field::When | Field::WorkingHours => {
@@ -159,7 +168,11 @@ impl<'b> FilterBuilder<'b> {
     }
 
     /// Adds a `When` entry.
-    pub(crate) fn when(&mut self, operator: Option<&str>, span: RawSpan<'_>) -> Result<(), ApiError> {
+    pub(crate) fn when(
+        &mut self,
+        operator: Option<&str>,
+        span: RawSpan<'_>,
+    ) -> Result<(), ApiError> {
         let negated = self.equals_or_not(operator, "When")?;
         let span = match span {
             RawSpan::Timeframe(name) => {
@@ -270,8 +283,10 @@ fn unsupported(operator: Operator, field: &str) -> ApiError {
         .iter()
         .find(|(_, op)| *op == operator)
         .map_or("?", |(n, _)| n);
-    ApiError::input(format!("The {field} filter does not support the {name} operator."))
-        .at(format!("FilterList/{field}"))
+    ApiError::input(format!(
+        "The {field} filter does not support the {name} operator."
+    ))
+    .at(format!("FilterList/{field}"))
 }
 
 /// A required `From`/`To` bound in the given form.

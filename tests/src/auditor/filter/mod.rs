@@ -192,7 +192,8 @@ impl Condition {
             Condition::When { negated, span } => (*negated, span_hit(*span, record.when, ctx)),
             Condition::WorkingHours { negated, from, to } => {
                 let t = utc_time_of_day(record.when);
-                let within = |lo: i64, hi: i64| lo <= t && (t < hi || (ctx.inclusive_to && t == hi));
+                let within =
+                    |lo: i64, hi: i64| lo <= t && (t < hi || (ctx.inclusive_to && t == hi));
                 let hit = if from <= to {
                     within(*from, *to)
                 } else {
@@ -205,11 +206,7 @@ impl Condition {
 }
 
 /// Calls `hit` on each value of a field until one hits.
-fn any_value(
-    field: TextField,
-    record: &ActivityRecord,
-    mut hit: impl FnMut(&str) -> bool,
-) -> bool {
+fn any_value(field: TextField, record: &ActivityRecord, mut hit: impl FnMut(&str) -> bool) -> bool {
     let single = match field {
         TextField::Rid => record.rid.as_deref(),
         TextField::Who => Some(record.who.as_str()),
@@ -243,7 +240,11 @@ fn any_value(
 
 /// Applies a positive operator to one value. `needle` is pre-folded when `fold` is set.
 fn text_hit(operator: Operator, value: &str, needle: &str, fold: bool) -> bool {
-    let value = if fold { fold_case(value) } else { Cow::Borrowed(value) };
+    let value = if fold {
+        fold_case(value)
+    } else {
+        Cow::Borrowed(value)
+    };
     match operator {
         Operator::Contains => value.contains(needle),
         Operator::Equals => value == needle,
@@ -272,7 +273,9 @@ pub(crate) fn fold_case(value: &str) -> Cow<'_, str> {
 /// ending with today ([`Behaviour::timeframe_utc_offset_minutes`](super::Behaviour)).
 fn span_hit(span: Span, when: Timestamp, ctx: &MatchContext<'_>) -> bool {
     match span {
-        Span::Between { from, to } => from <= when && (when < to || (ctx.inclusive_to && when == to)),
+        Span::Between { from, to } => {
+            from <= when && (when < to || (ctx.inclusive_to && when == to))
+        }
         Span::Timeframe(frame) => {
             let local_now = ctx.now.as_second() + ctx.day_offset_secs;
             let today_start = local_now - local_now.rem_euclid(DAY_SECS) - ctx.day_offset_secs;

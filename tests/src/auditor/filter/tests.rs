@@ -118,61 +118,227 @@ fn semantics_table() {
     };
     let cases: Vec<(&str, Vec<Entry<'_>>, Vec<usize>)> = vec![
         ("empty filter selects all", vec![], vec![0, 1, 2]),
-        ("contains is the default", vec![Text("Who", None, "admin")], vec![0, 2]),
-        ("case-insensitive", vec![Text("Who", Some("Equals"), r"corp\ANALYST")], vec![1]),
-        ("equals is the full value", vec![Text("Who", Some("Equals"), "CORP")], vec![]),
-        ("starts with", vec![Text("Where", Some("StartsWith"), "dc01")], vec![0]),
-        ("ends with", vec![Text("What", Some("EndsWith"), r"\Domain Admins")], vec![0]),
-        ("two positives OR", vec![Text("Who", None, "Analyst"), Text("Who", None, "admin@")], vec![1, 2]),
+        (
+            "contains is the default",
+            vec![Text("Who", None, "admin")],
+            vec![0, 2],
+        ),
+        (
+            "case-insensitive",
+            vec![Text("Who", Some("Equals"), r"corp\ANALYST")],
+            vec![1],
+        ),
+        (
+            "equals is the full value",
+            vec![Text("Who", Some("Equals"), "CORP")],
+            vec![],
+        ),
+        (
+            "starts with",
+            vec![Text("Where", Some("StartsWith"), "dc01")],
+            vec![0],
+        ),
+        (
+            "ends with",
+            vec![Text("What", Some("EndsWith"), r"\Domain Admins")],
+            vec![0],
+        ),
+        (
+            "two positives OR",
+            vec![Text("Who", None, "Analyst"), Text("Who", None, "admin@")],
+            vec![1, 2],
+        ),
         (
             "two negatives AND",
-            vec![Text("Who", Some("DoesNotContain"), "Analyst"), Text("Who", Some("NotEqualTo"), r"CORP\Administrator")],
+            vec![
+                Text("Who", Some("DoesNotContain"), "Analyst"),
+                Text("Who", Some("NotEqualTo"), r"CORP\Administrator"),
+            ],
             vec![2],
         ),
         (
             "mixed: one positive hit and no negative hit",
-            vec![Text("Who", None, "corp"), Text("Who", Some("DoesNotContain"), "Analyst")],
+            vec![
+                Text("Who", None, "corp"),
+                Text("Who", Some("DoesNotContain"), "Analyst"),
+            ],
             vec![0, 2],
         ),
-        ("fields AND", vec![Text("Who", None, "admin"), Text("DataSource", None, "Exchange")], vec![2]),
+        (
+            "fields AND",
+            vec![
+                Text("Who", None, "admin"),
+                Text("DataSource", None, "Exchange"),
+            ],
+            vec![2],
+        ),
         (
             "doc example: DataSource Equals OR StartsWith",
-            vec![Text("DataSource", Some("Equals"), "Active Directory"), Text("DataSource", Some("StartsWith"), "Exchange")],
+            vec![
+                Text("DataSource", Some("Equals"), "Active Directory"),
+                Text("DataSource", Some("StartsWith"), "Exchange"),
+            ],
             vec![0, 2],
         ),
-        ("missing optional field misses positives", vec![Text("Workstation", None, "")], vec![0]),
-        ("missing optional field passes negatives", vec![Text("Workstation", Some("DoesNotContain"), "ws")], vec![1, 2]),
-        ("monitoring plan by name", vec![Text("MonitoringPlan", Some("Equals"), "ad monitoring")], vec![0]),
-        ("spaced monitoring plan key", vec![Text("Monitoring Plan", None, "AD")], vec![0]),
-        ("item includes the type suffix", vec![Text("Item", Some("EndsWith"), "(Computer)")], vec![1]),
-        ("rid", vec![Text("RID", Some("StartsWith"), "20240311")], vec![0]),
-        ("detail matches any detail text", vec![Text("Detail", Some("Equals"), "member")], vec![0]),
-        ("detail matches the message", vec![Text("Detail", Some("StartsWith"), "Added: ")], vec![0]),
+        (
+            "missing optional field misses positives",
+            vec![Text("Workstation", None, "")],
+            vec![0],
+        ),
+        (
+            "missing optional field passes negatives",
+            vec![Text("Workstation", Some("DoesNotContain"), "ws")],
+            vec![1, 2],
+        ),
+        (
+            "monitoring plan by name",
+            vec![Text("MonitoringPlan", Some("Equals"), "ad monitoring")],
+            vec![0],
+        ),
+        (
+            "spaced monitoring plan key",
+            vec![Text("Monitoring Plan", None, "AD")],
+            vec![0],
+        ),
+        (
+            "item includes the type suffix",
+            vec![Text("Item", Some("EndsWith"), "(Computer)")],
+            vec![1],
+        ),
+        (
+            "rid",
+            vec![Text("RID", Some("StartsWith"), "20240311")],
+            vec![0],
+        ),
+        (
+            "detail matches any detail text",
+            vec![Text("Detail", Some("Equals"), "member")],
+            vec![0],
+        ),
+        (
+            "detail matches the message",
+            vec![Text("Detail", Some("StartsWith"), "Added: ")],
+            vec![0],
+        ),
         ("before", vec![Text("Before", None, "old")], vec![2]),
-        ("after", vec![Text("After", Some("Equals"), r"corp\mallory")], vec![0]),
-        ("after does not contain: records without details pass", vec![Text("After", Some("DoesNotContain"), "New")], vec![0, 1]),
-        ("in group", vec![Text("Who", Some("InGroup"), r"CORP\Domain Admins")], vec![0]),
-        ("not in group", vec![Text("Who", Some("NotInGroup"), "Domain Admins")], vec![1, 2]),
-        ("action equals by default", vec![Text("Action", None, "modified")], vec![0, 2]),
-        ("action not equal", vec![Text("Action", Some("NotEqualTo"), "Read")], vec![0, 2]),
-        ("unknown field is ignored", vec![Text("Colour", None, "blue")], vec![0, 1, 2]),
-        ("when interval", vec![When(None, between("2024-03-10T00:00:00Z", "2024-03-11T00:00:00Z"))], vec![1]),
-        ("when interval with offsets", vec![When(None, between("2024-03-11T09:45:12+01:00", "2024-03-11T10:00:00+01:00"))], vec![0]),
-        ("when To is inclusive", vec![When(None, between("2024-03-01T00:00:00Z", "2024-03-04T12:00:00Z"))], vec![2]),
-        ("when not equal", vec![When(Some("NotEqualTo"), between("2024-03-10T00:00:00Z", "2024-03-11T00:00:00Z"))], vec![0, 2]),
-        ("today", vec![When(None, RawSpan::Timeframe("Today"))], vec![0]),
-        ("yesterday", vec![When(None, RawSpan::Timeframe("Yesterday"))], vec![1]),
-        ("last seven days", vec![When(None, RawSpan::Timeframe("LastSevenDays"))], vec![0, 1]),
-        ("last thirty days", vec![When(None, RawSpan::Timeframe("LastThirtyDays"))], vec![0, 1, 2]),
+        (
+            "after",
+            vec![Text("After", Some("Equals"), r"corp\mallory")],
+            vec![0],
+        ),
+        (
+            "after does not contain: records without details pass",
+            vec![Text("After", Some("DoesNotContain"), "New")],
+            vec![0, 1],
+        ),
+        (
+            "in group",
+            vec![Text("Who", Some("InGroup"), r"CORP\Domain Admins")],
+            vec![0],
+        ),
+        (
+            "not in group",
+            vec![Text("Who", Some("NotInGroup"), "Domain Admins")],
+            vec![1, 2],
+        ),
+        (
+            "action equals by default",
+            vec![Text("Action", None, "modified")],
+            vec![0, 2],
+        ),
+        (
+            "action not equal",
+            vec![Text("Action", Some("NotEqualTo"), "Read")],
+            vec![0, 2],
+        ),
+        (
+            "unknown field is ignored",
+            vec![Text("Colour", None, "blue")],
+            vec![0, 1, 2],
+        ),
+        (
+            "when interval",
+            vec![When(
+                None,
+                between("2024-03-10T00:00:00Z", "2024-03-11T00:00:00Z"),
+            )],
+            vec![1],
+        ),
+        (
+            "when interval with offsets",
+            vec![When(
+                None,
+                between("2024-03-11T09:45:12+01:00", "2024-03-11T10:00:00+01:00"),
+            )],
+            vec![0],
+        ),
+        (
+            "when To is inclusive",
+            vec![When(
+                None,
+                between("2024-03-01T00:00:00Z", "2024-03-04T12:00:00Z"),
+            )],
+            vec![2],
+        ),
+        (
+            "when not equal",
+            vec![When(
+                Some("NotEqualTo"),
+                between("2024-03-10T00:00:00Z", "2024-03-11T00:00:00Z"),
+            )],
+            vec![0, 2],
+        ),
+        (
+            "today",
+            vec![When(None, RawSpan::Timeframe("Today"))],
+            vec![0],
+        ),
+        (
+            "yesterday",
+            vec![When(None, RawSpan::Timeframe("Yesterday"))],
+            vec![1],
+        ),
+        (
+            "last seven days",
+            vec![When(None, RawSpan::Timeframe("LastSevenDays"))],
+            vec![0, 1],
+        ),
+        (
+            "last thirty days",
+            vec![When(None, RawSpan::Timeframe("LastThirtyDays"))],
+            vec![0, 1, 2],
+        ),
         (
             "several When entries OR",
-            vec![When(None, RawSpan::Timeframe("Today")), When(None, between("2024-03-04T00:00:00Z", "2024-03-05T00:00:00Z"))],
+            vec![
+                When(None, RawSpan::Timeframe("Today")),
+                When(
+                    None,
+                    between("2024-03-04T00:00:00Z", "2024-03-05T00:00:00Z"),
+                ),
+            ],
             vec![0, 2],
         ),
-        ("working hours inside", vec![Hours(None, "08:00:00Z", "18:00:00Z")], vec![0, 2]),
-        ("working hours outside", vec![Hours(Some("NotEqualTo"), "08:00:00Z", "18:00:00Z")], vec![1]),
-        ("working hours with offset", vec![Hours(None, "09:00:00+01:00", "10:00:00+01:00")], vec![0]),
-        ("working hours wrapping midnight", vec![Hours(None, "22:00:00Z", "06:00:00Z")], vec![1]),
+        (
+            "working hours inside",
+            vec![Hours(None, "08:00:00Z", "18:00:00Z")],
+            vec![0, 2],
+        ),
+        (
+            "working hours outside",
+            vec![Hours(Some("NotEqualTo"), "08:00:00Z", "18:00:00Z")],
+            vec![1],
+        ),
+        (
+            "working hours with offset",
+            vec![Hours(None, "09:00:00+01:00", "10:00:00+01:00")],
+            vec![0],
+        ),
+        (
+            "working hours wrapping midnight",
+            vec![Hours(None, "22:00:00Z", "06:00:00Z")],
+            vec![1],
+        ),
     ];
     for (name, entries, expected) in cases {
         assert_eq!(select(&entries, &b), expected, "{name}");
@@ -189,26 +355,44 @@ fn switches_change_the_inferred_semantics() {
         ..Behaviour::default()
     };
     use Entry::{Text, When};
-    assert_eq!(select(&[Text("Who", Some("Equals"), r"corp\ANALYST")], &strict), Vec::<usize>::new());
-    assert_eq!(select(&[Text("Action", None, "modified")], &strict), Vec::<usize>::new());
-    assert_eq!(select(&[Text("Monitoring Plan", None, "AD")], &strict), vec![0, 1, 2]);
+    assert_eq!(
+        select(&[Text("Who", Some("Equals"), r"corp\ANALYST")], &strict),
+        Vec::<usize>::new()
+    );
+    assert_eq!(
+        select(&[Text("Action", None, "modified")], &strict),
+        Vec::<usize>::new()
+    );
+    assert_eq!(
+        select(&[Text("Monitoring Plan", None, "AD")], &strict),
+        vec![0, 1, 2]
+    );
     let to_bound = RawSpan::Between {
         from: Some("2024-03-01T00:00:00Z"),
         to: Some("2024-03-04T12:00:00Z"),
     };
-    assert_eq!(select(&[When(None, to_bound)], &strict), Vec::<usize>::new());
+    assert_eq!(
+        select(&[When(None, to_bound)], &strict),
+        Vec::<usize>::new()
+    );
     let shifted = Behaviour {
         timeframe_utc_offset_minutes: -13 * 60,
         ..Behaviour::default()
     };
     // At 12:00Z it is still 23:00 of the 10th at UTC-13: "today" there runs from 13:00Z on the
     // 10th to 13:00Z on the 11th and takes in both the 22:15Z and the 08:45Z record.
-    assert_eq!(select(&[When(None, RawSpan::Timeframe("Today"))], &shifted), vec![0, 1]);
+    assert_eq!(
+        select(&[When(None, RawSpan::Timeframe("Today"))], &shifted),
+        vec![0, 1]
+    );
     let ahead = Behaviour {
         timeframe_utc_offset_minutes: 13 * 60,
         ..Behaviour::default()
     };
-    assert_eq!(select(&[When(None, RawSpan::Timeframe("Today"))], &ahead), Vec::<usize>::new());
+    assert_eq!(
+        select(&[When(None, RawSpan::Timeframe("Today"))], &ahead),
+        Vec::<usize>::new()
+    );
 }
 
 #[test]
@@ -226,13 +410,28 @@ fn invalid_entries_are_input_errors() {
         builder.text(rid, None, &"7".repeat(50)),
         builder.text(who, None, &"a".repeat(256)),
         builder.when(None, RawSpan::Timeframe("LastYear")),
-        builder.when(None, RawSpan::Between { from: Some("2024-03-01"), to: Some("2024-03-02T00:00:00Z") }),
-        builder.when(None, RawSpan::Between { from: Some("2024-03-01T00:00:00Z"), to: None }),
+        builder.when(
+            None,
+            RawSpan::Between {
+                from: Some("2024-03-01"),
+                to: Some("2024-03-02T00:00:00Z"),
+            },
+        ),
+        builder.when(
+            None,
+            RawSpan::Between {
+                from: Some("2024-03-01T00:00:00Z"),
+                to: None,
+            },
+        ),
         builder.when(Some("Contains"), RawSpan::Timeframe("Today")),
         builder.working_hours(None, Some("8:00"), Some("18:00:00Z")),
     ];
     for (i, error) in errors.iter().enumerate() {
-        assert!(matches!(error, Err(ApiError::Input { .. })), "case {i}: {error:?}");
+        assert!(
+            matches!(error, Err(ApiError::Input { .. })),
+            "case {i}: {error:?}"
+        );
     }
     assert!(builder.text(rid, None, &"7".repeat(49)).is_ok());
     assert!(builder.text(who, None, &"é".repeat(255)).is_ok());
@@ -265,5 +464,8 @@ fn equal_filters_hash_equal_regardless_of_entry_order() {
     let two = build("bob", "alice");
     assert_eq!(one, two);
     assert_eq!(state.hash_one(&one), state.hash_one(&two));
-    assert_ne!(state.hash_one(&one), state.hash_one(build("alice", "carol")));
+    assert_ne!(
+        state.hash_one(&one),
+        state.hash_one(build("alice", "carol"))
+    );
 }
