@@ -15,21 +15,30 @@ mod guard;
 /// in your crate, the same plugin
 /// without dynamic loading, for your tests.
 ///
+/// `name` is how `sluice plugins` and error messages call the plugin; it defaults to the
+/// crate's package name.
+///
 /// ```ignore
 /// sluice_sdk::export_plugin! {
+///     name: "netwrix-auditor",
 ///     sources: [NetwrixAuditor],
-///     sinks: [],
 /// }
 /// ```
 #[macro_export]
 macro_rules! export_plugin {
+    ( name: $name:literal, $( $kind:ident : [ $( $component:ty ),* $(,)? ] ),* $(,)? ) => {
+        $crate::export_plugin!(@with_name $name; $( $kind: [ $( $component ),* ] ),*);
+    };
     ( $( $kind:ident : [ $( $component:ty ),* $(,)? ] ),* $(,)? ) => {
+        $crate::export_plugin!(@with_name ::core::env!("CARGO_PKG_NAME"); $( $kind: [ $( $component ),* ] ),*);
+    };
+    ( @with_name $name:expr; $( $kind:ident : [ $( $component:ty ),* ] ),* ) => {
         #[doc(hidden)]
         #[derive(Debug)]
         pub struct __SluicePlugin;
 
         impl $crate::__private::PluginDef for __SluicePlugin {
-            const NAME: &'static str = ::core::env!("CARGO_PKG_NAME");
+            const NAME: &'static str = $name;
             const VERSION: &'static str = ::core::env!("CARGO_PKG_VERSION");
             fn components() -> ::std::vec::Vec<$crate::__private::Component> {
                 ::std::vec![ $( $( $crate::__private::$kind::<$component>(), )* )* ]
