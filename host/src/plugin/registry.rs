@@ -179,7 +179,10 @@ pub(crate) fn plugin_diagnostic(file: &ConfigFile, base: &str, error: &PluginErr
         Some(p) if !p.is_empty() => format!("{base}.{p}"),
         _ => base.to_owned(),
     };
-    file.source.diagnostic(&path, error.message().to_owned())
+    // A plugin's message may quote a value (serde's "invalid type: string \"...\""), and the
+    // value may be a resolved secret.
+    file.source
+        .diagnostic(&path, file.secrets.redact(error.message()).into_owned())
 }
 
 /// The component's own settings as the JSON its plugin receives.

@@ -1,0 +1,11 @@
+//! Integration tests of the `sluice` binary and its plugin loading, with real cdylibs built
+//! from this workspace.
+//!
+//! ```text
+//!   test ──spawns──► target/<profile>/sluice ──dlopen──► lib*.so (probe, drifted, junk)
+//!   test ──dlopen──► libsluice_probe_plugin.so  (in-process, through sluice_sdk::Plugin)
+//! ```
+
+mod plugins;
+mod util;
+mod validate;

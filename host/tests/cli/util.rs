@@ -1,0 +1,108 @@
+//! Helpers: the built binary, built plugins, temporary directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `target/<profile>`, where cargo put the `sluice` binary under test.
+pub fn profile_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_sluice"))
+        .parent()
+        .expect("the binary has a directory")
+        .to_owned()
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ is in the workspace")
+        .to_owned()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn release() -> bool {
+    profile_dir().file_name().is_some_and(|n| n == "release")
+}
+
+/// The `sluice` binary under test.
+pub fn sluice() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    cmd.env_remove("SLUICE_CONFIG").env_remove("SLUICE_LOG");
+    cmd
+}
+
+/// A workspace plugin's library, built if `cargo test` did not build it already (it does with
+/// `--workspace`).
+pub fn workspace_plugin(package: &str) -> PathBuf {
+    let file = profile_dir().join(format!(
+        "{}{}{}",
+        std::env::consts::DLL_PREFIX,
+        package.replace('-', "_"),
+        std::env::consts::DLL_SUFFIX
+    ));
+    if !file.exists() {
+        let mut cmd = cargo();
+        cmd.current_dir(workspace_root())
+            .args(["build", "-p", package]);
+        if release() {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("cargo runs");
+        assert!(status.success(), "cargo build -p {package} failed");
+    }
+    assert!(file.exists(), "{} is missing", file.display());
+    file
+}
+
+/// The drifted fixture plugin built with `feature` (`layout` or `version`), copied into `dir`
+/// under a name of its own. It is built outside the workspace, into its own target directory,
+/// so the drift never reaches the workspace's build.
+pub fn drifted_plugin(feature: &str, dir: &Path) -> PathBuf {
+    let root = workspace_root();
+    let target = profile_dir()
+        .parent()
+        .expect("target dir")
+        .join(format!("drifted-{feature}"));
+    let output = cargo()
+        .current_dir(&root)
+        .args([
+            "build",
+            "--quiet",
+            "--manifest-path",
+            "tests/fixtures/drifted-plugin/Cargo.toml",
+        ])
+        .args(["--features", feature, "--target-dir"])
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building the drifted plugin failed:\n{}",
+        text(&output.stderr)
+    );
+    let built = target.join("debug").join(format!(
+        "{}sluice_drifted_plugin{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let copy = dir.join(format!(
+        "{}drifted_{feature}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    std::fs::copy(&built, &copy).expect("copy the drifted plugin");
+    copy
+}
+
+/// Standard output or error as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `cmd`, returning its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the sluice binary runs")
+}

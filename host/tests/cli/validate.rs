@@ -1,0 +1,123 @@
+//! `sluice validate`: exit 0 on a good config, 78 with file, line, column and key otherwise.
+
+use crate::util::{run, sluice, text, workspace_plugin};
+
+fn write_config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("sluice.toml");
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+const PROBE_PIPELINE: &str = r#"
+[state]
+path = "state.db"
+
+[pipelines.audit.source]
+type = "probe_source"
+records = 3
+
+[pipelines.audit.sink]
+type = "probe_sink"
+prefix = "AUD"
+"#;
+
+#[test]
+fn a_valid_config_exits_0() {
+    workspace_plugin("sluice-probe-plugin");
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), PROBE_PIPELINE);
+    let out = run(sluice().arg("validate").arg("--config").arg(&config));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("valid (1 pipeline: audit)"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_misspelled_host_key_exits_78_naming_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &PROBE_PIPELINE.replace("path =", "paht ="));
+    let out = run(sluice().arg("validate").arg("--config").arg(&config));
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:3:1: state.paht: unknown field `paht`",
+            config.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_misspelled_component_key_exits_78_naming_line_and_key() {
+    workspace_plugin("sluice-probe-plugin");
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &PROBE_PIPELINE.replace("prefix =", "prefx ="));
+    let out = run(sluice().arg("validate").arg("--config").arg(&config));
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:11:1: pipelines.audit.sink.prefx: unknown field `prefx`",
+            config.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_and_json_says_where() {
+    workspace_plugin("sluice-probe-plugin");
+    let dir = tempfile::tempdir().unwrap();
+    let body = PROBE_PIPELINE
+        .replace("records = 3", "records = 3\npage = 0")
+        .replace("type = \"probe_sink\"", "type = \"servicenow_typo\"");
+    let config = write_config(dir.path(), &body);
+    let out = run(sluice()
+        .arg("validate")
+        .arg("--json")
+        .arg("--config")
+        .arg(&config));
+    assert_eq!(out.status.code(), Some(78));
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["valid"], false);
+    let problems = verdict["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{verdict}");
+    assert_eq!(problems[0]["key_path"], "pipelines.audit.source.page");
+    assert_eq!(problems[0]["line"], 8);
+    assert_eq!(problems[1]["key_path"], "pipelines.audit.sink.type");
+    let message = problems[1]["message"].as_str().unwrap();
+    assert!(
+        message.contains("installed sinks: probe_sink (plugin probe)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_errors() {
+    workspace_plugin("sluice-probe-plugin");
+    let dir = tempfile::tempdir().unwrap();
+    let body = PROBE_PIPELINE
+        .replace(
+            "prefix = \"AUD\"",
+            "prefix = \"${PROBE_SECRET}\"\nbogus = 1",
+        )
+        .replace("records = 3", "records = \"${PROBE_SECRET}\"");
+    let config = write_config(dir.path(), &body);
+    let out = run(sluice()
+        .arg("validate")
+        .arg("--config")
+        .arg(&config)
+        .env("PROBE_SECRET", "TopSecret42"));
+    assert_eq!(out.status.code(), Some(78));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("bogus"), "{all}");
+    assert!(
+        all.contains("pipelines.audit.source.records: invalid type: string \"<redacted>\""),
+        "{all}"
+    );
+    assert!(!all.contains("TopSecret42"), "{all}");
+}
