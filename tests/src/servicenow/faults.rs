@@ -212,12 +212,12 @@ pub(crate) fn busy() -> Response {
 /// without having written the status line, which the client sees as a dropped connection.
 ///
 /// The failing body is axum's own length-limited body with a limit of 0 bytes around a 1-byte
-/// body, which avoids depending on a stream crate just for this.
+/// body, which avoids depending on a stream or body crate just for this.
 pub(crate) async fn dropped_connection() -> Response {
     let capture = tower::service_fn(|request: Request| async move {
         Ok::<_, Infallible>(request.into_limited_body())
     });
-    let body = match DefaultBodyLimit::max(0)
+    let limited = match DefaultBodyLimit::max(0)
         .layer(capture)
         .oneshot(Request::new(Body::from("x")))
         .await
@@ -225,7 +225,9 @@ pub(crate) async fn dropped_connection() -> Response {
         Ok(body) => body,
         Err(never) => match never {},
     };
-    Response::new(body)
+    // As a stream the body has no size hint, so hyper polls it instead of announcing an empty
+    // body; the first poll fails.
+    Response::new(Body::from_stream(limited.into_data_stream()))
 }
 
 #[cfg(test)]

@@ -36,15 +36,29 @@ pub(crate) async fn gateway(
         PreFault::ServerError(status) => Some(faults::server_error(status)),
         PreFault::Busy => Some(faults::busy()),
         PreFault::None => {
-            let response = match admit(&shared, request, kind) {
-                Ok((request, rate)) => {
-                    let mut response = next.run(request).await;
-                    if let Some(rate) = rate {
-                        rate.apply(response.headers_mut());
+            let uploads = matches!(kind, PathKind::AttachmentFile | PathKind::AttachmentUpload);
+            let max = shared.lock().profile.max_body_bytes;
+            let too_large = if uploads {
+                Ok(())
+            } else {
+                check_length(request.headers(), max)
+            };
+            let response = if let Err(error) = too_large {
+                // Drain the body first: a client still sending would otherwise see a reset
+                // instead of the 400.
+                let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
+                error.into_response()
+            } else {
+                match admit(&shared, request, kind) {
+                    Ok((request, rate)) => {
+                        let mut response = next.run(request).await;
+                        if let Some(rate) = rate {
+                            rate.apply(response.headers_mut());
+                        }
+                        response
                     }
-                    response
+                    Err(error) => error.into_response(),
                 }
-                Err(error) => error.into_response(),
             };
             let created = response.status().is_success();
             if created && shared.lock().faults.drop_after_post(&method) {
@@ -79,10 +93,6 @@ fn admit(
     kind: PathKind,
 ) -> Result<(Request, Option<RateHeaders>), ApiError> {
     let mut inner = shared.lock();
-    let uploads = matches!(kind, PathKind::AttachmentFile | PathKind::AttachmentUpload);
-    if !uploads {
-        check_length(request.headers(), inner.profile.max_body_bytes)?;
-    }
     if kind == PathKind::OAuthToken {
         return Ok((request, None));
     }
@@ -126,10 +136,15 @@ fn check_length(headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
 /// `text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2` and get JSON (capture headers,
 /// §1.5). Only an explicit non-JSON-only `Accept` is refused (406).
 fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+    let accept: Vec<&str> = headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if accept.is_empty() {
         return Ok(());
-    };
-    let acceptable = accept.split(',').any(|range| {
+    }
+    let acceptable = accept.iter().flat_map(|a| a.split(',')).any(|range| {
         let media = range
             .split(';')
             .next()

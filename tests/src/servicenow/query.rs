@@ -34,7 +34,8 @@ pub(crate) enum Op {
 }
 
 /// Operators by spelling, longest first so `<=` wins over `<` and `NOT IN` over `IN`.
-const OPERATORS: [(&str, Op); 16] = [
+/// `NOT LIKE` is the platform's spelling (pysnow sends it); `NOTLIKE` is accepted too.
+const OPERATORS: [(&str, Op); 17] = [
     ("ISNOTEMPTY", Op::IsNotEmpty),
     ("STARTSWITH", Op::StartsWith),
     ("ENDSWITH", Op::EndsWith),
@@ -42,6 +43,7 @@ const OPERATORS: [(&str, Op); 16] = [
     ("NOTLIKE", Op::NotLike),
     ("ISEMPTY", Op::IsEmpty),
     ("BETWEEN", Op::Between),
+    ("NOT LIKE", Op::NotLike),
     ("NOT IN", Op::NotIn),
     ("LIKE", Op::Like),
     ("IN", Op::In),
@@ -283,7 +285,7 @@ mod tests {
             ("sys_created_on", "2018-06-01 10:15:04"),
             ("caller_id.name", "Fred Luddy"),
         ];
-        let cases: [(&str, bool); 32] = [
+        let cases: [(&str, bool); 33] = [
             ("", true),
             ("state=2", true),
             ("state=3", false),
@@ -291,6 +293,7 @@ mod tests {
             ("short_descriptionLIKEvar", true),
             ("short_descriptionLIKEVAR", false),
             ("short_descriptionNOTLIKEvar", false),
+            ("short_descriptionNOT LIKEvar", false),
             ("short_descriptionSTARTSWITHdisk", true),
             ("short_descriptionENDSWITHdb-07", true),
             ("stateIN1,2,3", true),
