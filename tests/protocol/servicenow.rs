@@ -364,6 +364,26 @@ async fn create_defaults_links_and_location(release: Release) {
     assert_eq!(reply.result()["short_description"], json!("first"));
     assert!(reply.result().get("u_nonexistent").is_none());
     assert_eq!(sn.sn.incidents().len(), 3);
+    // sysparm_suppress_auto_sys_field lets the client set sys_* columns (§1.3).
+    let reply = sn
+        .call(
+            Method::POST,
+            &format!("{INCIDENTS}?sysparm_suppress_auto_sys_field=true&sysparm_fields=sys_created_on,sys_created_by"),
+            Some(json!({"sys_created_on": "2017-01-02 03:04:05", "sys_created_by": "importer"})),
+        )
+        .await;
+    assert_eq!(
+        reply.result(),
+        json!({"sys_created_on": "2017-01-02 03:04:05", "sys_created_by": "importer"})
+    );
+    let reply = sn
+        .call(
+            Method::POST,
+            &format!("{INCIDENTS}?sysparm_fields=sys_created_by"),
+            Some(json!({"sys_created_by": "importer"})),
+        )
+        .await;
+    assert_eq!(reply.result(), json!({"sys_created_by": "sluice"}));
     // A duplicate sys_id is an insert error (capture insertRecordError).
     let reply = sn
         .call(
@@ -474,6 +494,25 @@ async fn query_by_correlation_id_newest_first(release: Release) {
         ))
         .await;
     assert_eq!(reply.header("x-total-count"), Some("0"));
+    // `field=value` shorthand filters: a 2018-era behaviour (profile switch).
+    let reply = sn
+        .get(&format!(
+            "{INCIDENTS}?correlation_id=ax1:other&sysparm_fields=sys_id"
+        ))
+        .await;
+    let shorthand = matches!(release, Release::Kingston | Release::London);
+    assert_eq!(
+        reply.header("x-total-count"),
+        Some(if shorthand { "1" } else { "3" })
+    );
+    // An absurd offset is an empty page, not a crash.
+    let reply = sn
+        .get(&format!(
+            "{INCIDENTS}?sysparm_offset=18446744073709551615&sysparm_limit=5"
+        ))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.result(), json!([]));
 }
 
 async fn work_notes_journal(release: Release) {

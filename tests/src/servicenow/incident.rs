@@ -194,7 +194,11 @@ fn derive(record: &mut Record, old_state: &str, ctx: &WriteContext<'_>, insertin
         let was_done = old_state == RESOLVED || old_state == CLOSED;
         let now_open = is_active(profile.state_model, &state) && state != RESOLVED;
         if was_done && now_open && profile.reopen == ReopenEffects::CountAndClear {
-            let count = record.get("reopen_count").parse::<u64>().unwrap_or(0) + 1;
+            let count = record
+                .get("reopen_count")
+                .parse::<u64>()
+                .unwrap_or(0)
+                .saturating_add(1);
             record.set("reopen_count", count.to_string());
             for field in ["resolved_at", "resolved_by", "closed_at", "closed_by"] {
                 record.set(field, "");
@@ -297,7 +301,11 @@ pub(crate) fn update(
     data_policy(&record, ctx.profile)?;
     let entries: Vec<_> = entries.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     if (record != old || !entries.is_empty()) && !ctx.suppress_auto_sys {
-        let count = record.get("sys_mod_count").parse::<u64>().unwrap_or(0) + 1;
+        let count = record
+            .get("sys_mod_count")
+            .parse::<u64>()
+            .unwrap_or(0)
+            .saturating_add(1);
         record.set("sys_mod_count", count.to_string());
         record.set("sys_updated_on", ctx.now);
         record.set("sys_updated_by", ctx.actor.user_name.as_str());

@@ -159,8 +159,11 @@ pub(crate) fn page_links(
             url(offset.saturating_sub(limit))
         ));
     }
-    if offset + limit < total {
-        links.push(format!("{};rel=\"next\"", url(offset + limit)));
+    if offset.saturating_add(limit) < total {
+        links.push(format!(
+            "{};rel=\"next\"",
+            url(offset.saturating_add(limit))
+        ));
     }
     links.push(format!("{};rel=\"last\"", url(last)));
     links.join(",")
