@@ -17,9 +17,9 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{json, Map, Value};
 use sluice_emulators::servicenow::{
-    CloseInfoPolicy, ClosedWrites, Credentials, Faults, InvalidQuery, PathKind, Profile,
-    RateLimitRule, Release, ServerErrorStatus, ServiceNow, ServiceNowConfig, StateModel, Trigger,
-    ADMIN_SYS_ID, API_USER_SYS_ID, SERVICE_DESK_SYS_ID,
+    CloseInfoPolicy, ClosedWrites, Credentials, Faults, InvalidQuery, MultipartSysIdField,
+    PathKind, Profile, RateLimitRule, Release, ReopenEffects, ServerErrorStatus, ServiceNow,
+    ServiceNowConfig, StateModel, Trigger, ADMIN_SYS_ID, API_USER_SYS_ID, SERVICE_DESK_SYS_ID,
 };
 use sluice_emulators::{serve, Served};
 
@@ -1528,6 +1528,67 @@ async fn request_statistics() {
     assert_eq!(stats.with_status(401), 1);
     assert_eq!(stats.total(), 4);
     assert_eq!(stats.dropped(), 0);
+}
+
+/// The remaining [U] switches, each flipped once.
+#[tokio::test]
+async fn minor_profile_switches() {
+    let mut config = ServiceNowConfig::for_release(Release::London);
+    config.profile.v1_empty_is_404 = false;
+    config.profile.no_count_param = true;
+    config.profile.link_on_single_page = false;
+    config.profile.journal_table_readable = false;
+    config.profile.multipart_sys_id_field = MultipartSysIdField::RecordSysId;
+    let sn = start(config).await;
+    let reply = sn
+        .get("/api/now/v1/table/incident?sysparm_query=number=nope")
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json(), json!({"result": []}));
+    let id = text(&sn.create(json!({})).await["sys_id"]).to_owned();
+    let reply = sn.get(&format!("{INCIDENTS}?sysparm_no_count=true")).await;
+    assert_eq!(reply.header("x-total-count"), None);
+    assert_eq!(reply.header("link"), None, "one page, no Link");
+    sn.get("/api/now/table/sys_journal_field")
+        .await
+        .assert_error(
+            403,
+            "Insufficient rights to query records",
+            json!("Field(s) present in the query do not have permission to be read"),
+        );
+    let upload = |field: &str| {
+        let body = format!(
+            "--b\r\nContent-Disposition: form-data; name=\"table_name\"\r\n\r\nincident\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{id}\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\nAB\r\n--b--\r\n"
+        );
+        sn.req(Method::POST, "/api/now/attachment/upload")
+            .header(CONTENT_TYPE, "multipart/form-data; boundary=b")
+            .body(body)
+    };
+    assert_eq!(sn.send(upload("record_sys_id")).await.status, 201);
+    assert_eq!(sn.send(upload("table_sys_id")).await.status, 400);
+    let stored = sn.sn.attachments(&id);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].content_type, "application/octet-stream");
+    // Priority frozen on update when the data lookup does not rerun.
+    let mut profile = sn.sn.profile();
+    profile.priority_on_update = false;
+    sn.sn.set_profile(profile);
+    assert_eq!(
+        sn.patch(&id, json!({"impact": "1", "urgency": "1"}))
+            .await
+            .result()["priority"],
+        json!("5")
+    );
+    // Reopen without side effects.
+    let mut profile = sn.sn.profile();
+    profile.reopen = ReopenEffects::None;
+    sn.sn.set_profile(profile);
+    assert!(sn.sn.set_state(&id, "6"));
+    let reopened = sn.patch(&id, json!({"state": "1"})).await.result();
+    assert_eq!(reopened["reopen_count"], json!("0"));
+    assert_ne!(reopened["resolved_at"], json!(""));
 }
 
 #[tokio::test]

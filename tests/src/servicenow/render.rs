@@ -1,7 +1,9 @@
 //! Rendering a record the way the Table API returns it (§1.6): every value a string, `""` when
 //! empty; reference columns as `{"link","value"}` unless links are excluded (the link has no
 //! version segment); `sysparm_display_value` `false` / `true` / `all`; journals `""` in value
-//! mode and their newest-first concatenation in display mode (§2.2).
+//! mode and their newest-first concatenation in display mode (§2.2). Display-mode dates keep the
+//! `YYYY-MM-DD HH:MM:SS` UTC form: the emulated users have the system date format and the UTC
+//! time zone, so value and display coincide (a real user's zone would shift them, §1.6).
 
 use serde_json::{Map, Value};
 
