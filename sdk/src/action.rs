@@ -118,59 +118,81 @@ pub enum Journal {
     Comments,
 }
 
-/// A state transition.
+/// A state transition. The sink knows its system's state model, so the common transitions
+/// are named by meaning and the sink maps them onto its configured states.
 ///
 /// ```
 /// use sluice_sdk::StateChange;
 ///
-/// // Reopen to New, but only if the ticket is Resolved, Closed or Canceled.
-/// let reopen = StateChange::to("1").only_from(["6", "7", "8"]);
-/// assert!(reopen.applies_to("6"));
-/// assert!(!reopen.applies_to("2"));
+/// // Move to "2" only if the ticket is New.
+/// let change = StateChange::set("2").only_from(["1"]);
+/// assert!(change.applies_to("1"));
+/// assert!(!change.applies_to("6"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateChange {
-    /// The state to set.
-    pub to: String,
-    /// Set it only when the ticket's current state is one of these; empty means always.
-    pub only_from: Vec<String>,
-    /// Resolution code, sent together with the state (ServiceNow `close_code`).
-    pub close_code: Option<String>,
-    /// Resolution notes, sent together with the state (ServiceNow `close_notes`).
-    pub close_notes: Option<String>,
+#[non_exhaustive]
+pub enum StateChange {
+    /// Reopen: move to the sink's configured "new" state, but only if the ticket is in one of
+    /// its configured closed states; otherwise report [`ActionOutcome::Unchanged`].
+    Reopen,
+    /// Resolve, with the resolution code and notes in the same request.
+    Resolve {
+        /// Resolution code (ServiceNow `close_code`).
+        close_code: String,
+        /// Resolution notes (ServiceNow `close_notes`).
+        close_notes: String,
+    },
+    /// Close, with the resolution code and notes in the same request.
+    Close {
+        /// Resolution code (ServiceNow `close_code`).
+        close_code: String,
+        /// Resolution notes (ServiceNow `close_notes`).
+        close_notes: String,
+    },
+    /// Move to a raw state value of the system, only if the current state is one of
+    /// `only_from` (empty: always); otherwise report [`ActionOutcome::Unchanged`].
+    Set {
+        /// The raw state to set.
+        to: String,
+        /// The states it may be set from; empty means any.
+        only_from: Vec<String>,
+    },
 }
 
 impl StateChange {
-    /// An unconditional change to `state`.
-    pub fn to(state: impl Into<String>) -> Self {
-        StateChange {
+    /// An unconditional [`StateChange::Set`].
+    pub fn set(state: impl Into<String>) -> Self {
+        StateChange::Set {
             to: state.into(),
             only_from: Vec::new(),
-            close_code: None,
-            close_notes: None,
         }
     }
 
-    /// Restricts the change to tickets currently in one of `states`.
-    pub fn only_from<I, S>(mut self, states: I) -> Self
+    /// Restricts a [`StateChange::Set`] to tickets currently in one of `states`; other
+    /// changes are returned as they are.
+    pub fn only_from<I, S>(self, states: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.only_from = states.into_iter().map(Into::into).collect();
-        self
+        match self {
+            StateChange::Set { to, .. } => StateChange::Set {
+                to,
+                only_from: states.into_iter().map(Into::into).collect(),
+            },
+            other => other,
+        }
     }
 
-    /// Adds resolution code and notes, for resolving or closing in one request.
-    pub fn with_close_info(mut self, code: impl Into<String>, notes: impl Into<String>) -> Self {
-        self.close_code = Some(code.into());
-        self.close_notes = Some(notes.into());
-        self
-    }
-
-    /// Whether the change applies to a ticket in `current` state.
+    /// For [`StateChange::Set`]: whether it applies to a ticket in state `current`. The named
+    /// changes depend on the sink's configuration, so this returns `true` for them.
     pub fn applies_to(&self, current: &str) -> bool {
-        self.only_from.is_empty() || self.only_from.iter().any(|s| s == current)
+        match self {
+            StateChange::Set { only_from, .. } => {
+                only_from.is_empty() || only_from.iter().any(|s| s == current)
+            }
+            _ => true,
+        }
     }
 }
 
@@ -197,6 +219,9 @@ pub struct Ticket {
 pub enum ActionOutcome {
     /// Done; the ticket as it now is (for `Get` and `FindByCorrelation`, as found).
     Done(Ticket),
+    /// A conditional change did not apply (a reopen of a ticket that is not closed): nothing
+    /// changed. The ticket as it is.
+    Unchanged(Ticket),
     /// `Get` or `FindByCorrelation` found no ticket.
     NotFound,
     /// Not done, and worth trying again later (rate limit, outage, timeout).

@@ -144,6 +144,11 @@ pub(crate) fn error_from_abi(error: AbiError) -> PluginError {
 
 // ---- actions and outcomes ----------------------------------------------------------------
 
+const STATE_REOPEN: u8 = 1;
+const STATE_RESOLVE: u8 = 2;
+const STATE_CLOSE: u8 = 3;
+const STATE_SET: u8 = 4;
+
 const JOURNAL_WORK_NOTES: u8 = 1;
 const JOURNAL_COMMENTS: u8 = 2;
 
@@ -184,13 +189,40 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             content_type: content_type.into(),
             content: content.into(),
         },
-        TicketAction::ChangeState { ticket, change } => AbiAction::ChangeState {
-            ticket: ticket.into(),
-            to: change.to.into(),
-            only_from: change.only_from.into_iter().map(RString::from).collect(),
-            close_code: ropt(change.close_code),
-            close_notes: ropt(change.close_notes),
-        },
+        TicketAction::ChangeState { ticket, change } => {
+            let (kind, to, only_from, code, notes) = match change {
+                StateChange::Reopen => (STATE_REOPEN, String::new(), Vec::new(), None, None),
+                StateChange::Resolve {
+                    close_code,
+                    close_notes,
+                } => (
+                    STATE_RESOLVE,
+                    String::new(),
+                    Vec::new(),
+                    Some(close_code),
+                    Some(close_notes),
+                ),
+                StateChange::Close {
+                    close_code,
+                    close_notes,
+                } => (
+                    STATE_CLOSE,
+                    String::new(),
+                    Vec::new(),
+                    Some(close_code),
+                    Some(close_notes),
+                ),
+                StateChange::Set { to, only_from } => (STATE_SET, to, only_from, None, None),
+            };
+            AbiAction::ChangeState {
+                ticket: ticket.into(),
+                kind: AbiStateChangeKind(kind),
+                to: to.into(),
+                only_from: only_from.into_iter().map(RString::from).collect(),
+                close_code: ropt(code),
+                close_notes: ropt(notes),
+            }
+        }
         TicketAction::Get { ticket } => AbiAction::Get {
             ticket: ticket.into(),
         },
@@ -257,19 +289,40 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
         },
         AbiAction::ChangeState {
             ticket,
+            kind,
             to,
             only_from,
             close_code,
             close_notes,
-        } => TicketAction::ChangeState {
-            ticket: string(ticket),
-            change: StateChange {
-                to: string(to),
-                only_from: only_from.into_iter().map(string).collect(),
-                close_code: opt(close_code),
-                close_notes: opt(close_notes),
-            },
-        },
+        } => {
+            let code = opt(close_code).unwrap_or_default();
+            let notes = opt(close_notes).unwrap_or_default();
+            let change = match kind.0 {
+                STATE_REOPEN => StateChange::Reopen,
+                STATE_RESOLVE => StateChange::Resolve {
+                    close_code: code,
+                    close_notes: notes,
+                },
+                STATE_CLOSE => StateChange::Close {
+                    close_code: code,
+                    close_notes: notes,
+                },
+                STATE_SET => StateChange::Set {
+                    to: string(to),
+                    only_from: only_from.into_iter().map(string).collect(),
+                },
+                other => {
+                    return Err(PluginError::unsupported(format!(
+                        "the host sent a state change this plugin does not know (code {other}); \
+                         rebuild the plugin against the sluice-sdk of this host"
+                    )))
+                }
+            };
+            TicketAction::ChangeState {
+                ticket: string(ticket),
+                change,
+            }
+        }
         AbiAction::Get { ticket } => TicketAction::Get {
             ticket: string(ticket),
         },
@@ -279,16 +332,32 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
     })
 }
 
+fn ticket_to_abi(ticket: Ticket) -> AbiTicket {
+    AbiTicket {
+        id: ticket.id.into(),
+        number: ticket.number.into(),
+        link: ticket.link.into(),
+        state: ticket.state.into(),
+        fields: fields_to_abi(ticket.fields),
+        display: fields_to_abi(ticket.display),
+    }
+}
+
+fn ticket_from_abi(t: AbiTicket) -> Ticket {
+    Ticket {
+        id: string(t.id),
+        number: string(t.number),
+        link: string(t.link),
+        state: string(t.state),
+        fields: fields_from_abi(t.fields),
+        display: fields_from_abi(t.display),
+    }
+}
+
 pub(crate) fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome_NE {
     let abi = match outcome {
-        ActionOutcome::Done(ticket) => AbiOutcome::Done(AbiTicket {
-            id: ticket.id.into(),
-            number: ticket.number.into(),
-            link: ticket.link.into(),
-            state: ticket.state.into(),
-            fields: fields_to_abi(ticket.fields),
-            display: fields_to_abi(ticket.display),
-        }),
+        ActionOutcome::Done(ticket) => AbiOutcome::Done(ticket_to_abi(ticket)),
+        ActionOutcome::Unchanged(ticket) => AbiOutcome::Unchanged(ticket_to_abi(ticket)),
         ActionOutcome::NotFound => AbiOutcome::NotFound,
         ActionOutcome::Retry {
             reason,
@@ -304,14 +373,8 @@ pub(crate) fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome_NE {
 
 pub(crate) fn outcome_from_abi(outcome: AbiOutcome_NE) -> ActionOutcome {
     match outcome.into_enum() {
-        Ok(AbiOutcome::Done(t)) => ActionOutcome::Done(Ticket {
-            id: string(t.id),
-            number: string(t.number),
-            link: string(t.link),
-            state: string(t.state),
-            fields: fields_from_abi(t.fields),
-            display: fields_from_abi(t.display),
-        }),
+        Ok(AbiOutcome::Done(t)) => ActionOutcome::Done(ticket_from_abi(t)),
+        Ok(AbiOutcome::Unchanged(t)) => ActionOutcome::Unchanged(ticket_from_abi(t)),
         Ok(AbiOutcome::NotFound) => ActionOutcome::NotFound,
         Ok(AbiOutcome::Retry {
             reason,
@@ -507,9 +570,18 @@ mod tests {
             },
             TicketAction::ChangeState {
                 ticket: "t".into(),
-                change: StateChange::to("1")
-                    .only_from(["6", "7"])
-                    .with_close_info("c", "n"),
+                change: StateChange::set("1").only_from(["6", "7"]),
+            },
+            TicketAction::ChangeState {
+                ticket: "t".into(),
+                change: StateChange::Resolve {
+                    close_code: "Solved (Permanently)".into(),
+                    close_notes: "n".into(),
+                },
+            },
+            TicketAction::ChangeState {
+                ticket: "t".into(),
+                change: StateChange::Reopen,
             },
             TicketAction::Attach {
                 ticket: "t".into(),
@@ -523,6 +595,10 @@ mod tests {
         }
         let outcomes = vec![
             ActionOutcome::NotFound,
+            ActionOutcome::Unchanged(Ticket {
+                state: "2".into(),
+                ..Ticket::default()
+            }),
             ActionOutcome::Retry {
                 reason: "429".into(),
                 retry_after: Some(Duration::from_secs(3)),

@@ -63,6 +63,11 @@ pub struct AbiError {
 #[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AbiJournal(pub u8);
 
+/// State change kind codes; see `crate::StateChange`. A `u8` so kinds can be added.
+#[repr(transparent)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiStateChangeKind(pub u8);
+
 /// A ticket action. Non-exhaustive across the ABI: a newer host may send variants an older
 /// plugin does not know, which the plugin side answers with an "unsupported" failure.
 #[repr(u8)]
@@ -92,6 +97,7 @@ pub enum AbiAction {
     },
     ChangeState {
         ticket: RString,
+        kind: AbiStateChangeKind,
         to: RString,
         only_from: RVec<RString>,
         close_code: ROption<RString>,
@@ -124,6 +130,7 @@ pub struct AbiTicket {
 #[non_exhaustive]
 pub enum AbiOutcome {
     Done(AbiTicket),
+    Unchanged(AbiTicket),
     NotFound,
     Retry {
         reason: RString,

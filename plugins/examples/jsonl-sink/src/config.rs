@@ -32,10 +32,21 @@ impl JsonlConfig {
     /// Pure checks, no IO (the host runs them in `sluice validate`).
     pub fn check(&self) -> Result<(), PluginError> {
         if self.path.as_os_str().is_empty() {
-            return Err(PluginError::config("must name a file, like \"/var/lib/sluice/tickets.jsonl\"").at("path"));
+            return Err(PluginError::config(
+                "must name a file, like \"/var/lib/sluice/tickets.jsonl\"",
+            )
+            .at("path"));
         }
-        if self.number_prefix.is_empty() || !self.number_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(PluginError::config("must be letters and digits, like \"JSONL\"").at("number_prefix"));
+        if self.number_prefix.is_empty()
+            || !self
+                .number_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(
+                PluginError::config("must be letters and digits, like \"JSONL\"")
+                    .at("number_prefix"),
+            );
         }
         Ok(())
     }

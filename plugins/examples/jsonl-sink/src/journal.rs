@@ -38,12 +38,15 @@ pub(crate) struct Tickets {
 impl Tickets {
     /// Applies one line, as written or as read back.
     pub fn apply(&mut self, line: &Line, link_prefix: &str) {
-        let ticket = self.by_id.entry(line.ticket.clone()).or_insert_with(|| Ticket {
-            id: line.ticket.clone(),
-            link: format!("{link_prefix}#{}", line.ticket),
-            fields: Fields::new(),
-            ..Ticket::default()
-        });
+        let ticket = self
+            .by_id
+            .entry(line.ticket.clone())
+            .or_insert_with(|| Ticket {
+                id: line.ticket.clone(),
+                link: format!("{link_prefix}#{}", line.ticket),
+                fields: Fields::new(),
+                ..Ticket::default()
+            });
         if let Some(number) = &line.number {
             ticket.number = number.clone();
         }
@@ -54,7 +57,8 @@ impl Tickets {
         if line.action == "create" {
             self.created += 1;
             if let Some(key) = &line.correlation_id {
-                self.newest_by_correlation.insert(key.clone(), line.ticket.clone());
+                self.newest_by_correlation
+                    .insert(key.clone(), line.ticket.clone());
             }
         }
     }

@@ -11,6 +11,12 @@ use sluice_sdk::{
 use crate::config::JsonlConfig;
 use crate::journal::{Line, Tickets};
 
+/// The states this sink uses, ServiceNow's numbering: 1 New, 6 Resolved, 7 Closed, 8 Canceled.
+const NEW_STATE: &str = "1";
+const RESOLVED_STATE: &str = "6";
+const CLOSED_STATE: &str = "7";
+const CLOSED_STATES: [&str; 3] = ["6", "7", "8"];
+
 /// Appends ticket actions to a JSON Lines file.
 #[derive(Debug)]
 pub struct JsonlSink {
@@ -45,11 +51,19 @@ impl Sink for JsonlSink {
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
         if let Err(e) = self.load() {
             let reason = e.to_string();
-            return actions.iter().map(|_| ActionOutcome::retry(reason.clone())).collect();
+            return actions
+                .iter()
+                .map(|_| ActionOutcome::retry(reason.clone()))
+                .collect();
         }
         let mut file = match self.open_for_append() {
             Ok(f) => f,
-            Err(e) => return actions.iter().map(|_| ActionOutcome::retry(e.to_string())).collect(),
+            Err(e) => {
+                return actions
+                    .iter()
+                    .map(|_| ActionOutcome::retry(e.to_string()))
+                    .collect()
+            }
         };
         let mut outcomes = Vec::with_capacity(actions.len());
         let mut failed_tickets: Vec<String> = Vec::new();
@@ -57,13 +71,18 @@ impl Sink for JsonlSink {
             // The SDK's rule: after a failure, later actions on that ticket wait for a retry.
             if let Some(t) = action.ticket() {
                 if failed_tickets.iter().any(|f| f == t) {
-                    outcomes.push(ActionOutcome::retry("an earlier action on this ticket did not succeed"));
+                    outcomes.push(ActionOutcome::retry(
+                        "an earlier action on this ticket did not succeed",
+                    ));
                     continue;
                 }
             }
             let ticket = action.ticket().map(str::to_owned);
             let outcome = self.execute(action, &mut file);
-            if !matches!(outcome, ActionOutcome::Done(_) | ActionOutcome::NotFound) {
+            if !matches!(
+                outcome,
+                ActionOutcome::Done(_) | ActionOutcome::Unchanged(_) | ActionOutcome::NotFound
+            ) {
                 failed_tickets.extend(ticket);
             }
             outcomes.push(outcome);
@@ -71,7 +90,10 @@ impl Sink for JsonlSink {
         if self.config.fsync {
             if let Err(e) = file.sync_data() {
                 let reason = format!("cannot flush {}: {e}", self.config.path.display());
-                return outcomes.iter().map(|_| ActionOutcome::retry(reason.clone())).collect();
+                return outcomes
+                    .iter()
+                    .map(|_| ActionOutcome::retry(reason.clone()))
+                    .collect();
             }
         }
         outcomes
@@ -98,7 +120,10 @@ impl JsonlSink {
                     None => ActionOutcome::NotFound,
                 }
             }
-            TicketAction::Create { correlation, fields } => {
+            TicketAction::Create {
+                correlation,
+                fields,
+            } => {
                 let n = tickets.created + 1;
                 (
                     format!("t{n}"),
@@ -120,28 +145,75 @@ impl JsonlSink {
                 let state = existing.state.clone();
                 let id = existing.id.clone();
                 match other {
-                    TicketAction::Update { fields, .. } => (id, "update", fields.into_vec(), state, None, None),
+                    TicketAction::Update { fields, .. } => {
+                        (id, "update", fields.into_vec(), state, None, None)
+                    }
                     TicketAction::AddNote { journal, text, .. } => {
                         let field = match journal {
                             Journal::Comments => "comments",
                             _ => "work_notes",
                         };
-                        (id, "add_note", vec![(field.to_owned(), text)], state, None, None)
+                        (
+                            id,
+                            "add_note",
+                            vec![(field.to_owned(), text)],
+                            state,
+                            None,
+                            None,
+                        )
                     }
-                    TicketAction::Attach { file_name, content, .. } => (
+                    TicketAction::Attach {
+                        file_name, content, ..
+                    } => (
                         id,
                         "attach",
-                        vec![("attachment".to_owned(), format!("{file_name} ({} bytes)", content.len()))],
+                        vec![(
+                            "attachment".to_owned(),
+                            format!("{file_name} ({} bytes)", content.len()),
+                        )],
                         state,
                         None,
                         None,
                     ),
                     TicketAction::ChangeState { change, .. } => {
-                        let StateChange { to, close_code, close_notes, .. } = &change;
-                        let to = if change.applies_to(&state) { to.clone() } else { state };
+                        let (to, code, notes) = match change {
+                            StateChange::Reopen if CLOSED_STATES.contains(&state.as_str()) => {
+                                (NEW_STATE.to_owned(), None, None)
+                            }
+                            StateChange::Reopen => {
+                                return match tickets.by_id.get(&id) {
+                                    Some(t) => ActionOutcome::Unchanged(t.clone()),
+                                    None => ActionOutcome::NotFound,
+                                }
+                            }
+                            StateChange::Resolve {
+                                close_code,
+                                close_notes,
+                            } => (
+                                RESOLVED_STATE.to_owned(),
+                                Some(close_code),
+                                Some(close_notes),
+                            ),
+                            StateChange::Close {
+                                close_code,
+                                close_notes,
+                            } => (CLOSED_STATE.to_owned(), Some(close_code), Some(close_notes)),
+                            set @ StateChange::Set { .. } if !set.applies_to(&state) => {
+                                return match tickets.by_id.get(&id) {
+                                    Some(t) => ActionOutcome::Unchanged(t.clone()),
+                                    None => ActionOutcome::NotFound,
+                                }
+                            }
+                            StateChange::Set { to, .. } => (to, None, None),
+                            other => {
+                                return ActionOutcome::Failed(PluginError::unsupported(format!(
+                                    "jsonl does not support the state change {other:?}"
+                                )))
+                            }
+                        };
                         let mut fields = Vec::new();
-                        fields.extend(close_code.clone().map(|c| ("close_code".to_owned(), c)));
-                        fields.extend(close_notes.clone().map(|n| ("close_notes".to_owned(), n)));
+                        fields.extend(code.map(|c| ("close_code".to_owned(), c)));
+                        fields.extend(notes.map(|n| ("close_notes".to_owned(), n)));
                         (id, "change_state", fields, to, None, None)
                     }
                     unknown => {
@@ -173,7 +245,10 @@ impl JsonlSink {
         };
         text.push('\n');
         if let Err(e) = file.write_all(text.as_bytes()) {
-            return ActionOutcome::retry(format!("cannot write {}: {e}", self.config.path.display()));
+            return ActionOutcome::retry(format!(
+                "cannot write {}: {e}",
+                self.config.path.display()
+            ));
         }
         let link_prefix = self.link_prefix();
         let tickets = self.tickets.get_or_insert_with(Tickets::default);
@@ -194,7 +269,10 @@ impl JsonlSink {
             .append(true)
             .open(&self.config.path)
             .map_err(|e| {
-                PluginError::transient(format!("cannot open {} for appending: {e}", self.config.path.display()))
+                PluginError::transient(format!(
+                    "cannot open {} for appending: {e}",
+                    self.config.path.display()
+                ))
             })
     }
 
@@ -207,7 +285,10 @@ impl JsonlSink {
                 Ok(file) => {
                     for (n, line) in BufReader::new(file).lines().enumerate() {
                         let line = line.map_err(|e| {
-                            PluginError::transient(format!("cannot read {}: {e}", self.config.path.display()))
+                            PluginError::transient(format!(
+                                "cannot read {}: {e}",
+                                self.config.path.display()
+                            ))
                         })?;
                         if line.trim().is_empty() {
                             continue;
@@ -231,7 +312,8 @@ impl JsonlSink {
                     )))
                 }
             }
-            self.host.debug(format!("read back {} tickets", tickets.by_id.len()));
+            self.host
+                .debug(format!("read back {} tickets", tickets.by_id.len()));
             self.tickets = Some(tickets);
         }
         Ok(self.tickets.get_or_insert_with(Tickets::default))
@@ -243,7 +325,9 @@ mod tests {
     use std::sync::Arc;
     use std::time::SystemTime;
 
-    use sluice_sdk::{Capabilities, Correlation, HttpError, HttpErrorKind, HttpRequest, HttpResponse, LogLevel};
+    use sluice_sdk::{
+        Capabilities, Correlation, HttpError, HttpErrorKind, HttpRequest, HttpResponse, LogLevel,
+    };
 
     use super::*;
 
@@ -252,7 +336,10 @@ mod tests {
 
     impl Capabilities for TestHost {
         fn http(&self, _: HttpRequest) -> Result<HttpResponse, HttpError> {
-            Err(HttpError::new(HttpErrorKind::Connect, "no network in tests"))
+            Err(HttpError::new(
+                HttpErrorKind::Connect,
+                "no network in tests",
+            ))
         }
         fn log(&self, level: LogLevel, message: &str) {
             eprintln!("{level:?}: {message}");
@@ -265,12 +352,17 @@ mod tests {
     fn sink(dir: &tempfile::TempDir) -> sluice_sdk::SinkInstance {
         let plugin = crate::in_process().expect("the plugin registers");
         let config = serde_json::json!({ "path": dir.path().join("t.jsonl") });
-        plugin.new_sink("jsonl", &config, Arc::new(TestHost)).expect("builds")
+        plugin
+            .new_sink("jsonl", &config, Arc::new(TestHost))
+            .expect("builds")
     }
 
     fn create(key: &str) -> TicketAction {
         TicketAction::Create {
-            correlation: Correlation { id: key.into(), display: "test".into() },
+            correlation: Correlation {
+                id: key.into(),
+                display: "test".into(),
+            },
             fields: [("short_description", "Locked out")].into_iter().collect(),
         }
     }
@@ -280,22 +372,62 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut first = sink(&dir);
         let outcomes = first.deliver(vec![create("k1")]);
-        let ActionOutcome::Done(ticket) = &outcomes[0] else { panic!("{outcomes:?}") };
+        let ActionOutcome::Done(ticket) = &outcomes[0] else {
+            panic!("{outcomes:?}")
+        };
         assert_eq!(ticket.number, "JSONL0000001");
         let id = ticket.id.clone();
         first.deliver(vec![
-            TicketAction::AddNote { ticket: id.clone(), journal: Journal::WorkNotes, text: "again".into() },
-            TicketAction::ChangeState { ticket: id.clone(), change: StateChange::to("6") },
+            TicketAction::AddNote {
+                ticket: id.clone(),
+                journal: Journal::WorkNotes,
+                text: "again".into(),
+            },
+            TicketAction::ChangeState {
+                ticket: id.clone(),
+                change: StateChange::Resolve {
+                    close_code: "Solved (Permanently)".into(),
+                    close_notes: "done".into(),
+                },
+            },
         ]);
 
         // A new instance reads the file back: the ticket is found by its key, resolved.
         let mut second = sink(&dir);
-        let found = second.deliver(vec![TicketAction::FindByCorrelation { correlation_id: "k1".into() }]);
-        let ActionOutcome::Done(found) = &found[0] else { panic!("{found:?}") };
-        assert_eq!((found.id.as_str(), found.state.as_str()), (id.as_str(), "6"));
-        assert_eq!(found.fields.get("work_notes"), Some("again"));
+        let found = second.deliver(vec![TicketAction::FindByCorrelation {
+            correlation_id: "k1".into(),
+        }]);
+        let ActionOutcome::Done(found) = &found[0] else {
+            panic!("{found:?}")
+        };
         assert_eq!(
-            second.deliver(vec![TicketAction::Get { ticket: "t99".into() }]),
+            (found.id.as_str(), found.state.as_str()),
+            (id.as_str(), "6")
+        );
+        assert_eq!(found.fields.get("work_notes"), Some("again"));
+        assert_eq!(found.fields.get("close_code"), Some("Solved (Permanently)"));
+        let reopened = second.deliver(vec![
+            TicketAction::ChangeState {
+                ticket: id.clone(),
+                change: StateChange::Reopen,
+            },
+            TicketAction::ChangeState {
+                ticket: id.clone(),
+                change: StateChange::Reopen,
+            },
+        ]);
+        assert!(
+            matches!(&reopened[0], ActionOutcome::Done(t) if t.state == "1"),
+            "{reopened:?}"
+        );
+        assert!(
+            matches!(&reopened[1], ActionOutcome::Unchanged(t) if t.state == "1"),
+            "{reopened:?}"
+        );
+        assert_eq!(
+            second.deliver(vec![TicketAction::Get {
+                ticket: "t99".into()
+            }]),
             vec![ActionOutcome::NotFound]
         );
     }
@@ -304,21 +436,39 @@ mod tests {
     fn later_actions_on_a_failed_ticket_are_retried_not_run() {
         let dir = tempfile::tempdir().unwrap();
         let outcomes = sink(&dir).deliver(vec![
-            TicketAction::AddNote { ticket: "missing".into(), journal: Journal::WorkNotes, text: "x".into() },
-            TicketAction::ChangeState { ticket: "missing".into(), change: StateChange::to("1") },
+            TicketAction::AddNote {
+                ticket: "missing".into(),
+                journal: Journal::WorkNotes,
+                text: "x".into(),
+            },
+            TicketAction::ChangeState {
+                ticket: "missing".into(),
+                change: StateChange::Reopen,
+            },
         ]);
-        assert!(matches!(outcomes[0], ActionOutcome::Failed(_)), "{outcomes:?}");
-        assert!(matches!(outcomes[1], ActionOutcome::Retry { .. }), "{outcomes:?}");
+        assert!(
+            matches!(outcomes[0], ActionOutcome::Failed(_)),
+            "{outcomes:?}"
+        );
+        assert!(
+            matches!(outcomes[1], ActionOutcome::Retry { .. }),
+            "{outcomes:?}"
+        );
     }
 
     #[test]
     fn invalid_config_names_the_key() {
         let plugin = crate::in_process().unwrap();
         let err = plugin
-            .validate_config("jsonl", &serde_json::json!({ "path": "x", "number_prefix": "IN-C" }))
+            .validate_config(
+                "jsonl",
+                &serde_json::json!({ "path": "x", "number_prefix": "IN-C" }),
+            )
             .unwrap_err();
         assert_eq!(err.key_path(), Some("number_prefix"));
-        let err = plugin.validate_config("jsonl", &serde_json::json!({ "pth": "x" })).unwrap_err();
+        let err = plugin
+            .validate_config("jsonl", &serde_json::json!({ "pth": "x" }))
+            .unwrap_err();
         assert!(err.message().contains("unknown field `pth`"), "{err}");
     }
 }
