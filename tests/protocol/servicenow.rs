@@ -22,6 +22,7 @@ use sluice_emulators::servicenow::{
     ServiceNowConfig, StateModel, Trigger, ADMIN_SYS_ID, API_USER_SYS_ID, SERVICE_DESK_SYS_ID,
 };
 use sluice_emulators::{serve, Served};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const JSON_CT: &str = "application/json;charset=UTF-8";
 /// The `Accept` the 2018 captures sent (and still got JSON).
@@ -1481,6 +1482,22 @@ async fn fault_injection() {
         .await;
     assert!(dropped.is_err());
     assert_eq!(sn.sn.incidents().len(), 1);
+    // On the wire: not a single byte comes back before the close.
+    sn.sn.set_faults(Faults {
+        drop_connection: Trigger::next(1),
+        ..Faults::default()
+    });
+    let mut stream = tokio::net::TcpStream::connect(sn.served.addr())
+        .await
+        .expect("connect");
+    stream
+        .write_all(b"GET /api/now/table/incident HTTP/1.1\r\nHost: x\r\nAuthorization: Basic c2x1aWNlOnNsdWljZQ==\r\n\r\n")
+        .await
+        .expect("request written");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    assert!(answer.is_empty(), "{:?}", String::from_utf8_lossy(&answer));
+    assert_eq!(sn.sn.requests().dropped(), 3);
     // 503 for the next request, then normal.
     sn.sn.set_faults(Faults {
         server_error: Trigger::next(1),
