@@ -737,6 +737,17 @@ async fn search_pages_carry_the_mark_with_the_same_filters() {
             .body,
     );
     assert_eq!(page.names(), ["ContinuationMark", "ActivityRecord"]);
+
+    // An empty mark element on the first page reads as no mark.
+    let empty_mark = format!(
+        r#"<ActivityRecordSearch xmlns="{ACTIVITY_RECORDS_NS}"><ContinuationMark/><FilterList><Who>corp</Who></FilterList></ActivityRecordSearch>"#
+    );
+    let page = parse_xml(
+        &env.post("activity_records/search?count=4", empty_mark)
+            .await
+            .body,
+    );
+    assert_eq!(page.children.len(), 5);
 }
 
 #[tokio::test]
@@ -852,6 +863,21 @@ async fn authentication_is_required_everywhere() {
         )
         .await;
     assert_eq!(upper.status, 200);
+}
+
+#[tokio::test]
+async fn basic_can_be_refused_like_a_windows_only_server() {
+    let env = start(AuditorConfig {
+        behaviour: Behaviour {
+            accept_basic: false,
+            ..Behaviour::default()
+        },
+        ..AuditorConfig::default()
+    })
+    .await;
+    let reply = env.get("activity_records/enum").await;
+    assert_empty(&reply, 401);
+    assert_eq!(reply.challenge.as_deref(), Some("Negotiate, NTLM, Basic"));
 }
 
 #[tokio::test]

@@ -64,6 +64,10 @@ impl Default for AuditorConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Behaviour {
+    /// §1.2 [I]: HTTP Basic is accepted. Default `true`; `false` answers every request with
+    /// 401 and the `Negotiate, NTLM, Basic` challenge, like a server where only the Windows
+    /// schemes work.
+    pub accept_basic: bool,
     /// §1.8 [I]: the empty page that ends the data still carries a `ContinuationMark`.
     /// Default `true`; `false` omits the mark on that page.
     pub mark_on_last_page: bool,
@@ -83,6 +87,9 @@ pub struct Behaviour {
     /// §3.3 [I]: a `When` interval includes its `To` bound (`From <= When <= To`). Default
     /// `true`; `false` makes it `From <= When < To`.
     pub inclusive_to: bool,
+    /// §3.3 [I]: several positive `When` entries combine with OR (the default, like every
+    /// other field); `true` makes them combine with AND (the intersection).
+    pub when_entries_and: bool,
     /// §1.8 [I]: the order enum and search return records in. Default
     /// [`ResultOrder::Insertion`]. Clients must not rely on any order.
     pub order: ResultOrder,
@@ -105,6 +112,7 @@ pub struct Behaviour {
 impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
+            accept_basic: true,
             mark_on_last_page: true,
             write_without_trailing_slash: true,
             json_keys: KeyMatching::Exact,
@@ -112,6 +120,7 @@ impl Default for Behaviour {
             case_insensitive: true,
             case_insensitive_action: true,
             inclusive_to: true,
+            when_entries_and: false,
             order: ResultOrder::Insertion,
             timeframe_utc_offset_minutes: 0,
             require_namespace: true,

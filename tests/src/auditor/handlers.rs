@@ -98,9 +98,12 @@ pub(crate) async fn search(
         };
         let filter = builder.build();
         let digest = shared.marks.digest(&filter);
-        let start = match mark.as_deref() {
-            Some(mark) => Some(resume(&shared, mark, MarkKind::Search, digest)?),
-            None => None,
+        // An empty mark on a first page is taken as no mark.
+        let start = match mark.as_deref().map(str::trim) {
+            Some(mark) if !mark.is_empty() => {
+                Some(resume(&shared, mark, MarkKind::Search, digest)?)
+            }
+            _ => None,
         };
         let page = shared.page(start, query.count, Some(&filter))?;
         Ok(page_response(
@@ -159,7 +162,9 @@ async fn gate(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<FaultPlan, Response> {
-    if !auth::authorized(headers, &shared.username, &shared.password) {
+    let accepted = shared.behaviour.accept_basic
+        && auth::authorized(headers, &shared.username, &shared.password);
+    if !accepted {
         return Err(auth::challenge());
     }
     let allowed: &[Method] = match endpoint {

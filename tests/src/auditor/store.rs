@@ -116,6 +116,7 @@ impl Shared {
             case_insensitive: self.behaviour.case_insensitive,
             case_insensitive_action: self.behaviour.case_insensitive_action,
             inclusive_to: self.behaviour.inclusive_to,
+            when_entries_and: self.behaviour.when_entries_and,
             day_offset_secs: i64::from(self.behaviour.timeframe_utc_offset_minutes) * 60,
         };
         scan(

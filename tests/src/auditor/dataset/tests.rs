@@ -125,6 +125,7 @@ fn selects(entries: &[Entry], records: &[(ActivityRecord, Category)]) -> BTreeSe
         case_insensitive: true,
         case_insensitive_action: true,
         inclusive_to: true,
+        when_entries_and: false,
         day_offset_secs: 0,
     };
     records

@@ -7,7 +7,9 @@
 //! - within one field, positive entries (Contains, Equals, StartsWith, EndsWith, InGroup, and
 //!   Equals for Action/When/WorkingHours) combine with OR, and negative entries
 //!   (DoesNotContain, NotEqualTo, NotInGroup) with AND: the record must match none of them.
-//!   A field mixing both needs one positive hit and no negative hit (§3.3 [I]).
+//!   A field mixing both needs one positive hit and no negative hit (§3.3 [I]). Several
+//!   positive `When` entries OR as well, unless
+//!   [`Behaviour::when_entries_and`](super::Behaviour::when_entries_and) is set.
 //! - multi-valued fields (`Detail`, `Before`, `After`) hit when any value hits; a missing
 //!   optional field has no value, so positive entries miss and negative ones pass.
 
@@ -136,13 +138,15 @@ pub(crate) struct MatchContext<'a> {
     pub(crate) case_insensitive: bool,
     pub(crate) case_insensitive_action: bool,
     pub(crate) inclusive_to: bool,
+    pub(crate) when_entries_and: bool,
     pub(crate) day_offset_secs: i64,
 }
 
 impl Filter {
     /// Whether the record passes every field's conditions.
     pub(crate) fn matches(&self, record: &ActivityRecord, ctx: &MatchContext<'_>) -> bool {
-        self.groups.iter().all(|(_, conditions)| {
+        self.groups.iter().all(|(field, conditions)| {
+            let all_positives = *field == Field::When && ctx.when_entries_and;
             let mut any_positive = false;
             let mut positive_hit = false;
             for condition in conditions {
@@ -151,6 +155,8 @@ impl Filter {
                     if hit {
                         return false;
                     }
+                } else if all_positives && !hit {
+                    return false;
                 } else {
                     any_positive = true;
                     positive_hit = positive_hit || hit;

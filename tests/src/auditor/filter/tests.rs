@@ -98,6 +98,7 @@ fn select(entries: &[Entry<'_>], behaviour: &Behaviour) -> Vec<usize> {
         case_insensitive: behaviour.case_insensitive,
         case_insensitive_action: behaviour.case_insensitive_action,
         inclusive_to: behaviour.inclusive_to,
+        when_entries_and: behaviour.when_entries_and,
         day_offset_secs: i64::from(behaviour.timeframe_utc_offset_minutes) * 60,
     };
     records()
@@ -375,6 +376,25 @@ fn switches_change_the_inferred_semantics() {
         select(&[When(None, to_bound)], &strict),
         Vec::<usize>::new()
     );
+    let intersect = Behaviour {
+        when_entries_and: true,
+        ..Behaviour::default()
+    };
+    let week_and_interval = [
+        When(None, RawSpan::Timeframe("LastSevenDays")),
+        When(
+            None,
+            RawSpan::Between {
+                from: Some("2024-03-10T00:00:00Z"),
+                to: Some("2024-03-11T00:00:00Z"),
+            },
+        ),
+    ];
+    assert_eq!(
+        select(&week_and_interval, &Behaviour::default()),
+        vec![0, 1]
+    );
+    assert_eq!(select(&week_and_interval, &intersect), vec![1]);
     let shifted = Behaviour {
         timeframe_utc_offset_minutes: -13 * 60,
         ..Behaviour::default()
