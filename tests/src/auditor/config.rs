@@ -1,5 +1,5 @@
 //! The emulator's configuration: credentials, an optional generated data set, and one switch
-//! for every behaviour the reference marks as inferred (**[I]**) rather than documented.
+//! for every behaviour the reference marks as inferred (**\[I\]**) rather than documented.
 //!
 //! Defaults follow the reference's recommendation for each inference, so a default emulator is
 //! the reading of the documentation we believe most likely; tests flip a switch to prove a
@@ -59,52 +59,52 @@ impl Default for AuditorConfig {
     }
 }
 
-/// One switch per inferred (**[I]**) or client-seen (**[C]**) fact of the reference. Each field
+/// One switch per inferred (**\[I\]**) or client-seen (**\[C\]**) fact of the reference. Each field
 /// names its section and states its default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Behaviour {
-    /// §1.2 [I]: HTTP Basic is accepted. Default `true`; `false` answers every request with
+    /// §1.2 \[I\]: HTTP Basic is accepted. Default `true`; `false` answers every request with
     /// 401 and the `Negotiate, NTLM, Basic` challenge, like a server where only the Windows
     /// schemes work.
     pub accept_basic: bool,
-    /// §1.8 [I]: the empty page that ends the data still carries a `ContinuationMark`.
+    /// §1.8 \[I\]: the empty page that ends the data still carries a `ContinuationMark`.
     /// Default `true`; `false` omits the mark on that page.
     pub mark_on_last_page: bool,
-    /// §1.3 [I]: `POST /netwrix/api/v1/activity_records` (no trailing slash) is the write
+    /// §1.3 \[I\]: `POST /netwrix/api/v1/activity_records` (no trailing slash) is the write
     /// endpoint too. Default `true`; `false` answers 404 there.
     pub write_without_trailing_slash: bool,
-    /// §1.8 [C]/[I]: how JSON object keys are matched. Default [`KeyMatching::Exact`].
+    /// §1.8 \[C\]/\[I\]: how JSON object keys are matched. Default [`KeyMatching::Exact`].
     pub json_keys: KeyMatching,
-    /// §3.1 [I]: accept the spaced filter name `Monitoring Plan` besides `MonitoringPlan`.
+    /// §3.1 \[I\]: accept the spaced filter name `Monitoring Plan` besides `MonitoringPlan`.
     /// Default `true`.
     pub spaced_monitoring_plan: bool,
-    /// §3.2 [I]: text filters compare case-insensitively (SQL Server's default collation).
+    /// §3.2 \[I\]: text filters compare case-insensitively (SQL Server's default collation).
     /// Default `true`.
     pub case_insensitive: bool,
-    /// §3.3 [I]: the `Action` filter compares case-insensitively. Default `true`.
+    /// §3.3 \[I\]: the `Action` filter compares case-insensitively. Default `true`.
     pub case_insensitive_action: bool,
-    /// §3.3 [I]: a `When` interval includes its `To` bound (`From <= When <= To`). Default
+    /// §3.3 \[I\]: a `When` interval includes its `To` bound (`From <= When <= To`). Default
     /// `true`; `false` makes it `From <= When < To`.
     pub inclusive_to: bool,
-    /// §3.3 [I]: several positive `When` entries combine with OR (the default, like every
+    /// §3.3 \[I\]: several positive `When` entries combine with OR (the default, like every
     /// other field); `true` makes them combine with AND (the intersection).
     pub when_entries_and: bool,
-    /// §1.8 [I]: the order enum and search return records in. Default
+    /// §1.8 \[I\]: the order enum and search return records in. Default
     /// [`ResultOrder::Insertion`]. Clients must not rely on any order.
     pub order: ResultOrder,
-    /// [I]: the UTC offset, in minutes, of the server's calendar day, used by the `Today`,
+    /// \[I\]: the UTC offset, in minutes, of the server's calendar day, used by the `Today`,
     /// `Yesterday`, `LastSevenDays` and `LastThirtyDays` timeframes (each a run of whole
     /// calendar days ending with today, today included). Default `0` (UTC).
     pub timeframe_utc_offset_minutes: i32,
-    /// §2.2 [I]: input roots (`ActivityRecordList`, `ActivityRecordSearch`,
+    /// §2.2 \[I\]: input roots (`ActivityRecordList`, `ActivityRecordSearch`,
     /// `ContinuationMark`) must be in the documented namespace; otherwise 400 `XMLError`.
     /// Default `true`.
     pub require_namespace: bool,
-    /// §2.1 [D/I]: a written `Action` must be one of the documented values (§3.2 list).
+    /// §2.1 \[D/I\]: a written `Action` must be one of the documented values (§3.2 list).
     /// Default `true`.
     pub validate_action: bool,
-    /// §1.4 [C]: the largest `count` accepted; larger values get 400 `InputError`. Default
+    /// §1.4 \[C\]: the largest `count` accepted; larger values get 400 `InputError`. Default
     /// `None` (no documented maximum).
     pub max_count: Option<u32>,
 }

@@ -7,7 +7,7 @@
 //! - within one field, positive entries (Contains, Equals, StartsWith, EndsWith, InGroup, and
 //!   Equals for Action/When/WorkingHours) combine with OR, and negative entries
 //!   (DoesNotContain, NotEqualTo, NotInGroup) with AND: the record must match none of them.
-//!   A field mixing both needs one positive hit and no negative hit (§3.3 [I]). Several
+//!   A field mixing both needs one positive hit and no negative hit (§3.3 \[I\]). Several
 //!   positive `When` entries OR as well, unless
 //!   [`Behaviour::when_entries_and`](super::Behaviour::when_entries_and) is set.
 //! - multi-valued fields (`Detail`, `Before`, `After`) hit when any value hits; a missing
