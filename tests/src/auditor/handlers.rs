@@ -132,6 +132,7 @@ pub(crate) async fn write(
     };
     let format = query::format(raw.as_deref());
     let outcome = async {
+        query::checked_format(raw.as_deref())?;
         let body = read_body(body, &headers, shared.max_body_bytes).await?;
         let raws = match format {
             // JSON posted without ?format=json fails here, as documented (reference §1.4).

@@ -35,44 +35,41 @@ pub(crate) struct Query {
 /// Finds the format first on its own, so a bad `count` can be reported in the format the
 /// client asked for.
 pub(crate) fn format(raw: Option<&str>) -> Format {
-    let json = pairs(raw)
-        .filter(|(key, _)| key.eq_ignore_ascii_case("format"))
-        .last()
-        .is_some_and(|(_, value)| value.eq_ignore_ascii_case("json"));
-    if json {
-        Format::Json
-    } else {
-        Format::Xml
+    match last_value(raw, "format") {
+        Some(value) if value.eq_ignore_ascii_case("json") => Format::Json,
+        _ => Format::Xml,
     }
 }
 
 /// Parses the query string. `max_count` is the optional client-side style limit
 /// ([`Behaviour::max_count`](super::Behaviour::max_count)).
 pub(crate) fn parse(raw: Option<&str>, max_count: Option<u32>) -> Result<Query, ApiError> {
-    let mut format_value: Option<&str> = None;
-    let mut count_value: Option<&str> = None;
-    for (key, value) in pairs(raw) {
-        if key.eq_ignore_ascii_case("format") {
-            format_value = Some(value);
-        } else if key.eq_ignore_ascii_case("count") {
-            count_value = Some(value);
-        }
-    }
-    let format = match format_value {
-        None => Format::Xml,
-        Some(value) if value.eq_ignore_ascii_case("xml") => Format::Xml,
-        Some(value) if value.eq_ignore_ascii_case("json") => Format::Json,
-        Some(_) => {
-            return Err(ApiError::input(
-                "Invalid format parameter specified; use format=json or omit it for XML.",
-            ))
-        }
-    };
-    let count = match count_value {
+    let format = checked_format(raw)?;
+    let count = match last_value(raw, "count") {
         None => DEFAULT_COUNT,
         Some(value) => parse_count(value, max_count)?,
     };
     Ok(Query { format, count })
+}
+
+/// The format alone, validated: the write endpoint takes no `count`.
+pub(crate) fn checked_format(raw: Option<&str>) -> Result<Format, ApiError> {
+    match last_value(raw, "format") {
+        None => Ok(Format::Xml),
+        Some(value) if value.eq_ignore_ascii_case("xml") => Ok(Format::Xml),
+        Some(value) if value.eq_ignore_ascii_case("json") => Ok(Format::Json),
+        Some(_) => Err(ApiError::input(
+            "Invalid format parameter specified; use format=json or omit it for XML.",
+        )),
+    }
+}
+
+/// The value of the last occurrence of a parameter.
+fn last_value<'q>(raw: Option<&'q str>, name: &str) -> Option<&'q str> {
+    pairs(raw)
+        .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+        .last()
+        .map(|(_, value)| value)
 }
 
 fn parse_count(value: &str, max_count: Option<u32>) -> Result<usize, ApiError> {
@@ -141,5 +138,10 @@ mod tests {
     fn format_is_found_even_when_count_is_bad() {
         assert_eq!(format(Some("count=x&format=json")), Format::Json);
         assert_eq!(format(Some("count=x")), Format::Xml);
+        assert!(checked_format(Some("format=csv")).is_err());
+        assert_eq!(
+            checked_format(Some("count=x&format=JSON")),
+            Ok(Format::Json)
+        );
     }
 }
