@@ -1,1 +1,46 @@
-//! sluice-sink-servicenow (being written).
+//! # sluice-sink-servicenow
+//!
+//! The `servicenow` sink: executes the host's ticket actions against a ServiceNow instance
+//! through the Table API (`/api/now/v2/table`) and the Attachment API, one adapter per release
+//! (Helsinki, Istanbul, Kingston, London; Jakarta experimental). The host decides what to do;
+//! this crate does it in as few requests as it can and classifies what happened:
+//!
+//! ```text
+//! deliver(actions) ─► plan (coalesce runs per ticket) ─► actions/* ─► client ─► Host::http
+//!                                                           │             └─► classify: Done / Retry / Failed
+//!                                           adapter (what differs per release)
+//! ```
+//!
+//! - `config`: the TOML keys and their pure checks; `duration`: `"60s"`-style values.
+//! - `adapter/`: the [`Adapter`](adapter::Adapter) trait and one module per release.
+//! - `client`, `oauth`, `classify`, `envelope`, `query`: HTTP through the host, auth, error
+//!   classes, ServiceNow's JSON envelopes, URL encoding.
+//! - `plan`: which actions share a PATCH; `actions/`: create, update, attach, lookups.
+//! - `instance`: the state model and close codes read from `sys_choice` at start;
+//!   `known`: the last state seen per ticket; `record`: records → tickets.
+//!
+//! See the README for every config key, the per-release table and the request counts.
+
+mod actions;
+mod adapter;
+mod classify;
+mod client;
+mod config;
+mod duration;
+mod envelope;
+mod instance;
+mod known;
+mod oauth;
+mod plan;
+mod query;
+mod record;
+mod sink;
+
+pub use config::{OAuthConfig, Secret, ServiceNowConfig};
+pub use duration::HumanDuration;
+pub use sink::ServiceNow;
+
+sluice_sdk::export_plugin! {
+    name: "servicenow",
+    sinks: [ServiceNow],
+}

@@ -1,0 +1,88 @@
+//! `Get` and `FindByCorrelation`: one GET each, with raw **and** display values
+//! (`sysparm_display_value=all`, reference §1.6) of every field, because the host's
+//! correlation text shows the display values of `assigned_to`, `assignment_group` and `state`
+//! and may name any other field (netwrix reference §4.3).
+
+use serde_json::Value;
+use sluice_sdk::{ActionOutcome, PluginError};
+
+use super::create::check_correlation_id;
+use super::{record_query, ticket_in};
+use crate::client::Call;
+use crate::envelope;
+use crate::record::{self, is_sys_id};
+use crate::sink::ServiceNow;
+
+/// Reads one ticket by sys_id; 404 is `NotFound`.
+pub(super) fn get(sink: &mut ServiceNow, sys_id: &str) -> ActionOutcome {
+    if !is_sys_id(sys_id) {
+        return ActionOutcome::Failed(PluginError::rejected(format!(
+            "{sys_id:?} is not a ServiceNow sys_id (32 letters and digits)"
+        )));
+    }
+    let call = Call::get(
+        sink.record_path(sys_id),
+        record_query(None::<std::iter::Empty<&str>>),
+    );
+    let doing = format!("read {}", sink.name_of(sys_id));
+    let response = match sink.client.send(&call) {
+        Ok(response) => response,
+        // "No Record found" (§6.7, capture output.ServiceNowOutputTest_deleteNonExistingRecord.json).
+        Err(e) if e.rejected_status() == Some(404) => return ActionOutcome::NotFound,
+        Err(e) => return e.outcome(&doing),
+    };
+    match ticket_in(sink, &response.body) {
+        Ok(Some(ticket)) => {
+            sink.known.remember(&ticket);
+            ActionOutcome::Done(ticket)
+        }
+        Ok(None) => ActionOutcome::retry(format!("cannot {doing}: the answer has no body")),
+        Err(e) => ActionOutcome::retry(format!("cannot {doing}: {e}")),
+    }
+}
+
+/// The newest ticket carrying `correlation_id`:
+/// `correlation_id=<key>^ORDERBYDESCsys_created_on`, one row (§5.6, Elastic's lookup §5.1).
+pub(super) fn find(sink: &mut ServiceNow, correlation_id: &str) -> ActionOutcome {
+    if let Err(error) = check_correlation_id(correlation_id) {
+        return ActionOutcome::Failed(error);
+    }
+    let query = record_query(None::<std::iter::Empty<&str>>)
+        .param(
+            "sysparm_query",
+            &format!("correlation_id={correlation_id}^ORDERBYDESCsys_created_on"),
+        )
+        .param("sysparm_limit", "1")
+        .param("sysparm_suppress_pagination_header", "true");
+    let call = Call::get(sink.table_path(), query);
+    let doing = format!(
+        "look up the {} with correlation key {correlation_id:?}",
+        sink.config.table
+    );
+    let response = match sink.client.send(&call) {
+        Ok(response) => response,
+        // v1 answers an empty result with 404 (KB0551763, §1.2); v2 with `[]`.
+        Err(e)
+            if e.rejected_status() == Some(404)
+                && sink.adapter.table_api().empty_query_is_404() =>
+        {
+            return ActionOutcome::NotFound
+        }
+        Err(e) => return e.outcome(&doing),
+    };
+    let rows = match envelope::result(&response.body) {
+        Ok(Some(Value::Array(rows))) => rows,
+        Ok(_) => return ActionOutcome::retry(format!("cannot {doing}: the answer is not a list")),
+        Err(e) => return ActionOutcome::retry(format!("cannot {doing}: {e}")),
+    };
+    let Some(first) = rows.first() else {
+        return ActionOutcome::NotFound;
+    };
+    match record::ticket(first, sink.client.base_url(), &sink.config.table) {
+        Some(ticket) => {
+            sink.known.remember(&ticket);
+            ActionOutcome::Done(ticket)
+        }
+        None => ActionOutcome::retry(format!("cannot {doing}: the record has no sys_id")),
+    }
+}

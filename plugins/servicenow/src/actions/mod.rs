@@ -1,0 +1,145 @@
+//! Executing a batch: the plan's steps in order, one outcome per action, and the SDK's rule
+//! that after an action on a ticket fails, later actions on that ticket are reported `Retry`
+//! without being sent.
+//!
+//! Requests per action kind: `Create` 1 (POST); `Get` 1; `FindByCorrelation` 1; `Attach` 1
+//! (binary upload); a run of `AddNote`/`Update`/`ChangeState` on one ticket 1 PATCH, plus one
+//! follow-up PATCH only when a conditional change (a reopen) turns out to apply and the sink had
+//! not seen the ticket closed before (see `update`).
+
+mod attach;
+mod create;
+mod lookup;
+mod update;
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use sluice_sdk::{ActionOutcome, PluginError, Ticket, TicketAction};
+
+use crate::envelope;
+use crate::plan::{self, Step, JOURNALS};
+use crate::query::Query;
+use crate::record::{self, TICKET_FIELDS};
+use crate::sink::ServiceNow;
+
+/// Runs `actions` and returns exactly one outcome per action, in order.
+pub(crate) fn deliver(sink: &mut ServiceNow, actions: &[TicketAction]) -> Vec<ActionOutcome> {
+    let plan = plan::plan(actions, &sink.rules());
+    for warning in &plan.warnings {
+        sink.client.host().warn(warning);
+    }
+    let mut outcomes: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
+    let mut failed: HashSet<String> = HashSet::new();
+    for step in plan.steps {
+        let members = step.members();
+        let ticket = members
+            .first()
+            .and_then(|i| actions.get(*i))
+            .and_then(TicketAction::ticket);
+        if ticket.is_some_and(|t| failed.contains(t)) {
+            for i in members {
+                outcomes[i] = Some(ActionOutcome::retry(
+                    "not sent: an earlier action on this ticket in the batch did not succeed",
+                ));
+            }
+            continue;
+        }
+        let results = match step {
+            Step::Single(i) => vec![(i, single(sink, &actions[i]))],
+            Step::Patch(patch) => update::run(sink, &patch),
+            Step::Refused(i, error) => vec![(i, ActionOutcome::Failed(error))],
+        };
+        for (i, outcome) in results {
+            let settled = matches!(
+                outcome,
+                ActionOutcome::Done(_) | ActionOutcome::Unchanged(_) | ActionOutcome::NotFound
+            );
+            if !settled {
+                if let Some(t) = actions.get(i).and_then(TicketAction::ticket) {
+                    failed.insert(t.to_owned());
+                }
+            }
+            if let Some(slot) = outcomes.get_mut(i) {
+                *slot = Some(outcome);
+            }
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or_else(|| {
+                ActionOutcome::Failed(PluginError::internal(
+                    "the servicenow sink planned no step for this action",
+                ))
+            })
+        })
+        .collect()
+}
+
+/// An action that is a request of its own.
+fn single(sink: &mut ServiceNow, action: &TicketAction) -> ActionOutcome {
+    match action {
+        TicketAction::Create {
+            correlation,
+            fields,
+        } => create::run(sink, correlation, fields),
+        TicketAction::Get { ticket } => lookup::get(sink, ticket),
+        TicketAction::FindByCorrelation { correlation_id } => lookup::find(sink, correlation_id),
+        TicketAction::Attach {
+            ticket,
+            file_name,
+            content_type,
+            content,
+        } => attach::run(sink, ticket, file_name, content_type, content),
+        other => ActionOutcome::Failed(PluginError::internal(format!(
+            "`{}` is not a single-request action",
+            other.kind()
+        ))),
+    }
+}
+
+/// The query of a request that returns a record: display values and raw values together
+/// (`sysparm_display_value=all`, §1.6), no reference links, and the fields a [`Ticket`] needs
+/// plus `written` (journals excluded: they read back empty, or as the whole journal).
+/// `fields = None` asks for every field.
+fn record_query<'a>(written: Option<impl Iterator<Item = &'a str>>) -> Query {
+    let query = Query::new()
+        .param("sysparm_display_value", "all")
+        .param("sysparm_exclude_reference_link", "true");
+    match written {
+        None => query,
+        Some(written) => {
+            let mut names: Vec<&str> = TICKET_FIELDS.to_vec();
+            for name in written {
+                if !JOURNALS.contains(&name) && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            query.param("sysparm_fields", &names.join(","))
+        }
+    }
+}
+
+/// The ticket in a record-returning answer: `Ok(None)` for an empty body.
+fn ticket_in(sink: &ServiceNow, body: &[u8]) -> Result<Option<Ticket>, String> {
+    match envelope::result(body)? {
+        None => Ok(None),
+        Some(Value::Array(_)) => Err("expected one record, got a list".to_owned()),
+        Some(record) => record::ticket(&record, sink.client.base_url(), &sink.config.table)
+            .map(Some)
+            .ok_or_else(|| format!("the record has no sys_id: {}", envelope::summary(body))),
+    }
+}
+
+/// A ticket from what the sink remembers, for answers without a body.
+fn remembered(sink: &ServiceNow, sys_id: &str, state: Option<&str>) -> Ticket {
+    let seen = sink.known.get(sys_id).cloned().unwrap_or_default();
+    Ticket {
+        id: sys_id.to_owned(),
+        number: seen.number,
+        link: record::link(sink.client.base_url(), &sink.config.table, sys_id),
+        state: state.map(str::to_owned).unwrap_or(seen.state),
+        ..Ticket::default()
+    }
+}

@@ -1,0 +1,170 @@
+//! One adapter per ServiceNow release. An adapter states what this sink does differently on its
+//! release, nothing else: the requests themselves are written once, in `actions/`, and ask the
+//! adapter where they must differ. Adding a release is one new module and one line in
+//! [`ADAPTERS`]; swapping releases is the config change `release = "london"`.
+//!
+//! What differs, and why (reference `shared/reference/servicenow.md`):
+//!
+//! | | Helsinki | Istanbul | Jakarta | Kingston | London | evidence |
+//! |---|---|---|---|---|---|---|
+//! | Table API path | `/api/now/v2/table` | same | same | same | same | v2 exists since Geneva; pin it (§1.2 [C]) |
+//! | Attachment API | `/api/now/v1/attachment/file`, binary | same | same | same | same | documented since Geneva; multipart field names are [U] (§2.1) |
+//! | `X-no-response-body` allowed | no | no | no | yes | yes | seen only in the 2018 captures (§1.5, §4: [C] 2018, [U] earlier) |
+//! | `hold_reason` field | no | no | yes | yes | yes | "as of Jakarta" (§3.2 [C]) |
+//! | close codes of the era | "Solved (…)" list | same | same | same | same | §3.4 [P] |
+//! | experimental | no | no | **yes** | no | no | the Netwrix add-on documents Jakarta support as experimental |
+//!
+//! Behaviour that is not release-bound is not here: the state model depends on whether the
+//! instance was upgraded (§3.2), so the sink reads it from `sys_choice` at start instead;
+//! 429 handling applies on every release because the release that introduced rate-limit rules
+//! is unknown (§1.10 [U]).
+
+mod helsinki;
+mod istanbul;
+mod jakarta;
+mod kingston;
+mod london;
+
+use std::fmt;
+
+/// Which Table API version an adapter pins (§1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TableApi {
+    /// `/api/now/v1/table`: an empty collection GET answers 404 (KB0551763).
+    #[allow(dead_code)] // no shipped adapter uses v1; the lookups still handle it (§1.2)
+    V1,
+    /// `/api/now/v2/table`: an empty collection GET answers 200 `{"result":[]}`.
+    V2,
+}
+
+impl TableApi {
+    /// The path prefix, without a trailing slash.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            TableApi::V1 => "/api/now/v1/table",
+            TableApi::V2 => "/api/now/v2/table",
+        }
+    }
+
+    /// Whether a collection GET that matches nothing answers 404 instead of an empty list.
+    pub(crate) fn empty_query_is_404(self) -> bool {
+        self == TableApi::V1
+    }
+}
+
+/// What one release does differently. Every method is required, so each adapter's module
+/// reads as that release's complete entry in the table above.
+pub(crate) trait Adapter: Send + Sync + fmt::Debug {
+    /// The name `release = "…"` uses: lower case (`"london"`).
+    fn name(&self) -> &'static str;
+    /// The release as ServiceNow spells it (`"London"`).
+    fn title(&self) -> &'static str;
+    /// The Table API version to pin.
+    fn table_api(&self) -> TableApi;
+    /// Path of the binary upload endpoint of the Attachment API.
+    fn attachment_file_path(&self) -> &'static str;
+    /// Whether `X-no-response-body: true` may be sent (`suppress_update_bodies`).
+    fn no_response_body(&self) -> bool;
+    /// Whether incidents have the `hold_reason` field; without it, writes to it are dropped by
+    /// the instance (§1.8), so the sink drops them itself, with a warning.
+    fn hold_reason(&self) -> bool;
+    /// The `close_code` values of the release's era, to check `close_code` against when the
+    /// instance's own choice list cannot be read.
+    fn close_codes(&self) -> &'static [&'static str];
+    /// Why support is experimental, if it is; logged as a warning when the sink starts.
+    fn experimental(&self) -> Option<&'static str>;
+}
+
+/// The `close_code` choices of 2016–2018 base systems (§3.4 [P]: Ansible's mapping, Elastic's
+/// `Closed/Resolved by Caller`). Later releases replaced the list; an unknown value is dropped
+/// silently by the instance (§1.8), hence the check at start.
+pub(crate) const ERA_CLOSE_CODES: &[&str] = &[
+    "Solved (Work Around)",
+    "Solved (Permanently)",
+    "Solved Remotely (Work Around)",
+    "Solved Remotely (Permanently)",
+    "Not Solved (Not Reproducible)",
+    "Not Solved (Too Costly)",
+    "Closed/Resolved by Caller",
+];
+
+/// Every supported release, oldest first.
+pub(crate) static ADAPTERS: [&dyn Adapter; 5] = [
+    &helsinki::Helsinki,
+    &istanbul::Istanbul,
+    &jakarta::Jakarta,
+    &kingston::Kingston,
+    &london::London,
+];
+
+/// The adapter for `release` (case-insensitive).
+pub(crate) fn find(release: &str) -> Option<&'static dyn Adapter> {
+    let release = release.trim();
+    ADAPTERS
+        .iter()
+        .copied()
+        .find(|a| a.name().eq_ignore_ascii_case(release))
+}
+
+/// The supported releases for messages: `helsinki, istanbul, jakarta (experimental), …`.
+pub(crate) fn supported() -> String {
+    ADAPTERS
+        .iter()
+        .map(|a| {
+            if a.experimental().is_some() {
+                format!("{} (experimental)", a.name())
+            } else {
+                a.name().to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_release_is_found_by_its_name_in_any_case() {
+        for adapter in ADAPTERS {
+            assert_eq!(
+                find(adapter.name()).map(|a| a.title()),
+                Some(adapter.title())
+            );
+            assert!(find(&adapter.title().to_uppercase()).is_some());
+        }
+        assert!(find("madrid").is_none());
+    }
+
+    #[test]
+    fn only_jakarta_is_experimental_and_only_2018_releases_skip_bodies() {
+        let experimental: Vec<_> = ADAPTERS
+            .iter()
+            .filter(|a| a.experimental().is_some())
+            .map(|a| a.name())
+            .collect();
+        assert_eq!(experimental, ["jakarta"]);
+        let lean: Vec<_> = ADAPTERS
+            .iter()
+            .filter(|a| a.no_response_body())
+            .map(|a| a.name())
+            .collect();
+        assert_eq!(lean, ["kingston", "london"]);
+        assert_eq!(
+            supported(),
+            "helsinki, istanbul, jakarta (experimental), kingston, london"
+        );
+    }
+
+    #[test]
+    fn every_adapter_pins_v2_and_the_binary_upload() {
+        for adapter in ADAPTERS {
+            assert_eq!(adapter.table_api().path(), "/api/now/v2/table");
+            assert_eq!(
+                adapter.attachment_file_path(),
+                "/api/now/v1/attachment/file"
+            );
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! OAuth 2.0 tokens from the instance's `/oauth_token.do` (reference §1.9, §6.11): a password
+//! grant to start, the refresh-token grant before the access token expires by the **host**
+//! clock (so tests move time instead of sleeping), and once more after a 401.
+//!
+//! The client-credentials grant does not exist before Washington DC (2024, §1.9), so the
+//! password grant is the only one every supported release has.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+use sluice_sdk::{Host, HttpRequest};
+
+use crate::classify::{classify, CallError};
+use crate::config::Secret;
+use crate::envelope;
+use crate::query::Query;
+
+/// Refresh this long before expiry, at most (a tenth of a short lifetime otherwise).
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Where and as whom tokens are requested.
+#[derive(Debug)]
+pub(crate) struct TokenEndpoint<'a> {
+    pub(crate) host: &'a Host,
+    pub(crate) base_url: &'a str,
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a Secret,
+    pub(crate) timeout: Duration,
+}
+
+/// The OAuth client and its current token.
+#[derive(Debug)]
+pub(crate) struct OAuth {
+    client_id: String,
+    client_secret: Secret,
+    token: Option<Token>,
+}
+
+/// A token pair. `Debug` is hand-written so it never prints them.
+struct Token {
+    access: String,
+    refresh: Option<String>,
+    /// When to stop using `access`: its expiry minus the refresh margin.
+    refresh_at: SystemTime,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("refresh_at", &self.refresh_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The token endpoint's success body. `expires_in` is a number in §6.11; a string is accepted
+/// too, since every other value ServiceNow sends is one.
+#[derive(Deserialize)]
+struct Granted {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+impl OAuth {
+    /// A client with no token yet.
+    pub(crate) fn new(client_id: String, client_secret: Secret) -> Self {
+        OAuth {
+            client_id,
+            client_secret,
+            token: None,
+        }
+    }
+
+    /// An access token that is valid now by the host clock: minted with the password grant if
+    /// there is none, refreshed if it is about to expire (falling back to the password grant
+    /// if the refresh token is refused).
+    pub(crate) fn bearer(&mut self, endpoint: &TokenEndpoint<'_>) -> Result<String, CallError> {
+        let now = endpoint.host.now();
+        if let Some(token) = &self.token {
+            if now < token.refresh_at {
+                return Ok(token.access.clone());
+            }
+        }
+        // The old token stays until a new one arrives, so a failed refresh can be tried again.
+        let refresh = self.token.as_ref().and_then(|t| t.refresh.clone());
+        let token = match refresh {
+            Some(refresh) => match self.grant(
+                endpoint,
+                &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            ) {
+                Ok(token) => token,
+                Err(CallError::Credentials(_)) => {
+                    endpoint
+                        .host
+                        .debug("ServiceNow refused the OAuth refresh token; requesting a new one with the password grant.");
+                    self.password_grant(endpoint)?
+                }
+                Err(other) => return Err(other),
+            },
+            None => self.password_grant(endpoint)?,
+        };
+        let access = token.access.clone();
+        self.token = Some(token);
+        Ok(access)
+    }
+
+    /// Forgets that the access token is valid (the instance answered 401 to it): the next
+    /// [`OAuth::bearer`] refreshes it.
+    pub(crate) fn expire(&mut self) {
+        if let Some(token) = &mut self.token {
+            token.refresh_at = SystemTime::UNIX_EPOCH;
+        }
+    }
+
+    fn password_grant(&self, endpoint: &TokenEndpoint<'_>) -> Result<Token, CallError> {
+        self.grant(
+            endpoint,
+            &[
+                ("grant_type", "password"),
+                ("username", endpoint.username),
+                ("password", endpoint.password.expose()),
+            ],
+        )
+    }
+
+    fn grant(
+        &self,
+        endpoint: &TokenEndpoint<'_>,
+        params: &[(&str, &str)],
+    ) -> Result<Token, CallError> {
+        let grant_type = params.first().map(|(_, v)| *v).unwrap_or("password");
+        let mut form = Query::new()
+            .param("client_id", &self.client_id)
+            .param("client_secret", self.client_secret.expose());
+        for (name, value) in params {
+            form = form.param(name, value);
+        }
+        let request = HttpRequest::post(format!("{}/oauth_token.do", endpoint.base_url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(form.as_str().as_bytes().to_vec())
+            .timeout(endpoint.timeout);
+        let requested = endpoint.host.now();
+        let response = endpoint.host.http(request).map_err(CallError::transport)?;
+        let response = match classify(response, endpoint.username, requested) {
+            Ok(response) => response,
+            // The token endpoint answers 401 (sometimes 400) for a bad client, user or grant
+            // (§1.9): all of them mean the credentials, not the request.
+            Err(CallError::Credentials(_) | CallError::Rejected { .. }) => {
+                return Err(CallError::Credentials(format!(
+                    "ServiceNow refused the OAuth {grant_type} grant for user `{}` with client \
+                     `{}`; check `username`, `password` and `oauth` (client id and secret of an \
+                     application registered on the instance)",
+                    endpoint.username, self.client_id
+                )))
+            }
+            Err(other) => return Err(other),
+        };
+        let granted: Granted = serde_json::from_slice(&response.body).map_err(|e| {
+            CallError::Protocol(format!(
+                "the token endpoint answered something else than a token ({e}): {}",
+                envelope::summary(&response.body)
+            ))
+        })?;
+        let lifetime = granted
+            .expires_in
+            .as_ref()
+            .and_then(|v| match v {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .map(Duration::from_secs)
+            // 1800 s is the default token lifespan of an application registry entry (§6.11).
+            .unwrap_or(Duration::from_secs(1799));
+        let margin = REFRESH_MARGIN.min(lifetime / 10);
+        endpoint.host.debug(format!(
+            "Got an OAuth access token for `{}` ({grant_type} grant), valid {}s.",
+            endpoint.username,
+            lifetime.as_secs()
+        ));
+        Ok(Token {
+            access: granted.access_token,
+            refresh: granted.refresh_token.filter(|r| !r.is_empty()),
+            refresh_at: requested + lifetime.saturating_sub(margin),
+        })
+    }
+}
