@@ -17,7 +17,10 @@ pub mod cli;
 mod cmd;
 pub mod config;
 pub mod exit;
+pub mod pipeline;
 pub mod plugin;
+pub mod retry;
+pub mod state;
 pub mod telemetry;
 
 use std::process::ExitCode;

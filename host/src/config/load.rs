@@ -72,7 +72,8 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    fn new(file: &Path, text: String) -> Result<SourceMap, ConfigErrors> {
+    /// Parses `text` (the content of `file`) as TOML and maps its keys.
+    pub fn new(file: &Path, text: String) -> Result<SourceMap, ConfigErrors> {
         let keys = {
             let table = DeTable::parse(&text).map_err(|e| {
                 let d = Diagnostic::new(file, format!("invalid TOML: {}", e.message().trim()));
@@ -114,7 +115,8 @@ impl SourceMap {
         }
     }
 
-    fn deserialize<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigErrors> {
+    /// Deserializes the whole file into `T`, placing the first error.
+    pub fn deserialize<T: for<'de> Deserialize<'de>>(&self) -> Result<T, ConfigErrors> {
         let de = toml::de::Deserializer::parse(&self.text).map_err(|e| {
             ConfigErrors::one(Diagnostic::new(&self.file, e.message().trim().to_owned()))
         })?;

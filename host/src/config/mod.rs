@@ -17,7 +17,9 @@ pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use duration::HumanDuration;
 pub use load::{ConfigFile, SourceMap};
 pub use model::{
-    ComponentSettings, Config, HttpSettings, PipelineSettings, PluginSettings, StateSettings,
+    default_correlation_format, ComponentSettings, Config, DeliverySettings, HttpSettings,
+    IntakeSettings, PipelineSettings, PluginSettings, RetentionSettings, StateSettings,
+    SuppressionSettings,
 };
 pub use schema::config_schema;
 pub use secret::{SecretResolver, Secrets};

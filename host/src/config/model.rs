@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::duration::HumanDuration;
+use crate::state::Durability;
+
 /// A sluice config file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,12 +32,17 @@ pub struct StateSettings {
     /// Default: `sluice.db`.
     #[serde(default = "default_state_path")]
     pub path: PathBuf,
+    /// `full`: a commit survives a power loss; `normal`: it survives a crash of sluice, and
+    /// writes are cheaper. Default: `full`.
+    #[serde(default)]
+    pub durability: Durability,
 }
 
 impl Default for StateSettings {
     fn default() -> Self {
         StateSettings {
             path: default_state_path(),
+            durability: Durability::default(),
         }
     }
 }
@@ -64,6 +72,280 @@ pub struct PipelineSettings {
     pub source: ComponentSettings,
     /// Where tickets go.
     pub sink: ComponentSettings,
+    /// How alerts arrive.
+    #[serde(default)]
+    pub intake: IntakeSettings,
+    /// Flood suppression, consolidation, update, reopen and correlation.
+    #[serde(default)]
+    pub suppression: SuppressionSettings,
+    /// The ticket's fields: field name to template. Replaces the defaults when given.
+    #[serde(default)]
+    pub ticket: Option<BTreeMap<String, String>>,
+    /// The text that `%PreviousTicketReference%` expands to: `%field%` placeholders are fields of
+    /// the previous ticket for the same alert (display values where the sink has them).
+    #[serde(default = "default_correlation_format")]
+    pub correlation_format: String,
+    /// Delivery to the sink: batching and retries.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+    /// How much history the state store keeps.
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// The vendor add-on's `CorrelationTicketFormat`.
+pub fn default_correlation_format() -> String {
+    "Previous incident for the same alert type:\nNumber: %number%\nOpened: %opened_at%\n\
+     Assigned to: %assigned_to%\nAssignment group: %assignment_group%\nState: %state%"
+        .to_owned()
+}
+
+/// How alerts reach a pipeline.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    /// Accept alerts from `sluice alert-response`, run by Netwrix Auditor as an alert's
+    /// response action. Default: true.
+    #[serde(default = "yes")]
+    pub response_action: bool,
+    /// Poll the source for new records and evaluate the alert set here, for sites that cannot
+    /// set response actions. Default: false.
+    #[serde(default)]
+    pub poll: bool,
+    /// How often to poll when the source has nothing more. Default: `"30s"`.
+    #[serde(default = "default_poll_interval")]
+    pub poll_interval: HumanDuration,
+    /// The directory of alert definitions (one TOML file per alert). Relative paths are
+    /// relative to the working directory. Default: `"alerts"`.
+    #[serde(default = "default_alerts_dir")]
+    pub alerts: PathBuf,
+    /// Records fetched by id in one source call. Default: 200.
+    #[serde(default = "default_fetch_batch")]
+    pub fetch_batch: usize,
+    /// How often a record id the source does not know yet is asked for again, before the
+    /// alert goes on without its record. Default: 5.
+    #[serde(default = "default_fetch_attempts")]
+    pub fetch_attempts: u32,
+}
+
+impl Default for IntakeSettings {
+    fn default() -> Self {
+        IntakeSettings {
+            response_action: true,
+            poll: false,
+            poll_interval: default_poll_interval(),
+            alerts: default_alerts_dir(),
+            fetch_batch: default_fetch_batch(),
+            fetch_attempts: default_fetch_attempts(),
+        }
+    }
+}
+
+fn default_poll_interval() -> HumanDuration {
+    HumanDuration::from_secs(30)
+}
+
+fn default_alerts_dir() -> PathBuf {
+    PathBuf::from("alerts")
+}
+
+const fn default_fetch_batch() -> usize {
+    200
+}
+
+const fn default_fetch_attempts() -> u32 {
+    5
+}
+
+/// Flood suppression. The defaults are the vendor add-on's (`ITSMSettings.xml`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionSettings {
+    /// The most tickets opened for new alerts in one `ticket_flood_interval`; beyond it, new
+    /// alerts go into one flood ticket per window. Default: 10.
+    #[serde(default = "default_flood_limit")]
+    pub ticket_flood_limit: u32,
+    /// The flood window. A window opens with the first ticket after the previous window
+    /// ended. Default: `"1h"`.
+    #[serde(default = "default_flood_interval")]
+    pub ticket_flood_interval: HumanDuration,
+    /// Repeats of an alert whose ticket is open are collected for this long, then written
+    /// as one update. `"0s"` writes each at once. Default: `"15m"`.
+    #[serde(default = "default_consolidation_interval")]
+    pub consolidation_interval: HumanDuration,
+    /// Update the existing ticket when the same alert repeats within `update_interval`;
+    /// false opens a ticket per alert. Default: true.
+    #[serde(default = "yes")]
+    pub update_ticket_on_repetitive_alerts: bool,
+    /// How long after its last alert a ticket still takes repeats. After it, a repeat opens a
+    /// new ticket. Default: `"24h"`.
+    #[serde(default = "default_update_interval")]
+    pub update_interval: HumanDuration,
+    /// Reopen a ticket that is in one of the sink's closed states when its alert repeats
+    /// within `update_interval`. Default: true.
+    #[serde(default = "yes")]
+    pub reopen_ticket_on_repetitive_alerts: bool,
+    /// Put a reference to the previous ticket for the same alert into a new ticket's
+    /// description (`%PreviousTicketReference%`). Default: true.
+    #[serde(default = "yes")]
+    pub ticket_correlation: bool,
+    /// How far back a previous ticket counts for correlation; older history is pruned.
+    /// Default: `"30d"`.
+    #[serde(default = "default_correlation_interval")]
+    pub correlation_interval: HumanDuration,
+    /// Write only the first activity record into the work notes; records of later updates go
+    /// into an attachment. False writes every record into the notes. Default: true.
+    #[serde(default = "yes")]
+    pub display_only_first_activity_record: bool,
+    /// Record fields added to the suppression key, like Alertmanager's `group_by`: with
+    /// `["Who"]`, each account gets its own ticket for the same alert. Default: none (one
+    /// ticket per alert).
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// The most records one update lists or attaches; the rest are counted. Default: 1000.
+    #[serde(default = "default_max_records_per_update")]
+    pub max_records_per_update: usize,
+}
+
+impl Default for SuppressionSettings {
+    fn default() -> Self {
+        SuppressionSettings {
+            ticket_flood_limit: default_flood_limit(),
+            ticket_flood_interval: default_flood_interval(),
+            consolidation_interval: default_consolidation_interval(),
+            update_ticket_on_repetitive_alerts: true,
+            update_interval: default_update_interval(),
+            reopen_ticket_on_repetitive_alerts: true,
+            ticket_correlation: true,
+            correlation_interval: default_correlation_interval(),
+            display_only_first_activity_record: true,
+            group_by: Vec::new(),
+            max_records_per_update: default_max_records_per_update(),
+        }
+    }
+}
+
+const fn default_flood_limit() -> u32 {
+    10
+}
+
+fn default_flood_interval() -> HumanDuration {
+    HumanDuration::from_secs(3600)
+}
+
+fn default_consolidation_interval() -> HumanDuration {
+    HumanDuration::from_secs(900)
+}
+
+fn default_update_interval() -> HumanDuration {
+    HumanDuration::from_secs(86_400)
+}
+
+fn default_correlation_interval() -> HumanDuration {
+    HumanDuration::from_secs(30 * 86_400)
+}
+
+const fn default_max_records_per_update() -> usize {
+    1000
+}
+
+/// Delivery to the sink.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Ticket actions sent to the sink in one call. Default: 50.
+    #[serde(default = "default_delivery_batch")]
+    pub batch: usize,
+    /// First retry delay; each retry doubles it, with full jitter. Default: `"1s"`.
+    #[serde(default = "default_retry_initial")]
+    pub retry_initial: HumanDuration,
+    /// The longest delay between retries. Default: `"5m"`.
+    #[serde(default = "default_retry_max")]
+    pub retry_max: HumanDuration,
+    /// The longest delay a sink's `Retry-After` may impose. Default: `"1h"`.
+    #[serde(default = "default_retry_after_max")]
+    pub retry_after_max: HumanDuration,
+    /// Stop retrying a ticket action this long after its first attempt, and dead-letter it
+    /// (`sluice status` lists it). Default: `"24h"`.
+    #[serde(default = "default_give_up_after")]
+    pub give_up_after: HumanDuration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            batch: default_delivery_batch(),
+            retry_initial: default_retry_initial(),
+            retry_max: default_retry_max(),
+            retry_after_max: default_retry_after_max(),
+            give_up_after: default_give_up_after(),
+        }
+    }
+}
+
+const fn default_delivery_batch() -> usize {
+    50
+}
+
+fn default_retry_initial() -> HumanDuration {
+    HumanDuration::from_secs(1)
+}
+
+fn default_retry_max() -> HumanDuration {
+    HumanDuration::from_secs(300)
+}
+
+fn default_retry_after_max() -> HumanDuration {
+    HumanDuration::from_secs(3600)
+}
+
+fn default_give_up_after() -> HumanDuration {
+    HumanDuration::from_secs(86_400)
+}
+
+/// History kept in the state store. The defaults are the vendor add-on's.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Handled alerts (activity-record requests) kept at most. Default: 5000.
+    #[serde(default = "default_alert_limit")]
+    pub alerts: usize,
+    /// Handled alerts are kept at most this long. Default: `"7d"`.
+    #[serde(default = "default_week")]
+    pub alert_age: HumanDuration,
+    /// Delivered ticket actions (ticket requests) kept at most. Default: 300000.
+    #[serde(default = "default_action_limit")]
+    pub ticket_actions: usize,
+    /// Delivered ticket actions are kept at most this long. Default: `"7d"`.
+    #[serde(default = "default_week")]
+    pub ticket_action_age: HumanDuration,
+    /// Ids of polled records are remembered this long, to drop repeats. Default: `"7d"`.
+    #[serde(default = "default_week")]
+    pub seen_records_age: HumanDuration,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings {
+            alerts: default_alert_limit(),
+            alert_age: default_week(),
+            ticket_actions: default_action_limit(),
+            ticket_action_age: default_week(),
+            seen_records_age: default_week(),
+        }
+    }
+}
+
+const fn default_alert_limit() -> usize {
+    5000
+}
+
+const fn default_action_limit() -> usize {
+    300_000
+}
+
+fn default_week() -> HumanDuration {
+    HumanDuration::from_secs(7 * 86_400)
 }
 
 const fn yes() -> bool {

@@ -1,0 +1,409 @@
+//! The engine of one pipeline: intake, decisions, consolidation flushes, delivery and
+//! pruning, stepped on the host clock.
+//!
+//! [`Engine::step`] does one round of everything that is due and returns; the runtime calls
+//! it in a loop on the pipeline's own thread, sleeping until [`Engine::next_wakeup`], and
+//! tests call it directly with a manual clock, so every interval is driven, never slept.
+
+use std::sync::Arc;
+
+use sluice_sdk::ErrorKind;
+
+use super::delivery::{Delivery, DeliveryReport, TicketSink};
+use super::intake::{Intake, IntakeError, RecordSource};
+use super::mapping::TicketTemplate;
+use super::record;
+use super::rules::AlertSet;
+use super::suppression::{Decision, Suppression};
+use crate::capabilities::Clock;
+use crate::config::PipelineSettings;
+use crate::retry::{jitter, Backoff};
+use crate::state::alerts::{self, status};
+use crate::state::retention::{self, Limits};
+use crate::state::{duration_ms, millis, outbox, Store, StoreError};
+
+/// Alerts decided in one transaction.
+const DECIDE_BATCH: usize = 5000;
+/// How often an idle engine looks for alerts queued by `sluice alert-response`.
+const QUEUE_POLL_MS: i64 = 200;
+/// How often finished history is pruned.
+const PRUNE_EVERY_MS: i64 = 60_000;
+/// Source polls per step while the source says it has more.
+const POLLS_PER_STEP: usize = 50;
+
+/// What a pipeline is: its settings and what was built from them.
+#[derive(Debug, Clone)]
+pub struct PipelineSpec {
+    /// The pipeline's name.
+    pub name: String,
+    /// Its settings.
+    pub settings: PipelineSettings,
+    /// Its alert definitions.
+    pub alerts: AlertSet,
+    /// Its ticket template.
+    pub template: TicketTemplate,
+    /// `%Computer%`.
+    pub computer: String,
+}
+
+/// Totals since the engine started.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Alerts decided.
+    pub alerts: u64,
+    /// Alerts that opened a ticket.
+    pub opened: u64,
+    /// Alerts consolidated into their open ticket.
+    pub consolidated: u64,
+    /// Alerts collected into a flood ticket.
+    pub flooded: u64,
+    /// Records polled.
+    pub records_polled: u64,
+    /// Records fetched by id.
+    pub records_fetched: u64,
+    /// Delivery totals.
+    pub delivery: DeliveryReportTotals,
+}
+
+/// Delivery totals since the engine started.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReportTotals {
+    /// Tickets opened (flood tickets included).
+    pub created: u64,
+    /// Flood tickets opened.
+    pub flood_created: u64,
+    /// Tickets adopted after an interrupted attempt.
+    pub adopted: u64,
+    /// Consolidated updates written.
+    pub updated: u64,
+    /// Tickets reopened.
+    pub reopened: u64,
+    /// Retries scheduled.
+    pub retried: u64,
+    /// Actions given up on.
+    pub dead: u64,
+    /// Calls to the sink.
+    pub sink_calls: u64,
+}
+
+impl DeliveryReportTotals {
+    fn add(&mut self, r: &DeliveryReport) {
+        self.created += u64::from(r.created);
+        self.flood_created += u64::from(r.flood_created);
+        self.adopted += u64::from(r.adopted);
+        self.updated += u64::from(r.updated);
+        self.reopened += u64::from(r.reopened);
+        self.retried += u64::from(r.retried);
+        self.dead += u64::from(r.dead);
+        self.sink_calls += u64::from(r.sink_calls);
+    }
+}
+
+/// One pipeline's engine, generic over where records come from and tickets go.
+pub struct Engine<S, K> {
+    spec: Arc<PipelineSpec>,
+    store: Store,
+    source: S,
+    sink: K,
+    clock: Arc<dyn Clock>,
+    correlation_prefix: String,
+    recovered: bool,
+    next_poll_at: i64,
+    source_failures: u32,
+    source_retry_at: i64,
+    next_prune_at: i64,
+    stats: EngineStats,
+}
+
+impl<S, K> std::fmt::Debug for Engine<S, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("pipeline", &self.spec.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: RecordSource, K: TicketSink> Engine<S, K> {
+    /// An engine for `spec` over `store`.
+    pub fn new(
+        spec: Arc<PipelineSpec>,
+        store: Store,
+        source: S,
+        sink: K,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let correlation_prefix = format!("sluice-{}-{}-", store.id(), spec.name);
+        Engine {
+            spec,
+            store,
+            source,
+            sink,
+            clock,
+            correlation_prefix,
+            recovered: false,
+            next_poll_at: 0,
+            source_failures: 0,
+            source_retry_at: 0,
+            next_prune_at: 0,
+            stats: EngineStats::default(),
+        }
+    }
+
+    /// The pipeline.
+    pub fn spec(&self) -> &PipelineSpec {
+        &self.spec
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The sink (tests inspect their stand-ins).
+    pub fn sink(&self) -> &K {
+        &self.sink
+    }
+
+    /// The sink, mutably.
+    pub fn sink_mut(&mut self) -> &mut K {
+        &mut self.sink
+    }
+
+    /// The source, mutably.
+    pub fn source_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    /// Totals since start.
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    fn now(&self) -> i64 {
+        millis(self.clock.now())
+    }
+
+    fn suppression(&self) -> Suppression<'_> {
+        Suppression {
+            pipeline: &self.spec.name,
+            settings: &self.spec.settings.suppression,
+            correlation_prefix: &self.correlation_prefix,
+        }
+    }
+
+    /// Does everything that is due now: intake, decisions, flushes, delivery, pruning.
+    pub fn step(&mut self) -> Result<(), StoreError> {
+        let now = self.now();
+        let spec = Arc::clone(&self.spec);
+        let settings = &spec.settings;
+        let delivery = Delivery {
+            pipeline: &spec.name,
+            template: &spec.template,
+            alerts: &spec.alerts,
+            suppression: &settings.suppression,
+            delivery: &settings.delivery,
+            computer: &spec.computer,
+        };
+        if !self.recovered {
+            let n = delivery.recover(&mut self.store)?;
+            if n > 0 {
+                tracing::warn!(pipeline = %spec.name, actions = n, "Recovered ticket actions interrupted by a stop; opens among them are looked up before they are sent again.");
+            }
+            self.recovered = true;
+        }
+
+        self.intake(now)?;
+        self.decide(now)?;
+
+        // Deliver until nothing more is due now (each round is one batch).
+        loop {
+            let report = delivery.run(&mut self.store, &mut self.sink, now, &mut jitter)?;
+            self.stats.delivery.add(&report);
+            let sent = report.created + report.updated + report.retried + report.dead;
+            if report.sink_calls == 0 || sent == 0 {
+                break;
+            }
+        }
+
+        if now >= self.next_prune_at {
+            self.prune(now)?;
+            self.next_prune_at = now + PRUNE_EVERY_MS;
+        }
+        Ok(())
+    }
+
+    fn intake(&mut self, now: i64) -> Result<(), StoreError> {
+        let spec = Arc::clone(&self.spec);
+        let intake = Intake {
+            pipeline: &spec.name,
+            settings: &spec.settings.intake,
+            alerts: &spec.alerts,
+        };
+        if now < self.source_retry_at {
+            return Ok(());
+        }
+        if spec.settings.intake.response_action {
+            loop {
+                match intake.fetch(&mut self.store, &mut self.source, now) {
+                    Ok(r) => {
+                        self.source_ok();
+                        self.stats.records_fetched += r.fetched as u64;
+                        if r.fetched + r.missing < spec.settings.intake.fetch_batch.max(1) {
+                            break;
+                        }
+                    }
+                    Err(e) => return self.source_failed(e, now),
+                }
+            }
+        }
+        if spec.settings.intake.poll && now >= self.next_poll_at {
+            for _ in 0..POLLS_PER_STEP {
+                match intake.poll(&mut self.store, &mut self.source, now) {
+                    Ok(r) => {
+                        self.source_ok();
+                        self.stats.records_polled += r.records as u64;
+                        if !r.more {
+                            self.next_poll_at =
+                                now + duration_ms(spec.settings.intake.poll_interval.get());
+                            break;
+                        }
+                    }
+                    Err(e) => return self.source_failed(e, now),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn source_ok(&mut self) {
+        if self.source_failures > 0 {
+            tracing::info!(pipeline = %self.spec.name, "The source answers again.");
+        }
+        self.source_failures = 0;
+    }
+
+    fn source_failed(&mut self, error: IntakeError, now: i64) -> Result<(), StoreError> {
+        let error = match error {
+            IntakeError::Store(e) => return Err(e),
+            IntakeError::Source(e) => e,
+        };
+        self.source_failures += 1;
+        let d = &self.spec.settings.delivery;
+        let backoff = Backoff {
+            initial: d.retry_initial.get(),
+            max: d.retry_max.get(),
+            retry_after_max: d.retry_after_max.get(),
+        };
+        // Wrong credentials or config will not fix themselves: wait the longest delay.
+        let attempts = match error.kind() {
+            ErrorKind::Credentials | ErrorKind::Config => u32::MAX,
+            _ => self.source_failures,
+        };
+        let delay = backoff.delay(attempts, error.retry_after(), jitter());
+        self.source_retry_at = now + duration_ms(delay);
+        match error.kind() {
+            ErrorKind::Credentials | ErrorKind::Config => tracing::error!(
+                pipeline = %self.spec.name, %error, kind = error.kind().as_code(), retry_in_ms = duration_ms(delay),
+                "The source refused us; check its config. Alerts stay queued."
+            ),
+            _ => tracing::warn!(
+                pipeline = %self.spec.name, %error, kind = error.kind().as_code(), retry_in_ms = duration_ms(delay),
+                "The source failed; retrying with backoff. Alerts stay queued."
+            ),
+        }
+        let message = error.to_string();
+        self.store.write(|tx| {
+            crate::state::checkpoints::event(tx, &self.spec.name, now, "source", &message)
+        })?;
+        Ok(())
+    }
+
+    fn decide(&mut self, now: i64) -> Result<(), StoreError> {
+        let spec = Arc::clone(&self.spec);
+        let prefix = self.correlation_prefix.clone();
+        let suppression = Suppression {
+            pipeline: &spec.name,
+            settings: &spec.settings.suppression,
+            correlation_prefix: &prefix,
+        };
+        loop {
+            let ready = self.store.read(alerts::with_status(
+                self.store.conn(),
+                &spec.name,
+                status::READY,
+                DECIDE_BATCH,
+            ))?;
+            let count = ready.len();
+            let mut decisions = Vec::with_capacity(count);
+            self.store.write(|tx| {
+                for alert in &ready {
+                    let record = alert.record.as_deref().and_then(record::from_json);
+                    decisions.push(suppression.decide(tx, alert, record.as_ref(), now)?);
+                }
+                suppression.flush_due(tx, now)
+            })?;
+            for d in &decisions {
+                self.stats.alerts += 1;
+                match d {
+                    Decision::Open { .. } | Decision::OpenFlood { .. } => self.stats.opened += 1,
+                    Decision::Consolidate { .. } => self.stats.consolidated += 1,
+                    Decision::Flood { .. } => self.stats.flooded += 1,
+                }
+            }
+            if count < DECIDE_BATCH {
+                return Ok(());
+            }
+        }
+    }
+
+    fn prune(&mut self, now: i64) -> Result<(), StoreError> {
+        let r = &self.spec.settings.retention;
+        let s = &self.spec.settings.suppression;
+        let limits = Limits {
+            alerts: r.alerts,
+            alert_age_ms: duration_ms(r.alert_age.get()),
+            actions: r.ticket_actions,
+            action_age_ms: duration_ms(r.ticket_action_age.get()),
+            ticket_age_ms: duration_ms(s.correlation_interval.get().max(s.update_interval.get())),
+            seen_age_ms: duration_ms(r.seen_records_age.get()),
+            events: 1000,
+        };
+        let name = self.spec.name.clone();
+        let pruned = self
+            .store
+            .write(|tx| retention::prune(tx, &name, now, &limits))?;
+        if pruned != retention::Pruned::default() {
+            tracing::debug!(pipeline = %name, ?pruned, "Pruned finished history.");
+        }
+        Ok(())
+    }
+
+    /// When the engine next has something to do, ms: the earliest of the next poll, the next
+    /// consolidation flush, the next due ticket action, and a short tick to pick up alerts
+    /// queued by `sluice alert-response`.
+    pub fn next_wakeup(&self) -> Result<i64, StoreError> {
+        let now = self.now();
+        let mut next = now
+            + if self.spec.settings.intake.response_action {
+                QUEUE_POLL_MS
+            } else {
+                5_000
+            };
+        if self.spec.settings.intake.poll {
+            next = next.min(self.next_poll_at.max(self.source_retry_at));
+        }
+        if let Some(at) = self
+            .store
+            .read(self.suppression().next_flush_at(self.store.conn()))?
+        {
+            next = next.min(at);
+        }
+        if let Some(at) = self
+            .store
+            .read(outbox::next_due(self.store.conn(), &self.spec.name))?
+        {
+            next = next.min(at);
+        }
+        Ok(next.max(now))
+    }
+}

@@ -1,0 +1,289 @@
+//! Intake: how alerts enter a pipeline.
+//!
+//! - **Response action**: `sluice alert-response` queues (alert id, record id, name, time);
+//!   here their records are fetched from the source by id, in batches.
+//! - **Polling**: the source streams new records; each is matched against the enabled alert
+//!   definitions (filters, then thresholds), and the matches are queued as alerts. The source's
+//!   checkpoint is stored in the same transaction as the alerts it produced, so it advances
+//!   only once they are durable; record ids already seen are dropped (overlapping scans).
+
+use sluice_sdk::{Checkpoint, PluginError, Record, SourceBatch, SourceInstance};
+
+use super::filter::RecordView;
+use super::record;
+use super::rules::{AlertDefinition, AlertSet};
+use crate::config::IntakeSettings;
+use crate::state::alerts::{self, NewAlert, Origin};
+use crate::state::{checkpoints, duration_ms, millis, Store, StoreError};
+
+/// Where records come from: a source plugin, or a stand-in in tests.
+pub trait RecordSource {
+    /// See [`sluice_sdk::Source::poll`].
+    fn poll(&mut self, checkpoint: Option<Checkpoint>) -> Result<SourceBatch, PluginError>;
+    /// See [`sluice_sdk::Source::fetch`].
+    fn fetch(&mut self, ids: Vec<String>) -> Result<Vec<Record>, PluginError>;
+}
+
+impl RecordSource for SourceInstance {
+    fn poll(&mut self, checkpoint: Option<Checkpoint>) -> Result<SourceBatch, PluginError> {
+        SourceInstance::poll(self, checkpoint)
+    }
+
+    fn fetch(&mut self, ids: Vec<String>) -> Result<Vec<Record>, PluginError> {
+        SourceInstance::fetch(self, ids)
+    }
+}
+
+/// Why intake stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The source failed.
+    #[error("the source failed: {0}")]
+    Source(#[from] PluginError),
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What one fetch round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FetchReport {
+    /// Alerts that got their record.
+    pub fetched: usize,
+    /// Alerts whose record the source did not return (asked again later).
+    pub missing: usize,
+}
+
+/// What one poll did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollReport {
+    /// Records the source returned.
+    pub records: usize,
+    /// Of those, ones already seen.
+    pub repeated: usize,
+    /// Alerts queued.
+    pub alerts: usize,
+    /// The source has more right away.
+    pub more: bool,
+}
+
+/// The intake of one pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake<'a> {
+    /// The pipeline.
+    pub pipeline: &'a str,
+    /// Its intake settings.
+    pub settings: &'a IntakeSettings,
+    /// Its alert definitions.
+    pub alerts: &'a AlertSet,
+}
+
+impl Intake<'_> {
+    /// Fetches the records of queued response-action alerts that are due, one batch.
+    pub fn fetch(
+        &self,
+        store: &mut Store,
+        source: &mut dyn RecordSource,
+        now: i64,
+    ) -> Result<FetchReport, IntakeError> {
+        let batch = self.settings.fetch_batch.max(1);
+        let due = store.read(alerts::due_for_fetch(
+            store.conn(),
+            self.pipeline,
+            now,
+            batch * 4,
+        ))?;
+        let mut ids: Vec<String> = Vec::new();
+        for alert in &due {
+            if let Some(id) = &alert.record_id {
+                if !ids.contains(id) && ids.len() < batch {
+                    ids.push(id.clone());
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Ok(FetchReport::default());
+        }
+        let records = source.fetch(ids.clone())?;
+        let pipeline = self.pipeline;
+        let give_up = self.settings.fetch_attempts.max(1);
+        let report = store.write(|tx| {
+            let mut report = FetchReport::default();
+            let mut found = std::collections::HashSet::new();
+            for r in &records {
+                report.fetched += alerts::set_record(tx, pipeline, &r.id, &record::to_json(r))?;
+                found.insert(r.id.as_str());
+            }
+            for alert in &due {
+                let asked = alert.record_id.as_ref().is_some_and(|id| ids.contains(id));
+                if asked
+                    && !alert
+                        .record_id
+                        .as_deref()
+                        .is_some_and(|id| found.contains(id))
+                {
+                    alerts::record_missing(tx, alert.id, give_up)?;
+                    report.missing += 1;
+                }
+            }
+            Ok(report)
+        })?;
+        if report.missing > 0 {
+            tracing::warn!(
+                pipeline, missing = report.missing,
+                "The source did not return some activity records asked for by id; asking again shortly."
+            );
+        }
+        Ok(report)
+    }
+
+    /// Polls the source once and queues the alerts its new records raise.
+    pub fn poll(
+        &self,
+        store: &mut Store,
+        source: &mut dyn RecordSource,
+        now: i64,
+    ) -> Result<PollReport, IntakeError> {
+        let checkpoint = store
+            .read(checkpoints::get(store.conn(), self.pipeline))?
+            .map(Checkpoint);
+        let batch = source.poll(checkpoint)?;
+        let pipeline = self.pipeline;
+        let definitions: Vec<&AlertDefinition> = self
+            .alerts
+            .enabled()
+            .filter(|d| !d.filters.is_empty())
+            .collect();
+        let report = store.write(|tx| {
+            let mut report = PollReport {
+                records: batch.records.len(),
+                more: batch.more,
+                ..PollReport::default()
+            };
+            for r in &batch.records {
+                if !checkpoints::first_sighting(tx, pipeline, &r.id, now)? {
+                    report.repeated += 1;
+                    continue;
+                }
+                let view = RecordView::new(r);
+                let mut json: Option<String> = None;
+                for definition in &definitions {
+                    if !definition.filters.matches(&view, now) {
+                        continue;
+                    }
+                    let json = json.get_or_insert_with(|| record::to_json(r)).clone();
+                    let extra = match &definition.threshold {
+                        None => Some(None),
+                        Some(_) => {
+                            threshold_hit(tx, pipeline, definition, r, &json, now)?.map(Some)
+                        }
+                    };
+                    let Some(extra) = extra else { continue };
+                    let queued = alerts::enqueue(
+                        tx,
+                        &NewAlert {
+                            pipeline,
+                            dedupe_key: format!("poll:{}:{}", definition.name, r.id),
+                            origin: Origin::Poll,
+                            alert_name: &definition.name,
+                            auditor_alert_id: None,
+                            record_id: Some(&r.id),
+                            received_at: now,
+                            record: Some(json),
+                            extra_records: extra,
+                        },
+                    )?;
+                    report.alerts += usize::from(queued);
+                }
+            }
+            checkpoints::set(tx, pipeline, &batch.checkpoint.0, now)?;
+            Ok(report)
+        })?;
+        Ok(report)
+    }
+}
+
+/// Counts a record towards a definition's threshold; when the threshold is reached, returns
+/// the other records that reached it (JSON array) and starts counting again.
+fn threshold_hit(
+    tx: &rusqlite::Connection,
+    pipeline: &str,
+    definition: &AlertDefinition,
+    record: &Record,
+    json: &str,
+    now: i64,
+) -> rusqlite::Result<Option<String>> {
+    let Some(threshold) = &definition.threshold else {
+        return Ok(Some("[]".to_owned()));
+    };
+    let group = threshold
+        .group_by
+        .as_deref()
+        .and_then(|f| record.field(f))
+        .unwrap_or("")
+        .to_lowercase();
+    let at = record.time.map(millis).unwrap_or(now);
+    let mut hits: Vec<(i64, serde_json::Value)> =
+        checkpoints::threshold(tx, pipeline, &definition.name, &group)?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+    let window = duration_ms(threshold.within);
+    // Records may arrive out of order: a hit counts if it is within the window of this one.
+    hits.retain(|(t, _)| (t - at).abs() <= window);
+    hits.push((
+        at,
+        serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
+    ));
+    let fired = hits.len() >= threshold.count as usize;
+    let extra = fired.then(|| {
+        let others: Vec<&serde_json::Value> =
+            hits[..hits.len() - 1].iter().map(|(_, r)| r).collect();
+        serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned())
+    });
+    if fired {
+        hits.clear();
+    }
+    // Keep at most `count` hits: older ones cannot complete a threshold the newer ones don't.
+    let keep = (threshold.count as usize).saturating_sub(1);
+    if hits.len() > keep {
+        hits.drain(..hits.len() - keep);
+    }
+    checkpoints::set_threshold(
+        tx,
+        pipeline,
+        &definition.name,
+        &group,
+        &serde_json::to_string(&hits).unwrap_or_else(|_| "[]".to_owned()),
+        now,
+    )?;
+    Ok(extra)
+}
+
+/// Queues an alert delivered by Netwrix Auditor's response action (what `sluice
+/// alert-response` does). Returns `false` if the same (alert id, record id) was queued before:
+/// Auditor retries a failed response action up to 200 times, so duplicates are normal.
+pub fn queue_response_action(
+    store: &mut Store,
+    pipeline: &str,
+    alert_id: &str,
+    record_id: &str,
+    alert_name: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    store.write(|tx| {
+        alerts::enqueue(
+            tx,
+            &NewAlert {
+                pipeline,
+                dedupe_key: format!("response:{alert_id}:{record_id}"),
+                origin: Origin::ResponseAction,
+                alert_name,
+                auditor_alert_id: Some(alert_id),
+                record_id: Some(record_id),
+                received_at: at,
+                record: None,
+                extra_records: None,
+            },
+        )
+    })
+}

@@ -1,0 +1,276 @@
+//! The alert queue: alerts from response actions wait here for their records, and every
+//! alert waits here for its suppression decision and delivery.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Where an alert came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `sluice alert-response`, run by Netwrix Auditor.
+    ResponseAction,
+    /// The host's own rules over polled records.
+    Poll,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::ResponseAction => "response",
+            Origin::Poll => "poll",
+        }
+    }
+}
+
+/// Queue states of an alert.
+pub mod status {
+    /// Waiting for its record (response action).
+    pub const QUEUED: &str = "queued";
+    /// Its record is known; waiting for the suppression decision.
+    pub const READY: &str = "ready";
+    /// In a consolidation buffer, waiting for the ticket's next update.
+    pub const BUFFERED: &str = "buffered";
+    /// Part of a ticket action in the outbox.
+    pub const SENT: &str = "sent";
+    /// Its ticket action was delivered.
+    pub const DONE: &str = "done";
+    /// Its ticket action was dead-lettered.
+    pub const FAILED: &str = "failed";
+}
+
+/// An alert to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewAlert<'a> {
+    /// Its pipeline.
+    pub pipeline: &'a str,
+    /// Unique per pipeline: a second alert with the same key is ignored.
+    pub dedupe_key: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The alert's name (its definition, or what Auditor called it).
+    pub alert_name: &'a str,
+    /// Auditor's alert id, for response actions.
+    pub auditor_alert_id: Option<&'a str>,
+    /// The activity record's id.
+    pub record_id: Option<&'a str>,
+    /// When it arrived, ms.
+    pub received_at: i64,
+    /// The record as JSON, when already known (polling).
+    pub record: Option<String>,
+    /// Further records as a JSON array (threshold alerts).
+    pub extra_records: Option<String>,
+}
+
+/// Enqueues `alert`; `false` if an alert with its dedupe key is already there.
+pub fn enqueue(conn: &Connection, alert: &NewAlert<'_>) -> rusqlite::Result<bool> {
+    let status = if alert.record.is_some() || alert.record_id.is_none() {
+        status::READY
+    } else {
+        status::QUEUED
+    };
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO alerts (pipeline, dedupe_key, origin, alert_name, \
+             auditor_alert_id, record_id, received_at, record, extra_records, status) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            alert.pipeline,
+            alert.dedupe_key,
+            alert.origin.as_str(),
+            alert.alert_name,
+            alert.auditor_alert_id,
+            alert.record_id,
+            alert.received_at,
+            alert.record,
+            alert.extra_records,
+            status,
+        ])?;
+    Ok(inserted == 1)
+}
+
+/// An alert as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRow {
+    /// Row id; also the arrival order.
+    pub id: i64,
+    /// Where it came from.
+    pub origin: String,
+    /// The alert's name.
+    pub alert_name: String,
+    /// Auditor's alert id.
+    pub auditor_alert_id: Option<String>,
+    /// The record's id.
+    pub record_id: Option<String>,
+    /// When it arrived, ms.
+    pub received_at: i64,
+    /// The record, JSON.
+    pub record: Option<String>,
+    /// Further records, JSON array.
+    pub extra_records: Option<String>,
+    /// Fetch attempts so far.
+    pub fetch_attempts: u32,
+}
+
+const COLUMNS: &str = "id, origin, alert_name, auditor_alert_id, record_id, received_at, record, \
+                       extra_records, fetch_attempts";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<AlertRow> {
+    Ok(AlertRow {
+        id: r.get(0)?,
+        origin: r.get(1)?,
+        alert_name: r.get(2)?,
+        auditor_alert_id: r.get(3)?,
+        record_id: r.get(4)?,
+        received_at: r.get(5)?,
+        record: r.get(6)?,
+        extra_records: r.get(7)?,
+        fetch_attempts: r.get(8)?,
+    })
+}
+
+/// Up to `limit` alerts in state `status`, oldest first.
+pub fn with_status(
+    conn: &Connection,
+    pipeline: &str,
+    status: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<AlertRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = ?2 ORDER BY id LIMIT ?3"
+    ))?
+    .query_map(params![pipeline, status, limit as i64], row)?
+    .collect()
+}
+
+/// Queued alerts whose next fetch attempt is due at `now`: attempt `n` waits `2 n²` seconds
+/// after arrival, so a record Auditor has not indexed yet is asked for again over about a
+/// minute, not in a tight loop.
+pub fn due_for_fetch(
+    conn: &Connection,
+    pipeline: &str,
+    now: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<AlertRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = 'queued' \
+         AND received_at + fetch_attempts * fetch_attempts * 2000 <= ?2 ORDER BY id LIMIT ?3"
+    ))?
+    .query_map(params![pipeline, now, limit as i64], row)?
+    .collect()
+}
+
+/// Stores the fetched record of every queued alert of `pipeline` waiting for `record_id`.
+pub fn set_record(
+    conn: &Connection,
+    pipeline: &str,
+    record_id: &str,
+    record_json: &str,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE alerts SET record = ?3, status = 'ready' \
+         WHERE pipeline = ?1 AND record_id = ?2 AND status = 'queued'",
+    )?
+    .execute(params![pipeline, record_id, record_json])
+}
+
+/// Counts a fetch that did not return the alert's record; after `give_up_after` attempts the
+/// alert goes on without it.
+pub fn record_missing(conn: &Connection, id: i64, give_up_after: u32) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE alerts SET fetch_attempts = fetch_attempts + 1, \
+         status = CASE WHEN fetch_attempts + 1 >= ?2 THEN 'ready' ELSE status END \
+         WHERE id = ?1 AND status = 'queued'",
+    )?
+    .execute(params![id, give_up_after])?;
+    Ok(())
+}
+
+/// Records the suppression decision for an alert.
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    suppression_key: &str,
+    ticket_id: i64,
+    outbox_id: Option<i64>,
+    decision: &str,
+    at: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE alerts SET status = ?2, suppression_key = ?3, ticket_id = ?4, outbox_id = ?5, \
+         decision = ?6, decided_at = ?7 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        status,
+        suppression_key,
+        ticket_id,
+        outbox_id,
+        decision,
+        at
+    ])?;
+    Ok(())
+}
+
+/// Moves a ticket's buffered alerts into ticket action `outbox_id`; returns how many.
+pub fn flush_buffer(conn: &Connection, ticket_id: i64, outbox_id: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE alerts SET status = 'sent', outbox_id = ?2 WHERE ticket_id = ?1 AND status = 'buffered'",
+    )?
+    .execute(params![ticket_id, outbox_id])
+}
+
+/// The first `limit` alerts of ticket action `outbox_id`, and how many it has in all.
+pub fn of_outbox(
+    conn: &Connection,
+    outbox_id: i64,
+    limit: usize,
+) -> rusqlite::Result<(Vec<AlertRow>, u64)> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM alerts WHERE outbox_id = ?1 ORDER BY id LIMIT ?2"
+        ))?
+        .query_map(params![outbox_id, limit as i64], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let total: i64 = conn
+        .prepare_cached("SELECT count(*) FROM alerts WHERE outbox_id = ?1")?
+        .query_row(params![outbox_id], |r| r.get(0))?;
+    Ok((rows, total as u64))
+}
+
+/// The first alert of ticket `ticket_id` (the one that opened it).
+pub fn first_of_ticket(conn: &Connection, ticket_id: i64) -> rusqlite::Result<Option<AlertRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alerts WHERE ticket_id = ?1 ORDER BY id LIMIT 1"
+    ))?
+    .query_row(params![ticket_id], row)
+    .optional()
+}
+
+/// Marks the alerts of ticket action `outbox_id` as `status` (done or failed).
+pub fn finish_outbox(conn: &Connection, outbox_id: i64, status: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached("UPDATE alerts SET status = ?2 WHERE outbox_id = ?1 AND status = 'sent'")?
+        .execute(params![outbox_id, status])
+}
+
+/// Sends the alerts of a ticket action back for a new decision (their ticket became
+/// unusable), so they land on a new ticket instead of being lost.
+pub fn redecide_outbox(conn: &Connection, outbox_id: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE alerts SET status = 'ready', ticket_id = NULL, outbox_id = NULL, decision = NULL \
+         WHERE outbox_id = ?1 AND status = 'sent'",
+    )?
+    .execute(params![outbox_id])
+}
+
+/// Counts of alerts per status for `pipeline`.
+pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+    conn.prepare_cached(
+        "SELECT status, count(*) FROM alerts WHERE pipeline = ?1 GROUP BY status ORDER BY status",
+    )?
+    .query_map(params![pipeline], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+    })?
+    .collect()
+}

@@ -1,0 +1,97 @@
+//! Source checkpoints, seen record ids, threshold counters and recent events.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// The stored checkpoint of `pipeline`'s source.
+pub fn get(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT checkpoint FROM checkpoints WHERE pipeline = ?1")?
+        .query_row(params![pipeline], |r| r.get(0))
+        .optional()
+}
+
+/// Stores `pipeline`'s source checkpoint.
+pub fn set(conn: &Connection, pipeline: &str, checkpoint: &str, at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO checkpoints (pipeline, checkpoint, updated_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (pipeline) DO UPDATE SET checkpoint = excluded.checkpoint, \
+         updated_at = excluded.updated_at",
+    )?
+    .execute(params![pipeline, checkpoint, at])?;
+    Ok(())
+}
+
+/// Remembers a polled record id; `false` if it was seen before.
+pub fn first_sighting(
+    conn: &Connection,
+    pipeline: &str,
+    record_id: &str,
+    at: i64,
+) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO seen_records (pipeline, record_id, seen_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![pipeline, record_id, at])?
+        == 1)
+}
+
+/// The stored threshold hits of (`rule`, `group`), JSON.
+pub fn threshold(
+    conn: &Connection,
+    pipeline: &str,
+    rule: &str,
+    group: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT hits FROM thresholds WHERE pipeline = ?1 AND rule = ?2 AND grp = ?3",
+    )?
+    .query_row(params![pipeline, rule, group], |r| r.get(0))
+    .optional()
+}
+
+/// Stores the threshold hits of (`rule`, `group`).
+pub fn set_threshold(
+    conn: &Connection,
+    pipeline: &str,
+    rule: &str,
+    group: &str,
+    hits: &str,
+    at: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO thresholds (pipeline, rule, grp, hits, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (pipeline, rule, grp) DO UPDATE SET hits = excluded.hits, updated_at = excluded.updated_at",
+    )?
+    .execute(params![pipeline, rule, group, hits, at])?;
+    Ok(())
+}
+
+/// Records a problem for `sluice status`.
+pub fn event(
+    conn: &Connection,
+    pipeline: &str,
+    at: i64,
+    kind: &str,
+    message: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (pipeline, at, kind, message) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![pipeline, at, kind, message])?;
+    Ok(())
+}
+
+/// The newest events, at most `limit`.
+pub fn recent_events(
+    conn: &Connection,
+    pipeline: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    conn.prepare_cached(
+        "SELECT at, kind, message FROM events WHERE pipeline = ?1 ORDER BY id DESC LIMIT ?2",
+    )?
+    .query_map(params![pipeline, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?
+    .collect()
+}

@@ -1,0 +1,201 @@
+//! The durable state store: one SQLite file in WAL mode holding the alert queue, the outbox
+//! of ticket actions, tickets per suppression key with their last known state, flood
+//! windows, consolidation buffers, correlation history, threshold counters, source
+//! checkpoints and the records already seen by polling.
+//!
+//! Every stage works on batches inside one transaction (group commit), so durability costs
+//! one sync per batch, not per alert. `sluice alert-response` writes here too, from its own
+//! process; WAL lets it do so while `sluice run` reads and writes.
+//!
+//! Times are milliseconds since 1970 by the host clock (tests move it).
+
+mod schema;
+
+pub mod alerts;
+pub mod checkpoints;
+pub mod outbox;
+pub mod retention;
+pub mod tickets;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+/// How hard SQLite works to keep a commit on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// Survives a crash of the process and of the machine (`synchronous = FULL`).
+    #[default]
+    Full,
+    /// Survives a crash of the process; a power loss may lose the last commits
+    /// (`synchronous = NORMAL`).
+    Normal,
+}
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("state store {path}: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer sluice.
+    #[error(
+        "state store {path} has schema version {found}, newer than this sluice understands ({supported}); \
+         run the sluice that wrote it, or move the file away to start afresh"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// Ours.
+        supported: i64,
+    },
+    /// A value in the store could not be read back.
+    #[error("state store {path}: corrupt row in {table}: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A connection to the state store. Each thread or process opens its own.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    id: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        // Several processes write (the daemon, `alert-response`): wait for the lock instead of
+        // failing.
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            match durability {
+                Durability::Full => "FULL",
+                Durability::Normal => "NORMAL",
+            },
+        )
+        .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+            id: String::new(),
+        };
+        schema::migrate(&mut store.conn, path)?;
+        store.id = schema::store_id(&store.conn).map_err(err)?;
+        Ok(store)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A random id given to the store when it was created. It goes into ticket correlation
+    /// keys, so a store created afresh never adopts tickets another store opened.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one immediate transaction and commits it.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let value = f(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(value)
+    }
+
+    /// Wraps a read error with the file's path.
+    pub fn read<T>(&self, result: rusqlite::Result<T>) -> Result<T, StoreError> {
+        result.map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// SQLite's own consistency check (`PRAGMA integrity_check`): `Ok` when it says `ok`.
+    pub fn integrity_check(&self) -> Result<(), String> {
+        let rows: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| e.to_string())?;
+        if rows == ["ok"] {
+            Ok(())
+        } else {
+            Err(rows.join("; "))
+        }
+    }
+}
+
+/// Milliseconds since 1970 of `time`.
+pub fn millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The time `ms` milliseconds after 1970.
+pub fn from_millis(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// Milliseconds of `d`, saturating.
+pub fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

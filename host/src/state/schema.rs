@@ -1,0 +1,173 @@
+//! The store's tables and their migrations. A migration is appended, never edited: a store
+//! written by an older sluice is brought up to date on open; one written by a newer sluice is
+//! refused.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::StoreError;
+
+/// Each entry moves the schema one version up.
+const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    -- One row per alert: from `alert-response` (queued until its record is fetched) or
+    -- from polling (its record known at once). Unique per pipeline and dedupe key, so a
+    -- retried response action is accepted and ignored.
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL,
+        origin TEXT NOT NULL,              -- response | poll
+        alert_name TEXT NOT NULL,
+        auditor_alert_id TEXT,
+        record_id TEXT,
+        received_at INTEGER NOT NULL,
+        record TEXT,                       -- the record, as JSON, once known
+        extra_records TEXT,                -- more records (a threshold alert), JSON array
+        fetch_attempts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,              -- queued | ready | buffered | sent | done | failed
+        suppression_key TEXT,
+        ticket_id INTEGER,
+        outbox_id INTEGER,
+        decision TEXT,                     -- create | consolidate | flood | ...
+        decided_at INTEGER,
+        UNIQUE (pipeline, dedupe_key)
+    );
+    CREATE INDEX alerts_by_status ON alerts (pipeline, status, id);
+    CREATE INDEX alerts_by_outbox ON alerts (outbox_id, id);
+    CREATE INDEX alerts_by_ticket ON alerts (ticket_id, status, id);
+
+    -- Tickets sluice opened, per suppression key, with their last known state. Also the
+    -- correlation history.
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        suppression_key TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- alert | flood
+        alert_name TEXT NOT NULL,
+        correlation_id TEXT NOT NULL UNIQUE,
+        sink_id TEXT,
+        number TEXT,
+        link TEXT,
+        state TEXT,
+        created_at INTEGER NOT NULL,
+        last_alert_at INTEGER NOT NULL,
+        buffer_since INTEGER,              -- the consolidation buffer opened then; NULL: empty
+        usable INTEGER NOT NULL DEFAULT 1, -- 0: the sink refused writes; open a new one
+        alert_count INTEGER NOT NULL DEFAULT 0,
+        update_count INTEGER NOT NULL DEFAULT 0,
+        reopen_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX tickets_by_key ON tickets (pipeline, suppression_key, created_at);
+
+    -- The current flood window of each pipeline.
+    CREATE TABLE flood_windows (
+        pipeline TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        flood_ticket_id INTEGER
+    );
+
+    -- Ticket actions to deliver, in order per ticket.
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,                -- open | update
+        reopen INTEGER NOT NULL DEFAULT 0,
+        correlate_ticket_id INTEGER,       -- open: the previous ticket to reference
+        state TEXT NOT NULL,               -- pending | in_flight | done | dead
+        steps_done INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        first_attempt_at INTEGER,
+        next_at INTEGER NOT NULL,
+        done_at INTEGER,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_by_state ON outbox (pipeline, state, next_at, id);
+    CREATE INDEX outbox_by_ticket ON outbox (ticket_id, state, id);
+
+    CREATE TABLE checkpoints (
+        pipeline TEXT PRIMARY KEY,
+        checkpoint TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+
+    -- Ids of polled records already queued, so an overlapping scan does not repeat them.
+    CREATE TABLE seen_records (
+        pipeline TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (pipeline, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX seen_records_by_age ON seen_records (seen_at);
+
+    -- Threshold counters of alert rules ("N records within T, per value of a field").
+    CREATE TABLE thresholds (
+        pipeline TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        hits TEXT NOT NULL,                -- JSON: [[at_ms, record_id], ...]
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (pipeline, rule, grp)
+    ) WITHOUT ROWID;
+
+    -- Recent problems, for `sluice status`.
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this sluice writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if current > VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: current,
+            supported: VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(err)?;
+        if i == 0 {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('store_id', ?1)",
+                params![uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or_default())
+}

@@ -1,0 +1,265 @@
+//! Tickets sluice opened, per suppression key; the flood window; correlation history.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Whether a ticket stands for one alert or collects a flood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketKind {
+    /// Opened for one alert (and its repeats).
+    Alert,
+    /// Collects the alerts beyond the flood limit in one window.
+    Flood,
+}
+
+impl TicketKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TicketKind::Alert => "alert",
+            TicketKind::Flood => "flood",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "flood" {
+            TicketKind::Flood
+        } else {
+            TicketKind::Alert
+        }
+    }
+}
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    /// Row id.
+    pub id: i64,
+    /// Its suppression key.
+    pub suppression_key: String,
+    /// Alert or flood.
+    pub kind: TicketKind,
+    /// The alert it is for ("" for a flood ticket).
+    pub alert_name: String,
+    /// The deterministic key the sink stores with it.
+    pub correlation_id: String,
+    /// The sink's id, once created.
+    pub sink_id: Option<String>,
+    /// Its number, once created.
+    pub number: Option<String>,
+    /// A link to it, once created.
+    pub link: Option<String>,
+    /// Its last known state.
+    pub state: Option<String>,
+    /// When it was decided, ms.
+    pub created_at: i64,
+    /// When its last alert arrived, ms.
+    pub last_alert_at: i64,
+    /// When its consolidation buffer opened, ms; `None`: empty.
+    pub buffer_since: Option<i64>,
+    /// Whether the sink still takes updates to it.
+    pub usable: bool,
+    /// Alerts it stands for.
+    pub alert_count: u64,
+    /// Updates written to it.
+    pub update_count: u64,
+    /// Times it was reopened.
+    pub reopen_count: u64,
+}
+
+const COLUMNS: &str = "id, suppression_key, kind, alert_name, correlation_id, sink_id, number, \
+                       link, state, created_at, last_alert_at, buffer_since, usable, alert_count, \
+                       update_count, reopen_count";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+    Ok(TicketRow {
+        id: r.get(0)?,
+        suppression_key: r.get(1)?,
+        kind: TicketKind::parse(&r.get::<_, String>(2)?),
+        alert_name: r.get(3)?,
+        correlation_id: r.get(4)?,
+        sink_id: r.get(5)?,
+        number: r.get(6)?,
+        link: r.get(7)?,
+        state: r.get(8)?,
+        created_at: r.get(9)?,
+        last_alert_at: r.get(10)?,
+        buffer_since: r.get(11)?,
+        usable: r.get(12)?,
+        alert_count: r.get::<_, i64>(13)? as u64,
+        update_count: r.get::<_, i64>(14)? as u64,
+        reopen_count: r.get::<_, i64>(15)? as u64,
+    })
+}
+
+/// Inserts a ticket decided at `at`; its correlation id is `{prefix}{row id}`.
+pub fn insert(
+    conn: &Connection,
+    pipeline: &str,
+    suppression_key: &str,
+    kind: TicketKind,
+    alert_name: &str,
+    correlation_prefix: &str,
+    at: i64,
+) -> rusqlite::Result<TicketRow> {
+    // The row id is only known after the insert; a placeholder keeps the UNIQUE constraint
+    // satisfied until then.
+    conn.prepare_cached(
+        "INSERT INTO tickets (pipeline, suppression_key, kind, alert_name, correlation_id, \
+         created_at, last_alert_at, alert_count) VALUES (?1, ?2, ?3, ?4, hex(randomblob(16)), ?5, ?5, 1)",
+    )?
+    .execute(params![pipeline, suppression_key, kind.as_str(), alert_name, at])?;
+    let id = conn.last_insert_rowid();
+    let correlation_id = format!("{correlation_prefix}{id}");
+    conn.prepare_cached("UPDATE tickets SET correlation_id = ?2 WHERE id = ?1")?
+        .execute(params![id, correlation_id])?;
+    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+}
+
+/// The ticket with row id `id`.
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<TicketRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"))?
+        .query_row(params![id], row)
+        .optional()
+}
+
+/// The newest alert ticket for `key` decided at or after `since`.
+pub fn newest_for_key(
+    conn: &Connection,
+    pipeline: &str,
+    key: &str,
+    since: i64,
+) -> rusqlite::Result<Option<TicketRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND suppression_key = ?2 \
+         AND kind = 'alert' AND created_at >= ?3 ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))?
+    .query_row(params![pipeline, key, since], row)
+    .optional()
+}
+
+/// Records another alert on the ticket, opening its consolidation buffer if it is empty.
+pub fn add_alert(conn: &Connection, id: i64, at: i64, buffer: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET alert_count = alert_count + 1, last_alert_at = max(last_alert_at, ?2), \
+         buffer_since = CASE WHEN ?3 THEN coalesce(buffer_since, ?2) ELSE buffer_since END \
+         WHERE id = ?1",
+    )?
+    .execute(params![id, at, buffer])?;
+    Ok(())
+}
+
+/// Tickets whose consolidation buffer opened at or before `opened_by`.
+pub fn due_buffers(
+    conn: &Connection,
+    pipeline: &str,
+    opened_by: i64,
+) -> rusqlite::Result<Vec<TicketRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND buffer_since IS NOT NULL \
+         AND buffer_since <= ?2 ORDER BY buffer_since, id"
+    ))?
+    .query_map(params![pipeline, opened_by], row)?
+    .collect()
+}
+
+/// The earliest open consolidation buffer, ms.
+pub fn earliest_buffer(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT min(buffer_since) FROM tickets WHERE pipeline = ?1 AND buffer_since IS NOT NULL",
+    )?
+    .query_row(params![pipeline], |r| r.get(0))
+}
+
+/// Empties the ticket's consolidation buffer, counting an update.
+pub fn close_buffer(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET buffer_since = NULL, update_count = update_count + 1 WHERE id = ?1",
+    )?
+    .execute(params![id])?;
+    Ok(())
+}
+
+/// Stores what the sink reported about the ticket.
+pub fn set_sink_state(
+    conn: &Connection,
+    id: i64,
+    sink_id: &str,
+    number: &str,
+    link: &str,
+    state: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET sink_id = ?2, number = ?3, link = ?4, state = ?5 WHERE id = ?1",
+    )?
+    .execute(params![id, sink_id, number, link, state])?;
+    Ok(())
+}
+
+/// Counts a reopen.
+pub fn count_reopen(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET reopen_count = reopen_count + 1 WHERE id = ?1")?
+        .execute(params![id])?;
+    Ok(())
+}
+
+/// Marks the ticket as refusing updates: the next alert for its key opens a new ticket.
+pub fn set_unusable(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET usable = 0, buffer_since = NULL WHERE id = ?1")?
+        .execute(params![id])?;
+    Ok(())
+}
+
+/// All tickets of `pipeline`, newest first, at most `limit`.
+pub fn recent(conn: &Connection, pipeline: &str, limit: usize) -> rusqlite::Result<Vec<TicketRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 ORDER BY id DESC LIMIT ?2"
+    ))?
+    .query_map(params![pipeline, limit as i64], row)?
+    .collect()
+}
+
+/// The flood window of a pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodWindow {
+    /// When it opened, ms.
+    pub started_at: i64,
+    /// Tickets opened in it.
+    pub created: u32,
+    /// Its flood ticket, once there is one.
+    pub flood_ticket_id: Option<i64>,
+}
+
+/// The pipeline's flood window, if one was ever opened.
+pub fn flood_window(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<FloodWindow>> {
+    conn.prepare_cached(
+        "SELECT started_at, created, flood_ticket_id FROM flood_windows WHERE pipeline = ?1",
+    )?
+    .query_row(params![pipeline], |r| {
+        Ok(FloodWindow {
+            started_at: r.get(0)?,
+            created: r.get(1)?,
+            flood_ticket_id: r.get(2)?,
+        })
+    })
+    .optional()
+}
+
+/// Stores the pipeline's flood window.
+pub fn set_flood_window(
+    conn: &Connection,
+    pipeline: &str,
+    w: &FloodWindow,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO flood_windows (pipeline, started_at, created, flood_ticket_id) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (pipeline) DO UPDATE SET \
+         started_at = excluded.started_at, created = excluded.created, \
+         flood_ticket_id = excluded.flood_ticket_id",
+    )?
+    .execute(params![
+        pipeline,
+        w.started_at,
+        w.created,
+        w.flood_ticket_id
+    ])?;
+    Ok(())
+}
