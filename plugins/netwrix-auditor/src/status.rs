@@ -1,0 +1,277 @@
+//! How an HTTP answer that is not a page, or no answer at all, becomes a [`PluginError`] the
+//! host can act on (reference §1.6 status table, §1.7 error bodies, §7 pitfalls 6 and 7).
+//!
+//! | answer | kind | why |
+//! |---|---|---|
+//! | no answer: timeout, refused, reset | transient | the host retries with backoff |
+//! | TLS failure | config | a certificate to trust (`http.ca_file`) or a host name to fix |
+//! | 401 | credentials | says which account and the role it needs (§1.2), never the password |
+//! | 403 | credentials | the account lacks a role |
+//! | 400 | returned to the caller | a stale mark is recoverable while polling; otherwise rejected |
+//! | 404, 405 | config (`endpoint`) | no Integration API at that address (§1.3) |
+//! | 408, 429, 5xx (503: Archive busy) | transient, honouring `Retry-After` | §1.6, §7.7 |
+//! | 413 | rejected | request too large |
+//! | anything else | protocol | not in the documented table |
+//!
+//! Every message names the request (method, URL, purpose) and never a secret: the URL is
+//! built from a validated endpoint that cannot hold user info, and the password only ever
+//! travels in the `Authorization` header.
+
+use std::time::Duration;
+
+use sluice_sdk::{HttpError, HttpErrorKind, HttpResponse, PluginError};
+
+use crate::error_list::{self, ApiError};
+use crate::page::Format;
+
+/// What the messages need to know about the request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestInfo<'a> {
+    /// `POST https://…/search?format=json&count=200 (poll of When …, page 3)`.
+    pub label: &'a str,
+    /// The account, `DOMAIN\user`.
+    pub account: &'a str,
+    /// The API base URL.
+    pub base: &'a str,
+    /// The format asked for, to read an `ErrorList` in.
+    pub format: Format,
+}
+
+/// No response at all.
+pub fn transport(error: &HttpError, request: RequestInfo<'_>) -> PluginError {
+    let label = request.label;
+    match error.kind {
+        HttpErrorKind::Tls => PluginError::config(format!(
+            "TLS with Netwrix Auditor failed on {label}: {}. Auditor uses a self-signed \
+             certificate unless told otherwise (reference §1.1): trust its CA with `ca_file` in \
+             [pipelines.NAME.source.http], and write `endpoint` with the host name the \
+             certificate names",
+            error.message
+        )),
+        HttpErrorKind::InvalidRequest => {
+            PluginError::config(format!("cannot send {label}: {}", error.message)).at("endpoint")
+        }
+        HttpErrorKind::Timeout => PluginError::transient(format!(
+            "Netwrix Auditor did not answer {label} within `request_timeout` ({}); a busy \
+             Audit Database can be slow (reference §7.7)",
+            error.message
+        )),
+        _ => PluginError::transient(format!(
+            "no answer from Netwrix Auditor to {label}: {}",
+            error.message
+        )),
+    }
+}
+
+/// A response that is not a 2xx. `Ok` carries a 400's errors for the caller to judge: while
+/// polling, a 400 to a request that carried a stored mark means the mark went stale.
+pub fn failure(
+    response: &HttpResponse,
+    request: RequestInfo<'_>,
+) -> Result<Vec<ApiError>, PluginError> {
+    let label = request.label;
+    let status = response.status;
+    let errors = || {
+        let list = error_list::parse(request.format, &response.body);
+        error_list::describe(&list, &response.body)
+    };
+    let retry_after = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let transient = |message: String| {
+        let error = PluginError::transient(message);
+        match retry_after {
+            Some(delay) => error.with_retry_after(delay),
+            None => error,
+        }
+    };
+    Err(match status {
+        400 => return Ok(error_list::parse(request.format, &response.body)),
+        401 => PluginError::credentials(unauthorized(response, request)),
+        403 => PluginError::credentials(format!(
+            "Netwrix Auditor answered 403 Forbidden to {label} for account {}: the account \
+             needs the Global reviewer role, or membership of the local \"Netwrix Auditor \
+             Client Users\" group on the Auditor server (reference §1.2)",
+            request.account
+        )),
+        404 | 405 => PluginError::config(format!(
+            "Netwrix Auditor answered {status} to {label}: there is no Integration API at {}. \
+             `endpoint` should be the Auditor server with the API port, like \
+             \"https://auditor.corp.local:9699\" (sluice appends /netwrix/api/v1/); check that \
+             \"Leverage Integration API\" is on under Settings → Integrations and the port \
+             matches (reference §1.1)",
+            request.base
+        ))
+        .at("endpoint"),
+        408 | 429 => transient(format!(
+            "Netwrix Auditor answered {status} to {label}; retrying later"
+        )),
+        413 => PluginError::rejected(format!(
+            "Netwrix Auditor answered 413 Payload Too Large to {label}; lower \
+             `rids_per_request`"
+        )),
+        503 => transient(format!(
+            "Netwrix Auditor answered 503 to {label}: the Archive Service is busy or \
+             unreachable (reference §1.6); retrying later"
+        )),
+        500..=599 => transient(format!(
+            "Netwrix Auditor answered {status} to {label}: {} (reference §1.6: an internal \
+             error, an unreachable Archive Service or SQL Server, or an expired license)",
+            errors()
+        )),
+        _ => PluginError::protocol(format!(
+            "Netwrix Auditor answered {status}, which the Integration API does not document, \
+             to {label}: {}",
+            errors()
+        )),
+    })
+}
+
+/// The 401 message: the account, the roles it needs, and whether the server offers Basic at
+/// all (the host's client speaks only Basic; §1.2 lists NTLM, Negotiate, Digest and Basic).
+fn unauthorized(response: &HttpResponse, request: RequestInfo<'_>) -> String {
+    let offered: Vec<&str> = response
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let basic_offered = offered.is_empty()
+        || offered.iter().any(|v| {
+            v.to_ascii_lowercase()
+                .split([',', ' '])
+                .any(|s| s == "basic")
+        });
+    let mut message = format!(
+        "Netwrix Auditor refused the credentials of account {} (401 Unauthorized) on {}. \
+         Check `username` (DOMAIN\\user) and `password`; the account needs the Global reviewer \
+         role in Auditor, or membership of the local \"Netwrix Auditor Client Users\" group \
+         on the Auditor server (Global administrator and \"Netwrix Auditor Administrators\" \
+         also read; reference §1.2).",
+        request.account, request.label
+    );
+    if !basic_offered {
+        message.push_str(&format!(
+            " The server offers only {}: sluice authenticates with HTTP Basic, so Basic \
+             authentication must be allowed for the Integration API.",
+            offered.join(", ")
+        ));
+    }
+    message
+}
+
+/// A 400 the caller cannot recover from.
+pub fn rejected(errors: &[ApiError], body: &[u8], request: RequestInfo<'_>) -> PluginError {
+    PluginError::rejected(format!(
+        "Netwrix Auditor refused {} with 400 Bad Request: {}",
+        request.label,
+        error_list::describe(errors, body)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_sdk::ErrorKind;
+
+    const INFO: RequestInfo<'static> = RequestInfo {
+        label: "POST https://a:9699/netwrix/api/v1/activity_records/search?count=1 (healthcheck)",
+        account: r"CORP\svc-sluice",
+        base: "https://a:9699/netwrix/api/v1/",
+        format: Format::Json,
+    };
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
+    fn kind(status: u16) -> Option<ErrorKind> {
+        failure(&response(status, &[], b""), INFO)
+            .err()
+            .map(|e| e.kind())
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(kind(401), Some(ErrorKind::Credentials));
+        assert_eq!(kind(403), Some(ErrorKind::Credentials));
+        assert_eq!(kind(404), Some(ErrorKind::Config));
+        assert_eq!(kind(405), Some(ErrorKind::Config));
+        assert_eq!(kind(413), Some(ErrorKind::Rejected));
+        for transient in [408, 429, 500, 502, 503, 504] {
+            assert_eq!(kind(transient), Some(ErrorKind::Transient), "{transient}");
+        }
+        assert_eq!(kind(418), Some(ErrorKind::Protocol));
+        assert_eq!(kind(400), None);
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        let err = failure(&response(503, &[("retry-after", "30")], b""), INFO).err();
+        assert_eq!(
+            err.and_then(|e| e.retry_after()),
+            Some(Duration::from_secs(30))
+        );
+    }
+
+    #[test]
+    fn unauthorized_names_the_account_and_the_missing_scheme() {
+        let err = failure(
+            &response(
+                401,
+                &[
+                    ("www-authenticate", "Negotiate"),
+                    ("www-authenticate", "NTLM"),
+                ],
+                b"",
+            ),
+            INFO,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains(r"CORP\svc-sluice"), "{err}");
+        assert!(err.contains("Global reviewer"), "{err}");
+        assert!(err.contains("Negotiate, NTLM"), "{err}");
+        let offered = failure(
+            &response(
+                401,
+                &[("www-authenticate", "Negotiate, NTLM, Basic realm=\"x\"")],
+                b"",
+            ),
+            INFO,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(!offered.contains("offers only"), "{offered}");
+    }
+
+    #[test]
+    fn server_errors_carry_the_error_list() {
+        let body = br#"{"ErrorList":[{"Category":"ServerError","Description":"0x80040C0A"}]}"#;
+        let err = failure(&response(500, &[], body), INFO)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|m| m.contains("ServerError: 0x80040C0A")));
+    }
+
+    #[test]
+    fn transport_errors() {
+        let timeout = transport(&HttpError::new(HttpErrorKind::Timeout, "timed out"), INFO);
+        assert_eq!(timeout.kind(), ErrorKind::Transient);
+        let reset = transport(&HttpError::new(HttpErrorKind::Interrupted, "reset"), INFO);
+        assert_eq!(reset.kind(), ErrorKind::Transient);
+        let tls = transport(&HttpError::new(HttpErrorKind::Tls, "unknown issuer"), INFO);
+        assert_eq!(tls.kind(), ErrorKind::Config);
+        assert!(tls.message().contains("ca_file"));
+    }
+}
