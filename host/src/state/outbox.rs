@@ -99,8 +99,9 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Pending actions due by `now` that are the oldest unfinished action of their ticket, and
-/// whose ticket exists at the sink (or that create it). At most `limit`, oldest first.
+/// Pending actions due by `now` that are the oldest unfinished action of their ticket, and,
+/// for an open that references a previous ticket, whose previous ticket has been opened (so
+/// the reference can name it). At most `limit`, oldest first.
 pub fn due(
     conn: &Connection,
     pipeline: &str,
@@ -112,6 +113,9 @@ pub fn due(
          AND o.next_at <= ?2 \
          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ticket_id = o.ticket_id \
                          AND p.id < o.id AND p.state IN ('pending', 'in_flight')) \
+         AND (o.correlate_ticket_id IS NULL OR NOT EXISTS ( \
+                SELECT 1 FROM outbox c WHERE c.ticket_id = o.correlate_ticket_id \
+                AND c.kind = 'open' AND c.state IN ('pending', 'in_flight'))) \
          ORDER BY o.id LIMIT ?3"
     ))?
     .query_map(params![pipeline, now, limit as i64], row)?

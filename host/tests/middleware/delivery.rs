@@ -1,0 +1,159 @@
+//! Delivery: retries, Retry-After, giving up, refused updates, and recovery after a crash.
+
+use std::time::Duration;
+
+use sluice::state::{outbox, Durability, Store};
+
+use crate::support::{hours, minutes, Harness};
+
+#[test]
+fn retry_after_is_honoured_and_the_action_succeeds_later() {
+    let mut h = Harness::new("");
+    h.engine
+        .sink_mut()
+        .retry_next
+        .push(("create", Some(Duration::from_secs(30))));
+    h.alert("A");
+    h.step();
+    assert!(h.sink().tickets.is_empty());
+    h.advance(Duration::from_secs(29));
+    assert!(h.sink().tickets.is_empty(), "not before Retry-After");
+    h.advance(Duration::from_secs(2));
+    assert_eq!(h.sink().tickets.len(), 1);
+}
+
+#[test]
+fn an_ambiguous_create_is_looked_up_before_it_is_retried_so_no_duplicate() {
+    let mut h = Harness::new("");
+    h.engine.sink_mut().ambiguous_creates = 1;
+    h.alert("A");
+    h.step();
+    assert_eq!(
+        h.sink().tickets.len(),
+        1,
+        "created, but the answer was lost"
+    );
+    h.advance(Duration::from_secs(60));
+    assert_eq!(
+        h.sink().tickets.len(),
+        1,
+        "found by its correlation key, not created again"
+    );
+    assert_eq!(h.engine.stats().delivery.adopted, 1);
+    // The adopted ticket takes the repeats.
+    h.alert("A");
+    h.advance(minutes(15));
+    assert_eq!(h.sink().tickets[0].notes.len(), 1);
+}
+
+#[test]
+fn an_action_left_in_flight_by_a_crash_is_reconciled_on_restart() {
+    let mut h = Harness::new("");
+    h.alert("A");
+    // Simulate a crash after the create reached the sink but before its outcome was stored:
+    // run one step, then put the action back in flight, as a dead process leaves it.
+    h.step();
+    {
+        let mut store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+        store
+            .write(|tx| {
+                tx.execute("UPDATE outbox SET state = 'in_flight', done_at = NULL", [])
+                    .map(drop)
+            })
+            .unwrap();
+    }
+    h.restart("");
+    h.step();
+    assert_eq!(h.sink().tickets.len(), 1, "no duplicate after the restart");
+    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let counts = outbox::counts(store.conn(), "p").unwrap();
+    assert_eq!(counts, vec![("done".to_owned(), 1)]);
+}
+
+#[test]
+fn an_outage_is_retried_with_backoff_and_given_up_after_the_limit() {
+    let mut h = Harness::new("delivery.give_up_after = \"1h\"");
+    for _ in 0..100 {
+        h.engine.sink_mut().retry_next.push(("create", None));
+    }
+    h.alert("A");
+    h.step();
+    let mut steps = 0;
+    while h.engine.stats().delivery.dead == 0 && steps < 500 {
+        h.advance(Duration::from_secs(30));
+        steps += 1;
+    }
+    assert_eq!(h.engine.stats().delivery.dead, 1, "given up after an hour");
+    assert!(
+        h.engine.stats().delivery.retried >= 5,
+        "{:?}",
+        h.engine.stats()
+    );
+    assert!(
+        h.engine.stats().delivery.retried < 100,
+        "backoff spaced the retries: {:?}",
+        h.engine.stats()
+    );
+    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let events = sluice::state::checkpoints::recent_events(store.conn(), "p", 10).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|(_, kind, m)| kind == "dead_letter" && m.contains("gave up")),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_refused_update_sends_its_alerts_to_a_new_ticket() {
+    let mut h = Harness::new("");
+    h.alert("A");
+    h.step();
+    h.engine
+        .sink_mut()
+        .refuse_updates_of
+        .push("INC0000001".into());
+    h.alert("A");
+    h.advance(minutes(15));
+    h.step();
+    let sink = h.sink();
+    assert_eq!(sink.tickets.len(), 2, "the repeat opened a new ticket");
+    let d = sink.tickets[1].ticket.fields.get("description").unwrap();
+    assert!(
+        d.contains("Number: INC0000001"),
+        "and references the old one: {d}"
+    );
+}
+
+#[test]
+fn a_partly_done_update_sends_only_what_is_left() {
+    let mut h = Harness::new("");
+    h.alert("A");
+    h.step();
+    h.alert("A");
+    h.engine.sink_mut().retry_next.push(("attach", None));
+    h.advance(minutes(15));
+    assert_eq!(h.sink().tickets[0].notes.len(), 1);
+    assert!(h.sink().tickets[0].attachments.is_empty());
+    h.advance(minutes(1));
+    let t = &h.sink().tickets[0];
+    assert_eq!(t.notes.len(), 1, "the note is not written twice");
+    assert_eq!(t.attachments.len(), 1);
+}
+
+#[test]
+fn history_is_pruned_within_the_retention_limits() {
+    let mut h = Harness::new("retention.alerts = 10\nsuppression.consolidation_interval = \"0s\"");
+    for _ in 0..40 {
+        h.alert("A");
+        h.step();
+    }
+    h.advance(hours(1));
+    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+        .unwrap();
+    assert!(n <= 10, "{n} alerts kept");
+    assert_eq!(store.integrity_check(), Ok(()));
+}
