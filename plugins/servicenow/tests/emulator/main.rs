@@ -1,0 +1,21 @@
+//! The sink against the ServiceNow emulator over loopback HTTP, once per release profile.
+//!
+//! ```text
+//!  #[test] ──deliver()──► sluice-sink-servicenow (in_process, real ABI path)
+//!                              │ Host::http
+//!                              ▼
+//!                   host HttpClient (reqwest) ──loopback──► emulator (axum, per-release profile)
+//! ```
+//!
+//! Each module covers one area; `per_release!` runs a body for Helsinki, Istanbul, Jakarta,
+//! Kingston and London. Request counts come from the emulator's own statistics, so "one
+//! request per create" is measured on the server side.
+
+mod harness;
+
+mod attach;
+mod create;
+mod errors;
+mod lookup;
+mod startup;
+mod update;
