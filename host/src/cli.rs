@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use crate::cmd::{PluginsArgs, RunArgs, SchemaArgs, ValidateArgs};
+pub use crate::cmd::{AlertResponseArgs, PluginsArgs, RunArgs, SchemaArgs, ValidateArgs};
 
 /// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
 #[derive(Debug, Parser)]
@@ -62,6 +62,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// List the installed plugins, their components and ABI versions, and refused files.
     Plugins(PluginsArgs),
+    /// Queue an alert from Netwrix Auditor's response action, and exit at once.
+    AlertResponse(AlertResponseArgs),
 }
 
 /// The `--config` option shared by subcommands that read a config.

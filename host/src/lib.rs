@@ -20,6 +20,7 @@ pub mod exit;
 pub mod pipeline;
 pub mod plugin;
 pub mod retry;
+pub mod runtime;
 pub mod state;
 pub mod telemetry;
 

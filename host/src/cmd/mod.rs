@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its arguments and its `run`.
 
+mod alert_response;
 mod plugins;
 mod prepare;
 mod run;
@@ -8,6 +9,7 @@ mod validate;
 
 use std::process::ExitCode;
 
+pub use alert_response::AlertResponseArgs;
 pub use plugins::PluginsArgs;
 pub use run::RunArgs;
 pub use schema::SchemaArgs;
@@ -22,5 +24,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(args, &cli.global),
         Command::Schema(args) => schema::run(args, &cli.global),
         Command::Plugins(args) => plugins::run(args, &cli.global),
+        Command::AlertResponse(args) => alert_response::run(args, &cli.global),
     }
 }

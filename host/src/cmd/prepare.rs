@@ -4,7 +4,9 @@ use std::path::Path;
 
 use crate::cli::GlobalArgs;
 use crate::config::{ConfigErrors, ConfigFile};
+use crate::pipeline::engine::PipelineSpec;
 use crate::plugin::{plugin_directories, plugin_files, PluginRegistry};
+use crate::runtime::build_spec;
 
 /// Loads the plugins from the executable's directory, `configured` directories and
 /// `--plugin-dir`s. A configured directory that cannot be read is a warning, not an error: the
@@ -33,6 +35,26 @@ pub(crate) fn config_and_plugins(
     let problems = registry.validate(&file);
     if problems.is_empty() {
         Ok((file, registry))
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// The specs of the enabled pipelines: alert definitions loaded and templates checked.
+pub(crate) fn pipeline_specs(file: &ConfigFile) -> Result<Vec<PipelineSpec>, ConfigErrors> {
+    let mut specs = Vec::new();
+    let mut problems = Vec::new();
+    for (name, settings) in &file.config.pipelines {
+        if !settings.enabled {
+            continue;
+        }
+        match build_spec(file, name, settings) {
+            Ok(spec) => specs.push(spec),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(specs)
     } else {
         Err(ConfigErrors(problems))
     }

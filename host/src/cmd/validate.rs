@@ -11,7 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use serde_json::json;
 
-use super::prepare::config_and_plugins;
+use super::prepare::{config_and_plugins, pipeline_specs};
 use crate::capabilities::SystemClock;
 use crate::cli::{ConfigArg, GlobalArgs};
 use crate::config::{ConfigErrors, ConfigFile};
@@ -34,6 +34,7 @@ pub struct ValidateArgs {
 pub(crate) fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let path = &args.config.config;
     let result = config_and_plugins(path, global).and_then(|(file, registry)| {
+        pipeline_specs(&file)?;
         if args.environment {
             healthchecks(&file, &registry)?;
         }

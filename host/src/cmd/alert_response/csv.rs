@@ -1,0 +1,148 @@
+//! Auditor's "Write data to CSV file" response-action option: instead of `{AlertID}
+//! {RecordID}`, the action gets the path of a CSV of the alert's records (on by default for
+//! new alerts; netwrix reference §5.1). The columns are not documented, so the reader takes
+//! the header names it recognises (case and spaces ignored) and refuses a file it cannot use,
+//! saying which option to untick.
+
+use std::path::Path;
+
+use sluice_sdk::{Detail, Record};
+
+/// What a CSV row gives: the record id to fetch, or the record itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsvAlert {
+    /// The row names a record id: fetch it from the Integration API.
+    ById(String),
+    /// The row holds the record's fields but no id.
+    Record(Record),
+}
+
+const UNTICK: &str = "In Netwrix Auditor, open the alert's Response Action tab and untick \
+                      \"Write data to CSV file\", so that Auditor passes {AlertID} {RecordID} \
+                      to sluice alert-response.";
+
+/// Reads the CSV at `path`.
+pub fn read(path: &Path) -> Result<Vec<CsvAlert>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| {
+            format!(
+                "cannot read the CSV file {} ({e}). {UNTICK}",
+                path.display()
+            )
+        })?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            format!(
+                "{} is not a CSV file sluice can read ({e}). {UNTICK}",
+                path.display()
+            )
+        })?
+        .iter()
+        .map(normalize)
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let id = col(&["rid", "recordid", "activityrecordid"]);
+    let fields: Vec<(&str, Option<usize>)> = vec![
+        ("Who", col(&["who"])),
+        ("Action", col(&["action"])),
+        ("ObjectType", col(&["objecttype"])),
+        ("What", col(&["what"])),
+        ("When", col(&["when", "time", "date"])),
+        ("Where", col(&["where"])),
+        ("Workstation", col(&["workstation"])),
+        ("DataSource", col(&["datasource", "auditedsystem"])),
+        (
+            "MonitoringPlan.Name",
+            col(&["monitoringplan", "monitoringplanname", "managedobject"]),
+        ),
+        ("Item.Name", col(&["item", "itemname"])),
+    ];
+    let details = col(&["details", "detail"]);
+    if id.is_none() && fields.iter().filter(|(_, c)| c.is_some()).count() < 3 {
+        return Err(format!(
+            "{} has no columns sluice recognises (it found: {}). {UNTICK}",
+            path.display(),
+            headers.join(", ")
+        ));
+    }
+    let mut alerts = Vec::new();
+    for (n, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| format!("{}: row {}: {e}. {UNTICK}", path.display(), n + 2))?;
+        let get = |c: Option<usize>| {
+            c.and_then(|c| row.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(rid) = get(id) {
+            alerts.push(CsvAlert::ById(rid.to_owned()));
+            continue;
+        }
+        let mut record = Record::new(String::new());
+        for (name, c) in &fields {
+            if let Some(v) = get(*c) {
+                record.fields.push(*name, v);
+            }
+        }
+        if let Some(text) = get(details) {
+            record.details.push(Detail::new("Details").message(text));
+        }
+        if !record.fields.is_empty() {
+            alerts.push(CsvAlert::Record(record));
+        }
+    }
+    if alerts.is_empty() {
+        return Err(format!("{} holds no records. {UNTICK}", path.display()));
+    }
+    Ok(alerts)
+}
+
+fn normalize(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn rows_with_a_record_id_are_fetched_by_id() {
+        let f = write("Record ID,Who,Action\n20240311084512345A1B2C3D4E5F60718293A4B5C6D7E8F90,CORP\\a,Modified\n");
+        assert_eq!(
+            read(f.path()).unwrap(),
+            vec![CsvAlert::ById(
+                "20240311084512345A1B2C3D4E5F60718293A4B5C6D7E8F90".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn rows_without_an_id_carry_the_record() {
+        let f = write("Who,Action,Object Type,What,When,Where,Data Source\nCORP\\a,Modified,user,\\u\\a,2024-03-11T08:45:12Z,dc01,Active Directory\n");
+        let CsvAlert::Record(r) = &read(f.path()).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(r.field("ObjectType"), Some("user"));
+        assert_eq!(r.field("DataSource"), Some("Active Directory"));
+    }
+
+    #[test]
+    fn an_unusable_file_says_which_option_to_untick() {
+        let f = write("Foo,Bar\n1,2\n");
+        let err = read(f.path()).unwrap_err();
+        assert!(err.contains("untick \"Write data to CSV file\""), "{err}");
+        assert!(err.contains("it found: foo, bar"), "{err}");
+    }
+}

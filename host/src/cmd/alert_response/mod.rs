@@ -1,0 +1,162 @@
+//! `sluice alert-response`: what Netwrix Auditor runs as an alert's response action.
+//!
+//! It only queues the alert, durably, and exits 0 at once, whether or not `sluice run` is up:
+//! Auditor retries a failing action up to 200 times and waits for it, so it must be quick
+//! and idempotent (a retried duplicate is accepted and ignored). It loads no plugin and makes
+//! no network call; the running host fetches the record and decides about the ticket.
+//!
+//! Auditor appends `{AlertID} {RecordID}` after any parameters the action's command line
+//! has, so the last two arguments are taken. Handed one path to a CSV file instead (the
+//! "Write data to CSV file" option), it reads the records from the file.
+
+mod csv;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use self::csv::CsvAlert;
+use crate::cli::{ConfigArg, GlobalArgs};
+use crate::config::ConfigFile;
+use crate::exit;
+use crate::pipeline::intake::queue_response_action;
+use crate::pipeline::record;
+use crate::state::alerts::{self, NewAlert, Origin};
+use crate::state::{millis, Store};
+
+/// Arguments of `sluice alert-response`.
+#[derive(Debug, Args)]
+pub struct AlertResponseArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The alert's name, as in Auditor (`sluice alerts list` prints the command line with it).
+    #[arg(long, value_name = "NAME")]
+    pub alert_name: Option<String>,
+    /// The pipeline to queue into. Default: every enabled pipeline that takes response actions.
+    #[arg(long, value_name = "NAME")]
+    pub pipeline: Option<String>,
+    /// `<AlertID> <RecordID>` as Auditor appends them (earlier arguments are ignored), or the
+    /// path of the CSV file Auditor wrote.
+    #[arg(required = true, num_args = 1.., value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let file = ConfigFile::load(&args.config.config)?;
+    let pipelines: Vec<String> = file
+        .config
+        .pipelines
+        .iter()
+        .filter(|(name, p)| match &args.pipeline {
+            Some(wanted) => *name == wanted,
+            None => p.enabled && p.intake.response_action,
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    if pipelines.is_empty() {
+        match &args.pipeline {
+            Some(p) => bail!(
+                "the config {} has no pipeline named {p}",
+                args.config.config.display()
+            ),
+            None => bail!(
+                "no enabled pipeline in {} takes response actions (intake.response_action)",
+                args.config.config.display()
+            ),
+        }
+    }
+    let mut store = Store::open(&file.config.state.path, file.config.state.durability)
+        .context("cannot open the state store to queue the alert")?;
+    let now = millis(std::time::SystemTime::now());
+
+    let csv_path = match args.args.as_slice() {
+        [one] => Some(PathBuf::from(one)),
+        _ => None,
+    };
+    let (queued, duplicates) = match csv_path {
+        Some(path) if path.exists() => queue_csv(
+            &mut store,
+            &pipelines,
+            &path,
+            args.alert_name.as_deref(),
+            now,
+        )?,
+        Some(path) => bail!(
+            "expected <AlertID> <RecordID>, or the path of a CSV file; {} is neither. Check the \
+             response action's command line in Netwrix Auditor (`sluice alerts list` prints it).",
+            path.display()
+        ),
+        None => {
+            let n = args.args.len();
+            let (alert_id, record_id) = (&args.args[n - 2], &args.args[n - 1]);
+            let name = args
+                .alert_name
+                .clone()
+                .unwrap_or_else(|| format!("Netwrix Auditor alert {alert_id}"));
+            let mut counts = (0, 0);
+            for pipeline in &pipelines {
+                if queue_response_action(&mut store, pipeline, alert_id, record_id, &name, now)? {
+                    counts.0 += 1;
+                } else {
+                    counts.1 += 1;
+                }
+            }
+            counts
+        }
+    };
+    tracing::debug!(queued, duplicates, pipelines = ?pipelines, "Queued the alert.");
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn queue_csv(
+    store: &mut Store,
+    pipelines: &[String],
+    path: &std::path::Path,
+    alert_name: Option<&str>,
+    now: i64,
+) -> anyhow::Result<(usize, usize)> {
+    let rows = csv::read(path).map_err(anyhow::Error::msg)?;
+    let name = alert_name.unwrap_or("Netwrix Auditor alert");
+    let counts = store.write(|tx| {
+        let mut counts = (0, 0);
+        for pipeline in pipelines {
+            for row in &rows {
+                let (record_id, record_json, key) = match row {
+                    CsvAlert::ById(rid) => (Some(rid.as_str()), None, format!("csv:{name}:{rid}")),
+                    CsvAlert::Record(r) => {
+                        let json = record::to_json(r);
+                        let key = format!("csv:{name}:{:016x}", fnv(&json));
+                        (None, Some(json), key)
+                    }
+                };
+                let alert = NewAlert {
+                    pipeline,
+                    dedupe_key: key,
+                    origin: Origin::ResponseAction,
+                    alert_name: name,
+                    auditor_alert_id: None,
+                    record_id,
+                    received_at: now,
+                    record: record_json,
+                    extra_records: None,
+                };
+                if alerts::enqueue(tx, &alert)? {
+                    counts.0 += 1;
+                } else {
+                    counts.1 += 1;
+                }
+            }
+        }
+        Ok(counts)
+    })?;
+    Ok(counts)
+}
+
+/// A stable hash of a CSV row's content, to recognise a retried duplicate.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
