@@ -6,6 +6,7 @@
 //!   test ──dlopen──► libsluice_probe_plugin.so  (in-process, through sluice_sdk::Plugin)
 //! ```
 
+mod crash;
 mod plugins;
 mod util;
 mod validate;

@@ -145,11 +145,14 @@ fn good_plugin_works_through_every_entry_point() {
         },
         TicketAction::ChangeState {
             ticket: id.clone(),
-            change: StateChange::to("6"),
+            change: StateChange::Resolve {
+                close_code: "Solved (Permanently)".into(),
+                close_notes: "n".into(),
+            },
         },
         TicketAction::ChangeState {
             ticket: id.clone(),
-            change: StateChange::to("1").only_from(["2"]),
+            change: StateChange::set("1").only_from(["2"]),
         },
         TicketAction::Get { ticket: id.clone() },
         TicketAction::FindByCorrelation {
@@ -177,7 +180,11 @@ fn good_plugin_works_through_every_entry_point() {
     assert_eq!(got.fields.get("attachment"), Some("record-2.txt"));
     assert_eq!(
         got.state, "6",
-        "the conditional reopen did not apply to a resolved ticket"
+        "the conditional change did not apply to a resolved ticket"
+    );
+    assert!(
+        matches!(&outcomes[4], ActionOutcome::Unchanged(t) if t.state == "6"),
+        "{outcomes:?}"
     );
     assert!(matches!(&outcomes[6], ActionOutcome::Done(t) if t.id == id));
     assert_eq!(outcomes[7], ActionOutcome::NotFound);
