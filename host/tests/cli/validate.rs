@@ -91,7 +91,7 @@ fn every_problem_is_reported_and_json_says_where() {
     assert_eq!(problems[1]["key_path"], "pipelines.audit.sink.type");
     let message = problems[1]["message"].as_str().unwrap();
     assert!(
-        message.contains("installed sinks: probe_sink (plugin probe)"),
+        message.contains("installed sinks: ") && message.contains("probe_sink (plugin probe)"),
         "{message}"
     );
 }
