@@ -151,9 +151,14 @@ fn unauthorized(response: &HttpResponse, request: RequestInfo<'_>) -> String {
          also read; reference §1.2).",
         request.account, request.label
     );
-    if !basic_offered {
+    if basic_offered {
+        message.push_str(
+            " sluice sends HTTP Basic only (NTLM and Negotiate are not supported), so Basic \
+             authentication must also be allowed for the Integration API.",
+        );
+    } else {
         message.push_str(&format!(
-            " The server offers only {}: sluice authenticates with HTTP Basic, so Basic \
+            " The server offers only {}: sluice sends HTTP Basic only, so Basic \
              authentication must be allowed for the Integration API.",
             offered.join(", ")
         ));

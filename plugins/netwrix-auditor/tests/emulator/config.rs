@@ -1,0 +1,70 @@
+//! Config errors through the real ABI path: each names its key path and what is valid.
+
+use serde_json::json;
+use sluice_emulators::auditor::AuditorConfig;
+use sluice_sdk::ErrorKind;
+use sluice_source_netwrix_auditor::Format;
+
+use crate::harness::{at, Env};
+
+#[test]
+fn malformed_config_names_the_key() {
+    let env = Env::new(AuditorConfig::default(), at("2025-04-03T00:00:00Z"));
+    let cases = [
+        (json!({"count": 0}), "count", "200"),
+        (json!({"count": "many"}), "count", "invalid type"),
+        (
+            json!({"endpoint": "ftp://auditor:9699"}),
+            "endpoint",
+            "https",
+        ),
+        (
+            json!({"endpoint": "https://svc:pw@auditor:9699"}),
+            "endpoint",
+            "username",
+        ),
+        (json!({"format": "csv"}), "format", "json"),
+        (json!({"late_arrival": "fifteen"}), "late_arrival", "15m"),
+        (json!({"start": "last week"}), "start", "now"),
+        (json!({"rids_per_request": 5000}), "rids_per_request", "50"),
+        (
+            json!({"poll_filters": [{"field": "When", "value": "x"}]}),
+            "poll_filters[0].field",
+            "unknown variant",
+        ),
+        (
+            json!({"poll_filters": [{"field": "Who", "operator": "InGroup", "value": "Admins"},
+                                    {"field": "What", "operator": "InGroup", "value": "x"}]}),
+            "poll_filters[1].operator",
+            "InGroup",
+        ),
+        (
+            json!({"ca_file": "/etc/ca.pem"}),
+            "ca_file",
+            "unknown field",
+        ),
+    ];
+    for (extra, key, hint) in cases {
+        let config = env.config(Format::Json, extra.clone());
+        let err = env.try_source(&config).expect_err(&extra.to_string());
+        assert_eq!(err.kind(), ErrorKind::Config, "{extra}");
+        assert_eq!(err.key_path().unwrap_or(""), key, "{extra}: {err}");
+        assert!(err.message().contains(hint), "{extra}: {err}");
+    }
+    let mut config = env.config(Format::Json, json!({}));
+    config.as_object_mut().map(|c| c.remove("password"));
+    let err = env.try_source(&config).expect_err("no password");
+    assert!(err.message().contains("password"), "{err}");
+}
+
+/// Plain http is allowed (Auditor can be switched to it, §1.1) but warned about: Basic
+/// credentials then cross the network readable.
+#[test]
+fn plain_http_is_warned_about() {
+    let env = Env::new(AuditorConfig::default(), at("2025-04-03T00:00:00Z"));
+    let _source = env.source(&env.config(Format::Xml, json!({})));
+    let warnings = env.all_warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("plain http"), "{warnings:?}");
+    assert!(!warnings[0].contains(crate::harness::PASSWORD));
+}
