@@ -13,8 +13,9 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 use sluice::capabilities::{ComponentContext, HostCapabilities, HttpClient, ManualClock};
 use sluice::config::HttpSettings;
+pub use sluice_emulators::servicenow::Release;
 use sluice_emulators::servicenow::{
-    PathKind, Release, RequestStats, ServiceNow, ServiceNowConfig, SERVICE_DESK_SYS_ID,
+    PathKind, RequestStats, ServiceNow, ServiceNowConfig, SERVICE_DESK_SYS_ID,
 };
 use sluice_emulators::Served;
 use sluice_sdk::{
@@ -23,19 +24,33 @@ use sluice_sdk::{
 };
 use tokio::runtime::Runtime;
 
-/// Runs one test body per release: `per_release! { fn name(release) { … } }` makes a module
-/// `name` with one `#[test]` per release (`name::london`, …).
+/// One `#[test]` per release for each named test body `fn name(release: Release)`:
+/// `per_release!(name, …)` makes a module `name` with `helsinki`, `istanbul`, `jakarta`,
+/// `kingston` and `london` (so `cargo test name::london` runs one).
 macro_rules! per_release {
-    ($(fn $name:ident($release:ident) $body:block)*) => {$(
+    ($($name:ident),* $(,)?) => {$(
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            fn run($release: sluice_emulators::servicenow::Release) $body
-            #[test] fn helsinki() { run(sluice_emulators::servicenow::Release::Helsinki) }
-            #[test] fn istanbul() { run(sluice_emulators::servicenow::Release::Istanbul) }
-            #[test] fn jakarta() { run(sluice_emulators::servicenow::Release::Jakarta) }
-            #[test] fn kingston() { run(sluice_emulators::servicenow::Release::Kingston) }
-            #[test] fn london() { run(sluice_emulators::servicenow::Release::London) }
+            use sluice_emulators::servicenow::Release;
+            #[test]
+            fn helsinki() {
+                super::$name(Release::Helsinki)
+            }
+            #[test]
+            fn istanbul() {
+                super::$name(Release::Istanbul)
+            }
+            #[test]
+            fn jakarta() {
+                super::$name(Release::Jakarta)
+            }
+            #[test]
+            fn kingston() {
+                super::$name(Release::Kingston)
+            }
+            #[test]
+            fn london() {
+                super::$name(Release::London)
+            }
         }
     )*};
 }

@@ -9,104 +9,139 @@ use sluice_sdk::{ErrorKind, LogLevel};
 
 use crate::harness::*;
 
-per_release! {
-    fn the_healthcheck_accepts_a_new_instance_and_reads_its_states(release) {
-        let rig = Rig::new(release);
-        let (_, cost) = counting(&rig, || rig.sink());
-        assert_eq!(cost.count("GET", PathKind::TableCollection), 2, "states and close codes");
-        let logs = rig.logs.lock().map(|l| l.clone()).unwrap_or_default();
-        assert!(
-            logs.iter().any(|(level, m)| *level == LogLevel::Info && m.contains("6 Resolved, 7 Closed, 8 Canceled")),
-            "{logs:?}"
-        );
-    }
+fn the_healthcheck_accepts_a_new_instance_and_reads_its_states(release: Release) {
+    let rig = Rig::new(release);
+    let (_, cost) = counting(&rig, || rig.sink());
+    assert_eq!(
+        cost.count("GET", PathKind::TableCollection),
+        2,
+        "states and close codes"
+    );
+    let logs = rig.logs.lock().map(|l| l.clone()).unwrap_or_default();
+    assert!(
+        logs.iter()
+            .any(|(level, m)| *level == LogLevel::Info
+                && m.contains("6 Resolved, 7 Closed, 8 Canceled")),
+        "{logs:?}"
+    );
+}
 
-    fn the_healthcheck_refuses_state_8_on_the_old_model(release) {
-        let rig = Rig::new(release);
-        let mut profile = rig.sn.profile();
-        profile.state_model = StateModel::Old;
-        rig.sn.set_profile(profile);
-        let mut sink = rig.build(json!({})).expect("builds: the check needs the instance");
-        let err = sink.healthcheck().expect_err("the default closed states include 8");
-        assert_eq!(err.kind(), ErrorKind::Config);
-        assert_eq!(err.key_path(), Some("closed_states[2]"));
-        assert!(err.message().contains("no state \"8\""), "{err}");
-        assert!(err.message().contains("1 New, 2 Active, 3 Awaiting Problem"), "{err}");
-        let err = rig
-            .build(json!({"closed_states": ["6", "7"], "reopen_state": "8"}))
-            .expect("builds")
-            .healthcheck()
-            .expect_err("no 8 to reopen to");
-        assert_eq!(err.key_path(), Some("reopen_state"));
-        // Configured for the old model, it starts.
-        let mut sink = rig.sink_with(json!({"closed_states": ["6", "7"], "reopen_state": "2"}));
-        let id = rig.create(&mut sink, "k").id;
-        assert!(rig.sn.set_state(&id, "6"));
-        assert_eq!(done(&one(&mut sink, reopen(&id))).state, "2");
-    }
+fn the_healthcheck_refuses_state_8_on_the_old_model(release: Release) {
+    let rig = Rig::new(release);
+    let mut profile = rig.sn.profile();
+    profile.state_model = StateModel::Old;
+    rig.sn.set_profile(profile);
+    let mut sink = rig
+        .build(json!({}))
+        .expect("builds: the check needs the instance");
+    let err = sink
+        .healthcheck()
+        .expect_err("the default closed states include 8");
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(err.key_path(), Some("closed_states[2]"));
+    assert!(err.message().contains("no state \"8\""), "{err}");
+    assert!(
+        err.message()
+            .contains("1 New, 2 Active, 3 Awaiting Problem"),
+        "{err}"
+    );
+    let err = rig
+        .build(json!({"closed_states": ["6", "7"], "reopen_state": "8"}))
+        .expect("builds")
+        .healthcheck()
+        .expect_err("no 8 to reopen to");
+    assert_eq!(err.key_path(), Some("reopen_state"));
+    // Configured for the old model, it starts.
+    let mut sink = rig.sink_with(json!({"closed_states": ["6", "7"], "reopen_state": "2"}));
+    let id = rig.create(&mut sink, "k").id;
+    assert!(rig.sn.set_state(&id, "6"));
+    assert_eq!(done(&one(&mut sink, reopen(&id))).state, "2");
+}
 
-    fn the_healthcheck_refuses_a_close_code_the_instance_lacks(release) {
-        let rig = Rig::new(release);
-        let err = rig
-            .build(json!({"close_code": "Solution provided"}))
-            .expect("builds")
-            .healthcheck()
-            .expect_err("not an era close code");
-        assert_eq!(err.key_path(), Some("close_code"));
-        assert!(err.message().contains("Solved Remotely (Work Around)"), "{err}");
-        // And a resolve naming an unknown code is refused before it is sent (the instance
-        // would drop it silently, §1.8).
-        let mut sink = rig.sink();
-        let id = rig.create(&mut sink, "k").id;
-        let (outcome, cost) = counting(&rig, || {
-            one(&mut sink, change(&id, sluice_sdk::StateChange::Resolve {
-                close_code: "Duplicate".into(),
-                close_notes: "n".into(),
-            }))
-        });
-        assert!(failed(&outcome).message().contains("\"Duplicate\""), "{outcome:?}");
-        assert_eq!(cost.total(), 0);
-    }
+fn the_healthcheck_refuses_a_close_code_the_instance_lacks(release: Release) {
+    let rig = Rig::new(release);
+    let err = rig
+        .build(json!({"close_code": "Solution provided"}))
+        .expect("builds")
+        .healthcheck()
+        .expect_err("not an era close code");
+    assert_eq!(err.key_path(), Some("close_code"));
+    assert!(
+        err.message().contains("Solved Remotely (Work Around)"),
+        "{err}"
+    );
+    // And a resolve naming an unknown code is refused before it is sent (the instance
+    // would drop it silently, §1.8).
+    let mut sink = rig.sink();
+    let id = rig.create(&mut sink, "k").id;
+    let (outcome, cost) = counting(&rig, || {
+        one(
+            &mut sink,
+            change(
+                &id,
+                sluice_sdk::StateChange::Resolve {
+                    close_code: "Duplicate".into(),
+                    close_notes: "n".into(),
+                },
+            ),
+        )
+    });
+    assert!(
+        failed(&outcome).message().contains("\"Duplicate\""),
+        "{outcome:?}"
+    );
+    assert_eq!(cost.total(), 0);
+}
 
-    fn oauth_password_grant_then_refresh_before_expiry(release) {
-        let rig = Rig::new(release);
-        let oauth = json!({"oauth": {"client_id": "sluice", "client_secret": "sluice-secret"}});
-        let mut sink = rig.sink_with(oauth);
-        rig.create(&mut sink, "k1");
-        let stats = rig.requests();
-        assert_eq!(stats.count("POST", PathKind::OAuthToken), 1, "one password grant");
-        // 1790 s later on both clocks: within the refresh margin of a 1799 s token.
-        rig.clock.advance(Duration::from_secs(1790));
-        rig.sn.advance(Duration::from_secs(1790));
-        let (_, cost) = counting(&rig, || rig.create(&mut sink, "k2"));
-        assert_eq!(cost.count("POST", PathKind::OAuthToken), 1, "refreshed before the call");
-        assert_eq!(cost.status(401), 0);
-        assert_eq!(cost.total(), 2);
-    }
+fn oauth_password_grant_then_refresh_before_expiry(release: Release) {
+    let rig = Rig::new(release);
+    let oauth = json!({"oauth": {"client_id": "sluice", "client_secret": "sluice-secret"}});
+    let mut sink = rig.sink_with(oauth);
+    rig.create(&mut sink, "k1");
+    let stats = rig.requests();
+    assert_eq!(
+        stats.count("POST", PathKind::OAuthToken),
+        1,
+        "one password grant"
+    );
+    // 1790 s later on both clocks: within the refresh margin of a 1799 s token.
+    rig.clock.advance(Duration::from_secs(1790));
+    rig.sn.advance(Duration::from_secs(1790));
+    let (_, cost) = counting(&rig, || rig.create(&mut sink, "k2"));
+    assert_eq!(
+        cost.count("POST", PathKind::OAuthToken),
+        1,
+        "refreshed before the call"
+    );
+    assert_eq!(cost.status(401), 0);
+    assert_eq!(cost.total(), 2);
+}
 
-    fn oauth_refreshes_once_after_a_401(release) {
-        let rig = Rig::new(release);
-        let oauth = json!({"oauth": {"client_id": "sluice", "client_secret": "sluice-secret"}});
-        let mut sink = rig.sink_with(oauth);
-        // The instance's clock runs ahead of the host's: the token expired there, not here.
-        rig.sn.advance(Duration::from_secs(2000));
-        let (outcome, cost) = counting(&rig, || one(&mut sink, create("k")));
-        done(&outcome);
-        assert_eq!(cost.status(401), 1);
-        assert_eq!(cost.count("POST", PathKind::OAuthToken), 1);
-        assert_eq!(cost.count("POST", PathKind::TableCollection), 2);
-    }
+fn oauth_refreshes_once_after_a_401(release: Release) {
+    let rig = Rig::new(release);
+    let oauth = json!({"oauth": {"client_id": "sluice", "client_secret": "sluice-secret"}});
+    let mut sink = rig.sink_with(oauth);
+    // The instance's clock runs ahead of the host's: the token expired there, not here.
+    rig.sn.advance(Duration::from_secs(2000));
+    let (outcome, cost) = counting(&rig, || one(&mut sink, create("k")));
+    done(&outcome);
+    assert_eq!(cost.status(401), 1);
+    assert_eq!(cost.count("POST", PathKind::OAuthToken), 1);
+    assert_eq!(cost.count("POST", PathKind::TableCollection), 2);
+}
 
-    fn oauth_with_a_wrong_secret_is_a_credentials_error(release) {
-        let rig = Rig::new(release);
-        let mut sink = rig
-            .build(json!({"oauth": {"client_id": "sluice", "client_secret": "s3cr3t-wrong"}}))
-            .expect("builds");
-        let err = sink.healthcheck().expect_err("refused");
-        assert_eq!(err.kind(), ErrorKind::Credentials);
-        assert!(err.message().contains("`sluice`"), "{err}");
-        assert!(!err.message().contains("s3cr3t") && !err.message().contains("password=sluice"), "{err}");
-    }
+fn oauth_with_a_wrong_secret_is_a_credentials_error(release: Release) {
+    let rig = Rig::new(release);
+    let mut sink = rig
+        .build(json!({"oauth": {"client_id": "sluice", "client_secret": "s3cr3t-wrong"}}))
+        .expect("builds");
+    let err = sink.healthcheck().expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Credentials);
+    assert!(err.message().contains("`sluice`"), "{err}");
+    assert!(
+        !err.message().contains("s3cr3t") && !err.message().contains("password=sluice"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -167,3 +202,12 @@ fn the_example_config_parses_and_validates() {
         .validate_config("servicenow", &json)
         .expect("the example is valid");
 }
+
+per_release!(
+    the_healthcheck_accepts_a_new_instance_and_reads_its_states,
+    the_healthcheck_refuses_state_8_on_the_old_model,
+    the_healthcheck_refuses_a_close_code_the_instance_lacks,
+    oauth_password_grant_then_refresh_before_expiry,
+    oauth_refreshes_once_after_a_401,
+    oauth_with_a_wrong_secret_is_a_credentials_error,
+);
