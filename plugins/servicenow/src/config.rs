@@ -401,3 +401,31 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_documents_every_key_and_requires_four() {
+        let schema =
+            serde_json::to_value(schemars::schema_for!(ServiceNowConfig)).unwrap_or_default();
+        let Some(properties) = schema["properties"].as_object() else {
+            panic!("no properties: {schema}");
+        };
+        assert_eq!(properties.len(), 15, "{schema:#}");
+        for (key, property) in properties {
+            let described = property["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty());
+            assert!(described, "{key} has no description: {property}");
+        }
+        let mut required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        required.sort_unstable();
+        assert_eq!(required, ["endpoint", "password", "release", "username"]);
+        assert_eq!(properties["request_timeout"]["default"], "60s");
+    }
+}

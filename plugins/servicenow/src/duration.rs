@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A duration written as text with a unit: `"60s"`, `"90s"`, `"2m"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,6 +43,17 @@ impl<'de> Deserialize<'de> for HumanDuration {
     }
 }
 
+/// Whole seconds as `"60s"` (the form the docs use), anything finer in humantime's form.
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.subsec_nanos() == 0 {
+            serializer.collect_str(&format_args!("{}s", self.0.as_secs()))
+        } else {
+            serializer.collect_str(self)
+        }
+    }
+}
+
 impl JsonSchema for HumanDuration {
     fn schema_name() -> Cow<'static, str> {
         "Duration".into()
@@ -70,5 +81,7 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("\"60s\""), "{err}");
+        let text = serde_json::to_string(&HumanDuration::from_secs(60)).unwrap_or_default();
+        assert_eq!(text, "\"60s\"");
     }
 }

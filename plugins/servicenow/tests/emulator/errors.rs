@@ -145,6 +145,19 @@ fn bad_data_400_is_failed_with_servicenows_words(release: Release) {
             .contains("HTTP 400 Exception while reading request: Rejected large REST payload"),
         "{error}"
     );
+
+    // An unknown table: 400 `Invalid table incidnet` with a null detail (§6.8).
+    let mut sink = rig
+        .build(serde_json::json!({"table": "incidnet"}))
+        .expect("builds");
+    let outcome = one(&mut sink, create("k"));
+    let error = failed(&outcome);
+    assert!(
+        error
+            .message()
+            .ends_with("HTTP 400 Invalid table incidnet; check `table`"),
+        "{error}"
+    );
 }
 
 fn wrong_credentials_are_a_credentials_failure_naming_the_user(release: Release) {
