@@ -33,41 +33,46 @@ pub struct NetwrixAuditorConfig {
     pub password: Password,
     /// Wire format, `"json"` or `"xml"`. Default: `"json"` (smaller pages, faster to read).
     #[serde(default)]
+    #[schemars(extend("default" = "json"))]
     pub format: Format,
     /// Records per request (the API's `count`), 1 to 1000. Default: 200, as the vendor add-on.
     #[serde(default = "default_count")]
+    #[schemars(range(min = 1, max = 1000))]
     pub count: u32,
     /// How long one request may take, like `"180s"`. Default: `"180s"`, as the vendor add-on;
     /// a busy Audit Database can be slow.
     #[serde(default = "default_request_timeout")]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("default" = "180s"))]
     pub request_timeout: HumanDuration,
     /// RIDs ORed into one search when fetching records for alerts, 1 to 1000. Default: 50
     /// (one request covers a typical alert burst, fits one page of the default `count`, and
     /// keeps the request body near 4 KB). 1 sends one search per RID.
     #[serde(default = "default_rids_per_request")]
+    #[schemars(range(min = 1, max = 1000))]
     pub rids_per_request: u32,
     /// Where polling starts without a checkpoint: `"now"` (only new activity), a duration
     /// back like `"24h"`, or an RFC 3339 time like `"2025-03-01T00:00:00Z"`. Default: `"now"`.
     #[serde(default = "default_start")]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("default" = "now"))]
     pub start: Start,
     /// How late a record may become visible after its `When` and still be polled: each scan
     /// window reaches this far back into the previous one, like `"15m"`. Larger is safer
     /// against slow collection and costs re-reading that much activity on every poll.
     /// Default: `"15m"`.
     #[serde(default = "default_late_arrival")]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("default" = "15m"))]
     pub late_arrival: HumanDuration,
     /// Pages one scan (a poll window, or a fetch batch) may take before it is ended with a
     /// warning: the guard against a server whose continuation mark never ends. Default: 10000
     /// (two million records at the default `count`).
     #[serde(default = "default_max_pages_per_scan")]
+    #[schemars(range(min = 1))]
     pub max_pages_per_scan: u32,
     /// Server-side pre-filters for polling, ANDed with the `When` window, e.g.
     /// `{ field = "DataSource", operator = "Equals", value = "Active Directory" }`.
     /// Default: none (every record).
     #[serde(default)]
+    #[schemars(extend("default" = []))]
     pub poll_filters: Vec<PollFilter>,
     /// Compatibility switch (reference §1.8 \[I\]): end a scan on a page with fewer than
     /// `count` records instead of asking for the empty page the documentation names as the
@@ -174,6 +179,15 @@ impl NetwrixAuditorConfig {
             ))
             .at("late_arrival"));
         }
+        if let Start::Ago(back) = self.start {
+            if back.as_secs() > 3_650 * 86_400 {
+                return Err(PluginError::config(
+                    "reaches back more than ten years; use \"now\", a duration like \"24h\", or \
+                     an RFC 3339 time like \"2025-03-01T00:00:00Z\"",
+                )
+                .at("start"));
+            }
+        }
         if self.max_pages_per_scan == 0 {
             return Err(
                 PluginError::config("must be at least 1; the default is 10000")
@@ -232,6 +246,7 @@ mod tests {
             ("request_timeout", serde_json::json!("0s"), "180s"),
             ("late_arrival", serde_json::json!("30days"), "15m"),
             ("max_pages_per_scan", serde_json::json!(0), "10000"),
+            ("start", serde_json::json!("20years"), "now"),
             ("username", serde_json::json!(""), "DOMAIN"),
             ("username", serde_json::json!("CORP\\a:b"), "':'"),
             ("password", serde_json::json!(""), "AUDITOR_PASSWORD"),

@@ -68,3 +68,37 @@ fn plain_http_is_warned_about() {
     assert!(warnings[0].contains("plain http"), "{warnings:?}");
     assert!(!warnings[0].contains(crate::harness::PASSWORD));
 }
+
+/// The schema `sluice schema` prints: every key documented, the required ones required, each
+/// default stated, unknown keys refused.
+#[test]
+fn the_schema_documents_every_key_and_default() {
+    let plugin = sluice_source_netwrix_auditor::in_process().expect("the plugin registers");
+    let component = &plugin.manifest().components[0];
+    assert_eq!(component.name, "netwrix_auditor");
+    let schema = &component.config_schema;
+    assert_eq!(schema["additionalProperties"], json!(false));
+    assert_eq!(
+        schema["required"],
+        json!(["endpoint", "username", "password"])
+    );
+    let properties = schema["properties"].as_object().expect("properties");
+    for (key, property) in properties {
+        let doc = property["description"].as_str().unwrap_or_default();
+        assert!(!doc.is_empty(), "{key} is documented");
+    }
+    for (key, default) in [
+        ("format", json!("json")),
+        ("count", json!(200)),
+        ("request_timeout", json!("180s")),
+        ("rids_per_request", json!(50)),
+        ("start", json!("now")),
+        ("late_arrival", json!("15m")),
+        ("max_pages_per_scan", json!(10_000)),
+        ("poll_filters", json!([])),
+        ("end_scan_on_short_page", json!(false)),
+    ] {
+        assert_eq!(properties[key]["default"], default, "{key}");
+    }
+    assert_eq!(properties["count"]["maximum"], json!(1000));
+}
