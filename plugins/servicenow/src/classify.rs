@@ -193,18 +193,26 @@ pub(crate) fn classify(
     })
 }
 
+/// The longest delay passed on to the host. Rate-limit windows are one hour (§1.10); a larger
+/// value is nonsense from a proxy, and must not overflow the host's clock arithmetic.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
 /// `Retry-After`: delta-seconds (what ServiceNow sends, §1.10) or an HTTP date.
 fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Duration> {
     let value = response.header("retry-after")?.trim();
     if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
     }
     let at = jiff::fmt::rfc2822::DateTimeParser::new()
         .parse_timestamp(value)
         .ok()?;
     let at = SystemTime::UNIX_EPOCH
         .checked_add(Duration::from_secs(u64::try_from(at.as_second()).ok()?))?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
 }
 
 /// `X-RateLimit-Reset`: the Unix time the hourly counter resets (§1.10), as a delay from now.
@@ -215,7 +223,11 @@ fn rate_limit_reset(response: &HttpResponse, now: SystemTime) -> Option<Duration
         .parse::<u64>()
         .ok()?;
     let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(reset))?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
 }
 
 /// Advice for the refusals whose cause the operator can fix (reference §1.8, §3.4–§3.6).
@@ -294,6 +306,9 @@ mod tests {
             err.and_then(|e| e.retry_after()),
             Some(Duration::from_secs(800))
         );
+        let absurd = response(429, &[("retry-after", "18446744073709551615")], body);
+        let err = classify(absurd, "svc", at(0)).err();
+        assert_eq!(err.and_then(|e| e.retry_after()), Some(MAX_RETRY_AFTER));
         let busy = response(429, &[], "{}");
         let err = classify(busy, "svc", at(0)).err();
         assert!(matches!(

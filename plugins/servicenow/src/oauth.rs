@@ -18,6 +18,10 @@ use crate::query::Query;
 /// Refresh this long before expiry, at most (a tenth of a short lifetime otherwise).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// Longest token lifetime believed; a larger `expires_in` is read as this, so clock arithmetic
+/// cannot overflow on a nonsensical answer.
+const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// Where and as whom tokens are requested.
 #[derive(Debug)]
 pub(crate) struct TokenEndpoint<'a> {
@@ -174,7 +178,8 @@ impl OAuth {
             })
             .map(Duration::from_secs)
             // 1800 s is the default token lifespan of an application registry entry (§6.11).
-            .unwrap_or(Duration::from_secs(1799));
+            .unwrap_or(Duration::from_secs(1799))
+            .min(MAX_LIFETIME);
         let margin = REFRESH_MARGIN.min(lifetime / 10);
         endpoint.host.debug(format!(
             "Got an OAuth access token for `{}` ({grant_type} grant), valid {}s.",
@@ -184,7 +189,9 @@ impl OAuth {
         Ok(Token {
             access: granted.access_token,
             refresh: granted.refresh_token.filter(|r| !r.is_empty()),
-            refresh_at: requested + lifetime.saturating_sub(margin),
+            refresh_at: requested
+                .checked_add(lifetime.saturating_sub(margin))
+                .unwrap_or(requested),
         })
     }
 }
