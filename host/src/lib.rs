@@ -23,6 +23,7 @@ pub mod retry;
 pub mod runtime;
 pub mod state;
 pub mod telemetry;
+pub mod testkit;
 
 use std::process::ExitCode;
 

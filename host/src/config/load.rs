@@ -252,6 +252,18 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
                  and ticket correlation keys)",
             ));
         }
+        // A polled record's alert is recognised by its record id; if the id were forgotten
+        // before the alert, the same record polled again would raise the alert twice.
+        if pipeline.retention.seen_records_age < pipeline.retention.alert_age {
+            problems.push(source.diagnostic(
+                &format!("pipelines.{name}.retention.seen_records_age"),
+                format!(
+                    "must be at least retention.alert_age ({}), so a record polled again is \
+                     recognised for as long as its alert is kept",
+                    pipeline.retention.alert_age
+                ),
+            ));
+        }
         for (role, component) in [("source", &pipeline.source), ("sink", &pipeline.sink)] {
             if let Some(proxy) = &component.http.proxy {
                 if proxy != "none"

@@ -23,7 +23,7 @@ use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
 use crate::retry::Backoff;
-use crate::state::alerts::{self, status};
+use crate::state::alerts;
 use crate::state::outbox::{self, OutboxKind, OutboxRow};
 use crate::state::tickets::{self, TicketKind, TicketRow};
 use crate::state::{checkpoints, duration_ms, Store, StoreError};
@@ -425,7 +425,6 @@ impl Delivery<'_> {
                 &ticket.state,
             )?;
             outbox::finish(tx, row.id, now)?;
-            alerts::finish_outbox(tx, row.id, status::DONE)?;
             report.created += 1;
             report.adopted += 1;
             tracing::info!(
@@ -453,7 +452,6 @@ impl Delivery<'_> {
             }
             // Nothing left to send (no journal configured, say): done.
             outbox::finish(tx, row.id, now)?;
-            alerts::finish_outbox(tx, row.id, status::DONE)?;
             return Ok(());
         }
 
@@ -553,7 +551,6 @@ impl Delivery<'_> {
         let all = job.steps.iter().fold(0, |acc, (bit, _)| acc | bit);
         if steps_done & all == all {
             outbox::finish(tx, row.id, now)?;
-            alerts::finish_outbox(tx, row.id, status::DONE)?;
             let number = last_ticket
                 .map(|t| t.number.as_str())
                 .filter(|n| !n.is_empty())
@@ -618,7 +615,6 @@ impl Delivery<'_> {
         if now - first >= duration_ms(self.delivery.give_up_after.get()) {
             let message = format!("gave up after {} attempts: {reason}", row.attempts.max(1));
             outbox::kill(tx, row.id, now, &message)?;
-            alerts::finish_outbox(tx, row.id, status::FAILED)?;
             checkpoints::event(tx, self.pipeline, now, "dead_letter", &message)?;
             report.dead += 1;
             tracing::error!(pipeline = self.pipeline, key = %job.ticket.suppression_key, %reason, "Gave up on a ticket action; its alerts are marked failed.");
@@ -650,7 +646,6 @@ impl Delivery<'_> {
             OutboxKind::Open => {
                 let message = format!("the sink refused to open the ticket: {error}");
                 outbox::kill(tx, row.id, now, &message)?;
-                alerts::finish_outbox(tx, row.id, status::FAILED)?;
                 tickets::set_unusable(tx, job.ticket.id)?;
                 checkpoints::event(tx, self.pipeline, now, "refused", &message)?;
                 report.dead += 1;

@@ -12,7 +12,6 @@ use sluice_sdk::ErrorKind;
 use super::delivery::{Delivery, DeliveryReport, TicketSink};
 use super::intake::{Intake, IntakeError, RecordSource};
 use super::mapping::TicketTemplate;
-use super::record;
 use super::rules::AlertSet;
 use super::suppression::{Decision, Suppression};
 use crate::capabilities::Clock;
@@ -257,11 +256,18 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             }
         }
         if spec.settings.intake.poll && now >= self.next_poll_at {
+            let prefix = self.correlation_prefix.clone();
+            let suppression = Suppression {
+                pipeline: &spec.name,
+                settings: &spec.settings.suppression,
+                correlation_prefix: &prefix,
+            };
             for _ in 0..POLLS_PER_STEP {
-                match intake.poll(&mut self.store, &mut self.source, now) {
-                    Ok(r) => {
+                match intake.poll(&mut self.store, &mut self.source, &suppression, now) {
+                    Ok((r, decisions)) => {
                         self.source_ok();
                         self.stats.records_polled += r.records as u64;
+                        self.count(&decisions);
                         if !r.more {
                             self.next_poll_at =
                                 now + duration_ms(spec.settings.intake.poll_interval.get());
@@ -273,6 +279,17 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             }
         }
         Ok(())
+    }
+
+    fn count(&mut self, decisions: &[Decision]) {
+        for d in decisions {
+            self.stats.alerts += 1;
+            match d {
+                Decision::Open { .. } | Decision::OpenFlood { .. } => self.stats.opened += 1,
+                Decision::Consolidate { .. } => self.stats.consolidated += 1,
+                Decision::Flood { .. } => self.stats.flooded += 1,
+            }
+        }
     }
 
     fn source_ok(&mut self) {
@@ -334,22 +351,12 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 DECIDE_BATCH,
             ))?;
             let count = ready.len();
-            let mut decisions = Vec::with_capacity(count);
-            self.store.write(|tx| {
-                for alert in &ready {
-                    let record = alert.record.as_deref().and_then(record::from_json);
-                    decisions.push(suppression.decide(tx, alert, record.as_ref(), now)?);
-                }
-                suppression.flush_due(tx, now)
+            let decisions = self.store.write(|tx| {
+                let decisions = suppression.decide(tx, &ready, now)?;
+                suppression.flush_due(tx, now)?;
+                Ok(decisions)
             })?;
-            for d in &decisions {
-                self.stats.alerts += 1;
-                match d {
-                    Decision::Open { .. } | Decision::OpenFlood { .. } => self.stats.opened += 1,
-                    Decision::Consolidate { .. } => self.stats.consolidated += 1,
-                    Decision::Flood { .. } => self.stats.flooded += 1,
-                }
-            }
+            self.count(&decisions);
             if count < DECIDE_BATCH {
                 return Ok(());
             }

@@ -74,6 +74,21 @@ impl Field {
     const NAMES: &'static str = "RID, Who, Where, ObjectType, What, DataSource, MonitoringPlan, \
                                  Item, Workstation, Detail, Before, After, Action, When, WorkingHours";
 
+    /// Fields that tell records apart are tested first, so a rule that does not match
+    /// usually fails on its first test (many rules share `DataSource = "Active Directory"`).
+    fn selectivity_rank(self) -> u8 {
+        match self {
+            Field::Rid => 0,
+            Field::What => 1,
+            Field::Who => 2,
+            Field::Detail | Field::Before | Field::After => 3,
+            Field::Workstation | Field::Where | Field::Item => 4,
+            Field::MonitoringPlan | Field::ObjectType => 5,
+            Field::Action | Field::DataSource => 6,
+            Field::When | Field::WorkingHours => 7,
+        }
+    }
+
     fn default_operator(self) -> &'static str {
         match self {
             Field::Action | Field::When | Field::WorkingHours => "Equals",
@@ -185,6 +200,7 @@ impl Filters {
             }
             fields.push(filter);
         }
+        fields.sort_by_key(|f| f.field.selectivity_rank());
         Ok(Filters { fields })
     }
 

@@ -12,9 +12,13 @@ use sluice_sdk::{Checkpoint, PluginError, Record, SourceBatch, SourceInstance};
 use super::filter::RecordView;
 use super::record;
 use super::rules::{AlertDefinition, AlertSet};
+use super::suppression::{Decision, Suppression};
 use crate::config::IntakeSettings;
-use crate::state::alerts::{self, NewAlert, Origin};
+use crate::state::alerts::{self, AlertRow, NewAlert, Origin};
 use crate::state::{checkpoints, duration_ms, millis, Store, StoreError};
+
+/// Polled records committed in one transaction, at most (and then the pages that filled it).
+const POLL_COMMIT_RECORDS: usize = 5000;
 
 /// Where records come from: a source plugin, or a stand-in in tests.
 pub trait RecordSource {
@@ -61,7 +65,7 @@ pub struct PollReport {
     pub records: usize,
     /// Of those, ones already seen.
     pub repeated: usize,
-    /// Alerts queued.
+    /// Alerts raised (and decided at once).
     pub alerts: usize,
     /// The source has more right away.
     pub more: bool,
@@ -137,29 +141,45 @@ impl Intake<'_> {
         Ok(report)
     }
 
-    /// Polls the source once and queues the alerts its new records raise.
+    /// Polls the source once and decides the alerts its new records raise, in the transaction
+    /// that stores the new checkpoint: a polled alert is never left waiting for a decision.
     pub fn poll(
         &self,
         store: &mut Store,
         source: &mut dyn RecordSource,
+        suppression: &Suppression<'_>,
         now: i64,
-    ) -> Result<PollReport, IntakeError> {
-        let checkpoint = store
+    ) -> Result<(PollReport, Vec<Decision>), IntakeError> {
+        // Read pages until enough records for one transaction (or the source has no more);
+        // they are committed together with the last page's checkpoint. A crash before the
+        // commit re-reads them from the stored checkpoint: nothing lost.
+        let mut checkpoint = store
             .read(checkpoints::get(store.conn(), self.pipeline))?
             .map(Checkpoint);
-        let batch = source.poll(checkpoint)?;
+        let mut batch = SourceBatch::default();
+        loop {
+            let page = source.poll(checkpoint.clone())?;
+            batch.records.extend(page.records);
+            batch.more = page.more;
+            batch.checkpoint = page.checkpoint.clone();
+            checkpoint = Some(page.checkpoint);
+            if !page.more || batch.records.len() >= POLL_COMMIT_RECORDS {
+                break;
+            }
+        }
         let pipeline = self.pipeline;
         let definitions: Vec<&AlertDefinition> = self
             .alerts
             .enabled()
             .filter(|d| !d.filters.is_empty())
             .collect();
-        let report = store.write(|tx| {
+        let result = store.write(|tx| {
             let mut report = PollReport {
                 records: batch.records.len(),
                 more: batch.more,
                 ..PollReport::default()
             };
+            let mut raised: Vec<(AlertRow, String)> = Vec::new();
             for r in &batch.records {
                 if !checkpoints::first_sighting(tx, pipeline, &r.id, now)? {
                     report.repeated += 1;
@@ -179,27 +199,51 @@ impl Intake<'_> {
                         }
                     };
                     let Some(extra) = extra else { continue };
-                    let queued = alerts::enqueue(
-                        tx,
-                        &NewAlert {
-                            pipeline,
-                            dedupe_key: format!("poll:{}:{}", definition.name, r.id),
-                            origin: Origin::Poll,
-                            alert_name: &definition.name,
-                            auditor_alert_id: None,
-                            record_id: Some(&r.id),
-                            received_at: now,
-                            record: Some(json),
-                            extra_records: extra,
-                        },
-                    )?;
-                    report.alerts += usize::from(queued);
+                    let alert = AlertRow {
+                        id: 0,
+                        origin: "poll".to_owned(),
+                        alert_name: definition.name.clone(),
+                        auditor_alert_id: None,
+                        record_id: Some(r.id.clone()),
+                        received_at: now,
+                        record: Some(json),
+                        extra_records: extra,
+                        fetch_attempts: 0,
+                    };
+                    raised.push((alert, format!("poll:{}:{}", definition.name, r.id)));
                 }
             }
+            report.alerts = raised.len();
+            // Placed first, then each alert written once, already decided.
+            let rows: Vec<AlertRow> = raised.iter().map(|(a, _)| a.clone()).collect();
+            let placements = suppression.place(tx, &rows, now)?;
+            for ((alert, dedupe_key), p) in raised.iter().zip(&placements) {
+                let new = NewAlert {
+                    pipeline,
+                    dedupe_key: dedupe_key.clone(),
+                    origin: Origin::Poll,
+                    alert_name: &alert.alert_name,
+                    auditor_alert_id: None,
+                    record_id: alert.record_id.as_deref(),
+                    received_at: now,
+                    record: alert.record.clone(),
+                    extra_records: alert.extra_records.clone(),
+                };
+                alerts::insert_decided(
+                    tx,
+                    &new,
+                    &p.key,
+                    p.ticket,
+                    p.action,
+                    p.decision.as_str(),
+                    now,
+                )?;
+            }
+            let decisions: Vec<Decision> = placements.into_iter().map(|p| p.decision).collect();
             checkpoints::set(tx, pipeline, &batch.checkpoint.0, now)?;
-            Ok(report)
+            Ok((report, decisions))
         })?;
-        Ok(report)
+        Ok(result)
     }
 }
 

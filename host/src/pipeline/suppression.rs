@@ -10,8 +10,8 @@
 //!   `update_interval` joins that ticket's consolidation buffer; when the buffer is flushed the
 //!   update also asks the sink to reopen the ticket if it is in a closed state
 //!   (`reopen_ticket_on_repetitive_alerts`). After `update_interval`, a new ticket.
-//! - **Consolidation**: a buffer opens with its first alert and is written as one update
-//!   `consolidation_interval` later.
+//! - **Consolidation**: repeats collect in an update that opens with the first of them and is
+//!   sent `consolidation_interval` later (an outbox action in state `collecting`).
 //! - **Flood**: at most `ticket_flood_limit` tickets open per window; a window opens with the
 //!   first ticket after the previous one ended and lasts `ticket_flood_interval`. Beyond the
 //!   limit, alerts that would open a ticket go into the window's flood ticket (opened by the
@@ -22,14 +22,15 @@
 //!
 //! Every interval is measured on the host clock, from the alerts' arrival times.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
-use sluice_sdk::Record;
 
 use crate::config::SuppressionSettings;
-use crate::state::alerts::{self, status, AlertRow};
+use crate::state::alerts::{self, AlertRow};
 use crate::state::duration_ms;
 use crate::state::outbox::{self, OutboxKind};
-use crate::state::tickets::{self, FloodWindow, TicketKind};
+use crate::state::tickets::{self, FloodWindow, TicketKind, TicketRow};
 
 /// What happened to an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub enum Decision {
         /// The ticket's row id.
         ticket: i64,
     },
-    /// It joins its ticket's consolidation buffer.
+    /// It joins its ticket's next update.
     Consolidate {
         /// The ticket's row id.
         ticket: i64,
@@ -89,59 +90,157 @@ pub struct Suppression<'a> {
     pub correlation_prefix: &'a str,
 }
 
+/// Where an alert goes: its key, its ticket, and the ticket action that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// The suppression key.
+    pub key: String,
+    /// The ticket row.
+    pub ticket: i64,
+    /// The ticket action (outbox row).
+    pub action: i64,
+    /// What happened.
+    pub decision: Decision,
+}
+
+/// What a batch of decisions knows: each key's newest ticket and the flood window, read once
+/// and kept up to date in memory, and the alert counts to write once per ticket.
+#[derive(Default)]
+struct Batch {
+    /// Each key's newest ticket, by id (`None`: the key has none).
+    newest: HashMap<String, Option<i64>>,
+    /// The tickets read or made in this batch, by id.
+    tickets: HashMap<i64, TicketRow>,
+    window: Option<Option<FloodWindow>>,
+    window_changed: bool,
+    added: HashMap<i64, (u64, i64)>,
+}
+
+impl Batch {
+    fn ticket(&mut self, tx: &Connection, id: i64) -> rusqlite::Result<Option<&mut TicketRow>> {
+        if !self.tickets.contains_key(&id) {
+            match tickets::get(tx, id)? {
+                Some(t) => {
+                    self.tickets.insert(id, t);
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(self.tickets.get_mut(&id))
+    }
+}
+
 impl Suppression<'_> {
     /// The suppression key of an alert: its name, and the `group_by` fields of its record.
-    pub fn key(&self, alert_name: &str, record: Option<&Record>) -> String {
-        let mut key = alert_name.to_owned();
+    pub fn key(&self, alert: &AlertRow) -> String {
+        let mut key = alert.alert_name.clone();
+        if self.settings.group_by.is_empty() {
+            return key;
+        }
+        let record = alert.record.as_deref().and_then(super::record::from_json);
         for field in &self.settings.group_by {
-            let value = record.and_then(|r| r.field(field)).unwrap_or("");
+            let value = record.as_ref().and_then(|r| r.field(field)).unwrap_or("");
             key.push_str(&format!(" | {field}={value}"));
         }
         key
     }
 
-    /// Decides what `alert` does, writing the decision into `tx` (at host time `now`).
+    /// Decides what each alert of `batch` does, in order, writing the decisions into `tx` (at
+    /// host time `now`).
     pub fn decide(
         &self,
         tx: &Connection,
-        alert: &AlertRow,
-        record: Option<&Record>,
+        batch: &[AlertRow],
         now: i64,
-    ) -> rusqlite::Result<Decision> {
+    ) -> rusqlite::Result<Vec<Decision>> {
+        let placements = self.place(tx, batch, now)?;
+        for (alert, p) in batch.iter().zip(&placements) {
+            alerts::decide(
+                tx,
+                alert.id,
+                &p.key,
+                p.ticket,
+                p.action,
+                p.decision.as_str(),
+                now,
+            )?;
+        }
+        Ok(placements.into_iter().map(|p| p.decision).collect())
+    }
+
+    /// Decides where each alert of `batch` goes (tickets, ticket actions, flood window are
+    /// written), leaving the alerts' own rows to the caller: polled alerts are inserted with
+    /// their placement in one write.
+    pub fn place(
+        &self,
+        tx: &Connection,
+        batch: &[AlertRow],
+        now: i64,
+    ) -> rusqlite::Result<Vec<Placement>> {
+        let mut state = Batch::default();
+        let mut placements = Vec::with_capacity(batch.len());
+        for alert in batch {
+            placements.push(self.decide_one(tx, &mut state, alert, now)?);
+        }
+        for (ticket, (count, last_at)) in state.added {
+            tickets::add_alerts(tx, ticket, count, last_at)?;
+        }
+        if let (true, Some(Some(window))) = (state.window_changed, state.window) {
+            tickets::set_flood_window(tx, self.pipeline, &window)?;
+        }
+        Ok(placements)
+    }
+
+    fn decide_one(
+        &self,
+        tx: &Connection,
+        state: &mut Batch,
+        alert: &AlertRow,
+        now: i64,
+    ) -> rusqlite::Result<Placement> {
         let s = self.settings;
         let t = alert.received_at;
-        let key = self.key(&alert.alert_name, record);
+        let key = self.key(alert);
         let update_ms = duration_ms(s.update_interval.get());
         let correlation_ms = duration_ms(s.correlation_interval.get());
-        let newest = tickets::newest_for_key(
-            tx,
-            self.pipeline,
-            &key,
-            t.saturating_sub(update_ms.max(correlation_ms)),
-        )?;
+        if !state.newest.contains_key(&key) {
+            let since = t.saturating_sub(update_ms.max(correlation_ms));
+            let newest = tickets::newest_for_key(tx, self.pipeline, &key, since)?;
+            state
+                .newest
+                .insert(key.clone(), newest.as_ref().map(|tk| tk.id));
+            if let Some(tk) = newest {
+                state.tickets.insert(tk.id, tk);
+            }
+        }
+        let newest = state
+            .newest
+            .get(&key)
+            .copied()
+            .flatten()
+            .and_then(|id| state.tickets.get(&id).cloned());
 
         if s.update_ticket_on_repetitive_alerts {
             if let Some(ticket) = newest
                 .as_ref()
                 .filter(|tk| tk.usable && t - tk.last_alert_at <= update_ms)
             {
-                tickets::add_alert(tx, ticket.id, t, true)?;
-                alerts::decide(
-                    tx,
-                    alert.id,
-                    status::BUFFERED,
-                    &key,
-                    ticket.id,
-                    None,
-                    "consolidate",
-                    now,
-                )?;
-                return Ok(Decision::Consolidate { ticket: ticket.id });
+                let ticket = ticket.id;
+                let action = self.collect(tx, state, ticket, TicketKind::Alert, t, now)?;
+                return Ok(Placement {
+                    key,
+                    ticket,
+                    action,
+                    decision: Decision::Consolidate { ticket },
+                });
             }
         }
 
         let flood_ms = duration_ms(s.ticket_flood_interval.get());
-        let mut window = match tickets::flood_window(tx, self.pipeline)? {
+        if state.window.is_none() {
+            state.window = Some(tickets::flood_window(tx, self.pipeline)?);
+        }
+        let mut window = match state.window.flatten() {
             Some(w) if t < w.started_at.saturating_add(flood_ms) => w,
             _ => FloodWindow {
                 started_at: t,
@@ -149,7 +248,7 @@ impl Suppression<'_> {
                 flood_ticket_id: None,
             },
         };
-        let decision = if window.created < s.ticket_flood_limit {
+        let placement = if window.created < s.ticket_flood_limit {
             let previous = newest
                 .filter(|_| s.ticket_correlation)
                 .filter(|tk| tk.created_at >= t.saturating_sub(correlation_ms))
@@ -163,45 +262,40 @@ impl Suppression<'_> {
                 self.correlation_prefix,
                 t,
             )?;
+            let id = ticket.id;
             let action = outbox::insert(
                 tx,
                 self.pipeline,
-                ticket.id,
+                id,
                 OutboxKind::Open,
                 false,
                 previous,
-                now,
-            )?;
-            alerts::decide(
-                tx,
-                alert.id,
-                status::SENT,
-                &key,
-                ticket.id,
-                Some(action),
-                "open",
-                now,
-            )?;
-            window.created += 1;
-            Decision::Open { ticket: ticket.id }
-        } else if let Some(flood) = window.flood_ticket_id {
-            tickets::add_alert(tx, flood, t, true)?;
-            alerts::decide(
-                tx,
-                alert.id,
-                status::BUFFERED,
-                &key,
-                flood,
                 None,
-                "flood",
                 now,
             )?;
-            Decision::Flood { ticket: flood }
+            state.newest.insert(key.clone(), Some(id));
+            state.tickets.insert(id, ticket);
+            window.created += 1;
+            Placement {
+                key,
+                ticket: id,
+                action,
+                decision: Decision::Open { ticket: id },
+            }
+        } else if let Some(flood) = window.flood_ticket_id {
+            let action = self.collect(tx, state, flood, TicketKind::Flood, t, now)?;
+            Placement {
+                key,
+                ticket: flood,
+                action,
+                decision: Decision::Flood { ticket: flood },
+            }
         } else {
+            let flood_key = format!("flood window {}", window.started_at);
             let ticket = tickets::insert(
                 tx,
                 self.pipeline,
-                &format!("flood window {}", window.started_at),
+                &flood_key,
                 TicketKind::Flood,
                 "",
                 self.correlation_prefix,
@@ -214,52 +308,69 @@ impl Suppression<'_> {
                 OutboxKind::Open,
                 false,
                 None,
-                now,
-            )?;
-            alerts::decide(
-                tx,
-                alert.id,
-                status::SENT,
-                &key,
-                ticket.id,
-                Some(action),
-                "open_flood",
-                now,
-            )?;
-            window.flood_ticket_id = Some(ticket.id);
-            Decision::OpenFlood { ticket: ticket.id }
-        };
-        tickets::set_flood_window(tx, self.pipeline, &window)?;
-        Ok(decision)
-    }
-
-    /// Writes every consolidation buffer that is due at `now` as one update each; returns
-    /// `(ticket, action, alerts)` per update.
-    pub fn flush_due(&self, tx: &Connection, now: i64) -> rusqlite::Result<Vec<(i64, i64, usize)>> {
-        let interval = duration_ms(self.settings.consolidation_interval.get());
-        let mut flushed = Vec::new();
-        for ticket in tickets::due_buffers(tx, self.pipeline, now.saturating_sub(interval))? {
-            let reopen = ticket.kind == TicketKind::Alert
-                && self.settings.reopen_ticket_on_repetitive_alerts;
-            let action = outbox::insert(
-                tx,
-                self.pipeline,
-                ticket.id,
-                OutboxKind::Update,
-                reopen,
                 None,
                 now,
             )?;
-            let count = alerts::flush_buffer(tx, ticket.id, action)?;
-            tickets::close_buffer(tx, ticket.id)?;
-            flushed.push((ticket.id, action, count));
-        }
-        Ok(flushed)
+            window.flood_ticket_id = Some(ticket.id);
+            let id = ticket.id;
+            state.tickets.insert(id, ticket);
+            Placement {
+                key,
+                ticket: id,
+                action,
+                decision: Decision::OpenFlood { ticket: id },
+            }
+        };
+        state.window = Some(Some(window));
+        state.window_changed = true;
+        Ok(placement)
     }
 
-    /// When the next consolidation buffer falls due, ms.
+    /// The update collecting repeats for ticket `ticket` (opened now if there is none), with
+    /// the alert counted on the ticket.
+    fn collect(
+        &self,
+        tx: &Connection,
+        state: &mut Batch,
+        ticket: i64,
+        kind: TicketKind,
+        t: i64,
+        now: i64,
+    ) -> rusqlite::Result<i64> {
+        let entry = state.added.entry(ticket).or_insert((0, t));
+        entry.0 += 1;
+        entry.1 = entry.1.max(t);
+        let Some(row) = state.ticket(tx, ticket)? else {
+            return Err(rusqlite::Error::QueryReturnedNoRows);
+        };
+        row.last_alert_at = row.last_alert_at.max(t);
+        if let Some(action) = row.collecting_outbox_id {
+            return Ok(action);
+        }
+        let reopen = kind == TicketKind::Alert && self.settings.reopen_ticket_on_repetitive_alerts;
+        let flush_at = t.saturating_add(duration_ms(self.settings.consolidation_interval.get()));
+        let action = outbox::insert(
+            tx,
+            self.pipeline,
+            ticket,
+            OutboxKind::Update,
+            reopen,
+            None,
+            Some(flush_at),
+            now,
+        )?;
+        tickets::set_collecting(tx, ticket, action)?;
+        row.collecting_outbox_id = Some(action);
+        Ok(action)
+    }
+
+    /// Ends every collection that is due at `now`: each becomes one pending update.
+    pub fn flush_due(&self, tx: &Connection, now: i64) -> rusqlite::Result<usize> {
+        outbox::flush_due(tx, self.pipeline, now)
+    }
+
+    /// When the next collection ends, ms.
     pub fn next_flush_at(&self, conn: &Connection) -> rusqlite::Result<Option<i64>> {
-        let interval = duration_ms(self.settings.consolidation_interval.get());
-        Ok(tickets::earliest_buffer(conn, self.pipeline)?.map(|t| t.saturating_add(interval)))
+        outbox::next_flush(conn, self.pipeline)
     }
 }

@@ -1,7 +1,7 @@
 //! The alert queue: alerts from response actions wait here for their records, and every
 //! alert waits here for its suppression decision and delivery.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 /// Where an alert came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,20 +21,16 @@ impl Origin {
     }
 }
 
-/// Queue states of an alert.
+/// Queue states of an alert. Once decided, an alert belongs to a ticket action in the outbox,
+/// and that action's state is the alert's (collecting, pending, in flight, done, dead): one
+/// write per alert, however many alerts an update carries.
 pub mod status {
     /// Waiting for its record (response action).
     pub const QUEUED: &str = "queued";
     /// Its record is known; waiting for the suppression decision.
     pub const READY: &str = "ready";
-    /// In a consolidation buffer, waiting for the ticket's next update.
-    pub const BUFFERED: &str = "buffered";
-    /// Part of a ticket action in the outbox.
-    pub const SENT: &str = "sent";
-    /// Its ticket action was delivered.
-    pub const DONE: &str = "done";
-    /// Its ticket action was dead-lettered.
-    pub const FAILED: &str = "failed";
+    /// Decided: it belongs to a ticket action.
+    pub const DECIDED: &str = "decided";
 }
 
 /// An alert to enqueue.
@@ -62,6 +58,14 @@ pub struct NewAlert<'a> {
 
 /// Enqueues `alert`; `false` if an alert with its dedupe key is already there.
 pub fn enqueue(conn: &Connection, alert: &NewAlert<'_>) -> rusqlite::Result<bool> {
+    Ok(enqueue_returning_id(conn, alert)?.is_some())
+}
+
+/// Enqueues `alert`, returning its row id, or `None` if its dedupe key is already there.
+pub fn enqueue_returning_id(
+    conn: &Connection,
+    alert: &NewAlert<'_>,
+) -> rusqlite::Result<Option<i64>> {
     let status = if alert.record.is_some() || alert.record_id.is_none() {
         status::READY
     } else {
@@ -85,7 +89,44 @@ pub fn enqueue(conn: &Connection, alert: &NewAlert<'_>) -> rusqlite::Result<bool
             alert.extra_records,
             status,
         ])?;
-    Ok(inserted == 1)
+    Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+}
+
+/// Inserts an alert already placed on a ticket (a polled alert, decided in the transaction
+/// that raises it). A plain insert: the caller guarantees the dedupe key is new (polled
+/// record ids are remembered at least as long as alerts; see `RetentionSettings`).
+pub fn insert_decided(
+    conn: &Connection,
+    alert: &NewAlert<'_>,
+    suppression_key: &str,
+    ticket_id: i64,
+    outbox_id: i64,
+    decision: &str,
+    at: i64,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
+         record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
+         outbox_id, decision, decided_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'decided', ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        alert.pipeline,
+        alert.dedupe_key,
+        alert.origin.as_str(),
+        alert.alert_name,
+        alert.auditor_alert_id,
+        alert.record_id,
+        alert.received_at,
+        alert.record,
+        alert.extra_records,
+        suppression_key,
+        ticket_id,
+        outbox_id,
+        decision,
+        at,
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// An alert as stored.
@@ -128,17 +169,23 @@ fn row(r: &Row<'_>) -> rusqlite::Result<AlertRow> {
     })
 }
 
-/// Up to `limit` alerts in state `status`, oldest first.
+/// Up to `limit` alerts in state `status` (queued or ready), oldest first.
 pub fn with_status(
     conn: &Connection,
     pipeline: &str,
     status: &str,
     limit: usize,
 ) -> rusqlite::Result<Vec<AlertRow>> {
+    // The status is written into the SQL, not bound: SQLite uses the partial indexes
+    // `alerts_queued` and `alerts_ready` only when the query repeats their condition.
+    let status = match status {
+        status::QUEUED => "queued",
+        _ => "ready",
+    };
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = ?2 ORDER BY id LIMIT ?3"
+        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = '{status}' ORDER BY id LIMIT ?2"
     ))?
-    .query_map(params![pipeline, status, limit as i64], row)?
+    .query_map(params![pipeline, limit as i64], row)?
     .collect()
 }
 
@@ -185,25 +232,23 @@ pub fn record_missing(conn: &Connection, id: i64, give_up_after: u32) -> rusqlit
     Ok(())
 }
 
-/// Records the suppression decision for an alert.
-#[allow(clippy::too_many_arguments)]
+/// Records the suppression decision for an alert: the ticket and the ticket action it
+/// belongs to.
 pub fn decide(
     conn: &Connection,
     id: i64,
-    status: &str,
     suppression_key: &str,
     ticket_id: i64,
-    outbox_id: Option<i64>,
+    outbox_id: i64,
     decision: &str,
     at: i64,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE alerts SET status = ?2, suppression_key = ?3, ticket_id = ?4, outbox_id = ?5, \
-         decision = ?6, decided_at = ?7 WHERE id = ?1",
+        "UPDATE alerts SET status = 'decided', suppression_key = ?2, ticket_id = ?3, \
+         outbox_id = ?4, decision = ?5, decided_at = ?6 WHERE id = ?1",
     )?
     .execute(params![
         id,
-        status,
         suppression_key,
         ticket_id,
         outbox_id,
@@ -211,14 +256,6 @@ pub fn decide(
         at
     ])?;
     Ok(())
-}
-
-/// Moves a ticket's buffered alerts into ticket action `outbox_id`; returns how many.
-pub fn flush_buffer(conn: &Connection, ticket_id: i64, outbox_id: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "UPDATE alerts SET status = 'sent', outbox_id = ?2 WHERE ticket_id = ?1 AND status = 'buffered'",
-    )?
-    .execute(params![ticket_id, outbox_id])
 }
 
 /// The first `limit` alerts of ticket action `outbox_id`, and how many it has in all.
@@ -239,38 +276,33 @@ pub fn of_outbox(
     Ok((rows, total as u64))
 }
 
-/// The first alert of ticket `ticket_id` (the one that opened it).
-pub fn first_of_ticket(conn: &Connection, ticket_id: i64) -> rusqlite::Result<Option<AlertRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE ticket_id = ?1 ORDER BY id LIMIT 1"
-    ))?
-    .query_row(params![ticket_id], row)
-    .optional()
-}
-
-/// Marks the alerts of ticket action `outbox_id` as `status` (done or failed).
-pub fn finish_outbox(conn: &Connection, outbox_id: i64, status: &str) -> rusqlite::Result<usize> {
-    conn.prepare_cached("UPDATE alerts SET status = ?2 WHERE outbox_id = ?1 AND status = 'sent'")?
-        .execute(params![outbox_id, status])
-}
-
 /// Sends the alerts of a ticket action back for a new decision (their ticket became
 /// unusable), so they land on a new ticket instead of being lost.
 pub fn redecide_outbox(conn: &Connection, outbox_id: i64) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "UPDATE alerts SET status = 'ready', ticket_id = NULL, outbox_id = NULL, decision = NULL \
-         WHERE outbox_id = ?1 AND status = 'sent'",
+         WHERE outbox_id = ?1",
     )?
     .execute(params![outbox_id])
 }
 
-/// Counts of alerts per status for `pipeline`.
+/// Counts of alerts per state for `pipeline`: `queued`, `ready`, or the state of the ticket
+/// action a decided alert belongs to (`collecting`, `pending`, `in_flight`, `done`, `dead`).
 pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
     conn.prepare_cached(
-        "SELECT status, count(*) FROM alerts WHERE pipeline = ?1 GROUP BY status ORDER BY status",
+        "SELECT CASE WHEN a.status = 'decided' THEN coalesce(o.state, 'done') ELSE a.status END AS s, \
+         count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
+         GROUP BY s ORDER BY s",
     )?
-    .query_map(params![pipeline], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
-    })?
+    .query_map(params![pipeline], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
     .collect()
+}
+
+/// Alerts of `pipeline` not yet delivered or given up on.
+pub fn unfinished(conn: &Connection, pipeline: &str) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
+         AND (a.status != 'decided' OR o.state NOT IN ('done', 'dead'))",
+    )?
+    .query_row(params![pipeline], |r| Ok(r.get::<_, i64>(0)? as u64))
 }

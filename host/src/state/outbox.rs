@@ -74,7 +74,9 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     })
 }
 
-/// Adds a pending ticket action; returns its id.
+/// Adds a ticket action; returns its id. With `collect_until`, it is an update that collects
+/// repeats until then (a consolidation buffer); otherwise it is pending at once.
+#[allow(clippy::too_many_arguments)]
 pub fn insert(
     conn: &Connection,
     pipeline: &str,
@@ -82,11 +84,17 @@ pub fn insert(
     kind: OutboxKind,
     reopen: bool,
     correlate_ticket_id: Option<i64>,
+    collect_until: Option<i64>,
     at: i64,
 ) -> rusqlite::Result<i64> {
+    let state = if collect_until.is_some() {
+        "collecting"
+    } else {
+        "pending"
+    };
     conn.prepare_cached(
-        "INSERT INTO outbox (pipeline, ticket_id, kind, reopen, correlate_ticket_id, state, \
-         created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)",
+        "INSERT INTO outbox (pipeline, ticket_id, kind, reopen, correlate_ticket_id, flush_at, \
+         state, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     )?
     .execute(params![
         pipeline,
@@ -94,9 +102,35 @@ pub fn insert(
         kind.as_str(),
         reopen,
         correlate_ticket_id,
+        collect_until,
+        state,
         at
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Ends collection for every update whose `flush_at` has come: it becomes pending, and its
+/// ticket stops pointing at it (the next repeat opens a new collection). Returns how many.
+pub fn flush_due(conn: &Connection, pipeline: &str, now: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE tickets SET collecting_outbox_id = NULL, update_count = update_count + 1 \
+         WHERE collecting_outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 \
+         AND state = 'collecting' AND flush_at <= ?2)",
+    )?
+    .execute(params![pipeline, now])?;
+    conn.prepare_cached(
+        "UPDATE outbox SET state = 'pending', next_at = ?2 \
+         WHERE pipeline = ?1 AND state = 'collecting' AND flush_at <= ?2",
+    )?
+    .execute(params![pipeline, now])
+}
+
+/// When the next collecting update ends, ms.
+pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = 'collecting'",
+    )?
+    .query_row(params![pipeline], |r| r.get(0))
 }
 
 /// Pending actions due by `now` that are the oldest unfinished action of their ticket, and,

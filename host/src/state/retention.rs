@@ -42,23 +42,26 @@ pub fn prune(
     now: i64,
     limits: &Limits,
 ) -> rusqlite::Result<Pruned> {
-    let finished = "status IN ('done', 'failed')";
+    // An alert is finished when the ticket action it belongs to is; found through the outbox
+    // index, so a pass costs what it deletes, not the size of the queue. The count limit keeps
+    // the newest alerts, as the vendor add-on evicts the oldest requests first.
     let alerts = conn.execute(
-        &format!(
-            "DELETE FROM alerts WHERE pipeline = ?1 AND {finished} AND (received_at < ?2 OR id <= \
-             (SELECT id FROM alerts WHERE pipeline = ?1 AND {finished} ORDER BY id DESC LIMIT 1 OFFSET ?3))"
-        ),
+        "DELETE FROM alerts WHERE outbox_id IS NOT NULL AND outbox_id IN \
+         (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead')) \
+         AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3)",
         params![pipeline, now - limits.alert_age_ms, limits.alerts as i64],
     )?;
+    // A finished action goes only once no alert refers to it any more.
     let actions = conn.execute(
         "DELETE FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead') AND (done_at < ?2 OR id <= \
-         (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead') ORDER BY id DESC LIMIT 1 OFFSET ?3))",
+         (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead') ORDER BY id DESC LIMIT 1 OFFSET ?3)) \
+         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.outbox_id = outbox.id)",
         params![pipeline, now - limits.action_age_ms, limits.actions as i64],
     )?;
     let tickets = conn.execute(
-        "DELETE FROM tickets WHERE pipeline = ?1 AND last_alert_at < ?2 AND buffer_since IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = tickets.id AND o.state IN ('pending', 'in_flight')) \
-         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.ticket_id = tickets.id AND a.status NOT IN ('done', 'failed')) \
+        "DELETE FROM tickets WHERE pipeline = ?1 AND last_alert_at < ?2 AND collecting_outbox_id IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = tickets.id AND o.state IN ('collecting', 'pending', 'in_flight')) \
+         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.ticket_id = tickets.id) \
          AND NOT EXISTS (SELECT 1 FROM flood_windows f WHERE f.flood_ticket_id = tickets.id)",
         params![pipeline, now - limits.ticket_age_ms],
     )?;

@@ -29,7 +29,7 @@ const MIGRATIONS: &[&str] = &[
         record TEXT,                       -- the record, as JSON, once known
         extra_records TEXT,                -- more records (a threshold alert), JSON array
         fetch_attempts INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL,              -- queued | ready | buffered | sent | done | failed
+        status TEXT NOT NULL,              -- queued | ready | decided (then: its outbox row's state)
         suppression_key TEXT,
         ticket_id INTEGER,
         outbox_id INTEGER,
@@ -37,9 +37,13 @@ const MIGRATIONS: &[&str] = &[
         decided_at INTEGER,
         UNIQUE (pipeline, dedupe_key)
     );
-    CREATE INDEX alerts_by_status ON alerts (pipeline, status, id);
-    CREATE INDEX alerts_by_outbox ON alerts (outbox_id, id);
-    CREATE INDEX alerts_by_ticket ON alerts (ticket_id, status, id);
+    -- Partial indexes, so each alert costs few index writes: it is in a queue index only
+    -- while it waits, and in the outbox index only once decided. SQLite uses a partial index
+    -- only when the query repeats its condition, so queries name it literally.
+    CREATE INDEX alerts_queued ON alerts (pipeline, id) WHERE status = 'queued';
+    CREATE INDEX alerts_queued_by_record ON alerts (pipeline, record_id) WHERE status = 'queued';
+    CREATE INDEX alerts_ready ON alerts (pipeline, id) WHERE status = 'ready';
+    CREATE INDEX alerts_by_outbox ON alerts (outbox_id, id) WHERE outbox_id IS NOT NULL;
 
     -- Tickets sluice opened, per suppression key, with their last known state. Also the
     -- correlation history.
@@ -56,7 +60,7 @@ const MIGRATIONS: &[&str] = &[
         state TEXT,
         created_at INTEGER NOT NULL,
         last_alert_at INTEGER NOT NULL,
-        buffer_since INTEGER,              -- the consolidation buffer opened then; NULL: empty
+        collecting_outbox_id INTEGER,      -- the update collecting repeats; NULL: none
         usable INTEGER NOT NULL DEFAULT 1, -- 0: the sink refused writes; open a new one
         alert_count INTEGER NOT NULL DEFAULT 0,
         update_count INTEGER NOT NULL DEFAULT 0,
@@ -78,9 +82,10 @@ const MIGRATIONS: &[&str] = &[
         pipeline TEXT NOT NULL,
         ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
         kind TEXT NOT NULL,                -- open | update
+        flush_at INTEGER,                  -- update: when collecting ends
         reopen INTEGER NOT NULL DEFAULT 0,
         correlate_ticket_id INTEGER,       -- open: the previous ticket to reference
-        state TEXT NOT NULL,               -- pending | in_flight | done | dead
+        state TEXT NOT NULL,               -- collecting | pending | in_flight | done | dead
         steps_done INTEGER NOT NULL DEFAULT 0,
         attempts INTEGER NOT NULL DEFAULT 0,
         created_at INTEGER NOT NULL,
@@ -90,6 +95,7 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX outbox_by_state ON outbox (pipeline, state, next_at, id);
+    CREATE INDEX outbox_by_flush ON outbox (pipeline, state, flush_at);
     CREATE INDEX outbox_by_ticket ON outbox (ticket_id, state, id);
 
     CREATE TABLE checkpoints (

@@ -53,8 +53,8 @@ pub struct TicketRow {
     pub created_at: i64,
     /// When its last alert arrived, ms.
     pub last_alert_at: i64,
-    /// When its consolidation buffer opened, ms; `None`: empty.
-    pub buffer_since: Option<i64>,
+    /// The update collecting its repeats, if one is open.
+    pub collecting_outbox_id: Option<i64>,
     /// Whether the sink still takes updates to it.
     pub usable: bool,
     /// Alerts it stands for.
@@ -66,7 +66,7 @@ pub struct TicketRow {
 }
 
 const COLUMNS: &str = "id, suppression_key, kind, alert_name, correlation_id, sink_id, number, \
-                       link, state, created_at, last_alert_at, buffer_since, usable, alert_count, \
+                       link, state, created_at, last_alert_at, collecting_outbox_id, usable, alert_count, \
                        update_count, reopen_count";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
@@ -82,7 +82,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         state: r.get(8)?,
         created_at: r.get(9)?,
         last_alert_at: r.get(10)?,
-        buffer_since: r.get(11)?,
+        collecting_outbox_id: r.get(11)?,
         usable: r.get(12)?,
         alert_count: r.get::<_, i64>(13)? as u64,
         update_count: r.get::<_, i64>(14)? as u64,
@@ -136,45 +136,20 @@ pub fn newest_for_key(
     .optional()
 }
 
-/// Records another alert on the ticket, opening its consolidation buffer if it is empty.
-pub fn add_alert(conn: &Connection, id: i64, at: i64, buffer: bool) -> rusqlite::Result<()> {
+/// Records `count` more alerts on the ticket, the last at `last_at`.
+pub fn add_alerts(conn: &Connection, id: i64, count: u64, last_at: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE tickets SET alert_count = alert_count + 1, last_alert_at = max(last_alert_at, ?2), \
-         buffer_since = CASE WHEN ?3 THEN coalesce(buffer_since, ?2) ELSE buffer_since END \
+        "UPDATE tickets SET alert_count = alert_count + ?2, last_alert_at = max(last_alert_at, ?3) \
          WHERE id = ?1",
     )?
-    .execute(params![id, at, buffer])?;
+    .execute(params![id, count as i64, last_at])?;
     Ok(())
 }
 
-/// Tickets whose consolidation buffer opened at or before `opened_by`.
-pub fn due_buffers(
-    conn: &Connection,
-    pipeline: &str,
-    opened_by: i64,
-) -> rusqlite::Result<Vec<TicketRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND buffer_since IS NOT NULL \
-         AND buffer_since <= ?2 ORDER BY buffer_since, id"
-    ))?
-    .query_map(params![pipeline, opened_by], row)?
-    .collect()
-}
-
-/// The earliest open consolidation buffer, ms.
-pub fn earliest_buffer(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT min(buffer_since) FROM tickets WHERE pipeline = ?1 AND buffer_since IS NOT NULL",
-    )?
-    .query_row(params![pipeline], |r| r.get(0))
-}
-
-/// Empties the ticket's consolidation buffer, counting an update.
-pub fn close_buffer(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE tickets SET buffer_since = NULL, update_count = update_count + 1 WHERE id = ?1",
-    )?
-    .execute(params![id])?;
+/// Sets the update collecting the ticket's repeats.
+pub fn set_collecting(conn: &Connection, id: i64, outbox_id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE tickets SET collecting_outbox_id = ?2 WHERE id = ?1")?
+        .execute(params![id, outbox_id])?;
     Ok(())
 }
 
@@ -203,7 +178,7 @@ pub fn count_reopen(conn: &Connection, id: i64) -> rusqlite::Result<()> {
 
 /// Marks the ticket as refusing updates: the next alert for its key opens a new ticket.
 pub fn set_unusable(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET usable = 0, buffer_since = NULL WHERE id = ?1")?
+    conn.prepare_cached("UPDATE tickets SET usable = 0 WHERE id = ?1")?
         .execute(params![id])?;
     Ok(())
 }

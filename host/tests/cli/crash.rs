@@ -106,15 +106,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     let mut child = start(dir.path());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending: i64 = store
-            .conn()
-            .query_row(
-                "SELECT (SELECT count(*) FROM alerts WHERE status != 'done') + \
-                 (SELECT count(*) FROM outbox WHERE state != 'done')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let pending = sluice::state::alerts::unfinished(store.conn(), "p").unwrap();
         if pending == 0 {
             break;
         }
@@ -127,16 +119,12 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     unsafe_free_terminate(&mut child);
 
     // Every alert accounted for.
-    let (total, done): (i64, i64) = store
-        .conn()
-        .query_row(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'done') FROM alerts",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!(total as u64, queued, "every alert queued is in the store");
-    assert_eq!(done, total, "every alert delivered");
+    let counts = sluice::state::alerts::counts(store.conn(), "p").unwrap();
+    assert_eq!(
+        counts,
+        vec![("done".to_owned(), queued)],
+        "every alert queued is in the store, delivered"
+    );
 
     // No ticket opened twice: one create per correlation key, and one per ticket row.
     let lines = std::fs::read_to_string(dir.path().join("tickets.jsonl")).unwrap();
