@@ -171,7 +171,7 @@ fn flood() -> (f64, u64, f64, MemorySink) {
                             auditor_alert_id: Some("{A}"),
                             record_id: Some("rid"),
                             received_at: 1_710_000_000_000,
-                            record: Some(json.clone()),
+                            record: Some(&json),
                             extra_records: None,
                         },
                     )?;

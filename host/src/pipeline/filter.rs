@@ -30,7 +30,7 @@ use jiff::Timestamp;
 use sluice_sdk::Record;
 
 /// A field that filters can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Field {
     Rid,
     Who,
@@ -111,7 +111,7 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum TextOp {
     Equals,
     Contains,
@@ -212,6 +212,106 @@ impl Filters {
     /// Whether there are no filters.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
+    }
+
+    /// A value fragment every matching record must have, for [`RuleIndex`]: the most selective
+    /// field's single positive `Equals`, `StartsWith` or `EndsWith` test, on a field with one
+    /// value per record.
+    fn anchor(&self) -> Option<Anchor> {
+        let first = self.fields.first()?;
+        let single_valued = !matches!(
+            first.field,
+            Field::Detail | Field::Before | Field::After | Field::When | Field::WorkingHours
+        );
+        match first.positive.as_slice() {
+            [Test::Text(op @ (TextOp::Equals | TextOp::StartsWith | TextOp::EndsWith), value)]
+                if single_valued && !value.is_empty() =>
+            {
+                let fragment = fragment(value, *op, ANCHOR_CHARS)?;
+                Some(Anchor {
+                    field: first.field,
+                    op: *op,
+                    chars: fragment.chars().count(),
+                    fragment,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Characters of a value an index bucket is keyed on.
+const ANCHOR_CHARS: usize = 6;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Anchor {
+    field: Field,
+    op: TextOp,
+    chars: usize,
+    fragment: String,
+}
+
+/// The part of `value` an anchor looks at: all of it for `Equals`, its first or last
+/// `chars` characters for `StartsWith` and `EndsWith`.
+fn fragment(value: &str, op: TextOp, chars: usize) -> Option<String> {
+    match op {
+        TextOp::Equals => Some(value.to_owned()),
+        TextOp::StartsWith => Some(value.chars().take(chars).collect()),
+        TextOp::EndsWith => {
+            let n = value.chars().count();
+            Some(value.chars().skip(n.saturating_sub(chars)).collect())
+        }
+        TextOp::Contains => None,
+    }
+}
+
+/// Finds, for a record, the rules that may match it, without testing every rule: rules are
+/// bucketed by their anchor (see `Filters::anchor`), and a record looks up only the buckets its
+/// own values fall in. Rules without an anchor are always candidates. Candidates still go
+/// through [`Filters::matches`].
+#[derive(Debug, Clone, Default)]
+pub struct RuleIndex {
+    groups: Vec<(
+        (Field, TextOp, usize),
+        std::collections::HashMap<String, Vec<usize>>,
+    )>,
+    always: Vec<usize>,
+}
+
+impl RuleIndex {
+    /// An index of `rules` (their positions are what [`RuleIndex::candidates`] returns).
+    pub fn new<'a>(rules: impl IntoIterator<Item = &'a Filters>) -> Self {
+        let mut index = RuleIndex::default();
+        for (i, rule) in rules.into_iter().enumerate() {
+            match rule.anchor() {
+                Some(a) => {
+                    let key = (a.field, a.op, a.chars);
+                    let group = match index.groups.iter().position(|(k, _)| *k == key) {
+                        Some(g) => g,
+                        None => {
+                            index.groups.push((key, Default::default()));
+                            index.groups.len() - 1
+                        }
+                    };
+                    index.groups[group].1.entry(a.fragment).or_default().push(i);
+                }
+                None => index.always.push(i),
+            }
+        }
+        index
+    }
+
+    /// The positions of the rules that may match `record`, in order.
+    pub fn candidates(&self, record: &RecordView) -> Vec<usize> {
+        let mut out = self.always.clone();
+        for ((field, op, chars), buckets) in &self.groups {
+            let value = &record.values(*field)[0];
+            if let Some(hits) = fragment(value, *op, *chars).and_then(|f| buckets.get(&f)) {
+                out.extend_from_slice(hits);
+            }
+        }
+        out.sort_unstable();
+        out
     }
 }
 
@@ -631,6 +731,47 @@ mod tests {
             let got = filters(text).matches(&record("a", "b", when), now());
             assert_eq!(got, want, "{text} at {when}");
         }
+    }
+
+    #[test]
+    fn the_rule_index_finds_every_rule_that_matches_and_skips_most_others() {
+        let rules: Vec<Filters> = [
+            r#"What = { EndsWith = '\Domain Admins' }"#,
+            r#"What = { EndsWith = '\Enterprise Admins' }"#,
+            r#"Who = { Equals = 'CORP\jdoe' }"#,
+            r#"Who = { StartsWith = 'CORP\j' }"#,
+            r#"Detail = "mallory""#,
+            r#"What = [{ EndsWith = '\Domain Admins' }, { EndsWith = '\Marketing' }]"#,
+            r#"DataSource = "Active Directory""#,
+        ]
+        .iter()
+        .map(|t| filters(t))
+        .collect();
+        let index = RuleIndex::new(&rules);
+        for (who, what) in [
+            (r"CORP\jdoe", r"\local\corp\Users\Domain Admins"),
+            (r"CORP\JDoe", r"\local\corp\Users\Enterprise Admins"),
+            (r"CORP\bob", r"\x\Marketing"),
+            ("x", "y"),
+        ] {
+            let r = record(who, what, "2024-03-11T10:00:00Z");
+            let matching: Vec<usize> = (0..rules.len())
+                .filter(|&i| rules[i].matches(&r, now()))
+                .collect();
+            let candidates = index.candidates(&r);
+            for m in &matching {
+                assert!(
+                    candidates.contains(m),
+                    "rule {m} matches {who} {what} but is not a candidate"
+                );
+            }
+        }
+        let r = record(r"CORP\bob", r"\x\Marketing", "2024-03-11T10:00:00Z");
+        assert_eq!(
+            index.candidates(&r),
+            vec![4, 5, 6],
+            "only unanchored rules and the right bucket"
+        );
     }
 
     #[test]

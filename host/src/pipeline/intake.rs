@@ -168,18 +168,14 @@ impl Intake<'_> {
             }
         }
         let pipeline = self.pipeline;
-        let definitions: Vec<&AlertDefinition> = self
-            .alerts
-            .enabled()
-            .filter(|d| !d.filters.is_empty())
-            .collect();
         let result = store.write(|tx| {
             let mut report = PollReport {
                 records: batch.records.len(),
                 more: batch.more,
                 ..PollReport::default()
             };
-            let mut raised: Vec<(AlertRow, String)> = Vec::new();
+            let mut raised: Vec<AlertRow> = Vec::new();
+            let mut keys: Vec<String> = Vec::new();
             for r in &batch.records {
                 if !checkpoints::first_sighting(tx, pipeline, &r.id, now)? {
                     report.repeated += 1;
@@ -187,47 +183,41 @@ impl Intake<'_> {
                 }
                 let view = RecordView::new(r);
                 let mut json: Option<String> = None;
-                for definition in &definitions {
-                    if !definition.filters.matches(&view, now) {
-                        continue;
-                    }
-                    let json = json.get_or_insert_with(|| record::to_json(r)).clone();
+                for definition in self.alerts.matching(&view, now) {
+                    let json = json.get_or_insert_with(|| record::to_json(r));
                     let extra = match &definition.threshold {
                         None => Some(None),
-                        Some(_) => {
-                            threshold_hit(tx, pipeline, definition, r, &json, now)?.map(Some)
-                        }
+                        Some(_) => threshold_hit(tx, pipeline, definition, r, json, now)?.map(Some),
                     };
                     let Some(extra) = extra else { continue };
-                    let alert = AlertRow {
+                    keys.push(format!("poll:{}:{}", definition.name, r.id));
+                    raised.push(AlertRow {
                         id: 0,
                         origin: "poll".to_owned(),
                         alert_name: definition.name.clone(),
                         auditor_alert_id: None,
                         record_id: Some(r.id.clone()),
                         received_at: now,
-                        record: Some(json),
+                        record: Some(json.clone()),
                         extra_records: extra,
                         fetch_attempts: 0,
-                    };
-                    raised.push((alert, format!("poll:{}:{}", definition.name, r.id)));
+                    });
                 }
             }
             report.alerts = raised.len();
             // Placed first, then each alert written once, already decided.
-            let rows: Vec<AlertRow> = raised.iter().map(|(a, _)| a.clone()).collect();
-            let placements = suppression.place(tx, &rows, now)?;
-            for ((alert, dedupe_key), p) in raised.iter().zip(&placements) {
+            let placements = suppression.place(tx, &raised, now)?;
+            for ((alert, dedupe_key), p) in raised.iter().zip(keys).zip(&placements) {
                 let new = NewAlert {
                     pipeline,
-                    dedupe_key: dedupe_key.clone(),
+                    dedupe_key,
                     origin: Origin::Poll,
                     alert_name: &alert.alert_name,
                     auditor_alert_id: None,
                     record_id: alert.record_id.as_deref(),
                     received_at: now,
-                    record: alert.record.clone(),
-                    extra_records: alert.extra_records.clone(),
+                    record: alert.record.as_deref().filter(|_| p.keep_record),
+                    extra_records: alert.extra_records.as_deref().filter(|_| p.keep_record),
                 };
                 alerts::insert_decided(
                     tx,

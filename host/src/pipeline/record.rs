@@ -28,28 +28,42 @@ struct StoredDetail {
     message: Option<String>,
 }
 
-/// `record` as stored JSON.
+/// `record` as stored JSON, serialized straight from the record (no copies).
 pub fn to_json(record: &Record) -> String {
-    let stored = StoredRecord {
-        id: record.id.clone(),
+    #[derive(Serialize)]
+    struct Borrowed<'a> {
+        id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        time_ms: Option<i64>,
+        fields: Vec<(&'a str, &'a str)>,
+        details: Vec<BorrowedDetail<'a>>,
+    }
+    #[derive(Serialize)]
+    struct BorrowedDetail<'a> {
+        property: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        before: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        after: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<&'a str>,
+    }
+    let borrowed = Borrowed {
+        id: &record.id,
         time_ms: record.time.map(millis),
-        fields: record
-            .fields
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
+        fields: record.fields.iter().collect(),
         details: record
             .details
             .iter()
-            .map(|d| StoredDetail {
-                property: d.property.clone(),
-                before: d.before.clone(),
-                after: d.after.clone(),
-                message: d.message.clone(),
+            .map(|d| BorrowedDetail {
+                property: &d.property,
+                before: d.before.as_deref(),
+                after: d.after.as_deref(),
+                message: d.message.as_deref(),
             })
             .collect(),
     };
-    serde_json::to_string(&stored).unwrap_or_default()
+    serde_json::to_string(&borrowed).unwrap_or_default()
 }
 
 /// A stored record back; `None` if the JSON is not one.

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::filter::Filters;
+use super::filter::{Filters, RecordView, RuleIndex};
 use super::mapping::ALERT_PLACEHOLDERS;
 use super::template::Template;
 use crate::config::{ConfigErrors, Diagnostic, HumanDuration, SourceMap};
@@ -100,6 +100,9 @@ pub struct AlertDefinition {
 pub struct AlertSet {
     alerts: Vec<AlertDefinition>,
     by_name: HashMap<String, usize>,
+    /// The enabled definitions with filters (polling), and an index over their filters.
+    polled: Vec<usize>,
+    index: RuleIndex,
 }
 
 impl AlertSet {
@@ -110,7 +113,33 @@ impl AlertSet {
             .enumerate()
             .map(|(i, a)| (a.name.clone(), i))
             .collect();
-        AlertSet { alerts, by_name }
+        let polled: Vec<usize> = alerts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.enabled && !a.filters.is_empty())
+            .map(|(i, _)| i)
+            .collect();
+        let index = RuleIndex::new(polled.iter().map(|&i| &alerts[i].filters));
+        AlertSet {
+            alerts,
+            by_name,
+            polled,
+            index,
+        }
+    }
+
+    /// The enabled definitions whose filters select `record`, in file order (polling).
+    /// Definitions without filters select nothing: they exist for response-action alerts.
+    pub fn matching<'a>(
+        &'a self,
+        record: &'a RecordView,
+        now_ms: i64,
+    ) -> impl Iterator<Item = &'a AlertDefinition> + 'a {
+        self.index
+            .candidates(record)
+            .into_iter()
+            .map(move |i| &self.alerts[self.polled[i]])
+            .filter(move |a| a.filters.matches(record, now_ms))
     }
 
     /// Loads every `*.toml` file in `dir`. A missing directory is an empty set. Every problem

@@ -101,6 +101,9 @@ pub struct Placement {
     pub action: i64,
     /// What happened.
     pub decision: Decision,
+    /// Whether the alert's record will be listed (an action lists at most
+    /// `max_records_per_update`; the others are counted, their payload need not be kept).
+    pub keep_record: bool,
 }
 
 /// What a batch of decisions knows: each key's newest ticket and the flood window, read once
@@ -114,6 +117,8 @@ struct Batch {
     window: Option<Option<FloodWindow>>,
     window_changed: bool,
     added: HashMap<i64, (u64, i64)>,
+    /// Alerts per ticket action: (count before this batch, added in this batch).
+    actions: HashMap<i64, (u64, u64)>,
 }
 
 impl Batch {
@@ -180,7 +185,19 @@ impl Suppression<'_> {
         let mut state = Batch::default();
         let mut placements = Vec::with_capacity(batch.len());
         for alert in batch {
-            placements.push(self.decide_one(tx, &mut state, alert, now)?);
+            let mut p = self.decide_one(tx, &mut state, alert, now)?;
+            let count = match state.actions.entry(p.action) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((outbox::alert_count(tx, p.action)?, 0))
+                }
+            };
+            p.keep_record = count.0 + count.1 < self.settings.max_records_per_update.max(1) as u64;
+            count.1 += 1;
+            placements.push(p);
+        }
+        for (action, (_, added)) in state.actions {
+            outbox::add_alerts(tx, action, added)?;
         }
         for (ticket, (count, last_at)) in state.added {
             tickets::add_alerts(tx, ticket, count, last_at)?;
@@ -232,6 +249,7 @@ impl Suppression<'_> {
                     ticket,
                     action,
                     decision: Decision::Consolidate { ticket },
+                    keep_record: true,
                 });
             }
         }
@@ -281,6 +299,7 @@ impl Suppression<'_> {
                 ticket: id,
                 action,
                 decision: Decision::Open { ticket: id },
+                keep_record: true,
             }
         } else if let Some(flood) = window.flood_ticket_id {
             let action = self.collect(tx, state, flood, TicketKind::Flood, t, now)?;
@@ -289,6 +308,7 @@ impl Suppression<'_> {
                 ticket: flood,
                 action,
                 decision: Decision::Flood { ticket: flood },
+                keep_record: true,
             }
         } else {
             let flood_key = format!("flood window {}", window.started_at);
@@ -319,6 +339,7 @@ impl Suppression<'_> {
                 ticket: id,
                 action,
                 decision: Decision::OpenFlood { ticket: id },
+                keep_record: true,
             }
         };
         state.window = Some(Some(window));

@@ -51,9 +51,9 @@ pub struct NewAlert<'a> {
     /// When it arrived, ms.
     pub received_at: i64,
     /// The record as JSON, when already known (polling).
-    pub record: Option<String>,
+    pub record: Option<&'a str>,
     /// Further records as a JSON array (threshold alerts).
-    pub extra_records: Option<String>,
+    pub extra_records: Option<&'a str>,
 }
 
 /// Enqueues `alert`; `false` if an alert with its dedupe key is already there.

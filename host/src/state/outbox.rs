@@ -125,6 +125,19 @@ pub fn flush_due(conn: &Connection, pipeline: &str, now: i64) -> rusqlite::Resul
     .execute(params![pipeline, now])
 }
 
+/// How many alerts ticket action `id` carries so far.
+pub fn alert_count(conn: &Connection, id: i64) -> rusqlite::Result<u64> {
+    conn.prepare_cached("SELECT alert_count FROM outbox WHERE id = ?1")?
+        .query_row(params![id], |r| Ok(r.get::<_, i64>(0)? as u64))
+}
+
+/// Counts `n` more alerts on ticket action `id`.
+pub fn add_alerts(conn: &Connection, id: i64, n: u64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE outbox SET alert_count = alert_count + ?2 WHERE id = ?1")?
+        .execute(params![id, n as i64])?;
+    Ok(())
+}
+
 /// When the next collecting update ends, ms.
 pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(

@@ -83,6 +83,7 @@ const MIGRATIONS: &[&str] = &[
         ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
         kind TEXT NOT NULL,                -- open | update
         flush_at INTEGER,                  -- update: when collecting ends
+        alert_count INTEGER NOT NULL DEFAULT 0,
         reopen INTEGER NOT NULL DEFAULT 0,
         correlate_ticket_id INTEGER,       -- open: the previous ticket to reference
         state TEXT NOT NULL,               -- collecting | pending | in_flight | done | dead

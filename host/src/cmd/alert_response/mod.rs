@@ -139,7 +139,7 @@ fn queue_csv(
                     auditor_alert_id: None,
                     record_id,
                     received_at: now,
-                    record: record_json,
+                    record: record_json.as_deref(),
                     extra_records: None,
                 };
                 if alerts::enqueue(tx, &alert)? {
