@@ -98,7 +98,7 @@ impl StopSignal {
 }
 
 /// The pipelines running on their threads.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Running {
     threads: Vec<(String, JoinHandle<()>)>,
     stop: StopSignal,
@@ -172,15 +172,6 @@ impl Running {
     /// Whether any pipeline runs.
     pub fn is_empty(&self) -> bool {
         self.threads.is_empty()
-    }
-}
-
-impl Default for Running {
-    fn default() -> Self {
-        Running {
-            threads: Vec::new(),
-            stop: StopSignal::default(),
-        }
     }
 }
 

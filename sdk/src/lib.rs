@@ -86,7 +86,8 @@
     unsafe_code,
     unused_qualifications,
     non_local_definitions,
-    missing_debug_implementations
+    missing_debug_implementations,
+    clippy::mem_forget
 )]
 mod abi;
 mod action;

@@ -10,7 +10,7 @@
 //! and every test mount those same routers on a loopback port with [`serve`].
 
 pub mod auditor;
-pub mod servicenow;
 mod serve;
+pub mod servicenow;
 
 pub use serve::{serve, Served};

@@ -15,8 +15,8 @@ pub struct Diagnostic {
     pub key_path: Option<String>,
     /// What is wrong and what a valid value looks like.
     pub message: String,
-    /// The line of the file, for the excerpt.
-    excerpt: Option<(String, usize, usize)>,
+    /// The line of the file, the column and the width to underline, for the excerpt.
+    excerpt: Option<Box<(String, usize, usize)>>,
 }
 
 impl Diagnostic {
@@ -52,11 +52,11 @@ impl Diagnostic {
             .count()
             .max(1);
         self.position = Some((line, column));
-        self.excerpt = Some((
+        self.excerpt = Some(Box::new((
             text[line_start..line_end].trim_end_matches('\r').to_owned(),
             column,
             width,
-        ));
+        )));
         self
     }
 }
@@ -72,7 +72,7 @@ impl fmt::Display for Diagnostic {
             write!(f, "{path}: ")?;
         }
         f.write_str(&self.message)?;
-        if let Some((text, column, width)) = &self.excerpt {
+        if let Some((text, column, width)) = self.excerpt.as_deref() {
             let (line, _) = self.position.unwrap_or((0, 0));
             let gutter = line.to_string().len();
             write!(

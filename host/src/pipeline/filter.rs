@@ -265,16 +265,18 @@ fn fragment(value: &str, op: TextOp, chars: usize) -> Option<String> {
     }
 }
 
+/// What an index group is keyed by: a field, an operator and a fragment length.
+type AnchorKind = (Field, TextOp, usize);
+/// Rule positions by value fragment.
+type Buckets = std::collections::HashMap<String, Vec<usize>>;
+
 /// Finds, for a record, the rules that may match it, without testing every rule: rules are
 /// bucketed by their anchor (see `Filters::anchor`), and a record looks up only the buckets its
 /// own values fall in. Rules without an anchor are always candidates. Candidates still go
 /// through [`Filters::matches`].
 #[derive(Debug, Clone, Default)]
 pub struct RuleIndex {
-    groups: Vec<(
-        (Field, TextOp, usize),
-        std::collections::HashMap<String, Vec<usize>>,
-    )>,
+    groups: Vec<(AnchorKind, Buckets)>,
     always: Vec<usize>,
 }
 

@@ -123,10 +123,10 @@ struct Batch {
 
 impl Batch {
     fn ticket(&mut self, tx: &Connection, id: i64) -> rusqlite::Result<Option<&mut TicketRow>> {
-        if !self.tickets.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.tickets.entry(id) {
             match tickets::get(tx, id)? {
                 Some(t) => {
-                    self.tickets.insert(id, t);
+                    e.insert(t);
                 }
                 None => return Ok(None),
             }
