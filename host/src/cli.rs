@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use crate::cmd::{AlertResponseArgs, PluginsArgs, RunArgs, SchemaArgs, ValidateArgs};
+pub use crate::cmd::{
+    AlertResponseArgs, AlertsArgs, AlertsCommand, ImportLegacyArgs, PluginsArgs, RunArgs,
+    SchemaArgs, ValidateArgs,
+};
 
 /// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
 #[derive(Debug, Parser)]
@@ -64,6 +67,10 @@ pub enum Command {
     Plugins(PluginsArgs),
     /// Queue an alert from Netwrix Auditor's response action, and exit at once.
     AlertResponse(AlertResponseArgs),
+    /// Manage the alert set: list, upload the shipped alerts, enable, disable.
+    Alerts(AlertsArgs),
+    /// Write a sluice config from the vendor add-on's ITSMSettings.xml and ServiceNowSettings.xml.
+    ImportLegacy(ImportLegacyArgs),
 }
 
 /// The `--config` option shared by subcommands that read a config.

@@ -1,6 +1,8 @@
 //! One module per subcommand, each with its arguments and its `run`.
 
 mod alert_response;
+mod alerts;
+mod import_legacy;
 mod plugins;
 mod prepare;
 mod run;
@@ -10,6 +12,8 @@ mod validate;
 use std::process::ExitCode;
 
 pub use alert_response::AlertResponseArgs;
+pub use alerts::{AlertsArgs, AlertsCommand};
+pub use import_legacy::ImportLegacyArgs;
 pub use plugins::PluginsArgs;
 pub use run::RunArgs;
 pub use schema::SchemaArgs;
@@ -25,5 +29,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema(args) => schema::run(args, &cli.global),
         Command::Plugins(args) => plugins::run(args, &cli.global),
         Command::AlertResponse(args) => alert_response::run(args, &cli.global),
+        Command::Alerts(args) => alerts::run(args, &cli.global),
+        Command::ImportLegacy(args) => import_legacy::run(args, &cli.global),
     }
 }

@@ -6,7 +6,9 @@
 //!   test ──dlopen──► libsluice_probe_plugin.so  (in-process, through sluice_sdk::Plugin)
 //! ```
 
+mod alerts_cli;
 mod crash;
+mod import_legacy;
 mod plugins;
 mod util;
 mod validate;

@@ -1,0 +1,1 @@
+//! `sluice import-legacy` (being written).
