@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::cmd::{
-    AlertResponseArgs, AlertsArgs, AlertsCommand, ImportLegacyArgs, PluginsArgs, RunArgs,
-    SchemaArgs, ValidateArgs,
+    AlertResponseArgs, AlertsArgs, AlertsCommand, AuditorArgs, EmulateArgs, EmulatedSystem,
+    ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, ServiceNowArgs, ValidateArgs,
 };
 
 /// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
@@ -71,6 +71,8 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Write a sluice config from the vendor add-on's ITSMSettings.xml and ServiceNowSettings.xml.
     ImportLegacy(ImportLegacyArgs),
+    /// Serve an emulator of Netwrix Auditor or ServiceNow on a port.
+    Emulate(EmulateArgs),
 }
 
 /// The `--config` option shared by subcommands that read a config.

@@ -2,6 +2,7 @@
 
 mod alert_response;
 mod alerts;
+mod emulate;
 mod import_legacy;
 mod plugins;
 mod prepare;
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 
 pub use alert_response::AlertResponseArgs;
 pub use alerts::{AlertsArgs, AlertsCommand};
+pub use emulate::{AuditorArgs, EmulateArgs, EmulatedSystem, ServiceNowArgs};
 pub use import_legacy::ImportLegacyArgs;
 pub use plugins::PluginsArgs;
 pub use run::RunArgs;
@@ -31,5 +33,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::AlertResponse(args) => alert_response::run(args, &cli.global),
         Command::Alerts(args) => alerts::run(args, &cli.global),
         Command::ImportLegacy(args) => import_legacy::run(args, &cli.global),
+        Command::Emulate(args) => emulate::run(args, &cli.global),
     }
 }
