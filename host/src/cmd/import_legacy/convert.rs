@@ -82,7 +82,9 @@ pub(super) fn convert(
             .to_owned(),
         "`sluice validate --config FILE` checks the file, and with --environment also the"
             .to_owned(),
-        "connections to Netwrix Auditor and ServiceNow.".to_owned(),
+        "connections to Netwrix Auditor and ServiceNow. A setting \"not set\" in the add-on's"
+            .to_owned(),
+        "file has the add-on's default here.".to_owned(),
     ];
     let mut blocks = vec![Block::Table(state_table())];
     blocks.push(Block::Table(c.pipeline_table(&p)));
@@ -126,7 +128,7 @@ fn intake_table(p: &str) -> Table {
         "Alerts arrive as they did: Auditor runs a response action for each integrated alert."
             .to_owned(),
         "In each such alert, replace Netwrix.ITSM.AlertResponseAction.exe with".to_owned(),
-        "`sluice alert-response` (keep \"Write data to CSV file\" unchecked).".to_owned(),
+        "`sluice alert-response`; `sluice alerts list` prints the command line.".to_owned(),
     ];
     t.set("response_action", true.into(), "");
     t.set(
@@ -162,7 +164,7 @@ impl Converter<'_> {
             Some(f) => (f.value.clone(), "CorrelationTicketFormat".to_owned()),
             None => (
                 default_correlation_format(),
-                "CorrelationTicketFormat: not in the file; the add-on's default".to_owned(),
+                "CorrelationTicketFormat: not set".to_owned(),
             ),
         };
         if let Some(f) = &self.servicenow.correlation_format {
@@ -205,7 +207,7 @@ impl Converter<'_> {
             }
             None => (
                 format!("https://{DEFAULT_HOST}"),
-                format!("NetwrixAuditorHost: not set; the add-on's default {DEFAULT_HOST}, https"),
+                format!("NetwrixAuditorHost: not set ({DEFAULT_HOST}, https)"),
             ),
         };
         if is_local(&endpoint) {
@@ -242,6 +244,7 @@ impl Converter<'_> {
                 user_env: "NETWRIX_AUDITOR_USERNAME",
                 password_env: "NETWRIX_AUDITOR_PASSWORD",
                 secret_file: "/etc/sluice/auditor-password",
+                windows_auth: true,
             },
         );
         let count = self.clamped(ItsmParam::WebRequestLimit, 200, COUNT_RANGE, "records");
@@ -326,7 +329,7 @@ impl Converter<'_> {
         let password = c.password.clone().filter(|(p, _)| !p.is_empty());
         let Some((user, user_at)) = user else {
             let at = c.user.as_ref().map(|(_, at)| at.clone());
-            let integrated = c.user_setting == "NetwrixAuditorUserName";
+            let integrated = c.windows_auth;
             let why = if integrated {
                 "empty, so the add-on signed in as its Windows service account (integrated \
                  authentication), which sluice cannot do"
@@ -368,7 +371,7 @@ impl Converter<'_> {
             );
             return;
         };
-        if c.user_setting == "NetwrixAuditorUserName" {
+        if c.windows_auth {
             self.note(
                 Some(&user_at),
                 c.file,
@@ -549,6 +552,7 @@ impl Converter<'_> {
                 user_env: "SERVICENOW_USERNAME",
                 password_env: "SERVICENOW_PASSWORD",
                 secret_file: "/etc/sluice/servicenow-password",
+                windows_auth: false,
             },
         );
         self.reopen_states(&mut t);
@@ -566,7 +570,7 @@ impl Converter<'_> {
             if new_state.is_some() {
                 "ReopenTicketOptions/NewState"
             } else {
-                "ReopenTicketOptions/NewState: not set; the add-on's default, New"
+                "ReopenTicketOptions/NewState: not set (New)"
             },
         );
         match self.servicenow.closed_states.clone() {
@@ -606,7 +610,7 @@ impl Converter<'_> {
             None => t.set(
                 "closed_states",
                 Value::Strs(vec!["6".into(), "7".into(), "8".into()]),
-                "ClosedTicketStates: not set; resolved, closed, canceled",
+                "ReopenTicketOptions/ClosedTicketStates: not set",
             ),
         }
     }
@@ -706,12 +710,12 @@ impl Converter<'_> {
         t
     }
 
-    /// `TicketFloodLimit`, or `TicketFloodLimit: not set; the add-on's default`.
+    /// `TicketFloodLimit`, or `TicketFloodLimit: not set` (the header says what that means).
     fn origin(&self, param: ItsmParam) -> String {
         if self.itsm.has(param) {
             param.name()
         } else {
-            format!("{}: not set; the add-on's default", param.name())
+            format!("{}: not set", param.name())
         }
     }
 
@@ -922,6 +926,9 @@ struct Credentials<'a> {
     user_env: &'static str,
     password_env: &'static str,
     secret_file: &'static str,
+    /// The add-on reached this system with Windows authentication: as its service account
+    /// when no user was set, NTLM otherwise (Auditor; netwrix reference §1.2).
+    windows_auth: bool,
 }
 
 /// Whether `endpoint` names the machine it runs on.

@@ -15,6 +15,8 @@
 mod convert;
 mod legacy;
 mod report;
+#[cfg(test)]
+mod tests;
 mod write;
 mod xml;
 
@@ -30,6 +32,7 @@ use crate::exit;
 
 /// Arguments of `sluice import-legacy`.
 #[derive(Debug, Args)]
+#[command(after_long_help = AFTER_HELP)]
 pub struct ImportLegacyArgs {
     /// The vendor add-on's ITSMSettings.xml.
     pub itsm_settings: PathBuf,
@@ -42,6 +45,16 @@ pub struct ImportLegacyArgs {
     #[arg(long, requires = "output")]
     pub force: bool,
 }
+
+const AFTER_HELP: &str = "\
+The config goes to standard output or -o FILE (created readable by its owner only: it holds \
+the add-on's passwords as they were). Standard error gets a report: one line per setting that \
+was not carried over, changed meaning, or needs a look, as `FILE:LINE: SETTING: VERDICT: WHY`, \
+then a summary. Passwords never appear in it.
+
+Exit codes: 0 a config was written (notes or not); 1 an input cannot be read, is not \
+well-formed XML, or holds a value that is not a number or flag where one is needed; 2 usage \
+(the -o file exists without --force, or the two files are given the wrong way round).";
 
 pub(crate) fn run(args: ImportLegacyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if let Some(output) = &args.output {
