@@ -1,1 +1,413 @@
-//! `sluice alerts` (being written).
+//! `sluice alerts`: list, upload, enable, disable, run as a user would, in a temporary
+//! directory with a small config whose plugins are not installed (the alerts commands load
+//! none) and whose secret is not set (they need none).
+//!
+//! ```text
+//!   test ──spawns──► sluice alerts … --config sluice.toml  (cwd: a temp dir)
+//!                        └─► reads/writes <temp>/alerts/*.toml; compared with the repo's alerts/
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+use sluice::pipeline::rules::load_file;
+
+use crate::util::{run, sluice, text};
+
+const CONFIG: &str = r#"
+[pipelines.main.source]
+type = "netwrix_auditor"
+password = "${SLUICE_TEST_NEVER_SET}"
+
+[pipelines.main.sink]
+type = "servicenow"
+"#;
+
+const LOCKOUT: &str = "ITSM Add-On: User Account Locked Out";
+const LOCKOUT_FILE: &str = "user-account-locked-out.toml";
+
+/// A temporary working directory with `sluice.toml`.
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new(config: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sluice.toml"), config).unwrap();
+        Site { dir }
+    }
+
+    /// The working directory as the process sees it (links resolved).
+    fn root(&self) -> PathBuf {
+        self.dir.path().canonicalize().unwrap()
+    }
+
+    fn alerts(&self) -> PathBuf {
+        self.root().join("alerts")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run(sluice()
+            .current_dir(self.dir.path())
+            .env_remove("SLUICE_TEST_NEVER_SET")
+            .arg("alerts")
+            .args(args))
+    }
+
+    /// Runs and expects exit 0; standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "sluice alerts {args:?}\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+}
+
+/// The repository's shipped files: (file name, content).
+fn shipped() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../alerts");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn shipped_text(file: &str) -> String {
+    shipped()
+        .into_iter()
+        .find(|(f, _)| f == file)
+        .map(|(_, c)| c)
+        .unwrap()
+}
+
+fn line_of<'a>(out: &'a str, file: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.contains(file))
+        .unwrap_or_else(|| panic!("no line about {file} in:\n{out}"))
+}
+
+#[test]
+fn upload_writes_the_shipped_set_then_leaves_it_and_keeps_edits() {
+    let site = Site::new(CONFIG);
+    let out = site.ok(&["upload"]);
+    let shipped = shipped();
+    assert!(out.contains(", created"), "{out}");
+    for (file, content) in &shipped {
+        assert!(
+            line_of(&out, file).trim_start().starts_with("written"),
+            "{out}"
+        );
+        let installed = std::fs::read_to_string(site.alerts().join(file)).unwrap();
+        assert_eq!(&installed, content, "{file} is installed byte for byte");
+    }
+    assert!(out.contains(&format!(
+        "{n} shipped alerts: {n} written.",
+        n = shipped.len()
+    )));
+
+    let again = site.ok(&["upload"]);
+    assert!(
+        again.contains(&format!(
+            "{n} shipped alerts: {n} unchanged.",
+            n = shipped.len()
+        )),
+        "{again}"
+    );
+
+    // An edit is kept; the shipped version goes beside it.
+    let file = site.alerts().join("mass-file-deletion.toml");
+    let edited = shipped_text("mass-file-deletion.toml").replace("count = 40", "count = 60");
+    std::fs::write(&file, &edited).unwrap();
+    let kept = site.ok(&["upload"]);
+    let line = line_of(&kept, "mass-file-deletion.toml");
+    assert!(
+        line.contains("kept your edited") && line.contains("mass-file-deletion.toml.shipped"),
+        "{kept}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    let beside = site.alerts().join("mass-file-deletion.toml.shipped");
+    assert_eq!(
+        std::fs::read_to_string(&beside).unwrap(),
+        shipped_text("mass-file-deletion.toml")
+    );
+    // The copy beside it is not an alert: the directory still loads, with the user's count.
+    let set = sluice::pipeline::rules::AlertSet::load_dir(&site.alerts()).unwrap();
+    assert_eq!(set.all().len(), shipped.len());
+    assert_eq!(
+        set.get("ITSM Add-On: Mass File Deletion")
+            .unwrap()
+            .threshold
+            .as_ref()
+            .unwrap()
+            .count,
+        60
+    );
+
+    // Turning an alert off is an edit too, and needs no copy.
+    site.ok(&["disable", LOCKOUT]);
+    let kept = site.ok(&["upload"]);
+    assert!(
+        line_of(&kept, LOCKOUT_FILE).contains("only `enabled` differs"),
+        "{kept}"
+    );
+    assert!(!site
+        .alerts()
+        .join(format!("{LOCKOUT_FILE}.shipped"))
+        .exists());
+
+    // --force puts the shipped versions back and removes the copy.
+    let forced = site.ok(&["upload", "--force"]);
+    assert!(line_of(&forced, "mass-file-deletion.toml")
+        .trim_start()
+        .starts_with("replaced"));
+    assert!(!beside.exists());
+    for (file, content) in &shipped {
+        assert_eq!(
+            &std::fs::read_to_string(site.alerts().join(file)).unwrap(),
+            content
+        );
+    }
+}
+
+#[test]
+fn upload_json_reports_each_file() {
+    let site = Site::new(CONFIG);
+    let out = site.ok(&["upload", "--json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let dir = &report["directories"][0];
+    assert_eq!(dir["path"], site.alerts().display().to_string());
+    assert_eq!(dir["pipelines"][0], "main");
+    let files = dir["files"].as_array().unwrap();
+    assert_eq!(files.len(), shipped().len());
+    assert!(files.iter().all(|f| f["outcome"] == "written"));
+    assert!(files.iter().any(|f| f["alert"] == LOCKOUT));
+}
+
+#[test]
+fn list_prints_each_alert_with_its_response_action() {
+    let site = Site::new(CONFIG);
+    site.ok(&["upload"]);
+    let out = site.ok(&["list"]);
+    let config = site.root().join("sluice.toml");
+    let exe = Path::new(env!("CARGO_BIN_EXE_sluice"))
+        .canonicalize()
+        .unwrap();
+    for (file, _) in shipped() {
+        assert!(
+            out.contains(&site.alerts().join(&file).display().to_string()),
+            "{out}"
+        );
+    }
+    assert!(
+        out.contains(&format!("Run              {}", exe.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "With parameters  alert-response --config {} --alert-name \"{LOCKOUT}\"",
+            config.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "sh               {} alert-response --config {} --alert-name '{LOCKOUT}'",
+            exe.display(),
+            config.display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("threshold        40 records within 2m, counted per Who"));
+    assert!(out.contains("{AlertID} {RecordID}"), "{out}");
+    assert!(out.contains("untick \"Write data to CSV file\""), "{out}");
+}
+
+#[test]
+fn list_json_has_names_files_states_thresholds_and_command_lines() {
+    let site = Site::new(CONFIG);
+    site.ok(&["upload"]);
+    site.ok(&["disable", LOCKOUT]);
+    let listing: Value = serde_json::from_str(&site.ok(&["list", "--json"])).unwrap();
+    let config = site.root().join("sluice.toml").display().to_string();
+    assert_eq!(listing["config"], config);
+    assert_eq!(listing["problems"].as_array().unwrap().len(), 0);
+    let alerts = listing["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), shipped().len());
+    for a in alerts {
+        let name = a["name"].as_str().unwrap();
+        let argv: Vec<&str> = a["response_action"]["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            argv[1..],
+            [
+                "alert-response",
+                "--config",
+                config.as_str(),
+                "--alert-name",
+                name
+            ],
+            "{name}"
+        );
+        assert_eq!(a["pipelines"][0], "main");
+        assert!(a["file"].as_str().unwrap().ends_with(".toml"));
+    }
+    let lockout = alerts.iter().find(|a| a["name"] == LOCKOUT).unwrap();
+    assert_eq!(lockout["enabled"], false);
+    let failed = alerts
+        .iter()
+        .find(|a| a["name"] == "ITSM Add-On: Repeated Failed Logons")
+        .unwrap();
+    assert_eq!(failed["threshold"]["count"], 8);
+    assert_eq!(failed["threshold"]["within_secs"], 300);
+    assert_eq!(failed["threshold"]["group_by"], "Who");
+}
+
+#[test]
+fn list_reports_a_broken_file_with_its_line_and_exits_78() {
+    let site = Site::new(CONFIG);
+    site.ok(&["upload"]);
+    std::fs::write(
+        site.alerts().join("mine.toml"),
+        "name = \"Mine\"\n[filters]\nWhom = \"x\"\n",
+    )
+    .unwrap();
+    let out = site.run(&["list"]);
+    assert_eq!(out.status.code(), Some(78));
+    assert!(
+        text(&out.stdout).contains(LOCKOUT),
+        "the rest is still listed"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("mine.toml:3:1: filters.Whom: not a filter field"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn list_of_a_missing_directory_says_how_to_fill_it() {
+    let site = Site::new(CONFIG);
+    let out = site.ok(&["list"]);
+    assert!(out.contains("the directory does not exist"), "{out}");
+    assert!(out.contains("sluice alerts upload"), "{out}");
+}
+
+#[test]
+fn disable_and_enable_change_only_the_enabled_value() {
+    let site = Site::new(CONFIG);
+    site.ok(&["upload"]);
+    let file = site.alerts().join(LOCKOUT_FILE);
+    let original = std::fs::read_to_string(&file).unwrap();
+    assert!(load_file(&file).unwrap().enabled);
+
+    let out = site.ok(&["disable", LOCKOUT]);
+    assert!(out.contains("is now disabled"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        original.replacen("enabled = true", "enabled = false", 1)
+    );
+    assert!(!load_file(&file).unwrap().enabled, "the loader sees it off");
+
+    let out = site.ok(&["disable", LOCKOUT]);
+    assert!(out.contains("is already disabled"), "{out}");
+
+    let out = site.ok(&["enable", LOCKOUT]);
+    assert!(out.contains("is now enabled"), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    assert!(load_file(&file).unwrap().enabled);
+}
+
+#[test]
+fn an_unknown_name_exits_1_and_lists_the_names_closest_first() {
+    let site = Site::new(CONFIG);
+    site.ok(&["upload"]);
+    let out = site.run(&["enable", "ITSM Add-On: User Acount Locked Out"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("names match exactly"), "{stderr}");
+    let listed: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .collect();
+    assert_eq!(listed.len(), shipped().len(), "{stderr}");
+    assert_eq!(listed[0], LOCKOUT, "closest first:\n{stderr}");
+    // The name matches exactly, case included.
+    let out = site.run(&["disable", &LOCKOUT.to_uppercase()]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn pipelines_select_directories_and_command_lines() {
+    let site = Site::new(
+        r#"
+[pipelines.hq.source]
+type = "netwrix_auditor"
+[pipelines.hq.sink]
+type = "servicenow"
+[pipelines.hq.intake]
+alerts = "hq-alerts"
+
+[pipelines.branch.source]
+type = "netwrix_auditor"
+[pipelines.branch.sink]
+type = "servicenow"
+[pipelines.branch.intake]
+alerts = "branch-alerts"
+"#,
+    );
+    let out = site.ok(&["upload", "--pipeline", "hq"]);
+    assert!(out.contains("hq-alerts"), "{out}");
+    assert!(site.root().join("hq-alerts").join(LOCKOUT_FILE).exists());
+    assert!(!site.root().join("branch-alerts").exists());
+
+    // Two pipelines take response actions, so the command line names the alert's pipeline.
+    let listing: Value =
+        serde_json::from_str(&site.ok(&["list", "--json", "--pipeline", "hq"])).unwrap();
+    let parameters = listing["alerts"][0]["response_action"]["parameters"]
+        .as_str()
+        .unwrap();
+    assert!(
+        parameters.contains(" --pipeline hq --alert-name "),
+        "{parameters}"
+    );
+
+    let out = site.run(&["list", "--pipeline", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no pipeline named \"nope\"") && stderr.contains("branch, hq"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_config_is_an_error_that_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(sluice().current_dir(dir.path()).args(["alerts", "list"]));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot read the config sluice.toml") && stderr.contains("--config"),
+        "{stderr}"
+    );
+}
