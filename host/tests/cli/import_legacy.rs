@@ -599,6 +599,27 @@ fn malformed_xml_exits_1_naming_file_and_position() {
     );
     assert!(stderr.contains("malformed XML"), "{stderr}");
     assert!(!config.exists(), "nothing is written");
+
+    // What usually breaks these files is a `<` or `&` in a password; its text stays hidden.
+    let servicenow = edited(
+        dir.path(),
+        "default",
+        "ServiceNowSettings.xml",
+        "<Password>Sn0w-Def4ult</Password>",
+        "<Password>Sn0w<Def4ult</Password>",
+    );
+    let (out, _) = import_files(
+        dir.path(),
+        &fixture("default", "ITSMSettings.xml"),
+        &servicenow,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("malformed XML in or after the password at line 8"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Def4ult"), "{stderr}");
 }
 
 #[test]

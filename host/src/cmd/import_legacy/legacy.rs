@@ -295,6 +295,20 @@ fn value_error(file: &str, element: &Element, message: String) -> String {
     )
 }
 
+/// The text of a setting's element; an element inside it is an error (the add-on's reader
+/// would refuse it too), named without its content, which may be part of a password.
+fn value_of<'e>(file: &str, element: &'e Element) -> Result<&'e str, String> {
+    if element.children.is_empty() {
+        Ok(&element.text)
+    } else {
+        Err(value_error(
+            file,
+            element,
+            "holds an element where a value belongs; write a `<` in a value as &lt;".to_owned(),
+        ))
+    }
+}
+
 /// Reads `text` as `kind`; the error says what the element should hold.
 fn typed(kind: Kind, text: &str, default: &str) -> Result<Value, String> {
     let trimmed = text.trim();
@@ -335,7 +349,7 @@ pub(super) fn read_itsm(root: &Element, file: &str) -> Result<(ItsmSettings, Vec
     let mut settings = ItsmSettings::default();
     let mut notes = Vec::new();
     for (param, element) in found {
-        let value = typed(param.kind(), &element.text, param.default_text())
+        let value = typed(param.kind(), value_of(file, element)?, param.default_text())
             .map_err(|m| value_error(file, element, m))?;
         if let Some((_, earlier)) = settings.get(param) {
             notes.push(Note::at(
@@ -458,14 +472,14 @@ impl ServiceNowReader<'_> {
                 self.ticket_parameters_at(child);
                 for item in &child.children {
                     if item.is("TicketParameter") {
-                        self.ticket_parameter(item);
+                        self.ticket_parameter(item)?;
                     } else {
                         self.unknown(item, &format!("TicketParameters/{}", item.name));
                     }
                 }
             } else if child.is("TicketParameter") {
                 self.ticket_parameters_at(child);
-                self.ticket_parameter(child);
+                self.ticket_parameter(child)?;
             } else if child.is("TicketParameterRefs") {
                 self.settings.ticket_parameter_refs = Some(Setting {
                     value: summarize_refs(child),
@@ -484,13 +498,13 @@ impl ServiceNowReader<'_> {
                 self.closed_states_at(child);
                 self.ticket_state(child)?;
             } else if child.is("URL") {
-                let value = child.text.trim().to_owned();
+                let value = value_of(self.file, child)?.trim().to_owned();
                 self.set_text(child, "Connection/URL", value, |s| &mut s.url);
             } else if child.is("UserName") {
-                let value = child.text.trim().to_owned();
+                let value = value_of(self.file, child)?.trim().to_owned();
                 self.set_text(child, "Connection/UserName", value, |s| &mut s.user_name);
             } else if child.is("Password") {
-                let value = child.text.clone();
+                let value = value_of(self.file, child)?.to_owned();
                 self.set_text(child, "Connection/Password", value, |s| &mut s.password);
             } else if child.is("NewState") {
                 let value = state(self.file, child)?;
@@ -498,7 +512,7 @@ impl ServiceNowReader<'_> {
                     &mut s.new_state
                 });
             } else if child.is("CorrelationTicketFormat") {
-                let value = child.text.clone();
+                let value = value_of(self.file, child)?.to_owned();
                 self.set_text(child, "CorrelationTicketFormat", value, |s| {
                     &mut s.correlation_format
                 });
@@ -539,7 +553,7 @@ impl ServiceNowReader<'_> {
     }
 
     fn flag(&self, element: &Element, default: &str) -> Result<Setting<bool>, String> {
-        match typed(Kind::Flag, &element.text, default) {
+        match typed(Kind::Flag, value_of(self.file, element)?, default) {
             Ok(Value::Flag(value)) => Ok(Setting {
                 value,
                 at: at(self.file, element),
@@ -561,17 +575,19 @@ impl ServiceNowReader<'_> {
     /// `<TicketParameter><Name>…</Name><Value>…</Value></TicketParameter>`; the
     /// `Name="…" Value="…"` attribute form is read too, since the ConnectWise page speaks of
     /// "the Name attribute".
-    fn ticket_parameter(&mut self, element: &Element) {
-        let name = element
-            .child("Name")
-            .map(|n| n.text.trim().to_owned())
-            .or_else(|| element.attribute("Name").map(|n| n.trim().to_owned()))
-            .unwrap_or_default();
-        let value = element
-            .child("Value")
-            .map(|v| v.text.clone())
-            .or_else(|| element.attribute("Value").map(str::to_owned))
-            .unwrap_or_default();
+    fn ticket_parameter(&mut self, element: &Element) -> Result<(), String> {
+        let name = match element.child("Name") {
+            Some(n) => value_of(self.file, n)?.trim().to_owned(),
+            None => element
+                .attribute("Name")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        };
+        let value = match element.child("Value") {
+            Some(v) => value_of(self.file, v)?.to_owned(),
+            None => element.attribute("Value").unwrap_or_default().to_owned(),
+        };
         let place = at(self.file, element);
         if name.is_empty() {
             self.notes.push(Note::at(
@@ -580,7 +596,7 @@ impl ServiceNowReader<'_> {
                 Verdict::NotCarriedOver,
                 "has no Name, so no ServiceNow field to fill; ignored",
             ));
-            return;
+            return Ok(());
         }
         for extra in element
             .children
@@ -596,6 +612,7 @@ impl ServiceNowReader<'_> {
                 at: place,
             });
         }
+        Ok(())
     }
 
     fn closed_states_at(&mut self, element: &Element) {
@@ -629,7 +646,7 @@ impl ServiceNowReader<'_> {
 
 /// A ServiceNow state value: an integer, as `sys_choice` stores states.
 fn state(file: &str, element: &Element) -> Result<String, String> {
-    let text = element.text.trim();
+    let text = value_of(file, element)?.trim();
     let digits = text.strip_prefix('-').unwrap_or(text);
     if digits.is_empty() || digits.len() > 9 || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(value_error(
@@ -737,6 +754,23 @@ mod tests {
             err.contains("<NewState> is \"New\", not a state number"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_element_inside_a_value_is_refused_without_showing_it() {
+        let err = read_itsm(
+            &root("<R><NetwrixAuditorPassword>ab<zebra/>cd</NetwrixAuditorPassword></R>"),
+            "f.xml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "f.xml:1:4: <NetwrixAuditorPassword> holds an element where a value belongs; write \
+             a `<` in a value as &lt;"
+        );
+        let err =
+            read_servicenow(&root("<S><Password>ab<zebra/></Password></S>"), "f.xml").unwrap_err();
+        assert!(!err.contains("zebra"), "{err}");
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
     let error = |offset: u64, message: String| XmlError {
         file: file.clone(),
         position: Some(line_column(&text, offset)),
-        message,
+        message: without_passwords(&text, message),
     };
     let mut reader = Reader::from_str(&text);
     let mut open: Vec<Element> = Vec::new();
@@ -140,6 +140,38 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Element, XmlError> {
         position: None,
         message: "no XML element in the file; is it the add-on's settings file?".to_owned(),
     })
+}
+
+/// `message`, or a general one if it quotes a piece of a password. A `<` or `&` in a password
+/// is what usually breaks these files, and the parser's message then quotes the text around
+/// it ("expected `</word</Password>`", "unknown entity &word;").
+fn without_passwords(text: &str, message: String) -> String {
+    for (i, line) in text.lines().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        // ASCII lowercasing keeps byte offsets, so `lower`'s positions index `line`.
+        let Some(tag) = lower.find("password") else {
+            continue;
+        };
+        let Some(open_end) = lower[tag..].find('>').map(|j| tag + j + 1) else {
+            continue;
+        };
+        let end = lower
+            .rfind("</")
+            .filter(|&e| e >= open_end)
+            .unwrap_or(line.len());
+        let leaks = line[open_end..end]
+            .split(|c: char| c.is_whitespace() || "<>&;/\"'=".contains(c))
+            .filter(|piece| piece.chars().count() >= 3)
+            .any(|piece| message.contains(piece));
+        if leaks {
+            return format!(
+                "malformed XML in or after the password at line {} (its text is not shown): \
+                 write a `<` in it as &lt; and a `&` as &amp;",
+                i + 1
+            );
+        }
+    }
+    message
 }
 
 /// UTF-8 (a byte-order mark is skipped) or UTF-16 with a byte-order mark.
@@ -297,6 +329,15 @@ mod tests {
         assert!(err.starts_with("S.xml:2:1: "), "{err}");
         let err = parse_str("<R>&nope;</R>").unwrap_err();
         assert!(err.contains("&nope;"), "{err}");
+        // A password's text never shows, even when it is what broke the file.
+        for broken in [
+            "<R>\n<Password>Secr3t&zebra;x</Password>\n</R>",
+            "<R>\n<NetwrixAuditorPassword>Secr3t<zebra</NetwrixAuditorPassword>\n</R>",
+        ] {
+            let err = parse_str(broken).unwrap_err();
+            assert!(!err.contains("zebra"), "{err}");
+            assert!(err.contains("password at line 2"), "{err}");
+        }
         assert!(parse_str("").unwrap_err().contains("no XML element"));
     }
 }
