@@ -116,11 +116,15 @@ pub(super) fn render(doc: &Document) -> String {
     out
 }
 
+/// `# line`; a line break inside (a file name or a vendor value can hold one) starts another
+/// comment line rather than ending the comment.
 fn comment_line(out: &mut String, line: &str) {
-    if line.is_empty() {
-        out.push_str("#\n");
-    } else {
-        let _ = writeln!(out, "# {line}");
+    for part in line.split(['\n', '\r']) {
+        if part.is_empty() {
+            out.push_str("#\n");
+        } else {
+            let _ = writeln!(out, "# {part}");
+        }
     }
 }
 
@@ -148,6 +152,10 @@ fn render_table(out: &mut String, table: &Table) {
         }
         match &entry.trailing {
             Some(c) if line.contains('\n') => {
+                comment_line(out, c);
+                out.push_str(line);
+            }
+            Some(c) if c.contains(['\n', '\r']) => {
                 comment_line(out, c);
                 out.push_str(line);
             }
@@ -265,6 +273,7 @@ mod tests {
             "states",
         );
         table.set_explained("flag", Value::Bool(false), vec!["above".into()]);
+        table.set("broken", Value::Int(1), "a comment\nwith = 2\r\nbreaks");
         let doc = Document {
             header: vec!["header".into(), String::new()],
             blocks: vec![
@@ -281,6 +290,8 @@ mod tests {
         assert_eq!(t["odd key.with dots"].as_integer(), Some(-5));
         assert_eq!(t["list"][1].as_str(), Some("a\"b"));
         assert_eq!(t["flag"].as_bool(), Some(false));
+        assert_eq!(t["broken"].as_integer(), Some(1));
+        assert!(t.get("with").is_none(), "{text}");
         assert!(text.starts_with("# header\n#\n\n[pipelines.security.ticket]\n"));
         assert!(text.contains("# above\nflag = false\n"), "{text}");
         assert!(text.ends_with("\n# [x]\n# y = 1\n"), "{text}");
