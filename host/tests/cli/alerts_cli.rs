@@ -171,7 +171,21 @@ fn upload_writes_the_shipped_set_then_leaves_it_and_keeps_edits() {
         .join(format!("{LOCKOUT_FILE}.shipped"))
         .exists());
 
+    // Put back as shipped, the file is unchanged and the copy goes.
+    std::fs::write(&file, shipped_text("mass-file-deletion.toml")).unwrap();
+    let back = site.ok(&["upload"]);
+    assert!(
+        line_of(&back, "mass-file-deletion.toml")
+            .trim_start()
+            .starts_with("unchanged"),
+        "{back}"
+    );
+    assert!(!beside.exists());
+
     // --force puts the shipped versions back and removes the copy.
+    std::fs::write(&file, &edited).unwrap();
+    site.ok(&["upload"]);
+    assert!(beside.exists());
     let forced = site.ok(&["upload", "--force"]);
     assert!(line_of(&forced, "mass-file-deletion.toml")
         .trim_start()
@@ -409,5 +423,24 @@ fn a_missing_config_is_an_error_that_says_what_to_do() {
     assert!(
         stderr.contains("cannot read the config sluice.toml") && stderr.contains("--config"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn upload_skips_an_alert_whose_name_another_file_already_uses() {
+    let site = Site::new(CONFIG);
+    std::fs::create_dir(site.alerts()).unwrap();
+    let mine = format!("name = \"{LOCKOUT}\"\n[filters]\nDetail = \"Account Locked Out\"\n");
+    std::fs::write(site.alerts().join("my-lockout.toml"), &mine).unwrap();
+    let out = site.ok(&["upload"]);
+    let line = line_of(&out, LOCKOUT_FILE);
+    assert!(
+        line.trim_start().starts_with("skipped") && line.contains("my-lockout.toml"),
+        "{out}"
+    );
+    assert!(!site.alerts().join(LOCKOUT_FILE).exists());
+    assert!(
+        sluice::pipeline::rules::AlertSet::load_dir(&site.alerts()).is_ok(),
+        "no duplicate name was created"
     );
 }

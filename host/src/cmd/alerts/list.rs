@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::response_action::{self, ResponseAction};
-use super::{absolute, alert_files, print, AlertDir, Targets};
+use super::{absolute, alert_files, label, print, AlertDir, Targets};
 use crate::exit;
 use crate::pipeline::rules::{load_file, AlertDefinition, AlertSet};
 
@@ -77,7 +77,7 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
         notes: NOTES,
     };
     for dir in &targets.dirs {
-        let pipeline = response_pipeline(targets, dir);
+        let queue = queue(targets, dir);
         let files = alert_files(&dir.path)?;
         let before = listing.alerts.len();
         for file in &files {
@@ -85,7 +85,7 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
             if let Ok(definition) = load_file(file) {
                 listing
                     .alerts
-                    .push(entry(&definition, dir, &exe, &targets.config, pipeline));
+                    .push(entry(&definition, dir, &exe, &targets.config, queue));
             }
         }
         if let Err(errors) = AlertSet::load_dir(&dir.path) {
@@ -123,10 +123,18 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `None` if the directory's pipelines take no response actions; `Some(None)` for a plain
-/// command line; `Some(Some(p))` when `--pipeline p` is needed so the alert goes to the
-/// directory's pipeline only (the config has other pipelines taking response actions).
-fn response_pipeline<'a>(targets: &Targets, dir: &'a AlertDir) -> Option<Option<&'a str>> {
+/// Where `sluice alert-response` should queue a directory's alerts.
+#[derive(Debug, Clone, Copy)]
+enum Queue<'a> {
+    /// None of the directory's pipelines takes response actions: no command line.
+    Nowhere,
+    /// Into every enabled pipeline that takes them (no `--pipeline`).
+    Default,
+    /// Into this pipeline only (`--pipeline`): the config has other pipelines taking them.
+    Only(&'a str),
+}
+
+fn queue<'a>(targets: &Targets, dir: &'a AlertDir) -> Queue<'a> {
     let taking: Vec<&str> = dir
         .pipelines
         .iter()
@@ -134,9 +142,9 @@ fn response_pipeline<'a>(targets: &Targets, dir: &'a AlertDir) -> Option<Option<
         .map(|p| p.name.as_str())
         .collect();
     match taking.as_slice() {
-        [] => None,
-        [only] if targets.response_pipelines != [*only] => Some(Some(only)),
-        _ => Some(None),
+        [] => Queue::Nowhere,
+        [only] if targets.response_pipelines != [*only] => Queue::Only(only),
+        _ => Queue::Default,
     }
 }
 
@@ -145,7 +153,7 @@ fn entry(
     dir: &AlertDir,
     exe: &Path,
     config: &Path,
-    pipeline: Option<Option<&str>>,
+    queue: Queue<'_>,
 ) -> AlertEntry {
     AlertEntry {
         name: definition.name.clone(),
@@ -159,19 +167,32 @@ fn entry(
             within_secs: t.within.as_secs(),
             group_by: t.group_by.clone(),
         }),
-        response_action: pipeline
-            .map(|p| response_action::for_alert(exe, config, &definition.name, p)),
+        response_action: match queue {
+            Queue::Nowhere => None,
+            Queue::Default => Some(response_action::for_alert(
+                exe,
+                config,
+                &definition.name,
+                None,
+            )),
+            Queue::Only(p) => Some(response_action::for_alert(
+                exe,
+                config,
+                &definition.name,
+                Some(p),
+            )),
+        },
     }
 }
 
 fn render(listing: &Listing) -> String {
     let mut out = vec![format!("Config: {}", listing.config)];
     for dir in &listing.directories {
-        let pipelines = dir.pipelines.join(", ");
+        let pipelines = label(&dir.pipelines);
         out.push(String::new());
         if dir.exists {
             out.push(format!(
-                "{} alert{} in {} (pipeline {pipelines}):",
+                "{} alert{} in {} ({pipelines}):",
                 dir.alerts,
                 if dir.alerts == 1 { "" } else { "s" },
                 dir.path

@@ -121,13 +121,16 @@ impl AlertDir {
         self.pipelines.iter().map(|p| p.name.clone()).collect()
     }
 
-    /// "pipeline main" or "pipelines a, b", for messages.
     fn label(&self) -> String {
-        let names = self.pipeline_names();
-        match names.as_slice() {
-            [one] => format!("pipeline {one}"),
-            _ => format!("pipelines {}", names.join(", ")),
-        }
+        label(&self.pipeline_names())
+    }
+}
+
+/// "pipeline main" or "pipelines a, b", for messages.
+fn label(pipelines: &[String]) -> String {
+    match pipelines {
+        [one] => format!("pipeline {one}"),
+        _ => format!("pipelines {}", pipelines.join(", ")),
     }
 }
 

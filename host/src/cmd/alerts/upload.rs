@@ -8,17 +8,20 @@
 //! - different only in `enabled`: kept (turning alerts on and off is what users do);
 //! - different otherwise: kept, with the shipped version written beside it as
 //!   `<file>.shipped` to compare (the loader reads only `*.toml`); with `--force`, replaced.
+//!
+//! A `.shipped` copy is removed once its file is the shipped version again (or differs from it
+//! only in `enabled`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use serde::Serialize;
 
 use super::names::read_names;
 use super::shipped::SHIPPED;
 use super::toggle::set_enabled;
-use super::{print, Targets};
+use super::{label, print, Targets};
 use crate::exit;
 use crate::pipeline::rules::AlertSet;
 
@@ -77,6 +80,12 @@ impl Outcome {
 }
 
 pub(super) fn run(targets: &Targets, force: bool, json: bool) -> anyhow::Result<ExitCode> {
+    if SHIPPED.is_empty() {
+        bail!(
+            "this sluice was built without the shipped alert set (the alerts/ directory was \
+             missing at build time); copy the alert files by hand, or use a complete build"
+        );
+    }
     let mut report = Report {
         directories: Vec::new(),
     };
@@ -160,14 +169,12 @@ fn install(dir: &Path, file: &str, content: &str, force: bool) -> anyhow::Result
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     if existing == content.as_bytes() {
+        remove_copy(&shipped_path)?;
         return Ok(report(Outcome::Unchanged, None));
     }
     if force {
         write(&path)?;
-        if shipped_path.exists() {
-            std::fs::remove_file(&shipped_path)
-                .with_context(|| format!("cannot remove {}", shipped_path.display()))?;
-        }
+        remove_copy(&shipped_path)?;
         return Ok(report(
             Outcome::Replaced,
             Some("your version was replaced (--force)".to_owned()),
@@ -175,6 +182,7 @@ fn install(dir: &Path, file: &str, content: &str, force: bool) -> anyhow::Result
     }
     let yours = String::from_utf8_lossy(&existing);
     if differs_only_in_enabled(&yours, content) {
+        remove_copy(&shipped_path)?;
         return Ok(report(
             Outcome::Kept,
             Some("only `enabled` differs from the shipped version".to_owned()),
@@ -190,6 +198,17 @@ fn install(dir: &Path, file: &str, content: &str, force: bool) -> anyhow::Result
             shipped_path.display()
         )),
     ))
+}
+
+/// Removes the `.shipped` copy an earlier upload left beside a file, once there is nothing
+/// left to compare.
+fn remove_copy(shipped_path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(shipped_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", shipped_path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Whether `yours` is the shipped `content` with only its `enabled` value changed.
@@ -217,10 +236,10 @@ fn render(report: &Report) -> String {
     let mut out = Vec::new();
     for dir in &report.directories {
         out.push(format!(
-            "{}{} (pipeline {}):",
+            "{}{} ({}):",
             dir.path,
             if dir.created { ", created" } else { "" },
-            dir.pipelines.join(", ")
+            label(&dir.pipelines)
         ));
         for f in &dir.files {
             let file = Path::new(&f.file)
