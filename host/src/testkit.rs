@@ -61,7 +61,7 @@ impl MemorySink {
             .iter_mut()
             .find(|t| t.ticket.number == number)
             .expect("ticket exists");
-        t.ticket.state = state.to_owned();
+        t.ticket.state = state.to_owned().into();
     }
 
     fn apply(&mut self, action: TicketAction) -> ActionOutcome {
@@ -83,9 +83,9 @@ impl MemorySink {
             } => {
                 let n = self.tickets.len() + 1;
                 let ticket = Ticket {
-                    id: format!("sys{n}"),
-                    number: format!("INC{n:07}"),
-                    link: format!("mem://INC{n:07}"),
+                    id: format!("sys{n}").into(),
+                    number: format!("INC{n:07}").into(),
+                    link: format!("mem://INC{n:07}").into(),
                     state: "1".into(),
                     display: [
                         ("state", "New"),
@@ -98,7 +98,7 @@ impl MemorySink {
                 };
                 self.tickets.push(MemTicket {
                     ticket: ticket.clone(),
-                    correlation_id: correlation.id,
+                    correlation_id: correlation.id.to_string(),
                     notes: Vec::new(),
                     attachments: Vec::new(),
                 });
@@ -139,7 +139,8 @@ impl MemorySink {
                 };
                 if self
                     .refuse_updates_of
-                    .contains(&self.tickets[i].ticket.number)
+                    .iter()
+                    .any(|n| *n == self.tickets[i].ticket.number)
                 {
                     return ActionOutcome::Failed(PluginError::rejected(
                         "ACL Exception Update Failed due to security constraints",

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Fields, PluginError};
+use crate::{Fields, PluginError, Text};
 
 /// One thing the host asks a sink to do to a ticket.
 ///
@@ -27,14 +27,14 @@ pub enum TicketAction {
     /// Set these fields on an existing ticket.
     Update {
         /// The sink's id of the ticket.
-        ticket: String,
+        ticket: Text,
         /// The fields to set.
         fields: Fields,
     },
     /// Append a note to one of the ticket's journals.
     AddNote {
         /// The sink's id of the ticket.
-        ticket: String,
+        ticket: Text,
         /// Which journal.
         journal: Journal,
         /// The note.
@@ -43,7 +43,7 @@ pub enum TicketAction {
     /// Attach a file to the ticket.
     Attach {
         /// The sink's id of the ticket.
-        ticket: String,
+        ticket: Text,
         /// File name shown to users.
         file_name: String,
         /// MIME type of `content`.
@@ -54,19 +54,19 @@ pub enum TicketAction {
     /// Move the ticket to another state.
     ChangeState {
         /// The sink's id of the ticket.
-        ticket: String,
+        ticket: Text,
         /// The change.
         change: StateChange,
     },
     /// Read the ticket's current fields.
     Get {
         /// The sink's id of the ticket.
-        ticket: String,
+        ticket: Text,
     },
     /// Find the newest ticket carrying this correlation key.
     FindByCorrelation {
         /// The key given at [`TicketAction::Create`].
-        correlation_id: String,
+        correlation_id: Text,
     },
 }
 
@@ -103,9 +103,9 @@ impl TicketAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correlation {
     /// Machine key, stable across retries and restarts (at most 100 characters).
-    pub id: String,
+    pub id: Text,
     /// Human-readable origin, e.g. `sluice: ITSM Add-On: User Account Locked Out`.
-    pub display: String,
+    pub display: Text,
 }
 
 /// The journals of a ticket.
@@ -200,13 +200,13 @@ impl StateChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ticket {
     /// The sink's id (ServiceNow `sys_id`).
-    pub id: String,
+    pub id: Text,
     /// The number people use (ServiceNow `INC0010042`).
-    pub number: String,
+    pub number: Text,
     /// A link that opens the ticket in the system's UI.
-    pub link: String,
+    pub link: Text,
     /// The current state, as the system's raw value (ServiceNow `"1"`).
-    pub state: String,
+    pub state: Text,
     /// Raw field values the sink read or returned.
     pub fields: Fields,
     /// Display values of the same fields, where the system has them (group names, labels).

@@ -50,7 +50,7 @@
 //!             self.seen += 1;
 //!             self.host.debug(format!("action {}", self.seen));
 //!             ActionOutcome::Done(Ticket {
-//!                 number: format!("{}{}", self.config.prefix, self.seen),
+//!                 number: format!("{}{}", self.config.prefix, self.seen).into(),
 //!                 ..Ticket::default()
 //!             })
 //!         }).collect()
@@ -100,6 +100,7 @@ mod http;
 mod loader;
 mod manifest;
 mod record;
+mod text;
 
 pub mod guide;
 
@@ -113,6 +114,7 @@ pub use http::{HttpError, HttpErrorKind, HttpRequest, HttpResponse, DEFAULT_TIME
 pub use loader::{LoadError, LoadErrorKind, Plugin, SinkInstance, SourceInstance};
 pub use manifest::{ComponentInfo, ComponentKind, PluginManifest};
 pub use record::{Detail, Record};
+pub use text::Text;
 
 /// The version of this crate, which plugins report in their manifest.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -94,7 +94,8 @@ pub(crate) fn run(args: EmulateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
                 });
             }
             if let Some(json) = &a.faults {
-                config.faults = serde_json::from_str(json).context("--faults is not valid fault JSON")?;
+                config.faults =
+                    serde_json::from_str(json).context("--faults is not valid fault JSON")?;
             }
             let auditor = Auditor::new(config);
             let what = format!(
@@ -118,7 +119,9 @@ pub(crate) fn run(args: EmulateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
             };
             let servicenow = ServiceNow::new(config);
             if let Some(json) = &s.faults {
-                servicenow.set_faults(serde_json::from_str(json).context("--faults is not valid fault JSON")?);
+                servicenow.set_faults(
+                    serde_json::from_str(json).context("--faults is not valid fault JSON")?,
+                );
             }
             let what = format!("ServiceNow {release} emulator, user {}", s.username);
             (servicenow.router(), s.listen, what)

@@ -246,12 +246,14 @@ impl Delivery<'_> {
             }
             if job.row.attempts > 0 {
                 actions.push(TicketAction::FindByCorrelation {
-                    correlation_id: job.ticket.correlation_id.clone(),
+                    correlation_id: job.ticket.correlation_id.clone().into(),
                 });
                 targets.push((i, Lookup::Find));
             }
             if let Some(sink_id) = job.previous.as_ref().and_then(|p| p.sink_id.clone()) {
-                actions.push(TicketAction::Get { ticket: sink_id });
+                actions.push(TicketAction::Get {
+                    ticket: sink_id.into(),
+                });
                 targets.push((i, Lookup::Previous));
             }
         }
@@ -311,9 +313,9 @@ impl Delivery<'_> {
                     TicketKind::Alert => {
                         let previous = job.previous_fields.clone().or_else(|| {
                             job.previous.as_ref().map(|p| Ticket {
-                                id: p.sink_id.clone().unwrap_or_default(),
-                                number: p.number.clone().unwrap_or_default(),
-                                state: p.state.clone().unwrap_or_default(),
+                                id: p.sink_id.clone().unwrap_or_default().into(),
+                                number: p.number.clone().unwrap_or_default().into(),
+                                state: p.state.clone().unwrap_or_default().into(),
                                 ..Ticket::default()
                             })
                         });
@@ -330,8 +332,8 @@ impl Delivery<'_> {
                 let start = actions.len();
                 actions.push(TicketAction::Create {
                     correlation: Correlation {
-                        id: job.ticket.correlation_id.clone(),
-                        display,
+                        id: job.ticket.correlation_id.clone().into(),
+                        display: display.into(),
                     },
                     fields,
                 });
@@ -346,7 +348,7 @@ impl Delivery<'_> {
                 if job.row.reopen && done & STEP_REOPEN == 0 {
                     let start = actions.len();
                     actions.push(TicketAction::ChangeState {
-                        ticket: sink_id.clone(),
+                        ticket: sink_id.clone().into(),
                         change: StateChange::Reopen,
                     });
                     job.steps.push((STEP_REOPEN, start..actions.len()));
@@ -378,7 +380,7 @@ impl Delivery<'_> {
                     let start = actions.len();
                     for journal in template.journals() {
                         actions.push(TicketAction::AddNote {
-                            ticket: sink_id.clone(),
+                            ticket: sink_id.clone().into(),
                             journal,
                             text: text.clone(),
                         });
@@ -390,7 +392,7 @@ impl Delivery<'_> {
                 if let Some((file_name, content)) = attachment.filter(|_| done & STEP_ATTACH == 0) {
                     let start = actions.len();
                     actions.push(TicketAction::Attach {
-                        ticket: sink_id,
+                        ticket: sink_id.into(),
                         file_name,
                         content_type: "text/plain".to_owned(),
                         content,

@@ -87,8 +87,8 @@ impl Rig {
 fn create(n: u64) -> TicketAction {
     TicketAction::Create {
         correlation: Correlation {
-            id: format!("bench:{n}"),
-            display: "sluice bench".to_owned(),
+            id: format!("bench:{n}").into(),
+            display: "sluice bench".to_owned().into(),
         },
         fields: [
             (
@@ -107,7 +107,7 @@ fn create(n: u64) -> TicketAction {
 
 fn note(id: &str) -> TicketAction {
     TicketAction::AddNote {
-        ticket: id.to_owned(),
+        ticket: id.to_owned().into(),
         journal: Journal::WorkNotes,
         text: "The alert fired again.".to_owned(),
     }
@@ -182,7 +182,7 @@ fn economy() {
 
     let (outcomes, n) = rig.cost(|s| {
         s.deliver(vec![TicketAction::FindByCorrelation {
-            correlation_id: "bench:3".to_owned(),
+            correlation_id: "bench:3".to_owned().into(),
         }])
     });
     rows.push(("find by correlation", outcomes.len(), n));
@@ -239,11 +239,11 @@ fn throughput(c: &mut Criterion) {
                     let outcomes = sink.deliver(vec![
                         note(id),
                         TicketAction::Update {
-                            ticket: id.to_owned(),
+                            ticket: id.to_owned().into(),
                             fields: [("urgency", "2")].into_iter().collect(),
                         },
                         TicketAction::ChangeState {
-                            ticket: id.to_owned(),
+                            ticket: id.to_owned().into(),
                             change: StateChange::set("2"),
                         },
                     ]);
@@ -257,7 +257,7 @@ fn throughput(c: &mut Criterion) {
         b.iter_custom(|iters| {
             fresh(iters, |sink, i, id| {
                 let outcomes = sink.deliver(vec![TicketAction::Attach {
-                    ticket: id.to_owned(),
+                    ticket: id.to_owned().into(),
                     file_name: format!("records-{i}.csv"),
                     content_type: "text/csv".to_owned(),
                     content: vec![b'x'; 16 * 1024],

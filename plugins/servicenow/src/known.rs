@@ -33,15 +33,15 @@ impl Known {
         if ticket.id.is_empty() {
             return;
         }
-        if self.by_id.len() >= CAPACITY && !self.by_id.contains_key(&ticket.id) {
+        if self.by_id.len() >= CAPACITY && !self.by_id.contains_key(ticket.id.as_str()) {
             self.by_id.clear();
         }
-        let seen = self.by_id.entry(ticket.id.clone()).or_default();
+        let seen = self.by_id.entry(ticket.id.to_string()).or_default();
         if !ticket.number.is_empty() {
-            seen.number.clone_from(&ticket.number);
+            seen.number = ticket.number.to_string();
         }
         if !ticket.state.is_empty() {
-            seen.state.clone_from(&ticket.state);
+            seen.state = ticket.state.to_string();
         }
     }
 

@@ -481,7 +481,7 @@ mod tests {
             TicketAction::Create {
                 correlation: Correlation {
                     id: "k".into(),
-                    display: String::new(),
+                    display: String::new().into(),
                 },
                 fields: Fields::new(),
             },

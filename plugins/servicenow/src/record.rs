@@ -60,10 +60,10 @@ pub(crate) fn ticket(record: &Value, base_url: &str, table: &str) -> Option<Tick
     }
     let id = fields.get("sys_id").filter(|id| !id.is_empty())?.to_owned();
     Some(Ticket {
-        link: link(base_url, table, &id),
-        number: fields.get("number").unwrap_or_default().to_owned(),
-        state: fields.get("state").unwrap_or_default().to_owned(),
-        id,
+        link: link(base_url, table, &id).into(),
+        number: fields.get("number").unwrap_or_default().into(),
+        state: fields.get("state").unwrap_or_default().into(),
+        id: id.into(),
         fields,
         display,
     })
@@ -128,7 +128,7 @@ mod tests {
         let t = ticket(&record, "https://dev12629.service-now.com", "incident");
         assert_eq!(
             t.map(|t| (t.number, t.state)),
-            Some(("ABCDEF123".to_owned(), "1".to_owned()))
+            Some(("ABCDEF123".into(), "1".into()))
         );
         assert!(ticket(&serde_json::json!({"number": "x"}), "b", "incident").is_none());
     }

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RArc, ROption, RResult, RStr, RString, RVec};
+use abi_stable::std_types::{RArc, ROption, RResult, RStr, RString};
 
 use super::traits::{HostBox, HostObj, HostObj_TO};
 use super::types::*;
 use crate::{
     ActionOutcome, Capabilities, ComponentInfo, ComponentKind, Correlation, Detail, ErrorKind,
     Fields, HttpError, HttpErrorKind, HttpRequest, HttpResponse, Journal, LogLevel, PluginError,
-    PluginManifest, Record, StateChange, Ticket, TicketAction,
+    PluginManifest, Record, StateChange, Text, Ticket, TicketAction,
 };
 
 // ---- small pieces ------------------------------------------------------------------------
@@ -33,28 +33,22 @@ fn opt(s: ROption<RString>) -> Option<String> {
     s.into_option().map(RString::into_string)
 }
 
-pub(crate) fn fields_to_abi(fields: Fields) -> RVec<AbiField> {
-    fields
-        .into_iter()
-        .map(|(name, value)| AbiField {
-            name: name.into(),
-            value: value.into(),
-        })
-        .collect()
+pub(crate) fn fields_to_abi(fields: Fields) -> AbiFields {
+    let (text, spans) = fields.into_parts();
+    AbiFields { text, spans }
 }
 
-pub(crate) fn fields_from_abi(fields: RVec<AbiField>) -> Fields {
-    fields
-        .into_iter()
-        .map(|f| (f.name.into_string(), f.value.into_string()))
-        .collect()
+/// Fields from the other side, as they are (no copy); a malformed buffer (a plugin built
+/// against a broken SDK) becomes an empty set rather than a panic.
+pub(crate) fn fields_from_abi(fields: AbiFields) -> Fields {
+    Fields::from_parts(fields.text, fields.spans).unwrap_or_default()
 }
 
-fn pairs_to_abi(pairs: Vec<(String, String)>) -> RVec<AbiField> {
+fn pairs_to_abi(pairs: Vec<(String, String)>) -> AbiFields {
     fields_to_abi(Fields::from(pairs))
 }
 
-fn pairs_from_abi(pairs: RVec<AbiField>) -> Vec<(String, String)> {
+fn pairs_from_abi(pairs: AbiFields) -> Vec<(String, String)> {
     fields_from_abi(pairs).into_vec()
 }
 
@@ -158,12 +152,12 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             correlation,
             fields,
         } => AbiAction::Create {
-            correlation_id: correlation.id.into(),
-            correlation_display: correlation.display.into(),
+            correlation_id: correlation.id.into_abi(),
+            correlation_display: correlation.display.into_abi(),
             fields: fields_to_abi(fields),
         },
         TicketAction::Update { ticket, fields } => AbiAction::Update {
-            ticket: ticket.into(),
+            ticket: ticket.into_abi(),
             fields: fields_to_abi(fields),
         },
         TicketAction::AddNote {
@@ -171,7 +165,7 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             journal,
             text,
         } => AbiAction::AddNote {
-            ticket: ticket.into(),
+            ticket: ticket.into_abi(),
             journal: AbiJournal(match journal {
                 Journal::WorkNotes => JOURNAL_WORK_NOTES,
                 Journal::Comments => JOURNAL_COMMENTS,
@@ -184,7 +178,7 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             content_type,
             content,
         } => AbiAction::Attach {
-            ticket: ticket.into(),
+            ticket: ticket.into_abi(),
             file_name: file_name.into(),
             content_type: content_type.into(),
             content: content.into(),
@@ -215,7 +209,7 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
                 StateChange::Set { to, only_from } => (STATE_SET, to, only_from, None, None),
             };
             AbiAction::ChangeState {
-                ticket: ticket.into(),
+                ticket: ticket.into_abi(),
                 kind: AbiStateChangeKind(kind),
                 to: to.into(),
                 only_from: only_from.into_iter().map(RString::from).collect(),
@@ -224,10 +218,10 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             }
         }
         TicketAction::Get { ticket } => AbiAction::Get {
-            ticket: ticket.into(),
+            ticket: ticket.into_abi(),
         },
         TicketAction::FindByCorrelation { correlation_id } => AbiAction::FindByCorrelation {
-            correlation_id: correlation_id.into(),
+            correlation_id: correlation_id.into_abi(),
         },
     };
     AbiAction_NE::new(abi)
@@ -250,13 +244,13 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
             fields,
         } => TicketAction::Create {
             correlation: Correlation {
-                id: string(correlation_id),
-                display: string(correlation_display),
+                id: Text::from_abi(correlation_id),
+                display: Text::from_abi(correlation_display),
             },
             fields: fields_from_abi(fields),
         },
         AbiAction::Update { ticket, fields } => TicketAction::Update {
-            ticket: string(ticket),
+            ticket: Text::from_abi(ticket),
             fields: fields_from_abi(fields),
         },
         AbiAction::AddNote {
@@ -264,7 +258,7 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
             journal,
             text,
         } => TicketAction::AddNote {
-            ticket: string(ticket),
+            ticket: Text::from_abi(ticket),
             journal: match journal.0 {
                 JOURNAL_COMMENTS => Journal::Comments,
                 JOURNAL_WORK_NOTES => Journal::WorkNotes,
@@ -282,7 +276,7 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
             content_type,
             content,
         } => TicketAction::Attach {
-            ticket: string(ticket),
+            ticket: Text::from_abi(ticket),
             file_name: string(file_name),
             content_type: string(content_type),
             content: content.into_vec(),
@@ -319,25 +313,25 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
                 }
             };
             TicketAction::ChangeState {
-                ticket: string(ticket),
+                ticket: Text::from_abi(ticket),
                 change,
             }
         }
         AbiAction::Get { ticket } => TicketAction::Get {
-            ticket: string(ticket),
+            ticket: Text::from_abi(ticket),
         },
         AbiAction::FindByCorrelation { correlation_id } => TicketAction::FindByCorrelation {
-            correlation_id: string(correlation_id),
+            correlation_id: Text::from_abi(correlation_id),
         },
     })
 }
 
 fn ticket_to_abi(ticket: Ticket) -> AbiTicket {
     AbiTicket {
-        id: ticket.id.into(),
-        number: ticket.number.into(),
-        link: ticket.link.into(),
-        state: ticket.state.into(),
+        id: ticket.id.into_abi(),
+        number: ticket.number.into_abi(),
+        link: ticket.link.into_abi(),
+        state: ticket.state.into_abi(),
         fields: fields_to_abi(ticket.fields),
         display: fields_to_abi(ticket.display),
     }
@@ -345,10 +339,10 @@ fn ticket_to_abi(ticket: Ticket) -> AbiTicket {
 
 fn ticket_from_abi(t: AbiTicket) -> Ticket {
     Ticket {
-        id: string(t.id),
-        number: string(t.number),
-        link: string(t.link),
-        state: string(t.state),
+        id: Text::from_abi(t.id),
+        number: Text::from_abi(t.number),
+        link: Text::from_abi(t.link),
+        state: Text::from_abi(t.state),
         fields: fields_from_abi(t.fields),
         display: fields_from_abi(t.display),
     }

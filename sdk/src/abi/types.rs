@@ -3,12 +3,21 @@
 use abi_stable::std_types::{ROption, RString, RVec};
 use abi_stable::StableAbi;
 
-/// One named text value.
+/// Where one field is in an [`AbiFields`] buffer: name `start..mid`, value `mid..end`.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AbiSpan {
+    pub start: u32,
+    pub mid: u32,
+    pub end: u32,
+}
+
+/// Named values packed into one buffer: two allocations cross, however many fields.
 #[repr(C)]
 #[derive(StableAbi, Debug, Clone)]
-pub struct AbiField {
-    pub name: RString,
-    pub value: RString,
+pub struct AbiFields {
+    pub text: RString,
+    pub spans: RVec<AbiSpan>,
 }
 
 /// One entry of a record's detail list (Netwrix `DetailList/Detail`).
@@ -27,7 +36,7 @@ pub struct AbiDetail {
 pub struct AbiRecord {
     pub id: RString,
     pub time_unix_ms: ROption<i64>,
-    pub fields: RVec<AbiField>,
+    pub fields: AbiFields,
     pub details: RVec<AbiDetail>,
     /// Exists only in the drifted test build, to change the layout the loader checks.
     #[cfg(feature = "__test_layout_drift")]
@@ -72,17 +81,19 @@ pub struct AbiStateChangeKind(pub u8);
 /// plugin does not know, which the plugin side answers with an "unsupported" failure.
 #[repr(u8)]
 #[derive(StableAbi, Debug)]
-#[sabi(kind(WithNonExhaustive(size = [usize; 32], traits(Debug))))]
+// Inline storage: the largest variant (ChangeState) needs 23 words; 28 leaves room for
+// variants added later. Larger storage costs: every action is moved several times.
+#[sabi(kind(WithNonExhaustive(size = [usize; 28], traits(Debug))))]
 #[non_exhaustive]
 pub enum AbiAction {
     Create {
         correlation_id: RString,
         correlation_display: RString,
-        fields: RVec<AbiField>,
+        fields: AbiFields,
     },
     Update {
         ticket: RString,
-        fields: RVec<AbiField>,
+        fields: AbiFields,
     },
     AddNote {
         ticket: RString,
@@ -119,14 +130,15 @@ pub struct AbiTicket {
     pub number: RString,
     pub link: RString,
     pub state: RString,
-    pub fields: RVec<AbiField>,
-    pub display: RVec<AbiField>,
+    pub fields: AbiFields,
+    pub display: AbiFields,
 }
 
 /// The outcome of one action. Non-exhaustive across the ABI.
 #[repr(u8)]
 #[derive(StableAbi, Debug)]
-#[sabi(kind(WithNonExhaustive(size = [usize; 32], traits(Debug))))]
+// Inline storage: `Done(AbiTicket)` needs 33 words; 36 leaves room.
+#[sabi(kind(WithNonExhaustive(size = [usize; 36], traits(Debug))))]
 #[non_exhaustive]
 pub enum AbiOutcome {
     Done(AbiTicket),
@@ -145,7 +157,7 @@ pub enum AbiOutcome {
 pub struct AbiHttpRequest {
     pub method: RString,
     pub url: RString,
-    pub headers: RVec<AbiField>,
+    pub headers: AbiFields,
     pub body: RVec<u8>,
     pub timeout_ms: u64,
 }
@@ -155,7 +167,7 @@ pub struct AbiHttpRequest {
 #[derive(StableAbi, Debug)]
 pub struct AbiHttpResponse {
     pub status: u16,
-    pub headers: RVec<AbiField>,
+    pub headers: AbiFields,
     pub body: RVec<u8>,
 }
 

@@ -42,18 +42,18 @@ impl Tickets {
             .by_id
             .entry(line.ticket.clone())
             .or_insert_with(|| Ticket {
-                id: line.ticket.clone(),
-                link: format!("{link_prefix}#{}", line.ticket),
+                id: line.ticket.clone().into(),
+                link: format!("{link_prefix}#{}", line.ticket).into(),
                 fields: Fields::new(),
                 ..Ticket::default()
             });
         if let Some(number) = &line.number {
-            ticket.number = number.clone();
+            ticket.number = number.clone().into();
         }
         for (name, value) in &line.fields {
             ticket.fields.set(name.clone(), value.clone());
         }
-        ticket.state = line.state.clone();
+        ticket.state = line.state.clone().into();
         if line.action == "create" {
             self.created += 1;
             if let Some(key) = &line.correlation_id {

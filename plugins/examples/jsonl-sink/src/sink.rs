@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::time::UNIX_EPOCH;
 
 use sluice_sdk::{
-    ActionOutcome, Host, Journal, PluginError, Sink, StateChange, Ticket, TicketAction,
+    ActionOutcome, Host, Journal, PluginError, Sink, StateChange, Text, Ticket, TicketAction,
 };
 
 use crate::config::JsonlConfig;
@@ -105,7 +105,7 @@ impl JsonlSink {
         let tickets = self.tickets.get_or_insert_with(Tickets::default);
         let (ticket, action_name, fields, new_state, correlation_id, number) = match action {
             TicketAction::Get { ticket } => {
-                return match tickets.by_id.get(&ticket) {
+                return match tickets.by_id.get(ticket.as_str()) {
                     Some(t) => ActionOutcome::Done(t.clone()),
                     None => ActionOutcome::NotFound,
                 }
@@ -113,7 +113,7 @@ impl JsonlSink {
             TicketAction::FindByCorrelation { correlation_id } => {
                 return match tickets
                     .newest_by_correlation
-                    .get(&correlation_id)
+                    .get(correlation_id.as_str())
                     .and_then(|id| tickets.by_id.get(id))
                 {
                     Some(t) => ActionOutcome::Done(t.clone()),
@@ -142,8 +142,8 @@ impl JsonlSink {
                         self.config.path.display()
                     )));
                 };
-                let state = existing.state.clone();
-                let id = existing.id.clone();
+                let state = existing.state.to_string();
+                let id = existing.id.to_string();
                 match other {
                     TicketAction::Update { fields, .. } => {
                         (id, "update", fields.into_vec(), state, None, None)
@@ -181,7 +181,7 @@ impl JsonlSink {
                                 (NEW_STATE.to_owned(), None, None)
                             }
                             StateChange::Reopen => {
-                                return match tickets.by_id.get(&id) {
+                                return match tickets.by_id.get(id.as_str()) {
                                     Some(t) => ActionOutcome::Unchanged(t.clone()),
                                     None => ActionOutcome::NotFound,
                                 }
@@ -199,7 +199,7 @@ impl JsonlSink {
                                 close_notes,
                             } => (CLOSED_STATE.to_owned(), Some(close_code), Some(close_notes)),
                             set @ StateChange::Set { .. } if !set.applies_to(&state) => {
-                                return match tickets.by_id.get(&id) {
+                                return match tickets.by_id.get(id.as_str()) {
                                     Some(t) => ActionOutcome::Unchanged(t.clone()),
                                     None => ActionOutcome::NotFound,
                                 }
@@ -235,7 +235,7 @@ impl JsonlSink {
             action: action_name.to_owned(),
             ticket,
             number,
-            correlation_id,
+            correlation_id: correlation_id.map(Text::into_string),
             fields,
             state: new_state,
         };

@@ -72,7 +72,7 @@ pub(super) fn run(
     };
     body.insert(
         "correlation_id".to_owned(),
-        Value::String(correlation.id.clone()),
+        Value::String(correlation.id.to_string()),
     );
     body.insert(
         "correlation_display".to_owned(),
@@ -121,8 +121,8 @@ pub(super) fn run(
                 ));
             }
             sluice_sdk::Ticket {
-                link: record::link(sink.client.base_url(), &sink.config.table, &sys_id),
-                id: sys_id,
+                link: record::link(sink.client.base_url(), &sink.config.table, &sys_id).into(),
+                id: sys_id.into(),
                 ..sluice_sdk::Ticket::default()
             }
         }

@@ -136,10 +136,10 @@ fn ticket_in(sink: &ServiceNow, body: &[u8]) -> Result<Option<Ticket>, String> {
 fn remembered(sink: &ServiceNow, sys_id: &str, state: Option<&str>) -> Ticket {
     let seen = sink.known.get(sys_id).cloned().unwrap_or_default();
     Ticket {
-        id: sys_id.to_owned(),
-        number: seen.number,
-        link: record::link(sink.client.base_url(), &sink.config.table, sys_id),
-        state: state.map(str::to_owned).unwrap_or(seen.state),
+        id: sys_id.to_owned().into(),
+        number: seen.number.into(),
+        link: record::link(sink.client.base_url(), &sink.config.table, sys_id).into(),
+        state: state.map(str::to_owned).unwrap_or(seen.state).into(),
         ..Ticket::default()
     }
 }

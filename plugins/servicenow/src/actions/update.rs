@@ -99,7 +99,7 @@ pub(crate) fn run(sink: &mut ServiceNow, patch: &Patch) -> Vec<(usize, ActionOut
             let allowed = c
                 .only_from
                 .as_ref()
-                .is_some_and(|from| from.contains(&first.state));
+                .is_some_and(|from| from.iter().any(|s| *s == first.state));
             if !allowed {
                 let mut results = others(&first, Some(c.member));
                 results.push((c.member, ActionOutcome::Unchanged(first)));

@@ -68,7 +68,7 @@ fn an_empty_display_gets_the_configured_default(release: Release) {
         sluice_sdk::TicketAction::Create {
             correlation: sluice_sdk::Correlation {
                 id: "k1".into(),
-                display: String::new(),
+                display: String::new().into(),
             },
             fields: incident_fields(),
         },

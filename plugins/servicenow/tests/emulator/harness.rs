@@ -269,8 +269,10 @@ pub fn incident_fields() -> Fields {
 pub fn create(key: &str) -> TicketAction {
     TicketAction::Create {
         correlation: Correlation {
-            id: key.to_owned(),
-            display: "sluice: ITSM Add-On: User Account Locked Out".to_owned(),
+            id: key.to_owned().into(),
+            display: "sluice: ITSM Add-On: User Account Locked Out"
+                .to_owned()
+                .into(),
         },
         fields: incident_fields(),
     }
@@ -278,7 +280,7 @@ pub fn create(key: &str) -> TicketAction {
 
 pub fn note(ticket: &str, text: &str) -> TicketAction {
     TicketAction::AddNote {
-        ticket: ticket.to_owned(),
+        ticket: ticket.to_owned().into(),
         journal: Journal::WorkNotes,
         text: text.to_owned(),
     }
@@ -286,7 +288,7 @@ pub fn note(ticket: &str, text: &str) -> TicketAction {
 
 pub fn comment(ticket: &str, text: &str) -> TicketAction {
     TicketAction::AddNote {
-        ticket: ticket.to_owned(),
+        ticket: ticket.to_owned().into(),
         journal: Journal::Comments,
         text: text.to_owned(),
     }
@@ -294,14 +296,14 @@ pub fn comment(ticket: &str, text: &str) -> TicketAction {
 
 pub fn update(ticket: &str, pairs: &[(&str, &str)]) -> TicketAction {
     TicketAction::Update {
-        ticket: ticket.to_owned(),
+        ticket: ticket.to_owned().into(),
         fields: pairs.iter().copied().collect(),
     }
 }
 
 pub fn change(ticket: &str, change: StateChange) -> TicketAction {
     TicketAction::ChangeState {
-        ticket: ticket.to_owned(),
+        ticket: ticket.to_owned().into(),
         change,
     }
 }
@@ -322,19 +324,19 @@ pub fn resolve(ticket: &str) -> TicketAction {
 
 pub fn get(ticket: &str) -> TicketAction {
     TicketAction::Get {
-        ticket: ticket.to_owned(),
+        ticket: ticket.to_owned().into(),
     }
 }
 
 pub fn find(key: &str) -> TicketAction {
     TicketAction::FindByCorrelation {
-        correlation_id: key.to_owned(),
+        correlation_id: key.to_owned().into(),
     }
 }
 
 pub fn attach(ticket: &str, file_name: &str, content_type: &str, content: &[u8]) -> TicketAction {
     TicketAction::Attach {
-        ticket: ticket.to_owned(),
+        ticket: ticket.to_owned().into(),
         file_name: file_name.to_owned(),
         content_type: content_type.to_owned(),
         content: content.to_vec(),
