@@ -237,8 +237,22 @@ impl Intake<'_> {
     }
 }
 
-/// Counts a record towards a definition's threshold; when the threshold is reached, returns
-/// the other records that reached it (JSON array) and starts counting again.
+/// The state of one threshold group, stored as JSON.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct ThresholdState {
+    /// Records counted towards the next alert: (time ms, record).
+    #[serde(default)]
+    hits: Vec<(i64, serde_json::Value)>,
+    /// After an alert, records of the group up to this time belong to the burst that raised it.
+    #[serde(default)]
+    burst_until: Option<i64>,
+}
+
+/// Counts a record towards a definition's threshold ("`count` records within `within`, per
+/// `group_by`"). When the threshold is reached it returns the other records that reached it
+/// (JSON array): one alert per burst. The burst's later records raise no further alert: they
+/// extend it while they keep coming within `within` of each other; once the group has been
+/// quiet that long, counting starts again.
 fn threshold_hit(
     tx: &rusqlite::Connection,
     pipeline: &str,
@@ -257,37 +271,48 @@ fn threshold_hit(
         .unwrap_or("")
         .to_lowercase();
     let at = record.time.map(millis).unwrap_or(now);
-    let mut hits: Vec<(i64, serde_json::Value)> =
-        checkpoints::threshold(tx, pipeline, &definition.name, &group)?
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default();
     let window = duration_ms(threshold.within);
-    // Records may arrive out of order: a hit counts if it is within the window of this one.
-    hits.retain(|(t, _)| (t - at).abs() <= window);
-    hits.push((
-        at,
-        serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
-    ));
-    let fired = hits.len() >= threshold.count as usize;
-    let extra = fired.then(|| {
-        let others: Vec<&serde_json::Value> =
-            hits[..hits.len() - 1].iter().map(|(_, r)| r).collect();
-        serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned())
-    });
-    if fired {
-        hits.clear();
-    }
-    // Keep at most `count` hits: older ones cannot complete a threshold the newer ones don't.
-    let keep = (threshold.count as usize).saturating_sub(1);
-    if hits.len() > keep {
-        hits.drain(..hits.len() - keep);
-    }
+    let mut state: ThresholdState = checkpoints::threshold(tx, pipeline, &definition.name, &group)?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    let extra = match state.burst_until {
+        Some(until) if at <= until => {
+            state.burst_until = Some(until.max(at + window));
+            None
+        }
+        _ => {
+            state.burst_until = None;
+            // Records may arrive out of order: a hit counts if it is within the window of this one.
+            state.hits.retain(|(t, _)| (t - at).abs() <= window);
+            state
+                .hits
+                .push((at, serde_json::from_str(json).unwrap_or(serde_json::Value::Null)));
+            if state.hits.len() >= threshold.count as usize {
+                let others: Vec<&serde_json::Value> =
+                    state.hits[..state.hits.len() - 1].iter().map(|(_, r)| r).collect();
+                let extra = serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned());
+                let last = state.hits.iter().map(|(t, _)| *t).max().unwrap_or(at);
+                state.hits.clear();
+                state.burst_until = Some(last + window);
+                Some(extra)
+            } else {
+                // Keep at most `count - 1` hits: older ones cannot complete a threshold the
+                // newer ones don't.
+                let keep = (threshold.count as usize).saturating_sub(1);
+                if state.hits.len() > keep {
+                    let excess = state.hits.len() - keep;
+                    state.hits.drain(..excess);
+                }
+                None
+            }
+        }
+    };
     checkpoints::set_threshold(
         tx,
         pipeline,
         &definition.name,
         &group,
-        &serde_json::to_string(&hits).unwrap_or_else(|_| "[]".to_owned()),
+        &serde_json::to_string(&state).unwrap_or_else(|_| "{}".to_owned()),
         now,
     )?;
     Ok(extra)

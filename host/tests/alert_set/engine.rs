@@ -6,8 +6,8 @@
 //! - a threshold alert raises alerts for the data set's bursts (one account failing to log on
 //!   8–20 times 3–15 s apart; one account deleting 40–150 files 0.2–1.5 s apart, as the data
 //!   set's module doc describes them) and never for the scattered records of the same
-//!   category. Intake counts again after each firing, so a burst of `n` records raises
-//!   `n / count` alerts (rounded down), which is at least one for every burst.
+//!   category. After firing, intake treats the burst's later records as part of it, so a
+//!   burst raises exactly one alert.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -204,8 +204,7 @@ fn check_per_record(
     ))
 }
 
-/// A threshold alert: alerts only from bursts, `len / count` per burst, so every burst
-/// raises at least one.
+/// A threshold alert: alerts only from bursts, exactly one per burst.
 fn check_threshold(
     alert: &AlertDefinition,
     shape: &BurstShape,
@@ -258,11 +257,10 @@ fn check_threshold(
         ));
     }
     for (b, &n) in bursts.iter().zip(&per_burst) {
-        if n != b.len() / count {
+        if n != 1 {
             return Err(format!(
-                "a burst of {} records raised {n} alerts, expected {} (one per {count})",
-                b.len(),
-                b.len() / count
+                "a burst of {} records raised {n} alerts, expected one (threshold {count})",
+                b.len()
             ));
         }
     }
