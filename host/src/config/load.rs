@@ -48,6 +48,7 @@ impl ConfigFile {
     ) -> Result<ConfigFile, ConfigErrors> {
         let source = SourceMap::new(path, text)?;
         let mut config = source.deserialize::<Config>()?;
+        resolve_relative_paths(&mut config, path);
         let secrets = resolve_secrets(&mut config, &source, resolver)?;
         check(&config, &source)?;
         Ok(ConfigFile {
@@ -132,6 +133,35 @@ impl SourceMap {
             };
             ConfigErrors::one(d)
         })
+    }
+}
+
+/// Makes the host's relative paths relative to the config file's directory, not to wherever
+/// the process happens to run: `sluice alert-response` (started by Netwrix Auditor, in the
+/// executable's directory by default) and `sluice run` (a service) must find the same state
+/// store and alert directory. A component's own paths are its plugin's to interpret.
+fn resolve_relative_paths(config: &mut Config, config_path: &Path) {
+    let base = config_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let resolve = |p: &mut PathBuf| {
+        if p.is_relative() {
+            *p = base.join(&*p);
+        }
+    };
+    resolve(&mut config.state.path);
+    config.plugins.directories.iter_mut().for_each(resolve);
+    for pipeline in config.pipelines.values_mut() {
+        resolve(&mut pipeline.intake.alerts);
+        for component in [&mut pipeline.source, &mut pipeline.sink] {
+            if let Some(p) = &mut component.http.ca_file {
+                resolve(p);
+            }
+            if let Some(p) = &mut component.http.client_identity_file {
+                resolve(p);
+            }
+        }
     }
 }
 

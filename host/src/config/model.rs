@@ -28,7 +28,8 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateSettings {
-    /// The SQLite file; relative paths are relative to the working directory.
+    /// The SQLite file; a relative path is relative to the config file's directory (so the
+    /// response action and the service find the same file).
     /// Default: `sluice.db`.
     #[serde(default = "default_state_path")]
     pub path: PathBuf,
@@ -55,8 +56,8 @@ fn default_state_path() -> PathBuf {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginSettings {
-    /// Extra directories searched for plugin libraries, after the executable's directory.
-    /// Default: none.
+    /// Extra directories searched for plugin libraries, after the executable's directory;
+    /// relative to the config file's directory. Default: none.
     #[serde(default)]
     pub directories: Vec<PathBuf>,
 }
@@ -116,7 +117,7 @@ pub struct IntakeSettings {
     #[serde(default = "default_poll_interval")]
     pub poll_interval: HumanDuration,
     /// The directory of alert definitions (one TOML file per alert). Relative paths are
-    /// relative to the working directory. Default: `"alerts"`.
+    /// relative to the config file's directory. Default: `"alerts"`.
     #[serde(default = "default_alerts_dir")]
     pub alerts: PathBuf,
     /// Records fetched by id in one source call. Default: 200.
@@ -378,7 +379,8 @@ pub struct ComponentSettings {
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     /// A PEM file of CA certificates to trust in addition to the system's roots (for
-    /// Netwrix Auditor's self-signed certificate, say). Default: none.
+    /// Netwrix Auditor's self-signed certificate, say); relative to the config file's
+    /// directory. Default: none.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// A PEM file holding a client certificate and its private key, for mutual TLS.

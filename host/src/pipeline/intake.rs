@@ -284,12 +284,15 @@ fn threshold_hit(
             state.burst_until = None;
             // Records may arrive out of order: a hit counts if it is within the window of this one.
             state.hits.retain(|(t, _)| (t - at).abs() <= window);
-            state
-                .hits
-                .push((at, serde_json::from_str(json).unwrap_or(serde_json::Value::Null)));
+            state.hits.push((
+                at,
+                serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
+            ));
             if state.hits.len() >= threshold.count as usize {
-                let others: Vec<&serde_json::Value> =
-                    state.hits[..state.hits.len() - 1].iter().map(|(_, r)| r).collect();
+                let others: Vec<&serde_json::Value> = state.hits[..state.hits.len() - 1]
+                    .iter()
+                    .map(|(_, r)| r)
+                    .collect();
                 let extra = serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned());
                 let last = state.hits.iter().map(|(t, _)| *t).max().unwrap_or(at);
                 state.hits.clear();

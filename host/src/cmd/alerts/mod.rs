@@ -8,7 +8,7 @@
 //! | `enable NAME`, `disable NAME` | `/Update "NAME" Enable\|Disable` | sets `enabled` in that alert's file, matched by exact name |
 //!
 //! The alert directories come from the config: each pipeline's `intake.alerts` (relative to the
-//! working directory, as `sluice run` reads it), for every enabled pipeline or the one named
+//! config file's directory, as `sluice run` reads it), for every enabled pipeline or the one named
 //! with `--pipeline`. These commands read alert files and the config only: they load no
 //! plugin, open no state store and contact nothing, so they work on a machine where the
 //! service's secrets or plugins are not at hand.

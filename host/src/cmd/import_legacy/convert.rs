@@ -116,7 +116,7 @@ fn state_table() -> Table {
     t.comments = vec![
         "sluice's durable state: queued alerts, tickets, correlation history. The add-on kept"
             .to_owned(),
-        "it inside its service; relative paths are relative to the working directory.".to_owned(),
+        "it inside its service; a relative path is relative to this file's directory.".to_owned(),
     ];
     t.set("path", "sluice.db".into(), "");
     t
