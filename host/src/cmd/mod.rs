@@ -4,6 +4,7 @@ mod alert_response;
 mod alerts;
 mod emulate;
 mod import_legacy;
+mod output;
 mod plugins;
 mod prepare;
 mod run;

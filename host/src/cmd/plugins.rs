@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
+use super::output::{print, print_line};
 use super::prepare::load_plugins;
 use crate::cli::GlobalArgs;
 use crate::config::ConfigFile;
@@ -113,37 +114,40 @@ pub(crate) fn run(args: PluginsArgs, global: &GlobalArgs) -> anyhow::Result<Exit
             .collect(),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&listing)?);
+        print_line(&serde_json::to_string_pretty(&listing)?)?;
     } else {
-        print_table(&listing);
+        print(&table(&listing))?;
     }
     Ok(ExitCode::from(exit::OK))
 }
 
-fn print_table(listing: &Listing) {
+fn table(listing: &Listing) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     if listing.plugins.is_empty() {
-        println!("No plugins found.");
+        out.push_str("No plugins found.\n");
     }
     for p in &listing.plugins {
-        println!(
+        let _ = writeln!(
+            out,
             "{} {}  (sluice-sdk {}, ABI {})",
             p.name, p.version, p.sdk_version, p.abi_version
         );
-        println!("  {}", p.path);
+        let _ = writeln!(out, "  {}", p.path);
         for c in &p.components {
-            println!("  {:<6}  {:<20}  {}", c.kind, c.name, c.description);
+            let _ = writeln!(out, "  {:<6}  {:<20}  {}", c.kind, c.name, c.description);
         }
     }
     if !listing.refused.is_empty() {
-        println!();
-        println!("Refused:");
+        out.push_str("\nRefused:\n");
         for r in &listing.refused {
-            println!("  {}", r.reason);
+            let _ = writeln!(out, "  {}", r.reason);
             if let Some(detail) = &r.detail {
                 for line in detail.lines() {
-                    println!("    {line}");
+                    let _ = writeln!(out, "    {line}");
                 }
             }
         }
     }
+    out
 }

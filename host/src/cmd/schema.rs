@@ -29,6 +29,6 @@ pub(crate) fn run(args: SchemaArgs, global: &GlobalArgs) -> anyhow::Result<ExitC
         .unwrap_or_default();
     let registry = load_plugins(&configured, global);
     let schema = config_schema(registry.plugins().iter().map(|p| p.as_ref()));
-    println!("{}", serde_json::to_string_pretty(&schema)?);
+    super::output::print_line(&serde_json::to_string_pretty(&schema)?)?;
     Ok(ExitCode::from(exit::OK))
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use serde_json::json;
 
+use super::output::print_line;
 use super::prepare::{config_and_plugins, pipeline_specs};
 use crate::capabilities::SystemClock;
 use crate::cli::{ConfigArg, GlobalArgs};
@@ -44,19 +45,18 @@ pub(crate) fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         (Ok(file), json) => {
             let names: Vec<&str> = file.config.pipelines.keys().map(String::as_str).collect();
             if json {
-                println!(
-                    "{}",
-                    json!({ "valid": true, "file": path, "pipelines": names })
-                );
+                print_line(
+                    &json!({ "valid": true, "file": path, "pipelines": names }).to_string(),
+                )?;
             } else {
-                println!(
+                print_line(&format!(
                     "{}: valid ({} pipeline{}{}{})",
                     path.display(),
                     names.len(),
                     if names.len() == 1 { "" } else { "s" },
                     if names.is_empty() { "" } else { ": " },
                     names.join(", ")
-                );
+                ))?;
             }
             Ok(ExitCode::from(exit::OK))
         }
@@ -74,10 +74,7 @@ pub(crate) fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Exi
                     })
                 })
                 .collect();
-            println!(
-                "{}",
-                json!({ "valid": false, "file": path, "problems": problems })
-            );
+            print_line(&json!({ "valid": false, "file": path, "problems": problems }).to_string())?;
             Ok(ExitCode::from(exit::CONFIG))
         }
         (Err(errors), false) => Err(errors.into()),

@@ -40,6 +40,24 @@ impl TicketSink for SinkInstance {
     }
 }
 
+/// Adds the step that attaches the text file `file_name` to the ticket `sink_id`.
+fn push_attachment(
+    job: &mut Job,
+    actions: &mut Vec<TicketAction>,
+    sink_id: String,
+    file_name: String,
+    content: Vec<u8>,
+) {
+    let start = actions.len();
+    actions.push(TicketAction::Attach {
+        ticket: sink_id.into(),
+        file_name,
+        content_type: "text/plain".to_owned(),
+        content,
+    });
+    job.steps.push((STEP_ATTACH, start..actions.len()));
+}
+
 /// Steps of an update, as bits of `steps_done`.
 const STEP_REOPEN: u32 = 1;
 const STEP_NOTES: u32 = 2;
@@ -89,6 +107,8 @@ struct Job {
     ticket: TicketRow,
     alerts: Vec<LoadedAlert>,
     total: u64,
+    /// The other records of a threshold alert (its first record is the alert's own).
+    burst: Vec<LoadedAlert>,
     previous: Option<TicketRow>,
     previous_fields: Option<Ticket>,
     adopted: Option<Ticket>,
@@ -202,7 +222,7 @@ impl Delivery<'_> {
             row.id,
             self.suppression.max_records_per_update.max(1),
         ))?;
-        let alerts = rows
+        let alerts: Vec<LoadedAlert> = rows
             .into_iter()
             .map(|row| LoadedAlert {
                 record: row.record.as_deref().and_then(record::from_json),
@@ -214,6 +234,21 @@ impl Delivery<'_> {
                 row,
             })
             .collect();
+        let burst = match (row.kind, ticket.kind, alerts.first()) {
+            (OutboxKind::Open, TicketKind::Alert, Some(first)) => first
+                .row
+                .extra_records
+                .as_deref()
+                .map(record::many_from_json)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| LoadedAlert {
+                    record: Some(r),
+                    ..first.clone()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         let previous = match row.correlate_ticket_id {
             Some(id) => store.read(tickets::get(conn, id))?,
             None => None,
@@ -223,6 +258,7 @@ impl Delivery<'_> {
             ticket,
             alerts,
             total,
+            burst,
             previous,
             previous_fields: None,
             adopted: None,
@@ -241,7 +277,8 @@ impl Delivery<'_> {
         let mut actions = Vec::new();
         let mut targets = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
-            if job.row.kind != OutboxKind::Open {
+            // An open whose ticket is confirmed has only its attachment left.
+            if job.row.kind != OutboxKind::Open || job.row.steps_done & STEP_NOTES != 0 {
                 continue;
             }
             if job.row.attempts > 0 {
@@ -297,19 +334,50 @@ impl Delivery<'_> {
         }
     }
 
+    /// The pipeline's template with the overrides of the alert `name`.
+    fn template_for(&self, name: &str) -> std::borrow::Cow<'_, TicketTemplate> {
+        match self.alerts.get(name) {
+            Some(d) => self.template.with_overrides(&d.ticket),
+            None => std::borrow::Cow::Borrowed(self.template),
+        }
+    }
+
+    /// The attachment of a threshold alert's other records, if the open carries one.
+    fn burst_attachment(&self, job: &Job) -> Option<(String, Vec<u8>)> {
+        let first = job.burst.first()?;
+        if !self.suppression.display_only_first_activity_record {
+            return None;
+        }
+        Some(notes::records_attachment(
+            &self.template_for(&first.row.alert_name),
+            job.row.id,
+            &job.burst,
+            job.burst.len() as u64,
+            self.computer,
+        ))
+    }
+
+    /// The steps `job` needs in all: an open with a threshold's records to attach needs the
+    /// attachment after the ticket, in a later round (its id is known only then).
+    fn steps_needed(&self, job: &Job) -> u32 {
+        let sent = job.steps.iter().fold(0, |acc, (bit, _)| acc | bit);
+        match job.row.kind {
+            OutboxKind::Open if self.burst_attachment(job).is_some() => {
+                sent | STEP_NOTES | STEP_ATTACH
+            }
+            _ => sent,
+        }
+    }
+
     /// The write actions of `job`, appended to `actions`.
     fn build(&self, job: &mut Job, actions: &mut Vec<TicketAction>) {
         let Some(first) = job.alerts.first() else {
             return;
         };
-        let definition = self.alerts.get(&first.row.alert_name);
-        let template = match definition {
-            Some(d) => self.template.with_overrides(&d.ticket),
-            None => std::borrow::Cow::Borrowed(self.template),
-        };
+        let template = self.template_for(&first.row.alert_name);
         match (job.row.kind, job.ticket.kind) {
-            (OutboxKind::Open, kind) => {
-                let fields = match kind {
+            (OutboxKind::Open, kind) if job.row.steps_done & STEP_NOTES == 0 => {
+                let mut fields = match kind {
                     TicketKind::Alert => {
                         let previous = job.previous_fields.clone().or_else(|| {
                             job.previous.as_ref().map(|p| Ticket {
@@ -325,6 +393,9 @@ impl Delivery<'_> {
                         notes::flood_fields(&template, first, self.suppression, self.computer)
                     }
                 };
+                if !job.burst.is_empty() && !self.suppression.display_only_first_activity_record {
+                    notes::append_burst(&template, &mut fields, &job.burst, self.computer);
+                }
                 let display = match kind {
                     TicketKind::Alert => format!("sluice: {}", first.row.alert_name),
                     TicketKind::Flood => "sluice: alert flood".to_owned(),
@@ -338,6 +409,14 @@ impl Delivery<'_> {
                     fields,
                 });
                 job.steps.push((STEP_NOTES, start..actions.len()));
+            }
+            // The ticket is open; what is left is the threshold's other records.
+            (OutboxKind::Open, _) => {
+                if let (Some(sink_id), Some((file_name, content))) =
+                    (job.ticket.sink_id.clone(), self.burst_attachment(job))
+                {
+                    push_attachment(job, actions, sink_id, file_name, content);
+                }
             }
             (OutboxKind::Update, kind) => {
                 let Some(sink_id) = job.ticket.sink_id.clone() else {
@@ -390,14 +469,7 @@ impl Delivery<'_> {
                     }
                 }
                 if let Some((file_name, content)) = attachment.filter(|_| done & STEP_ATTACH == 0) {
-                    let start = actions.len();
-                    actions.push(TicketAction::Attach {
-                        ticket: sink_id.into(),
-                        file_name,
-                        content_type: "text/plain".to_owned(),
-                        content,
-                    });
-                    job.steps.push((STEP_ATTACH, start..actions.len()));
+                    push_attachment(job, actions, sink_id, file_name, content);
                 }
             }
         }
@@ -426,7 +498,12 @@ impl Delivery<'_> {
                 &ticket.link,
                 &ticket.state,
             )?;
-            outbox::finish(tx, row.id, now)?;
+            if self.steps_needed(job) & STEP_ATTACH != 0 {
+                outbox::set_steps(tx, row.id, STEP_NOTES)?;
+                outbox::requeue(tx, row.id, now)?;
+            } else {
+                outbox::finish(tx, row.id, now)?;
+            }
             report.created += 1;
             report.adopted += 1;
             tracing::info!(
@@ -550,35 +627,41 @@ impl Delivery<'_> {
                 "Reopened the ticket: its alert repeated after it was closed."
             );
         }
-        let all = job.steps.iter().fold(0, |acc, (bit, _)| acc | bit);
+        let opened = row.kind == OutboxKind::Open
+            && steps_done & STEP_NOTES != 0
+            && row.steps_done & STEP_NOTES == 0;
+        let number = last_ticket
+            .map(|t| t.number.as_str())
+            .filter(|n| !n.is_empty())
+            .or(job.ticket.number.as_deref())
+            .unwrap_or_default();
+        if opened {
+            report.created += 1;
+            if job.ticket.kind == TicketKind::Flood {
+                report.flood_created += 1;
+            }
+            tracing::info!(
+                pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
+                decision = if job.ticket.kind == TicketKind::Flood { "open_flood" } else { "open" },
+                "Opened a ticket."
+            );
+        }
+        let all = self.steps_needed(job);
         if steps_done & all == all {
             outbox::finish(tx, row.id, now)?;
-            let number = last_ticket
-                .map(|t| t.number.as_str())
-                .filter(|n| !n.is_empty())
-                .or(job.ticket.number.as_deref())
-                .unwrap_or_default();
-            match row.kind {
-                OutboxKind::Open => {
-                    report.created += 1;
-                    if job.ticket.kind == TicketKind::Flood {
-                        report.flood_created += 1;
-                    }
-                    tracing::info!(
-                        pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
-                        decision = if job.ticket.kind == TicketKind::Flood { "open_flood" } else { "open" },
-                        "Opened a ticket."
-                    );
-                }
-                OutboxKind::Update => {
-                    report.updated += 1;
-                    tracing::info!(
-                        pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
-                        alerts = job.total, decision = "update", "Updated the ticket with repeated alerts."
-                    );
-                }
+            if row.kind == OutboxKind::Update {
+                report.updated += 1;
+                tracing::info!(
+                    pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
+                    alerts = job.total, decision = "update", "Updated the ticket with repeated alerts."
+                );
             }
             return Ok(());
+        }
+        if opened && retry.is_none() && failure.is_none() {
+            // The rest (the records' attachment) goes in the next round, right away.
+            outbox::set_steps(tx, row.id, steps_done)?;
+            return outbox::requeue(tx, row.id, now);
         }
         outbox::set_steps(tx, row.id, steps_done)?;
         if let Some((_, error)) = failure

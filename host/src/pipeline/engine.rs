@@ -247,7 +247,9 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                     Ok(r) => {
                         self.source_ok();
                         self.stats.records_fetched += r.fetched as u64;
-                        if r.fetched + r.missing < spec.settings.intake.fetch_batch.max(1) {
+                        if r.fetched + r.missing + r.ignored
+                            < spec.settings.intake.fetch_batch.max(1)
+                        {
                             break;
                         }
                     }
@@ -351,7 +353,13 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 DECIDE_BATCH,
             ))?;
             let count = ready.len();
+            let (disabled, ready): (Vec<_>, Vec<_>) = ready
+                .into_iter()
+                .partition(|a| spec.alerts.is_disabled(&a.alert_name));
             let decisions = self.store.write(|tx| {
+                for alert in &disabled {
+                    alerts::ignore(tx, alert.id)?;
+                }
                 let decisions = suppression.decide(tx, &ready, now)?;
                 suppression.flush_due(tx, now)?;
                 Ok(decisions)

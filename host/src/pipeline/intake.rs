@@ -56,6 +56,8 @@ pub struct FetchReport {
     pub fetched: usize,
     /// Alerts whose record the source did not return (asked again later).
     pub missing: usize,
+    /// Alerts ignored because their definition is disabled.
+    pub ignored: usize,
 }
 
 /// What one poll did.
@@ -97,6 +99,21 @@ impl Intake<'_> {
             now,
             batch * 4,
         ))?;
+        let (disabled, due): (Vec<_>, Vec<_>) = due
+            .into_iter()
+            .partition(|a| self.alerts.is_disabled(&a.alert_name));
+        if !disabled.is_empty() {
+            store.write(|tx| {
+                for alert in &disabled {
+                    alerts::ignore(tx, alert.id)?;
+                }
+                Ok(())
+            })?;
+            tracing::info!(
+                pipeline = self.pipeline, alerts = disabled.len(),
+                "Ignored alerts whose definitions are disabled (`sluice alerts enable NAME` turns one on)."
+            );
+        }
         let mut ids: Vec<String> = Vec::new();
         for alert in &due {
             if let Some(id) = &alert.record_id {
@@ -106,13 +123,19 @@ impl Intake<'_> {
             }
         }
         if ids.is_empty() {
-            return Ok(FetchReport::default());
+            return Ok(FetchReport {
+                ignored: disabled.len(),
+                ..FetchReport::default()
+            });
         }
         let records = source.fetch(ids.clone())?;
         let pipeline = self.pipeline;
         let give_up = self.settings.fetch_attempts.max(1);
         let report = store.write(|tx| {
-            let mut report = FetchReport::default();
+            let mut report = FetchReport {
+                ignored: disabled.len(),
+                ..FetchReport::default()
+            };
             let mut found = std::collections::HashSet::new();
             for r in &records {
                 report.fetched += alerts::set_record(tx, pipeline, &r.id, &record::to_json(r))?;

@@ -62,7 +62,7 @@ pub fn default_ticket_fields() -> BTreeMap<String, String> {
     .collect()
 }
 
-const JOURNALS: [(&str, Journal); 2] = [
+pub(super) const JOURNALS: [(&str, Journal); 2] = [
     ("work_notes", Journal::WorkNotes),
     ("comments", Journal::Comments),
 ];

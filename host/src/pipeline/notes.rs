@@ -3,7 +3,7 @@
 
 use sluice_sdk::{Fields, Record};
 
-use super::mapping::{summary_line, AlertContext, TicketTemplate};
+use super::mapping::{summary_line, AlertContext, TicketTemplate, JOURNALS};
 use crate::config::SuppressionSettings;
 use crate::state::alerts::AlertRow;
 
@@ -118,6 +118,26 @@ pub fn records_attachment(
         ));
     }
     (name, text.into_bytes())
+}
+
+/// Appends the other records of a threshold alert to the journal fields of its new ticket
+/// (when records are not attached: `display_only_first_activity_record = false`).
+pub fn append_burst(
+    template: &TicketTemplate,
+    fields: &mut Fields,
+    burst: &[LoadedAlert],
+    computer: &str,
+) {
+    let mut more = String::new();
+    for alert in burst {
+        more.push_str("\n\n");
+        more.push_str(&template.render_details(&alert.context(computer)));
+    }
+    for (journal, _) in JOURNALS {
+        if let Some(text) = fields.get(journal).map(|t| format!("{t}{more}")) {
+            fields.set(journal, text);
+        }
+    }
 }
 
 /// The fields of a flood ticket, opened by `first`: the pipeline's template with the alert

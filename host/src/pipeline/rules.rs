@@ -198,6 +198,12 @@ impl AlertSet {
         &self.alerts
     }
 
+    /// Whether alerts named `name` are turned off: a definition of that name exists and is
+    /// disabled. (Response-action alerts without a definition are taken as they come.)
+    pub fn is_disabled(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|d| !d.enabled)
+    }
+
     /// The enabled definitions.
     pub fn enabled(&self) -> impl Iterator<Item = &AlertDefinition> {
         self.alerts.iter().filter(|a| a.enabled)

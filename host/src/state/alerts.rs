@@ -31,6 +31,8 @@ pub mod status {
     pub const READY: &str = "ready";
     /// Decided: it belongs to a ticket action.
     pub const DECIDED: &str = "decided";
+    /// Ignored: its alert definition is disabled.
+    pub const IGNORED: &str = "ignored";
 }
 
 /// An alert to enqueue.
@@ -286,6 +288,16 @@ pub fn redecide_outbox(conn: &Connection, outbox_id: i64) -> rusqlite::Result<us
     .execute(params![outbox_id])
 }
 
+/// Marks an undecided alert ignored (its definition is disabled).
+pub fn ignore(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE alerts SET status = 'ignored', record = NULL, extra_records = NULL \
+         WHERE id = ?1 AND status IN ('queued', 'ready')",
+    )?
+    .execute(params![id])?;
+    Ok(())
+}
+
 /// Counts of alerts per state for `pipeline`: `queued`, `ready`, or the state of the ticket
 /// action a decided alert belongs to (`collecting`, `pending`, `in_flight`, `done`, `dead`).
 pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
@@ -302,7 +314,7 @@ pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String
 pub fn unfinished(conn: &Connection, pipeline: &str) -> rusqlite::Result<u64> {
     conn.prepare_cached(
         "SELECT count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
-         AND (a.status != 'decided' OR o.state NOT IN ('done', 'dead'))",
+         AND (a.status IN ('queued', 'ready') OR (a.status = 'decided' AND o.state NOT IN ('done', 'dead')))",
     )?
     .query_row(params![pipeline], |r| Ok(r.get::<_, i64>(0)? as u64))
 }

@@ -228,6 +228,16 @@ pub fn retry_at(conn: &Connection, id: i64, next_at: i64, error: &str) -> rusqli
     Ok(())
 }
 
+/// Puts an action whose first steps are done back in the queue for the rest, due at
+/// `next_at`, without an error: it is progress, not a failure.
+pub fn requeue(conn: &Connection, id: i64, next_at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbox SET state = 'pending', next_at = ?2, last_error = NULL WHERE id = ?1",
+    )?
+    .execute(params![id, next_at])?;
+    Ok(())
+}
+
 /// Dead-letters the action.
 pub fn kill(conn: &Connection, id: i64, now: i64, error: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(

@@ -51,6 +51,10 @@ pub fn prune(
          AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3)",
         params![pipeline, now - limits.alert_age_ms, limits.alerts as i64],
     )?;
+    let ignored = conn.execute(
+        "DELETE FROM alerts WHERE pipeline = ?1 AND status = 'ignored' AND received_at < ?2",
+        params![pipeline, now - limits.alert_age_ms],
+    )?;
     // A finished action goes only once no alert refers to it any more.
     let actions = conn.execute(
         "DELETE FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead') AND (done_at < ?2 OR id <= \
@@ -75,7 +79,7 @@ pub fn prune(
         params![pipeline, limits.events as i64],
     )?;
     Ok(Pruned {
-        alerts,
+        alerts: alerts + ignored,
         actions,
         tickets,
         seen,

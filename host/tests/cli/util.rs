@@ -34,7 +34,8 @@ pub fn sluice() -> Command {
 }
 
 /// A workspace plugin's library, built if `cargo test` did not build it already (it does with
-/// `--workspace`).
+/// `--workspace`) or if it is older than the binary under test (built before an SDK change,
+/// say, by a run of `cargo test -p sluice`).
 pub fn workspace_plugin(package: &str) -> PathBuf {
     let file = profile_dir().join(format!(
         "{}{}{}",
@@ -42,7 +43,15 @@ pub fn workspace_plugin(package: &str) -> PathBuf {
         package.replace('-', "_"),
         std::env::consts::DLL_SUFFIX
     ));
-    if !file.exists() {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let stale = match (
+        modified(&file),
+        modified(Path::new(env!("CARGO_BIN_EXE_sluice"))),
+    ) {
+        (Some(plugin), Some(binary)) => plugin < binary,
+        _ => true,
+    };
+    if stale {
         let mut cmd = cargo();
         cmd.current_dir(workspace_root())
             .args(["build", "-p", package]);

@@ -97,21 +97,15 @@ fn polled_records_raise_the_alerts_whose_filters_match_and_the_checkpoint_advanc
         )],
     ];
     h.step();
-    let sink = h.sink();
-    let titles: Vec<&str> = sink
-        .tickets
-        .iter()
-        .map(|t| t.ticket.fields.get("short_description").unwrap())
-        .collect();
     assert_eq!(
-        titles,
+        h.titles(),
         [
             "[Netwrix Auditor] Locked out",
             "[Netwrix Auditor] Domain Admins changed"
         ]
     );
     assert_eq!(
-        sink.tickets[0].ticket.fields.get("description"),
+        h.sink().tickets[0].ticket.fields.get("description"),
         Some("An account was locked out.")
     );
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
@@ -122,18 +116,24 @@ fn polled_records_raise_the_alerts_whose_filters_match_and_the_checkpoint_advanc
     assert_eq!(h.engine.stats().alerts, 2, "r3 seen twice raised one alert");
 }
 
-#[test]
-fn a_threshold_fires_once_per_n_records_per_account_within_the_window() {
+/// A polling pipeline (with `settings`) whose one alert is "Repeated failed logons", with
+/// the threshold `threshold`.
+fn failed_logons(threshold: &str, settings: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let failed = definition(
         dir.path(),
         "failed",
-        "name = \"Repeated failed logons\"\n[filters]\nDetail = \"bad password\"\n[threshold]\ncount = 5\nwithin = \"10m\"\ngroup_by = \"Who\"\n",
+        &format!("name = \"Repeated failed logons\"\n[filters]\nDetail = \"bad password\"\n[threshold]\n{threshold}\n"),
     );
-    let mut h = Harness::with_alerts(
-        "intake.poll = true\nintake.response_action = false",
+    Harness::with_alerts(
+        &format!("intake.poll = true\nintake.response_action = false\n{settings}"),
         vec![failed],
-    );
+    )
+}
+
+#[test]
+fn a_threshold_fires_once_per_n_records_per_account_within_the_window() {
+    let mut h = failed_logons("count = 5\nwithin = \"10m\"\ngroup_by = \"Who\"", "");
     let base = jiff::Timestamp::from_second(1_710_000_000).unwrap();
     let at = |secs: i64, id: &str, who: &str| {
         let mut r = record(id, who, "ws01", "bad password");
@@ -162,5 +162,74 @@ fn a_threshold_fires_once_per_n_records_per_account_within_the_window() {
         .get("work_notes")
         .unwrap()
         .contains("CORP\\alice"));
+    // The four records before the one that crossed the threshold are attached to the ticket.
+    let attachments = &sink.tickets[0].attachments;
+    assert_eq!(attachments.len(), 1, "{attachments:?}");
+    let listing = String::from_utf8_lossy(&attachments[0].1);
+    assert!(listing.starts_with("4 activity records"), "{listing}");
+    assert_eq!(listing.matches("CORP\\alice").count(), 4, "{listing}");
+    assert!(!listing.contains("CORP\\bob"), "{listing}");
     assert_eq!(h.engine.stats().alerts, 1);
+    assert_eq!(h.engine.stats().delivery.created, 1);
+}
+
+#[test]
+fn a_threshold_alert_without_attachments_lists_its_records_in_the_work_notes() {
+    let mut h = failed_logons(
+        "count = 3\nwithin = \"10m\"",
+        "suppression.display_only_first_activity_record = false",
+    );
+    h.engine.source_mut().pages = vec![vec![
+        record("r1", "CORP\\carol", "ws01", "bad password"),
+        record("r2", "CORP\\dave", "ws02", "bad password"),
+        record("r3", "CORP\\erin", "ws03", "bad password"),
+    ]];
+    h.step();
+    let sink = h.sink();
+    assert_eq!(sink.tickets.len(), 1);
+    assert!(sink.tickets[0].attachments.is_empty());
+    let notes = sink.tickets[0].ticket.fields.get("work_notes").unwrap();
+    for who in ["carol", "dave", "erin"] {
+        assert!(
+            notes.contains(&format!("CORP\\{who}")),
+            "{who} missing: {notes}"
+        );
+    }
+}
+
+#[test]
+fn a_disabled_definition_ignores_its_response_action_alerts_and_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = definition(
+        dir.path(),
+        "quiet",
+        "name = \"Quiet\"\nenabled = false\n[filters]\nDetail = \"x\"\n",
+    );
+    let mut h = Harness::with_alerts("", vec![quiet]);
+    h.alert("Quiet");
+    h.alert("Quiet");
+    // A response-action alert without a definition is taken as it comes.
+    h.alert("Unlisted");
+    h.step();
+    assert_eq!(h.titles(), ["[Netwrix Auditor] Unlisted"]);
+    assert_eq!(
+        h.engine.source_mut().fetches,
+        1,
+        "ignored alerts' records are not fetched"
+    );
+    let counts = h
+        .engine
+        .store()
+        .read(sluice::state::alerts::counts(h.engine.store().conn(), "p"))
+        .unwrap();
+    assert!(counts.contains(&("ignored".to_owned(), 2)), "{counts:?}");
+    let unfinished = h
+        .engine
+        .store()
+        .read(sluice::state::alerts::unfinished(
+            h.engine.store().conn(),
+            "p",
+        ))
+        .unwrap();
+    assert_eq!(unfinished, 0);
 }

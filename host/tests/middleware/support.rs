@@ -143,6 +143,21 @@ impl Harness {
     pub fn sink(&self) -> &MemorySink {
         self.engine.sink()
     }
+
+    /// The short descriptions of the tickets opened, in order.
+    pub fn titles(&self) -> Vec<String> {
+        self.sink()
+            .tickets
+            .iter()
+            .map(|t| {
+                t.ticket
+                    .fields
+                    .get("short_description")
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect()
+    }
 }
 
 pub fn minutes(n: u64) -> Duration {

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::output::print;
+
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
@@ -220,17 +222,6 @@ fn list_or_none<'a>(names: impl Iterator<Item = &'a String>) -> String {
         "none".to_owned()
     } else {
         names.join(", ")
-    }
-}
-
-/// Writes `text` to standard output; a closed pipe (`sluice alerts list | head`) is not an
-/// error, the reader has what it wanted.
-fn print(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        result => result.context("cannot write to standard output"),
     }
 }
 

@@ -103,10 +103,7 @@ pub(crate) fn run(args: ImportLegacyArgs, global: &GlobalArgs) -> anyhow::Result
             Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
         },
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("cannot write the config to standard output")?;
+            super::output::print(&text)?;
         }
     }
 
