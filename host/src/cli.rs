@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::cmd::{
-    AlertResponseArgs, AlertsArgs, AlertsCommand, AuditorArgs, EmulateArgs, EmulatedSystem,
-    ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, ServiceNowArgs, ValidateArgs,
+    AlertResponseArgs, AlertsArgs, AlertsCommand, AuditorArgs, DemoArgs, EmulateArgs,
+    EmulatedSystem, ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, ServiceNowArgs,
+    ValidateArgs,
 };
 
 /// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
@@ -57,6 +58,8 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Play a realistic scenario against built-in emulators and report what sluice did.
+    Demo(DemoArgs),
     /// Run the configured pipelines until stopped.
     Run(RunArgs),
     /// Check a config file: exit 0 when valid, 78 when not.

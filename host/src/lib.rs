@@ -34,7 +34,7 @@ use config::ConfigErrors;
 /// Errors are printed to standard error here: config problems one per line with file, line,
 /// column and key path (exit 78), anything else with its cause chain (exit 1).
 pub fn main(cli: cli::Cli) -> ExitCode {
-    telemetry::init(&cli.global);
+    telemetry::init(&cli.global, matches!(cli.command, cli::Command::Demo(_)));
     match cmd::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -8,9 +8,13 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::{GlobalArgs, LogFormat};
 
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing).
-pub fn init(args: &GlobalArgs) {
+///
+/// `quiet_by_default`: without `-v`, only warnings and errors (commands whose own output is
+/// the point, like `sluice demo`).
+pub fn init(args: &GlobalArgs, quiet_by_default: bool) {
     let default = match (args.quiet, args.verbose) {
         (true, _) => "error",
+        (false, 0) if quiet_by_default => "warn",
         (false, 0) => "info",
         (false, 1) => "sluice=debug,sluice_sdk=debug,info",
         (false, _) => "trace",

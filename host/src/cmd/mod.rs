@@ -2,6 +2,7 @@
 
 mod alert_response;
 mod alerts;
+mod demo;
 mod emulate;
 mod import_legacy;
 mod output;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 
 pub use alert_response::AlertResponseArgs;
 pub use alerts::{AlertsArgs, AlertsCommand};
+pub use demo::DemoArgs;
 pub use emulate::{AuditorArgs, EmulateArgs, EmulatedSystem, ServiceNowArgs};
 pub use import_legacy::ImportLegacyArgs;
 pub use plugins::PluginsArgs;
@@ -35,5 +37,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Alerts(args) => alerts::run(args, &cli.global),
         Command::ImportLegacy(args) => import_legacy::run(args, &cli.global),
         Command::Emulate(args) => emulate::run(args, &cli.global),
+        Command::Demo(args) => demo::run(args, &cli.global),
     }
 }
