@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RArc, ROption, RResult, RStr, RString};
+use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString};
 
 use super::traits::{HostBox, HostObj, HostObj_TO};
 use super::types::*;
@@ -210,11 +210,13 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             };
             AbiAction::ChangeState {
                 ticket: ticket.into_abi(),
-                kind: AbiStateChangeKind(kind),
-                to: to.into(),
-                only_from: only_from.into_iter().map(RString::from).collect(),
-                close_code: ropt(code),
-                close_notes: ropt(notes),
+                change: RBox::new(AbiStateChange {
+                    kind: AbiStateChangeKind(kind),
+                    to: to.into(),
+                    only_from: only_from.into_iter().map(RString::from).collect(),
+                    close_code: ropt(code),
+                    close_notes: ropt(notes),
+                }),
             }
         }
         TicketAction::Get { ticket } => AbiAction::Get {
@@ -230,13 +232,10 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
 /// `Err` carries a failure outcome for an action this side does not know (sent by a newer
 /// host), so the batch keeps one outcome per action.
 pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, PluginError> {
-    let action = action.into_enum().map_err(|e| {
-        PluginError::unsupported(format!(
-            "the host sent a ticket action this plugin does not know (discriminant {:?}); \
-             rebuild the plugin against the sluice-sdk of this host",
-            e.non_exhaustive.get_discriminant()
-        ))
-    })?;
+    let action = match action.into_enum() {
+        Ok(action) => action,
+        Err(e) => return Err(unknown_action(e.non_exhaustive.get_discriminant())),
+    };
     Ok(match action {
         AbiAction::Create {
             correlation_id,
@@ -281,14 +280,14 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
             content_type: string(content_type),
             content: content.into_vec(),
         },
-        AbiAction::ChangeState {
-            ticket,
-            kind,
-            to,
-            only_from,
-            close_code,
-            close_notes,
-        } => {
+        AbiAction::ChangeState { ticket, change } => {
+            let AbiStateChange {
+                kind,
+                to,
+                only_from,
+                close_code,
+                close_notes,
+            } = RBox::into_inner(change);
             let code = opt(close_code).unwrap_or_default();
             let notes = opt(close_notes).unwrap_or_default();
             let change = match kind.0 {
@@ -324,6 +323,14 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
             correlation_id: Text::from_abi(correlation_id),
         },
     })
+}
+
+#[cold]
+fn unknown_action(discriminant: impl std::fmt::Debug) -> PluginError {
+    PluginError::unsupported(format!(
+        "the host sent a ticket action this plugin does not know (discriminant \
+         {discriminant:?}); rebuild the plugin against the sluice-sdk of this host"
+    ))
 }
 
 fn ticket_to_abi(ticket: Ticket) -> AbiTicket {

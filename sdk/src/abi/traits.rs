@@ -39,8 +39,11 @@ pub type SourceBox = SourceObj_TO<'static, RBox<()>>;
 #[sabi_trait]
 pub trait SinkObj: Send {
     fn healthcheck(&mut self) -> RResult<(), AbiError>;
+    /// Takes every action out of `actions` and pushes one outcome per action, in order, onto
+    /// `outcomes`. Both vectors belong to the host, which reuses them from batch to batch: a
+    /// batch crossing allocates nothing for its own transport.
     #[sabi(last_prefix_field)]
-    fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE>;
+    fn deliver(&mut self, actions: &mut RVec<AbiAction_NE>, outcomes: &mut RVec<AbiOutcome_NE>);
 }
 
 /// Owned sink instance.

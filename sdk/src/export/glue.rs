@@ -265,14 +265,14 @@ impl<S: Sink> SinkObj for SinkAdapter<S> {
         into_rresult(guarded("healthcheck", || self.0.healthcheck()))
     }
 
-    fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE> {
+    fn deliver(&mut self, actions: &mut RVec<AbiAction_NE>, outcomes: &mut RVec<AbiOutcome_NE>) {
         let count = actions.len();
         // Actions this SDK cannot decode are answered without reaching the author's code.
         // They are rare, so only their positions are kept aside: a batch is large, and every
         // extra pass over it costs more than the conversion itself.
         let mut decoded = Vec::with_capacity(count);
         let mut undecodable: Vec<(usize, PluginError)> = Vec::new();
-        for (i, action) in actions.into_iter().enumerate() {
+        for (i, action) in actions.drain(..).enumerate() {
             match convert::action_from_abi(action) {
                 Ok(a) => decoded.push(a),
                 Err(e) => undecodable.push((i, e)),
@@ -290,21 +290,23 @@ impl<S: Sink> SinkObj for SinkAdapter<S> {
             }
             Err(panic) => vec![ActionOutcome::Failed(panic); expected],
         };
+        outcomes.reserve(count);
         if undecodable.is_empty() {
-            return produced.into_iter().map(convert::outcome_to_abi).collect();
+            for outcome in produced {
+                outcomes.push(convert::outcome_to_abi(outcome));
+            }
+            return;
         }
         let mut produced = produced.into_iter();
         let mut undecodable = undecodable.into_iter().peekable();
-        (0..count)
-            .map(|i| {
-                let outcome = match undecodable.next_if(|(at, _)| *at == i) {
-                    Some((_, e)) => ActionOutcome::Failed(e),
-                    None => produced.next().unwrap_or_else(|| {
-                        ActionOutcome::Failed(PluginError::internal("missing outcome"))
-                    }),
-                };
-                convert::outcome_to_abi(outcome)
-            })
-            .collect()
+        for i in 0..count {
+            let outcome = match undecodable.next_if(|(at, _)| *at == i) {
+                Some((_, e)) => ActionOutcome::Failed(e),
+                None => produced.next().unwrap_or_else(|| {
+                    ActionOutcome::Failed(PluginError::internal("missing outcome"))
+                }),
+            };
+            outcomes.push(convert::outcome_to_abi(outcome));
+        }
     }
 }
