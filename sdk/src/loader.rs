@@ -15,7 +15,7 @@ use abi_stable::std_types::{ROption, RStr, RString, RVec};
 use crate::abi::convert;
 use crate::abi::root::PluginModRef;
 use crate::abi::traits::{SinkBox, SourceBox};
-use crate::abi::types::{AbiAction_NE, AbiOutcome_NE};
+use crate::abi::types::{AbiAction, AbiAction_NE, AbiOutcome, AbiOutcome_NE};
 use crate::{
     ActionOutcome, Capabilities, Checkpoint, ComponentKind, Host, PluginError, PluginManifest,
     Record, SourceBatch, TicketAction,
@@ -236,7 +236,8 @@ impl fmt::Debug for SourceInstance {
 /// A sink component built by a plugin. Calls block; run them off the async executor.
 pub struct SinkInstance {
     inner: SinkBox,
-    /// The vectors a batch crosses in, kept from batch to batch (see [`SinkInstance::deliver`]).
+    /// The slots a batch crosses in, kept from batch to batch (see [`SinkInstance::deliver`]).
+    /// Between calls every slot is vacant.
     actions: RVec<AbiAction_NE>,
     outcomes: RVec<AbiOutcome_NE>,
 }
@@ -252,31 +253,32 @@ impl SinkInstance {
 
     /// See [`crate::Sink::deliver`]. Always returns exactly one outcome per action.
     ///
-    /// The actions and outcomes cross the boundary in two vectors this instance owns and keeps
-    /// (about 400 bytes per action of the largest batch so far): batches allocate nothing for
-    /// their transport, which keeps a large batch clear of the allocator's large-block path.
+    /// The batch crosses in slots this instance keeps (about 420 bytes per action of the
+    /// largest batch so far): each action is written into its slot and each outcome read out
+    /// of its slot in place, and a batch allocates nothing for its transport, which keeps a
+    /// large one clear of the allocator's large-block path.
     pub fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
         let count = actions.len();
-        self.actions.clear();
-        self.outcomes.clear();
-        self.actions.reserve(count);
-        self.outcomes.reserve(count);
-        for action in actions {
-            self.actions.push(convert::action_to_abi(action));
+        if self.actions.len() < count {
+            let more = count - self.actions.len();
+            self.actions.reserve_exact(more);
+            self.outcomes.reserve_exact(more);
+            for _ in 0..more {
+                self.actions.push(AbiAction_NE::new(AbiAction::Vacant));
+                self.outcomes.push(AbiOutcome_NE::new(AbiOutcome::Vacant));
+            }
         }
-        self.inner.deliver(&mut self.actions, &mut self.outcomes);
-        // Whatever the plugin left behind (nothing, if it follows the contract).
-        self.actions.clear();
-        let mut outcomes = Vec::with_capacity(count);
-        outcomes.extend(self.outcomes.drain(..).map(convert::outcome_from_abi));
-        if outcomes.len() != count {
-            let e = PluginError::internal(format!(
-                "the sink returned {} outcomes for {count} actions",
-                outcomes.len()
-            ));
-            outcomes = vec![ActionOutcome::Failed(e); count];
+        let (slots, outcomes) = (&mut self.actions[..count], &mut self.outcomes[..count]);
+        for (slot, action) in slots.iter_mut().zip(actions) {
+            convert::put_action(slot, action);
         }
-        outcomes
+        self.inner.deliver(slots.into(), outcomes.into());
+        // A slot the plugin left vacant becomes a failure (`take_outcome`); an action it did
+        // not take is dropped here.
+        for slot in slots.iter_mut() {
+            convert::clear_action(slot);
+        }
+        outcomes.iter_mut().map(convert::take_outcome).collect()
     }
 }
 

@@ -16,8 +16,10 @@
 //!   largest common variant, because every element of a batch is moved at that size; a new
 //!   variant with a larger payload, or a rare one, keeps it behind an `RBox`
 //!   (`AbiAction::ChangeState` does).
-//! - A sink's batch crosses in two vectors the host owns and reuses (`SinkObj::deliver`): the
-//!   plugin takes the actions out of one and pushes the outcomes onto the other.
+//! - A sink's batch crosses in slots the host owns and keeps from batch to batch
+//!   (`SinkObj::deliver`): the plugin takes action `i` out of its slot and writes outcome `i`
+//!   into another. Empty slots hold the `Vacant` variant, which is never a request or an
+//!   answer.
 //! - Kinds that will grow (error kinds, HTTP error kinds) are `u8` newtypes, not enums.
 //! - Anything else is a breaking change: bump [`ABI_VERSION`]'s minor (`0.y`).
 

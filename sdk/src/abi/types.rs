@@ -118,6 +118,9 @@ pub enum AbiAction {
     FindByCorrelation {
         correlation_id: RString,
     },
+    /// An empty slot: what the plugin leaves when it takes an action out (see
+    /// `SinkObj::deliver`). Never a request.
+    Vacant,
 }
 
 /// The payload of `AbiAction::ChangeState`: rare and large (15 words), so it is boxed rather
@@ -162,6 +165,9 @@ pub enum AbiOutcome {
         retry_after_ms: ROption<u64>,
     },
     Failed(AbiError),
+    /// An empty slot: what the host leaves when it takes an outcome out (see
+    /// `SinkObj::deliver`). Found after a call, it means the sink gave no outcome.
+    Vacant,
 }
 
 /// An HTTP request a plugin asks the host to execute.
