@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::StoreError;
 
@@ -143,22 +143,33 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         path: path.to_owned(),
         source,
     };
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(err)?;
-    if current > VERSION {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found: current,
-            supported: VERSION,
-        });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction().map_err(err)?;
-        tx.execute_batch(sql).map_err(err)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)
+    // The version is read inside the write transaction that applies the next migration:
+    // `sluice run` and `sluice alert-response` may open a new store at the same moment, and
+    // the second must find the first one's schema, not create it again.
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        if i == 0 {
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if current > VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: current,
+                supported: VERSION,
+            });
+        }
+        let Some(sql) = usize::try_from(current)
+            .ok()
+            .and_then(|i| MIGRATIONS.get(i))
+        else {
+            return Ok(());
+        };
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", current + 1)
+            .map_err(err)?;
+        if current == 0 {
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('store_id', ?1)",
                 params![uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()],
@@ -167,7 +178,6 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         }
         tx.commit().map_err(err)?;
     }
-    Ok(())
 }
 
 pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
@@ -177,4 +187,38 @@ pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
         })
         .optional()?
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use crate::state::{Durability, Store};
+
+    /// The host and a response action opening a new store at the same moment both get the
+    /// same store (found by the end-to-end benchmark: the second open failed with "table meta
+    /// already exists").
+    #[test]
+    fn concurrent_opens_of_a_new_store_share_one_schema() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = Arc::new(dir.path().join("state.db"));
+            let start = Arc::new(Barrier::new(6));
+            let opens: Vec<_> = (0..6)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        Store::open(&path, Durability::Normal).map(|s| s.id().to_owned())
+                    })
+                })
+                .collect();
+            let ids: Vec<String> = opens
+                .into_iter()
+                .map(|t| t.join().unwrap().unwrap_or_else(|e| panic!("{e}")))
+                .collect();
+            assert!(!ids[0].is_empty());
+            assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        }
+    }
 }
