@@ -97,10 +97,10 @@ impl Store {
         )
         .map_err(err)?;
         // Several processes write (the daemon, `alert-response`): wait for the lock instead of
-        // failing.
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
+        // failing. While the file may still be created by another process, SQLite's own wait
+        // (it also covers the WAL set-up, which a custom handler does not).
+        conn.busy_timeout(LOCK_WAIT).map_err(err)?;
+        set_wal(&conn).map_err(err)?;
         conn.pragma_update(
             None,
             "synchronous",
@@ -119,6 +119,10 @@ impl Store {
         };
         schema::migrate(&mut store.conn, path)?;
         store.id = schema::store_id(&store.conn).map_err(err)?;
+        // From here, try again every millisecond: SQLite's own wait backs off to 100 ms sleeps,
+        // so one of eight response actions queueing at once could wait half a second for a
+        // lock that was free after a few milliseconds.
+        store.conn.busy_handler(Some(wait_for_lock)).map_err(err)?;
         Ok(store)
     }
 
@@ -179,6 +183,38 @@ impl Store {
             Ok(())
         } else {
             Err(rows.join("; "))
+        }
+    }
+}
+
+/// How long a connection waits for a lock before giving up with "database is locked".
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// SQLite's busy handler: `attempt` counts from 0; sleep a millisecond and try again, until
+/// about [`LOCK_WAIT`] has passed.
+fn wait_for_lock(attempt: i32) -> bool {
+    let tries = LOCK_WAIT.as_millis() as i32;
+    if attempt >= tries {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
+
+/// Puts the file in WAL mode. Switching a new file needs an exclusive lock, and SQLite
+/// reports a busy file here at once instead of waiting: another process creating the same
+/// store at that moment is waited for, up to [`LOCK_WAIT`].
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            other => return other,
         }
     }
 }

@@ -143,9 +143,17 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         path: path.to_owned(),
         source,
     };
-    // The version is read inside the write transaction that applies the next migration:
-    // `sluice run` and `sluice alert-response` may open a new store at the same moment, and
-    // the second must find the first one's schema, not create it again.
+    // Up to date, the common case: no write lock (every `sluice alert-response` opens the
+    // store, while the host writes).
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if current == VERSION {
+        return Ok(());
+    }
+    // Otherwise the version is read again inside the write transaction that applies the next
+    // migration: `sluice run` and `sluice alert-response` may open a new store at the same
+    // moment, and the second must find the first one's schema, not create it again.
     loop {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
