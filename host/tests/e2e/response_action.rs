@@ -3,8 +3,11 @@
 
 use jiff::Timestamp;
 
-use crate::harness::{lockout, Site};
+use std::process::Stdio;
+
+use crate::harness::{lockout, write_lockouts, Site};
 use crate::ledger::{account, Expect};
+use crate::util::sluice;
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 /// An Auditor alert id as the response action passes it.
@@ -190,4 +193,42 @@ fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat() {
     let listed = String::from_utf8_lossy(&attachments[0].bytes);
     assert!(listed.contains("When: 2025-03-11T12:00:30Z"), "{listed}");
     account(&site, Expect::delivered(2));
+}
+
+#[test]
+fn response_actions_fired_at_once_on_a_fresh_install_are_all_queued() {
+    let site = Site::new();
+    let rids = write_lockouts(&site.auditor, "burst", 8);
+    // Auditor runs one action per alerting record, side by side; the first ones create the
+    // state store.
+    let actions: Vec<_> = rids
+        .iter()
+        .map(|rid| {
+            sluice()
+                .arg("alert-response")
+                .arg("--config")
+                .arg(site.config_path())
+                .args(["--alert-name", LOCKED_OUT, ALERT_ID, rid])
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("sluice alert-response runs")
+        })
+        .collect();
+    for action in actions {
+        let output = action.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let host = site.start();
+    site.wait_settled(8);
+    host.stop();
+
+    let ledger = account(&site, Expect::delivered(8));
+    let opened = ledger.opened(LOCKED_OUT);
+    assert_eq!((opened.len(), opened[0].alerts), (1, 8), "{ledger:#?}");
 }
