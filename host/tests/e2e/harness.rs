@@ -440,6 +440,20 @@ pub fn lockout(who: &str, when: Timestamp) -> ActivityRecord {
     record
 }
 
+/// A file server's record of `who` deleting a file at `when`.
+pub fn deletion(who: &str, n: u64, when: Timestamp) -> ActivityRecord {
+    let mut record = ActivityRecord::new(
+        format!(r"CORP\{who}"),
+        "Removed",
+        format!(r"\\fs01\projects\{who}\report-{n}.docx"),
+        when,
+        "fs01.corp.local",
+        "File",
+    );
+    record.data_source = Some("File Servers".to_owned());
+    record
+}
+
 /// `n` lockout records stored in the Auditor, one second apart ending now; their RIDs.
 pub fn write_lockouts(auditor: &Auditor, prefix: &str, n: usize) -> Vec<String> {
     let now = Timestamp::now();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use sluice_emulators::servicenow::Faults;
 
-use crate::harness::{lockout, write_lockouts, Site, POLLING};
+use crate::harness::{deletion, lockout, write_lockouts, Site, POLLING};
 use crate::ledger::{account, Expect, Updates};
 use crate::util::Lcg;
 
@@ -127,17 +127,24 @@ fn sigkill_at_random_points_of_a_response_action_flood() {
 fn sigkill_at_random_points_of_a_polled_flood() {
     let mut rng = Lcg::seeded("sigkill_at_random_points_of_a_polled_flood");
     let site = Site::new();
-    // Lockouts of fourteen accounts, a ticket each: past the flood limit.
+    // Lockouts of fourteen accounts, a ticket each: past the flood limit. And file deletions
+    // by three accounts, which raise "Mass File Deletion" once an account reaches 40.
     site.configure(&format!("{POLLING}\n{FLOOD}\ngroup_by = [\"Who\"]"));
-    let mut written = 0;
+    let mut lockouts = 0;
+    let mut deleted = [0u64; 3];
     kill_repeatedly(&site, &mut rng, |rng| {
-        let n = 20 + rng.next(40);
         let now = jiff::Timestamp::now();
-        let records = (0..n)
+        let n = 20 + rng.next(40);
+        let mut records: Vec<_> = (0..n)
             .map(|_| lockout(&format!("user{}", rng.next(14)), now))
             .collect();
+        lockouts += n;
+        let filer = rng.next(3) as usize;
+        let m = 5 + rng.next(15);
+        records.extend((0..m).map(|i| deletion(&format!("filer{filer}"), i, now)));
+        deleted[filer] += m;
         site.auditor.write(records);
-        written += n;
-        written
+        // One alert per account's burst, the records of the burst attached.
+        lockouts + deleted.iter().filter(|n| **n >= 40).count() as u64
     });
 }

@@ -108,14 +108,17 @@ fn servicenow_500s_and_timeouts() {
     let rids = write_lockouts(&site.auditor, "flaky", 32);
     let host = site.start();
 
-    // Half the requests fail with 500 and do nothing.
+    // The next three requests, then a third of them, fail with 500 and do nothing.
     site.servicenow.set_faults(Faults {
-        server_error: Trigger::probability(0.5),
+        server_error: Trigger {
+            next: 3,
+            probability: 0.3,
+        },
         ..Faults::default()
     });
     site.queue(&alerts(&rids[..16], &NAMES));
     site.wait_settled(16);
-    assert!(site.servicenow.requests().with_status(500) >= 2);
+    assert!(site.servicenow.requests().with_status(500) >= 3);
 
     // Every answer comes after the sink stopped waiting.
     site.servicenow.set_faults(Faults {
@@ -160,8 +163,14 @@ fn servicenow_connections_cut_before_and_after_writes() {
     // Then connections cut at random, before anything is done or after a POST (a create or an
     // attachment) was applied.
     site.servicenow.set_faults(Faults {
-        drop_connection: Trigger::probability(0.25),
-        ambiguous_post: Trigger::probability(0.25),
+        drop_connection: Trigger {
+            next: 2,
+            probability: 0.2,
+        },
+        ambiguous_post: Trigger {
+            next: 1,
+            probability: 0.2,
+        },
         ..Faults::default()
     });
     site.queue(&alerts(&rids[1..], &NAMES));
