@@ -17,7 +17,7 @@ use sluice::state::{Durability, Store};
 use sluice_emulators::auditor::{
     ActivityRecord, Auditor, AuditorConfig, Detail, Item, MonitoringPlan,
 };
-use sluice_emulators::servicenow::{Incident, JournalEntry, ServiceNow, ServiceNowConfig};
+use sluice_emulators::servicenow::{Incident, JournalEntry, Release, ServiceNow, ServiceNowConfig};
 use sluice_emulators::Served;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
@@ -63,16 +63,9 @@ pub struct Site {
 }
 
 impl Site {
-    /// An empty Auditor and a London instance.
+    /// An empty Auditor and a London instance, served on ephemeral loopback ports, and the
+    /// default config.
     pub fn new() -> Site {
-        Site::with(
-            AuditorConfig::default(),
-            ServiceNowConfig::for_release(sluice_emulators::servicenow::Release::London),
-        )
-    }
-
-    /// The emulators built from these configs, served on ephemeral loopback ports.
-    pub fn with(auditor: AuditorConfig, servicenow: ServiceNowConfig) -> Site {
         // The real plugins, next to the binary under test, where `sluice run` finds them.
         workspace_plugin("sluice-source-netwrix-auditor");
         workspace_plugin("sluice-sink-servicenow");
@@ -81,8 +74,8 @@ impl Site {
             .enable_all()
             .build()
             .expect("a tokio runtime");
-        let auditor = Auditor::new(auditor);
-        let servicenow = ServiceNow::new(servicenow);
+        let auditor = Auditor::new(AuditorConfig::default());
+        let servicenow = ServiceNow::new(ServiceNowConfig::for_release(Release::London));
         let loopback: SocketAddr = "127.0.0.1:0".parse().expect("an address");
         let auditor_served = runtime
             .block_on(sluice_emulators::serve(auditor.router(), loopback))
