@@ -71,6 +71,9 @@ pub enum StoreError {
     },
 }
 
+/// How long a connection waits for another's lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A connection to the state store. Each thread or process opens its own.
 #[derive(Debug)]
 pub struct Store {
@@ -98,9 +101,21 @@ impl Store {
         .map_err(err)?;
         // Several processes write (the daemon, `alert-response`): wait for the lock instead of
         // failing.
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // Turning a new file to WAL needs it to itself, and SQLite does not wait for that: a
+        // second process creating the store at the same moment gets "database is locked".
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                result => break result.map_err(err)?,
+            }
+        }
         conn.pragma_update(
             None,
             "synchronous",
