@@ -37,14 +37,14 @@ pub enum Durability {
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed.
-    #[error("state store {path}: {source}")]
+    /// SQLite failed. (The cause is part of the message, so it is not also reported as the
+    /// error's source: a report would show it twice.)
+    #[error("state store {path}: {error}")]
     Sqlite {
         /// The file.
         path: PathBuf,
         /// The error.
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// The file was written by a newer sluice.
     #[error(
@@ -71,6 +71,16 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Wraps SQLite errors on the store at `path`.
+    pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+        move |error| StoreError::Sqlite {
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
 /// How long a connection waits for another's lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -85,10 +95,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
-        let err = |source| StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        };
+        let err = StoreError::sqlite(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -159,10 +166,7 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = StoreError::sqlite(&path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -174,10 +178,7 @@ impl Store {
 
     /// Wraps a read error with the file's path.
     pub fn read<T>(&self, result: rusqlite::Result<T>) -> Result<T, StoreError> {
-        result.map_err(|source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        })
+        result.map_err(StoreError::sqlite(&self.path))
     }
 
     /// SQLite's own consistency check (`PRAGMA integrity_check`): `Ok` when it says `ok`.

@@ -35,8 +35,7 @@ pub fn sluice() -> Command {
 }
 
 /// A workspace plugin's library, built if `cargo test` did not build it already (it does with
-/// `--workspace`) or if it is older than the binary under test (built before an SDK change,
-/// say, by a run of `cargo test -p sluice`).
+/// `--workspace`) or if it predates the SDK it was built against.
 pub fn workspace_plugin(package: &str) -> PathBuf {
     let file = profile_dir().join(format!(
         "{}{}{}",
@@ -44,13 +43,15 @@ pub fn workspace_plugin(package: &str) -> PathBuf {
         package.replace('-', "_"),
         std::env::consts::DLL_SUFFIX
     ));
+    // Stale: missing, or built before the SDK it links was last rebuilt (a run of `cargo
+    // test -p sluice` after an SDK change rebuilds the host, not the plugins). A host-only
+    // change leaves the SDK, and so the plugins, alone.
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let stale = match (
-        modified(&file),
-        modified(Path::new(env!("CARGO_BIN_EXE_sluice"))),
-    ) {
-        (Some(plugin), Some(binary)) => plugin < binary,
-        _ => true,
+    let sdk = profile_dir().join("libsluice_sdk.rlib");
+    let stale = match (modified(&file), modified(&sdk)) {
+        (Some(plugin), Some(sdk)) => plugin < sdk,
+        (Some(_), None) => false,
+        (None, _) => true,
     };
     if stale {
         let mut cmd = cargo();
