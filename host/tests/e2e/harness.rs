@@ -47,8 +47,8 @@ pub const POLLING: &str = r#"
 const RUNNING: &str = "sluice is running.";
 
 /// The Auditor emulator's account.
-const AUDITOR_USER: &str = r"CORP\svc-sluice";
-const AUDITOR_PASSWORD: &str = "sluice-demo";
+pub const AUDITOR_USER: &str = r"CORP\svc-sluice";
+pub const AUDITOR_PASSWORD: &str = "sluice-demo";
 
 /// Both emulators, the config directory, and the runtime serving them.
 pub struct Site {
@@ -101,6 +101,16 @@ impl Site {
         self.dir.path()
     }
 
+    /// The Auditor emulator's base URL.
+    pub fn auditor_url(&self) -> String {
+        self.auditor_served.base_url()
+    }
+
+    /// The ServiceNow emulator's base URL.
+    pub fn servicenow_url(&self) -> String {
+        format!("http://{}", self.servicenow_addr)
+    }
+
     /// The config file.
     pub fn config_path(&self) -> PathBuf {
         self.dir.path().join("sluice.toml")
@@ -139,10 +149,10 @@ impl Site {
             retry_max = "1s"
             retry_after_max = "2s"
             "#,
-            auditor = quoted(&self.auditor_served.base_url()),
+            auditor = quoted(&self.auditor_url()),
             user = quoted(AUDITOR_USER),
             password = quoted(AUDITOR_PASSWORD),
-            servicenow = quoted(&format!("http://{}", self.servicenow_addr)),
+            servicenow = quoted(&self.servicenow_url()),
             alerts = quoted(&alerts.display().to_string()),
         );
         let mut pipeline: toml::Table = base.parse().expect("the base config parses");

@@ -12,6 +12,7 @@
 mod faults;
 mod harness;
 mod ledger;
+mod migration;
 mod response_action;
 // Shared with the CLI tests: the binary, the plugins built next to it, SIGTERM, seeds.
 #[allow(dead_code)]
