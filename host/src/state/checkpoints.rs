@@ -138,3 +138,36 @@ pub fn last_done(
         .query_row(params![pipeline, what.as_str()], |r| r.get(0))
         .optional()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secrets;
+    use crate::state::{Durability, Store};
+
+    #[test]
+    fn stored_messages_are_redacted_and_activity_keeps_the_latest_time() {
+        let mut secrets = Secrets::default();
+        secrets.insert("stored-secret-8b1c");
+        secrets.register();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), Durability::Normal).unwrap();
+        store
+            .write(|tx| {
+                event(tx, "p", 1, "source", "login stored-secret-8b1c refused")?;
+                touch(tx, "p", Activity::Fetch, 20)?;
+                touch(tx, "p", Activity::Fetch, 10)
+            })
+            .unwrap();
+        let events = recent_events(store.conn(), "p", 5).unwrap();
+        assert_eq!(events[0].2, "login <redacted> refused");
+        assert_eq!(
+            last_done(store.conn(), "p", Activity::Fetch).unwrap(),
+            Some(20)
+        );
+        assert_eq!(
+            last_done(store.conn(), "p", Activity::Delivery).unwrap(),
+            None
+        );
+    }
+}

@@ -124,3 +124,38 @@ impl Drop for LineWriter {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secrets;
+
+    #[test]
+    fn every_line_is_redacted_and_a_reopened_file_gets_the_next_lines() {
+        let mut secrets = Secrets::default();
+        secrets.insert("logged-secret-4d2a");
+        secrets.register();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sluice.log");
+        let output = LogOutput::file(&path).unwrap();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(output)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(error = "token logged-secret-4d2a refused", "A failure.");
+            // logrotate's `create`: the file is moved away, a new one is opened on SIGHUP.
+            std::fs::rename(&path, dir.path().join("sluice.log.1")).unwrap();
+            reopen();
+            tracing::info!("After the rotation.");
+        });
+        let rotated = std::fs::read_to_string(dir.path().join("sluice.log.1")).unwrap();
+        assert!(
+            rotated.contains(r#""error":"token <redacted> refused""#),
+            "{rotated}"
+        );
+        assert!(!rotated.contains("logged-secret-4d2a"));
+        let fresh = std::fs::read_to_string(&path).unwrap();
+        assert!(fresh.contains("After the rotation."), "{fresh}");
+    }
+}

@@ -11,6 +11,8 @@ mod endpoint;
 mod logs;
 mod measured;
 mod metrics;
+#[cfg(test)]
+mod tests;
 
 pub use endpoint::{serve, EndpointError};
 pub use logs::reopen as reopen_log_file;
