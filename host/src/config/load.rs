@@ -327,14 +327,15 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
         }
         for (role, component) in [("source", &pipeline.source), ("sink", &pipeline.sink)] {
             if let Some(proxy) = &component.http.proxy {
+                // reqwest is built without SOCKS support: a socks5:// proxy would fail every
+                // request with "unsupported scheme", so it is refused here.
                 if proxy != "none"
-                    && !(proxy.starts_with("http://")
-                        || proxy.starts_with("https://")
-                        || proxy.starts_with("socks5://"))
+                    && !(proxy.starts_with("http://") || proxy.starts_with("https://"))
                 {
                     problems.push(source.diagnostic(
                         &format!("pipelines.{name}.{role}.http.proxy"),
-                        "must be a proxy URL like \"http://proxy.corp.local:3128\", or \"none\"",
+                        "must be an HTTP proxy URL like \"http://proxy.corp.local:3128\" \
+                         (SOCKS proxies are not supported), or \"none\"",
                     ));
                 }
             }

@@ -424,8 +424,10 @@ pub struct HttpSettings {
     /// Default: none.
     #[serde(default)]
     pub client_identity_file: Option<PathBuf>,
-    /// Proxy URL for this component's requests (`http://proxy.corp:3128`). Default: the
-    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment variables; `"none"` disables them.
+    /// HTTP proxy URL for this component's requests (`http://proxy.corp:3128`; credentials as
+    /// `http://user:${PROXY_PASSWORD}@proxy.corp:3128`). SOCKS is not supported. Default: the
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` environment variables; `"none"`
+    /// ignores them.
     #[serde(default)]
     pub proxy: Option<String>,
     /// Do not verify the server's TLS certificate. Insecure: anyone on the path can read

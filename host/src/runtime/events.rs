@@ -2,7 +2,8 @@
 //! reads: stop (SIGTERM, SIGINT) and reload (SIGHUP).
 //!
 //! Signals arrive on a task of the tokio runtime; the main thread acts on them, outside any
-//! async context, because building pipelines calls plugins that block.
+//! async context, because building pipelines calls plugins that block. A second stop signal
+//! while the first drains exits at once (what was in flight is reconciled at the next start).
 
 use std::sync::mpsc::{channel, Receiver, Sender};
 
@@ -34,26 +35,44 @@ async fn forward(sender: Sender<Event>) {
         let _ = sender.send(Event::Stop("SIGINT"));
         return;
     };
+    let mut stopping = false;
     loop {
         let event = tokio::select! {
             _ = term.recv() => Event::Stop("SIGTERM"),
             _ = tokio::signal::ctrl_c() => Event::Stop("SIGINT"),
             _ = hup.recv() => Event::Reload,
         };
+        if let Event::Stop(signal) = event {
+            if stopping {
+                exit_now(signal);
+            }
+            stopping = true;
+        }
         if sender.send(event).is_err() {
             return;
         }
     }
 }
 
+/// Gives up draining.
+fn exit_now(signal: &str) -> ! {
+    tracing::warn!(%signal, "Second stop signal: exiting now; what was in flight is reconciled at the next start.");
+    std::process::exit(i32::from(crate::exit::FAILURE))
+}
+
 #[cfg(not(unix))]
 async fn forward(sender: Sender<Event>) {
     // Service wrappers (WinSW, NSSM) stop a console program with Ctrl-C; reload comes from
     // the config watch.
+    let mut stopping = false;
     loop {
         if tokio::signal::ctrl_c().await.is_err() {
             return;
         }
+        if stopping {
+            exit_now("Ctrl-C");
+        }
+        stopping = true;
         if sender.send(Event::Stop("Ctrl-C")).is_err() {
             return;
         }

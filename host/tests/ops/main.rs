@@ -10,6 +10,7 @@
 //! ```
 
 mod health;
+mod network;
 mod reload;
 mod secrets;
 mod shutdown;

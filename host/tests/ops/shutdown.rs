@@ -81,3 +81,45 @@ fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_on
     assert_eq!(incidents.len(), alerts.len(), "one incident per alert");
     assert_eq!(keys.len(), alerts.len(), "no correlation key twice");
 }
+
+#[test]
+fn a_second_sigterm_exits_at_once_and_the_next_run_opens_no_ticket_twice() {
+    let systems = Systems::start();
+    systems.servicenow.set_faults(Faults {
+        latency_ms: 2000,
+        methods: vec!["POST".to_owned()],
+        ..Faults::default()
+    });
+    let site = Site::new(&config(&systems, ""));
+    let alerts = distinct_alerts(&systems, 1);
+    site.queue(&alerts);
+    let daemon = Daemon::start(&site, &[], &[], &[]);
+    let in_flight = || -> i64 {
+        site.store()
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE state = 'in_flight'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    daemon.wait_until("the open in flight", || in_flight() == 1);
+    daemon.signal("TERM");
+    daemon.wait_for("Stopping: finishing the batches in progress.", 1);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("Second stop signal: exiting now"), "{log}");
+    assert_eq!(in_flight(), 1, "interrupted in the middle of the call");
+
+    systems.servicenow.set_faults(Faults::default());
+    let daemon = Daemon::start(&site, &[], &[], &[]);
+    daemon.wait_until("the alert delivered", || site.unfinished() == 0);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("Recovered ticket actions interrupted by a stop"),
+        "{log}"
+    );
+    assert_eq!(systems.incidents().len(), 1, "{log}");
+}
