@@ -37,6 +37,9 @@ const TICK: Duration = Duration::from_secs(1);
 
 pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
+    // First: a SIGHUP (log rotation, say) while starting must not end the process, as the
+    // default action would; signals that come early are acted on once the pipelines run.
+    let events = listen(runtime.handle());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let metrics = Metrics::new();
     let mut host = Host::load(HostOptions {
@@ -51,6 +54,8 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         StartError::Config(errors) => anyhow::Error::new(errors),
         StartError::Store(error) => anyhow::Error::new(error),
     })?;
+    // Taken now, so an edit made while the pipelines start is not missed.
+    let mut watch = (!args.no_watch_config).then(|| ConfigWatch::new(host.config()));
     let config = host.config().config.clone();
     if config.telemetry.enabled {
         runtime.block_on(telemetry::serve(
@@ -78,11 +83,9 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         );
         return Ok(ExitCode::from(exit::UNAVAILABLE));
     }
-    let events = listen(runtime.handle());
     host.start();
     tracing::info!(state = %config.state.path.display(), "sluice is running.");
 
-    let mut watch = (!args.no_watch_config).then(|| ConfigWatch::new(host.config()));
     let signal = loop {
         match events.recv_timeout(TICK) {
             Ok(Event::Stop(signal)) => break signal,
