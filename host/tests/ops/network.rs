@@ -117,7 +117,10 @@ fn mutual_tls_needs_the_ca_file_and_the_client_identity() {
         Some(78),
         "without a client certificate the server refuses: {out}"
     );
-    assert!(out.contains("CertificateRequired"), "{out}");
+    assert!(
+        out.contains("the TLS handshake failed") && out.contains("CertificateRequired"),
+        "{out}"
+    );
 
     site.write_config(&tls_table(&identity));
     let (code, out) = validate(&site, &[]);
