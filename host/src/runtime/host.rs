@@ -16,13 +16,11 @@ use std::time::Duration;
 
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
-use super::running::{Healthcheck, Late, Running};
+use super::running::{Late, Running};
 use crate::capabilities::Clock;
 use crate::cli::GlobalArgs;
 use crate::config::{ConfigErrors, ConfigFile, Diagnostic};
-use crate::pipeline::delivery::TicketSink;
 use crate::pipeline::engine::{Engine, PipelineSpec};
-use crate::pipeline::intake::RecordSource;
 use crate::plugin::{instantiate, PluginRegistry};
 use crate::state::{Store, StoreError};
 use crate::telemetry::{Metrics, Role};
@@ -126,21 +124,7 @@ impl Host {
 
     /// Runs the healthcheck of every component not yet started; returns the failures.
     pub fn healthcheck(&mut self) -> Vec<Unhealthy> {
-        let mut failed = Vec::new();
-        for p in &mut self.prepared {
-            p.checks = check(&mut p.engine);
-            for (role, result) in &p.checks {
-                if let Err(error) = result {
-                    tracing::error!(pipeline = %p.engine.spec().name, component = role.as_str(), %error, "Healthcheck failed.");
-                    failed.push(Unhealthy {
-                        pipeline: p.engine.spec().name.clone(),
-                        role: *role,
-                        error: error.clone(),
-                    });
-                }
-            }
-        }
-        failed
+        self.prepared.iter_mut().flat_map(Prepared::check).collect()
     }
 
     /// Starts the pipelines built by [`Host::load`].
@@ -182,7 +166,7 @@ impl Host {
             }
         };
         for p in &mut prepared {
-            p.checks = check(&mut p.engine);
+            p.check();
         }
         // Pipelines still waiting for an earlier reload's predecessor get the newest config.
         let mut olds: Vec<Late> = self.waiting.drain(..).map(|w| w.old).collect();
@@ -347,14 +331,25 @@ fn build(
     })
 }
 
-/// Runs the healthchecks of `engine`'s source and sink.
-fn check<S, K>(engine: &mut Engine<S, K>) -> Vec<(Role, Result<(), PluginError>)>
-where
-    S: RecordSource + Healthcheck,
-    K: TicketSink + Healthcheck,
-{
-    vec![
-        (Role::Source, engine.source_mut().healthcheck()),
-        (Role::Sink, engine.sink_mut().healthcheck()),
-    ]
+impl Prepared {
+    /// Runs the healthchecks of its source and sink; logs and returns the failures.
+    fn check(&mut self) -> Vec<Unhealthy> {
+        self.checks = vec![
+            (Role::Source, self.engine.source_mut().healthcheck()),
+            (Role::Sink, self.engine.sink_mut().healthcheck()),
+        ];
+        let pipeline = &self.engine.spec().name;
+        let mut failed = Vec::new();
+        for (role, result) in &self.checks {
+            if let Err(error) = result {
+                tracing::error!(%pipeline, component = role.as_str(), %error, "Healthcheck failed.");
+                failed.push(Unhealthy {
+                    pipeline: pipeline.clone(),
+                    role: *role,
+                    error: error.clone(),
+                });
+            }
+        }
+        failed
+    }
 }

@@ -170,6 +170,17 @@ struct Contact {
 }
 
 /// The metrics of one process. Cheap to clone; every clone reports into the same registry.
+///
+/// `sluice run` wires it as any embedder (`sluice demo`, a test) can:
+///
+/// ```text
+/// let metrics = Metrics::new();                                   // once per process
+/// let engine = Engine::new(spec, store, source, sink, clock)
+///     .with_metrics(metrics.pipeline(&name, &source_plugin, &sink_plugin));
+/// engine.step()?; …                                               // reports as it goes
+/// metrics.refresh_queue_depth(engine.store(), &name)?;            // gauges from the store
+/// print!("{}", metrics.render());                                 // the text /metrics serves
+/// ```
 #[derive(Debug, Clone)]
 pub struct Metrics {
     series: Arc<Series>,
