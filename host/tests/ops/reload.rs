@@ -67,9 +67,13 @@ fn an_edited_config_file_is_reloaded_and_new_tickets_follow_it() {
         ]
     );
     assert_reloads(&systems, &addr, 1.0, 0.0, true);
-    let (code, log) = daemon.stop();
+    // Ctrl-C stops it as SIGTERM does.
+    daemon.signal("INT");
+    let (code, log) = daemon.wait();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("trigger=the config files changed"), "{log}");
+    assert!(log.contains("signal=SIGINT"), "{log}");
+    assert!(log.contains("Stopped cleanly."), "{log}");
 }
 
 #[test]
