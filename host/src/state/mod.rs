@@ -15,6 +15,7 @@ pub mod alerts;
 pub mod checkpoints;
 pub mod outbox;
 pub mod retention;
+pub mod status;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};

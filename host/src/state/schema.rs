@@ -133,6 +133,15 @@ const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     );
     "#,
+    // 2: when each pipeline last fetched records and had an action delivered (`sluice status`).
+    r#"
+    CREATE TABLE activity (
+        pipeline TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- fetch | delivery
+        at INTEGER NOT NULL,
+        PRIMARY KEY (pipeline, kind)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this sluice writes.
