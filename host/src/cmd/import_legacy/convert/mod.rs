@@ -267,17 +267,9 @@ fn escape_references(value: &str) -> String {
     value.replace("${", "$${")
 }
 
-/// Seconds as a human duration: `3600` → `1h`, `900` → `15m`, `2592000` → `30d`; a whole day
-/// stays in hours (`86400` → `24h`), as the add-on's docs speak of it.
+/// Seconds as the config writes them (`3600` → `1h`, `86400` → `24h`, `2592000` → `30d`).
 pub(super) fn duration(secs: u64) -> String {
-    const DAY: u64 = 86_400;
-    match secs {
-        0 => "0s".to_owned(),
-        s if s % DAY == 0 && s > DAY => format!("{}d", s / DAY),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
+    crate::config::HumanDuration::from_secs(secs).to_string()
 }
 
 #[cfg(test)]
