@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use sluice_sdk::{Capabilities, HttpError, HttpRequest, HttpResponse, LogLevel};
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub(crate) use http::install_crypto_provider;
 pub use http::{HttpClient, HttpSetupError};
 
 /// Who is calling: the names every plugin log line carries.

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use sluice_emulators::auditor::{Auditor, AuditorConfig, DatasetConfig};
 use sluice_emulators::servicenow::{Release, ServiceNow, ServiceNowConfig};
 
+use super::output::print_line;
 use crate::cli::GlobalArgs;
 use crate::exit;
 
@@ -131,8 +132,10 @@ pub(crate) fn run(args: EmulateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
         let served = sluice_emulators::serve(router, listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        println!("{what}: {}", served.base_url());
-        println!("Press Ctrl-C to stop.");
+        print_line(&format!(
+            "{what}: {}\nPress Ctrl-C to stop.",
+            served.base_url()
+        ))?;
         let _ = tokio::signal::ctrl_c().await;
         served.shutdown().await;
         anyhow::Ok(())

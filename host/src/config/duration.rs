@@ -28,9 +28,23 @@ impl From<HumanDuration> for Duration {
     }
 }
 
+/// The way the vendor's documentation and people write durations: one unit, the largest
+/// that divides it (`3600` s → `1h`, `900` s → `15m`, `2592000` s → `30d`), a whole day kept in
+/// hours (`24h`); anything else (`90.5s`, `1h 30m 10s`) as humantime writes it.
 impl fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(self.0))
+        const DAY: u64 = 86_400;
+        if self.0.subsec_nanos() != 0 {
+            return write!(f, "{}", humantime::format_duration(self.0));
+        }
+        match self.0.as_secs() {
+            0 => f.write_str("0s"),
+            s if s % DAY == 0 && s > DAY => write!(f, "{}d", s / DAY),
+            s if s % 3600 == 0 => write!(f, "{}h", s / 3600),
+            s if s % 60 == 0 => write!(f, "{}m", s / 60),
+            s if s < 3600 => write!(f, "{s}s"),
+            _ => write!(f, "{}", humantime::format_duration(self.0)),
+        }
     }
 }
 
@@ -102,5 +116,26 @@ mod tests {
             let err = serde_json::from_str::<HumanDuration>(text).unwrap_err();
             assert!(err.to_string().contains("longer than 100 years"), "{err}");
         }
+    }
+
+    #[test]
+    fn displays_in_one_unit_as_people_write_it_and_parses_back() {
+        for (secs, text) in [
+            (0, "0s"),
+            (90, "90s"),
+            (900, "15m"),
+            (3600, "1h"),
+            (86_400, "24h"),
+            (2_592_000, "30d"),
+            (3601, "1h 1s"),
+        ] {
+            let d = HumanDuration::from_secs(secs);
+            assert_eq!(d.to_string(), text);
+            assert_eq!(humantime::parse_duration(text).unwrap(), d.get(), "{text}");
+        }
+        assert_eq!(
+            HumanDuration(Duration::from_millis(500)).to_string(),
+            "500ms"
+        );
     }
 }

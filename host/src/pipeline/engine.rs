@@ -17,9 +17,11 @@ use super::suppression::{Decision, Suppression};
 use crate::capabilities::Clock;
 use crate::config::PipelineSettings;
 use crate::retry::{jitter, Backoff};
+use crate::runtime::StopSignal;
 use crate::state::alerts::{self, status};
 use crate::state::retention::{self, Limits};
 use crate::state::{duration_ms, millis, outbox, Store, StoreError};
+use crate::telemetry::{Measured, PipelineMetrics};
 
 /// Alerts decided in one transaction.
 const DECIDE_BATCH: usize = 5000;
@@ -56,6 +58,10 @@ pub struct EngineStats {
     pub consolidated: u64,
     /// Alerts collected into a flood ticket.
     pub flooded: u64,
+    /// Alerts that opened their window's flood ticket (counted in `opened` too).
+    pub flood_opened: u64,
+    /// Alerts ignored because their definition is disabled.
+    pub ignored: u64,
     /// Records polled.
     pub records_polled: u64,
     /// Records fetched by id.
@@ -112,6 +118,8 @@ pub struct Engine<S, K> {
     source_retry_at: i64,
     next_prune_at: i64,
     stats: EngineStats,
+    metrics: Option<PipelineMetrics>,
+    stop: Option<StopSignal>,
 }
 
 impl<S, K> std::fmt::Debug for Engine<S, K> {
@@ -145,7 +153,31 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             source_retry_at: 0,
             next_prune_at: 0,
             stats: EngineStats::default(),
+            metrics: None,
+            stop: None,
         }
+    }
+
+    /// Reports into `metrics`: totals after each step, and every source and sink call.
+    pub fn with_metrics(mut self, metrics: PipelineMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Ends a step early, between two batches, once `stop` is asked for: what is left stays
+    /// queued for the next run.
+    pub fn with_stop(mut self, stop: StopSignal) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// The metrics it reports into.
+    pub fn metrics(&self) -> Option<&PipelineMetrics> {
+        self.metrics.as_ref()
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(StopSignal::is_stopped)
     }
 
     /// The pipeline.
@@ -215,8 +247,9 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         self.decide(now)?;
 
         // Deliver until nothing more is due now (each round is one batch).
-        loop {
-            let report = delivery.run(&mut self.store, &mut self.sink, now, &mut jitter)?;
+        while !self.stopping() {
+            let mut sink = Measured::new(&mut self.sink, self.metrics.as_ref());
+            let report = delivery.run(&mut self.store, &mut sink, now, &mut jitter)?;
             self.stats.delivery.add(&report);
             let sent = report.created + report.updated + report.retried + report.dead;
             if report.sink_calls == 0 || sent == 0 {
@@ -227,6 +260,9 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         if now >= self.next_prune_at {
             self.prune(now)?;
             self.next_prune_at = now + PRUNE_EVERY_MS;
+        }
+        if let Some(metrics) = &mut self.metrics {
+            metrics.observe(&self.stats);
         }
         Ok(())
     }
@@ -242,11 +278,14 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             return Ok(());
         }
         if spec.settings.intake.response_action {
-            loop {
-                match intake.fetch(&mut self.store, &mut self.source, now) {
+            while !self.stopping() {
+                let mut source = Measured::new(&mut self.source, self.metrics.as_ref());
+                let fetched = intake.fetch(&mut self.store, &mut source, now);
+                match fetched {
                     Ok(r) => {
                         self.source_ok();
                         self.stats.records_fetched += r.fetched as u64;
+                        self.stats.ignored += r.ignored as u64;
                         if r.fetched + r.missing + r.ignored
                             < spec.settings.intake.fetch_batch.max(1)
                         {
@@ -265,7 +304,12 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 correlation_prefix: &prefix,
             };
             for _ in 0..POLLS_PER_STEP {
-                match intake.poll(&mut self.store, &mut self.source, &suppression, now) {
+                if self.stopping() {
+                    break;
+                }
+                let mut source = Measured::new(&mut self.source, self.metrics.as_ref());
+                let polled = intake.poll(&mut self.store, &mut source, &suppression, now);
+                match polled {
                     Ok((r, decisions)) => {
                         self.source_ok();
                         self.stats.records_polled += r.records as u64;
@@ -287,7 +331,11 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         for d in decisions {
             self.stats.alerts += 1;
             match d {
-                Decision::Open { .. } | Decision::OpenFlood { .. } => self.stats.opened += 1,
+                Decision::Open { .. } => self.stats.opened += 1,
+                Decision::OpenFlood { .. } => {
+                    self.stats.opened += 1;
+                    self.stats.flood_opened += 1;
+                }
                 Decision::Consolidate { .. } => self.stats.consolidated += 1,
                 Decision::Flood { .. } => self.stats.flooded += 1,
             }
@@ -365,7 +413,8 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 Ok(decisions)
             })?;
             self.count(&decisions);
-            if count < DECIDE_BATCH {
+            self.stats.ignored += disabled.len() as u64;
+            if count < DECIDE_BATCH || self.stopping() {
                 return Ok(());
             }
         }

@@ -310,6 +310,19 @@ pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String
     .collect()
 }
 
+/// How many alerts of `pipeline` each suppression decision took (`open`, `consolidate`,
+/// `open_flood`, `flood`).
+pub fn decisions(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+    conn.prepare_cached(
+        "SELECT decision, count(*) FROM alerts WHERE pipeline = ?1 AND decision IS NOT NULL \
+         GROUP BY decision ORDER BY decision",
+    )?
+    .query_map(params![pipeline], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+    })?
+    .collect()
+}
+
 /// Alerts of `pipeline` not yet delivered or given up on.
 pub fn unfinished(conn: &Connection, pipeline: &str) -> rusqlite::Result<u64> {
     conn.prepare_cached(

@@ -15,6 +15,7 @@ pub mod alerts;
 pub mod checkpoints;
 pub mod outbox;
 pub mod retention;
+pub mod status;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -37,14 +38,14 @@ pub enum Durability {
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed.
-    #[error("state store {path}: {source}")]
+    /// SQLite failed. (The cause is part of the message, so it is not also reported as the
+    /// error's source: a report would show it twice.)
+    #[error("state store {path}: {error}")]
     Sqlite {
         /// The file.
         path: PathBuf,
         /// The error.
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// The file was written by a newer sluice.
     #[error(
@@ -71,6 +72,19 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Wraps SQLite errors on the store at `path`.
+    pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+        move |error| StoreError::Sqlite {
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
+/// How long a connection waits for another's lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A connection to the state store. Each thread or process opens its own.
 #[derive(Debug)]
 pub struct Store {
@@ -82,10 +96,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
-        let err = |source| StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        };
+        let err = StoreError::sqlite(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -97,10 +108,22 @@ impl Store {
         )
         .map_err(err)?;
         // Several processes write (the daemon, `alert-response`): wait for the lock instead of
-        // failing. While the file may still be created by another process, SQLite's own wait
-        // (it also covers the WAL set-up, which a custom handler does not).
-        conn.busy_timeout(LOCK_WAIT).map_err(err)?;
-        set_wal(&conn).map_err(err)?;
+        // failing.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // Turning a new file to WAL needs it to itself, and SQLite does not wait for that: a
+        // second process creating the store at the same moment gets "database is locked".
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                result => break result.map_err(err)?,
+            }
+        }
         conn.pragma_update(
             None,
             "synchronous",
@@ -121,7 +144,8 @@ impl Store {
         store.id = schema::store_id(&store.conn).map_err(err)?;
         // From here, try again every millisecond: SQLite's own wait backs off to 100 ms sleeps,
         // so one of eight response actions queueing at once could wait half a second for a
-        // lock that was free after a few milliseconds.
+        // lock that was free after a few milliseconds. (Not before: the WAL switch above is
+        // retried by hand, and a custom handler would not cover it.)
         store.conn.busy_handler(Some(wait_for_lock)).map_err(err)?;
         Ok(store)
     }
@@ -148,10 +172,7 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = StoreError::sqlite(&path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -163,10 +184,7 @@ impl Store {
 
     /// Wraps a read error with the file's path.
     pub fn read<T>(&self, result: rusqlite::Result<T>) -> Result<T, StoreError> {
-        result.map_err(|source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        })
+        result.map_err(StoreError::sqlite(&self.path))
     }
 
     /// SQLite's own consistency check (`PRAGMA integrity_check`): `Ok` when it says `ok`.
@@ -187,36 +205,14 @@ impl Store {
     }
 }
 
-/// How long a connection waits for a lock before giving up with "database is locked".
-const LOCK_WAIT: Duration = Duration::from_secs(10);
-
 /// SQLite's busy handler: `attempt` counts from 0; sleep a millisecond and try again, until
-/// about [`LOCK_WAIT`] has passed.
+/// about [`BUSY_TIMEOUT`] has passed.
 fn wait_for_lock(attempt: i32) -> bool {
-    let tries = LOCK_WAIT.as_millis() as i32;
-    if attempt >= tries {
+    if attempt as u128 >= BUSY_TIMEOUT.as_millis() {
         return false;
     }
     std::thread::sleep(Duration::from_millis(1));
     true
-}
-
-/// Puts the file in WAL mode. Switching a new file needs an exclusive lock, and SQLite
-/// reports a busy file here at once instead of waiting: another process creating the same
-/// store at that moment is waited for, up to [`LOCK_WAIT`].
-fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            other => return other,
-        }
-    }
 }
 
 /// Milliseconds since 1970 of `time`.

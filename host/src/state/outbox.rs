@@ -3,6 +3,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::config::redact;
+
 /// What a ticket action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxKind {
@@ -224,7 +226,7 @@ pub fn retry_at(conn: &Connection, id: i64, next_at: i64, error: &str) -> rusqli
     conn.prepare_cached(
         "UPDATE outbox SET state = 'pending', next_at = ?2, last_error = ?3 WHERE id = ?1",
     )?
-    .execute(params![id, next_at, error])?;
+    .execute(params![id, next_at, redact(error)])?;
     Ok(())
 }
 
@@ -243,7 +245,7 @@ pub fn kill(conn: &Connection, id: i64, now: i64, error: &str) -> rusqlite::Resu
     conn.prepare_cached(
         "UPDATE outbox SET state = 'dead', done_at = ?2, last_error = ?3 WHERE id = ?1",
     )?
-    .execute(params![id, now, error])?;
+    .execute(params![id, now, redact(error)])?;
     Ok(())
 }
 

@@ -133,59 +133,53 @@ const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     );
     "#,
+    // 2: when each pipeline last fetched records and had an action delivered (`sluice status`).
+    r#"
+    CREATE TABLE activity (
+        pipeline TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- fetch | delivery
+        at INTEGER NOT NULL,
+        PRIMARY KEY (pipeline, kind)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this sluice writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = |source| StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
-    };
-    // Up to date, the common case: no write lock (every `sluice alert-response` opens the
-    // store, while the host writes).
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(err)?;
-    if current == VERSION {
+    let err = StoreError::sqlite(path);
+    let version =
+        |conn: &Connection| conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+    if version(conn).map_err(err)? == VERSION {
         return Ok(());
     }
-    // Otherwise the version is read again inside the write transaction that applies the next
-    // migration: `sluice run` and `sluice alert-response` may open a new store at the same
-    // moment, and the second must find the first one's schema, not create it again.
-    loop {
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let current: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
-        if current > VERSION {
-            return Err(StoreError::TooNew {
-                path: path.to_owned(),
-                found: current,
-                supported: VERSION,
-            });
-        }
-        let Some(sql) = usize::try_from(current)
-            .ok()
-            .and_then(|i| MIGRATIONS.get(i))
-        else {
-            return Ok(());
-        };
+    // Several processes may create the store at once (Auditor runs a response action per
+    // alert): the version is read again under the write lock, so only the first migrates.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
+    let current = version(&tx).map_err(err)?;
+    if current > VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: current,
+            supported: VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         tx.execute_batch(sql).map_err(err)?;
-        tx.pragma_update(None, "user_version", current + 1)
+        tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(err)?;
-        if current == 0 {
+        if i == 0 {
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('store_id', ?1)",
                 params![uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()],
             )
             .map_err(err)?;
         }
-        tx.commit().map_err(err)?;
     }
+    tx.commit().map_err(err)
 }
 
 pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
@@ -199,34 +193,30 @@ pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Barrier};
+    use super::super::{Durability, Store};
 
-    use crate::state::{Durability, Store};
-
-    /// The host and a response action opening a new store at the same moment both get the
-    /// same store (found by the end-to-end benchmark: the second open failed with "table meta
-    /// already exists").
     #[test]
-    fn concurrent_opens_of_a_new_store_share_one_schema() {
-        for _ in 0..10 {
-            let dir = tempfile::tempdir().unwrap();
-            let path = Arc::new(dir.path().join("state.db"));
-            let start = Arc::new(Barrier::new(6));
-            let opens: Vec<_> = (0..6)
+    fn a_fresh_store_opened_by_many_at_once_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let start = std::sync::Barrier::new(8);
+        let ids: Vec<String> = std::thread::scope(|s| {
+            let opens: Vec<_> = (0..8)
                 .map(|_| {
-                    let (path, start) = (path.clone(), start.clone());
-                    std::thread::spawn(move || {
+                    s.spawn(|| {
                         start.wait();
-                        Store::open(&path, Durability::Normal).map(|s| s.id().to_owned())
+                        Store::open(&path, Durability::Full).map(|store| store.id().to_owned())
                     })
                 })
                 .collect();
-            let ids: Vec<String> = opens
+            opens
                 .into_iter()
-                .map(|t| t.join().unwrap().unwrap_or_else(|e| panic!("{e}")))
-                .collect();
-            assert!(!ids[0].is_empty());
-            assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-        }
+                .map(|open| open.join().unwrap().unwrap())
+                .collect()
+        });
+        assert!(
+            ids.iter().all(|id| id == &ids[0] && id.len() == 12),
+            "{ids:?}"
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 mod alerts_cli;
 mod crash;
+mod demo;
 mod import_legacy;
 mod plugins;
 mod util;

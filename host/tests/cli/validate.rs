@@ -121,3 +121,29 @@ fn secrets_never_appear_in_errors() {
     );
     assert!(!all.contains("TopSecret42"), "{all}");
 }
+
+#[test]
+fn the_example_config_in_the_repository_is_valid_with_the_real_plugins() {
+    workspace_plugin("sluice-source-netwrix-auditor");
+    workspace_plugin("sluice-sink-servicenow");
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sluice.example.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("servicenow-password");
+    std::fs::write(&password, "not-a-real-password\n").unwrap();
+    let body = std::fs::read_to_string(example).unwrap().replace(
+        "/etc/sluice/servicenow-password",
+        password.to_str().unwrap(),
+    );
+    let config = write_config(dir.path(), &body);
+    let out = run(sluice()
+        .arg("validate")
+        .arg("--config")
+        .arg(&config)
+        .env("SLUICE_AUDITOR_PASSWORD", "not-a-real-password"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("valid (1 pipeline: security)"),
+        "{}",
+        text(&out.stdout)
+    );
+}

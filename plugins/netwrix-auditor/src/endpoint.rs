@@ -28,6 +28,8 @@ pub struct Endpoint {
     base: String,
     /// Whether the scheme is plain HTTP (Basic credentials then cross the network readable).
     plain_http: bool,
+    /// Whether the host is this machine (`localhost`, `127.0.0.1`, `[::1]`).
+    loopback: bool,
 }
 
 impl Endpoint {
@@ -63,11 +65,15 @@ impl Endpoint {
                  and `password` and write the server address, {example}"
             ));
         }
-        check_authority(authority).map_err(|why| format!("{why}; {example}"))?;
+        let host = check_authority(authority).map_err(|why| format!("{why}; {example}"))?;
         let prefix = api_prefix(path);
         Ok(Endpoint {
             base: format!("{scheme}://{authority}{prefix}{API_BASE_PATH}"),
             plain_http: scheme == "http",
+            loopback: host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback()),
         })
     }
 
@@ -79,6 +85,12 @@ impl Endpoint {
     /// Whether the endpoint uses plain HTTP.
     pub fn is_plain_http(&self) -> bool {
         self.plain_http
+    }
+
+    /// Whether requests carry the credentials readable over a network: plain HTTP to
+    /// another machine (loopback traffic never leaves this one).
+    pub fn exposes_credentials(&self) -> bool {
+        self.plain_http && !self.loopback
     }
 
     /// `POST …/activity_records/search` with the query parameters of reference §1.4. XML is
@@ -101,8 +113,8 @@ impl fmt::Display for Endpoint {
     }
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port`.
-fn check_authority(authority: &str) -> Result<(), String> {
+/// `host`, `host:port`, `[v6]` or `[v6]:port`; returns the host.
+fn check_authority(authority: &str) -> Result<&str, String> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
@@ -135,7 +147,7 @@ fn check_authority(authority: &str) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(host)
 }
 
 /// The path in front of the API base path, without a trailing slash: `""` for a bare server
@@ -220,6 +232,21 @@ mod tests {
             "https://auditor:9699/netwrix/api/v1/activity_records/search?count=5"
         );
         assert!(!endpoint.is_plain_http());
+    }
+
+    #[test]
+    fn only_plain_http_to_another_machine_exposes_credentials() {
+        let exposes = |text: &str| {
+            Endpoint::parse(text)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .exposes_credentials()
+        };
+        assert!(exposes("http://auditor.corp.local:9699"));
+        assert!(exposes("http://10.0.0.5:9699"));
+        assert!(!exposes("https://auditor.corp.local:9699"));
+        assert!(!exposes("http://127.0.0.1:9699"));
+        assert!(!exposes("http://LOCALHOST:9699"));
+        assert!(!exposes("http://[::1]:9699"));
     }
 
     #[test]

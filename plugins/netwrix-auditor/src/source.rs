@@ -32,7 +32,7 @@ impl Source for NetwrixAuditor {
     }
 
     fn new(config: NetwrixAuditorConfig, host: Host) -> Result<Self, PluginError> {
-        if config.endpoint.is_plain_http() {
+        if config.endpoint.exposes_credentials() {
             host.warn(format!(
                 "endpoint {} is plain http: the password of {} crosses the network readable \
                  with every request (HTTP Basic); Auditor serves https by default",

@@ -268,35 +268,41 @@ impl<S: Sink> SinkObj for SinkAdapter<S> {
     fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE> {
         let count = actions.len();
         // Actions this SDK cannot decode are answered without reaching the author's code.
+        // They are rare, so only their positions are kept aside: a batch is large, and every
+        // extra pass over it costs more than the conversion itself.
         let mut decoded = Vec::with_capacity(count);
-        let mut slots: Vec<Option<ActionOutcome>> = Vec::with_capacity(count);
-        for action in actions {
+        let mut undecodable: Vec<(usize, PluginError)> = Vec::new();
+        for (i, action) in actions.into_iter().enumerate() {
             match convert::action_from_abi(action) {
-                Ok(a) => {
-                    decoded.push(a);
-                    slots.push(None);
-                }
-                Err(e) => slots.push(Some(ActionOutcome::Failed(e))),
+                Ok(a) => decoded.push(a),
+                Err(e) => undecodable.push((i, e)),
             }
         }
         let expected = decoded.len();
-        let mut produced = match guarded("deliver", || self.0.deliver(decoded)) {
-            Ok(outcomes) if outcomes.len() == expected => outcomes.into_iter(),
+        let produced = match guarded("deliver", || self.0.deliver(decoded)) {
+            Ok(outcomes) if outcomes.len() == expected => outcomes,
             Ok(outcomes) => {
                 let e = PluginError::internal(format!(
                     "the sink returned {} outcomes for {expected} actions",
                     outcomes.len()
                 ));
-                vec![ActionOutcome::Failed(e); expected].into_iter()
+                vec![ActionOutcome::Failed(e); expected]
             }
-            Err(panic) => vec![ActionOutcome::Failed(panic); expected].into_iter(),
+            Err(panic) => vec![ActionOutcome::Failed(panic); expected],
         };
-        slots
-            .into_iter()
-            .map(|slot| {
-                let outcome = slot.or_else(|| produced.next()).unwrap_or_else(|| {
-                    ActionOutcome::Failed(PluginError::internal("missing outcome"))
-                });
+        if undecodable.is_empty() {
+            return produced.into_iter().map(convert::outcome_to_abi).collect();
+        }
+        let mut produced = produced.into_iter();
+        let mut undecodable = undecodable.into_iter().peekable();
+        (0..count)
+            .map(|i| {
+                let outcome = match undecodable.next_if(|(at, _)| *at == i) {
+                    Some((_, e)) => ActionOutcome::Failed(e),
+                    None => produced.next().unwrap_or_else(|| {
+                        ActionOutcome::Failed(PluginError::internal("missing outcome"))
+                    }),
+                };
                 convert::outcome_to_abi(outcome)
             })
             .collect()

@@ -57,12 +57,15 @@ fn malformed_config_names_the_key() {
     assert!(err.message().contains("password"), "{err}");
 }
 
-/// Plain http is allowed (Auditor can be switched to it, §1.1) but warned about: Basic
-/// credentials then cross the network readable.
+/// Plain http is allowed (Auditor can be switched to it, §1.1) but warned about when Basic
+/// credentials then cross the network readable; to this machine (the emulator) they do not.
 #[test]
-fn plain_http_is_warned_about() {
+fn plain_http_to_another_machine_is_warned_about() {
     let env = Env::new(AuditorConfig::default(), at("2025-04-03T00:00:00Z"));
-    let _source = env.source(&env.config(Format::Xml, json!({})));
+    let _local = env.source(&env.config(Format::Xml, json!({})));
+    assert_eq!(env.all_warnings(), Vec::<String>::new(), "loopback");
+    let remote = json!({ "endpoint": "http://auditor.corp.local:9699" });
+    let _remote = env.source(&env.config(Format::Xml, remote));
     let warnings = env.all_warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("plain http"), "{warnings:?}");

@@ -381,7 +381,7 @@ impl Forge {
         format!("{stem} {n:03}.{ext}")
     }
 
-    fn membership(
+    pub(super) fn membership(
         &mut self,
         when: Timestamp,
         who: String,

@@ -93,6 +93,9 @@
 
 mod events;
 mod names;
+mod script;
+
+pub use script::{Employee, Script};
 
 use std::time::Duration;
 
