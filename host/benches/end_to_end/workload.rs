@@ -75,16 +75,19 @@ impl Workload {
         let span_ms = DatasetConfig::default().span.as_millis() as i64;
         // The alert records spread evenly over the data set's month; the last is the newest
         // record of all, so the last alert means every record was read.
+        // Each change is of a group drawn at random (deterministically), so a type's first
+        // alert comes at a random point, as activity brings it; not all 200 types first.
+        let mut draw = 0x5EED_u64;
         let mut watched: Vec<(ActivityRecord, usize)> = (0..size.alerts)
             .map(|i| {
                 let at = start.as_millisecond() + span_ms * (i as i64 + 1) / size.alerts as i64;
+                draw = draw
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let k = (draw >> 33) as usize % size.types;
                 (
-                    watched_record(
-                        i,
-                        Timestamp::from_millisecond(at).unwrap_or(start),
-                        size.types,
-                    ),
-                    i % size.types,
+                    watched_record(i, k, Timestamp::from_millisecond(at).unwrap_or(start)),
+                    k,
                 )
             })
             .collect();
@@ -138,8 +141,8 @@ impl Workload {
     }
 }
 
-/// A membership change of watched group `i % types`, by one of a few administrators.
-fn watched_record(i: usize, when: Timestamp, types: usize) -> ActivityRecord {
+/// The `i`th membership change, of watched group `k`, by one of a few administrators.
+fn watched_record(i: usize, k: usize, when: Timestamp) -> ActivityRecord {
     let member = format!("CORP\\user{:04}", (i * 7919) % 5000);
     let (before, after, message) = if i.is_multiple_of(3) {
         (Some(member.clone()), None, format!("Removed: {member}"))
@@ -149,7 +152,7 @@ fn watched_record(i: usize, when: Timestamp, types: usize) -> ActivityRecord {
     let mut record = ActivityRecord::new(
         format!("CORP\\admin{}", i % 7),
         "Modified",
-        group_path(i % types),
+        group_path(k),
         when,
         if i.is_multiple_of(2) {
             "dc01.corp.local"

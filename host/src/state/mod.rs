@@ -91,6 +91,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     id: String,
+    /// `PRAGMA data_version` when last looked at.
+    data_version: i64,
 }
 
 impl Store {
@@ -139,6 +141,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             id: String::new(),
+            data_version: 0,
         };
         schema::migrate(&mut store.conn, path)?;
         store.id = schema::store_id(&store.conn).map_err(err)?;
@@ -147,6 +150,7 @@ impl Store {
         // lock that was free after a few milliseconds. (Not before: the WAL switch above is
         // retried by hand, and a custom handler would not cover it.)
         store.conn.busy_handler(Some(wait_for_lock)).map_err(err)?;
+        store.changed_elsewhere();
         Ok(store)
     }
 
@@ -164,6 +168,16 @@ impl Store {
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Whether another connection (another process: `sluice alert-response` queueing an
+    /// alert) committed since the last call. Costs no query of the tables.
+    pub fn changed_elsewhere(&mut self) -> bool {
+        let version = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(self.data_version);
+        std::mem::replace(&mut self.data_version, version) != version
     }
 
     /// Runs `f` in one immediate transaction and commits it.
