@@ -48,17 +48,27 @@ impl fmt::Display for HumanDuration {
     }
 }
 
+/// The longest duration a setting takes: far beyond any sensible interval, and far enough
+/// below the host's millisecond clock arithmetic (about 292 million years) that adding a few
+/// durations to a time never overflows.
+/// (A year is 365.25 days, as humantime counts `"1y"`.)
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 31_557_600);
+
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(text.trim())
-            .map(HumanDuration)
-            .map_err(|e| {
-                serde::de::Error::custom(format!(
-                    "invalid duration {text:?} ({e}); write a number and a unit, \
-                     like \"90s\", \"15m\", \"24h\" or \"30d\""
-                ))
-            })
+        let d = humantime::parse_duration(text.trim()).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "invalid duration {text:?} ({e}); write a number and a unit, \
+                 like \"90s\", \"15m\", \"24h\" or \"30d\""
+            ))
+        })?;
+        if d > MAX_DURATION {
+            return Err(serde::de::Error::custom(format!(
+                "duration {text:?} is longer than 100 years, the longest a setting takes"
+            )));
+        }
+        Ok(HumanDuration(d))
     }
 }
 
@@ -76,7 +86,7 @@ impl JsonSchema for HumanDuration {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "description": "A duration with a unit: \"90s\", \"15m\", \"24h\", \"30d\".",
+            "description": "A duration with a unit: \"90s\", \"15m\", \"24h\", \"30d\"; at most 100 years.",
             "examples": ["15m", "24h"]
         })
     }
@@ -94,6 +104,18 @@ mod tests {
         assert_eq!(d.get(), Duration::from_secs(30 * 86400));
         let err = serde_json::from_str::<HumanDuration>("\"900\"").unwrap_err();
         assert!(err.to_string().contains("\"15m\""), "{err}");
+    }
+
+    /// Found by the config property tests: `poll_interval = "18446744073709551615s"` was
+    /// accepted, and the engine's next poll time (now + the interval, in ms) overflowed.
+    #[test]
+    fn durations_beyond_a_century_are_refused() {
+        let d: HumanDuration = serde_json::from_str("\"100y\"").unwrap();
+        assert_eq!(d.get(), MAX_DURATION);
+        for text in ["\"101y\"", "\"18446744073709551615s\"", "\"5000000000d\""] {
+            let err = serde_json::from_str::<HumanDuration>(text).unwrap_err();
+            assert!(err.to_string().contains("longer than 100 years"), "{err}");
+        }
     }
 
     #[test]

@@ -25,8 +25,12 @@ use crate::telemetry::{Measured, PipelineMetrics};
 
 /// Alerts decided in one transaction.
 const DECIDE_BATCH: usize = 5000;
-/// How often an idle engine looks for alerts queued by `sluice alert-response`.
-const QUEUE_POLL_MS: i64 = 200;
+/// How often an idle engine looks for alerts queued by `sluice alert-response` (a look costs
+/// one `PRAGMA data_version`: whether another process committed).
+const QUEUE_POLL_MS: i64 = 20;
+/// Quiet looks before a step runs anyway (what changed without a commit elsewhere or a
+/// known due time: a record to ask the source for again).
+const QUIET_LOOKS: u32 = 10;
 /// How often finished history is pruned.
 const PRUNE_EVERY_MS: i64 = 60_000;
 /// Source polls per step while the source says it has more.
@@ -117,6 +121,11 @@ pub struct Engine<S, K> {
     source_failures: u32,
     source_retry_at: i64,
     next_prune_at: i64,
+    /// When the engine's own next work is due (poll, flush, ticket action, retry, pruning), ms,
+    /// as of the last step.
+    own_next_at: i64,
+    /// Looks that found nothing to do since the last step.
+    quiet_looks: u32,
     stats: EngineStats,
     metrics: Option<PipelineMetrics>,
     stop: Option<StopSignal>,
@@ -152,6 +161,8 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             source_failures: 0,
             source_retry_at: 0,
             next_prune_at: 0,
+            own_next_at: 0,
+            quiet_looks: 0,
             stats: EngineStats::default(),
             metrics: None,
             stop: None,
@@ -225,6 +236,16 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     /// Does everything that is due now: intake, decisions, flushes, delivery, pruning.
     pub fn step(&mut self) -> Result<(), StoreError> {
         let now = self.now();
+        // A look between steps: nothing of ours is due and no other process committed.
+        if self.recovered
+            && now < self.own_next_at
+            && self.quiet_looks < QUIET_LOOKS
+            && !self.store.changed_elsewhere()
+        {
+            self.quiet_looks += 1;
+            return Ok(());
+        }
+        self.quiet_looks = 0;
         let spec = Arc::clone(&self.spec);
         let settings = &spec.settings;
         let delivery = Delivery {
@@ -243,16 +264,20 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             self.recovered = true;
         }
 
+        // From here on, a commit by another process is an alert this step has not taken in.
+        self.store.changed_elsewhere();
         self.intake(now)?;
         self.decide(now)?;
 
-        // Deliver until nothing more is due now (each round is one batch).
+        // Deliver until nothing more is due now (each round is one batch), but stop for
+        // alerts queued by `sluice alert-response` meanwhile: the next step takes them in, and
+        // their new tickets go before the backlog of updates.
         while !self.stopping() {
             let mut sink = Measured::new(&mut self.sink, self.metrics.as_ref());
             let report = delivery.run(&mut self.store, &mut sink, now, &mut jitter)?;
             self.stats.delivery.add(&report);
             let sent = report.created + report.updated + report.retried + report.dead;
-            if report.sink_calls == 0 || sent == 0 {
+            if report.sink_calls == 0 || sent == 0 || self.store.changed_elsewhere() {
                 break;
             }
         }
@@ -264,6 +289,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         if let Some(metrics) = &mut self.metrics {
             metrics.observe(&self.stats);
         }
+        self.own_next_at = self.own_next(now)?;
         Ok(())
     }
 
@@ -442,30 +468,39 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         Ok(())
     }
 
-    /// When the engine next has something to do, ms: the earliest of the next poll, the next
-    /// consolidation flush, the next due ticket action, and a short tick to pick up alerts
-    /// queued by `sluice alert-response`.
+    /// When the engine next has something to do, ms: its own next work, or a short tick to
+    /// look for alerts queued by `sluice alert-response`.
     pub fn next_wakeup(&self) -> Result<i64, StoreError> {
         let now = self.now();
-        let mut next = now
-            + if self.spec.settings.intake.response_action {
-                QUEUE_POLL_MS
-            } else {
-                5_000
-            };
+        let tick = if self.spec.settings.intake.response_action {
+            QUEUE_POLL_MS
+        } else {
+            5_000
+        };
+        Ok(self.own_next_at.min(now + tick).max(now))
+    }
+
+    /// The earliest of the next poll, source retry, alert to fetch or decide, consolidation
+    /// flush, due ticket action and pruning, ms.
+    fn own_next(&self, now: i64) -> Result<i64, StoreError> {
+        let conn = self.store.conn();
+        let mut next = self.next_prune_at;
         if self.spec.settings.intake.poll {
             next = next.min(self.next_poll_at.max(self.source_retry_at));
         }
-        if let Some(at) = self
-            .store
-            .read(self.suppression().next_flush_at(self.store.conn()))?
-        {
-            next = next.min(at);
+        if self.store.read(alerts::any_ready(conn, &self.spec.name))? {
+            return Ok(now);
         }
         if let Some(at) = self
             .store
-            .read(outbox::next_due(self.store.conn(), &self.spec.name))?
+            .read(alerts::next_fetch_at(conn, &self.spec.name))?
         {
+            next = next.min(at.max(self.source_retry_at));
+        }
+        if let Some(at) = self.store.read(self.suppression().next_flush_at(conn))? {
+            next = next.min(at);
+        }
+        if let Some(at) = self.store.read(outbox::next_due(conn, &self.spec.name))? {
             next = next.min(at);
         }
         Ok(next.max(now))

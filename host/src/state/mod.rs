@@ -91,6 +91,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     id: String,
+    /// `PRAGMA data_version` when last looked at.
+    data_version: i64,
 }
 
 impl Store {
@@ -119,7 +121,7 @@ impl Store {
                     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
                         && std::time::Instant::now() < deadline =>
                 {
-                    std::thread::sleep(Duration::from_millis(10));
+                    std::thread::sleep(Duration::from_millis(1));
                 }
                 result => break result.map_err(err)?,
             }
@@ -139,9 +141,16 @@ impl Store {
             conn,
             path: path.to_owned(),
             id: String::new(),
+            data_version: 0,
         };
         schema::migrate(&mut store.conn, path)?;
         store.id = schema::store_id(&store.conn).map_err(err)?;
+        // From here, try again every millisecond: SQLite's own wait backs off to 100 ms sleeps,
+        // so one of eight response actions queueing at once could wait half a second for a
+        // lock that was free after a few milliseconds. (Not before: the WAL switch above is
+        // retried by hand, and a custom handler would not cover it.)
+        store.conn.busy_handler(Some(wait_for_lock)).map_err(err)?;
+        store.changed_elsewhere();
         Ok(store)
     }
 
@@ -159,6 +168,16 @@ impl Store {
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Whether another connection (another process: `sluice alert-response` queueing an
+    /// alert) committed since the last call. Costs no query of the tables.
+    pub fn changed_elsewhere(&mut self) -> bool {
+        let version = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(self.data_version);
+        std::mem::replace(&mut self.data_version, version) != version
     }
 
     /// Runs `f` in one immediate transaction and commits it.
@@ -198,6 +217,16 @@ impl Store {
             Err(rows.join("; "))
         }
     }
+}
+
+/// SQLite's busy handler: `attempt` counts from 0; sleep a millisecond and try again, until
+/// about [`BUSY_TIMEOUT`] has passed.
+fn wait_for_lock(attempt: i32) -> bool {
+    if attempt as u128 >= BUSY_TIMEOUT.as_millis() {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
 }
 
 /// Milliseconds since 1970 of `time`.
