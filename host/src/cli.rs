@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::cmd::{
     AlertResponseArgs, AlertsArgs, AlertsCommand, AuditorArgs, DemoArgs, EmulateArgs,
-    EmulatedSystem, ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, ServiceNowArgs,
+    EmulatedSystem, ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, ServiceNowArgs, StatusArgs,
     ValidateArgs,
 };
 
@@ -29,7 +29,7 @@ pub struct Cli {
 }
 
 /// Options for every subcommand.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// More detail: -v for debug logs and the long form of plugin refusals, -vv for trace.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -40,6 +40,10 @@ pub struct GlobalArgs {
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
     pub log_format: LogFormat,
+    /// Write log lines to this file (appending) instead of standard error. `sluice run` opens
+    /// it again on SIGHUP, after log rotation moved it.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log_file: Option<PathBuf>,
     /// Also look for plugins in this directory (repeatable), after the executable's directory
     /// and the config's `plugins.directories`.
     #[arg(long = "plugin-dir", value_name = "DIR", global = true)]
@@ -76,6 +80,9 @@ pub enum Command {
     ImportLegacy(ImportLegacyArgs),
     /// Serve an emulator of Netwrix Auditor or ServiceNow on a port.
     Emulate(EmulateArgs),
+    /// Show what the state store says of each pipeline: queue, last fetch and delivery, flood
+    /// window, open tickets, recent problems (also while `sluice run` runs).
+    Status(StatusArgs),
 }
 
 /// The `--config` option shared by subcommands that read a config.

@@ -10,7 +10,9 @@
 //! - `config/`: the config file, its diagnostics and secret references;
 //! - `plugin/`: finding and loading plugin libraries, resolving components;
 //! - `capabilities/`: what plugins get from the host (HTTP, logging, clock);
-//! - `telemetry`: logging setup.
+//! - `runtime/`: the running host: pipelines on their threads, reload, stop;
+//! - `state/`: the durable store;
+//! - `telemetry/`: logs, metrics, and the health and metrics endpoint.
 
 pub mod capabilities;
 pub mod cli;
@@ -31,16 +33,28 @@ use config::ConfigErrors;
 
 /// Runs the command line `cli` and returns the process exit code (see [`exit`]).
 ///
-/// Errors are printed to standard error here: config problems one per line with file, line,
-/// column and key path (exit 78), anything else with its cause chain (exit 1).
+/// Errors are printed to standard error here, every secret redacted: config problems one per
+/// line with file, line, column and key path (exit 78), anything else with its cause chain
+/// (exit 1).
 pub fn main(cli: cli::Cli) -> ExitCode {
-    telemetry::init(&cli.global, matches!(cli.command, cli::Command::Demo(_)));
+    if let Err(error) = telemetry::init(&cli.global, matches!(cli.command, cli::Command::Demo(_))) {
+        let path = cli
+            .global
+            .log_file
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""));
+        eprintln!(
+            "error: cannot open the log file {}: {error}",
+            path.display()
+        );
+        return ExitCode::from(exit::FAILURE);
+    }
     match cmd::run(cli) {
         Ok(code) => code,
         Err(error) => {
             if let Some(config) = error.downcast_ref::<ConfigErrors>() {
                 for d in &config.0 {
-                    eprintln!("error: {d}");
+                    eprintln!("error: {}", config::redact(&d.to_string()));
                 }
                 let n = config.0.len();
                 eprintln!(
@@ -49,7 +63,7 @@ pub fn main(cli: cli::Cli) -> ExitCode {
                 );
                 ExitCode::from(exit::CONFIG)
             } else {
-                eprintln!("error: {error:#}");
+                eprintln!("error: {}", config::redact(&format!("{error:#}")));
                 ExitCode::from(exit::FAILURE)
             }
         }

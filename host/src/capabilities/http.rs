@@ -207,7 +207,15 @@ fn classify(error: reqwest::Error) -> HttpError {
 fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
+        // rustls's error reaches us inside an io::Error, whose `source()` skips past it to
+        // the error's own source (none): look inside with `get_ref`.
+        let inner = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if e.downcast_ref::<rustls::Error>().is_some()
+            || inner.is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some())
+        {
             return true;
         }
         current = e.source();

@@ -7,9 +7,9 @@ mod emulate;
 mod import_legacy;
 mod output;
 mod plugins;
-mod prepare;
 mod run;
 mod schema;
+mod status;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,6 +22,7 @@ pub use import_legacy::ImportLegacyArgs;
 pub use plugins::PluginsArgs;
 pub use run::RunArgs;
 pub use schema::SchemaArgs;
+pub use status::StatusArgs;
 pub use validate::ValidateArgs;
 
 use crate::cli::{Cli, Command};
@@ -38,5 +39,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ImportLegacy(args) => import_legacy::run(args, &cli.global),
         Command::Emulate(args) => emulate::run(args, &cli.global),
         Command::Demo(args) => demo::run(args, &cli.global),
+        Command::Status(args) => status::run(args, &cli.global),
     }
 }

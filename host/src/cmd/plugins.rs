@@ -7,10 +7,10 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{print, print_line};
-use super::prepare::load_plugins;
 use crate::cli::GlobalArgs;
 use crate::config::ConfigFile;
 use crate::exit;
+use crate::runtime::load_plugins;
 
 /// Arguments of `sluice plugins`.
 #[derive(Debug, Args)]

@@ -1,20 +1,18 @@
-//! `sluice run`: run the configured pipelines until stopped.
+//! `sluice run`: run the configured pipelines until stopped; reload the config on SIGHUP and
+//! when its files change; serve health and metrics when `[telemetry]` says so.
 
 use std::process::ExitCode;
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 
-use super::prepare::{config_and_plugins, pipeline_specs};
 use crate::capabilities::{Clock, SystemClock};
 use crate::cli::{ConfigArg, GlobalArgs};
-use crate::config::ConfigErrors;
 use crate::exit;
-use crate::pipeline::engine::Engine;
-use crate::plugin::instantiate;
-use crate::runtime::Running;
-use crate::state::Store;
+use crate::runtime::{listen, ConfigWatch, Event, Host, HostOptions, StartError};
+use crate::telemetry::{self, Metrics};
 
 /// Arguments of `sluice run`.
 #[derive(Debug, Args)]
@@ -25,58 +23,59 @@ pub struct RunArgs {
     /// and retrying.
     #[arg(long)]
     pub require_healthy: bool,
-    /// On SIGTERM or SIGINT, wait at most this long for pipelines to finish the step they
+    /// On SIGTERM or SIGINT, wait at most this long for pipelines to finish the batch they
     /// are in (what is left stays queued).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub drain: Duration,
+    /// Do not reload the config when its file or alert files change (SIGHUP still does).
+    #[arg(long)]
+    pub no_watch_config: bool,
 }
 
+/// How often the main loop looks at the config files and at pipelines waiting to restart.
+const TICK: Duration = Duration::from_secs(1);
+
 pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let (file, registry) = config_and_plugins(&args.config.config, global)?;
-    let specs = pipeline_specs(&file)?;
     let runtime = tokio::runtime::Runtime::new()?;
+    // First: a SIGHUP (log rotation, say) while starting must not end the process, as the
+    // default action would; signals that come early are acted on once the pipelines run.
+    let events = listen(runtime.handle());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut unhealthy = Vec::new();
-    let mut engines = Vec::new();
-    for spec in specs {
-        let name = spec.name.clone();
-        let mut source = instantiate::source(
-            &registry,
-            &file,
-            &name,
-            clock.clone(),
-            runtime.handle().clone(),
-        )
-        .map_err(ConfigErrors::one)?;
-        let mut sink = instantiate::sink(
-            &registry,
-            &file,
-            &name,
-            clock.clone(),
-            runtime.handle().clone(),
-        )
-        .map_err(ConfigErrors::one)?;
-        for (role, result) in [
-            ("source", source.instance.healthcheck()),
-            ("sink", sink.instance.healthcheck()),
-        ] {
-            if let Err(error) = result {
-                tracing::error!(pipeline = %name, %role, %error, "Healthcheck failed.");
-                unhealthy.push(format!("{name}/{role}: {error}"));
-            }
-        }
-        let store = Store::open(&file.config.state.path, file.config.state.durability)?;
-        engines.push(Engine::new(
-            Arc::new(spec),
-            store,
-            source.instance,
-            sink.instance,
-            clock.clone(),
-        ));
+    let metrics = Metrics::new();
+    let mut host = Host::load(HostOptions {
+        config: args.config.config.clone(),
+        global: global.clone(),
+        runtime: runtime.handle().clone(),
+        clock,
+        metrics: metrics.clone(),
+        drain: args.drain,
+    })
+    .map_err(|e| match e {
+        StartError::Config(errors) => anyhow::Error::new(errors),
+        StartError::Store(error) => anyhow::Error::new(error),
+    })?;
+    // Taken now, so an edit made while the pipelines start is not missed.
+    let mut watch = (!args.no_watch_config).then(|| ConfigWatch::new(host.config()));
+    let config = host.config().config.clone();
+    if config.telemetry.enabled {
+        runtime.block_on(telemetry::serve(
+            config.telemetry.listen,
+            metrics,
+            config.state.clone(),
+        ))?;
     }
+    let unhealthy = host.healthcheck();
     if !unhealthy.is_empty() && args.require_healthy {
         for u in &unhealthy {
-            eprintln!("error: {u}");
+            eprintln!(
+                "error: {}",
+                crate::config::redact(&format!(
+                    "pipeline {}: the {} cannot be reached: {}",
+                    u.pipeline,
+                    u.role.as_str(),
+                    u.error
+                ))
+            );
         }
         eprintln!(
             "error: {} component(s) failed their healthcheck; not starting (--require-healthy)",
@@ -84,44 +83,51 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         );
         return Ok(ExitCode::from(exit::UNAVAILABLE));
     }
-    let mut running = Running::default();
-    for engine in engines {
-        running.spawn(engine, clock.clone());
-    }
-    if running.is_empty() {
-        tracing::warn!("No enabled pipeline in the config; nothing to run.");
-    }
-    tracing::info!(state = %file.config.state.path.display(), "sluice is running.");
-    let signal = runtime.block_on(wait_for_stop());
-    tracing::info!(%signal, drain = ?args.drain, "Stopping: finishing the steps in progress.");
-    let late = running.stop(args.drain);
+    host.start();
+    tracing::info!(state = %config.state.path.display(), "sluice is running.");
+
+    let signal = loop {
+        match events.recv_timeout(TICK) {
+            Ok(Event::Stop(signal)) => break signal,
+            Ok(Event::Reload) => {
+                telemetry::reopen_log_file();
+                let seen = watch.as_ref().map(ConfigWatch::fingerprint);
+                reload(&mut host, watch.as_mut(), seen, "SIGHUP");
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(seen) = watch.as_mut().and_then(ConfigWatch::changed) {
+                    reload(
+                        &mut host,
+                        watch.as_mut(),
+                        Some(seen),
+                        "the config files changed",
+                    );
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break "the signal listener ended",
+        }
+        host.tick();
+    };
+    tracing::info!(%signal, drain = ?args.drain, "Stopping: finishing the batches in progress.");
+    let late = host.stop();
     if late.is_empty() {
         tracing::info!("Stopped cleanly.");
     } else {
-        tracing::warn!(pipelines = ?late, "Stopped before these pipelines finished their step; what they sent is reconciled at the next start.");
+        tracing::warn!(pipelines = ?late, "Stopped before these pipelines finished their batch; what they sent is reconciled at the next start.");
     }
     Ok(ExitCode::from(exit::OK))
 }
 
-/// Waits for SIGTERM or SIGINT (Ctrl-C); returns which.
-async fn wait_for_stop() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
-            }
+/// Reloads the config; `seen` is the watch's fingerprint of the files, taken before reading
+/// them.
+fn reload(host: &mut Host, watch: Option<&mut ConfigWatch>, seen: Option<u64>, trigger: &str) {
+    let applied = host.reload(trigger);
+    if let (Some(watch), Some(seen)) = (watch, seen) {
+        if applied && watch.follow(host.config()) {
+            // Other alert directories now: their files were read just now.
+            watch.loaded(watch.fingerprint());
+        } else {
+            watch.loaded(seen);
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
     }
 }

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::prepare::load_plugins;
 use crate::cli::GlobalArgs;
 use crate::config::{config_schema, ConfigFile};
 use crate::exit;
+use crate::runtime::load_plugins;
 
 /// Arguments of `sluice schema`.
 #[derive(Debug, Args)]

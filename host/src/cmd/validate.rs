@@ -12,12 +12,12 @@ use clap::Args;
 use serde_json::json;
 
 use super::output::print_line;
-use super::prepare::{config_and_plugins, pipeline_specs};
 use crate::capabilities::SystemClock;
 use crate::cli::{ConfigArg, GlobalArgs};
 use crate::config::{ConfigErrors, ConfigFile};
 use crate::exit;
 use crate::plugin::{instantiate, PluginRegistry};
+use crate::runtime::{config_and_plugins, pipeline_specs};
 
 /// Arguments of `sluice validate`.
 #[derive(Debug, Args)]

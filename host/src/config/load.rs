@@ -24,8 +24,17 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Reads and parses `path`.
+    /// Reads and parses `path`, resolving secrets from the environment, files and commands.
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigErrors> {
+        Self::load_with(path, &SecretResolver::from_env())
+    }
+
+    /// Reads and parses `path`, resolving secrets with `resolver` (use
+    /// [`SecretResolver::placeholders`] where no secret's value is needed).
+    pub fn load_with<E: Fn(&str) -> Option<String>>(
+        path: &Path,
+        resolver: &SecretResolver<E>,
+    ) -> Result<ConfigFile, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
                 "; pass --config FILE, or create it (see the README's config walkthrough)"
@@ -37,7 +46,7 @@ impl ConfigFile {
                 format!("cannot read the config: {e}{hint}"),
             ))
         })?;
-        Self::parse(path, text, &SecretResolver::from_env())
+        Self::parse(path, text, resolver)
     }
 
     /// Parses `text` as the content of `path`, resolving secrets with `resolver`.
@@ -50,6 +59,8 @@ impl ConfigFile {
         let mut config = source.deserialize::<Config>()?;
         resolve_relative_paths(&mut config, path);
         let secrets = resolve_secrets(&mut config, &source, resolver)?;
+        // From here on, every way text leaves the process redacts them.
+        secrets.register();
         check(&config, &source)?;
         Ok(ConfigFile {
             config,
@@ -141,10 +152,7 @@ impl SourceMap {
 /// executable's directory by default) and `sluice run` (a service) must find the same state
 /// store and alert directory. A component's own paths are its plugin's to interpret.
 fn resolve_relative_paths(config: &mut Config, config_path: &Path) {
-    let base = config_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
+    let base = config_dir(config_path);
     let resolve = |p: &mut PathBuf| {
         if p.is_relative() {
             *p = base.join(&*p);
@@ -163,6 +171,15 @@ fn resolve_relative_paths(config: &mut Config, config_path: &Path) {
             }
         }
     }
+}
+
+/// The directory relative paths in `config_path` are relative to (`file:` and `exec:` secrets
+/// included).
+fn config_dir(config_path: &Path) -> &Path {
+    config_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."))
 }
 
 /// serde_path_to_error writes `.` for the root.
@@ -209,6 +226,7 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
 ) -> Result<Secrets, ConfigErrors> {
     let mut secrets = Secrets::default();
     let mut problems = Vec::new();
+    let dir = config_dir(source.file());
     for (name, pipeline) in &mut config.pipelines {
         for (role, component) in [
             ("source", &mut pipeline.source),
@@ -219,13 +237,13 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
                 resolve_value(
                     value,
                     &format!("{base}.{key}"),
-                    resolver,
+                    (resolver, dir),
                     &mut secrets,
                     &mut |p, m| problems.push(source.diagnostic(p, m)),
                 );
             }
             if let Some(proxy) = &mut component.http.proxy {
-                match resolver.resolve(proxy, &mut secrets) {
+                match resolver.resolve(proxy, dir, &mut secrets) {
                     Ok(Some(v)) => *proxy = v,
                     Ok(None) => {}
                     Err(m) => problems.push(source.diagnostic(&format!("{base}.http.proxy"), m)),
@@ -243,12 +261,12 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
 fn resolve_value<E: Fn(&str) -> Option<String>>(
     value: &mut toml::Value,
     path: &str,
-    resolver: &SecretResolver<E>,
+    resolver: (&SecretResolver<E>, &Path),
     secrets: &mut Secrets,
     report: &mut dyn FnMut(&str, String),
 ) {
     match value {
-        toml::Value::String(s) => match resolver.resolve(s, secrets) {
+        toml::Value::String(s) => match resolver.0.resolve(s, resolver.1, secrets) {
             Ok(Some(v)) => *s = v,
             Ok(None) => {}
             Err(m) => report(path, m),
@@ -270,6 +288,19 @@ fn resolve_value<E: Fn(&str) -> Option<String>>(
 /// Checks the host's keys beyond what their types say.
 fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
     let mut problems = Vec::new();
+    let telemetry = &config.telemetry;
+    if !telemetry.listen.ip().is_loopback() && !telemetry.allow_remote {
+        problems.push(source.diagnostic(
+            "telemetry.listen",
+            format!(
+                "{} can be reached from other machines, and the endpoint has no \
+                 authentication; listen on \"127.0.0.1:{}\", or set \
+                 telemetry.allow_remote = true to mean it",
+                telemetry.listen.ip(),
+                telemetry.listen.port()
+            ),
+        ));
+    }
     for (name, pipeline) in &config.pipelines {
         if name.is_empty()
             || !name
@@ -296,14 +327,15 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
         }
         for (role, component) in [("source", &pipeline.source), ("sink", &pipeline.sink)] {
             if let Some(proxy) = &component.http.proxy {
+                // reqwest is built without SOCKS support: a socks5:// proxy would fail every
+                // request with "unsupported scheme", so it is refused here.
                 if proxy != "none"
-                    && !(proxy.starts_with("http://")
-                        || proxy.starts_with("https://")
-                        || proxy.starts_with("socks5://"))
+                    && !(proxy.starts_with("http://") || proxy.starts_with("https://"))
                 {
                     problems.push(source.diagnostic(
                         &format!("pipelines.{name}.{role}.http.proxy"),
-                        "must be a proxy URL like \"http://proxy.corp.local:3128\", or \"none\"",
+                        "must be an HTTP proxy URL like \"http://proxy.corp.local:3128\" \
+                         (SOCKS proxies are not supported), or \"none\"",
                     ));
                 }
             }
@@ -408,6 +440,33 @@ http.ca_file = "/etc/ssl/corp.pem"
             d.position,
             Some((5, 21)),
             "falls back to the enclosing table's key"
+        );
+    }
+
+    #[test]
+    fn telemetry_is_off_and_local_by_default_and_remote_only_when_asked() {
+        let file = parse(GOOD).unwrap();
+        assert!(!file.config.telemetry.enabled);
+        assert!(file.config.telemetry.listen.ip().is_loopback());
+        let remote = format!("{GOOD}\n[telemetry]\nenabled = true\nlisten = \"0.0.0.0:9598\"\n");
+        let err = parse(&remote).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "sluice.toml:16:1: telemetry.listen: 0.0.0.0 can be reached from other machines"
+            ),
+            "{err}"
+        );
+        let meant = format!("{remote}allow_remote = true\n");
+        assert_eq!(
+            parse(&meant).unwrap().config.telemetry.listen.to_string(),
+            "0.0.0.0:9598"
+        );
+        let err = parse(&format!("{GOOD}\n[telemetry]\nlisten = \"localhost\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("telemetry.listen: invalid socket address"),
+            "{err}"
         );
     }
 }

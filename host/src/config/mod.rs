@@ -1,5 +1,6 @@
 //! The config file: its model (`model.rs`), loading with precise diagnostics (`load.rs`,
-//! `diagnostic.rs`), secret references (`secret.rs`) and human durations (`duration.rs`).
+//! `diagnostic.rs`), secret references and their redaction (`secret/`) and human durations
+//! (`duration.rs`).
 //!
 //! This module parses and checks what the host owns. A component's own keys (everything in a
 //! `source` or `sink` table except `type`, `plugin` and `http`) are handed to its plugin, which
@@ -19,7 +20,7 @@ pub use load::{ConfigFile, SourceMap};
 pub use model::{
     default_correlation_format, ComponentSettings, Config, DeliverySettings, HttpSettings,
     IntakeSettings, PipelineSettings, PluginSettings, RetentionSettings, StateSettings,
-    SuppressionSettings,
+    SuppressionSettings, TelemetrySettings,
 };
 pub use schema::config_schema;
-pub use secret::{SecretResolver, Secrets};
+pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};

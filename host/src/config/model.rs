@@ -1,6 +1,7 @@
 //! The config model: the keys the host owns. The structs are the schema (`sluice schema`).
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use schemars::JsonSchema;
@@ -22,10 +23,46 @@ pub struct Config {
     /// The pipelines, by name. Each reads from one source and writes to one sink.
     #[serde(default)]
     pub pipelines: BTreeMap<String, PipelineSettings>,
+    /// The HTTP endpoint for health checks and Prometheus metrics. Off by default.
+    #[serde(default)]
+    pub telemetry: TelemetrySettings,
+}
+
+/// The HTTP endpoint of `sluice run`: `/healthz`, `/readyz` and `/metrics` (Prometheus).
+/// It has no authentication; it shows counts and component states, never a secret or a
+/// record. Changing it takes a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// Serve the endpoint. Default: false.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The IP address and port to listen on. Default: `"127.0.0.1:9598"` (this machine only).
+    #[serde(default = "default_telemetry_listen")]
+    #[schemars(with = "String")]
+    pub listen: SocketAddr,
+    /// Allow `listen` to be an address other machines can reach (`"0.0.0.0:9598"`, a LAN
+    /// address). Anyone who can reach it can read the metrics. Default: false.
+    #[serde(default)]
+    pub allow_remote: bool,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        TelemetrySettings {
+            enabled: false,
+            listen: default_telemetry_listen(),
+            allow_remote: false,
+        }
+    }
+}
+
+fn default_telemetry_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9598))
 }
 
 /// The durable state store.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateSettings {
     /// The SQLite file; a relative path is relative to the config file's directory (so the
@@ -387,8 +424,10 @@ pub struct HttpSettings {
     /// Default: none.
     #[serde(default)]
     pub client_identity_file: Option<PathBuf>,
-    /// Proxy URL for this component's requests (`http://proxy.corp:3128`). Default: the
-    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment variables; `"none"` disables them.
+    /// HTTP proxy URL for this component's requests (`http://proxy.corp:3128`; credentials as
+    /// `http://user:${PROXY_PASSWORD}@proxy.corp:3128`). SOCKS is not supported. Default: the
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` environment variables; `"none"`
+    /// ignores them.
     #[serde(default)]
     pub proxy: Option<String>,
     /// Do not verify the server's TLS certificate. Insecure: anyone on the path can read

@@ -200,6 +200,12 @@ impl Delivery<'_> {
             for job in &jobs {
                 self.settle(tx, job, &outcomes, now, &backoff, random, &mut report)?;
             }
+            let confirmed = outcomes
+                .iter()
+                .any(|o| matches!(o, ActionOutcome::Done(_) | ActionOutcome::Unchanged(_)));
+            if confirmed || report.adopted > 0 {
+                checkpoints::touch(tx, self.pipeline, checkpoints::Activity::Delivery, now)?;
+            }
             Ok(())
         })?;
         Ok(report)
@@ -507,7 +513,8 @@ impl Delivery<'_> {
             report.created += 1;
             report.adopted += 1;
             tracing::info!(
-                pipeline = self.pipeline, %key, ticket = %ticket.number, decision = "adopt",
+                pipeline = self.pipeline, alert = %job.ticket.alert_name, %key,
+                ticket = %ticket.number, decision = "adopt",
                 "Found the ticket an interrupted attempt had opened; not opening it again."
             );
             return Ok(());
@@ -526,7 +533,11 @@ impl Delivery<'_> {
                     "the ticket was never opened; its alerts were decided again",
                 )?;
                 tickets::set_unusable(tx, job.ticket.id)?;
-                tracing::warn!(pipeline = self.pipeline, %key, alerts = n, "The ticket to update was never opened; its alerts go to a new ticket.");
+                tracing::warn!(
+                    pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, alerts = n,
+                    decision = "redecide",
+                    "The ticket to update was never opened; its alerts go to a new ticket."
+                );
                 return Ok(());
             }
             // Nothing left to send (no journal configured, say): done.
@@ -622,7 +633,7 @@ impl Delivery<'_> {
             tickets::count_reopen(tx, job.ticket.id)?;
             report.reopened += 1;
             tracing::info!(
-                pipeline = self.pipeline, %key,
+                pipeline = self.pipeline, alert = %job.ticket.alert_name, %key,
                 ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "reopen",
                 "Reopened the ticket: its alert repeated after it was closed."
             );
@@ -702,7 +713,12 @@ impl Delivery<'_> {
             outbox::kill(tx, row.id, now, &message)?;
             checkpoints::event(tx, self.pipeline, now, "dead_letter", &message)?;
             report.dead += 1;
-            tracing::error!(pipeline = self.pipeline, key = %job.ticket.suppression_key, %reason, "Gave up on a ticket action; its alerts are marked failed.");
+            tracing::error!(
+                pipeline = self.pipeline, alert = %job.ticket.alert_name,
+                key = %job.ticket.suppression_key,
+                ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "give_up",
+                %reason, "Gave up on a ticket action; its alerts are marked failed."
+            );
             return Ok(());
         }
         let attempts = row.attempts + u32::from(job.deferred.is_none() && !job.steps.is_empty());
@@ -710,8 +726,10 @@ impl Delivery<'_> {
         outbox::retry_at(tx, row.id, now + duration_ms(delay), reason)?;
         report.retried += 1;
         tracing::warn!(
-            pipeline = self.pipeline, key = %job.ticket.suppression_key, %reason,
-            retry_in_ms = duration_ms(delay), "Ticket action not done; it will be retried."
+            pipeline = self.pipeline, alert = %job.ticket.alert_name,
+            key = %job.ticket.suppression_key,
+            ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "retry",
+            %reason, retry_in_ms = duration_ms(delay), "Ticket action not done; it will be retried."
         );
         Ok(())
     }
@@ -734,7 +752,10 @@ impl Delivery<'_> {
                 tickets::set_unusable(tx, job.ticket.id)?;
                 checkpoints::event(tx, self.pipeline, now, "refused", &message)?;
                 report.dead += 1;
-                tracing::error!(pipeline = self.pipeline, %key, %error, "The sink refused to open a ticket; its alert is marked failed.");
+                tracing::error!(
+                    pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, %error,
+                    decision = "refused", "The sink refused to open a ticket; its alert is marked failed."
+                );
             }
             OutboxKind::Update => {
                 let n = alerts::redecide_outbox(tx, row.id)?;
@@ -745,7 +766,12 @@ impl Delivery<'_> {
                 );
                 outbox::kill(tx, row.id, now, &message)?;
                 checkpoints::event(tx, self.pipeline, now, "refused", &message)?;
-                tracing::warn!(pipeline = self.pipeline, %key, %error, alerts = n, "The sink refused to update the ticket; its alerts go to a new ticket.");
+                tracing::warn!(
+                    pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, %error,
+                    ticket = job.ticket.number.as_deref().unwrap_or_default(), alerts = n,
+                    decision = "redecide",
+                    "The sink refused to update the ticket; its alerts go to a new ticket."
+                );
             }
         }
         Ok(())

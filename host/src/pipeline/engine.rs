@@ -17,14 +17,20 @@ use super::suppression::{Decision, Suppression};
 use crate::capabilities::Clock;
 use crate::config::PipelineSettings;
 use crate::retry::{jitter, Backoff};
+use crate::runtime::StopSignal;
 use crate::state::alerts::{self, status};
 use crate::state::retention::{self, Limits};
 use crate::state::{duration_ms, millis, outbox, Store, StoreError};
+use crate::telemetry::{Measured, PipelineMetrics};
 
 /// Alerts decided in one transaction.
 const DECIDE_BATCH: usize = 5000;
-/// How often an idle engine looks for alerts queued by `sluice alert-response`.
-const QUEUE_POLL_MS: i64 = 200;
+/// How often an idle engine looks for alerts queued by `sluice alert-response` (a look costs
+/// one `PRAGMA data_version`: whether another process committed).
+const QUEUE_POLL_MS: i64 = 20;
+/// Quiet looks before a step runs anyway (what changed without a commit elsewhere or a
+/// known due time: a record to ask the source for again).
+const QUIET_LOOKS: u32 = 10;
 /// How often finished history is pruned.
 const PRUNE_EVERY_MS: i64 = 60_000;
 /// Source polls per step while the source says it has more.
@@ -56,6 +62,10 @@ pub struct EngineStats {
     pub consolidated: u64,
     /// Alerts collected into a flood ticket.
     pub flooded: u64,
+    /// Alerts that opened their window's flood ticket (counted in `opened` too).
+    pub flood_opened: u64,
+    /// Alerts ignored because their definition is disabled.
+    pub ignored: u64,
     /// Records polled.
     pub records_polled: u64,
     /// Records fetched by id.
@@ -111,7 +121,14 @@ pub struct Engine<S, K> {
     source_failures: u32,
     source_retry_at: i64,
     next_prune_at: i64,
+    /// When the engine's own next work is due (poll, flush, ticket action, retry, pruning), ms,
+    /// as of the last step.
+    own_next_at: i64,
+    /// Looks that found nothing to do since the last step.
+    quiet_looks: u32,
     stats: EngineStats,
+    metrics: Option<PipelineMetrics>,
+    stop: Option<StopSignal>,
 }
 
 impl<S, K> std::fmt::Debug for Engine<S, K> {
@@ -144,8 +161,34 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             source_failures: 0,
             source_retry_at: 0,
             next_prune_at: 0,
+            own_next_at: 0,
+            quiet_looks: 0,
             stats: EngineStats::default(),
+            metrics: None,
+            stop: None,
         }
+    }
+
+    /// Reports into `metrics`: totals after each step, and every source and sink call.
+    pub fn with_metrics(mut self, metrics: PipelineMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Ends a step early, between two batches, once `stop` is asked for: what is left stays
+    /// queued for the next run.
+    pub fn with_stop(mut self, stop: StopSignal) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// The metrics it reports into.
+    pub fn metrics(&self) -> Option<&PipelineMetrics> {
+        self.metrics.as_ref()
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(StopSignal::is_stopped)
     }
 
     /// The pipeline.
@@ -193,6 +236,16 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     /// Does everything that is due now: intake, decisions, flushes, delivery, pruning.
     pub fn step(&mut self) -> Result<(), StoreError> {
         let now = self.now();
+        // A look between steps: nothing of ours is due and no other process committed.
+        if self.recovered
+            && now < self.own_next_at
+            && self.quiet_looks < QUIET_LOOKS
+            && !self.store.changed_elsewhere()
+        {
+            self.quiet_looks += 1;
+            return Ok(());
+        }
+        self.quiet_looks = 0;
         let spec = Arc::clone(&self.spec);
         let settings = &spec.settings;
         let delivery = Delivery {
@@ -211,15 +264,20 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             self.recovered = true;
         }
 
+        // From here on, a commit by another process is an alert this step has not taken in.
+        self.store.changed_elsewhere();
         self.intake(now)?;
         self.decide(now)?;
 
-        // Deliver until nothing more is due now (each round is one batch).
-        loop {
-            let report = delivery.run(&mut self.store, &mut self.sink, now, &mut jitter)?;
+        // Deliver until nothing more is due now (each round is one batch), but stop for
+        // alerts queued by `sluice alert-response` meanwhile: the next step takes them in, and
+        // their new tickets go before the backlog of updates.
+        while !self.stopping() {
+            let mut sink = Measured::new(&mut self.sink, self.metrics.as_ref());
+            let report = delivery.run(&mut self.store, &mut sink, now, &mut jitter)?;
             self.stats.delivery.add(&report);
             let sent = report.created + report.updated + report.retried + report.dead;
-            if report.sink_calls == 0 || sent == 0 {
+            if report.sink_calls == 0 || sent == 0 || self.store.changed_elsewhere() {
                 break;
             }
         }
@@ -228,6 +286,10 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             self.prune(now)?;
             self.next_prune_at = now + PRUNE_EVERY_MS;
         }
+        if let Some(metrics) = &mut self.metrics {
+            metrics.observe(&self.stats);
+        }
+        self.own_next_at = self.own_next(now)?;
         Ok(())
     }
 
@@ -242,11 +304,14 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             return Ok(());
         }
         if spec.settings.intake.response_action {
-            loop {
-                match intake.fetch(&mut self.store, &mut self.source, now) {
+            while !self.stopping() {
+                let mut source = Measured::new(&mut self.source, self.metrics.as_ref());
+                let fetched = intake.fetch(&mut self.store, &mut source, now);
+                match fetched {
                     Ok(r) => {
                         self.source_ok();
                         self.stats.records_fetched += r.fetched as u64;
+                        self.stats.ignored += r.ignored as u64;
                         if r.fetched + r.missing + r.ignored
                             < spec.settings.intake.fetch_batch.max(1)
                         {
@@ -265,7 +330,12 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 correlation_prefix: &prefix,
             };
             for _ in 0..POLLS_PER_STEP {
-                match intake.poll(&mut self.store, &mut self.source, &suppression, now) {
+                if self.stopping() {
+                    break;
+                }
+                let mut source = Measured::new(&mut self.source, self.metrics.as_ref());
+                let polled = intake.poll(&mut self.store, &mut source, &suppression, now);
+                match polled {
                     Ok((r, decisions)) => {
                         self.source_ok();
                         self.stats.records_polled += r.records as u64;
@@ -287,7 +357,11 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         for d in decisions {
             self.stats.alerts += 1;
             match d {
-                Decision::Open { .. } | Decision::OpenFlood { .. } => self.stats.opened += 1,
+                Decision::Open { .. } => self.stats.opened += 1,
+                Decision::OpenFlood { .. } => {
+                    self.stats.opened += 1;
+                    self.stats.flood_opened += 1;
+                }
                 Decision::Consolidate { .. } => self.stats.consolidated += 1,
                 Decision::Flood { .. } => self.stats.flooded += 1,
             }
@@ -365,7 +439,8 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 Ok(decisions)
             })?;
             self.count(&decisions);
-            if count < DECIDE_BATCH {
+            self.stats.ignored += disabled.len() as u64;
+            if count < DECIDE_BATCH || self.stopping() {
                 return Ok(());
             }
         }
@@ -393,30 +468,39 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         Ok(())
     }
 
-    /// When the engine next has something to do, ms: the earliest of the next poll, the next
-    /// consolidation flush, the next due ticket action, and a short tick to pick up alerts
-    /// queued by `sluice alert-response`.
+    /// When the engine next has something to do, ms: its own next work, or a short tick to
+    /// look for alerts queued by `sluice alert-response`.
     pub fn next_wakeup(&self) -> Result<i64, StoreError> {
         let now = self.now();
-        let mut next = now
-            + if self.spec.settings.intake.response_action {
-                QUEUE_POLL_MS
-            } else {
-                5_000
-            };
+        let tick = if self.spec.settings.intake.response_action {
+            QUEUE_POLL_MS
+        } else {
+            5_000
+        };
+        Ok(self.own_next_at.min(now + tick).max(now))
+    }
+
+    /// The earliest of the next poll, source retry, alert to fetch or decide, consolidation
+    /// flush, due ticket action and pruning, ms.
+    fn own_next(&self, now: i64) -> Result<i64, StoreError> {
+        let conn = self.store.conn();
+        let mut next = self.next_prune_at;
         if self.spec.settings.intake.poll {
             next = next.min(self.next_poll_at.max(self.source_retry_at));
         }
-        if let Some(at) = self
-            .store
-            .read(self.suppression().next_flush_at(self.store.conn()))?
-        {
-            next = next.min(at);
+        if self.store.read(alerts::any_ready(conn, &self.spec.name))? {
+            return Ok(now);
         }
         if let Some(at) = self
             .store
-            .read(outbox::next_due(self.store.conn(), &self.spec.name))?
+            .read(alerts::next_fetch_at(conn, &self.spec.name))?
         {
+            next = next.min(at.max(self.source_retry_at));
+        }
+        if let Some(at) = self.store.read(self.suppression().next_flush_at(conn))? {
+            next = next.min(at);
+        }
+        if let Some(at) = self.store.read(outbox::next_due(conn, &self.spec.name))? {
             next = next.min(at);
         }
         Ok(next.max(now))

@@ -439,8 +439,13 @@ fn time_test(field: Field, key: &str, value: &toml::Value) -> Result<Test, Filte
     Ok(Test::Hours(part("From")?, part("To")?))
 }
 
-/// `HH:MM:SS` with `Z` or `±HH:MM`, as seconds of the day in UTC.
+/// `HH:MM:SS` with `Z` or `±HH:MM`, as seconds of the day in UTC. Every part is a clock
+/// reading: digits only, hours below 24, minutes and seconds below 60, offsets included.
 fn seconds_of_day_utc(text: &str) -> Option<i64> {
+    let clock_part = |p: Option<&str>, max: i64| -> Option<i64> {
+        let n = i64::from(p?.parse::<u8>().ok()?);
+        (n <= max).then_some(n)
+    };
     let (clock, offset) = if let Some(c) = text.strip_suffix('Z') {
         (c, 0)
     } else {
@@ -448,17 +453,14 @@ fn seconds_of_day_utc(text: &str) -> Option<i64> {
         let (c, o) = text.split_at(i);
         let sign = if o.starts_with('-') { -1 } else { 1 };
         let mut hm = o[1..].split(':');
-        let h: i64 = hm.next()?.parse().ok()?;
-        let m: i64 = hm.next().unwrap_or("0").parse().ok()?;
+        let h = clock_part(hm.next(), 23)?;
+        let m = clock_part(hm.next().or(Some("0")), 59)?;
         (c, sign * (h * 3600 + m * 60))
     };
     let mut parts = clock.split(':');
-    let h: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let s: i64 = parts.next().unwrap_or("0").parse().ok()?;
-    if h > 23 || m > 59 || s > 59 {
-        return None;
-    }
+    let h = clock_part(parts.next(), 23)?;
+    let m = clock_part(parts.next(), 59)?;
+    let s = clock_part(parts.next().or(Some("0")), 59)?;
     Some((h * 3600 + m * 60 + s - offset).rem_euclid(86_400))
 }
 
@@ -789,5 +791,27 @@ mod tests {
             .contains("group membership is known to Netwrix Auditor"));
         assert!(bad(r#"When = { From = "yesterday" }"#).starts_with("When.From: expected a time"));
         assert!(bad(r#"What = [1]"#).starts_with("What[0]: expected a text value"));
+    }
+
+    /// Found by the property tests: an offset of many digits overflowed (a panic in debug
+    /// builds, a wrong time of day in release builds) instead of being refused.
+    #[test]
+    fn working_hours_out_of_range_are_refused_not_overflowed() {
+        for text in [
+            "00:00:00-9223372036854775807:00",
+            "00:00:00+01:9223372036854775807",
+            "9223372036854775807:00:00Z",
+            "-5:00:00Z",
+            "08:00:00+24:00",
+        ] {
+            let table: toml::Table =
+                format!("WorkingHours = {{ From = \"{text}\", To = \"18:00:00Z\" }}")
+                    .parse()
+                    .unwrap();
+            let err = Filters::parse(&table).unwrap_err();
+            assert_eq!(err.key, "WorkingHours.From", "{text}");
+        }
+        assert_eq!(seconds_of_day_utc("08:30:00+01:00"), Some(7 * 3600 + 1800));
+        assert_eq!(seconds_of_day_utc("23:00-02:30"), Some(1800 + 3600));
     }
 }

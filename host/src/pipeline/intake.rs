@@ -153,6 +153,7 @@ impl Intake<'_> {
                     report.missing += 1;
                 }
             }
+            checkpoints::touch(tx, pipeline, checkpoints::Activity::Fetch, now)?;
             Ok(report)
         })?;
         if report.missing > 0 {
@@ -254,6 +255,7 @@ impl Intake<'_> {
             }
             let decisions: Vec<Decision> = placements.into_iter().map(|p| p.decision).collect();
             checkpoints::set(tx, pipeline, &batch.checkpoint.0, now)?;
+            checkpoints::touch(tx, pipeline, checkpoints::Activity::Fetch, now)?;
             Ok((report, decisions))
         })?;
         Ok(result)

@@ -11,7 +11,8 @@
 //!   update also asks the sink to reopen the ticket if it is in a closed state
 //!   (`reopen_ticket_on_repetitive_alerts`). After `update_interval`, a new ticket.
 //! - **Consolidation**: repeats collect in an update that opens with the first of them and is
-//!   sent `consolidation_interval` later (an outbox action in state `collecting`).
+//!   sent `consolidation_interval` later (an outbox action in state `collecting`). An update
+//!   that is due but not sent yet (the sink is behind) takes later repeats as well.
 //! - **Flood**: at most `ticket_flood_limit` tickets open per window; a window opens with the
 //!   first ticket after the previous one ended and lasts `ticket_flood_interval`. Beyond the
 //!   limit, alerts that would open a ticket go into the window's flood ticket (opened by the
@@ -366,6 +367,12 @@ impl Suppression<'_> {
         };
         row.last_alert_at = row.last_alert_at.max(t);
         if let Some(action) = row.collecting_outbox_id {
+            return Ok(action);
+        }
+        // An update that is due but still waits for the sink takes the repeat too: it goes
+        // out as soon as the sink is free either way, so one request carries both (with a
+        // zero consolidation interval, a sink that keeps up still gets each repeat at once).
+        if let Some(action) = outbox::unsent_update(tx, ticket)? {
             return Ok(action);
         }
         let reopen = kind == TicketKind::Alert && self.settings.reopen_ticket_on_repetitive_alerts;

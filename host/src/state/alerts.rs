@@ -208,6 +208,23 @@ pub fn due_for_fetch(
     .collect()
 }
 
+/// When the next queued alert's fetch falls due (see [`due_for_fetch`]), ms.
+pub fn next_fetch_at(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT min(received_at + fetch_attempts * fetch_attempts * 2000) FROM alerts \
+         WHERE pipeline = ?1 AND status = 'queued'",
+    )?
+    .query_row(params![pipeline], |r| r.get(0))
+}
+
+/// Whether an alert waits to be decided.
+pub fn any_ready(conn: &Connection, pipeline: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = 'ready')",
+    )?
+    .query_row(params![pipeline], |r| r.get(0))
+}
+
 /// Stores the fetched record of every queued alert of `pipeline` waiting for `record_id`.
 pub fn set_record(
     conn: &Connection,

@@ -1,6 +1,9 @@
-//! Source checkpoints, seen record ids, threshold counters and recent events.
+//! Source checkpoints, seen record ids, threshold counters, recent events, and when the
+//! source and the sink last did their work (for `sluice status`).
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::config::redact;
 
 /// The stored checkpoint of `pipeline`'s source.
 pub fn get(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<String>> {
@@ -66,7 +69,7 @@ pub fn set_threshold(
     Ok(())
 }
 
-/// Records a problem for `sluice status`.
+/// Records a problem for `sluice status` (secrets redacted: the store outlives the process).
 pub fn event(
     conn: &Connection,
     pipeline: &str,
@@ -77,7 +80,7 @@ pub fn event(
     conn.prepare_cached(
         "INSERT INTO events (pipeline, at, kind, message) VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![pipeline, at, kind, message])?;
+    .execute(params![pipeline, at, kind, redact(message)])?;
     Ok(())
 }
 
@@ -94,4 +97,77 @@ pub fn recent_events(
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?
     .collect()
+}
+
+/// What a pipeline last did successfully, for [`touch`] and [`last_done`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Read records from the source (a poll or a fetch by id).
+    Fetch,
+    /// Had a ticket action confirmed by the sink.
+    Delivery,
+}
+
+impl Activity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Activity::Fetch => "fetch",
+            Activity::Delivery => "delivery",
+        }
+    }
+}
+
+/// Notes that `pipeline` did `what` successfully at `at` (in the transaction that stored its
+/// result, so it costs no commit of its own).
+pub fn touch(conn: &Connection, pipeline: &str, what: Activity, at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO activity (pipeline, kind, at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (pipeline, kind) DO UPDATE SET at = max(at, excluded.at)",
+    )?
+    .execute(params![pipeline, what.as_str(), at])?;
+    Ok(())
+}
+
+/// When `pipeline` last did `what` successfully, ms.
+pub fn last_done(
+    conn: &Connection,
+    pipeline: &str,
+    what: Activity,
+) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT at FROM activity WHERE pipeline = ?1 AND kind = ?2")?
+        .query_row(params![pipeline, what.as_str()], |r| r.get(0))
+        .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secrets;
+    use crate::state::{Durability, Store};
+
+    #[test]
+    fn stored_messages_are_redacted_and_activity_keeps_the_latest_time() {
+        let mut secrets = Secrets::default();
+        secrets.insert("stored-secret-8b1c");
+        secrets.register();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), Durability::Normal).unwrap();
+        store
+            .write(|tx| {
+                event(tx, "p", 1, "source", "login stored-secret-8b1c refused")?;
+                touch(tx, "p", Activity::Fetch, 20)?;
+                touch(tx, "p", Activity::Fetch, 10)
+            })
+            .unwrap();
+        let events = recent_events(store.conn(), "p", 5).unwrap();
+        assert_eq!(events[0].2, "login <redacted> refused");
+        assert_eq!(
+            last_done(store.conn(), "p", Activity::Fetch).unwrap(),
+            Some(20)
+        );
+        assert_eq!(
+            last_done(store.conn(), "p", Activity::Delivery).unwrap(),
+            None
+        );
+    }
 }

@@ -15,6 +15,7 @@ pub mod alerts;
 pub mod checkpoints;
 pub mod outbox;
 pub mod retention;
+pub mod status;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -37,14 +38,14 @@ pub enum Durability {
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed.
-    #[error("state store {path}: {source}")]
+    /// SQLite failed. (The cause is part of the message, so it is not also reported as the
+    /// error's source: a report would show it twice.)
+    #[error("state store {path}: {error}")]
     Sqlite {
         /// The file.
         path: PathBuf,
         /// The error.
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// The file was written by a newer sluice.
     #[error(
@@ -71,21 +72,33 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Wraps SQLite errors on the store at `path`.
+    pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+        move |error| StoreError::Sqlite {
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
+/// How long a connection waits for another's lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A connection to the state store. Each thread or process opens its own.
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     id: String,
+    /// `PRAGMA data_version` when last looked at.
+    data_version: i64,
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
-        let err = |source| StoreError::Sqlite {
-            path: path.to_owned(),
-            source,
-        };
+        let err = StoreError::sqlite(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -98,9 +111,21 @@ impl Store {
         .map_err(err)?;
         // Several processes write (the daemon, `alert-response`): wait for the lock instead of
         // failing.
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // Turning a new file to WAL needs it to itself, and SQLite does not wait for that: a
+        // second process creating the store at the same moment gets "database is locked".
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                result => break result.map_err(err)?,
+            }
+        }
         conn.pragma_update(
             None,
             "synchronous",
@@ -116,9 +141,16 @@ impl Store {
             conn,
             path: path.to_owned(),
             id: String::new(),
+            data_version: 0,
         };
         schema::migrate(&mut store.conn, path)?;
         store.id = schema::store_id(&store.conn).map_err(err)?;
+        // From here, try again every millisecond: SQLite's own wait backs off to 100 ms sleeps,
+        // so one of eight response actions queueing at once could wait half a second for a
+        // lock that was free after a few milliseconds. (Not before: the WAL switch above is
+        // retried by hand, and a custom handler would not cover it.)
+        store.conn.busy_handler(Some(wait_for_lock)).map_err(err)?;
+        store.changed_elsewhere();
         Ok(store)
     }
 
@@ -138,16 +170,23 @@ impl Store {
         &self.conn
     }
 
+    /// Whether another connection (another process: `sluice alert-response` queueing an
+    /// alert) committed since the last call. Costs no query of the tables.
+    pub fn changed_elsewhere(&mut self) -> bool {
+        let version = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(self.data_version);
+        std::mem::replace(&mut self.data_version, version) != version
+    }
+
     /// Runs `f` in one immediate transaction and commits it.
     pub fn write<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = StoreError::sqlite(&path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -159,10 +198,7 @@ impl Store {
 
     /// Wraps a read error with the file's path.
     pub fn read<T>(&self, result: rusqlite::Result<T>) -> Result<T, StoreError> {
-        result.map_err(|source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        })
+        result.map_err(StoreError::sqlite(&self.path))
     }
 
     /// SQLite's own consistency check (`PRAGMA integrity_check`): `Ok` when it says `ok`.
@@ -181,6 +217,16 @@ impl Store {
             Err(rows.join("; "))
         }
     }
+}
+
+/// SQLite's busy handler: `attempt` counts from 0; sleep a millisecond and try again, until
+/// about [`BUSY_TIMEOUT`] has passed.
+fn wait_for_lock(attempt: i32) -> bool {
+    if attempt as u128 >= BUSY_TIMEOUT.as_millis() {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
 }
 
 /// Milliseconds since 1970 of `time`.

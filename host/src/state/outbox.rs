@@ -3,6 +3,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::config::redact;
+
 /// What a ticket action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxKind {
@@ -125,6 +127,16 @@ pub fn flush_due(conn: &Connection, pipeline: &str, now: i64) -> rusqlite::Resul
     .execute(params![pipeline, now])
 }
 
+/// The update of ticket `ticket` that is due but not sent yet (never attempted), if any.
+pub fn unsent_update(conn: &Connection, ticket: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT id FROM outbox WHERE ticket_id = ?1 AND state = 'pending' AND kind = 'update' \
+         AND attempts = 0 ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![ticket], |r| r.get(0))
+    .optional()
+}
+
 /// How many alerts ticket action `id` carries so far.
 pub fn alert_count(conn: &Connection, id: i64) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT alert_count FROM outbox WHERE id = ?1")?
@@ -148,7 +160,9 @@ pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<
 
 /// Pending actions due by `now` that are the oldest unfinished action of their ticket, and,
 /// for an open that references a previous ticket, whose previous ticket has been opened (so
-/// the reference can name it). At most `limit`, oldest first.
+/// the reference can name it). At most `limit`: opens first, then oldest first. A new ticket
+/// should not wait behind a backlog of updates to tickets already open; each ticket's own
+/// actions still go in order.
 pub fn due(
     conn: &Connection,
     pipeline: &str,
@@ -163,7 +177,7 @@ pub fn due(
          AND (o.correlate_ticket_id IS NULL OR NOT EXISTS ( \
                 SELECT 1 FROM outbox c WHERE c.ticket_id = o.correlate_ticket_id \
                 AND c.kind = 'open' AND c.state IN ('pending', 'in_flight'))) \
-         ORDER BY o.id LIMIT ?3"
+         ORDER BY o.kind = 'open' DESC, o.id LIMIT ?3"
     ))?
     .query_map(params![pipeline, now, limit as i64], row)?
     .collect()
@@ -224,7 +238,7 @@ pub fn retry_at(conn: &Connection, id: i64, next_at: i64, error: &str) -> rusqli
     conn.prepare_cached(
         "UPDATE outbox SET state = 'pending', next_at = ?2, last_error = ?3 WHERE id = ?1",
     )?
-    .execute(params![id, next_at, error])?;
+    .execute(params![id, next_at, redact(error)])?;
     Ok(())
 }
 
@@ -243,7 +257,7 @@ pub fn kill(conn: &Connection, id: i64, now: i64, error: &str) -> rusqlite::Resu
     conn.prepare_cached(
         "UPDATE outbox SET state = 'dead', done_at = ?2, last_error = ?3 WHERE id = ?1",
     )?
-    .execute(params![id, now, error])?;
+    .execute(params![id, now, redact(error)])?;
     Ok(())
 }
 

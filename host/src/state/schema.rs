@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::StoreError;
 
@@ -133,19 +133,33 @@ const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     );
     "#,
+    // 2: when each pipeline last fetched records and had an action delivered (`sluice status`).
+    r#"
+    CREATE TABLE activity (
+        pipeline TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- fetch | delivery
+        at INTEGER NOT NULL,
+        PRIMARY KEY (pipeline, kind)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this sluice writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = |source| StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
-    };
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+    let err = StoreError::sqlite(path);
+    let version =
+        |conn: &Connection| conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+    if version(conn).map_err(err)? == VERSION {
+        return Ok(());
+    }
+    // Several processes may create the store at once (Auditor runs a response action per
+    // alert): the version is read again under the write lock, so only the first migrates.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(err)?;
+    let current = version(&tx).map_err(err)?;
     if current > VERSION {
         return Err(StoreError::TooNew {
             path: path.to_owned(),
@@ -154,7 +168,6 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(sql).map_err(err)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(err)?;
@@ -165,9 +178,8 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             )
             .map_err(err)?;
         }
-        tx.commit().map_err(err)?;
     }
-    Ok(())
+    tx.commit().map_err(err)
 }
 
 pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
@@ -177,4 +189,34 @@ pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
         })
         .optional()?
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Durability, Store};
+
+    #[test]
+    fn a_fresh_store_opened_by_many_at_once_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let start = std::sync::Barrier::new(8);
+        let ids: Vec<String> = std::thread::scope(|s| {
+            let opens: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        Store::open(&path, Durability::Full).map(|store| store.id().to_owned())
+                    })
+                })
+                .collect();
+            opens
+                .into_iter()
+                .map(|open| open.join().unwrap().unwrap())
+                .collect()
+        });
+        assert!(
+            ids.iter().all(|id| id == &ids[0] && id.len() == 12),
+            "{ids:?}"
+        );
+    }
 }

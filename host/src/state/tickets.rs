@@ -12,7 +12,8 @@ pub enum TicketKind {
 }
 
 impl TicketKind {
-    fn as_str(self) -> &'static str {
+    /// `alert` or `flood`.
+    pub fn as_str(self) -> &'static str {
         match self {
             TicketKind::Alert => "alert",
             TicketKind::Flood => "flood",

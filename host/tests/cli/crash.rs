@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use sluice::pipeline::intake::queue_response_action;
 use sluice::state::{Durability, Store};
 
-use crate::util::{sluice, workspace_plugin};
+use crate::util::{sluice, terminate, workspace_plugin, Lcg};
 
 const CONFIG: &str = r#"
 [state]
@@ -37,19 +37,6 @@ ticket_flood_limit = 10
 alerts = 1000000
 "#;
 
-/// A small deterministic generator, so a failing run can be replayed from its seed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % below
-    }
-}
-
 fn start(dir: &std::path::Path) -> Child {
     let mut cmd: Command = sluice();
     cmd.current_dir(dir)
@@ -66,12 +53,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     workspace_plugin("sluice-sink-jsonl");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sluice.toml"), CONFIG).unwrap();
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("seed {seed}");
-    let mut rng = Lcg(seed);
+    let mut rng = Lcg::seeded("killed_in_the_middle_of_a_flood");
 
     let mut store = Store::open(&dir.path().join("state.db"), Durability::Full).unwrap();
     let mut queued = 0u64;
@@ -116,7 +98,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    unsafe_free_terminate(&mut child);
+    terminate(&mut child, Duration::from_secs(10));
 
     // Every alert accounted for.
     let counts = sluice::state::alerts::counts(store.conn(), "p").unwrap();
@@ -190,21 +172,4 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
         );
     }
     assert_eq!(store.integrity_check(), Ok(()));
-}
-
-/// Stops the child with SIGTERM (a clean stop) through `kill`, the one portable way without
-/// a signal crate.
-fn unsafe_free_terminate(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }

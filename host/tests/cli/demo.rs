@@ -147,3 +147,100 @@ fn the_demo_prints_a_readable_report_and_can_keep_its_files() {
         text(&again.stderr)
     );
 }
+
+/// The samples of a Prometheus text exposition: `(name, labels, value)`.
+fn samples(text: &str) -> Vec<(String, String, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            let (name, labels) = series.split_once('{').unwrap_or((series, ""));
+            (name.to_owned(), labels.to_owned(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+/// The sum of `name`'s samples whose labels contain every one of `labels`.
+fn total(samples: &[(String, String, f64)], name: &str, labels: &[&str]) -> f64 {
+    samples
+        .iter()
+        .filter(|(n, l, _)| n == name && labels.iter().all(|want| l.contains(want)))
+        .map(|(_, _, v)| v)
+        .sum()
+}
+
+#[test]
+fn the_metrics_after_a_demo_run_count_what_the_report_says() {
+    real_plugins();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("metrics.txt");
+    let out = run(sluice().args(["demo", "--json", "--metrics"]).arg(&file));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exposition = std::fs::read_to_string(&file).unwrap();
+    assert!(exposition.ends_with("# EOF\n"), "OpenMetrics text");
+    let s = samples(&exposition);
+    let of = |name: &str, labels: &[&str]| total(&s, name, labels);
+    let reported = |key: &str| report[key].as_f64().unwrap();
+
+    assert_eq!(
+        of("sluice_alerts_received_total", &[]),
+        reported("alerts_received")
+    );
+    assert_eq!(
+        of(
+            "sluice_alerts_received_total",
+            &["pipeline=\"auditor-alerts\""]
+        ),
+        2.0
+    );
+    assert_eq!(
+        of("sluice_tickets_created_total", &[]),
+        reported("tickets_created")
+    );
+    assert_eq!(
+        of("sluice_tickets_created_total", &["kind=\"flood\""]),
+        reported("flood_tickets")
+    );
+    assert_eq!(
+        of("sluice_tickets_updated_total", &[]),
+        reported("tickets_updated")
+    );
+    assert_eq!(
+        of("sluice_tickets_reopened_total", &[]),
+        reported("tickets_reopened")
+    );
+    assert_eq!(
+        of(
+            "sluice_alerts_suppressed_total",
+            &["reason=\"consolidated\""]
+        ),
+        6.0
+    );
+    assert_eq!(
+        of("sluice_alerts_suppressed_total", &["reason=\"flood\""]),
+        31.0
+    );
+    // Every record the polling pipeline read: the spray, the burst and both lockouts.
+    assert_eq!(
+        of("sluice_records_fetched_total", &["intake=\"poll\""]),
+        508.0
+    );
+    assert_eq!(
+        of(
+            "sluice_records_fetched_total",
+            &["intake=\"response_action\""]
+        ),
+        2.0
+    );
+    for pipeline in ["auditor-alerts", "auditor-polling"] {
+        let label = format!("pipeline=\"{pipeline}\"");
+        assert!(
+            of("sluice_sink_latency_seconds_count", &[&label]) > 0.0,
+            "{pipeline} timed its sink calls"
+        );
+    }
+    assert_eq!(of("sluice_queue_depth", &[]), 0.0, "nothing left queued");
+    assert_eq!(of("sluice_retries_total", &[]), 0.0);
+    assert_eq!(of("sluice_dead_letters_total", &[]), 0.0);
+}

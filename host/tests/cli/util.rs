@@ -1,7 +1,8 @@
 //! Helpers: the built binary, built plugins, temporary directories.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 /// `target/<profile>`, where cargo put the `sluice` binary under test.
 pub fn profile_dir() -> PathBuf {
@@ -34,8 +35,7 @@ pub fn sluice() -> Command {
 }
 
 /// A workspace plugin's library, built if `cargo test` did not build it already (it does with
-/// `--workspace`) or if it is older than the binary under test (built before an SDK change,
-/// say, by a run of `cargo test -p sluice`).
+/// `--workspace`) or if it predates the SDK it was built against.
 pub fn workspace_plugin(package: &str) -> PathBuf {
     let file = profile_dir().join(format!(
         "{}{}{}",
@@ -43,13 +43,15 @@ pub fn workspace_plugin(package: &str) -> PathBuf {
         package.replace('-', "_"),
         std::env::consts::DLL_SUFFIX
     ));
+    // Stale: missing, or built before the SDK it links was last rebuilt (a run of `cargo
+    // test -p sluice` after an SDK change rebuilds the host, not the plugins). A host-only
+    // change leaves the SDK, and so the plugins, alone.
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let stale = match (
-        modified(&file),
-        modified(Path::new(env!("CARGO_BIN_EXE_sluice"))),
-    ) {
-        (Some(plugin), Some(binary)) => plugin < binary,
-        _ => true,
+    let sdk = profile_dir().join("libsluice_sdk.rlib");
+    let stale = match (modified(&file), modified(&sdk)) {
+        (Some(plugin), Some(sdk)) => plugin < sdk,
+        (Some(_), None) => false,
+        (None, _) => true,
     };
     if stale {
         let mut cmd = cargo();
@@ -114,4 +116,53 @@ pub fn text(bytes: &[u8]) -> String {
 /// Runs `cmd`, returning its output.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("the sluice binary runs")
+}
+
+/// Stops `child` with SIGTERM (a clean stop) through `kill`, the one portable way without a
+/// signal crate; SIGKILL if it has not exited after `grace`. Returns how it exited, `None` if
+/// it had to be killed.
+pub fn terminate(child: &mut Child, grace: Duration) -> Option<ExitStatus> {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A small deterministic generator, so a failing run can be replayed from its seed.
+#[derive(Debug)]
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// A generator seeded from `SLUICE_TEST_SEED` when set (to replay a failure), else from
+    /// the clock; the seed is printed either way.
+    pub fn seeded(test: &str) -> Lcg {
+        let seed = std::env::var("SLUICE_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64)
+            });
+        eprintln!("{test}: seed {seed} (replay with SLUICE_TEST_SEED={seed})");
+        Lcg(seed)
+    }
+
+    /// A number in `0..below`.
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
 }

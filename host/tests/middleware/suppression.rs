@@ -286,6 +286,32 @@ fn zero_consolidation_interval_writes_each_repeat_at_once() {
 }
 
 #[test]
+fn with_zero_consolidation_repeats_waiting_for_the_sink_share_one_update() {
+    let mut h = Harness::new("suppression.consolidation_interval = \"0s\"");
+    h.alert("A");
+    h.step();
+    // The sink puts the first update off for a minute; three repeats come meanwhile.
+    h.engine
+        .sink_mut()
+        .retry_next
+        .push(("add_note", Some(minutes(1))));
+    for _ in 0..4 {
+        h.alert("A");
+        h.step();
+    }
+    assert!(h.sink().tickets[0].notes.is_empty());
+    h.advance(minutes(2));
+    h.step();
+    let notes = &h.sink().tickets[0].notes;
+    assert_eq!(
+        notes.len(),
+        2,
+        "the update put off, then one for the three repeats that waited: {notes:?}"
+    );
+    assert!(notes[1].1.contains("3 more occurrences"), "{}", notes[1].1);
+}
+
+#[test]
 fn group_by_gives_each_account_its_own_ticket() {
     let mut h = Harness::new("suppression.group_by = [\"Who\"]");
     h.alert_by("Failed logons", "CORP\\alice");

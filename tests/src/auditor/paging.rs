@@ -127,12 +127,15 @@ pub(crate) struct Page {
 }
 
 /// Scans from `start` (or the beginning) for up to `count` searchable records that `keep`
-/// accepts. A position beyond the data is refused as a bad mark.
+/// accepts. With `candidates` (sorted positions), only those positions are looked at: the
+/// others are known not to match, so the page and the position after it are what a full scan
+/// would give. A position beyond the data is refused as a bad mark.
 pub(crate) fn scan(
     records: &[ActivityRecord],
     order: ResultOrder,
     start: Option<u64>,
     count: usize,
+    candidates: Option<&[usize]>,
     mut keep: impl FnMut(&ActivityRecord) -> bool,
 ) -> Result<Page, ApiError> {
     let len = records.len();
@@ -146,31 +149,48 @@ pub(crate) fn scan(
             .filter(|p| *p <= len)
             .ok_or_else(|| ApiError::input("Invalid continuation mark specified."))?,
     };
-    let mut page = Vec::with_capacity(count.min(1024));
-    let mut cursor = start;
-    match order {
-        ResultOrder::Insertion => {
-            while cursor < len && page.len() < count {
-                let record = &records[cursor];
-                cursor += 1;
-                if record.is_searchable() && keep(record) {
-                    page.push(record.clone());
-                }
-            }
-        }
-        ResultOrder::Reverse => {
-            while cursor > 0 && page.len() < count {
-                cursor -= 1;
-                let record = &records[cursor];
-                if record.is_searchable() && keep(record) {
-                    page.push(record.clone());
-                }
-            }
-        }
+    if count == 0 {
+        return Ok(Page {
+            records: Vec::new(),
+            next: start as u64,
+            start: start as u64,
+        });
     }
+    let positions = candidates.unwrap_or(&[]);
+    let mut page = Vec::with_capacity(count.min(1024));
+    let mut look = |position: usize, page: &mut Vec<ActivityRecord>| {
+        let record = &records[position];
+        if record.is_searchable() && keep(record) {
+            page.push(record.clone());
+        }
+        page.len() >= count
+    };
+    // Where the next page resumes: after the last position looked at when the page filled,
+    // else the end of the data in scan order.
+    let next = match (order, candidates.is_some()) {
+        (ResultOrder::Insertion, false) => (start..len)
+            .find(|&p| look(p, &mut page))
+            .map_or(len, |p| p + 1),
+        (ResultOrder::Insertion, true) => positions
+            .iter()
+            .copied()
+            .filter(|&p| p >= start && p < len)
+            .find(|&p| look(p, &mut page))
+            .map_or(len, |p| p + 1),
+        (ResultOrder::Reverse, false) => {
+            (0..start).rev().find(|&p| look(p, &mut page)).unwrap_or(0)
+        }
+        (ResultOrder::Reverse, true) => positions
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&p| p < start)
+            .find(|&p| look(p, &mut page))
+            .unwrap_or(0),
+    };
     Ok(Page {
         records: page,
-        next: cursor as u64,
+        next: next as u64,
         start: start as u64,
     })
 }
@@ -242,16 +262,37 @@ mod tests {
     #[test]
     fn pages_resume_where_the_last_stopped_and_skip_archive_only() {
         let all = records(6);
-        let first = scan(&all, ResultOrder::Insertion, None, 2, |_| true);
+        let first = scan(&all, ResultOrder::Insertion, None, 2, None, |_| true);
         let first = first.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(whos(&first), ["user0", "user1"]);
-        let second = scan(&all, ResultOrder::Insertion, Some(first.next), 2, |_| true);
+        let second = scan(
+            &all,
+            ResultOrder::Insertion,
+            Some(first.next),
+            2,
+            None,
+            |_| true,
+        );
         let second = second.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(whos(&second), ["user2", "user4"]);
-        let third = scan(&all, ResultOrder::Insertion, Some(second.next), 2, |_| true);
+        let third = scan(
+            &all,
+            ResultOrder::Insertion,
+            Some(second.next),
+            2,
+            None,
+            |_| true,
+        );
         let third = third.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(whos(&third), ["user5"]);
-        let end = scan(&all, ResultOrder::Insertion, Some(third.next), 2, |_| true);
+        let end = scan(
+            &all,
+            ResultOrder::Insertion,
+            Some(third.next),
+            2,
+            None,
+            |_| true,
+        );
         let end = end.unwrap_or_else(|e| panic!("{e}"));
         assert!(end.records.is_empty());
         assert_eq!(end.next, 6);
@@ -264,7 +305,7 @@ mod tests {
         let mut position = None;
         let mut found = Vec::new();
         loop {
-            let page = scan(&all, ResultOrder::Insertion, position, 10, |r| {
+            let page = scan(&all, ResultOrder::Insertion, position, 10, None, |r| {
                 looked += 1;
                 r.who.ends_with("99")
             });
@@ -282,18 +323,40 @@ mod tests {
     #[test]
     fn reverse_order_pages_newest_first() {
         let all = records(3);
-        let page = scan(&all, ResultOrder::Reverse, None, 2, |_| true);
+        let page = scan(&all, ResultOrder::Reverse, None, 2, None, |_| true);
         let page = page.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(whos(&page), ["user2", "user1"]);
-        let rest = scan(&all, ResultOrder::Reverse, Some(page.next), 2, |_| true);
+        let rest = scan(&all, ResultOrder::Reverse, Some(page.next), 2, None, |_| {
+            true
+        });
         let rest = rest.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(whos(&rest), ["user0"]);
     }
 
     #[test]
+    fn scanning_only_candidates_pages_like_a_full_scan() {
+        let all = records(50);
+        let wanted = |r: &ActivityRecord| r.who.ends_with('3') || r.who.ends_with('7');
+        let candidates: Vec<usize> = (0..all.len()).filter(|&p| wanted(&all[p])).collect();
+        for order in [ResultOrder::Insertion, ResultOrder::Reverse] {
+            let mut position = None;
+            loop {
+                let full = scan(&all, order, position, 2, None, wanted);
+                let indexed = scan(&all, order, position, 2, Some(&candidates), wanted);
+                let (full, indexed) = (full.unwrap(), indexed.unwrap());
+                assert_eq!((whos(&full), full.next), (whos(&indexed), indexed.next));
+                if full.records.is_empty() {
+                    break;
+                }
+                position = Some(full.next);
+            }
+        }
+    }
+
+    #[test]
     fn positions_beyond_the_data_are_bad_marks() {
         let all = records(2);
-        assert!(scan(&all, ResultOrder::Insertion, Some(3), 2, |_| true).is_err());
-        assert!(scan(&all, ResultOrder::Insertion, Some(2), 2, |_| true).is_ok());
+        assert!(scan(&all, ResultOrder::Insertion, Some(3), 2, None, |_| true).is_err());
+        assert!(scan(&all, ResultOrder::Insertion, Some(2), 2, None, |_| true).is_ok());
     }
 }

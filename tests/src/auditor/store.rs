@@ -4,6 +4,7 @@
 //! Records are only ever appended, so a scan position stays valid for the life of the
 //! emulator; that is what lets a continuation mark hold a plain index.
 
+use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use jiff::Timestamp;
@@ -12,7 +13,7 @@ use super::config::{AuditorConfig, Behaviour};
 use super::dataset;
 use super::error::ApiError;
 use super::faults::FaultState;
-use super::filter::{Filter, MatchContext};
+use super::filter::{fold_case, Filter, MatchContext};
 use super::groups::Groups;
 use super::paging::{scan, Marks, Page};
 use super::record::ActivityRecord;
@@ -38,16 +39,34 @@ pub(crate) struct Shared {
 struct Data {
     records: Vec<ActivityRecord>,
     groups: Groups,
+    /// Positions by RID (folded when matching ignores case): a fetch by RID looks at its
+    /// records only, as Auditor's database answers it from an index, instead of evaluating
+    /// every RID against every record.
+    by_rid: HashMap<String, Vec<usize>>,
+}
+
+impl Data {
+    fn push(&mut self, record: ActivityRecord, fold: bool) {
+        if let Some(rid) = &record.rid {
+            let key = if fold {
+                fold_case(rid).into_owned()
+            } else {
+                rid.clone()
+            };
+            self.by_rid.entry(key).or_default().push(self.records.len());
+        }
+        self.records.push(record);
+    }
 }
 
 impl Shared {
     pub(crate) fn new(config: AuditorConfig) -> Self {
         let mut data = Data::default();
+        let fold = config.behaviour.case_insensitive;
         if let Some(dataset) = &config.dataset {
-            data.records = dataset::generate(dataset)
-                .into_iter()
-                .map(|(record, _)| record)
-                .collect();
+            for (record, _) in dataset::generate(dataset) {
+                data.push(record, fold);
+            }
             for (group, members) in dataset::directory() {
                 data.groups.add(&group, members);
             }
@@ -88,7 +107,7 @@ impl Shared {
         for mut record in records {
             let rid = record.rid.get_or_insert_with(|| mint_rid(&stamp)).clone();
             rids.push(rid);
-            data.records.push(record);
+            data.push(record, self.behaviour.case_insensitive);
         }
         rids
     }
@@ -119,11 +138,23 @@ impl Shared {
             when_entries_and: self.behaviour.when_entries_and,
             day_offset_secs: i64::from(self.behaviour.timeframe_utc_offset_minutes) * 60,
         };
+        let candidates = filter.and_then(Filter::rid_equals).map(|rids| {
+            let mut at: Vec<usize> = rids
+                .iter()
+                .filter_map(|rid| data.by_rid.get(*rid))
+                .flatten()
+                .copied()
+                .collect();
+            at.sort_unstable();
+            at.dedup();
+            at
+        });
         scan(
             &data.records,
             self.behaviour.order,
             start,
             count,
+            candidates.as_deref(),
             |record| filter.is_none_or(|f| f.matches(record, &ctx)),
         )
     }

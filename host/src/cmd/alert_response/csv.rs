@@ -86,8 +86,10 @@ pub fn read(path: &Path) -> Result<Vec<CsvAlert>, String> {
                 record.fields.push(*name, v);
             }
         }
+        // The column holds the details already written out ("Member: (none) -> CORP\x"):
+        // kept as one detail of that text, it reads in the ticket as Auditor showed it.
         if let Some(text) = get(details) {
-            record.details.push(Detail::new("Details").message(text));
+            record.details.push(Detail::new(text));
         }
         if !record.fields.is_empty() {
             alerts.push(CsvAlert::Record(record));
@@ -136,6 +138,20 @@ mod tests {
         };
         assert_eq!(r.field("ObjectType"), Some("user"));
         assert_eq!(r.field("DataSource"), Some("Active Directory"));
+    }
+
+    #[test]
+    fn the_details_column_reads_as_auditor_wrote_it() {
+        let f = write(
+            "Who,Action,What,Details\nCORP\\a,Added,Domain Admins,\"Member: (none) -> CORP\\a\"\n",
+        );
+        let CsvAlert::Record(r) = &read(f.path()).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(
+            crate::pipeline::mapping::render_detail_list(r),
+            "Member: (none) -> CORP\\a"
+        );
     }
 
     #[test]

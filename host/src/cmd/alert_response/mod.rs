@@ -19,7 +19,7 @@ use clap::Args;
 
 use self::csv::CsvAlert;
 use crate::cli::{ConfigArg, GlobalArgs};
-use crate::config::ConfigFile;
+use crate::config::{ConfigFile, SecretResolver};
 use crate::exit;
 use crate::pipeline::intake::queue_response_action;
 use crate::pipeline::record;
@@ -44,7 +44,9 @@ pub struct AlertResponseArgs {
 }
 
 pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let file = ConfigFile::load(&args.config.config)?;
+    // Auditor runs this once per alert, as its own account: no secret is needed here, so none
+    // is looked up (no variable that may be unset, no `exec:` command to wait for).
+    let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
     let pipelines: Vec<String> = file
         .config
         .pipelines

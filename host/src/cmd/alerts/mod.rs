@@ -146,13 +146,8 @@ impl Targets {
         })?;
         // The alerts commands never use a secret's value, and the shell an administrator runs
         // them from rarely has the service's environment: an unset `${VAR}` must not stop
-        // them. The stand-in is a URL so that a proxy written as `${PROXY}` still passes the
-        // config's checks.
-        let resolver = SecretResolver::new(|name: &str| {
-            std::env::var(name)
-                .ok()
-                .or_else(|| Some("http://unset.invalid".to_owned()))
-        });
+        // them.
+        let resolver = SecretResolver::placeholders();
         let file = ConfigFile::parse(config, text, &resolver)?;
         let config = absolute(config)?;
         let pipelines = &file.config.pipelines;

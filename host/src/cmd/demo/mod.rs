@@ -16,6 +16,7 @@ mod stage;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sluice_emulators::servicenow::Release;
@@ -40,6 +41,10 @@ pub struct DemoArgs {
     /// (default: a temporary directory, removed at the end).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Also write the run's metrics to this file, as `sluice run`'s `/metrics` endpoint
+    /// serves them (Prometheus text format).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
 }
 
 fn parse_release(text: &str) -> Result<Release, String> {
@@ -66,6 +71,10 @@ pub(crate) fn run(args: DemoArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     progress.finish_and_clear();
     played?;
     let report = Report::read(&stage, args.dir.is_some())?;
+    if let Some(path) = &args.metrics {
+        std::fs::write(path, stage.render_metrics()?)
+            .with_context(|| format!("cannot write the metrics to {}", path.display()))?;
+    }
     stage.shut_down();
 
     if args.json {

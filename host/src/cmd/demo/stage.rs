@@ -16,11 +16,12 @@ use sluice_sdk::{SinkInstance, SourceInstance};
 
 use crate::capabilities::{Clock, ManualClock};
 use crate::cli::GlobalArgs;
-use crate::cmd::prepare::{config_and_plugins, pipeline_specs};
 use crate::config::ConfigErrors;
 use crate::pipeline::engine::Engine;
 use crate::plugin::instantiate;
+use crate::runtime::{config_and_plugins, pipeline_specs};
 use crate::state::{from_millis, Store};
+use crate::telemetry::Metrics;
 
 /// The pipeline that takes the alerts Netwrix Auditor raises (its response action runs
 /// `sluice alert-response`).
@@ -63,6 +64,8 @@ pub(super) struct Stage {
     pub start: Timestamp,
     /// The pipelines, once built.
     pub engines: Vec<PluginEngine>,
+    /// What `/metrics` would serve for this run.
+    pub metrics: Metrics,
 }
 
 impl std::fmt::Debug for Stage {
@@ -147,6 +150,7 @@ impl Stage {
             clock,
             start,
             engines: Vec::new(),
+            metrics: Metrics::new(),
         })
     }
 
@@ -201,13 +205,19 @@ impl Stage {
             let sink = instantiate::sink(&registry, &file, &name, clock.clone(), handle)
                 .map_err(ConfigErrors::one)?;
             let store = Store::open(&file.config.state.path, file.config.state.durability)?;
-            self.engines.push(Engine::new(
-                Arc::new(spec),
-                store,
-                source.instance,
-                sink.instance,
-                clock.clone(),
-            ));
+            let metrics =
+                self.metrics
+                    .pipeline(&name, &source.context.plugin, &sink.context.plugin);
+            self.engines.push(
+                Engine::new(
+                    Arc::new(spec),
+                    store,
+                    source.instance,
+                    sink.instance,
+                    clock.clone(),
+                )
+                .with_metrics(metrics),
+            );
         }
         Ok(())
     }
@@ -243,6 +253,15 @@ impl Stage {
             }
         }
         Ok(())
+    }
+
+    /// The run's metrics in the Prometheus text format, queue depths read now.
+    pub fn render_metrics(&self) -> anyhow::Result<String> {
+        for engine in &self.engines {
+            self.metrics
+                .refresh_queue_depth(engine.store(), &engine.spec().name)?;
+        }
+        Ok(self.metrics.render())
     }
 
     /// Stops the emulators.

@@ -109,4 +109,6 @@ pub fn parse_page(format: Format, body: &[u8]) -> Result<Page, PageError> {
 }
 
 #[cfg(test)]
+pub(crate) mod properties;
+#[cfg(test)]
 mod tests;

@@ -34,6 +34,8 @@
 
 mod checkpoint;
 mod memory;
+#[cfg(test)]
+mod properties;
 
 use std::time::Duration;
 

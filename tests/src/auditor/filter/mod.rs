@@ -143,6 +143,26 @@ pub(crate) struct MatchContext<'a> {
 }
 
 impl Filter {
+    /// The RIDs the filter limits records to, when its `RID` entries are all positive
+    /// `Equals` (a fetch by RID): a record must equal one of them. Folded like every needle.
+    pub(crate) fn rid_equals(&self) -> Option<Vec<&str>> {
+        let (_, conditions) = self
+            .groups
+            .iter()
+            .find(|(field, _)| *field == Field::Text(TextField::Rid))?;
+        conditions
+            .iter()
+            .map(|c| match c {
+                Condition::Text {
+                    operator: Operator::Equals,
+                    needle,
+                    ..
+                } => Some(needle.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the record passes every field's conditions.
     pub(crate) fn matches(&self, record: &ActivityRecord, ctx: &MatchContext<'_>) -> bool {
         self.groups.iter().all(|(field, conditions)| {

@@ -1,52 +1,25 @@
-//! Secret references in config values: `${ENV_VAR}` and `file:/path`.
+//! Secret references in config values: `${ENV_VAR}`, `file:/path` and `exec:COMMAND`.
 //!
-//! References are resolved once, at load, so a secret lives in the environment or a file with
-//! tight permissions instead of in the config. Every resolved value is remembered in
-//! [`Secrets`] so that logs and error messages can redact it; error messages name the
-//! *reference*, never the value.
+//! References are resolved once, at load, so a secret lives in the environment, a file with
+//! tight permissions or a secret store instead of in the config. Every resolved value is
+//! remembered in [`Secrets`] so that logs and error messages can redact it; error messages name
+//! the *reference*, never the value.
+
+mod exec;
+mod redact;
 
 use std::path::Path;
 
-/// The values of every secret resolved while loading a config, for redaction.
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    values: Vec<String>,
-}
-
-impl Secrets {
-    /// Remembers `value` as secret (empty and very short values are ignored: redacting them
-    /// would mangle ordinary text).
-    pub fn insert(&mut self, value: &str) {
-        if value.chars().count() >= 3 && !self.values.iter().any(|v| v == value) {
-            self.values.push(value.to_owned());
-            // Longest first, so a secret containing another is redacted whole.
-            self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        }
-    }
-
-    /// `text` with every known secret replaced by `<redacted>`.
-    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        if !self.values.iter().any(|v| text.contains(v.as_str())) {
-            return std::borrow::Cow::Borrowed(text);
-        }
-        let mut out = text.to_owned();
-        for v in &self.values {
-            out = out.replace(v.as_str(), "<redacted>");
-        }
-        std::borrow::Cow::Owned(out)
-    }
-
-    /// Whether no secret was resolved.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-}
+pub use exec::EXEC_TIMEOUT;
+pub use redact::{redact, Secrets, REDACTED};
 
 /// Resolves references, looking environment variables up through a function (the process
 /// environment in production, a map in tests).
 #[derive(Debug)]
 pub struct SecretResolver<E> {
     env: E,
+    /// Stands for every reference instead of its value; nothing is read or run.
+    placeholder: Option<&'static str>,
 }
 
 impl SecretResolver<fn(&str) -> Option<String>> {
@@ -54,6 +27,19 @@ impl SecretResolver<fn(&str) -> Option<String>> {
     pub fn from_env() -> Self {
         SecretResolver {
             env: |name| std::env::var(name).ok(),
+            placeholder: None,
+        }
+    }
+
+    /// A resolver that reads no variable or file and runs no command: every reference stands
+    /// for a harmless placeholder (a URL, so a proxy written as `${PROXY}` still passes the
+    /// config's checks). For commands that never use a secret's value (`status`,
+    /// `alert-response`, `alerts`): they must work from a shell without the service's
+    /// environment, and stay fast.
+    pub fn placeholders() -> Self {
+        SecretResolver {
+            env: |_| None,
+            placeholder: Some("http://secret.unresolved.invalid"),
         }
     }
 }
@@ -61,19 +47,41 @@ impl SecretResolver<fn(&str) -> Option<String>> {
 impl<E: Fn(&str) -> Option<String>> SecretResolver<E> {
     /// A resolver over `env`.
     pub fn new(env: E) -> Self {
-        SecretResolver { env }
+        SecretResolver {
+            env,
+            placeholder: None,
+        }
     }
 
-    /// Resolves the references in `value`; `Ok(None)` when it holds none.
+    /// Resolves the references in `value`; `Ok(None)` when it holds none. Relative paths and
+    /// commands are taken from `dir` (the config file's directory).
     ///
     /// - `${NAME}` anywhere in the text is replaced by environment variable `NAME`;
     ///   `$${` stands for a literal `${`.
     /// - A value that is exactly `file:PATH` is replaced by the file's content, without its
     ///   trailing newline.
-    pub fn resolve(&self, value: &str, secrets: &mut Secrets) -> Result<Option<String>, String> {
+    /// - A value that is exactly `exec:COMMAND` is replaced by what the command prints, trimmed
+    ///   (see [`EXEC_TIMEOUT`]; no shell runs it).
+    pub fn resolve(
+        &self,
+        value: &str,
+        dir: &Path,
+        secrets: &mut Secrets,
+    ) -> Result<Option<String>, String> {
+        if let (Some(placeholder), true) = (
+            self.placeholder,
+            value.starts_with("file:") || value.starts_with("exec:"),
+        ) {
+            return Ok(Some(placeholder.to_owned()));
+        }
+        if let Some(command) = value.strip_prefix("exec:") {
+            let secret = exec::run(command, dir)?;
+            secrets.insert(&secret);
+            return Ok(Some(secret));
+        }
         if let Some(path) = value.strip_prefix("file:") {
-            let path = Path::new(path.trim());
-            let content = std::fs::read_to_string(path).map_err(|e| {
+            let path = dir.join(path.trim());
+            let content = std::fs::read_to_string(&path).map_err(|e| {
                 format!(
                     "cannot read secret file {} ({e}); the value `file:PATH` must name a \
                      readable file",
@@ -108,6 +116,11 @@ impl<E: Fn(&str) -> Option<String>> SecretResolver<E> {
                          use letters, digits and `_`"
                     ));
                 }
+                if let Some(placeholder) = self.placeholder {
+                    out.push_str(placeholder);
+                    rest = &tail[end + 1..];
+                    continue;
+                }
                 let resolved = (self.env)(name).ok_or_else(|| {
                     format!(
                         "environment variable {name} is not set (referenced as `${{{name}}}`); \
@@ -138,7 +151,9 @@ mod tests {
     #[test]
     fn env_references_resolve_anywhere_and_are_remembered() {
         let mut s = Secrets::default();
-        let v = resolver().resolve("Bearer ${PW}!", &mut s).unwrap();
+        let v = resolver()
+            .resolve("Bearer ${PW}!", Path::new("."), &mut s)
+            .unwrap();
         assert_eq!(v.as_deref(), Some("Bearer hunter22!"));
         assert_eq!(s.redact("got hunter22 back"), "got <redacted> back");
     }
@@ -146,10 +161,13 @@ mod tests {
     #[test]
     fn literal_dollar_and_plain_text_are_left_alone() {
         let mut s = Secrets::default();
-        assert_eq!(resolver().resolve("a$b", &mut s).unwrap(), None);
+        assert_eq!(
+            resolver().resolve("a$b", Path::new("."), &mut s).unwrap(),
+            None
+        );
         assert_eq!(
             resolver()
-                .resolve("$${PW} costs $5", &mut s)
+                .resolve("$${PW} costs $5", Path::new("."), &mut s)
                 .unwrap()
                 .as_deref(),
             Some("${PW} costs $5")
@@ -160,7 +178,7 @@ mod tests {
     #[test]
     fn missing_variable_names_the_reference_not_a_value() {
         let err = resolver()
-            .resolve("${NOPE}", &mut Secrets::default())
+            .resolve("${NOPE}", Path::new("."), &mut Secrets::default())
             .unwrap_err();
         assert!(err.contains("NOPE is not set"), "{err}");
     }
@@ -171,14 +189,46 @@ mod tests {
         let path = dir.path().join("pw");
         std::fs::write(&path, "s3cret-value\n").unwrap();
         let mut s = Secrets::default();
-        let v = resolver()
-            .resolve(&format!("file:{}", path.display()), &mut s)
-            .unwrap();
+        let v = resolver().resolve("file:pw", dir.path(), &mut s).unwrap();
         assert_eq!(v.as_deref(), Some("s3cret-value"));
         assert_eq!(s.redact("x s3cret-value y"), "x <redacted> y");
         let err = resolver()
-            .resolve("file:/nonexistent/pw", &mut s)
+            .resolve("file:/nonexistent/pw", dir.path(), &mut s)
             .unwrap_err();
         assert!(err.contains("/nonexistent/pw"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exec_references_run_the_command_in_the_config_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pw"), "from-exec\n").unwrap();
+        let mut s = Secrets::default();
+        let v = resolver()
+            .resolve("exec:cat pw", dir.path(), &mut s)
+            .unwrap();
+        assert_eq!(v.as_deref(), Some("from-exec"));
+        assert_eq!(s.redact("a from-exec b"), "a <redacted> b");
+    }
+
+    #[test]
+    fn placeholders_read_and_run_nothing() {
+        let mut s = Secrets::default();
+        let r = SecretResolver::placeholders();
+        for value in [
+            "${UNSET_ANYWHERE}",
+            "file:/nonexistent",
+            "exec:/nonexistent/cmd",
+        ] {
+            let v = r.resolve(value, Path::new("."), &mut s).unwrap();
+            assert_eq!(v.as_deref(), Some("http://secret.unresolved.invalid"));
+        }
+        assert_eq!(
+            r.resolve("$${LITERAL}", Path::new("."), &mut s)
+                .unwrap()
+                .as_deref(),
+            Some("${LITERAL}")
+        );
+        assert!(s.is_empty(), "a placeholder is not a secret");
     }
 }

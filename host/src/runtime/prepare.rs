@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
+use super::build_spec;
 use crate::cli::GlobalArgs;
 use crate::config::{ConfigErrors, ConfigFile};
 use crate::pipeline::engine::PipelineSpec;
 use crate::plugin::{plugin_directories, plugin_files, PluginRegistry};
-use crate::runtime::build_spec;
 
 /// Loads the plugins from the executable's directory, `configured` directories and
 /// `--plugin-dir`s. A configured directory that cannot be read is a warning, not an error: the

@@ -1,0 +1,151 @@
+//! End to end: the real `sluice` binary and plugins (target/release) against both emulators on
+//! loopback, beside a baseline script over the same data. Prints one table.
+//!
+//! ```text
+//!  Auditor emulator ◄── search ── sluice run (subprocess) ── POST/PATCH ──► ServiceNow emulator
+//!   (this process)                 ▲ state.db                                (this process)
+//!                                  └── sluice alert-response × N, 8 at a time (subprocesses)
+//! ```
+//!
+//! - **polling**: 100,000 new Activity Records, of which 10,000 raise one alert each, over
+//!   200 alert types; from `sluice run`'s start until ServiceNow confirmed the last ticket
+//!   action. Targets: at least 50,000 records/s, peak RSS at most 100 MB.
+//! - **response action**: the same 10,000 alerts through `sluice alert-response`, 8 at a time,
+//!   ServiceNow answering in 5 ms, consolidation interval zero. Targets: p99 of one invocation
+//!   at most 20 ms; p99 alert-to-ticket latency at most 100 ms.
+//! - **economy**: ServiceNow requests per ticket created and per consolidated update (target:
+//!   one each, plus one per attachment).
+//! - **baseline**: one record fetch and one incident POST per alert (`baseline.rs`), under
+//!   each path's conditions; sluice's figures are given as ratios to it.
+//!
+//! Run with `cargo bench -p sluice --bench end_to_end`; `-- --quick` (or
+//! `SLUICE_BENCH_QUICK=1`) runs a tenth of the load, for smoke runs.
+//! `SLUICE_BENCH_CONSOLIDATION` sets the consolidation interval (default `0s`).
+
+mod end_to_end {
+    pub mod baseline;
+    pub mod host;
+    pub mod observe;
+    pub mod paths;
+    pub mod table;
+    pub mod workload;
+}
+
+use std::sync::Arc;
+
+use end_to_end::observe::Observer;
+use end_to_end::workload::{Size, Workload};
+use end_to_end::{baseline, host, paths, table};
+use sluice_emulators::auditor::{Auditor, AuditorConfig};
+use sluice_emulators::servicenow::{Faults, ServiceNow, ServiceNowConfig};
+use sluice_emulators::Served;
+
+/// Auditor runs at most this many response actions at a time.
+const PARALLEL: usize = 8;
+/// How long the ServiceNow emulator takes to answer on the response-action path.
+const SERVICENOW_LATENCY_MS: u64 = 5;
+
+/// What every path shares: the emulators' runtime, the Auditor with the data, a scratch root.
+#[derive(Debug)]
+pub struct Bench {
+    pub rt: tokio::runtime::Runtime,
+    pub workload: Workload,
+    pub auditor: Auditor,
+    pub auditor_url: String,
+    pub consolidation: String,
+    pub root: tempfile::TempDir,
+    _auditor_served: Served,
+}
+
+impl Bench {
+    /// A fresh ServiceNow (London) answering after `latency_ms`, observed and served.
+    pub fn servicenow(&self, latency_ms: u64) -> (ServiceNow, Observer, Served) {
+        let instance = ServiceNow::new(ServiceNowConfig::default());
+        instance.set_faults(Faults {
+            latency_ms,
+            ..Faults::default()
+        });
+        let observer = Observer::default();
+        let router = observer.wrap(instance.router());
+        let served = self
+            .rt
+            .block_on(sluice_emulators::serve(router, ([127, 0, 0, 1], 0).into()))
+            .expect("serve ServiceNow on loopback");
+        (instance, observer, served)
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick")
+        || std::env::var("SLUICE_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let size = if quick { Size::QUICK } else { Size::FULL };
+    let consolidation =
+        std::env::var("SLUICE_BENCH_CONSOLIDATION").unwrap_or_else(|_| "0s".to_owned());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if let Err(e) = host::ensure_plugins() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+
+    eprintln!("generating {} records…", size.records);
+    let workload = Workload::new(size);
+    let auditor = Auditor::new(AuditorConfig::default());
+    auditor.write(workload.records.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let served = rt
+        .block_on(sluice_emulators::serve(
+            auditor.router(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .expect("serve Auditor on loopback");
+    let bench = Bench {
+        auditor_url: served.base_url(),
+        rt,
+        workload,
+        auditor,
+        consolidation,
+        root: tempfile::tempdir().expect("a scratch directory"),
+        _auditor_served: served,
+    };
+    let alerts = Arc::new(bench.workload.alerts.clone());
+
+    eprintln!("polling path…");
+    let polling = paths::polling(&bench);
+    eprintln!("baseline over the polling path's alerts…");
+    let polling_baseline = {
+        let (_instance, _observer, served) = bench.servicenow(0);
+        bench.rt.block_on(baseline::run(
+            alerts.clone(),
+            &bench.auditor_url,
+            &served.base_url(),
+            PARALLEL,
+        ))
+    };
+    eprintln!("response-action path…");
+    let response = paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS);
+    eprintln!("baseline over the response-action path's alerts…");
+    let response_baseline = {
+        let (_instance, _observer, served) = bench.servicenow(SERVICENOW_LATENCY_MS);
+        bench.rt.block_on(baseline::run(
+            alerts,
+            &bench.auditor_url,
+            &served.base_url(),
+            PARALLEL,
+        ))
+    };
+
+    table::print(&table::Run {
+        size,
+        consolidation: &bench.consolidation,
+        parallel: PARALLEL,
+        latency_ms: SERVICENOW_LATENCY_MS,
+        polling: &polling,
+        polling_baseline: &polling_baseline,
+        response: &response,
+        response_baseline: &response_baseline,
+    });
+}

@@ -1,0 +1,144 @@
+//! The real host: the release `sluice` binary and its plugins side by side in target/release,
+//! run as a subprocess so that its memory is its own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sluice::state::{alerts, Durability, Store};
+
+/// The plugins the bench loads, by package.
+const PLUGINS: [&str; 2] = ["sluice-source-netwrix-auditor", "sluice-sink-servicenow"];
+
+/// The `sluice` binary cargo built for this bench (target/release/sluice).
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_sluice"))
+}
+
+/// Makes sure the plugins sit next to the binary, built from this tree: `cargo build
+/// --release` for them, which does nothing when they are up to date. (A bench build does not
+/// build them: they are other packages.)
+pub fn ensure_plugins() -> Result<(), String> {
+    let mut command = vec!["build".to_owned(), "--release".to_owned()];
+    for p in PLUGINS {
+        command.extend(["-p".to_owned(), p.to_owned()]);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(&command)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "building the plugins failed; run `cargo {}` and look at its errors",
+            command.join(" ")
+        ))
+    }
+}
+
+/// A running `sluice run`.
+pub struct Host {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Host {
+    /// Starts `sluice run` on `dir/sluice.toml`; its log goes to `dir/host.log`.
+    pub fn start(dir: &Path) -> Host {
+        let log = std::fs::File::create(dir.join("host.log")).expect("create the host log");
+        let child = Command::new(binary())
+            .current_dir(dir)
+            .args(["run", "--config", "sluice.toml"])
+            .env("SLUICE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("sluice run starts");
+        Host {
+            child,
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// The host's peak resident memory so far (VmHWM), MB.
+    pub fn peak_rss_mb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+
+    /// Fails the bench with the host's log if it exited.
+    pub fn check_alive(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            let log = std::fs::read_to_string(self.dir.join("host.log")).unwrap_or_default();
+            panic!("sluice run exited ({status}) during the bench:\n{log}");
+        }
+    }
+
+    /// Waits until `expected` alerts are in the store and every one is decided and delivered.
+    pub fn wait_delivered(&mut self, expected: u64, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let path = self.dir.join("state.db");
+        while !path.exists() {
+            self.check_alive();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let store = Store::open(&path, Durability::Normal).expect("open the state store");
+        loop {
+            self.check_alive();
+            let counts = alerts::counts(store.conn(), "bench").unwrap_or_default();
+            let total: u64 = counts.iter().map(|(_, n)| n).sum();
+            if total >= expected && alerts::unfinished(store.conn(), "bench").unwrap_or(1) == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not delivered after {limit:?}: alerts {counts:?}; see {}",
+                self.dir.join("host.log").display()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Ticket actions done, by kind (`open`, `update`), from the store.
+    pub fn actions_done(&self) -> Vec<(String, u64)> {
+        let store = Store::open(&self.dir.join("state.db"), Durability::Normal)
+            .expect("open the state store");
+        let mut statement = store
+            .conn()
+            .prepare("SELECT kind, count(*) FROM outbox WHERE state = 'done' GROUP BY kind")
+            .expect("query the outbox");
+        statement
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .and_then(|rows| rows.collect())
+            .expect("read the outbox")
+    }
+
+    /// Stops the host cleanly (SIGTERM) and waits for it.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The two ways alerts reach sluice, each run against fresh state and a fresh ServiceNow:
+//!
+//! - **polling**: `sluice run` polls every record from the Auditor emulator, matches the alert
+//!   set, and delivers; timed from the process start until ServiceNow confirmed the last
+//!   ticket action.
+//! - **response action**: `sluice run` is up; Auditor runs `sluice alert-response` for each
+//!   alert, 8 at a time; the host fetches the records by RID and delivers.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice_emulators::servicenow::ServiceNow;
+
+use super::host::{binary, Host};
+use super::observe::Downstream;
+use super::workload::{Alert, HostConfig};
+use crate::Bench;
+
+/// The longest a path may take before the bench gives up.
+const LIMIT: Duration = Duration::from_secs(600);
+
+/// What the polling path did.
+#[derive(Debug)]
+pub struct PollingFigures {
+    pub elapsed: Duration,
+    pub auditor_requests: u64,
+    pub downstream: Downstream,
+    pub peak_rss_mb: f64,
+}
+
+/// What the response-action path did.
+#[derive(Debug)]
+pub struct ResponseFigures {
+    /// Each `sluice alert-response` invocation, start to exit.
+    pub invocations: Vec<Duration>,
+    /// Alerts that opened a ticket: from the start of the first invocation of their type until
+    /// ServiceNow answered the incident's creation.
+    pub to_ticket: Vec<Duration>,
+    pub elapsed: Duration,
+    pub auditor_requests: u64,
+    pub downstream: Downstream,
+    pub peak_rss_mb: f64,
+}
+
+/// Writes the config and alert set of a path into a fresh directory under the bench's root.
+fn prepare(bench: &Bench, name: &str, servicenow_url: &str, poll: bool) -> std::path::PathBuf {
+    let dir = bench.root.path().join(name);
+    std::fs::create_dir_all(&dir).expect("a work directory");
+    bench
+        .workload
+        .write_alert_set(&dir.join("alerts"))
+        .expect("write the alert set");
+    let config = HostConfig {
+        auditor_url: &bench.auditor_url,
+        servicenow_url,
+        poll,
+        consolidation: &bench.consolidation,
+    };
+    std::fs::write(dir.join("sluice.toml"), config.text()).expect("write the config");
+    dir
+}
+
+/// The polling path.
+pub fn polling(bench: &Bench) -> PollingFigures {
+    let (servicenow, observer, served) = bench.servicenow(0);
+    let dir = prepare(bench, "polling", &served.base_url(), true);
+    bench.auditor.reset_requests();
+    let started = Instant::now();
+    let mut host = Host::start(&dir);
+    host.wait_delivered(bench.workload.alerts.len() as u64, LIMIT);
+    let seen = observer.take();
+    let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
+    let peak_rss_mb = host.peak_rss_mb();
+    let downstream = Downstream::new(&servicenow, &host.actions_done());
+    host.stop();
+    PollingFigures {
+        elapsed,
+        auditor_requests: bench.auditor.requests().total(),
+        downstream,
+        peak_rss_mb,
+    }
+}
+
+/// The response-action path: `parallel` invocations at a time, ServiceNow answering after
+/// `latency_ms`.
+pub fn response(bench: &Bench, parallel: usize, latency_ms: u64) -> ResponseFigures {
+    let (servicenow, observer, served) = bench.servicenow(latency_ms);
+    let dir = prepare(bench, "response", &served.base_url(), false);
+    bench.auditor.reset_requests();
+    let mut host = Host::start(&dir);
+    wait_started(&mut host, bench, &servicenow);
+
+    let alerts = Arc::new(bench.workload.alerts.clone());
+    let started = Instant::now();
+    let runs = invoke_all(&dir, alerts.clone(), parallel);
+    host.wait_delivered(alerts.len() as u64, LIMIT);
+    let seen = observer.take();
+    let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
+
+    // Latency of an alert that opened a ticket, measured from the first invocation of its
+    // type: the ticket's opener started no earlier, so this never understates.
+    let mut first_start: HashMap<&str, Instant> = HashMap::new();
+    for (alert, start, _) in &runs {
+        let slot = first_start.entry(alert.name.as_str()).or_insert(*start);
+        *slot = (*slot).min(*start);
+    }
+    let to_ticket = seen
+        .created
+        .iter()
+        .filter_map(|(at, display)| {
+            let name = display.strip_prefix("sluice: ").unwrap_or(display);
+            first_start.get(name).map(|start| *at - *start)
+        })
+        .collect();
+    let peak_rss_mb = host.peak_rss_mb();
+    let downstream = Downstream::new(&servicenow, &host.actions_done());
+    host.stop();
+    ResponseFigures {
+        invocations: runs.iter().map(|(_, _, d)| *d).collect(),
+        to_ticket,
+        elapsed,
+        auditor_requests: bench.auditor.requests().total(),
+        downstream,
+        peak_rss_mb,
+    }
+}
+
+/// Waits until the host has made its start-up requests (healthchecks, the sink's reading of
+/// the instance's choices), so the invocations meet a running host.
+fn wait_started(host: &mut Host, bench: &Bench, servicenow: &ServiceNow) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while bench.auditor.requests().total() == 0 || servicenow.requests().total() == 0 {
+        host.check_alive();
+        assert!(Instant::now() < deadline, "the host did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+}
+
+/// Runs `sluice alert-response` for every alert, `parallel` at a time, as Auditor does:
+/// `--alert-name NAME` then the alert and record ids. Returns each with its start and duration.
+fn invoke_all(
+    dir: &Path,
+    alerts: Arc<Vec<Alert>>,
+    parallel: usize,
+) -> Vec<(Alert, Instant, Duration)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let config = dir.join("sluice.toml");
+    let workers: Vec<_> = (0..parallel)
+        .map(|_| {
+            let (alerts, next, config) = (alerts.clone(), next.clone(), config.clone());
+            std::thread::spawn(move || {
+                let mut runs = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(alert) = alerts.get(i) else { break };
+                    let start = Instant::now();
+                    let out = std::process::Command::new(binary())
+                        .arg("alert-response")
+                        .arg("--config")
+                        .arg(&config)
+                        .args(["--alert-name", &alert.name])
+                        .args([&alert.alert_id, &alert.record_id])
+                        .output()
+                        .expect("sluice alert-response runs");
+                    let took = start.elapsed();
+                    assert!(
+                        out.status.success(),
+                        "sluice alert-response failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    runs.push((alert.clone(), start, took));
+                }
+                runs
+            })
+        })
+        .collect();
+    workers
+        .into_iter()
+        .flat_map(|w| w.join().expect("an invocation worker"))
+        .collect()
+}

@@ -1,0 +1,292 @@
+//! The one table: sluice's figures, the baseline's, sluice's as a ratio to the baseline's,
+//! the target and whether it is met.
+
+use std::time::Duration;
+
+use super::baseline::BaselineFigures;
+use super::observe::Downstream;
+use super::paths::{PollingFigures, ResponseFigures};
+use super::workload::Size;
+
+/// Everything one run measured.
+pub struct Run<'a> {
+    pub size: Size,
+    pub consolidation: &'a str,
+    pub parallel: usize,
+    pub latency_ms: u64,
+    pub polling: &'a PollingFigures,
+    pub polling_baseline: &'a BaselineFigures,
+    pub response: &'a ResponseFigures,
+    pub response_baseline: &'a BaselineFigures,
+}
+
+struct Row {
+    path: &'static str,
+    figure: String,
+    sluice: String,
+    baseline: String,
+    ratio: String,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+impl Row {
+    fn new(path: &'static str, figure: impl Into<String>, sluice: impl Into<String>) -> Row {
+        Row {
+            path,
+            figure: figure.into(),
+            sluice: sluice.into(),
+            baseline: String::new(),
+            ratio: String::new(),
+            target: "",
+            met: None,
+        }
+    }
+
+    fn against(mut self, sluice: f64, baseline: f64, shown: String) -> Row {
+        self.baseline = shown;
+        self.ratio = ratio(sluice, baseline);
+        self
+    }
+
+    fn target(mut self, target: &'static str, met: bool) -> Row {
+        self.target = target;
+        self.met = Some(met);
+        self
+    }
+}
+
+fn ratio(sluice: f64, baseline: f64) -> String {
+    if baseline == 0.0 {
+        return "—".to_owned();
+    }
+    let r = sluice / baseline;
+    if r >= 10.0 {
+        format!("{r:.0}×")
+    } else if r >= 0.1 {
+        format!("{r:.2}×")
+    } else {
+        format!("{r:.4}×")
+    }
+}
+
+/// Thousands separated by commas.
+fn n(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn per_s(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+/// The `q` quantile (nearest rank) of `values`, ms.
+pub fn quantile_ms(values: &[Duration], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1].as_secs_f64() * 1000.0
+}
+
+fn p50_p99(values: &[Duration]) -> (f64, f64, String) {
+    let (p50, p99) = (quantile_ms(values, 0.5), quantile_ms(values, 0.99));
+    (p50, p99, format!("{p50:.1} / {p99:.1}"))
+}
+
+/// The ServiceNow requests of a path, split by what they did.
+fn breakdown(d: &Downstream) -> String {
+    format!(
+        "{} ({} creates, {} updates, {} attachments, {} reads, {} at start)",
+        n(d.requests),
+        n(d.creates),
+        n(d.writes),
+        n(d.attachments),
+        n(d.reads),
+        n(d.other)
+    )
+}
+
+fn economy(rows: &mut Vec<Row>, path: &'static str, d: &Downstream, baseline: &BaselineFigures) {
+    let per_ticket = d.creates as f64 / d.incidents.max(1) as f64;
+    rows.push(
+        Row::new(
+            path,
+            "ServiceNow requests per ticket created",
+            format!("{per_ticket:.2}"),
+        )
+        .against(
+            per_ticket,
+            baseline.servicenow_requests as f64 / baseline.incidents.max(1) as f64,
+            "1.00".to_owned(),
+        )
+        .target("1", d.creates == d.incidents),
+    );
+    let (writes, attachments) = if d.updates == 0 {
+        (0.0, 0.0)
+    } else {
+        (
+            (d.writes + d.reads) as f64 / d.updates as f64,
+            d.attachments as f64 / d.updates as f64,
+        )
+    };
+    rows.push(
+        Row::new(
+            path,
+            "ServiceNow requests per consolidated update",
+            format!("{writes:.2} + {attachments:.2} attachment"),
+        )
+        .target(
+            "1 + 1 per attachment",
+            d.writes + d.reads <= d.updates && d.attachments <= d.updates,
+        ),
+    );
+}
+
+/// The rows both paths have: throughput, requests to each system, tickets and updates.
+fn traffic(
+    rows: &mut Vec<Row>,
+    path: &'static str,
+    alerts: usize,
+    (elapsed, auditor_requests, d): (Duration, u64, &Downstream),
+    baseline: &BaselineFigures,
+) {
+    let (sa, ba) = (per_s(alerts, elapsed), per_s(alerts, baseline.elapsed));
+    rows.push(
+        Row::new(
+            path,
+            "alerts/s (to the last confirmed ticket action)",
+            n(sa as u64),
+        )
+        .against(sa, ba, n(ba as u64)),
+    );
+    rows.push(
+        Row::new(path, "HTTP requests to Auditor", n(auditor_requests)).against(
+            auditor_requests as f64,
+            baseline.auditor_requests as f64,
+            n(baseline.auditor_requests),
+        ),
+    );
+    rows.push(
+        Row::new(path, "HTTP requests to ServiceNow", breakdown(d)).against(
+            d.requests as f64,
+            baseline.servicenow_requests as f64,
+            n(baseline.servicenow_requests),
+        ),
+    );
+    rows.push(
+        Row::new(
+            path,
+            "tickets opened / updates written",
+            format!("{} / {}", n(d.incidents), n(d.updates)),
+        )
+        .against(
+            d.incidents as f64,
+            baseline.incidents as f64,
+            format!("{} / 0", n(baseline.incidents)),
+        ),
+    );
+}
+
+/// Prints the table to stdout.
+pub fn print(run: &Run<'_>) {
+    let size = run.size;
+    let alerts = size.alerts;
+    let mut rows = Vec::new();
+
+    let p = run.polling;
+    let pb = run.polling_baseline;
+    let records_per_s = per_s(size.records, p.elapsed);
+    rows.push(
+        Row::new("polling", "records/s", n(records_per_s as u64))
+            .target("≥ 50,000", records_per_s >= 50_000.0),
+    );
+    traffic(
+        &mut rows,
+        "polling",
+        alerts,
+        (p.elapsed, p.auditor_requests, &p.downstream),
+        pb,
+    );
+    rows.push(
+        Row::new(
+            "polling",
+            "host peak RSS (MB)",
+            format!("{:.1}", p.peak_rss_mb),
+        )
+        .target("≤ 100", p.peak_rss_mb <= 100.0),
+    );
+
+    let r = run.response;
+    let rb = run.response_baseline;
+    let (_, inv99, inv) = p50_p99(&r.invocations);
+    let (_, base99, base) = p50_p99(&rb.latencies);
+    rows.push(
+        Row::new("response", "one invocation, p50 / p99 (ms)", inv)
+            .against(inv99, base99, base.clone())
+            .target("p99 ≤ 20", inv99 <= 20.0),
+    );
+    let (_, tt99, tt) = p50_p99(&r.to_ticket);
+    rows.push(
+        Row::new(
+            "response",
+            format!(
+                "alert to ticket, p50 / p99 (ms), {} alerts that opened one",
+                r.to_ticket.len()
+            ),
+            tt,
+        )
+        .against(tt99, base99, base)
+        .target("p99 ≤ 100", tt99 <= 100.0),
+    );
+    traffic(
+        &mut rows,
+        "response",
+        alerts,
+        (r.elapsed, r.auditor_requests, &r.downstream),
+        rb,
+    );
+    rows.push(Row::new(
+        "response",
+        "host peak RSS (MB)",
+        format!("{:.1}", r.peak_rss_mb),
+    ));
+    economy(&mut rows, "economy, polling", &p.downstream, pb);
+    economy(&mut rows, "economy, response", &r.downstream, rb);
+
+    println!();
+    println!(
+        "{} Activity Records, {} alerts over {} alert types; consolidation interval {}; \
+         response actions {} at a time; ServiceNow (London emulator) answers at once when \
+         polling, in {} ms for response actions.",
+        n(size.records as u64),
+        n(alerts as u64),
+        size.types,
+        run.consolidation,
+        run.parallel,
+        run.latency_ms
+    );
+    println!();
+    println!("| path | figure | sluice | baseline | sluice ÷ baseline | target | met |");
+    println!("|---|---|---|---|---|---|---|");
+    for row in rows {
+        let met = match row.met {
+            Some(true) => "pass",
+            Some(false) => "MISS",
+            None => "",
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            row.path, row.figure, row.sluice, row.baseline, row.ratio, row.target, met
+        );
+    }
+}

@@ -1,0 +1,275 @@
+//! `sluice status`: what the state store says of each pipeline: its queue, when it last
+//! fetched and delivered, its flood window, the tickets still taking repeats, and recent
+//! problems. It reads the store only (also while `sluice run` writes to it), loads no plugin,
+//! contacts nothing and needs none of the service's secrets.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde_json::{json, Value};
+
+use super::output::print;
+use crate::cli::{ConfigArg, GlobalArgs};
+use crate::config::{ConfigFile, PipelineSettings, SecretResolver};
+use crate::exit;
+use crate::state::status::{self, PipelineStatus};
+use crate::state::{duration_ms, millis, Store};
+
+/// Arguments of `sluice status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Only this pipeline. Default: every pipeline of the config.
+    #[arg(long, value_name = "NAME")]
+    pub pipeline: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The alert states waiting in the queue, and how the human form names them.
+const QUEUE: [(&str, &str); 5] = [
+    ("queued", "waiting for their record"),
+    ("ready", "to decide"),
+    ("collecting", "collecting repeats"),
+    ("pending", "to deliver"),
+    ("in_flight", "in flight"),
+];
+
+pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
+    let state = &file.config.state;
+    if !state.path.exists() {
+        bail!(
+            "there is no state store at {} yet: `sluice run` or `sluice alert-response` creates \
+             it (the path is the config's state.path)",
+            state.path.display()
+        );
+    }
+    let store = Store::open(&state.path, state.durability)
+        .context("cannot open the state store to read the status")?;
+    let pipelines: Vec<(&String, &PipelineSettings)> = match &args.pipeline {
+        Some(name) => match file.config.pipelines.get_key_value(name) {
+            Some(p) => vec![p],
+            None => bail!(
+                "the config {} has no pipeline named {name:?}",
+                args.config.config.display()
+            ),
+        },
+        None => file.config.pipelines.iter().collect(),
+    };
+    let now = millis(std::time::SystemTime::now());
+    let mut report = Vec::new();
+    for (name, settings) in pipelines {
+        let update_ms = duration_ms(settings.suppression.update_interval.get());
+        let status = store.read(status::read(store.conn(), name, now, update_ms))?;
+        report.push(pipeline_json(name, settings, &status, now));
+    }
+    let report = json!({ "state": state.path, "pipelines": report });
+    if args.json {
+        print(&format!("{report}\n"))?;
+    } else {
+        print(&human(&report))?;
+    }
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// `ms` as an RFC 3339 time.
+fn time(ms: i64) -> Value {
+    jiff::Timestamp::from_millisecond(ms).map_or(Value::Null, |t| Value::from(t.to_string()))
+}
+
+fn count(counts: &[(String, u64)], state: &str) -> u64 {
+    counts
+        .iter()
+        .find(|(s, _)| s == state)
+        .map_or(0, |(_, n)| *n)
+}
+
+fn pipeline_json(name: &str, settings: &PipelineSettings, s: &PipelineStatus, now: i64) -> Value {
+    let queue: serde_json::Map<String, Value> = QUEUE
+        .iter()
+        .map(|(state, _)| ((*state).to_owned(), Value::from(count(&s.alerts, state))))
+        .collect();
+    let flood = s.flood_window.as_ref().map(|(w, ticket)| {
+        let ends = w.started_at + duration_ms(settings.suppression.ticket_flood_interval.get());
+        json!({
+            "started_at": time(w.started_at),
+            "ends_at": time(ends),
+            "active": now < ends,
+            "tickets": w.created,
+            "limit": settings.suppression.ticket_flood_limit,
+            "flood_ticket": ticket.as_ref().and_then(|t| t.number.clone()),
+        })
+    });
+    let open: Vec<Value> = s
+        .open_tickets
+        .iter()
+        .map(|o| {
+            json!({
+                "alert": o.alert,
+                "kind": o.kind.as_str(),
+                "tickets": o.count,
+                "alerts": o.alerts,
+                "newest": {
+                    "number": o.newest.number,
+                    "state": o.newest.state,
+                    "last_alert_at": time(o.newest.last_alert_at),
+                },
+            })
+        })
+        .collect();
+    let (retrying, retrying_total) = &s.retrying;
+    let retrying: Vec<Value> = retrying
+        .iter()
+        .map(|r| {
+            json!({
+                "alert": r.alert,
+                "ticket": r.ticket,
+                "attempts": r.attempts,
+                "next_at": time(r.next_at),
+                "error": r.error,
+            })
+        })
+        .collect();
+    let events: Vec<Value> = s
+        .events
+        .iter()
+        .map(|(at, kind, message)| json!({ "at": time(*at), "kind": kind, "message": message }))
+        .collect();
+    json!({
+        "name": name,
+        "enabled": settings.enabled,
+        "queue": queue,
+        "alerts": {
+            "done": count(&s.alerts, "done"),
+            "dead": count(&s.alerts, "dead"),
+            "ignored": count(&s.alerts, "ignored"),
+        },
+        "last_fetch": s.last_fetch.map_or(Value::Null, time),
+        "last_delivery": s.last_delivery.map_or(Value::Null, time),
+        "flood_window": flood,
+        "update_interval": settings.suppression.update_interval.to_string(),
+        "open_tickets": open,
+        "retrying": { "total": retrying_total, "newest": retrying },
+        "recent_errors": events,
+    })
+}
+
+/// The report for people, from its JSON form (one source of truth for both).
+fn human(report: &Value) -> String {
+    use std::fmt::Write;
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    let or_never = |v: &Value| {
+        if v.is_null() {
+            "never".to_owned()
+        } else {
+            text(v)
+        }
+    };
+    let mut out = format!("State store: {}\n", text(&report["state"]));
+    for p in report["pipelines"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "\nPipeline {}{}",
+            text(&p["name"]),
+            if p["enabled"] == true {
+                ""
+            } else {
+                " (disabled)"
+            }
+        );
+        let queue: Vec<String> = QUEUE
+            .iter()
+            .map(|(state, words)| format!("{} {words}", p["queue"][state]))
+            .collect();
+        let _ = writeln!(out, "  Queue:          {}", queue.join(", "));
+        let a = &p["alerts"];
+        let _ = writeln!(
+            out,
+            "  Alerts handled: {} delivered, {} given up on, {} ignored (definition off)",
+            a["done"], a["dead"], a["ignored"]
+        );
+        let _ = writeln!(out, "  Last fetch:     {}", or_never(&p["last_fetch"]));
+        let _ = writeln!(out, "  Last delivery:  {}", or_never(&p["last_delivery"]));
+        let w = &p["flood_window"];
+        if w.is_null() {
+            let _ = writeln!(out, "  Flood window:   none yet");
+        } else {
+            let _ = writeln!(
+                out,
+                "  Flood window:   {} of {} tickets, {} to {}{}{}",
+                w["tickets"],
+                w["limit"],
+                text(&w["started_at"]),
+                text(&w["ends_at"]),
+                if w["active"] == true {
+                    " (current)"
+                } else {
+                    " (over)"
+                },
+                match w["flood_ticket"].as_str() {
+                    Some(n) => format!("; flood ticket {n}"),
+                    None => String::new(),
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  Open tickets (taking repeats for {}):",
+            text(&p["update_interval"])
+        );
+        let open = p["open_tickets"].as_array().cloned().unwrap_or_default();
+        if open.is_empty() {
+            let _ = writeln!(out, "    none");
+        }
+        for o in &open {
+            let alert = if o["kind"] == "flood" {
+                "(flood ticket)".to_owned()
+            } else {
+                text(&o["alert"])
+            };
+            let newest = &o["newest"];
+            let _ = writeln!(
+                out,
+                "    {alert}: {} ticket(s), {} alert(s); newest {} (state {}), last alert {}",
+                o["tickets"],
+                o["alerts"],
+                newest["number"].as_str().unwrap_or("not opened yet"),
+                newest["state"].as_str().unwrap_or("unknown"),
+                text(&newest["last_alert_at"])
+            );
+        }
+        let r = &p["retrying"];
+        let _ = writeln!(out, "  Retrying:       {} ticket action(s)", r["total"]);
+        for item in r["newest"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "    {} ({}): attempt {}, next at {}: {}",
+                item["ticket"].as_str().unwrap_or("not opened yet"),
+                text(&item["alert"]),
+                item["attempts"],
+                text(&item["next_at"]),
+                text(&item["error"])
+            );
+        }
+        let events = p["recent_errors"].as_array().cloned().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  Recent problems:{}",
+            if events.is_empty() { " none" } else { "" }
+        );
+        for e in &events {
+            let _ = writeln!(
+                out,
+                "    {} {}: {}",
+                text(&e["at"]),
+                text(&e["kind"]),
+                text(&e["message"])
+            );
+        }
+    }
+    out
+}

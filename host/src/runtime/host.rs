@@ -1,0 +1,355 @@
+//! The host `sluice run` runs: the config in force and its pipelines, started, reloaded and
+//! stopped.
+//!
+//! A reload reads and checks the new config exactly as `sluice validate` does (the host's
+//! keys, the plugins, each plugin's checks of its settings, the alert definitions and ticket
+//! templates) and builds every new component before anything running is touched. When any of
+//! that fails, the error is logged with its file, line and column, and the running pipelines
+//! carry on with the config they have. When it succeeds, the running pipelines are stopped
+//! (each finishes its batch) and the new ones start on the same state store, where every alert
+//! not yet delivered waits: a reload in the middle of a flood loses nothing, and the flood
+//! window and open tickets carry over.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
+
+use super::running::{Late, Running};
+use crate::capabilities::Clock;
+use crate::cli::GlobalArgs;
+use crate::config::{ConfigErrors, ConfigFile, Diagnostic};
+use crate::pipeline::engine::{Engine, PipelineSpec};
+use crate::plugin::{instantiate, PluginRegistry};
+use crate::state::{Store, StoreError};
+use crate::telemetry::{Metrics, Role};
+
+/// The engine of a pipeline built from config.
+type PipelineEngine = Engine<SourceInstance, SinkInstance>;
+
+/// Why the host could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The config (or a plugin's view of it) is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
+    /// The state store cannot be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A component whose healthcheck failed.
+#[derive(Debug, Clone)]
+pub struct Unhealthy {
+    /// Its pipeline.
+    pub pipeline: String,
+    /// Source or sink.
+    pub role: Role,
+    /// Why.
+    pub error: PluginError,
+}
+
+/// How `sluice run` was started.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// The config file.
+    pub config: PathBuf,
+    /// The global options (plugin directories).
+    pub global: GlobalArgs,
+    /// The tokio runtime plugins' HTTP requests run on.
+    pub runtime: tokio::runtime::Handle,
+    /// The host clock.
+    pub clock: Arc<dyn Clock>,
+    /// The process's metrics.
+    pub metrics: Metrics,
+    /// How long a stop waits for pipelines to finish their batch.
+    pub drain: Duration,
+}
+
+/// A pipeline built and checked, not yet running.
+struct Prepared {
+    engine: PipelineEngine,
+    source_plugin: String,
+    sink_plugin: String,
+    checks: Vec<(Role, Result<(), PluginError>)>,
+}
+
+/// A new pipeline waiting for the thread of its predecessor to return.
+struct Waiting {
+    old: Late,
+    next: Option<Prepared>,
+}
+
+/// The config in force and its pipelines.
+pub struct Host {
+    options: HostOptions,
+    file: ConfigFile,
+    prepared: Vec<Prepared>,
+    running: Running,
+    waiting: Vec<Waiting>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("config", &self.options.config)
+            .field("running", &self.running.names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Host {
+    /// Reads and checks the config, loads its plugins and builds every enabled pipeline;
+    /// nothing runs yet.
+    ///
+    /// # Errors
+    ///
+    /// Every problem of the config at once, or a state store that cannot be opened.
+    pub fn load(options: HostOptions) -> Result<Host, StartError> {
+        let (file, prepared) = prepare(&options)?;
+        Ok(Host {
+            options,
+            file,
+            prepared,
+            running: Running::default(),
+            waiting: Vec::new(),
+        })
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> &ConfigFile {
+        &self.file
+    }
+
+    /// Runs the healthcheck of every component not yet started; returns the failures.
+    pub fn healthcheck(&mut self) -> Vec<Unhealthy> {
+        self.prepared.iter_mut().flat_map(Prepared::check).collect()
+    }
+
+    /// Starts the pipelines built by [`Host::load`].
+    pub fn start(&mut self) {
+        let prepared = std::mem::take(&mut self.prepared);
+        self.keep_metrics_of(&prepared);
+        for p in prepared {
+            self.spawn(p);
+        }
+        if self.running.is_empty() {
+            tracing::warn!("No enabled pipeline in the config; nothing to run.");
+        }
+    }
+
+    /// Reads the config again and, if it is valid, replaces the running pipelines with its
+    /// own. Returns whether the new config is in force; when not, the error is logged and the
+    /// running pipelines carry on.
+    pub fn reload(&mut self, trigger: &str) -> bool {
+        tracing::info!(%trigger, config = %self.options.config.display(), "Reloading the config.");
+        let (file, mut prepared) = match prepare(&self.options).and_then(|(file, prepared)| {
+            self.unchanged_process_settings(&file)
+                .map(|()| (file, prepared))
+        }) {
+            Ok(ready) => ready,
+            Err(error) => {
+                self.options.metrics.reloaded(false);
+                if let StartError::Config(errors) = &error {
+                    for d in &errors.0 {
+                        tracing::error!("{d}");
+                    }
+                } else {
+                    tracing::error!(%error);
+                }
+                tracing::error!(
+                    config = %self.options.config.display(),
+                    "The new config is invalid; the running pipelines keep the previous one."
+                );
+                return false;
+            }
+        };
+        for p in &mut prepared {
+            p.check();
+        }
+        // Pipelines still waiting for an earlier reload's predecessor get the newest config.
+        let mut olds: Vec<Late> = self.waiting.drain(..).map(|w| w.old).collect();
+        let running = std::mem::take(&mut self.running);
+        olds.extend(running.stop(self.options.drain));
+        self.keep_metrics_of(&prepared);
+        for p in prepared {
+            match olds.iter().position(|l| l.name == p.engine.spec().name) {
+                Some(i) => {
+                    let old = olds.swap_remove(i);
+                    tracing::warn!(
+                        pipeline = %old.name,
+                        "The pipeline is still finishing a batch; its new config starts when it is done."
+                    );
+                    self.waiting.push(Waiting { old, next: Some(p) });
+                }
+                None => self.spawn(p),
+            }
+        }
+        // Late pipelines the new config removed: wait for them all the same, then start
+        // nothing.
+        self.waiting
+            .extend(olds.into_iter().map(|old| Waiting { old, next: None }));
+        self.file = file;
+        self.options.metrics.reloaded(true);
+        tracing::info!(
+            pipelines = ?self.running.names(), "Reloaded the config."
+        );
+        true
+    }
+
+    /// Starts the new pipelines whose predecessors have returned since the last reload.
+    pub fn tick(&mut self) {
+        let (done, waiting): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|w| w.old.is_finished());
+        self.waiting = waiting;
+        for w in done {
+            w.old.join();
+            if let Some(next) = w.next {
+                self.spawn(next);
+            }
+        }
+    }
+
+    /// Stops every pipeline, waiting at most the drain limit for each to finish its batch;
+    /// returns the ones that did not.
+    pub fn stop(self) -> Vec<String> {
+        let mut late: Vec<String> = self
+            .running
+            .stop(self.options.drain)
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        for w in self.waiting {
+            let deadline = std::time::Instant::now() + self.options.drain;
+            while !w.old.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if !w.old.is_finished() {
+                late.push(w.old.name.clone());
+            }
+        }
+        late
+    }
+
+    fn spawn(&mut self, p: Prepared) {
+        let metrics =
+            self.options
+                .metrics
+                .pipeline(&p.engine.spec().name, &p.source_plugin, &p.sink_plugin);
+        for (role, result) in &p.checks {
+            metrics.checked(*role, result);
+        }
+        self.running
+            .spawn(p.engine.with_metrics(metrics), self.options.clock.clone());
+    }
+
+    /// Forgets the metrics of pipelines that no longer run.
+    fn keep_metrics_of(&self, prepared: &[Prepared]) {
+        let names: Vec<&str> = prepared
+            .iter()
+            .map(|p| p.engine.spec().name.as_str())
+            .collect();
+        self.options.metrics.keep_pipelines(&names);
+    }
+
+    /// The settings a reload cannot change: where the state is and the telemetry endpoint.
+    fn unchanged_process_settings(&self, new: &ConfigFile) -> Result<(), StartError> {
+        let mut problems = Vec::new();
+        if new.config.state != self.file.config.state {
+            problems.push(new.source.diagnostic(
+                "state",
+                "the state store cannot change while sluice runs; restart it to use the new one",
+            ));
+        }
+        if new.config.telemetry != self.file.config.telemetry {
+            problems.push(new.source.diagnostic(
+                "telemetry",
+                "the telemetry endpoint cannot change while sluice runs; restart it to apply",
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(problems).into())
+        }
+    }
+}
+
+/// Loads and checks the config and builds its enabled pipelines, reporting every problem.
+fn prepare(options: &HostOptions) -> Result<(ConfigFile, Vec<Prepared>), StartError> {
+    let (file, registry) = super::config_and_plugins(&options.config, &options.global)?;
+    let specs = super::pipeline_specs(&file)?;
+    let mut prepared = Vec::new();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    for spec in specs {
+        match build(&file, &registry, spec, options) {
+            Ok(p) => prepared.push(p),
+            Err(Failure::Config(mut d)) => problems.append(&mut d),
+            Err(Failure::Store(e)) => return Err(e.into()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ConfigErrors(problems).into());
+    }
+    Ok((file, prepared))
+}
+
+/// Why a pipeline could not be built.
+enum Failure {
+    Config(Vec<Diagnostic>),
+    Store(StoreError),
+}
+
+/// Builds one pipeline's components and engine.
+fn build(
+    file: &ConfigFile,
+    registry: &PluginRegistry,
+    spec: PipelineSpec,
+    options: &HostOptions,
+) -> Result<Prepared, Failure> {
+    let name = spec.name.clone();
+    let clock = options.clock.clone();
+    let handle = options.runtime.clone();
+    let source = instantiate::source(registry, file, &name, clock.clone(), handle.clone());
+    let sink = instantiate::sink(registry, file, &name, clock.clone(), handle);
+    let (source, sink) = match (source, sink) {
+        (Ok(source), Ok(sink)) => (source, sink),
+        (source, sink) => {
+            let problems = [source.err(), sink.err()].into_iter().flatten().collect();
+            return Err(Failure::Config(problems));
+        }
+    };
+    let state = &file.config.state;
+    let store = Store::open(&state.path, state.durability).map_err(Failure::Store)?;
+    Ok(Prepared {
+        engine: Engine::new(Arc::new(spec), store, source.instance, sink.instance, clock),
+        source_plugin: source.context.plugin,
+        sink_plugin: sink.context.plugin,
+        checks: Vec::new(),
+    })
+}
+
+impl Prepared {
+    /// Runs the healthchecks of its source and sink; logs and returns the failures.
+    fn check(&mut self) -> Vec<Unhealthy> {
+        self.checks = vec![
+            (Role::Source, self.engine.source_mut().healthcheck()),
+            (Role::Sink, self.engine.sink_mut().healthcheck()),
+        ];
+        let pipeline = &self.engine.spec().name;
+        let mut failed = Vec::new();
+        for (role, result) in &self.checks {
+            if let Err(error) = result {
+                tracing::error!(%pipeline, component = role.as_str(), %error, "Healthcheck failed.");
+                failed.push(Unhealthy {
+                    pipeline: pipeline.clone(),
+                    role: *role,
+                    error: error.clone(),
+                });
+            }
+        }
+        failed
+    }
+}

@@ -1,0 +1,188 @@
+//! Pipelines on their threads: each engine stepped in a loop, sleeping until it has work, until
+//! its stop signal is raised.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
+
+use super::stop::StopSignal;
+use crate::capabilities::Clock;
+use crate::pipeline::delivery::TicketSink;
+use crate::pipeline::engine::Engine;
+use crate::pipeline::intake::RecordSource;
+use crate::state::millis;
+use crate::telemetry::Role;
+
+/// The longest a pipeline thread sleeps between steps (when nothing is due sooner).
+const MAX_SLEEP: Duration = Duration::from_secs(5);
+
+/// How long a system marked unreachable may stay unheard of before its healthcheck runs again
+/// (an idle pipeline makes no calls that would show it is back).
+pub const HEALTH_RECHECK: Duration = Duration::from_secs(30);
+
+/// A component that can say whether its system is reachable.
+pub trait Healthcheck {
+    /// Contacts the system once (see [`sluice_sdk::Source::healthcheck`]).
+    fn healthcheck(&mut self) -> Result<(), PluginError>;
+}
+
+impl Healthcheck for SourceInstance {
+    fn healthcheck(&mut self) -> Result<(), PluginError> {
+        SourceInstance::healthcheck(self)
+    }
+}
+
+impl Healthcheck for SinkInstance {
+    fn healthcheck(&mut self) -> Result<(), PluginError> {
+        SinkInstance::healthcheck(self)
+    }
+}
+
+/// One pipeline's thread.
+#[derive(Debug)]
+struct PipelineThread {
+    name: String,
+    handle: JoinHandle<()>,
+    stop: StopSignal,
+}
+
+/// A pipeline thread that had not returned when the drain limit expired.
+#[derive(Debug)]
+pub struct Late {
+    /// The pipeline.
+    pub name: String,
+    handle: JoinHandle<()>,
+}
+
+impl Late {
+    /// Whether it has returned by now.
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    /// Waits for it to return.
+    pub fn join(self) {
+        let _ = self.handle.join();
+    }
+}
+
+/// The pipelines running on their threads.
+#[derive(Debug, Default)]
+pub struct Running {
+    threads: Vec<PipelineThread>,
+}
+
+impl Running {
+    /// Starts `engine` on a thread named after its pipeline.
+    pub fn spawn<S, K>(&mut self, engine: Engine<S, K>, clock: Arc<dyn Clock>)
+    where
+        S: RecordSource + Healthcheck + Send + 'static,
+        K: TicketSink + Healthcheck + Send + 'static,
+    {
+        let name = engine.spec().name.clone();
+        let stop = StopSignal::default();
+        let mut engine = engine.with_stop(stop.clone());
+        let thread_stop = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("pipeline-{name}"))
+            .spawn(move || {
+                let span = tracing::info_span!("pipeline", pipeline = %engine.spec().name);
+                let _entered = span.enter();
+                run(&mut engine, &*clock, &thread_stop);
+                tracing::info!("Pipeline stopped.");
+            });
+        match handle {
+            Ok(handle) => self.threads.push(PipelineThread { name, handle, stop }),
+            Err(error) => {
+                tracing::error!(pipeline = %name, %error, "Cannot start the pipeline's thread.")
+            }
+        }
+    }
+
+    /// Stops every pipeline, waiting at most `drain` for them to finish the batch they are
+    /// in. Returns the ones that did not return in time.
+    pub fn stop(self, drain: Duration) -> Vec<Late> {
+        for t in &self.threads {
+            t.stop.stop();
+        }
+        let deadline = Instant::now() + drain;
+        let mut late = Vec::new();
+        for t in self.threads {
+            while !t.handle.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if t.handle.is_finished() {
+                let _ = t.handle.join();
+            } else {
+                late.push(Late {
+                    name: t.name,
+                    handle: t.handle,
+                });
+            }
+        }
+        late
+    }
+
+    /// The names of the running pipelines.
+    pub fn names(&self) -> Vec<&str> {
+        self.threads.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    /// Whether any pipeline runs.
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty()
+    }
+}
+
+/// Steps `engine` until `stop`.
+fn run<S, K>(engine: &mut Engine<S, K>, clock: &dyn Clock, stop: &StopSignal)
+where
+    S: RecordSource + Healthcheck,
+    K: TicketSink + Healthcheck,
+{
+    let mut failures = 0u32;
+    while !stop.is_stopped() {
+        recheck(engine);
+        let sleep = match engine.step().and_then(|()| engine.next_wakeup()) {
+            Ok(next) => {
+                failures = 0;
+                let now = millis(clock.now());
+                Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(MAX_SLEEP)
+            }
+            Err(error) => {
+                failures += 1;
+                if let Some(m) = engine.metrics() {
+                    m.store_failed();
+                }
+                tracing::error!(%error, "The state store failed; retrying.");
+                Duration::from_millis(250u64.saturating_mul(1 << failures.min(6)))
+            }
+        };
+        if stop.wait(sleep) {
+            break;
+        }
+    }
+}
+
+/// Runs the healthcheck of a component whose system is marked unreachable and was not heard
+/// of for [`HEALTH_RECHECK`], so that `/readyz` sees it come back even when idle.
+fn recheck<S: RecordSource + Healthcheck, K: TicketSink + Healthcheck>(engine: &mut Engine<S, K>) {
+    let due: Vec<Role> = match engine.metrics() {
+        Some(m) => [Role::Source, Role::Sink]
+            .into_iter()
+            .filter(|r| m.needs_check(*r, HEALTH_RECHECK))
+            .collect(),
+        None => return,
+    };
+    for role in due {
+        let result = match role {
+            Role::Source => engine.source_mut().healthcheck(),
+            Role::Sink => engine.sink_mut().healthcheck(),
+        };
+        if let Some(m) = engine.metrics() {
+            m.checked(role, &result);
+        }
+    }
+}

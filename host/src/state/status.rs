@@ -1,0 +1,152 @@
+//! What `sluice status` reads about a pipeline: its queue, when it last fetched and delivered,
+//! its flood window, the tickets still taking repeats, and recent problems. Reads only; safe
+//! while `sluice run` writes (WAL).
+
+use rusqlite::{params, Connection};
+
+use super::checkpoints::{self, Activity};
+use super::tickets::{self, FloodWindow, TicketKind, TicketRow};
+use super::{alerts, outbox};
+
+/// Recent problems listed, at most.
+const RECENT: usize = 10;
+
+/// A pipeline's state, as stored.
+#[derive(Debug, Clone)]
+pub struct PipelineStatus {
+    /// Alerts per state: `queued`, `ready`, `collecting`, `pending`, `in_flight`, `done`,
+    /// `dead`, `ignored`.
+    pub alerts: Vec<(String, u64)>,
+    /// Ticket actions per state.
+    pub actions: Vec<(String, u64)>,
+    /// When records were last read from the source, ms.
+    pub last_fetch: Option<i64>,
+    /// When the sink last confirmed a ticket action, ms.
+    pub last_delivery: Option<i64>,
+    /// The flood window, if one was ever opened, and its flood ticket.
+    pub flood_window: Option<(FloodWindow, Option<TicketRow>)>,
+    /// Tickets still taking repeats, per alert.
+    pub open_tickets: Vec<OpenTickets>,
+    /// Ticket actions waiting to be tried again, newest first (at most 10), and how many in all.
+    pub retrying: (Vec<Retrying>, u64),
+    /// Recent problems (source failures, dead letters, refusals), newest first: (ms, kind,
+    /// message).
+    pub events: Vec<(i64, String, String)>,
+}
+
+/// The tickets of one alert that still take its repeats.
+#[derive(Debug, Clone)]
+pub struct OpenTickets {
+    /// The alert ("" for flood tickets).
+    pub alert: String,
+    /// Alert or flood tickets.
+    pub kind: TicketKind,
+    /// How many.
+    pub count: u64,
+    /// Alerts they stand for.
+    pub alerts: u64,
+    /// The newest of them.
+    pub newest: TicketRow,
+}
+
+/// A ticket action waiting to be tried again.
+#[derive(Debug, Clone)]
+pub struct Retrying {
+    /// The alert of its ticket.
+    pub alert: String,
+    /// The ticket's number, once it has one.
+    pub ticket: Option<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When it is tried next, ms.
+    pub next_at: i64,
+    /// Why the last attempt failed.
+    pub error: String,
+}
+
+/// Reads `pipeline`'s status at `now`; a ticket takes repeats for `update_interval_ms` after
+/// its last alert.
+pub fn read(
+    conn: &Connection,
+    pipeline: &str,
+    now: i64,
+    update_interval_ms: i64,
+) -> rusqlite::Result<PipelineStatus> {
+    let flood_window = match tickets::flood_window(conn, pipeline)? {
+        Some(w) => {
+            let ticket = match w.flood_ticket_id {
+                Some(id) => tickets::get(conn, id)?,
+                None => None,
+            };
+            Some((w, ticket))
+        }
+        None => None,
+    };
+    Ok(PipelineStatus {
+        alerts: alerts::counts(conn, pipeline)?,
+        actions: outbox::counts(conn, pipeline)?,
+        last_fetch: checkpoints::last_done(conn, pipeline, Activity::Fetch)?,
+        last_delivery: checkpoints::last_done(conn, pipeline, Activity::Delivery)?,
+        flood_window,
+        open_tickets: open_tickets(conn, pipeline, now.saturating_sub(update_interval_ms))?,
+        retrying: retrying(conn, pipeline)?,
+        events: checkpoints::recent_events(conn, pipeline, RECENT)?,
+    })
+}
+
+fn open_tickets(
+    conn: &Connection,
+    pipeline: &str,
+    since: i64,
+) -> rusqlite::Result<Vec<OpenTickets>> {
+    let groups: Vec<(String, i64, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT alert_name, count(*), sum(alert_count), max(id) FROM tickets \
+             WHERE pipeline = ?1 AND usable = 1 AND last_alert_at >= ?2 \
+             GROUP BY alert_name, kind ORDER BY kind, alert_name",
+        )?
+        .query_map(params![pipeline, since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(groups.len());
+    for (alert, count, alerts, newest) in groups {
+        if let Some(newest) = tickets::get(conn, newest)? {
+            out.push(OpenTickets {
+                alert,
+                kind: newest.kind,
+                count: count as u64,
+                alerts: alerts as u64,
+                newest,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn retrying(conn: &Connection, pipeline: &str) -> rusqlite::Result<(Vec<Retrying>, u64)> {
+    let total: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM outbox WHERE pipeline = ?1 AND state = 'pending' \
+             AND last_error IS NOT NULL",
+        )?
+        .query_row(params![pipeline], |r| r.get(0))?;
+    let rows = conn
+        .prepare_cached(
+            "SELECT t.alert_name, t.number, o.attempts, o.next_at, o.last_error \
+             FROM outbox o JOIN tickets t ON t.id = o.ticket_id \
+             WHERE o.pipeline = ?1 AND o.state = 'pending' AND o.last_error IS NOT NULL \
+             ORDER BY o.id DESC LIMIT ?2",
+        )?
+        .query_map(params![pipeline, RECENT as i64], |r| {
+            Ok(Retrying {
+                alert: r.get(0)?,
+                ticket: r.get(1)?,
+                attempts: r.get(2)?,
+                next_at: r.get(3)?,
+                error: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total as u64))
+}

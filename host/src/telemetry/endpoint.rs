@@ -1,0 +1,163 @@
+//! The HTTP endpoint of `sluice run` (`[telemetry]` in the config; off by default):
+//!
+//! | path | answers |
+//! |---|---|
+//! | `GET /healthz` | 200 while the process serves |
+//! | `GET /readyz` | 200 when every running pipeline's source and sink answered last time, 503 when one did not or was not contacted yet; a JSON body says which |
+//! | `GET /metrics` | the Prometheus text exposition (OpenMetrics 1.0) of [`Metrics`] |
+//!
+//! Nothing it serves holds a secret or a record: counts, names and (redacted) error messages.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Map, Value};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use super::metrics::{Metrics, Reachability};
+use crate::config::StateSettings;
+use crate::state::Store;
+
+/// Why the endpoint could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    /// The address could not be bound.
+    #[error("cannot listen on {listen} (telemetry.listen): {source}")]
+    Bind {
+        /// The address.
+        listen: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+struct Shared {
+    metrics: Metrics,
+    state: StateSettings,
+    /// A connection of its own, opened at the first scrape.
+    store: Arc<Mutex<Option<Store>>>,
+}
+
+/// Serves the endpoint on `listen` in a task of the current tokio runtime; `state` is the
+/// store `sluice_queue_depth` is read from at each scrape. Returns the bound address (useful
+/// with port 0) and the server's task.
+///
+/// # Errors
+///
+/// The address cannot be bound (in use, not an address of this machine).
+pub async fn serve(
+    listen: SocketAddr,
+    metrics: Metrics,
+    state: StateSettings,
+) -> Result<(SocketAddr, JoinHandle<()>), EndpointError> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| EndpointError::Bind { listen, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| EndpointError::Bind { listen, source })?;
+    let app = router(Shared {
+        metrics,
+        state,
+        store: Arc::new(Mutex::new(None)),
+    });
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "The telemetry endpoint stopped.");
+        }
+    });
+    tracing::info!(listen = %bound, "Serving /healthz, /readyz and /metrics.");
+    Ok((bound, task))
+}
+
+fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(shared)
+}
+
+async fn readyz(State(shared): State<Shared>) -> Response {
+    let mut pipelines = Map::new();
+    let mut ready = true;
+    for ((pipeline, role), state) in shared.metrics.reachability() {
+        let entry = pipelines
+            .entry(pipeline)
+            .or_insert_with(|| Value::Object(Map::new()));
+        let (name, error) = match state {
+            Reachability::Up => ("up", None),
+            Reachability::Unknown => ("unknown", None),
+            Reachability::Down(e) => ("down", Some(e)),
+        };
+        ready &= name == "up";
+        entry[role.as_str()] = json!({ "state": name, "error": error });
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({ "ready": ready, "pipelines": pipelines }).to_string();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn metrics(State(shared): State<Shared>) -> Response {
+    let refreshed = tokio::task::spawn_blocking(move || {
+        refresh_queue_depth(&shared);
+        shared.metrics.render()
+    })
+    .await;
+    match refreshed {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "Rendering the metrics failed.");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Reads the queue depth of every running pipeline; a store that cannot be read leaves the
+/// last values and is logged (the scrape still answers).
+fn refresh_queue_depth(shared: &Shared) {
+    let mut store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
+    if store.is_none() {
+        match Store::open(&shared.state.path, shared.state.durability) {
+            Ok(s) => *store = Some(s),
+            Err(error) => {
+                tracing::warn!(%error, "Cannot open the state store for the queue depth.");
+                return;
+            }
+        }
+    }
+    let Some(store) = store.as_ref() else {
+        return;
+    };
+    let mut pipelines: Vec<String> = shared
+        .metrics
+        .reachability()
+        .into_keys()
+        .map(|(p, _)| p)
+        .collect();
+    pipelines.dedup();
+    for pipeline in pipelines {
+        if let Err(error) = shared.metrics.refresh_queue_depth(store, &pipeline) {
+            tracing::warn!(%pipeline, %error, "Cannot read the queue depth.");
+        }
+    }
+}

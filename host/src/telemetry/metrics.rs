@@ -1,0 +1,655 @@
+//! The metrics of one sluice process, in the Prometheus registry `/metrics` renders, and what
+//! `/readyz` knows: whether each pipeline's source and sink answered last time.
+//!
+//! One [`Metrics`] is made per process. Each engine gets a [`PipelineMetrics`] from it
+//! ([`Metrics::pipeline`]), which carries the pipeline and plugin names every series is
+//! labelled with; the engine reports its totals to it after each step, and wraps its source
+//! and sink calls in [`Measured`](super::Measured), which times them, counts records and
+//! classifies errors.
+//! Series names start with `sluice_`; `docs/operating.md` lists them all.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::{Metric, Registry, Unit};
+use sluice_sdk::{ErrorKind, PluginError};
+
+use crate::config::redact;
+use crate::pipeline::engine::EngineStats;
+use crate::state::{alerts, Store, StoreError};
+
+/// Upper bounds of the sink and source latency buckets, seconds: 5 ms to about 41 s (a batch
+/// of ticket actions takes one request per action).
+pub const SINK_LATENCY_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96,
+];
+
+/// The alert states `sluice_queue_depth` reports: every state of an alert not yet delivered.
+const QUEUE_STATES: [&str; 5] = ["queued", "ready", "collecting", "pending", "in_flight"];
+
+/// Source or sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Where records come from.
+    Source,
+    /// Where tickets go.
+    Sink,
+}
+
+impl Role {
+    /// `source` or `sink`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Source => "source",
+            Role::Sink => "sink",
+        }
+    }
+}
+
+/// What sluice last saw of a system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reachability {
+    /// Not contacted yet.
+    Unknown,
+    /// It answered.
+    Up,
+    /// It could not be reached, or refused us; the error, redacted.
+    Down(String),
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PipelineLabels {
+    pipeline: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PluginLabels {
+    pipeline: String,
+    plugin: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RecordLabels {
+    pipeline: String,
+    plugin: String,
+    intake: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SuppressedLabels {
+    pipeline: String,
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TicketLabels {
+    pipeline: String,
+    plugin: String,
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    pipeline: String,
+    plugin: String,
+    component: &'static str,
+    class: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentLabels {
+    pipeline: String,
+    plugin: String,
+    component: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabels {
+    pipeline: String,
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReloadLabels {
+    result: &'static str,
+}
+
+type HistogramFamily = Family<PluginLabels, Histogram, fn() -> Histogram>;
+
+/// Registers `metric` under `sluice_{name}`, and returns it.
+fn registered<M: Metric + Clone>(r: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    r.register(name, help, metric.clone());
+    metric
+}
+
+/// Registers a latency histogram family under `sluice_{name}_seconds`.
+fn latency(r: &mut Registry, name: &str, help: &str) -> HistogramFamily {
+    let family: HistogramFamily =
+        Family::new_with_constructor(|| Histogram::new(SINK_LATENCY_BUCKETS));
+    r.register_with_unit(name, help, Unit::Seconds, family.clone());
+    family
+}
+
+/// Every series, and the reachability of each component.
+#[derive(Debug)]
+struct Series {
+    registry: Registry,
+    records: Family<RecordLabels, Counter>,
+    alerts_received: Family<PipelineLabels, Counter>,
+    alerts_suppressed: Family<SuppressedLabels, Counter>,
+    tickets_created: Family<TicketLabels, Counter>,
+    tickets_updated: Family<PluginLabels, Counter>,
+    tickets_reopened: Family<PluginLabels, Counter>,
+    tickets_adopted: Family<PluginLabels, Counter>,
+    retries: Family<PluginLabels, Counter>,
+    dead_letters: Family<PluginLabels, Counter>,
+    errors: Family<ErrorLabels, Counter>,
+    store_errors: Family<PipelineLabels, Counter>,
+    sink_latency: HistogramFamily,
+    source_latency: HistogramFamily,
+    queue_depth: Family<QueueLabels, Gauge>,
+    up: Family<ComponentLabels, Gauge>,
+    reloads: Family<ReloadLabels, Counter>,
+    last_reload_successful: Gauge,
+    reachability: Mutex<BTreeMap<(String, Role), Contact>>,
+}
+
+/// What is known of one component's system.
+#[derive(Debug, Clone)]
+struct Contact {
+    plugin: String,
+    state: Reachability,
+    at: Instant,
+}
+
+/// The metrics of one process. Cheap to clone; every clone reports into the same registry.
+///
+/// `sluice run` wires it as any embedder (`sluice demo`, a test) can:
+///
+/// ```text
+/// let metrics = Metrics::new();                                   // once per process
+/// let engine = Engine::new(spec, store, source, sink, clock)
+///     .with_metrics(metrics.pipeline(&name, &source_plugin, &sink_plugin));
+/// engine.step()?; …                                               // reports as it goes
+/// metrics.refresh_queue_depth(engine.store(), &name)?;            // gauges from the store
+/// print!("{}", metrics.render());                                 // the text /metrics serves
+/// ```
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    series: Arc<Series>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// An empty registry with every series declared.
+    pub fn new() -> Self {
+        let mut r = Registry::with_prefix("sluice");
+        let reg = &mut r;
+        let series = Series {
+            records: registered(
+                reg,
+                "records_fetched",
+                "Activity records read from the source, by intake (poll or response_action)",
+                Family::default(),
+            ),
+            alerts_received: registered(
+                reg,
+                "alerts_received",
+                "Alerts taken into the pipeline and decided",
+                Family::default(),
+            ),
+            alerts_suppressed: registered(
+                reg,
+                "alerts_suppressed",
+                "Alerts that opened no ticket of their own, by reason: consolidated (into \
+                 their open ticket), flood (into the window's flood ticket), disabled (their \
+                 definition is off)",
+                Family::default(),
+            ),
+            tickets_created: registered(
+                reg,
+                "tickets_created",
+                "Tickets opened at the sink, by kind (alert or flood)",
+                Family::default(),
+            ),
+            tickets_updated: registered(
+                reg,
+                "tickets_updated",
+                "Consolidated updates written to open tickets",
+                Family::default(),
+            ),
+            tickets_reopened: registered(
+                reg,
+                "tickets_reopened",
+                "Closed tickets reopened because their alert repeated",
+                Family::default(),
+            ),
+            tickets_adopted: registered(
+                reg,
+                "tickets_adopted",
+                "Tickets an interrupted attempt had opened, found by their correlation key \
+                 instead of opened again",
+                Family::default(),
+            ),
+            retries: registered(
+                reg,
+                "retries",
+                "Ticket actions scheduled to be tried again",
+                Family::default(),
+            ),
+            dead_letters: registered(
+                reg,
+                "dead_letters",
+                "Ticket actions given up on (dead-lettered or refused for good)",
+                Family::default(),
+            ),
+            errors: registered(
+                reg,
+                "errors",
+                "Failed source calls and sink actions, by component and class (config, \
+                 credentials, transient, protocol, rejected, unsupported, panicked, internal)",
+                Family::default(),
+            ),
+            store_errors: registered(
+                reg,
+                "state_store_errors",
+                "Steps that failed because the state store did",
+                Family::default(),
+            ),
+            sink_latency: latency(
+                reg,
+                "sink_latency",
+                "Time of each call to the sink with a batch of ticket actions",
+            ),
+            source_latency: latency(
+                reg,
+                "source_latency",
+                "Time of each call to the source (a poll or a fetch by id)",
+            ),
+            queue_depth: registered(
+                reg,
+                "queue_depth",
+                "Alerts not yet delivered, by state: queued (waiting for their record), ready \
+                 (to decide), collecting (in a consolidation buffer), pending (to deliver or \
+                 retry), in_flight",
+                Family::default(),
+            ),
+            up: registered(
+                reg,
+                "component_up",
+                "1 when the component's system answered the last call or healthcheck, 0 when \
+                 not",
+                Family::default(),
+            ),
+            reloads: registered(
+                reg,
+                "config_reloads",
+                "Config reloads, by result (success or failure)",
+                Family::default(),
+            ),
+            last_reload_successful: registered(
+                reg,
+                "config_last_reload_successful",
+                "1 when the last config reload (or the start) succeeded, 0 when the running \
+                 config is older than the file",
+                Gauge::default(),
+            ),
+            reachability: Mutex::new(BTreeMap::new()),
+            registry: Registry::default(),
+        };
+        reg.register(
+            "build",
+            "The version of sluice",
+            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        series.last_reload_successful.set(1);
+        for result in ["success", "failure"] {
+            let _ = series.reloads.get_or_create(&ReloadLabels { result });
+        }
+        Metrics {
+            series: Arc::new(Series {
+                registry: r,
+                ..series
+            }),
+        }
+    }
+
+    /// The handle an engine of `pipeline` reports into; its source and sink are provided by
+    /// the plugins named `source_plugin` and `sink_plugin`.
+    pub fn pipeline(
+        &self,
+        pipeline: &str,
+        source_plugin: &str,
+        sink_plugin: &str,
+    ) -> PipelineMetrics {
+        let handle = PipelineMetrics {
+            metrics: self.clone(),
+            pipeline: pipeline.to_owned(),
+            source_plugin: source_plugin.to_owned(),
+            sink_plugin: sink_plugin.to_owned(),
+            reported: EngineStats::default(),
+        };
+        // Series that exist from the start, at zero, so dashboards and rate() see them
+        // before the first event.
+        for intake in ["poll", "response_action"] {
+            handle.records(intake, 0);
+        }
+        for role in [Role::Source, Role::Sink] {
+            let family = match role {
+                Role::Source => &self.series.source_latency,
+                Role::Sink => &self.series.sink_latency,
+            };
+            let _ = family.get_or_create(&handle.labels(role));
+        }
+        for role in [Role::Source, Role::Sink] {
+            let mut known = self.contacts();
+            known
+                .entry((pipeline.to_owned(), role))
+                .or_insert_with(|| Contact {
+                    plugin: handle.plugin(role).to_owned(),
+                    state: Reachability::Unknown,
+                    at: Instant::now(),
+                })
+                .plugin = handle.plugin(role).to_owned();
+        }
+        handle
+    }
+
+    /// Forgets the pipelines not in `names` (a reload removed or disabled them): their gauges
+    /// and reachability. Their counters stay, as Prometheus expects of counters.
+    pub fn keep_pipelines(&self, names: &[&str]) {
+        let mut known = self.contacts();
+        let gone: Vec<(String, Role)> = known
+            .keys()
+            .filter(|(p, _)| !names.contains(&p.as_str()))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(contact) = known.remove(&key) {
+                self.series.up.remove(&ComponentLabels {
+                    pipeline: key.0.clone(),
+                    plugin: contact.plugin,
+                    component: key.1.as_str(),
+                });
+            }
+            for state in QUEUE_STATES {
+                self.series.queue_depth.remove(&QueueLabels {
+                    pipeline: key.0.clone(),
+                    state,
+                });
+            }
+        }
+    }
+
+    /// Counts a config reload.
+    pub fn reloaded(&self, ok: bool) {
+        let result = if ok { "success" } else { "failure" };
+        self.series
+            .reloads
+            .get_or_create(&ReloadLabels { result })
+            .inc();
+        self.series.last_reload_successful.set(i64::from(ok));
+    }
+
+    /// Sets `sluice_queue_depth` of `pipeline` from the state store.
+    pub fn refresh_queue_depth(&self, store: &Store, pipeline: &str) -> Result<(), StoreError> {
+        let counts = store.read(alerts::counts(store.conn(), pipeline))?;
+        for state in QUEUE_STATES {
+            let n = counts
+                .iter()
+                .find(|(s, _)| s == state)
+                .map_or(0, |(_, n)| *n);
+            self.series
+                .queue_depth
+                .get_or_create(&QueueLabels {
+                    pipeline: pipeline.to_owned(),
+                    state,
+                })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        Ok(())
+    }
+
+    /// The reachability of every known component: (pipeline, role) → state.
+    pub fn reachability(&self) -> BTreeMap<(String, Role), Reachability> {
+        self.contacts()
+            .iter()
+            .map(|(k, c)| (k.clone(), c.state.clone()))
+            .collect()
+    }
+
+    /// The Prometheus text exposition (OpenMetrics 1.0) of every series.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.series.registry);
+        text
+    }
+
+    fn contacts(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, Role), Contact>> {
+        self.series
+            .reachability
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One engine's view of the metrics: its pipeline's labels, and the totals it reported last.
+#[derive(Debug)]
+pub struct PipelineMetrics {
+    metrics: Metrics,
+    pipeline: String,
+    source_plugin: String,
+    sink_plugin: String,
+    reported: EngineStats,
+}
+
+impl PipelineMetrics {
+    /// The pipeline.
+    pub fn pipeline(&self) -> &str {
+        &self.pipeline
+    }
+
+    fn plugin(&self, role: Role) -> &str {
+        match role {
+            Role::Source => &self.source_plugin,
+            Role::Sink => &self.sink_plugin,
+        }
+    }
+
+    fn labels(&self, role: Role) -> PluginLabels {
+        PluginLabels {
+            pipeline: self.pipeline.clone(),
+            plugin: self.plugin(role).to_owned(),
+        }
+    }
+
+    /// Adds what the engine did since its last report. `stats` are the engine's totals since
+    /// it started.
+    pub fn observe(&mut self, stats: &EngineStats) {
+        let (now, was) = (stats, &self.reported);
+        let s = &self.metrics.series;
+        let pipeline = PipelineLabels {
+            pipeline: self.pipeline.clone(),
+        };
+        let sink = self.labels(Role::Sink);
+        let add = |counter: &Counter, now: u64, was: u64| {
+            counter.inc_by(now.saturating_sub(was));
+        };
+        add(
+            &s.alerts_received.get_or_create(&pipeline),
+            now.alerts,
+            was.alerts,
+        );
+        for (reason, now, was) in [
+            ("consolidated", now.consolidated, was.consolidated),
+            (
+                "flood",
+                now.flooded + now.flood_opened,
+                was.flooded + was.flood_opened,
+            ),
+            ("disabled", now.ignored, was.ignored),
+        ] {
+            let labels = SuppressedLabels {
+                pipeline: self.pipeline.clone(),
+                reason,
+            };
+            add(&s.alerts_suppressed.get_or_create(&labels), now, was);
+        }
+        let (d, w) = (&now.delivery, &was.delivery);
+        for (kind, now, was) in [
+            (
+                "alert",
+                d.created.saturating_sub(d.flood_created),
+                w.created.saturating_sub(w.flood_created),
+            ),
+            ("flood", d.flood_created, w.flood_created),
+        ] {
+            let labels = TicketLabels {
+                pipeline: self.pipeline.clone(),
+                plugin: self.sink_plugin.clone(),
+                kind,
+            };
+            add(&s.tickets_created.get_or_create(&labels), now, was);
+        }
+        add(
+            &s.tickets_updated.get_or_create(&sink),
+            d.updated,
+            w.updated,
+        );
+        add(
+            &s.tickets_reopened.get_or_create(&sink),
+            d.reopened,
+            w.reopened,
+        );
+        add(
+            &s.tickets_adopted.get_or_create(&sink),
+            d.adopted,
+            w.adopted,
+        );
+        add(&s.retries.get_or_create(&sink), d.retried, w.retried);
+        add(&s.dead_letters.get_or_create(&sink), d.dead, w.dead);
+        self.reported = *stats;
+    }
+
+    /// Counts a step that failed because the state store did.
+    pub fn store_failed(&self) {
+        self.metrics
+            .series
+            .store_errors
+            .get_or_create(&PipelineLabels {
+                pipeline: self.pipeline.clone(),
+            })
+            .inc();
+    }
+
+    /// Records what a call to the `role` system showed: it answered, or not.
+    pub fn contact(&self, role: Role, state: Reachability) {
+        let up = i64::from(state == Reachability::Up);
+        self.metrics
+            .series
+            .up
+            .get_or_create(&ComponentLabels {
+                pipeline: self.pipeline.clone(),
+                plugin: self.plugin(role).to_owned(),
+                component: role.as_str(),
+            })
+            .set(up);
+        let mut known = self.metrics.contacts();
+        let contact = known
+            .entry((self.pipeline.clone(), role))
+            .or_insert_with(|| Contact {
+                plugin: self.plugin(role).to_owned(),
+                state: Reachability::Unknown,
+                at: Instant::now(),
+            });
+        if contact.state != state {
+            match &state {
+                Reachability::Down(error) => tracing::warn!(
+                    pipeline = %self.pipeline, component = role.as_str(), %error,
+                    "The {} cannot be reached; /readyz reports it.", role.as_str()
+                ),
+                Reachability::Up if matches!(contact.state, Reachability::Down(_)) => {
+                    tracing::info!(
+                        pipeline = %self.pipeline, component = role.as_str(),
+                        "The {} answers again.", role.as_str()
+                    )
+                }
+                _ => {}
+            }
+        }
+        contact.state = state;
+        contact.at = Instant::now();
+    }
+
+    /// Records a healthcheck's result.
+    pub fn checked(&self, role: Role, result: &Result<(), PluginError>) {
+        self.contact(
+            role,
+            match result {
+                Ok(()) => Reachability::Up,
+                Err(e) => Reachability::Down(redact(&e.to_string()).into_owned()),
+            },
+        );
+    }
+
+    /// Whether the `role` system is marked unreachable (or was never contacted) and nothing
+    /// was heard of it for `quiet`: time to run its healthcheck again.
+    pub fn needs_check(&self, role: Role, quiet: std::time::Duration) -> bool {
+        self.metrics
+            .contacts()
+            .get(&(self.pipeline.clone(), role))
+            .is_some_and(|c| c.state != Reachability::Up && c.at.elapsed() >= quiet)
+    }
+
+    pub(super) fn error(&self, role: Role, kind: ErrorKind) {
+        self.error_class(role, kind.as_code());
+    }
+
+    pub(super) fn error_class(&self, role: Role, class: &'static str) {
+        self.metrics
+            .series
+            .errors
+            .get_or_create(&ErrorLabels {
+                pipeline: self.pipeline.clone(),
+                plugin: self.plugin(role).to_owned(),
+                component: role.as_str(),
+                class,
+            })
+            .inc();
+    }
+
+    pub(super) fn latency(&self, role: Role, started: Instant) {
+        let family = match role {
+            Role::Source => &self.metrics.series.source_latency,
+            Role::Sink => &self.metrics.series.sink_latency,
+        };
+        family
+            .get_or_create(&self.labels(role))
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    pub(super) fn records(&self, intake: &'static str, n: usize) {
+        self.metrics
+            .series
+            .records
+            .get_or_create(&RecordLabels {
+                pipeline: self.pipeline.clone(),
+                plugin: self.source_plugin.clone(),
+                intake,
+            })
+            .inc_by(n as u64);
+    }
+}

@@ -1,0 +1,20 @@
+//! End to end: the real `sluice` binary and the real plugins against both emulators over HTTP
+//! on loopback. Issue 6 (the response action) and issue 8 (fault injection).
+//!
+//! ```text
+//!   test ──alert-response──► state.db ◄──── sluice run (subprocess; SIGTERM, SIGKILL)
+//!     │                                      │ netwrix_auditor        │ servicenow
+//!     │                                      ▼                        ▼
+//!     ├──writes records, faults──► Auditor emulator       ServiceNow emulator ◄── faults
+//!     └──accounting (ledger): state.db against the incidents, journals, attachments
+//! ```
+
+mod faults;
+mod harness;
+mod ledger;
+mod migration;
+mod response_action;
+// Shared with the CLI tests: the binary, the plugins built next to it, SIGTERM, seeds.
+#[allow(dead_code)]
+#[path = "../cli/util.rs"]
+mod util;

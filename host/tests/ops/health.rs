@@ -1,0 +1,101 @@
+//! Health at start and while running: `--require-healthy` with a sink that cannot be reached,
+//! `/healthz` and `/readyz` following the sink down and up, and `/metrics` after a run.
+
+use sluice_emulators::servicenow::{ServiceNow, ServiceNowConfig};
+
+use crate::support::{
+    closed_port, config, distinct_alerts, metric, telemetry, Daemon, Site, Systems,
+};
+
+#[test]
+fn require_healthy_exits_69_naming_the_sink_that_cannot_be_reached() {
+    let systems = Systems::start();
+    let port = closed_port();
+    let body =
+        config(&systems, "").replace(&systems.servicenow_url, &format!("http://127.0.0.1:{port}"));
+    let site = Site::new(&body);
+    let daemon = Daemon::start(&site, &[], &["--require-healthy"], &[]);
+    let (code, log) = daemon.wait();
+    assert_eq!(code, Some(69), "{log}");
+    assert!(
+        log.contains("error: pipeline p: the sink cannot be reached:"),
+        "{log}"
+    );
+    assert!(
+        log.contains("1 component(s) failed their healthcheck; not starting (--require-healthy)"),
+        "{log}"
+    );
+    assert!(!log.contains("sluice is running."), "{log}");
+}
+
+#[test]
+fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
+    let systems = Systems::start();
+    let port = closed_port();
+    let (table, addr) = telemetry();
+    let sink_url = format!("http://127.0.0.1:{port}");
+    let body = config(
+        &systems,
+        &format!("\n[pipelines.p.suppression]\nconsolidation_interval = \"0s\"\n{table}"),
+    )
+    .replace(&systems.servicenow_url, &sink_url);
+    let site = Site::new(&body);
+    // Without --require-healthy, an unreachable sink is logged and sluice runs on.
+    let daemon = Daemon::start(&site, &[], &[], &[]);
+    daemon.wait_for("sluice is running.", 1);
+
+    let (status, body) = systems.get(&format!("http://{addr}/healthz"));
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let (status, body) = systems.get(&format!("http://{addr}/readyz"));
+    assert_eq!(status, 503, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["ready"], false);
+    assert_eq!(ready["pipelines"]["p"]["source"]["state"], "up", "{ready}");
+    assert_eq!(ready["pipelines"]["p"]["sink"]["state"], "down", "{ready}");
+
+    // The sink comes up on that port; the next delivery shows it.
+    let servicenow = ServiceNow::new(ServiceNowConfig::default());
+    let _served = systems.runtime.block_on(async {
+        sluice_emulators::serve(servicenow.router(), ([127, 0, 0, 1], port).into())
+            .await
+            .expect("serve ServiceNow on the port sluice was given")
+    });
+    let records = distinct_alerts(&systems, 3);
+    // Two alert types; the second repeats: 2 tickets, 1 consolidated update.
+    let alerts = vec![
+        records[0].clone(),
+        records[1].clone(),
+        ("Alert 01".to_owned(), records[2].1.clone()),
+    ];
+    site.queue(&alerts);
+    daemon.wait_until("every alert delivered", || site.unfinished() == 0);
+    daemon.wait_until("ready", || {
+        systems.get(&format!("http://{addr}/readyz")).0 == 200
+    });
+
+    let (status, metrics) = systems.get(&format!("http://{addr}/metrics"));
+    assert_eq!(status, 200);
+    for expected in [
+        r#"sluice_records_fetched_total{pipeline="p",plugin="netwrix-auditor",intake="response_action"} 3"#,
+        r#"sluice_alerts_received_total{pipeline="p"} 3"#,
+        r#"sluice_tickets_created_total{pipeline="p",plugin="servicenow",kind="alert"} 2"#,
+        r#"sluice_tickets_created_total{pipeline="p",plugin="servicenow",kind="flood"} 0"#,
+        r#"sluice_alerts_suppressed_total{pipeline="p",reason="consolidated"} 1"#,
+        r#"sluice_tickets_updated_total{pipeline="p",plugin="servicenow"} 1"#,
+        r#"sluice_queue_depth{pipeline="p",state="pending"} 0"#,
+        r#"sluice_component_up{pipeline="p",plugin="servicenow",component="sink"} 1"#,
+        r#"sluice_build_info{version=""#,
+        "# TYPE sluice_sink_latency_seconds histogram",
+    ] {
+        assert!(metrics.contains(expected), "{expected}\n{metrics}");
+    }
+    let sink_calls = metric(
+        &metrics,
+        r#"sluice_sink_latency_seconds_count{pipeline="p",plugin="servicenow"}"#,
+    );
+    assert!(sink_calls >= Some(2.0), "{metrics}");
+    assert_eq!(servicenow.incidents().len(), 2);
+    let (code, log) = daemon.stop();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("The sink answers again."), "{log}");
+}

@@ -1,0 +1,22 @@
+//! Operating sluice: the real `sluice` binary and plugins against both emulators on loopback,
+//! driven as an operator would, with signals, config edits, the telemetry endpoint and
+//! `sluice status`.
+//!
+//! ```text
+//!   test ──queue alerts──► state.db ◄──── sluice run ◄── SIGTERM / SIGHUP / config edits
+//!     │                                     │  fetch         │ deliver        │
+//!     │                                     ▼                ▼                ▼
+//!     └──asserts──► incidents, journals   Auditor emu    ServiceNow emu   /healthz /readyz /metrics
+//! ```
+
+mod health;
+mod network;
+mod reload;
+mod secrets;
+mod shutdown;
+mod status;
+mod support;
+// Shared with the CLI tests: the binary under test and the plugin builds.
+#[allow(dead_code)]
+#[path = "../cli/util.rs"]
+mod util;

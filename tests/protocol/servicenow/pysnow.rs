@@ -1,0 +1,122 @@
+//! pysnow, a third-party client, drives the emulator.
+
+use super::*;
+
+/// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable path");
+    exe.parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("the test executable is in target/<profile>/deps")
+}
+
+/// pysnow 0.7.17 is the last release; it works on Python 3.11 as is (python-magic falls back
+/// to text/plain if libmagic is missing, pytz and ijson install as pure-Python wheels).
+const PYSNOW: &str = "pysnow==0.7.17";
+
+/// A venv with pysnow under the target dir, created on first use. Panics with the reason when
+/// it cannot be built (e.g. no network for pip): this test must never pass silently.
+fn pysnow_python() -> PathBuf {
+    let venv = target_dir().join("pysnow-venv");
+    let python = venv.join("bin").join("python");
+    let importable = |python: &Path| {
+        std::process::Command::new(python)
+            .args(["-c", "import pysnow"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if importable(&python) {
+        return python;
+    }
+    let run = |program: &Path, args: &[&str]| {
+        let output = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        assert!(
+            output.status.success(),
+            "`{} {}` failed; the pysnow test needs python3 with venv and network access to PyPI.\nstdout:\n{}\nstderr:\n{}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let venv_arg = venv.to_string_lossy().into_owned();
+    run(Path::new("python3"), &["-m", "venv", &venv_arg]);
+    run(
+        &venv.join("bin").join("pip"),
+        &["install", "--quiet", "--disable-pip-version-check", PYSNOW],
+    );
+    assert!(
+        importable(&python),
+        "pysnow installed but `import pysnow` fails in {}",
+        venv.display()
+    );
+    python
+}
+
+#[tokio::test]
+async fn pysnow_drives_the_emulator() {
+    let python = tokio::task::spawn_blocking(pysnow_python)
+        .await
+        .expect("venv setup");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("protocol/pysnow/drive_incident.py");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let attachment = dir.path().join("df-output.txt");
+    let content =
+        b"Filesystem  Size  Used Avail Use% Mounted on\n/dev/sdb1   200G  190G   10G  95% /var\n";
+    std::fs::write(&attachment, content).expect("attachment file");
+    for release in Release::ALL {
+        let sn = start_release(release).await;
+        let correlation_id = format!("sluice:pysnow:{release}");
+        let args = [
+            script.to_string_lossy().into_owned(),
+            sn.served.addr().to_string(),
+            "sluice".to_owned(),
+            "sluice".to_owned(),
+            correlation_id.clone(),
+            attachment.to_string_lossy().into_owned(),
+        ];
+        let python = python.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(python).args(args).output()
+        })
+        .await
+        .expect("the script ran")
+        .expect("python started");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{release}: pysnow script failed ({})\nstdout:\n{stdout}\nstderr:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let sys_id = stdout.lines().last().unwrap_or_default().trim().to_owned();
+        let matching: Vec<_> = sn
+            .sn
+            .incidents()
+            .into_iter()
+            .filter(|i| i.get("correlation_id") == correlation_id)
+            .collect();
+        assert_eq!(matching.len(), 1, "{release}: exactly one incident");
+        assert_eq!(matching[0].sys_id(), sys_id);
+        let journal = sn.sn.journal(&sys_id);
+        assert_eq!(journal.len(), 1, "{release}: one journal entry");
+        assert_eq!(
+            (journal[0].element.as_str(), journal[0].value.as_str()),
+            ("work_notes", "first seen by pysnow")
+        );
+        let attachments = sn.sn.attachments(&sys_id);
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0].bytes, content.to_vec());
+        assert_eq!(attachments[0].file_name, "df-output.txt");
+        assert_eq!(
+            sn.sn.requests().table_count("PUT", "incident"),
+            1,
+            "pysnow updates with PUT"
+        );
+    }
+}
