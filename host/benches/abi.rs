@@ -30,7 +30,9 @@ impl Capabilities for NoHost {
     }
 }
 
-/// The probe plugin built in this profile's target directory (built if missing).
+/// The probe plugin built in this profile's target directory, (re)built if missing or older
+/// than this benchmark (an SDK change since: an old plugin would be refused, or measured with
+/// the old conversion code).
 fn probe() -> PathBuf {
     let exe = std::env::current_exe().expect("own path");
     let profile_dir = exe
@@ -42,7 +44,12 @@ fn probe() -> PathBuf {
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     ));
-    if !file.exists() {
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let stale = match (modified(&file), modified(&exe)) {
+        (Some(plugin), Some(bench)) => plugin < bench,
+        _ => true,
+    };
+    if stale {
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let mut cmd =
             std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

@@ -162,14 +162,22 @@ impl Fields {
 
     /// Fields from the ABI's buffer and spans, as they are; `None` if a span is out of the
     /// buffer or not on a character boundary (a plugin built against a broken SDK).
+    ///
+    /// Every batch crossing checks every span, so this is one tight pass: a span is sound when
+    /// `start <= mid <= end` and each offset is a boundary, i.e. the end of the buffer or a byte
+    /// that does not continue a UTF-8 sequence (the test `str::is_char_boundary` makes).
     pub(crate) fn from_parts(text: RString, spans: RVec<Span>) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let boundary = |i: u32| match bytes.get(i as usize) {
+            Some(&b) => (b as i8) >= -0x40,
+            None => i as usize == bytes.len(),
+        };
         let ok = spans.iter().all(|s| {
             s.start <= s.mid
                 && s.mid <= s.end
-                && (s.end as usize) <= text.len()
-                && [s.start, s.mid, s.end]
-                    .iter()
-                    .all(|&i| text.is_char_boundary(i as usize))
+                && boundary(s.start)
+                && boundary(s.mid)
+                && boundary(s.end)
         });
         ok.then_some(Fields { text, spans })
     }
@@ -244,6 +252,27 @@ mod tests {
         f.set("What", "ä");
         f.remove("Who");
         assert_eq!(f.iter().collect::<Vec<_>>(), [("What", "ä"), ("When", "x")]);
+    }
+
+    #[test]
+    fn spans_are_accepted_exactly_when_both_halves_slice() {
+        let (text, _) = Fields::from_iter([("aé", "€b")]).into_parts();
+        let past = text.len() as u32 + 1;
+        for start in 0..=past {
+            for mid in 0..=past {
+                for end in 0..=past {
+                    let span = super::Span { start, mid, end };
+                    let sound = text.get(start as usize..mid as usize).is_some()
+                        && text.get(mid as usize..end as usize).is_some();
+                    let spans = [span].into_iter().collect();
+                    assert_eq!(
+                        Fields::from_parts(text.clone(), spans).is_some(),
+                        sound,
+                        "{span:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

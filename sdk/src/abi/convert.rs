@@ -4,12 +4,13 @@
 //! buffer). On the way *out*, a value allocated by the other side is copied once, because its
 //! allocator may differ (abi_stable's rule); values allocated on this side move.
 
+use std::mem;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RArc, ROption, RResult, RStr, RString};
+use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString};
 
 use super::traits::{HostBox, HostObj, HostObj_TO};
 use super::types::*;
@@ -146,8 +147,8 @@ const STATE_SET: u8 = 4;
 const JOURNAL_WORK_NOTES: u8 = 1;
 const JOURNAL_COMMENTS: u8 = 2;
 
-pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
-    let abi = match action {
+fn action_to_abi(action: TicketAction) -> AbiAction {
+    match action {
         TicketAction::Create {
             correlation,
             fields,
@@ -210,11 +211,13 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
             };
             AbiAction::ChangeState {
                 ticket: ticket.into_abi(),
-                kind: AbiStateChangeKind(kind),
-                to: to.into(),
-                only_from: only_from.into_iter().map(RString::from).collect(),
-                close_code: ropt(code),
-                close_notes: ropt(notes),
+                change: RBox::new(AbiStateChange {
+                    kind: AbiStateChangeKind(kind),
+                    to: to.into(),
+                    only_from: only_from.into_iter().map(RString::from).collect(),
+                    close_code: ropt(code),
+                    close_notes: ropt(notes),
+                }),
             }
         }
         TicketAction::Get { ticket } => AbiAction::Get {
@@ -223,20 +226,11 @@ pub(crate) fn action_to_abi(action: TicketAction) -> AbiAction_NE {
         TicketAction::FindByCorrelation { correlation_id } => AbiAction::FindByCorrelation {
             correlation_id: correlation_id.into_abi(),
         },
-    };
-    AbiAction_NE::new(abi)
+    }
 }
 
-/// `Err` carries a failure outcome for an action this side does not know (sent by a newer
-/// host), so the batch keeps one outcome per action.
-pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, PluginError> {
-    let action = action.into_enum().map_err(|e| {
-        PluginError::unsupported(format!(
-            "the host sent a ticket action this plugin does not know (discriminant {:?}); \
-             rebuild the plugin against the sluice-sdk of this host",
-            e.non_exhaustive.get_discriminant()
-        ))
-    })?;
+/// `Err` carries a failure outcome for a slot with no action in it.
+fn action_from_abi(action: AbiAction) -> Result<TicketAction, PluginError> {
     Ok(match action {
         AbiAction::Create {
             correlation_id,
@@ -281,14 +275,14 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
             content_type: string(content_type),
             content: content.into_vec(),
         },
-        AbiAction::ChangeState {
-            ticket,
-            kind,
-            to,
-            only_from,
-            close_code,
-            close_notes,
-        } => {
+        AbiAction::ChangeState { ticket, change } => {
+            let AbiStateChange {
+                kind,
+                to,
+                only_from,
+                close_code,
+                close_notes,
+            } = RBox::into_inner(change);
             let code = opt(close_code).unwrap_or_default();
             let notes = opt(close_notes).unwrap_or_default();
             let change = match kind.0 {
@@ -323,7 +317,47 @@ pub(crate) fn action_from_abi(action: AbiAction_NE) -> Result<TicketAction, Plug
         AbiAction::FindByCorrelation { correlation_id } => TicketAction::FindByCorrelation {
             correlation_id: Text::from_abi(correlation_id),
         },
+        AbiAction::Vacant => {
+            return Err(PluginError::internal(
+                "the host sent an empty slot instead of an action",
+            ))
+        }
     })
+}
+
+/// Host side: writes `action` into its slot, in place.
+pub(crate) fn put_action(slot: &mut AbiAction_NE, action: TicketAction) {
+    let action = action_to_abi(action);
+    match slot.as_enum_mut() {
+        Ok(place) => *place = action,
+        // A variant only a newer plugin knows: replaced whole, dropped by its own code.
+        Err(_) => *slot = AbiAction_NE::new(action),
+    }
+}
+
+/// Host side: drops an action the plugin did not take (none, if it follows the contract).
+pub(crate) fn clear_action(slot: &mut AbiAction_NE) {
+    if !matches!(slot.as_enum(), Ok(AbiAction::Vacant)) {
+        *slot = AbiAction_NE::new(AbiAction::Vacant);
+    }
+}
+
+/// Plugin side: takes the action out of its slot, leaving it `Vacant`. `Err` carries a failure
+/// outcome for an action this side does not know (sent by a newer host), which stays in its
+/// slot for the host to drop.
+pub(crate) fn take_action(slot: &mut AbiAction_NE) -> Result<TicketAction, PluginError> {
+    match slot.as_enum_mut() {
+        Ok(place) => action_from_abi(mem::replace(place, AbiAction::Vacant)),
+        Err(e) => Err(unknown_action(e.non_exhaustive.get_discriminant())),
+    }
+}
+
+#[cold]
+fn unknown_action(discriminant: impl std::fmt::Debug) -> PluginError {
+    PluginError::unsupported(format!(
+        "the host sent a ticket action this plugin does not know (discriminant \
+         {discriminant:?}); rebuild the plugin against the sluice-sdk of this host"
+    ))
 }
 
 fn ticket_to_abi(ticket: Ticket) -> AbiTicket {
@@ -348,8 +382,8 @@ fn ticket_from_abi(t: AbiTicket) -> Ticket {
     }
 }
 
-pub(crate) fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome_NE {
-    let abi = match outcome {
+fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome {
+    match outcome {
         ActionOutcome::Done(ticket) => AbiOutcome::Done(ticket_to_abi(ticket)),
         ActionOutcome::Unchanged(ticket) => AbiOutcome::Unchanged(ticket_to_abi(ticket)),
         ActionOutcome::NotFound => AbiOutcome::NotFound,
@@ -361,28 +395,51 @@ pub(crate) fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome_NE {
             retry_after_ms: retry_after.map(duration_ms).into(),
         },
         ActionOutcome::Failed(error) => AbiOutcome::Failed(error_to_abi(error)),
-    };
-    AbiOutcome_NE::new(abi)
+    }
 }
 
-pub(crate) fn outcome_from_abi(outcome: AbiOutcome_NE) -> ActionOutcome {
-    match outcome.into_enum() {
-        Ok(AbiOutcome::Done(t)) => ActionOutcome::Done(ticket_from_abi(t)),
-        Ok(AbiOutcome::Unchanged(t)) => ActionOutcome::Unchanged(ticket_from_abi(t)),
-        Ok(AbiOutcome::NotFound) => ActionOutcome::NotFound,
-        Ok(AbiOutcome::Retry {
+fn outcome_from_abi(outcome: AbiOutcome) -> ActionOutcome {
+    match outcome {
+        AbiOutcome::Done(t) => ActionOutcome::Done(ticket_from_abi(t)),
+        AbiOutcome::Unchanged(t) => ActionOutcome::Unchanged(ticket_from_abi(t)),
+        AbiOutcome::NotFound => ActionOutcome::NotFound,
+        AbiOutcome::Retry {
             reason,
             retry_after_ms,
-        }) => ActionOutcome::Retry {
+        } => ActionOutcome::Retry {
             reason: string(reason),
             retry_after: retry_after_ms.into_option().map(Duration::from_millis),
         },
-        Ok(AbiOutcome::Failed(error)) => ActionOutcome::Failed(error_from_abi(error)),
-        Err(e) => ActionOutcome::Failed(PluginError::unsupported(format!(
-            "the plugin reported an outcome this host does not know (discriminant {:?}); \
-             upgrade sluice or rebuild the plugin against this host's sluice-sdk",
-            e.non_exhaustive.get_discriminant()
-        ))),
+        AbiOutcome::Failed(error) => ActionOutcome::Failed(error_from_abi(error)),
+        AbiOutcome::Vacant => ActionOutcome::Failed(PluginError::internal(
+            "the sink gave no outcome for this action",
+        )),
+    }
+}
+
+/// Plugin side: writes `outcome` into its slot, in place.
+pub(crate) fn put_outcome(slot: &mut AbiOutcome_NE, outcome: ActionOutcome) {
+    let outcome = outcome_to_abi(outcome);
+    match slot.as_enum_mut() {
+        Ok(place) => *place = outcome,
+        // A variant only a newer host knows: replaced whole, dropped by its own code.
+        Err(_) => *slot = AbiOutcome_NE::new(outcome),
+    }
+}
+
+/// Host side: takes the outcome out of its slot, leaving it `Vacant`.
+pub(crate) fn take_outcome(slot: &mut AbiOutcome_NE) -> ActionOutcome {
+    match slot.as_enum_mut() {
+        Ok(place) => outcome_from_abi(mem::replace(place, AbiOutcome::Vacant)),
+        Err(e) => {
+            let outcome = ActionOutcome::Failed(PluginError::unsupported(format!(
+                "the plugin reported an outcome this host does not know (discriminant {:?}); \
+                 upgrade sluice or rebuild the plugin against this host's sluice-sdk",
+                e.non_exhaustive.get_discriminant()
+            )));
+            *slot = AbiOutcome_NE::new(AbiOutcome::Vacant);
+            outcome
+        }
     }
 }
 
@@ -584,10 +641,28 @@ mod tests {
                 content: b"abc".to_vec(),
             },
         ];
+        // Through the same slot, again and again, as batches do.
+        let mut slot = AbiAction_NE::new(AbiAction::Vacant);
         for a in actions {
-            assert_eq!(action_from_abi(action_to_abi(a.clone())).unwrap(), a);
+            put_action(&mut slot, a.clone());
+            assert_eq!(take_action(&mut slot).unwrap(), a);
+            assert!(matches!(slot.as_enum(), Ok(AbiAction::Vacant)));
         }
+        assert!(
+            take_action(&mut slot).is_err(),
+            "a vacant slot is no action"
+        );
         let outcomes = vec![
+            ActionOutcome::Done(Ticket {
+                id: "sys".into(),
+                number: "INC0010042".into(),
+                link: "https://x/incident.do?sys_id=sys".into(),
+                state: "1".into(),
+                fields: [("urgency", "1"), ("work_notes", "ü")]
+                    .into_iter()
+                    .collect(),
+                display: [("urgency", "1 - High")].into_iter().collect(),
+            }),
             ActionOutcome::NotFound,
             ActionOutcome::Unchanged(Ticket {
                 state: "2".into(),
@@ -599,9 +674,16 @@ mod tests {
             },
             ActionOutcome::Failed(PluginError::rejected("no").at("x")),
         ];
+        let mut slot = AbiOutcome_NE::new(AbiOutcome::Vacant);
         for o in outcomes {
-            assert_eq!(outcome_from_abi(outcome_to_abi(o.clone())), o);
+            put_outcome(&mut slot, o.clone());
+            assert_eq!(take_outcome(&mut slot), o);
+            assert!(matches!(slot.as_enum(), Ok(AbiOutcome::Vacant)));
         }
+        assert!(
+            matches!(take_outcome(&mut slot), ActionOutcome::Failed(e) if e.kind() == ErrorKind::Internal),
+            "a vacant slot means the sink gave no outcome"
+        );
     }
 
     #[test]

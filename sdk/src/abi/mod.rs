@@ -11,7 +11,15 @@
 //! - New root-module entry points and new trait methods go *after* the fields marked
 //!   `#[sabi(last_prefix_field)]`; the host reads them through the generated `Option` accessors,
 //!   so an older plugin gets a clear refusal instead of a crash.
-//! - `AbiAction` and `AbiOutcome` are non-exhaustive across the ABI: variants may be added.
+//! - `AbiAction` and `AbiOutcome` are non-exhaustive across the ABI: variants may be added, as
+//!   long as they fit the inline storage (its size cannot change). The storage is exactly the
+//!   largest common variant, because every element of a batch is moved at that size; a new
+//!   variant with a larger payload, or a rare one, keeps it behind an `RBox`
+//!   (`AbiAction::ChangeState` does).
+//! - A sink's batch crosses in slots the host owns and keeps from batch to batch
+//!   (`SinkObj::deliver`): the plugin takes action `i` out of its slot and writes outcome `i`
+//!   into another. Empty slots hold the `Vacant` variant, which is never a request or an
+//!   answer.
 //! - Kinds that will grow (error kinds, HTTP error kinds) are `u8` newtypes, not enums.
 //! - Anything else is a breaking change: bump [`ABI_VERSION`]'s minor (`0.y`).
 

@@ -4,7 +4,7 @@
 #![allow(missing_docs, non_camel_case_types)]
 
 use abi_stable::sabi_trait;
-use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString, RVec};
+use abi_stable::std_types::{RArc, RBox, ROption, RResult, RSliceMut, RStr, RString, RVec};
 
 use super::types::{
     AbiAction_NE, AbiError, AbiHttpError, AbiHttpRequest, AbiHttpResponse, AbiOutcome_NE,
@@ -39,8 +39,17 @@ pub type SourceBox = SourceObj_TO<'static, RBox<()>>;
 #[sabi_trait]
 pub trait SinkObj: Send {
     fn healthcheck(&mut self) -> RResult<(), AbiError>;
+    /// Executes the batch in `actions` and answers it in `outcomes`, slot for slot: the plugin
+    /// takes action `i` out of `actions[i]` (leaving it `Vacant`) and writes its outcome over
+    /// `outcomes[i]` (which the host leaves `Vacant`). Both slices are the same length and
+    /// belong to the host, which keeps them from batch to batch: a batch crossing allocates
+    /// nothing, and every value is written once, in place.
     #[sabi(last_prefix_field)]
-    fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE>;
+    fn deliver(
+        &mut self,
+        actions: RSliceMut<'_, AbiAction_NE>,
+        outcomes: RSliceMut<'_, AbiOutcome_NE>,
+    );
 }
 
 /// Owned sink instance.

@@ -1,6 +1,6 @@
 //! The `#[repr(C)]` mirror types that cross the plugin boundary.
 
-use abi_stable::std_types::{ROption, RString, RVec};
+use abi_stable::std_types::{RBox, ROption, RString, RVec};
 use abi_stable::StableAbi;
 
 /// Where one field is in an [`AbiFields`] buffer: name `start..mid`, value `mid..end`.
@@ -81,9 +81,11 @@ pub struct AbiStateChangeKind(pub u8);
 /// plugin does not know, which the plugin side answers with an "unsupported" failure.
 #[repr(u8)]
 #[derive(StableAbi, Debug)]
-// Inline storage: the largest variant (ChangeState) needs 23 words; 28 leaves room for
-// variants added later. Larger storage costs: every action is moved several times.
-#[sabi(kind(WithNonExhaustive(size = [usize; 28], traits(Debug))))]
+// Inline storage of 17 words: exactly the largest variants (Create and Attach: four 4-word
+// buffers, plus the discriminant). Every action of a batch is moved and copied at this size, so
+// the storage has no spare words: a variant added later whose payload is larger (or a rare one,
+// like ChangeState) keeps it behind an `RBox`, one word pair inline.
+#[sabi(kind(WithNonExhaustive(size = [usize; 17], traits(Debug))))]
 #[non_exhaustive]
 pub enum AbiAction {
     Create {
@@ -108,11 +110,7 @@ pub enum AbiAction {
     },
     ChangeState {
         ticket: RString,
-        kind: AbiStateChangeKind,
-        to: RString,
-        only_from: RVec<RString>,
-        close_code: ROption<RString>,
-        close_notes: ROption<RString>,
+        change: RBox<AbiStateChange>,
     },
     Get {
         ticket: RString,
@@ -120,6 +118,21 @@ pub enum AbiAction {
     FindByCorrelation {
         correlation_id: RString,
     },
+    /// An empty slot: what the plugin leaves when it takes an action out (see
+    /// `SinkObj::deliver`). Never a request.
+    Vacant,
+}
+
+/// The payload of `AbiAction::ChangeState`: rare and large (15 words), so it is boxed rather
+/// than making every action's inline storage bigger.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiStateChange {
+    pub kind: AbiStateChangeKind,
+    pub to: RString,
+    pub only_from: RVec<RString>,
+    pub close_code: ROption<RString>,
+    pub close_notes: ROption<RString>,
 }
 
 /// A ticket as the sink reports it.
@@ -137,8 +150,11 @@ pub struct AbiTicket {
 /// The outcome of one action. Non-exhaustive across the ABI.
 #[repr(u8)]
 #[derive(StableAbi, Debug)]
-// Inline storage: `Done(AbiTicket)` needs 33 words; 36 leaves room.
-#[sabi(kind(WithNonExhaustive(size = [usize; 36], traits(Debug))))]
+// Inline storage of 33 words: exactly `Done(AbiTicket)` (32 words plus the discriminant), the
+// outcome of nearly every action. A variant added later that does not fit keeps its payload
+// behind an `RBox`. Boxing the ticket instead would cost an allocation and a free per outcome,
+// more than moving it.
+#[sabi(kind(WithNonExhaustive(size = [usize; 33], traits(Debug))))]
 #[non_exhaustive]
 pub enum AbiOutcome {
     Done(AbiTicket),
@@ -149,6 +165,9 @@ pub enum AbiOutcome {
         retry_after_ms: ROption<u64>,
     },
     Failed(AbiError),
+    /// An empty slot: what the host leaves when it takes an outcome out (see
+    /// `SinkObj::deliver`). Found after a call, it means the sink gave no outcome.
+    Vacant,
 }
 
 /// An HTTP request a plugin asks the host to execute.

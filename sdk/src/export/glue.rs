@@ -3,7 +3,7 @@
 
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{ROption, RResult, RStr, RString, RVec};
+use abi_stable::std_types::{ROption, RResult, RSliceMut, RStr, RString, RVec};
 use schemars::JsonSchema;
 
 use super::guard::guarded;
@@ -17,7 +17,7 @@ use crate::abi::types::{
 };
 use crate::{
     ActionOutcome, Checkpoint, ComponentInfo, ComponentKind, Host, PluginError, PluginManifest,
-    Sink, Source,
+    Sink, Source, Text, TicketAction,
 };
 
 /// What `export_plugin!` generates for a plugin: its identity and its components.
@@ -265,18 +265,36 @@ impl<S: Sink> SinkObj for SinkAdapter<S> {
         into_rresult(guarded("healthcheck", || self.0.healthcheck()))
     }
 
-    fn deliver(&mut self, actions: RVec<AbiAction_NE>) -> RVec<AbiOutcome_NE> {
+    fn deliver(
+        &mut self,
+        mut actions: RSliceMut<'_, AbiAction_NE>,
+        mut outcomes: RSliceMut<'_, AbiOutcome_NE>,
+    ) {
         let count = actions.len();
         // Actions this SDK cannot decode are answered without reaching the author's code.
-        // They are rare, so only their positions are kept aside: a batch is large, and every
-        // extra pass over it costs more than the conversion itself.
-        let mut decoded = Vec::with_capacity(count);
+        // They are rare: each holds a placeholder in `decoded` (so the common case is one pass
+        // that builds every action in place) until it is taken out below.
         let mut undecodable: Vec<(usize, PluginError)> = Vec::new();
-        for (i, action) in actions.into_iter().enumerate() {
-            match convert::action_from_abi(action) {
-                Ok(a) => decoded.push(a),
-                Err(e) => undecodable.push((i, e)),
-            }
+        let mut decoded: Vec<TicketAction> = actions
+            .iter_mut()
+            .enumerate()
+            .map(|(i, slot)| {
+                convert::take_action(slot).unwrap_or_else(|e| {
+                    undecodable.push((i, e));
+                    TicketAction::Get {
+                        ticket: Text::new(),
+                    }
+                })
+            })
+            .collect();
+        if !undecodable.is_empty() {
+            let mut placeholders = undecodable.iter().map(|(at, _)| *at).peekable();
+            let mut i = 0;
+            decoded.retain(|_| {
+                let placeholder = placeholders.next_if_eq(&i).is_some();
+                i += 1;
+                !placeholder
+            });
         }
         let expected = decoded.len();
         let produced = match guarded("deliver", || self.0.deliver(decoded)) {
@@ -290,21 +308,116 @@ impl<S: Sink> SinkObj for SinkAdapter<S> {
             }
             Err(panic) => vec![ActionOutcome::Failed(panic); expected],
         };
+        // One slot per action (a slot the host did not pass cannot be written: it finds the
+        // outcome missing and reports it).
+        let slots = outcomes.iter_mut().take(count);
         if undecodable.is_empty() {
-            return produced.into_iter().map(convert::outcome_to_abi).collect();
+            for (slot, outcome) in slots.zip(produced) {
+                convert::put_outcome(slot, outcome);
+            }
+            return;
         }
         let mut produced = produced.into_iter();
         let mut undecodable = undecodable.into_iter().peekable();
-        (0..count)
-            .map(|i| {
-                let outcome = match undecodable.next_if(|(at, _)| *at == i) {
-                    Some((_, e)) => ActionOutcome::Failed(e),
-                    None => produced.next().unwrap_or_else(|| {
-                        ActionOutcome::Failed(PluginError::internal("missing outcome"))
-                    }),
-                };
-                convert::outcome_to_abi(outcome)
+        for (i, slot) in slots.enumerate() {
+            let outcome = match undecodable.next_if(|(at, _)| *at == i) {
+                Some((_, e)) => ActionOutcome::Failed(e),
+                None => produced.next().unwrap_or_else(|| {
+                    ActionOutcome::Failed(PluginError::internal("missing outcome"))
+                }),
+            };
+            convert::put_outcome(slot, outcome);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use abi_stable::std_types::RSliceMut;
+
+    use super::*;
+    use crate::abi::types::{AbiAction, AbiOutcome};
+    use crate::{Correlation, Ticket};
+
+    /// Answers each action with a ticket named after what it was about.
+    struct Echo(Vec<usize>);
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    struct NoConfig {}
+
+    impl Sink for Echo {
+        const NAME: &'static str = "echo";
+        const DESCRIPTION: &'static str = "Echoes.";
+        type Config = NoConfig;
+
+        fn new(_: NoConfig, _: Host) -> Result<Self, PluginError> {
+            Ok(Echo(Vec::new()))
+        }
+
+        fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
+            self.0.push(actions.len());
+            actions
+                .into_iter()
+                .map(|a| {
+                    let id = match a {
+                        TicketAction::Create { correlation, .. } => correlation.id,
+                        other => other.ticket().unwrap_or_default().into(),
+                    };
+                    ActionOutcome::Done(Ticket {
+                        id,
+                        ..Ticket::default()
+                    })
+                })
+                .collect()
+        }
+    }
+
+    fn get(ticket: &str) -> TicketAction {
+        TicketAction::Get {
+            ticket: ticket.into(),
+        }
+    }
+
+    #[test]
+    fn every_slot_is_answered_in_place_and_an_empty_one_never_reaches_the_sink() {
+        let mut sink = SinkAdapter(Echo(Vec::new()));
+        let mut actions: Vec<AbiAction_NE> = (0..4)
+            .map(|_| AbiAction_NE::new(AbiAction::Vacant))
+            .collect();
+        let mut outcomes: Vec<AbiOutcome_NE> = (0..4)
+            .map(|_| AbiOutcome_NE::new(AbiOutcome::Vacant))
+            .collect();
+        let create = TicketAction::Create {
+            correlation: Correlation {
+                id: "k".into(),
+                display: "d".into(),
+            },
+            fields: Default::default(),
+        };
+        // Slot 2 stays empty: the plugin side must answer it without the sink.
+        convert::put_action(&mut actions[0], create);
+        convert::put_action(&mut actions[1], get("a"));
+        convert::put_action(&mut actions[3], get("b"));
+
+        SinkObj::deliver(
+            &mut sink,
+            RSliceMut::from_mut_slice(&mut actions),
+            RSliceMut::from_mut_slice(&mut outcomes),
+        );
+
+        assert_eq!(sink.0 .0, [3], "the sink saw the three actions");
+        assert!(actions
+            .iter()
+            .all(|a| matches!(a.as_enum(), Ok(AbiAction::Vacant))));
+        let ids: Vec<String> = outcomes
+            .iter_mut()
+            .map(|slot| match convert::take_outcome(slot) {
+                ActionOutcome::Done(t) => t.id.to_string(),
+                other => format!("{other:?}"),
             })
-            .collect()
+            .collect();
+        assert_eq!(ids[..2], ["k", "a"]);
+        assert!(ids[2].contains("an empty slot"), "{}", ids[2]);
+        assert_eq!(ids[3], "b");
     }
 }
