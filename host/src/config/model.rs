@@ -291,9 +291,15 @@ const fn default_max_records_per_update() -> usize {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliverySettings {
-    /// Ticket actions sent to the sink in one call. Default: 50.
+    /// The most ticket actions sent to the sink in one call. Default: 50.
     #[serde(default = "default_delivery_batch")]
     pub batch: usize,
+    /// About how long one call to the sink should take: a batch holds as many actions as the
+    /// sink took that long for lately (at least one, at most `batch`), so a new ticket never
+    /// waits long behind a batch of updates, and a stop never waits long for a batch to end.
+    /// Default: `"50ms"`.
+    #[serde(default = "default_batch_time")]
+    pub batch_time: HumanDuration,
     /// First retry delay; each retry doubles it, with full jitter. Default: `"1s"`.
     #[serde(default = "default_retry_initial")]
     pub retry_initial: HumanDuration,
@@ -313,6 +319,7 @@ impl Default for DeliverySettings {
     fn default() -> Self {
         DeliverySettings {
             batch: default_delivery_batch(),
+            batch_time: default_batch_time(),
             retry_initial: default_retry_initial(),
             retry_max: default_retry_max(),
             retry_after_max: default_retry_after_max(),
@@ -323,6 +330,10 @@ impl Default for DeliverySettings {
 
 const fn default_delivery_batch() -> usize {
     50
+}
+
+fn default_batch_time() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_millis(50))
 }
 
 fn default_retry_initial() -> HumanDuration {

@@ -19,6 +19,7 @@ use sluice_sdk::{
 
 use super::mapping::TicketTemplate;
 use super::notes::{self, LoadedAlert};
+use super::pace::BatchPace;
 use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
@@ -144,13 +145,14 @@ impl Delivery<'_> {
         })
     }
 
-    /// Delivers the actions due at `now` (ms), at most one batch. `random` gives numbers in
-    /// `[0, 1)` for retry jitter.
+    /// Delivers the actions due at `now` (ms), at most one batch, as large as `pace` says.
+    /// `random` gives numbers in `[0, 1)` for retry jitter.
     pub fn run(
         &self,
         store: &mut Store,
         sink: &mut dyn TicketSink,
         now: i64,
+        pace: &mut BatchPace,
         random: &mut dyn FnMut() -> f64,
     ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
@@ -158,7 +160,7 @@ impl Delivery<'_> {
             store.conn(),
             self.pipeline,
             now,
-            self.delivery.batch.max(1),
+            pace.limit(self.delivery),
         ))?;
         if rows.is_empty() {
             return Ok(report);
@@ -192,7 +194,10 @@ impl Delivery<'_> {
             Vec::new()
         } else {
             report.sink_calls += 1;
-            sink.deliver(actions)
+            let started = std::time::Instant::now();
+            let outcomes = sink.deliver(actions);
+            pace.observe(sending.len(), started.elapsed());
+            outcomes
         };
 
         let backoff = self.backoff();

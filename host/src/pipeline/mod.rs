@@ -16,6 +16,7 @@ pub mod filter;
 pub mod intake;
 pub mod mapping;
 pub mod notes;
+pub mod pace;
 pub mod record;
 pub mod rules;
 pub mod suppression;
