@@ -20,7 +20,9 @@
 //!
 //! Run with `cargo bench -p sluice --bench end_to_end`; `-- --quick` (or
 //! `SLUICE_BENCH_QUICK=1`) runs a tenth of the load, for smoke runs.
-//! `SLUICE_BENCH_CONSOLIDATION` sets the consolidation interval (default `0s`).
+//! `SLUICE_BENCH_CONSOLIDATION` sets the consolidation interval (default `0s`);
+//! `SLUICE_BENCH_KEEP=1` keeps the work directories (each path's config, state store and
+//! `host.log`) and prints where they are.
 
 mod end_to_end {
     pub mod baseline;
@@ -148,4 +150,8 @@ fn main() {
         response: &response,
         response_baseline: &response_baseline,
     });
+    if std::env::var("SLUICE_BENCH_KEEP").is_ok_and(|v| !v.is_empty() && v != "0") {
+        let Bench { root, .. } = bench;
+        eprintln!("work directories kept in {}", root.keep().display());
+    }
 }

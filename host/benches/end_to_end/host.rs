@@ -46,13 +46,17 @@ pub struct Host {
 }
 
 impl Host {
-    /// Starts `sluice run` on `dir/sluice.toml`; its log goes to `dir/host.log`.
+    /// Starts `sluice run` on `dir/sluice.toml`; its log (warnings and errors, or the level
+    /// `SLUICE_BENCH_LOG` names) goes to `dir/host.log`.
     pub fn start(dir: &Path) -> Host {
         let log = std::fs::File::create(dir.join("host.log")).expect("create the host log");
         let child = Command::new(binary())
             .current_dir(dir)
             .args(["run", "--config", "sluice.toml"])
-            .env("SLUICE_LOG", "warn")
+            .env(
+                "SLUICE_LOG",
+                std::env::var("SLUICE_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
