@@ -6,6 +6,7 @@
 //!   test ──dlopen──► libsluice_probe_plugin.so  (in-process, through sluice_sdk::Plugin)
 //! ```
 
+mod alert_response;
 mod alerts_cli;
 mod crash;
 mod demo;

@@ -93,6 +93,8 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
         None => {
             let n = args.args.len();
             let (alert_id, record_id) = (&args.args[n - 2], &args.args[n - 1]);
+            check_id("AlertID", alert_id)?;
+            check_id("RecordID", record_id)?;
             let name = args
                 .alert_name
                 .clone()
@@ -110,6 +112,26 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
     };
     tracing::debug!(queued, duplicates, pipelines = ?pipelines, "Queued the alert.");
     Ok(ExitCode::from(exit::OK))
+}
+
+/// Refuses an id Auditor would never pass: empty, with spaces or control characters, or a
+/// placeholder left as written (`{RecordID}`: the command was run by hand, or the response
+/// action's placeholders are misspelled). Queued, it could only fail later, in the host.
+fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
+    let problem = if id.is_empty() {
+        "is empty"
+    } else if id.starts_with('{') && id.ends_with('}') {
+        "is a placeholder Netwrix Auditor did not fill in"
+    } else if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "contains spaces or control characters"
+    } else {
+        return Ok(());
+    };
+    bail!(
+        "the {what} argument {id:?} {problem}. In Netwrix Auditor, the response action's \
+         command line must end with {{AlertID}} {{RecordID}} (`sluice alerts list` prints it); \
+         nothing was queued."
+    )
 }
 
 fn queue_csv(
