@@ -117,10 +117,15 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
 /// Refuses an id Auditor would never pass: empty, with spaces or control characters, or a
 /// placeholder left as written (`{RecordID}`: the command was run by hand, or the response
 /// action's placeholders are misspelled). Queued, it could only fail later, in the host.
+/// (An alert id is a GUID, which Auditor may write in braces: `{0B5E…}` is an id.)
 fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
     let problem = if id.is_empty() {
         "is empty"
-    } else if id.starts_with('{') && id.ends_with('}') {
+    } else if id
+        .strip_prefix('{')
+        .and_then(|i| i.strip_suffix('}'))
+        .is_some_and(|inner| !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphabetic()))
+    {
         "is a placeholder Netwrix Auditor did not fill in"
     } else if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         "contains spaces or control characters"
