@@ -40,11 +40,16 @@ fn alert_response(args: &[&str], files: &[(&str, &str)]) -> (i32, String, i64) {
 
 #[test]
 fn well_formed_ids_are_queued() {
-    let (code, stderr, queued) = alert_response(
-        &["7", "202503030342556561449596057D4DF59E5BA385B9ABB8D35"],
-        &[],
-    );
-    assert_eq!((code, queued), (0, 1), "{stderr}");
+    for alert_id in ["7", "{0B5E0000-0000-4000-8000-0000000000AE}"] {
+        let (code, stderr, queued) = alert_response(
+            &[
+                alert_id,
+                "202503030342556561449596057D4DF59E5BA385B9ABB8D35",
+            ],
+            &[],
+        );
+        assert_eq!((code, queued), (0, 1), "{alert_id}: {stderr}");
+    }
 }
 
 #[test]
@@ -56,6 +61,10 @@ fn ids_auditor_would_never_pass_are_refused_and_nothing_is_queued() {
         ),
         (
             ["7", "{RecordID}"],
+            "placeholder Netwrix Auditor did not fill in",
+        ),
+        (
+            ["{AlertID}", "2025"],
             "placeholder Netwrix Auditor did not fill in",
         ),
         (["7", "2025 0303"], "contains spaces"),
