@@ -3,9 +3,14 @@
 //! standard headers and the configured timeout, and the answer is classified
 //! ([`crate::classify`]).
 //!
+//! A [`Client`] is shared by the threads that deliver a batch's tickets concurrently. The OAuth
+//! token is behind a lock held while a token is fetched, so requests that need a new token
+//! at the same time fetch one between them, not one each.
+//!
 //! TLS, CA files, client certificates and proxies are not here: they are the host's `http`
 //! table for this component, applied by the host's client to every request.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use sluice_sdk::{Host, HttpRequest, HttpResponse};
@@ -77,7 +82,7 @@ pub(crate) struct Client {
     base_url: String,
     username: String,
     password: Secret,
-    oauth: Option<OAuth>,
+    oauth: Option<Mutex<OAuth>>,
     timeout: Duration,
 }
 
@@ -92,7 +97,8 @@ impl Client {
             oauth: config
                 .oauth
                 .as_ref()
-                .map(|o| OAuth::new(o.client_id.trim().to_owned(), o.client_secret.clone())),
+                .map(|o| OAuth::new(o.client_id.trim().to_owned(), o.client_secret.clone()))
+                .map(Mutex::new),
             timeout: config.request_timeout.get(),
         }
     }
@@ -113,17 +119,23 @@ impl Client {
     }
 
     /// Sends `call`; `Ok` only for a 2xx answer.
-    pub(crate) fn send(&mut self, call: &Call) -> Result<HttpResponse, CallError> {
-        let response = self.attempt(call)?;
+    pub(crate) fn send(&self, call: &Call) -> Result<HttpResponse, CallError> {
+        let (response, bearer) = self.attempt(call)?;
         if response.status == 401 {
-            if let Some(oauth) = &mut self.oauth {
+            if let (Some(oauth), Some(bearer)) = (&self.oauth, bearer) {
                 // The token may have been revoked or have expired by the instance's clock:
                 // refresh it once and try again (Splunk does the same, §5.3); a second 401 is
                 // about the credentials.
-                oauth.expire();
-                self.host
-                    .debug("ServiceNow answered 401 to the OAuth token; refreshing it once.");
-                let response = self.attempt(call)?;
+                if lock(oauth).expire(&bearer) {
+                    self.host
+                        .debug("ServiceNow answered 401 to the OAuth token; refreshing it once.");
+                } else {
+                    self.host.debug(
+                        "ServiceNow answered 401 to an OAuth token another request has \
+                         refreshed since; trying the new one once.",
+                    );
+                }
+                let (response, _) = self.attempt(call)?;
                 return classify(response, &self.username, self.host.now()).map_err(|e| match e {
                     CallError::Credentials(message) => CallError::Credentials(format!(
                         "{message} (even with a freshly refreshed OAuth token)"
@@ -135,7 +147,8 @@ impl Client {
         classify(response, &self.username, self.host.now())
     }
 
-    fn attempt(&mut self, call: &Call) -> Result<HttpResponse, CallError> {
+    /// One request; also returns the OAuth access token it carried, if any.
+    fn attempt(&self, call: &Call) -> Result<(HttpResponse, Option<String>), CallError> {
         let mut url = format!("{}{}", self.base_url, call.path);
         if !call.query.is_empty() {
             url.push('?');
@@ -144,7 +157,7 @@ impl Client {
         let mut request = HttpRequest::new(call.method, url)
             .header("Accept", "application/json")
             .timeout(self.timeout);
-        request = match &mut self.oauth {
+        let bearer = match &self.oauth {
             Some(oauth) => {
                 let endpoint = TokenEndpoint {
                     host: &self.host,
@@ -153,8 +166,13 @@ impl Client {
                     password: &self.password,
                     timeout: self.timeout,
                 };
-                request.bearer_auth(&oauth.bearer(&endpoint)?)
+                // Held while a token is fetched: the other requests wait for it and use it.
+                Some(lock(oauth).bearer(&endpoint)?)
             }
+            None => None,
+        };
+        request = match &bearer {
+            Some(token) => request.bearer_auth(token),
             None => request.basic_auth(&self.username, self.password.expose()),
         };
         for (name, value) in &call.headers {
@@ -165,6 +183,12 @@ impl Client {
                 .header("Content-Type", content_type.as_str())
                 .body(bytes.clone());
         }
-        self.host.http(request).map_err(CallError::transport)
+        let response = self.host.http(request).map_err(CallError::transport)?;
+        Ok((response, bearer))
     }
+}
+
+/// The OAuth state. A poisoned lock is used as is: a token is replaced whole or not at all.
+fn lock(oauth: &Mutex<OAuth>) -> MutexGuard<'_, OAuth> {
+    oauth.lock().unwrap_or_else(PoisonError::into_inner)
 }

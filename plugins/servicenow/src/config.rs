@@ -69,6 +69,13 @@ pub struct ServiceNowConfig {
     /// Default: false.
     #[serde(default)]
     pub suppress_update_bodies: bool,
+    /// How many requests the sink keeps in flight to the instance at once, for different
+    /// tickets of a batch; each ticket's own requests still go one after another. 1 is the
+    /// vendor add-on's behaviour. A real instance serves REST requests from a small pool of
+    /// threads per node (semaphores), so keep it small. Default: 4.
+    #[serde(default = "default_max_concurrent_requests")]
+    #[schemars(range(min = 1))]
+    pub max_concurrent_requests: usize,
 }
 
 /// OAuth client registered on the instance (System OAuth → Application Registry).
@@ -130,6 +137,9 @@ fn default_close_code() -> String {
 }
 fn default_close_notes() -> String {
     "Resolved by sluice.".to_owned()
+}
+const fn default_max_concurrent_requests() -> usize {
+    4
 }
 
 impl ServiceNowConfig {
@@ -252,6 +262,13 @@ impl ServiceNowConfig {
             )
             .at("close_notes"));
         }
+        if self.max_concurrent_requests == 0 {
+            return Err(PluginError::config(
+                "must be at least 1 (1 sends one request at a time, as the vendor add-on \
+                 did); the default is 4",
+            )
+            .at("max_concurrent_requests"));
+        }
         if self.suppress_update_bodies && !adapter.no_response_body() {
             let allowed: Vec<&str> = adapter::ADAPTERS
                 .iter()
@@ -342,6 +359,7 @@ mod tests {
             ("6", "7")
         );
         assert_eq!(c.base_url(), "https://acme.service-now.com");
+        assert_eq!(c.max_concurrent_requests, 4);
         assert!(c.check().is_ok());
         assert_eq!(format!("{:?}", c.password), "<redacted>");
     }
@@ -378,6 +396,10 @@ mod tests {
                 serde_json::json!({"release": "istanbul", "suppress_update_bodies": true}),
                 "suppress_update_bodies",
             ),
+            (
+                serde_json::json!({"max_concurrent_requests": 0}),
+                "max_concurrent_requests",
+            ),
         ];
         for (json, key) in cases {
             let err = config(json.clone()).check().err();
@@ -413,7 +435,7 @@ mod schema_tests {
         let Some(properties) = schema["properties"].as_object() else {
             panic!("no properties: {schema}");
         };
-        assert_eq!(properties.len(), 15, "{schema:#}");
+        assert_eq!(properties.len(), 16, "{schema:#}");
         for (key, property) in properties {
             let described = property["description"]
                 .as_str()
@@ -427,5 +449,7 @@ mod schema_tests {
         required.sort_unstable();
         assert_eq!(required, ["endpoint", "password", "release", "username"]);
         assert_eq!(properties["request_timeout"]["default"], "60s");
+        assert_eq!(properties["max_concurrent_requests"]["default"], 4);
+        assert_eq!(properties["max_concurrent_requests"]["minimum"], 1);
     }
 }

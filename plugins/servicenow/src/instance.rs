@@ -31,7 +31,7 @@ pub(crate) struct Instance {
 /// Reads the state and close-code lists of `config.table`. Proves reachability and
 /// credentials on the way: a 401 is a credentials error naming the user.
 pub(crate) fn read(
-    client: &mut Client,
+    client: &Client,
     adapter: &dyn Adapter,
     config: &ServiceNowConfig,
 ) -> Result<Instance, PluginError> {
@@ -60,7 +60,7 @@ pub(crate) fn read(
 
 /// The active choices of `table.element`; `None` if the user may not read them.
 fn choices(
-    client: &mut Client,
+    client: &Client,
     adapter: &dyn Adapter,
     table: &str,
     element: &str,

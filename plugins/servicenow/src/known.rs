@@ -7,6 +7,7 @@
 //! conditional change the sink cannot confirm this way is decided on the instance's answer.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use sluice_sdk::Ticket;
 
@@ -21,22 +22,24 @@ pub(crate) struct Seen {
     pub(crate) state: String,
 }
 
-/// The memory, by sys_id.
+/// The memory, by sys_id. Shared by the threads that deliver one batch's tickets
+/// concurrently; each call holds the lock only for one map operation.
 #[derive(Debug, Default)]
 pub(crate) struct Known {
-    by_id: HashMap<String, Seen>,
+    by_id: Mutex<HashMap<String, Seen>>,
 }
 
 impl Known {
     /// Records what `ticket` shows; empty values do not erase what was known.
-    pub(crate) fn remember(&mut self, ticket: &Ticket) {
+    pub(crate) fn remember(&self, ticket: &Ticket) {
         if ticket.id.is_empty() {
             return;
         }
-        if self.by_id.len() >= CAPACITY && !self.by_id.contains_key(ticket.id.as_str()) {
-            self.by_id.clear();
+        let mut by_id = self.lock();
+        if by_id.len() >= CAPACITY && !by_id.contains_key(ticket.id.as_str()) {
+            by_id.clear();
         }
-        let seen = self.by_id.entry(ticket.id.to_string()).or_default();
+        let seen = by_id.entry(ticket.id.to_string()).or_default();
         if !ticket.number.is_empty() {
             seen.number = ticket.number.to_string();
         }
@@ -46,15 +49,19 @@ impl Known {
     }
 
     /// What is known of `id`.
-    pub(crate) fn get(&self, id: &str) -> Option<&Seen> {
-        self.by_id.get(id)
+    pub(crate) fn get(&self, id: &str) -> Option<Seen> {
+        self.lock().get(id).cloned()
     }
 
     /// The state last seen, if any.
-    pub(crate) fn state(&self, id: &str) -> Option<&str> {
-        self.get(id)
-            .map(|s| s.state.as_str())
-            .filter(|s| !s.is_empty())
+    pub(crate) fn state(&self, id: &str) -> Option<String> {
+        self.get(id).map(|s| s.state).filter(|s| !s.is_empty())
+    }
+
+    /// The map. A poisoned lock is used as is: the map stays valid whatever panicked, and what
+    /// it holds is only a hint.
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Seen>> {
+        self.by_id.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -64,7 +71,7 @@ mod tests {
 
     #[test]
     fn remembers_without_erasing() {
-        let mut known = Known::default();
+        let known = Known::default();
         known.remember(&Ticket {
             id: "a".into(),
             number: "INC1".into(),
@@ -75,8 +82,8 @@ mod tests {
             id: "a".into(),
             ..Ticket::default()
         });
-        assert_eq!(known.state("a"), Some("6"));
-        assert_eq!(known.get("a").map(|s| s.number.as_str()), Some("INC1"));
+        assert_eq!(known.state("a").as_deref(), Some("6"));
+        assert_eq!(known.get("a").map(|s| s.number), Some("INC1".to_owned()));
         assert_eq!(known.state("b"), None);
     }
 }

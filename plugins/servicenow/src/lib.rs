@@ -15,7 +15,8 @@
 //! - `adapter/`: the [`Adapter`](adapter::Adapter) trait and one module per release.
 //! - `client`, `oauth`, `classify`, `envelope`, `query`: HTTP through the host, auth, error
 //!   classes, ServiceNow's JSON envelopes, URL encoding.
-//! - `plan`: which actions share a PATCH; `actions/`: create, update, attach, lookups.
+//! - `plan`: which actions share a PATCH; `actions/`: create, update, attach, lookups, and
+//!   `concurrent`: a batch's tickets side by side (`max_concurrent_requests`).
 //! - `instance`: the state model and close codes read from `sys_choice` at start;
 //!   `known`: the last state seen per ticket; `record`: records → tickets.
 //!

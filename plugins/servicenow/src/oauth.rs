@@ -110,11 +110,17 @@ impl OAuth {
         Ok(access)
     }
 
-    /// Forgets that the access token is valid (the instance answered 401 to it): the next
-    /// [`OAuth::bearer`] refreshes it.
-    pub(crate) fn expire(&mut self) {
-        if let Some(token) = &mut self.token {
-            token.refresh_at = SystemTime::UNIX_EPOCH;
+    /// Forgets that the access token `rejected` is valid (the instance answered 401 to it): the
+    /// next [`OAuth::bearer`] refreshes it. Only if it is still the current token: requests in
+    /// flight together meet the same 401, and one refresh serves them all. Returns whether it
+    /// was the current token.
+    pub(crate) fn expire(&mut self, rejected: &str) -> bool {
+        match &mut self.token {
+            Some(token) if token.access == rejected => {
+                token.refresh_at = SystemTime::UNIX_EPOCH;
+                true
+            }
+            _ => false,
         }
     }
 

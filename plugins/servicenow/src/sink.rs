@@ -60,7 +60,7 @@ impl Sink for ServiceNow {
     }
 
     fn healthcheck(&mut self) -> Result<(), PluginError> {
-        let instance = instance::read(&mut self.client, self.adapter, &self.config)?;
+        let instance = instance::read(&self.client, self.adapter, &self.config)?;
         instance::check_states(&instance, &self.config)?;
         let host = self.client.host().clone();
         instance::check_close_code(&instance, &self.config, self.adapter, |m| host.warn(m))?;

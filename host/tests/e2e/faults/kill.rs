@@ -109,7 +109,9 @@ fn sigkill_at_random_points_of_a_response_action_flood() {
     let mut rng = Lcg::seeded("sigkill_at_random_points_of_a_response_action_flood");
     let site = Site::new();
     site.configure(FLOOD);
-    let rids = write_lockouts(&site.auditor, "flood", 1000);
+    // Enough for every feed (one per kill, and the last run's) at its largest, 59 alerts:
+    // 1000 ran out for about one seed in twenty.
+    let rids = write_lockouts(&site.auditor, "flood", (KILLS + 1) * 59);
     let mut queued = 0;
     kill_repeatedly(&site, &mut rng, |rng| {
         let n = 20 + rng.next(40) as usize;

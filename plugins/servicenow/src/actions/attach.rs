@@ -13,7 +13,7 @@ use crate::sink::ServiceNow;
 
 /// Attaches `content` to ticket `sys_id`.
 pub(super) fn run(
-    sink: &mut ServiceNow,
+    sink: &ServiceNow,
     sys_id: &str,
     file_name: &str,
     content_type: &str,

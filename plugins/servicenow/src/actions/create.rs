@@ -37,11 +37,7 @@ pub(crate) fn check_correlation_id(id: &str) -> Result<(), PluginError> {
 }
 
 /// Creates an incident.
-pub(super) fn run(
-    sink: &mut ServiceNow,
-    correlation: &Correlation,
-    fields: &Fields,
-) -> ActionOutcome {
+pub(super) fn run(sink: &ServiceNow, correlation: &Correlation, fields: &Fields) -> ActionOutcome {
     if let Err(error) = check_correlation_id(&correlation.id) {
         return ActionOutcome::Failed(error);
     }

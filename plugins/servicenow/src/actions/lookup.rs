@@ -14,7 +14,7 @@ use crate::record::{self, is_sys_id};
 use crate::sink::ServiceNow;
 
 /// Reads one ticket by sys_id; 404 is `NotFound`.
-pub(super) fn get(sink: &mut ServiceNow, sys_id: &str) -> ActionOutcome {
+pub(super) fn get(sink: &ServiceNow, sys_id: &str) -> ActionOutcome {
     if !is_sys_id(sys_id) {
         return ActionOutcome::Failed(PluginError::rejected(format!(
             "{sys_id:?} is not a ServiceNow sys_id (32 letters and digits)"
@@ -43,7 +43,7 @@ pub(super) fn get(sink: &mut ServiceNow, sys_id: &str) -> ActionOutcome {
 
 /// The newest ticket carrying `correlation_id`:
 /// `correlation_id=<key>^ORDERBYDESCsys_created_on`, one row (§5.6, Elastic's lookup §5.1).
-pub(super) fn find(sink: &mut ServiceNow, correlation_id: &str) -> ActionOutcome {
+pub(super) fn find(sink: &ServiceNow, correlation_id: &str) -> ActionOutcome {
     if let Err(error) = check_correlation_id(correlation_id) {
         return ActionOutcome::Failed(error);
     }

@@ -1,6 +1,10 @@
-//! Executing a batch: the plan's steps in order, one outcome per action, and the SDK's rule
-//! that after an action on a ticket fails, later actions on that ticket are reported `Retry`
-//! without being sent.
+//! Executing a batch: the plan's steps, one outcome per action, and the SDK's rule that after
+//! an action on a ticket fails, later actions on that ticket are reported `Retry` without being
+//! sent.
+//!
+//! With `max_concurrent_requests` above 1, the steps of different tickets run side by side
+//! (`concurrent`): a burst of N new incidents waits about N / `max_concurrent_requests` round
+//! trips instead of N. Each ticket's own steps still go one after another, in batch order.
 //!
 //! Requests per action kind: `Create` 1 (POST); `Get` 1; `FindByCorrelation` 1; `Attach` 1
 //! (binary upload); a run of `AddNote`/`Update`/`ChangeState` on one ticket 1 PATCH, plus one
@@ -8,6 +12,7 @@
 //! not seen the ticket closed before (see `update`).
 
 mod attach;
+mod concurrent;
 mod create;
 mod lookup;
 mod update;
@@ -24,45 +29,38 @@ use crate::record::{self, TICKET_FIELDS};
 use crate::sink::ServiceNow;
 
 /// Runs `actions` and returns exactly one outcome per action, in order.
-pub(crate) fn deliver(sink: &mut ServiceNow, actions: &[TicketAction]) -> Vec<ActionOutcome> {
+pub(crate) fn deliver(sink: &ServiceNow, actions: &[TicketAction]) -> Vec<ActionOutcome> {
     let plan = plan::plan(actions, &sink.rules());
     for warning in &plan.warnings {
         sink.client.host().warn(warning);
     }
+    let limit = sink.config.max_concurrent_requests;
+    let groups = if limit > 1 {
+        concurrent::by_ticket(&plan.steps, actions)
+    } else {
+        Vec::new()
+    };
+    let workers = limit.min(groups.len());
+    let results = if workers > 1 {
+        concurrent::run(
+            workers,
+            &groups,
+            |steps| run_steps(sink, actions, steps.iter().copied()),
+            |error| {
+                sink.client.host().warn(format!(
+                    "Could not start a thread to deliver to ServiceNow ({error}); the batch \
+                     goes out with fewer requests in flight."
+                ))
+            },
+        )
+    } else {
+        // One ticket, or one request at a time: the plan's order, on this thread.
+        run_steps(sink, actions, &plan.steps)
+    };
     let mut outcomes: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
-    let mut failed: HashSet<String> = HashSet::new();
-    for step in plan.steps {
-        let members = step.members();
-        let ticket = members
-            .first()
-            .and_then(|i| actions.get(*i))
-            .and_then(TicketAction::ticket);
-        if ticket.is_some_and(|t| failed.contains(t)) {
-            for i in members {
-                outcomes[i] = Some(ActionOutcome::retry(
-                    "not sent: an earlier action on this ticket in the batch did not succeed",
-                ));
-            }
-            continue;
-        }
-        let results = match step {
-            Step::Single(i) => vec![(i, single(sink, &actions[i]))],
-            Step::Patch(patch) => update::run(sink, &patch),
-            Step::Refused(i, error) => vec![(i, ActionOutcome::Failed(error))],
-        };
-        for (i, outcome) in results {
-            let settled = matches!(
-                outcome,
-                ActionOutcome::Done(_) | ActionOutcome::Unchanged(_) | ActionOutcome::NotFound
-            );
-            if !settled {
-                if let Some(t) = actions.get(i).and_then(TicketAction::ticket) {
-                    failed.insert(t.to_owned());
-                }
-            }
-            if let Some(slot) = outcomes.get_mut(i) {
-                *slot = Some(outcome);
-            }
+    for (i, outcome) in results {
+        if let Some(slot) = outcomes.get_mut(i) {
+            *slot = Some(outcome);
         }
     }
     outcomes
@@ -77,8 +75,63 @@ pub(crate) fn deliver(sink: &mut ServiceNow, actions: &[TicketAction]) -> Vec<Ac
         .collect()
 }
 
+/// Runs `steps` in order and answers for their members. After an action on a ticket did not
+/// succeed, later steps on that ticket are answered `Retry` without being sent: they may
+/// depend on it (a note on a ticket whose reopen failed).
+fn run_steps<'a>(
+    sink: &ServiceNow,
+    actions: &[TicketAction],
+    steps: impl IntoIterator<Item = &'a Step>,
+) -> Vec<(usize, ActionOutcome)> {
+    let mut results: Vec<(usize, ActionOutcome)> = Vec::new();
+    let mut failed: HashSet<&str> = HashSet::new();
+    for step in steps {
+        if ticket_of(step, actions).is_some_and(|t| failed.contains(t)) {
+            results.extend(step.members().into_iter().map(|i| {
+                (
+                    i,
+                    ActionOutcome::retry(
+                        "not sent: an earlier action on this ticket in the batch did not succeed",
+                    ),
+                )
+            }));
+            continue;
+        }
+        let start = results.len();
+        match step {
+            Step::Single(i) => results.push((*i, single(sink, &actions[*i]))),
+            Step::Patch(patch) => results.extend(update::run(sink, patch)),
+            Step::Refused(i, error) => results.push((*i, ActionOutcome::Failed(error.clone()))),
+        }
+        for (i, outcome) in &results[start..] {
+            let settled = matches!(
+                outcome,
+                ActionOutcome::Done(_) | ActionOutcome::Unchanged(_) | ActionOutcome::NotFound
+            );
+            if !settled {
+                if let Some(t) = actions.get(*i).and_then(TicketAction::ticket) {
+                    failed.insert(t);
+                }
+            }
+        }
+    }
+    results
+}
+
+/// The ticket a step acts on: its first action's. `None` for `Create` and
+/// `FindByCorrelation`, which name no ticket.
+fn ticket_of<'a>(step: &Step, actions: &'a [TicketAction]) -> Option<&'a str> {
+    let first = match step {
+        Step::Single(i) | Step::Refused(i, _) => Some(*i),
+        Step::Patch(patch) => patch.members.first().copied(),
+    };
+    first
+        .and_then(|i| actions.get(i))
+        .and_then(TicketAction::ticket)
+}
+
 /// An action that is a request of its own.
-fn single(sink: &mut ServiceNow, action: &TicketAction) -> ActionOutcome {
+fn single(sink: &ServiceNow, action: &TicketAction) -> ActionOutcome {
     match action {
         TicketAction::Create {
             correlation,
@@ -134,7 +187,7 @@ fn ticket_in(sink: &ServiceNow, body: &[u8]) -> Result<Option<Ticket>, String> {
 
 /// A ticket from what the sink remembers, for answers without a body.
 fn remembered(sink: &ServiceNow, sys_id: &str, state: Option<&str>) -> Ticket {
-    let seen = sink.known.get(sys_id).cloned().unwrap_or_default();
+    let seen = sink.known.get(sys_id).unwrap_or_default();
     Ticket {
         id: sys_id.to_owned().into(),
         number: seen.number.into(),

@@ -31,9 +31,9 @@ use crate::record::TICKET_FIELDS;
 use crate::sink::ServiceNow;
 
 /// Runs `patch`; one outcome per member.
-pub(crate) fn run(sink: &mut ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome)> {
+pub(crate) fn run(sink: &ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome)> {
     let name = sink.name_of(&patch.ticket);
-    let known = sink.known.state(&patch.ticket).map(str::to_owned);
+    let known = sink.known.state(&patch.ticket);
     let change = patch.change.as_ref();
     // Whether the state goes into the first request, or waits for its answer.
     let decided = change.is_some_and(|c| match &c.only_from {
@@ -148,7 +148,7 @@ fn applied(sink: &ServiceNow, name: &str, change: &Change, ticket: Ticket) -> Ac
 
 /// One PATCH of `fields`; with `lean`, asks for no answer body (`X-no-response-body`, §1.5).
 fn write(
-    sink: &mut ServiceNow,
+    sink: &ServiceNow,
     sys_id: &str,
     fields: &[(String, String)],
     lean: bool,
@@ -183,7 +183,7 @@ fn write(
 
 /// One GET of the fields a ticket needs: the current state, for a conditional change with
 /// nothing else to write.
-fn read(sink: &mut ServiceNow, sys_id: &str) -> Result<Ticket, CallError> {
+fn read(sink: &ServiceNow, sys_id: &str) -> Result<Ticket, CallError> {
     let call = Call::get(
         sink.record_path(sys_id),
         record_query(Some(TICKET_FIELDS.iter().copied())),

@@ -6,7 +6,11 @@
 //!  #[test] thread ── SinkInstance::deliver ── HostCapabilities::http ──► runtime ──► emulator
 //!                                   └── Recording::log (kept for assertions)
 //! ```
+//!
+//! A layer around the emulator's router ([`Traffic`]) notes how many requests it is answering
+//! at once and the order they arrive in.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -85,6 +89,8 @@ pub struct Rig {
     pub release: Release,
     pub clock: Arc<ManualClock>,
     pub logs: Logs,
+    /// Requests as the emulator saw them arrive, and how many at once.
+    pub traffic: Traffic,
     http: HttpClient,
     served: Served,
     // Last, so it outlives the server task and the client.
@@ -106,9 +112,10 @@ impl Rig {
             .expect("a tokio runtime");
         let release = config.release;
         let sn = ServiceNow::new(config);
+        let traffic = Traffic::default();
         let served = runtime
             .block_on(sluice_emulators::serve(
-                sn.router(),
+                traffic.wrap(sn.router()),
                 "127.0.0.1:0".parse().expect("an address"),
             ))
             .expect("the emulator listens");
@@ -119,6 +126,7 @@ impl Rig {
             release,
             clock: Arc::new(ManualClock::new(SystemTime::now())),
             logs: Arc::default(),
+            traffic,
             http,
             served,
             _runtime: runtime,
@@ -192,6 +200,78 @@ impl Rig {
     /// Creates one incident with `key` and returns its ticket.
     pub fn create(&self, sink: &mut SinkInstance, key: &str) -> Ticket {
         done(&one(sink, create(key))).clone()
+    }
+}
+
+/// What reached the emulator, seen by a layer around its whole router (latency included), so
+/// concurrency and order are measured where the instance would feel them: how many requests
+/// it was answering at once, and every request in order of arrival.
+#[derive(Debug, Clone, Default)]
+pub struct Traffic(Arc<Seen>);
+
+#[derive(Debug, Default)]
+struct Seen {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+    arrivals: Mutex<Vec<String>>,
+}
+
+impl Traffic {
+    fn wrap(&self, router: axum::Router) -> axum::Router {
+        let seen = self.0.clone();
+        router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let seen = seen.clone();
+                async move {
+                    if let Ok(mut arrivals) = seen.arrivals.lock() {
+                        arrivals.push(format!("{} {}", request.method(), request.uri()));
+                    }
+                    let _counted = InFlight::enter(seen);
+                    next.run(request).await
+                }
+            },
+        ))
+    }
+
+    /// The most requests answered at once since the last reset.
+    pub fn peak(&self) -> usize {
+        self.0.peak.load(Ordering::SeqCst)
+    }
+
+    /// Requests since the last reset, as `"METHOD /path?query"`, in order of arrival.
+    pub fn arrivals(&self) -> Vec<String> {
+        self.0
+            .arrivals
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default()
+    }
+
+    /// Starts counting afresh (after the health check, say).
+    pub fn reset(&self) {
+        self.0
+            .peak
+            .store(self.0.now.load(Ordering::SeqCst), Ordering::SeqCst);
+        if let Ok(mut arrivals) = self.0.arrivals.lock() {
+            arrivals.clear();
+        }
+    }
+}
+
+/// One request being answered; a guard, so a request whose connection drops still leaves.
+struct InFlight(Arc<Seen>);
+
+impl InFlight {
+    fn enter(seen: Arc<Seen>) -> InFlight {
+        let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
+        seen.peak.fetch_max(now, Ordering::SeqCst);
+        InFlight(seen)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -14,6 +14,7 @@
 mod harness;
 
 mod attach;
+mod concurrency;
 mod create;
 mod errors;
 mod lookup;
