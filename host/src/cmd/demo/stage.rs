@@ -300,7 +300,9 @@ fn config_text(auditor: &str, servicenow: &str, release: Release, start: Timesta
     );
     let sink = format!(
         "type = \"servicenow\"\nrelease = \"{release}\"\nendpoint = \"{servicenow}\"\n\
-         username = \"{SERVICENOW_USER}\"\npassword = \"{SERVICENOW_PASSWORD}\"\n"
+         username = \"{SERVICENOW_USER}\"\npassword = \"{SERVICENOW_PASSWORD}\"\n\
+         # One request at a time (the default is 4): tickets get the same numbers on every run.\n\
+         max_concurrent_requests = 1\n"
     );
     format!(
         "# Written by `sluice demo`: the emulators listen on loopback ports that change on every\n\
