@@ -1,5 +1,5 @@
-//! The sink against **real** answers: the responses of the 2018 exchanges in `fixtures/`
-//! (copied from `shared/fixtures/servicenow-captures-2018/`) replayed by a stand-in host, so
+//! The sink against **real** answers: the responses of the 2018 exchanges in
+//! `tests/fixtures/servicenow-captures-2018/` (copied from `shared/fixtures/`) replayed by a stand-in host, so
 //! the parsers are held to what an instance said rather than to the emulator.
 //!
 //! ```text
@@ -42,7 +42,10 @@ impl Capabilities for Replay {
 /// The response of exchange `index` of capture `name`, with lower-case header names as the
 /// host delivers them.
 fn recorded(name: &str, index: usize) -> HttpResponse {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/fixtures/servicenow-captures-2018/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let exchanges: Value = serde_json::from_str(&text).expect("a capture is JSON");
     let response = &exchanges[index]["response"];

@@ -222,7 +222,7 @@ fn is_glide_date_time(s: &str) -> bool {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/servicenow-captures-2018")
+        .join("fixtures/servicenow-captures-2018")
         .join(name)
 }
 
