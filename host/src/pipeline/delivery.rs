@@ -156,12 +156,17 @@ impl Delivery<'_> {
         random: &mut dyn FnMut() -> f64,
     ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
-        let rows = store.read(outbox::due(
+        let mut rows = store.read(outbox::due(
             store.conn(),
             self.pipeline,
             now,
             pace.limit(self.delivery),
         ))?;
+        // New tickets go in a round of their own (`due` lists them first): a round ends when
+        // its slowest ticket is done, and a new ticket should not wait for updates to others.
+        if rows.first().is_some_and(|r| r.kind == OutboxKind::Open) {
+            rows.retain(|r| r.kind == OutboxKind::Open);
+        }
         if rows.is_empty() {
             return Ok(report);
         }

@@ -82,6 +82,9 @@ impl StoreError {
     }
 }
 
+/// The most memory a connection's page cache takes, KiB.
+const PAGE_CACHE_KIB: u32 = 32 * 1024;
+
 /// How long a connection waits for another's lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -136,6 +139,10 @@ impl Store {
         )
         .map_err(err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        // SQLite's own page cache (2 MB by default) holds the hot part of the queue tables and
+        // their indexes; past it every page is a read from the operating system's cache.
+        conn.pragma_update(None, "cache_size", -(PAGE_CACHE_KIB as i64))
             .map_err(err)?;
         let mut store = Store {
             conn,
