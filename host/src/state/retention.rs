@@ -45,10 +45,13 @@ pub fn prune(
     // An alert is finished when the ticket action it belongs to is; found through the outbox
     // index, so a pass costs what it deletes, not the size of the queue. The count limit keeps
     // the newest alerts, as the vendor add-on evicts the oldest requests first.
+    // The ids are collected first and deleted in id order, so each page of the table is
+    // rewritten once; in index order, ticket by ticket, a flood's pages were visited again
+    // for every ticket its alerts interleave with.
     let alerts = conn.execute(
-        "DELETE FROM alerts WHERE outbox_id IS NOT NULL AND outbox_id IN \
-         (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead')) \
-         AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3)",
+        "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
+         AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead')) \
+         AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3))",
         params![pipeline, now - limits.alert_age_ms, limits.alerts as i64],
     )?;
     let ignored = conn.execute(
