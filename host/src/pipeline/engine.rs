@@ -34,6 +34,9 @@ const QUEUE_POLL_MS: i64 = 20;
 const QUIET_LOOKS: u32 = 10;
 /// How often finished history is pruned.
 const PRUNE_EVERY_MS: i64 = 60_000;
+/// Finished alerts deleted at most in one pruning pass (about a tenth of a second of holding
+/// the store's write lock).
+const PRUNE_ALERTS_PER_PASS: usize = 10_000;
 /// Source polls per step while the source says it has more.
 const POLLS_PER_STEP: usize = 50;
 
@@ -288,8 +291,9 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         }
 
         if now >= self.next_prune_at {
-            self.prune(now)?;
-            self.next_prune_at = now + PRUNE_EVERY_MS;
+            let more = self.prune(now)?;
+            // A backlog (after a flood) goes in short passes, one per step.
+            self.next_prune_at = if more { now } else { now + PRUNE_EVERY_MS };
         }
         if let Some(metrics) = &mut self.metrics {
             metrics.observe(&self.stats);
@@ -451,7 +455,8 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         }
     }
 
-    fn prune(&mut self, now: i64) -> Result<(), StoreError> {
+    /// One pruning pass; whether more finished history waits for the next.
+    fn prune(&mut self, now: i64) -> Result<bool, StoreError> {
         let r = &self.spec.settings.retention;
         let s = &self.spec.settings.suppression;
         let limits = Limits {
@@ -462,6 +467,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             ticket_age_ms: duration_ms(s.correlation_interval.get().max(s.update_interval.get())),
             seen_age_ms: duration_ms(r.seen_records_age.get()),
             events: 1000,
+            alerts_per_pass: PRUNE_ALERTS_PER_PASS,
         };
         let name = self.spec.name.clone();
         let pruned = self
@@ -470,7 +476,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         if pruned != retention::Pruned::default() {
             tracing::debug!(pipeline = %name, ?pruned, "Pruned finished history.");
         }
-        Ok(())
+        Ok(pruned.more)
     }
 
     /// When the engine next has something to do, ms: its own next work, or a short tick to

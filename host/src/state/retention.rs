@@ -20,6 +20,9 @@ pub struct Limits {
     pub seen_age_ms: i64,
     /// Events kept at most.
     pub events: usize,
+    /// Alerts deleted at most in one pass: a pass is one transaction, and a response action
+    /// waits for its write lock, so after a flood the backlog goes in several short passes.
+    pub alerts_per_pass: usize,
 }
 
 /// Rows removed by one pruning pass.
@@ -33,6 +36,8 @@ pub struct Pruned {
     pub tickets: usize,
     /// Seen record ids.
     pub seen: usize,
+    /// Whether finished alerts beyond this pass's share remain.
+    pub more: bool,
 }
 
 /// Prunes `pipeline`'s finished history as of `now`.
@@ -51,8 +56,14 @@ pub fn prune(
     let alerts = conn.execute(
         "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
          AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead')) \
-         AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3))",
-        params![pipeline, now - limits.alert_age_ms, limits.alerts as i64],
+         AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3) \
+         ORDER BY id LIMIT ?4)",
+        params![
+            pipeline,
+            now - limits.alert_age_ms,
+            limits.alerts as i64,
+            limits.alerts_per_pass.max(1) as i64
+        ],
     )?;
     let ignored = conn.execute(
         "DELETE FROM alerts WHERE pipeline = ?1 AND status = 'ignored' AND received_at < ?2",
@@ -82,9 +93,90 @@ pub fn prune(
         params![pipeline, limits.events as i64],
     )?;
     Ok(Pruned {
+        more: alerts >= limits.alerts_per_pass.max(1),
         alerts: alerts + ignored,
         actions,
         tickets,
         seen,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+
+    use super::*;
+    use crate::state::{Durability, Store};
+
+    /// A store with `n` finished alerts of pipeline `p`, all on one done open.
+    fn finished(n: i64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db"), Durability::Normal).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO tickets (id, pipeline, kind, suppression_key, alert_name, \
+                     correlation_id, created_at, last_alert_at) \
+                     VALUES (1, 'p', 'alert', 'k', 'A', 'c', 0, 0)",
+                    [],
+                )?;
+                tx.execute(
+                    "INSERT INTO outbox (id, pipeline, ticket_id, kind, state, created_at, next_at) \
+                     VALUES (1, 'p', 1, 'open', 'done', 0, 0)",
+                    [],
+                )?;
+                for i in 0..n {
+                    tx.execute(
+                        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, received_at, \
+                         status, ticket_id, outbox_id) VALUES ('p', ?1, 'poll', 'A', 0, 'decided', 1, 1)",
+                        params![format!("d{i}")],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        (dir, store)
+    }
+
+    fn limits(alerts_per_pass: usize) -> Limits {
+        Limits {
+            alerts: 10,
+            alert_age_ms: i64::MAX / 4,
+            actions: 1000,
+            action_age_ms: i64::MAX / 4,
+            ticket_age_ms: i64::MAX / 4,
+            seen_age_ms: i64::MAX / 4,
+            events: 1000,
+            alerts_per_pass,
+        }
+    }
+
+    fn count(store: &Store) -> i64 {
+        store
+            .conn()
+            .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_backlog_goes_in_bounded_passes_oldest_first_down_to_the_limit() {
+        let (_dir, mut store) = finished(250);
+        let mut passes = 0;
+        loop {
+            let pruned = store.write(|tx| prune(tx, "p", 0, &limits(100))).unwrap();
+            passes += 1;
+            assert!(pruned.alerts <= 100, "{pruned:?}");
+            if !pruned.more {
+                break;
+            }
+        }
+        assert_eq!(passes, 3, "100 + 100 + 40 of the 240 beyond the limit");
+        assert_eq!(count(&store), 10);
+        let oldest: i64 = store
+            .conn()
+            .query_row("SELECT min(id) FROM alerts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(oldest, 241, "the newest ten are kept");
+        assert_eq!(store.integrity_check(), Ok(()));
+    }
 }
