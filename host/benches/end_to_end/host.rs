@@ -29,12 +29,37 @@ pub fn ensure_plugins() -> Result<(), String> {
         .args(&command)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
+    if !status.success() {
+        return Err(format!(
+            "building the plugins failed; run `cargo {}` and look at its errors",
+            command.join(" ")
+        ));
+    }
+    // The binary and the plugins must come from the same tree: a checkout built into the same
+    // target directory earlier can leave its own `sluice` there, which refuses these plugins.
+    let out = Command::new(binary())
+        .args(["plugins", "--json"])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary().display()))?;
+    let listing: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("`sluice plugins --json` did not print JSON: {e}"))?;
+    let ours = |entry: &&serde_json::Value| {
+        let path = entry["path"].as_str().unwrap_or_default();
+        PLUGINS
+            .iter()
+            .any(|p| path.contains(&format!("lib{}.", p.replace('-', "_"))))
+    };
+    let refused: Vec<&serde_json::Value> = listing["refused"]
+        .as_array()
+        .map(|r| r.iter().filter(ours).collect())
+        .unwrap_or_default();
+    if refused.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "building the plugins failed; run `cargo {}` and look at its errors",
-            command.join(" ")
+            "{} refuses the plugins next to it: {refused:?}; remove target/release/sluice and \
+             target/release/*.so and run the bench again",
+            binary().display()
         ))
     }
 }
