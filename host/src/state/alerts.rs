@@ -191,9 +191,12 @@ pub fn with_status(
     .collect()
 }
 
-/// Queued alerts whose next fetch attempt is due at `now`: attempt `n` waits `2 n²` seconds
-/// after arrival, so a record Auditor has not indexed yet is asked for again over about a
-/// minute, not in a tight loop.
+/// When a queued alert's next fetch attempt is due, ms: attempt `n` waits `2 n²` seconds after
+/// arrival, so a record Auditor has not indexed yet is asked for again over about a minute,
+/// not in a tight loop.
+const FETCH_DUE_AT: &str = "received_at + fetch_attempts * fetch_attempts * 2000";
+
+/// Queued alerts whose next fetch attempt is due at `now` (see [`FETCH_DUE_AT`]).
 pub fn due_for_fetch(
     conn: &Connection,
     pipeline: &str,
@@ -202,7 +205,7 @@ pub fn due_for_fetch(
 ) -> rusqlite::Result<Vec<AlertRow>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = 'queued' \
-         AND received_at + fetch_attempts * fetch_attempts * 2000 <= ?2 ORDER BY id LIMIT ?3"
+         AND {FETCH_DUE_AT} <= ?2 ORDER BY id LIMIT ?3"
     ))?
     .query_map(params![pipeline, now, limit as i64], row)?
     .collect()
@@ -210,10 +213,9 @@ pub fn due_for_fetch(
 
 /// When the next queued alert's fetch falls due (see [`due_for_fetch`]), ms.
 pub fn next_fetch_at(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT min(received_at + fetch_attempts * fetch_attempts * 2000) FROM alerts \
-         WHERE pipeline = ?1 AND status = 'queued'",
-    )?
+    conn.prepare_cached(&format!(
+        "SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = 'queued'"
+    ))?
     .query_row(params![pipeline], |r| r.get(0))
 }
 
