@@ -53,6 +53,7 @@ pub fn prune(
     // The ids are collected first and deleted in id order, so each page of the table is
     // rewritten once; in index order, ticket by ticket, a flood's pages were visited again
     // for every ticket its alerts interleave with.
+    let per_pass = limits.alerts_per_pass.max(1);
     let alerts = conn.execute(
         "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
          AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead')) \
@@ -62,7 +63,7 @@ pub fn prune(
             pipeline,
             now - limits.alert_age_ms,
             limits.alerts as i64,
-            limits.alerts_per_pass.max(1) as i64
+            per_pass as i64
         ],
     )?;
     let ignored = conn.execute(
@@ -93,7 +94,7 @@ pub fn prune(
         params![pipeline, limits.events as i64],
     )?;
     Ok(Pruned {
-        more: alerts >= limits.alerts_per_pass.max(1),
+        more: alerts >= per_pass,
         alerts: alerts + ignored,
         actions,
         tickets,
