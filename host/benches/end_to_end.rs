@@ -24,6 +24,9 @@
 //! `SLUICE_BENCH_KEEP=1` keeps the work directories (each path's config, state store and
 //! `host.log`) and prints where they are.
 
+#[path = "support/memory.rs"]
+mod memory;
+
 mod end_to_end {
     pub mod baseline;
     pub mod host;

@@ -9,6 +9,9 @@
 //! Targets (issue #5): at least 50,000 alerts/s on a 2-core machine; at most 200 MB peak
 //! during the 1,000,000-alert flood. Run with `cargo bench -p sluice --bench middleware`.
 
+#[path = "support/memory.rs"]
+mod memory;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,22 +39,6 @@ fn spec(dir: &std::path::Path, extra: &str, alerts: AlertSet) -> PipelineSpec {
         template,
         computer: "bench".into(),
     }
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_owned)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// Steps until `expected` alerts are decided and no ticket action is left to send.
@@ -192,7 +179,12 @@ fn flood() -> (f64, u64, f64, MemorySink) {
     let secs = started.elapsed().as_secs_f64();
     let alerts = engine.stats().alerts;
     let sink = std::mem::take(engine.sink_mut());
-    (alerts as f64 / secs, alerts, peak_rss_mb(), sink)
+    (
+        alerts as f64 / secs,
+        alerts,
+        memory::peak_rss_mb(None),
+        sink,
+    )
 }
 
 /// Each workload runs in a child process of its own, so peak memory is per workload.
@@ -209,7 +201,7 @@ fn main() {
                 sink.tickets.len(),
                 sink.tickets.iter().map(|t| t.notes.len()).sum::<usize>(),
                 sink.requests,
-                peak_rss_mb()
+                memory::peak_rss_mb(None)
             );
         }
         Some("flood") => {

@@ -94,15 +94,7 @@ impl Host {
 
     /// The host's peak resident memory so far (VmHWM), MB.
     pub fn peak_rss_mb(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-            .map_or(f64::NAN, |kb| kb / 1024.0)
+        crate::memory::peak_rss_mb(Some(self.child.id()))
     }
 
     /// Fails the bench with the host's log if it exited.
