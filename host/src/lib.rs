@@ -12,6 +12,7 @@
 //! - `capabilities/`: what plugins get from the host (HTTP, logging, clock);
 //! - `runtime/`: the running host: pipelines on their threads, reload, stop;
 //! - `state/`: the durable store;
+//! - `handoff/`: response actions' alerts handed to the running host over a socket;
 //! - `telemetry/`: logs, metrics, and the health and metrics endpoint.
 
 pub mod capabilities;
@@ -19,6 +20,7 @@ pub mod cli;
 mod cmd;
 pub mod config;
 pub mod exit;
+pub mod handoff;
 pub mod pipeline;
 pub mod plugin;
 pub mod retry;

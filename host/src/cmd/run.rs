@@ -11,7 +11,7 @@ use clap::Args;
 use crate::capabilities::{Clock, SystemClock};
 use crate::cli::{ConfigArg, GlobalArgs};
 use crate::exit;
-use crate::runtime::{listen, ConfigWatch, Event, Host, HostOptions, StartError};
+use crate::runtime::{listen, ConfigWatch, Doorbell, Event, Host, HostOptions, StartError};
 use crate::telemetry::{self, Metrics};
 
 /// Arguments of `sluice run`.
@@ -42,6 +42,7 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     let events = listen(runtime.handle());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let metrics = Metrics::new();
+    let doorbell = Doorbell::default();
     let mut host = Host::load(HostOptions {
         config: args.config.config.clone(),
         global: global.clone(),
@@ -49,6 +50,7 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         clock,
         metrics: metrics.clone(),
         drain: args.drain,
+        doorbell: doorbell.clone(),
     })
     .map_err(|e| match e {
         StartError::Config(errors) => anyhow::Error::new(errors),
@@ -84,6 +86,11 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         return Ok(ExitCode::from(exit::UNAVAILABLE));
     }
     host.start();
+    // Response actions hand their alerts over instead of each writing the store (`handoff`).
+    #[cfg(unix)]
+    let handoff = crate::handoff::HandoffListener::start(&config.state, doorbell);
+    #[cfg(not(unix))]
+    drop(doorbell);
     tracing::info!(state = %config.state.path.display(), "sluice is running.");
 
     let signal = loop {
@@ -109,6 +116,9 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         host.tick();
     };
     tracing::info!(%signal, drain = ?args.drain, "Stopping: finishing the batches in progress.");
+    // From here, response actions write the store themselves.
+    #[cfg(unix)]
+    drop(handoff);
     let late = host.stop();
     if late.is_empty() {
         tracing::info!("Stopped cleanly.");

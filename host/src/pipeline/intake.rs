@@ -360,17 +360,29 @@ pub fn queue_response_action(
     store.write(|tx| {
         alerts::enqueue(
             tx,
-            &NewAlert {
-                pipeline,
-                dedupe_key: format!("response:{alert_id}:{record_id}"),
-                origin: Origin::ResponseAction,
-                alert_name,
-                auditor_alert_id: Some(alert_id),
-                record_id: Some(record_id),
-                received_at: at,
-                record: None,
-                extra_records: None,
-            },
+            &response_action_alert(pipeline, alert_id, record_id, alert_name, at),
         )
     })
+}
+
+/// The queue entry of a response action's alert: its record is fetched later, and its dedupe
+/// key is the (alert id, record id) pair, so a retried action is the same alert.
+pub fn response_action_alert<'a>(
+    pipeline: &'a str,
+    alert_id: &'a str,
+    record_id: &'a str,
+    alert_name: &'a str,
+    at: i64,
+) -> NewAlert<'a> {
+    NewAlert {
+        pipeline,
+        dedupe_key: format!("response:{alert_id}:{record_id}"),
+        origin: Origin::ResponseAction,
+        alert_name,
+        auditor_alert_id: Some(alert_id),
+        record_id: Some(record_id),
+        received_at: at,
+        record: None,
+        extra_records: None,
+    }
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
 use super::running::{Late, Running};
+use super::stop::Doorbell;
 use crate::capabilities::Clock;
 use crate::cli::GlobalArgs;
 use crate::config::{ConfigErrors, ConfigFile, Diagnostic};
@@ -65,6 +66,8 @@ pub struct HostOptions {
     pub metrics: Metrics,
     /// How long a stop waits for pipelines to finish their batch.
     pub drain: Duration,
+    /// Rung when an alert is handed over: wakes the running pipelines.
+    pub doorbell: Doorbell,
 }
 
 /// A pipeline built and checked, not yet running.
@@ -109,10 +112,10 @@ impl Host {
     pub fn load(options: HostOptions) -> Result<Host, StartError> {
         let (file, prepared) = prepare(&options)?;
         Ok(Host {
+            running: Running::new(options.doorbell.clone()),
             options,
             file,
             prepared,
-            running: Running::default(),
             waiting: Vec::new(),
         })
     }
@@ -170,7 +173,10 @@ impl Host {
         }
         // Pipelines still waiting for an earlier reload's predecessor get the newest config.
         let mut olds: Vec<Late> = self.waiting.drain(..).map(|w| w.old).collect();
-        let running = std::mem::take(&mut self.running);
+        let running = std::mem::replace(
+            &mut self.running,
+            Running::new(self.options.doorbell.clone()),
+        );
         olds.extend(running.stop(self.options.drain));
         self.keep_metrics_of(&prepared);
         for p in prepared {

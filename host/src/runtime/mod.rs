@@ -22,7 +22,7 @@ pub use events::{listen, Event};
 pub use host::{Host, HostOptions, StartError, Unhealthy};
 pub(crate) use prepare::{config_and_plugins, load_plugins, pipeline_specs};
 pub use running::{Healthcheck, Late, Running, HEALTH_RECHECK};
-pub use stop::StopSignal;
+pub use stop::{Doorbell, StopSignal};
 pub use watch::ConfigWatch;
 
 use crate::config::{ConfigFile, Diagnostic, PipelineSettings};

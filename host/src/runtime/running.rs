@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
-use super::stop::StopSignal;
+use super::stop::{Doorbell, StopSignal};
 use crate::capabilities::Clock;
 use crate::pipeline::delivery::TicketSink;
 use crate::pipeline::engine::Engine;
@@ -72,9 +72,18 @@ impl Late {
 #[derive(Debug, Default)]
 pub struct Running {
     threads: Vec<PipelineThread>,
+    doorbell: Doorbell,
 }
 
 impl Running {
+    /// No pipeline yet; those started will be woken by `doorbell`.
+    pub fn new(doorbell: Doorbell) -> Running {
+        Running {
+            threads: Vec::new(),
+            doorbell,
+        }
+    }
+
     /// Starts `engine` on a thread named after its pipeline.
     pub fn spawn<S, K>(&mut self, engine: Engine<S, K>, clock: Arc<dyn Clock>)
     where
@@ -83,6 +92,7 @@ impl Running {
     {
         let name = engine.spec().name.clone();
         let stop = StopSignal::default();
+        self.doorbell.register(stop.clone());
         let mut engine = engine.with_stop(stop.clone());
         let thread_stop = stop.clone();
         let handle = std::thread::Builder::new()

@@ -234,6 +234,36 @@ impl Site {
         output
     }
 
+    /// Runs `sluice alert-response --config F ARGS…` for each of `runs` side by side, as
+    /// Auditor runs up to eight actions at once; checks that each exits 0 and returns their
+    /// standard errors.
+    pub fn alert_responses_at_once(&self, runs: &[Vec<&str>]) -> Vec<String> {
+        let actions: Vec<_> = runs
+            .iter()
+            .map(|args| {
+                sluice()
+                    .arg("alert-response")
+                    .arg("--config")
+                    .arg(self.config_path())
+                    .args(args)
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("sluice alert-response runs")
+            })
+            .collect();
+        actions
+            .into_iter()
+            .map(|action| {
+                let output = action
+                    .wait_with_output()
+                    .expect("sluice alert-response ends");
+                let log = String::from_utf8_lossy(&output.stderr).into_owned();
+                assert!(output.status.success(), "{}: {log}", output.status);
+                log
+            })
+            .collect()
+    }
+
     /// A connection to the state store (created by the first `sluice` run, or now).
     pub fn store(&self) -> Store {
         Store::open(&self.dir.path().join("state.db"), Durability::Full).expect("the state store")

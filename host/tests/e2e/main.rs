@@ -2,7 +2,8 @@
 //! on loopback. Issue 6 (the response action) and issue 8 (fault injection).
 //!
 //! ```text
-//!   test ──alert-response──► state.db ◄──── sluice run (subprocess; SIGTERM, SIGKILL)
+//!   test ──alert-response──► state.db.sock ─► sluice run (subprocess; SIGTERM, SIGKILL)
+//!     │      (or, no host: ──► state.db ◄────┘)
 //!     │                                      │ netwrix_auditor        │ servicenow
 //!     │                                      ▼                        ▼
 //!     ├──writes records, faults──► Auditor emulator       ServiceNow emulator ◄── faults
@@ -10,6 +11,7 @@
 //! ```
 
 mod faults;
+mod handoff;
 mod harness;
 mod ledger;
 mod migration;

@@ -3,11 +3,8 @@
 
 use jiff::Timestamp;
 
-use std::process::Stdio;
-
 use crate::harness::{lockout, write_lockouts, Site};
 use crate::ledger::{account, Expect};
-use crate::util::sluice;
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 /// An Auditor alert id as the response action passes it.
@@ -201,28 +198,11 @@ fn response_actions_fired_at_once_on_a_fresh_install_are_all_queued() {
     let rids = write_lockouts(&site.auditor, "burst", 8);
     // Auditor runs one action per alerting record, side by side; the first ones create the
     // state store.
-    let actions: Vec<_> = rids
+    let runs: Vec<Vec<&str>> = rids
         .iter()
-        .map(|rid| {
-            sluice()
-                .arg("alert-response")
-                .arg("--config")
-                .arg(site.config_path())
-                .args(["--alert-name", LOCKED_OUT, ALERT_ID, rid])
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("sluice alert-response runs")
-        })
+        .map(|rid| vec!["--alert-name", LOCKED_OUT, ALERT_ID, rid])
         .collect();
-    for action in actions {
-        let output = action.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    site.alert_responses_at_once(&runs);
 
     let host = site.start();
     site.wait_settled(8);

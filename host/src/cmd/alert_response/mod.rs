@@ -21,6 +21,9 @@ use self::csv::CsvAlert;
 use crate::cli::{ConfigArg, GlobalArgs};
 use crate::config::{ConfigFile, SecretResolver};
 use crate::exit;
+#[cfg(unix)]
+use crate::handoff::hand_off;
+use crate::handoff::{self, Handoff};
 use crate::pipeline::intake::queue_response_action;
 use crate::pipeline::record;
 use crate::state::alerts::{self, NewAlert, Origin};
@@ -69,9 +72,12 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
             ),
         }
     }
-    let mut store = Store::open(&file.config.state.path, file.config.state.durability)
-        .context("cannot open the state store to queue the alert")?;
     let now = millis(std::time::SystemTime::now());
+    let state = &file.config.state;
+    let open_store = || {
+        Store::open(&state.path, state.durability)
+            .context("cannot open the state store to queue the alert")
+    };
 
     let csv_path = match args.args.as_slice() {
         [one] => Some(PathBuf::from(one)),
@@ -79,7 +85,7 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
     };
     let (queued, duplicates) = match csv_path {
         Some(path) if path.exists() => queue_csv(
-            &mut store,
+            &mut open_store()?,
             &pipelines,
             &path,
             args.alert_name.as_deref(),
@@ -99,19 +105,52 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
                 .alert_name
                 .clone()
                 .unwrap_or_else(|| format!("Netwrix Auditor alert {alert_id}"));
-            let mut counts = (0, 0);
-            for pipeline in &pipelines {
-                if queue_response_action(&mut store, pipeline, alert_id, record_id, &name, now)? {
-                    counts.0 += 1;
-                } else {
-                    counts.1 += 1;
+            let handoff = Handoff {
+                version: handoff::VERSION,
+                pipelines,
+                alert_id: alert_id.clone(),
+                record_id: record_id.clone(),
+                alert_name: name,
+                received_at: now,
+            };
+            match hand_off(&state.path, &handoff) {
+                Ok(counts) => counts,
+                Err(why) => {
+                    tracing::debug!(%why, "Writing the state store directly.");
+                    queue_directly(&mut open_store()?, &handoff)?
                 }
             }
-            counts
         }
     };
-    tracing::debug!(queued, duplicates, pipelines = ?pipelines, "Queued the alert.");
+    tracing::debug!(queued, duplicates, "Queued the alert.");
     Ok(ExitCode::from(exit::OK))
+}
+
+/// The host is not running (or did not answer): queue into the store, as the host would.
+fn queue_directly(store: &mut Store, alert: &Handoff) -> anyhow::Result<(usize, usize)> {
+    let mut counts = (0, 0);
+    for pipeline in &alert.pipelines {
+        let new = queue_response_action(
+            store,
+            pipeline,
+            &alert.alert_id,
+            &alert.record_id,
+            &alert.alert_name,
+            alert.received_at,
+        )?;
+        if new {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// Hands the alert to the running host (`handoff`); not on this platform.
+#[cfg(not(unix))]
+fn hand_off(_: &std::path::Path, _: &Handoff) -> Result<(usize, usize), &'static str> {
+    Err("no hand-off on this platform")
 }
 
 /// Refuses an id Auditor would never pass: empty, with spaces or control characters, or a

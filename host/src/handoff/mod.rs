@@ -1,0 +1,156 @@
+//! The hand-off of a response action's alert to the running host.
+//!
+//! Netwrix Auditor runs `sluice alert-response` once per alert, up to eight at a time. When
+//! each wrote the state store itself, eight short-lived processes and the host took turns at
+//! SQLite's one write lock, each with a cold page cache: the invocations waited for the lock,
+//! and so did the host's own transactions, which delayed the very tickets the alerts were for.
+//!
+//! So while `sluice run` is up it listens on a Unix socket beside the store (the store's path
+//! with `.sock` added). An invocation connects, sends one line of JSON ([`Handoff`]) and waits
+//! for the answer ([`Answer`]); the host queues everything that arrived together in one
+//! transaction, answers once it is committed, and wakes the pipelines. Nothing is lost by
+//! this: the answer comes after the commit, and when nobody listens (the host is stopped, or
+//! the socket could not be made), or the host does not answer in time, the invocation writes
+//! the store itself, as before. Queueing is idempotent (the dedupe key), so an alert handed
+//! over *and* written directly is one alert.
+//!
+//! Who may connect is who may write the store: the socket gets the store file's permissions.
+
+#[cfg(unix)]
+mod client;
+#[cfg(unix)]
+mod listener;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(unix)]
+pub use client::hand_off;
+#[cfg(unix)]
+pub use listener::HandoffListener;
+
+/// The protocol's version; a listener answers any other with [`Answer::Refused`], and the
+/// invocation then writes the store itself (an upgraded binary meeting an older running host).
+pub const VERSION: u32 = 1;
+
+/// The socket of the host that uses the store at `state`: `state.db` → `state.db.sock`.
+pub fn socket_path(state: &Path) -> PathBuf {
+    let mut name = state.as_os_str().to_owned();
+    name.push(".sock");
+    PathBuf::from(name)
+}
+
+/// One response action's alert, as `sluice alert-response` sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handoff {
+    /// [`VERSION`].
+    pub version: u32,
+    /// The pipelines to queue it into (the invocation's config chose them).
+    pub pipelines: Vec<String>,
+    /// Auditor's alert id.
+    pub alert_id: String,
+    /// The Activity Record's id.
+    pub record_id: String,
+    /// The alert's name.
+    pub alert_name: String,
+    /// When Auditor ran the action, ms since 1970 (the invocation's clock: the alert's arrival
+    /// time does not depend on how it reached the store).
+    pub received_at: i64,
+}
+
+/// The host's answer to a [`Handoff`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Answer {
+    /// Committed: newly queued in this many pipelines, already there in this many.
+    Queued {
+        /// Pipelines that had not seen the alert.
+        queued: usize,
+        /// Pipelines that had (a retried action).
+        duplicates: usize,
+    },
+    /// Not queued; the invocation writes the store itself.
+    Refused {
+        /// Why, for the invocation's debug log.
+        reason: String,
+    },
+}
+
+/// Why an alert could not be handed over (the invocation then writes the store itself).
+#[derive(Debug, thiserror::Error)]
+pub enum HandoffError {
+    /// No host listens on the socket (it is stopped, or the socket is stale).
+    #[error("no sluice run listens on {path}: {source}")]
+    NotListening {
+        /// The socket.
+        path: PathBuf,
+        /// Why the connection failed.
+        source: std::io::Error,
+    },
+    /// The connection broke or the answer did not come in time.
+    #[error("the hand-off over {path} failed: {source}")]
+    Io {
+        /// The socket.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The answer was not one this sluice understands.
+    #[error("the host on {path} answered something unexpected: {answer:?}")]
+    BadAnswer {
+        /// The socket.
+        path: PathBuf,
+        /// What came back (cut short).
+        answer: String,
+    },
+    /// The host did not queue the alert.
+    #[error("the host on {path} did not queue the alert: {reason}")]
+    Refused {
+        /// The socket.
+        path: PathBuf,
+        /// Its reason.
+        reason: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_sits_beside_the_store() {
+        assert_eq!(
+            socket_path(Path::new("/var/lib/sluice/state.db")),
+            Path::new("/var/lib/sluice/state.db.sock")
+        );
+        assert_eq!(
+            socket_path(Path::new("sluice.db")),
+            Path::new("sluice.db.sock")
+        );
+    }
+
+    #[test]
+    fn the_wire_format_is_one_json_object_each_way() {
+        let request = Handoff {
+            version: VERSION,
+            pipelines: vec!["security".into()],
+            alert_id: "0b5e".into(),
+            record_id: "r1".into(),
+            alert_name: "User Account Locked Out".into(),
+            received_at: 1,
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert!(!text.contains('\n'));
+        assert_eq!(serde_json::from_str::<Handoff>(&text).unwrap(), request);
+        assert_eq!(
+            serde_json::to_string(&Answer::Queued {
+                queued: 1,
+                duplicates: 0
+            })
+            .unwrap(),
+            r#"{"answer":"queued","queued":1,"duplicates":0}"#
+        );
+    }
+}

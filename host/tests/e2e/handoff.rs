@@ -1,0 +1,113 @@
+//! The hand-off: while `sluice run` is up, `sluice alert-response` gives it the alert over the
+//! socket beside the state store instead of writing the store; when the host is down, or left
+//! a stale socket behind (SIGKILL), the invocation writes the store itself. Either way the
+//! alert is queued once and opens one incident.
+
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use crate::harness::{lockout, write_lockouts, Site};
+use crate::ledger::{account, Expect};
+
+const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
+const ALERT_ID: &str = "{6F1C0A52-1B7E-4F0C-9D52-3C1A2B4D5E6F}";
+/// What `alert-response -v` logs when it writes the store itself.
+const DIRECT: &str = "Writing the state store directly.";
+
+fn socket(site: &Site) -> PathBuf {
+    site.dir().join("state.db.sock")
+}
+
+/// Runs `alert-response -v` for `rid`; returns its log.
+fn respond(site: &Site, rid: &str) -> String {
+    let output = site.alert_response(&["-v", "--alert-name", LOCKED_OUT, ALERT_ID, rid]);
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host() {
+    let site = Site::new();
+    let when: Timestamp = "2025-03-11T08:45:12Z".parse().unwrap();
+    let rid = site.auditor.write(vec![lockout("jdoe", when)]).remove(0);
+    let host = site.start();
+
+    let socket = socket(&site);
+    let meta = std::fs::metadata(&socket).expect("the socket beside the store");
+    assert!(meta.file_type().is_socket());
+    let store_mode = std::fs::metadata(site.dir().join("state.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        store_mode & 0o666,
+        "who may hand over an alert is who may write the store"
+    );
+
+    let log = respond(&site, &rid);
+    assert!(!log.contains(DIRECT), "handed over, not written: {log}");
+    assert!(log.contains("queued=1 duplicates=0"), "{log}");
+    // A retry is recognised by the host as it would be by the store.
+    let log = respond(&site, &rid);
+    assert!(log.contains("queued=0 duplicates=1"), "{log}");
+    site.wait_settled(1);
+    host.stop();
+
+    assert!(!socket.exists(), "a stopped host leaves no socket behind");
+    assert_eq!(site.incidents().len(), 1);
+    account(&site, Expect::delivered(1));
+}
+
+#[test]
+fn after_a_kill_the_stale_socket_is_bypassed_and_then_replaced() {
+    let site = Site::new();
+    let rids = write_lockouts(&site.auditor, "stale", 3);
+    let host = site.start();
+    host.kill();
+    assert!(socket(&site).exists(), "SIGKILL leaves the socket file");
+
+    // Nobody listens: the invocation writes the store itself, and says why with -v.
+    let log = respond(&site, &rids[0]);
+    assert!(log.contains(DIRECT), "{log}");
+    assert!(log.contains("no sluice run listens"), "{log}");
+    assert_eq!(site.unfinished(), 1, "queued in the store");
+
+    // The next host replaces the stale socket and takes the next alerts over it.
+    let host = site.start();
+    for rid in &rids[1..] {
+        let log = respond(&site, rid);
+        assert!(!log.contains(DIRECT), "{log}");
+    }
+    site.wait_settled(3);
+    host.stop();
+
+    let ledger = account(&site, Expect::delivered(3));
+    let opened = ledger.opened(LOCKED_OUT);
+    assert_eq!((opened.len(), opened[0].alerts), (1, 3), "{ledger:#?}");
+}
+
+#[test]
+fn response_actions_fired_at_once_at_a_running_host_make_one_ticket() {
+    let site = Site::new();
+    let rids = write_lockouts(&site.auditor, "burst", 16);
+    let host = site.start();
+    // Auditor runs up to eight at a time; the host queues those that arrive together in one
+    // transaction.
+    for chunk in rids.chunks(8) {
+        let runs: Vec<Vec<&str>> = chunk
+            .iter()
+            .map(|rid| vec!["-v", "--alert-name", LOCKED_OUT, ALERT_ID, rid])
+            .collect();
+        for log in site.alert_responses_at_once(&runs) {
+            assert!(!log.contains(DIRECT), "{log}");
+        }
+    }
+    site.wait_settled(16);
+    host.stop();
+
+    let ledger = account(&site, Expect::delivered(16));
+    let opened = ledger.opened(LOCKED_OUT);
+    assert_eq!((opened.len(), opened[0].alerts), (1, 16), "{ledger:#?}");
+}
