@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    sluice::main(sluice::cli::Cli::parse())
+    sluice::main(sluice::cli::Cli::parse_args())
 }
