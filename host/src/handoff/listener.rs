@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use super::{socket_path, Answer, Handoff, VERSION};
 use crate::config::StateSettings;
-use crate::pipeline::intake::response_action_alert;
 use crate::runtime::Doorbell;
-use crate::state::{alerts, Store};
+use crate::state::Store;
 
 /// The most alerts queued in one transaction; more wait for the next.
 const MAX_BATCH: usize = 256;
@@ -223,56 +222,28 @@ fn read_request(stream: &mut UnixStream) -> Result<Handoff, String> {
 /// Queues every well-formed request in one transaction; one answer per request.
 fn queue(store: &mut Store, requests: &[(UnixStream, Result<Handoff, String>)]) -> Vec<Answer> {
     let committed = store.write(|tx| {
-        let mut counts = Vec::with_capacity(requests.len());
-        for (_, request) in requests {
-            let Ok(h) = request else {
-                counts.push(None);
-                continue;
-            };
-            let (mut queued, mut duplicates) = (0, 0);
-            for pipeline in &h.pipelines {
-                let alert = response_action_alert(
-                    pipeline,
-                    &h.alert_id,
-                    &h.record_id,
-                    &h.alert_name,
-                    h.received_at,
-                );
-                if alerts::enqueue(tx, &alert)? {
-                    queued += 1;
-                } else {
-                    duplicates += 1;
-                }
-            }
-            counts.push(Some((queued, duplicates)));
-        }
-        Ok(counts)
-    });
-    match committed {
-        Ok(counts) => requests
+        requests
             .iter()
-            .zip(counts)
-            .map(|((_, request), counts)| match (request, counts) {
-                (_, Some((queued, duplicates))) => Answer::Queued { queued, duplicates },
-                (Err(reason), None) => Answer::Refused {
+            .map(|(_, request)| match request {
+                Ok(alert) => alert
+                    .enqueue(tx)
+                    .map(|(queued, duplicates)| Answer::Queued { queued, duplicates }),
+                Err(reason) => Ok(Answer::Refused {
                     reason: reason.clone(),
-                },
-                (Ok(_), None) => Answer::Refused {
-                    reason: "not queued".into(),
-                },
+                }),
             })
-            .collect(),
-        Err(error) => {
-            tracing::warn!(%error, alerts = requests.len(), "Cannot queue handed-over alerts; the response actions write the store themselves.");
-            let reason = error.to_string();
-            requests
-                .iter()
-                .map(|_| Answer::Refused {
-                    reason: reason.clone(),
-                })
-                .collect()
-        }
-    }
+            .collect::<rusqlite::Result<Vec<Answer>>>()
+    });
+    committed.unwrap_or_else(|error| {
+        tracing::warn!(%error, alerts = requests.len(), "Cannot queue handed-over alerts; the response actions write the store themselves.");
+        let reason = error.to_string();
+        requests
+            .iter()
+            .map(|_| Answer::Refused {
+                reason: reason.clone(),
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::pipeline::intake::response_action_alert;
+use crate::state::alerts;
+
 #[cfg(unix)]
 pub use client::hand_off;
 #[cfg(unix)]
@@ -58,6 +61,29 @@ pub struct Handoff {
     /// When Auditor ran the action, ms since 1970 (the invocation's clock: the alert's arrival
     /// time does not depend on how it reached the store).
     pub received_at: i64,
+}
+
+impl Handoff {
+    /// Queues the alert in each of its pipelines within `tx`, as the host does on receipt
+    /// and the invocation does when no host answers; returns (newly queued, already there).
+    pub fn enqueue(&self, tx: &rusqlite::Connection) -> rusqlite::Result<(usize, usize)> {
+        let (mut queued, mut duplicates) = (0, 0);
+        for pipeline in &self.pipelines {
+            let alert = response_action_alert(
+                pipeline,
+                &self.alert_id,
+                &self.record_id,
+                &self.alert_name,
+                self.received_at,
+            );
+            if alerts::enqueue(tx, &alert)? {
+                queued += 1;
+            } else {
+                duplicates += 1;
+            }
+        }
+        Ok((queued, duplicates))
+    }
 }
 
 /// The host's answer to a [`Handoff`].

@@ -24,7 +24,6 @@ use crate::exit;
 #[cfg(unix)]
 use crate::handoff::hand_off;
 use crate::handoff::{self, Handoff};
-use crate::pipeline::intake::queue_response_action;
 use crate::pipeline::record;
 use crate::state::alerts::{self, NewAlert, Origin};
 use crate::state::{millis, Store};
@@ -128,23 +127,7 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
 
 /// The host is not running (or did not answer): queue into the store, as the host would.
 fn queue_directly(store: &mut Store, alert: &Handoff) -> anyhow::Result<(usize, usize)> {
-    let mut counts = (0, 0);
-    for pipeline in &alert.pipelines {
-        let new = queue_response_action(
-            store,
-            pipeline,
-            &alert.alert_id,
-            &alert.record_id,
-            &alert.alert_name,
-            alert.received_at,
-        )?;
-        if new {
-            counts.0 += 1;
-        } else {
-            counts.1 += 1;
-        }
-    }
-    Ok(counts)
+    Ok(store.write(|tx| alert.enqueue(tx))?)
 }
 
 /// Hands the alert to the running host (`handoff`); not on this platform.
