@@ -1,0 +1,336 @@
+//! Delivery: the outbox's ticket actions, rendered through the mapping and sent to the sink
+//! in batches, in order per ticket, retried with backoff, and reconciled after a crash.
+//!
+//! Exactly-once ticket creation rests on two rules:
+//!
+//! 1. an action is marked in flight, durably, before it is sent; a process that dies leaves
+//!    it so, and the next one puts it back in the queue with its attempt counted;
+//! 2. an open whose earlier attempt may have reached the sink (any attempt before this one) is
+//!    first looked up by the ticket's correlation key; a ticket found is adopted, not created
+//!    again.
+//!
+//! Updates are at-least-once: each step (reopen, note, attachment) is recorded when the sink
+//! confirms it, and only unconfirmed steps are sent again.
+
+mod build;
+mod settle;
+
+use std::time::Duration;
+
+use sluice_sdk::{ActionOutcome, SinkInstance, Ticket, TicketAction};
+
+use super::mapping::TicketTemplate;
+use super::notes::LoadedAlert;
+use super::pace::BatchPace;
+use super::record;
+use super::rules::AlertSet;
+use crate::config::{DeliverySettings, SuppressionSettings};
+use crate::retry::Backoff;
+use crate::state::alerts;
+use crate::state::outbox::{self, OutboxKind, OutboxRow};
+use crate::state::tickets::{self, TicketKind, TicketRow};
+use crate::state::{checkpoints, Store, StoreError};
+
+/// Where ticket actions go: a sink plugin, or a stand-in in tests.
+pub trait TicketSink {
+    /// Executes `actions`, one outcome each, in order (see [`sluice_sdk::Sink::deliver`]).
+    fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome>;
+}
+
+impl TicketSink for SinkInstance {
+    fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
+        SinkInstance::deliver(self, actions)
+    }
+}
+
+/// Steps of an update, as bits of `steps_done`.
+const STEP_REOPEN: u32 = 1;
+const STEP_NOTES: u32 = 2;
+const STEP_ATTACH: u32 = 4;
+
+/// What one delivery round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Tickets opened (alert and flood tickets).
+    pub created: u32,
+    /// Of those, flood tickets.
+    pub flood_created: u32,
+    /// Opens found already done at the sink after a crash or an ambiguous failure.
+    pub adopted: u32,
+    /// Consolidated updates written.
+    pub updated: u32,
+    /// Tickets reopened.
+    pub reopened: u32,
+    /// Actions that will be tried again.
+    pub retried: u32,
+    /// Actions given up on.
+    pub dead: u32,
+    /// Calls to the sink.
+    pub sink_calls: u32,
+}
+
+/// Everything delivery needs to know about a pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// The pipeline.
+    pub pipeline: &'a str,
+    /// Its ticket template.
+    pub template: &'a TicketTemplate,
+    /// Its alert definitions (descriptions and ticket overrides).
+    pub alerts: &'a AlertSet,
+    /// Its suppression settings (what updates say).
+    pub suppression: &'a SuppressionSettings,
+    /// Its delivery settings.
+    pub delivery: &'a DeliverySettings,
+    /// `%Computer%`.
+    pub computer: &'a str,
+}
+
+/// One outbox action being delivered.
+struct Job {
+    row: OutboxRow,
+    ticket: TicketRow,
+    alerts: Vec<LoadedAlert>,
+    total: u64,
+    /// The other records of a threshold alert (its first record is the alert's own).
+    burst: Vec<LoadedAlert>,
+    previous: Option<TicketRow>,
+    previous_fields: Option<Ticket>,
+    adopted: Option<Ticket>,
+    deferred: Option<(String, Option<Duration>)>,
+    /// (step bit, indexes of its actions in the write batch)
+    steps: Vec<(u32, std::ops::Range<usize>)>,
+}
+
+impl Delivery<'_> {
+    fn backoff(&self) -> Backoff {
+        Backoff {
+            initial: self.delivery.retry_initial.get(),
+            max: self.delivery.retry_max.get(),
+            retry_after_max: self.delivery.retry_after_max.get(),
+        }
+    }
+
+    /// Puts actions a dead process left in flight back in the queue. Their attempt stays
+    /// counted, so opens among them are reconciled before they are sent again.
+    pub fn recover(&self, store: &mut Store) -> Result<usize, StoreError> {
+        let pipeline = self.pipeline;
+        store.write(|tx| {
+            let rows = outbox::in_flight(tx, pipeline)?;
+            for row in &rows {
+                outbox::retry_at(
+                    tx,
+                    row.id,
+                    row.next_at,
+                    "interrupted: sluice stopped while it was being delivered",
+                )?;
+            }
+            Ok(rows.len())
+        })
+    }
+
+    /// Delivers the actions due at `now` (ms), at most one batch, as large as `pace` says.
+    /// `random` gives numbers in `[0, 1)` for retry jitter.
+    pub fn run(
+        &self,
+        store: &mut Store,
+        sink: &mut dyn TicketSink,
+        now: i64,
+        pace: &mut BatchPace,
+        random: &mut dyn FnMut() -> f64,
+    ) -> Result<DeliveryReport, StoreError> {
+        let mut report = DeliveryReport::default();
+        let mut rows = store.read(outbox::due(
+            store.conn(),
+            self.pipeline,
+            now,
+            pace.limit(self.delivery),
+        ))?;
+        // New tickets go in a round of their own (`due` lists them first): a round ends when
+        // its slowest ticket is done, and a new ticket should not wait for updates to others.
+        if rows.first().is_some_and(|r| r.kind == OutboxKind::Open) {
+            rows.retain(|r| r.kind == OutboxKind::Open);
+        }
+        if rows.is_empty() {
+            return Ok(report);
+        }
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in rows {
+            jobs.push(self.load(store, row)?);
+        }
+
+        self.lookups(&mut jobs, sink, &mut report);
+
+        // Mark what is about to be sent, durably, before sending it.
+        let mut actions = Vec::new();
+        for job in jobs.iter_mut() {
+            if job.adopted.is_none() && job.deferred.is_none() {
+                self.build(job, &mut actions);
+            }
+        }
+        let sending: Vec<i64> = jobs
+            .iter()
+            .filter(|j| !j.steps.is_empty())
+            .map(|j| j.row.id)
+            .collect();
+        store.write(|tx| {
+            for id in &sending {
+                outbox::start(tx, *id, now)?;
+            }
+            Ok(())
+        })?;
+        let outcomes = if actions.is_empty() {
+            Vec::new()
+        } else {
+            report.sink_calls += 1;
+            let started = std::time::Instant::now();
+            let outcomes = sink.deliver(actions);
+            pace.observe(sending.len(), started.elapsed());
+            outcomes
+        };
+
+        let backoff = self.backoff();
+        store.write(|tx| {
+            for job in &jobs {
+                self.settle_job(tx, job, &outcomes, now, &backoff, random, &mut report)?;
+            }
+            let confirmed = outcomes
+                .iter()
+                .any(|o| matches!(o, ActionOutcome::Done(_) | ActionOutcome::Unchanged(_)));
+            if confirmed || report.adopted > 0 {
+                checkpoints::touch(tx, self.pipeline, checkpoints::Activity::Delivery, now)?;
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    fn load(&self, store: &Store, row: OutboxRow) -> Result<Job, StoreError> {
+        let conn = store.conn();
+        let ticket = store
+            .read(tickets::get(conn, row.ticket_id))?
+            .ok_or_else(|| StoreError::Corrupt {
+                path: store.path().to_owned(),
+                table: "outbox",
+                message: format!(
+                    "action {} names ticket {}, which does not exist",
+                    row.id, row.ticket_id
+                ),
+            })?;
+        let (rows, total) = store.read(alerts::of_outbox(
+            conn,
+            row.id,
+            self.suppression.max_records_per_update.max(1),
+        ))?;
+        let alerts: Vec<LoadedAlert> = rows
+            .into_iter()
+            .map(|row| LoadedAlert {
+                record: row.record.as_deref().and_then(record::from_json),
+                description: self
+                    .alerts
+                    .get(&row.alert_name)
+                    .map(|d| d.description.clone())
+                    .unwrap_or_default(),
+                row,
+            })
+            .collect();
+        let burst = match (row.kind, ticket.kind, alerts.first()) {
+            (OutboxKind::Open, TicketKind::Alert, Some(first)) => first
+                .row
+                .extra_records
+                .as_deref()
+                .map(record::many_from_json)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| LoadedAlert {
+                    record: Some(r),
+                    ..first.clone()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let previous = match row.correlate_ticket_id {
+            Some(id) => store.read(tickets::get(conn, id))?,
+            None => None,
+        };
+        Ok(Job {
+            row,
+            ticket,
+            alerts,
+            total,
+            burst,
+            previous,
+            previous_fields: None,
+            adopted: None,
+            deferred: None,
+            steps: Vec::new(),
+        })
+    }
+
+    /// Reads before writing: opens that may already exist are looked up by correlation key;
+    /// new tickets that reference a previous one read its current fields.
+    fn lookups(&self, jobs: &mut [Job], sink: &mut dyn TicketSink, report: &mut DeliveryReport) {
+        enum Lookup {
+            Find,
+            Previous,
+        }
+        let mut actions = Vec::new();
+        let mut targets = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            // An open whose ticket is confirmed has only its attachment left.
+            if job.row.kind != OutboxKind::Open || job.row.steps_done & STEP_NOTES != 0 {
+                continue;
+            }
+            if job.row.attempts > 0 {
+                actions.push(TicketAction::FindByCorrelation {
+                    correlation_id: job.ticket.correlation_id.clone().into(),
+                });
+                targets.push((i, Lookup::Find));
+            }
+            if let Some(sink_id) = job.previous.as_ref().and_then(|p| p.sink_id.clone()) {
+                actions.push(TicketAction::Get {
+                    ticket: sink_id.into(),
+                });
+                targets.push((i, Lookup::Previous));
+            }
+        }
+        if actions.is_empty() {
+            return;
+        }
+        report.sink_calls += 1;
+        let outcomes = sink.deliver(actions);
+        for ((i, lookup), outcome) in targets.into_iter().zip(outcomes) {
+            let job = &mut jobs[i];
+            match (lookup, outcome) {
+                (Lookup::Find, ActionOutcome::Done(ticket) | ActionOutcome::Unchanged(ticket)) => {
+                    job.adopted = Some(ticket);
+                }
+                (Lookup::Find, ActionOutcome::NotFound) => {}
+                (
+                    Lookup::Find,
+                    ActionOutcome::Retry {
+                        reason,
+                        retry_after,
+                    },
+                ) => {
+                    job.deferred = Some((
+                        format!("looking the ticket up first: {reason}"),
+                        retry_after,
+                    ));
+                }
+                (Lookup::Find, ActionOutcome::Failed(e)) => {
+                    job.deferred = Some((format!("looking the ticket up first: {e}"), None));
+                }
+                (
+                    Lookup::Previous,
+                    ActionOutcome::Done(ticket) | ActionOutcome::Unchanged(ticket),
+                ) => {
+                    job.previous_fields = Some(ticket);
+                }
+                // The previous ticket cannot be read now: reference what sluice knows of it.
+                (Lookup::Previous, _) => {}
+                (_, _) => {}
+            }
+        }
+    }
+}
