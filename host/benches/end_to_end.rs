@@ -12,7 +12,8 @@
 //!   action. Targets: at least 50,000 records/s, peak RSS at most 100 MB.
 //! - **response action**: the same 10,000 alerts through `sluice alert-response`, 8 at a time,
 //!   ServiceNow answering in 5 ms, consolidation interval zero. Targets: p99 of one invocation
-//!   at most 20 ms; p99 alert-to-ticket latency at most 100 ms.
+//!   at most 20 ms; p99 alert-to-ticket latency at most 100 ms. The CPU the host and the
+//!   invocations used is reported beside: on a small machine they compete for the cores.
 //! - **economy**: ServiceNow requests per ticket created and per consolidated update (target:
 //!   one each, plus one per attachment).
 //! - **baseline**: one record fetch and one incident POST per alert (`baseline.rs`), under
@@ -24,6 +25,8 @@
 //! `SLUICE_BENCH_KEEP=1` keeps the work directories (each path's config, state store and
 //! `host.log`) and prints where they are.
 
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/memory.rs"]
 mod memory;
 

@@ -92,6 +92,11 @@ impl Host {
         }
     }
 
+    /// The CPU seconds the host has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        crate::cpu::seconds_of(self.child.id())
+    }
+
     /// The host's peak resident memory so far (VmHWM), MB.
     pub fn peak_rss_mb(&self) -> f64 {
         crate::memory::peak_rss_mb(Some(self.child.id()))

@@ -43,6 +43,10 @@ pub struct ResponseFigures {
     pub auditor_requests: u64,
     pub downstream: Downstream,
     pub peak_rss_mb: f64,
+    /// CPU seconds the host used from the first invocation until the last ticket action.
+    pub host_cpu_s: f64,
+    /// CPU seconds the invocations used, all together.
+    pub invocations_cpu_s: f64,
 }
 
 /// Writes the config and alert set of a path into a fresh directory under the bench's root.
@@ -94,9 +98,12 @@ pub fn response(bench: &Bench, parallel: usize, latency_ms: u64) -> ResponseFigu
     wait_started(&mut host, bench, &servicenow);
 
     let alerts = Arc::new(bench.workload.alerts.clone());
+    let (host_cpu, children_cpu) = (host.cpu_seconds(), crate::cpu::seconds_of_children());
     let started = Instant::now();
     let runs = invoke_all(&dir, alerts.clone(), parallel);
+    let invocations_cpu_s = crate::cpu::seconds_of_children() - children_cpu;
     host.wait_delivered(alerts.len() as u64, LIMIT);
+    let host_cpu_s = host.cpu_seconds() - host_cpu;
     let seen = observer.take();
     let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
 
@@ -125,6 +132,8 @@ pub fn response(bench: &Bench, parallel: usize, latency_ms: u64) -> ResponseFigu
         auditor_requests: bench.auditor.requests().total(),
         downstream,
         peak_rss_mb,
+        host_cpu_s,
+        invocations_cpu_s,
     }
 }
 

@@ -197,6 +197,11 @@ fn traffic(
     );
 }
 
+/// The cores this machine offers.
+fn cores() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
+}
+
 /// Prints the table to stdout.
 pub fn print(run: &Run<'_>) {
     let size = run.size;
@@ -259,6 +264,18 @@ pub fn print(run: &Run<'_>) {
         "response",
         "host peak RSS (MB)",
         format!("{:.1}", r.peak_rss_mb),
+    ));
+    // What the two cores did meanwhile: the invocations are Auditor's load, not sluice's
+    // work, but on this machine they compete with the host for the same cores.
+    rows.push(Row::new(
+        "response",
+        "CPU seconds: host / all invocations / cores × elapsed",
+        format!(
+            "{:.2} / {:.2} / {:.2}",
+            r.host_cpu_s,
+            r.invocations_cpu_s,
+            cores() * r.elapsed.as_secs_f64()
+        ),
     ));
     economy(&mut rows, "economy, polling", &p.downstream, pb);
     economy(&mut rows, "economy, response", &r.downstream, rb);
