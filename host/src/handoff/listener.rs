@@ -42,7 +42,11 @@ impl HandoffListener {
     pub fn start(state: &StateSettings, doorbell: Doorbell) -> Option<HandoffListener> {
         let path = socket_path(&state.path);
         match Self::bind(state, &path) {
-            Ok(Some((listener, store, file))) => {
+            Ok(Some(Bound {
+                listener,
+                store,
+                file,
+            })) => {
                 let stopping = Arc::new(AtomicBool::new(false));
                 let flag = stopping.clone();
                 let thread = std::thread::Builder::new()
@@ -80,13 +84,9 @@ impl HandoffListener {
         }
     }
 
-    /// The socket, its file's identity and the listener's own store connection; `None` when
-    /// another host already listens there.
-    #[allow(clippy::type_complexity)]
-    fn bind(
-        state: &StateSettings,
-        path: &Path,
-    ) -> std::io::Result<Option<(UnixListener, Store, (u64, u64))>> {
+    /// The socket and the listener's own store connection; `None` when another host already
+    /// listens there.
+    fn bind(state: &StateSettings, path: &Path) -> std::io::Result<Option<Bound>> {
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if !meta.file_type().is_socket() {
                 return Err(std::io::Error::other(format!(
@@ -104,16 +104,13 @@ impl HandoffListener {
             // Left by a host that was killed.
             std::fs::remove_file(path)?;
         }
-        let listener = UnixListener::bind(path)?;
+        // Who may hand over an alert is who may write the store.
+        let mode = std::fs::metadata(&state.path)
+            .map(|store| store.permissions().mode() & 0o666)
+            .unwrap_or(0o600);
+        let listener = bind_with_mode(path, mode)?;
         let meta = std::fs::metadata(path)?;
         let file = (meta.dev(), meta.ino());
-        // Who may hand over an alert is who may write the store.
-        if let Ok(store) = std::fs::metadata(&state.path) {
-            std::fs::set_permissions(
-                path,
-                std::fs::Permissions::from_mode(store.permissions().mode() & 0o666),
-            )?;
-        }
         let store = match Store::open(&state.path, state.durability) {
             Ok(store) => store,
             Err(error) => {
@@ -121,7 +118,11 @@ impl HandoffListener {
                 return Err(std::io::Error::other(error.to_string()));
             }
         };
-        Ok(Some((listener, store, file)))
+        Ok(Some(Bound {
+            listener,
+            store,
+            file,
+        }))
     }
 
     /// Stops taking alerts (one being queued is finished and answered) and removes the
@@ -148,6 +149,39 @@ impl Drop for HandoffListener {
     fn drop(&mut self) {
         self.shut();
     }
+}
+
+/// A bound socket, what `HandoffListener::bind` gives.
+struct Bound {
+    listener: UnixListener,
+    /// The listener's own store connection.
+    store: Store,
+    /// The socket file's identity (device, inode): what `stop` removes, and nothing else.
+    file: (u64, u64),
+}
+
+/// Binds a socket at `path` whose file has `mode` from the moment others can reach it: it is
+/// bound in a private directory beside `path` (mode 0700), given its mode there and renamed
+/// into place. Bound at `path` itself, it would have the umask's mode until the `chmod`.
+fn bind_with_mode(path: &Path, mode: u32) -> std::io::Result<UnixListener> {
+    use std::os::unix::fs::DirBuilderExt;
+
+    let parent = path.parent().unwrap_or(Path::new("."));
+    // Short: a socket's path is limited to about 100 bytes, and this one is a step longer.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let private = parent.join(format!(".sluice-{}-{nanos:x}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&private);
+    std::fs::DirBuilder::new().mode(0o700).create(&private)?;
+    let staged = private.join("s");
+    let bound = UnixListener::bind(&staged).and_then(|listener| {
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(mode))?;
+        std::fs::rename(&staged, path)?;
+        Ok(listener)
+    });
+    let _ = std::fs::remove_dir_all(&private);
+    bound
 }
 
 /// Accepts until `stopping`: each round takes every connection waiting (up to
@@ -376,5 +410,26 @@ mod tests {
             std::fs::read_to_string(socket_path(&state.path)).unwrap(),
             "mine"
         );
+    }
+
+    #[test]
+    fn the_socket_has_the_stores_mode_and_nothing_is_left_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        Store::open(&state.path, state.durability).unwrap();
+        std::fs::set_permissions(&state.path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let listener = HandoffListener::start(&state, Doorbell::default()).expect("listening");
+        let socket = std::fs::symlink_metadata(socket_path(&state.path)).unwrap();
+        assert!(socket.file_type().is_socket());
+        assert_eq!(socket.permissions().mode() & 0o777, 0o640);
+        let staging: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".sluice-"))
+            .collect();
+        assert!(staging.is_empty(), "left behind: {staging:?}");
+        assert_eq!(hand_off(&state.path, &alert("r1")).unwrap(), (2, 0));
+        listener.stop();
+        assert!(!socket_path(&state.path).exists());
     }
 }
