@@ -289,11 +289,14 @@ mod tests {
     use crate::runtime::StopSignal;
     use crate::state::{Durability, Store};
 
-    fn state(dir: &Path) -> StateSettings {
-        StateSettings {
+    /// A state store in `dir`, created, as `sluice run` has it before it listens.
+    fn store_in(dir: &Path) -> StateSettings {
+        let state = StateSettings {
             path: dir.join("state.db"),
             durability: Durability::Normal,
-        }
+        };
+        Store::open(&state.path, state.durability).unwrap();
+        state
     }
 
     fn alert(record_id: &str) -> Handoff {
@@ -319,8 +322,7 @@ mod tests {
     #[test]
     fn alerts_are_queued_once_per_pipeline_and_the_pipelines_woken() {
         let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
-        Store::open(&state.path, state.durability).unwrap();
+        let state = store_in(dir.path());
         let doorbell = Doorbell::default();
         let pipeline = StopSignal::default();
         doorbell.register(pipeline.clone());
@@ -361,8 +363,7 @@ mod tests {
     #[test]
     fn garbage_and_other_versions_are_refused_and_the_listener_carries_on() {
         let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
-        Store::open(&state.path, state.durability).unwrap();
+        let state = store_in(dir.path());
         let _listener = HandoffListener::start(&state, Doorbell::default()).expect("listening");
         let path = socket_path(&state.path);
 
@@ -390,8 +391,7 @@ mod tests {
     #[test]
     fn a_second_host_on_the_same_store_leaves_the_socket_to_the_first() {
         let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
-        Store::open(&state.path, state.durability).unwrap();
+        let state = store_in(dir.path());
         let first = HandoffListener::start(&state, Doorbell::default()).expect("listening");
         assert!(HandoffListener::start(&state, Doorbell::default()).is_none());
         assert_eq!(hand_off(&state.path, &alert("r1")).unwrap(), (2, 0));
@@ -402,8 +402,7 @@ mod tests {
     #[test]
     fn a_file_that_is_not_a_socket_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
-        Store::open(&state.path, state.durability).unwrap();
+        let state = store_in(dir.path());
         std::fs::write(socket_path(&state.path), "mine").unwrap();
         assert!(HandoffListener::start(&state, Doorbell::default()).is_none());
         assert_eq!(
@@ -415,8 +414,7 @@ mod tests {
     #[test]
     fn the_socket_has_the_stores_mode_and_nothing_is_left_beside_it() {
         let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
-        Store::open(&state.path, state.durability).unwrap();
+        let state = store_in(dir.path());
         std::fs::set_permissions(&state.path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let listener = HandoffListener::start(&state, Doorbell::default()).expect("listening");
         let socket = std::fs::symlink_metadata(socket_path(&state.path)).unwrap();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use crate::harness::{lockout, write_lockouts, Site};
+use crate::harness::{lockout, write_lockouts, Host, Site};
 use crate::ledger::{account, Expect};
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
@@ -20,10 +20,25 @@ fn socket(site: &Site) -> PathBuf {
     site.dir().join("state.db.sock")
 }
 
+/// The arguments Auditor gives `alert-response` for `rid`, with `-v` so that it says which
+/// way the alert went.
+fn args(rid: &str) -> Vec<&str> {
+    vec!["-v", "--alert-name", LOCKED_OUT, ALERT_ID, rid]
+}
+
 /// Runs `alert-response -v` for `rid`; returns its log.
 fn respond(site: &Site, rid: &str) -> String {
-    let output = site.alert_response(&["-v", "--alert-name", LOCKED_OUT, ALERT_ID, rid]);
+    let output = site.alert_response(&args(rid));
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Waits for `n` alerts to settle, stops the host, and checks that all went to one ticket.
+fn assert_one_ticket_for(site: &Site, host: Host, n: u64) {
+    site.wait_settled(n);
+    host.stop();
+    let ledger = account(site, Expect::delivered(n));
+    let opened = ledger.opened(LOCKED_OUT);
+    assert_eq!((opened.len(), opened[0].alerts), (1, n), "{ledger:#?}");
 }
 
 #[test]
@@ -80,12 +95,7 @@ fn after_a_kill_the_stale_socket_is_bypassed_and_then_replaced() {
         let log = respond(&site, rid);
         assert!(!log.contains(DIRECT), "{log}");
     }
-    site.wait_settled(3);
-    host.stop();
-
-    let ledger = account(&site, Expect::delivered(3));
-    let opened = ledger.opened(LOCKED_OUT);
-    assert_eq!((opened.len(), opened[0].alerts), (1, 3), "{ledger:#?}");
+    assert_one_ticket_for(&site, host, 3);
 }
 
 #[test]
@@ -96,18 +106,10 @@ fn response_actions_fired_at_once_at_a_running_host_make_one_ticket() {
     // Auditor runs up to eight at a time; the host queues those that arrive together in one
     // transaction.
     for chunk in rids.chunks(8) {
-        let runs: Vec<Vec<&str>> = chunk
-            .iter()
-            .map(|rid| vec!["-v", "--alert-name", LOCKED_OUT, ALERT_ID, rid])
-            .collect();
+        let runs: Vec<Vec<&str>> = chunk.iter().map(|rid| args(rid)).collect();
         for log in site.alert_responses_at_once(&runs) {
             assert!(!log.contains(DIRECT), "{log}");
         }
     }
-    site.wait_settled(16);
-    host.stop();
-
-    let ledger = account(&site, Expect::delivered(16));
-    let opened = ledger.opened(LOCKED_OUT);
-    assert_eq!((opened.len(), opened[0].alerts), (1, 16), "{ledger:#?}");
+    assert_one_ticket_for(&site, host, 16);
 }
