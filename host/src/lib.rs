@@ -4,8 +4,9 @@
 //! which ServiceNow incidents to open, update or reopen without flooding the service desk,
 //! and delivers them durably.
 //!
-//! The binary is a thin shell over [`main`]; every subcommand lives in its own module under
-//! `cmd/`. The rest is laid out in data-flow order:
+//! The executable `sluice-host` is a thin shell over [`main`]; every subcommand lives in its
+//! own module under `cmd/`. The executable `sluice` in front of it hands response actions over
+//! by itself and starts `sluice-host` for the rest (`executables`, `handoff::front`). The rest is laid out in data-flow order:
 //!
 //! - `config/`: the config file, its diagnostics and secret references;
 //! - `plugin/`: finding and loading plugin libraries, resolving components;
@@ -19,6 +20,7 @@ pub mod capabilities;
 pub mod cli;
 mod cmd;
 pub mod config;
+pub mod executables;
 pub mod exit;
 pub mod handoff;
 pub mod pipeline;

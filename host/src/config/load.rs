@@ -175,7 +175,7 @@ fn resolve_relative_paths(config: &mut Config, config_path: &Path) {
 
 /// The directory relative paths in `config_path` are relative to (`file:` and `exec:` secrets
 /// included).
-fn config_dir(config_path: &Path) -> &Path {
+pub(super) fn config_dir(config_path: &Path) -> &Path {
     config_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

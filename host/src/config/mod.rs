@@ -11,6 +11,7 @@ mod diagnostic;
 mod duration;
 mod load;
 mod model;
+mod response_view;
 mod schema;
 mod secret;
 
@@ -22,5 +23,6 @@ pub use model::{
     IntakeSettings, PipelineSettings, PluginSettings, RetentionSettings, StateSettings,
     SuppressionSettings, TelemetrySettings,
 };
+pub use response_view::ResponseView;
 pub use schema::config_schema;
 pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};

@@ -85,7 +85,7 @@ impl Default for StateSettings {
     }
 }
 
-fn default_state_path() -> PathBuf {
+pub(super) fn default_state_path() -> PathBuf {
     PathBuf::from("sluice.db")
 }
 
@@ -397,7 +397,7 @@ fn default_week() -> HumanDuration {
     HumanDuration::from_secs(7 * 86_400)
 }
 
-const fn yes() -> bool {
+pub(super) const fn yes() -> bool {
     true
 }
 

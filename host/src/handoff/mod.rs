@@ -19,6 +19,8 @@
 #[cfg(unix)]
 mod client;
 #[cfg(unix)]
+pub mod front;
+#[cfg(unix)]
 mod listener;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +66,28 @@ pub struct Handoff {
 }
 
 impl Handoff {
+    /// The alert Auditor named with `alert_id` and `record_id`, for `pipelines`, received at
+    /// `received_at` (ms since 1970); without a name, it is called after its id.
+    pub fn new(
+        pipelines: Vec<String>,
+        alert_id: &str,
+        record_id: &str,
+        alert_name: Option<&str>,
+        received_at: i64,
+    ) -> Handoff {
+        Handoff {
+            version: VERSION,
+            pipelines,
+            alert_id: alert_id.to_owned(),
+            record_id: record_id.to_owned(),
+            alert_name: alert_name.map_or_else(
+                || format!("Netwrix Auditor alert {alert_id}"),
+                str::to_owned,
+            ),
+            received_at,
+        }
+    }
+
     /// Queues the alert in each of its pipelines within `tx`, as the host does on receipt
     /// and the invocation does when no host answers; returns (newly queued, already there).
     pub fn enqueue(&self, tx: &rusqlite::Connection) -> rusqlite::Result<(usize, usize)> {
@@ -83,6 +107,44 @@ impl Handoff {
             }
         }
         Ok((queued, duplicates))
+    }
+}
+
+/// The pipelines a response action's alert goes to: the one `wanted`, or, by default, every
+/// pipeline that is enabled and takes response actions. `pipelines` gives each pipeline's
+/// name and whether it is enabled and takes response actions.
+pub fn response_pipelines<'a>(
+    pipelines: impl IntoIterator<Item = (&'a str, bool)>,
+    wanted: Option<&str>,
+) -> Vec<String> {
+    pipelines
+        .into_iter()
+        .filter(|(name, takes)| wanted.map_or(*takes, |w| w == *name))
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
+/// Refuses an id Auditor would never pass: empty, with spaces or control characters, or a
+/// placeholder left as written (`{RecordID}`: the command was run by hand, or the response
+/// action's placeholders are misspelled). Queued, it could only fail later, in the host.
+/// (An alert id is a GUID, which Auditor may write in braces: `{0B5E…}` is an id.)
+///
+/// # Errors
+///
+/// What is wrong with the id, to follow "the {what} argument {id:?} ".
+pub fn check_id(id: &str) -> Result<(), &'static str> {
+    if id.is_empty() {
+        Err("is empty")
+    } else if id
+        .strip_prefix('{')
+        .and_then(|i| i.strip_suffix('}'))
+        .is_some_and(|inner| !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        Err("is a placeholder Netwrix Auditor did not fill in")
+    } else if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err("contains spaces or control characters")
+    } else {
+        Ok(())
     }
 }
 

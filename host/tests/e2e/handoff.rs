@@ -75,6 +75,49 @@ fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host(
     account(&site, Expect::delivered(1));
 }
 
+/// Auditor runs the `sluice` front, which hands the alert over by itself while the host runs:
+/// copied alone into a directory, without `sluice-host`, it still queues alerts. With the
+/// host stopped it needs `sluice-host` to write the store, and says so when it is missing.
+#[test]
+fn the_front_alone_hands_alerts_to_the_running_host() {
+    let site = Site::new();
+    let when: Timestamp = "2025-03-11T08:45:12Z".parse().unwrap();
+    let rid = site.auditor.write(vec![lockout("jdoe", when)]).remove(0);
+    let alone = tempfile::tempdir().unwrap();
+    let front = alone.path().join("sluice");
+    std::fs::copy(env!("CARGO_BIN_EXE_sluice"), &front).unwrap();
+    let respond = || {
+        std::process::Command::new(&front)
+            .arg("alert-response")
+            .arg("--config")
+            .arg(site.config_path())
+            .args(["--alert-name", LOCKED_OUT, ALERT_ID, &rid])
+            .env_remove("SLUICE_CONFIG")
+            .output()
+            .unwrap()
+    };
+
+    let host = site.start();
+    for _ in 0..2 {
+        // The second is Auditor retrying: accepted, and the same alert.
+        let output = respond();
+        assert!(output.status.success(), "{output:?}");
+        assert!(
+            output.stderr.is_empty(),
+            "the quick way prints nothing: {output:?}"
+        );
+    }
+    assert_one_ticket_for(&site, host, 1);
+
+    let output = respond();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("sluice-host") && error.contains("side by side"),
+        "{error}"
+    );
+}
+
 #[test]
 fn after_a_kill_the_stale_socket_is_bypassed_and_then_replaced() {
     let site = Site::new();

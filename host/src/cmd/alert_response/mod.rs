@@ -49,16 +49,13 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
     // Auditor runs this once per alert, as its own account: no secret is needed here, so none
     // is looked up (no variable that may be unset, no `exec:` command to wait for).
     let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
-    let pipelines: Vec<String> = file
-        .config
-        .pipelines
-        .iter()
-        .filter(|(name, p)| match &args.pipeline {
-            Some(wanted) => *name == wanted,
-            None => p.enabled && p.intake.response_action,
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
+    let pipelines = handoff::response_pipelines(
+        file.config
+            .pipelines
+            .iter()
+            .map(|(name, p)| (name.as_str(), p.enabled && p.intake.response_action)),
+        args.pipeline.as_deref(),
+    );
     if pipelines.is_empty() {
         match &args.pipeline {
             Some(p) => bail!(
@@ -100,18 +97,13 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
             let (alert_id, record_id) = (&args.args[n - 2], &args.args[n - 1]);
             check_id("AlertID", alert_id)?;
             check_id("RecordID", record_id)?;
-            let name = args
-                .alert_name
-                .clone()
-                .unwrap_or_else(|| format!("Netwrix Auditor alert {alert_id}"));
-            let handoff = Handoff {
-                version: handoff::VERSION,
+            let handoff = Handoff::new(
                 pipelines,
-                alert_id: alert_id.clone(),
-                record_id: record_id.clone(),
-                alert_name: name,
-                received_at: now,
-            };
+                alert_id,
+                record_id,
+                args.alert_name.as_deref(),
+                now,
+            );
             match hand_off(&state.path, &handoff) {
                 Ok(counts) => counts,
                 Err(why) => {
@@ -136,29 +128,15 @@ fn hand_off(_: &std::path::Path, _: &Handoff) -> Result<(usize, usize), &'static
     Err("no hand-off on this platform")
 }
 
-/// Refuses an id Auditor would never pass: empty, with spaces or control characters, or a
-/// placeholder left as written (`{RecordID}`: the command was run by hand, or the response
-/// action's placeholders are misspelled). Queued, it could only fail later, in the host.
-/// (An alert id is a GUID, which Auditor may write in braces: `{0B5E…}` is an id.)
+/// Refuses an id Auditor would never pass ([`handoff::check_id`]): nothing is queued.
 fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
-    let problem = if id.is_empty() {
-        "is empty"
-    } else if id
-        .strip_prefix('{')
-        .and_then(|i| i.strip_suffix('}'))
-        .is_some_and(|inner| !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphabetic()))
-    {
-        "is a placeholder Netwrix Auditor did not fill in"
-    } else if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        "contains spaces or control characters"
-    } else {
-        return Ok(());
-    };
-    bail!(
-        "the {what} argument {id:?} {problem}. In Netwrix Auditor, the response action's \
-         command line must end with {{AlertID}} {{RecordID}} (`sluice alerts list` prints it); \
-         nothing was queued."
-    )
+    handoff::check_id(id).or_else(|problem| {
+        bail!(
+            "the {what} argument {id:?} {problem}. In Netwrix Auditor, the response action's \
+             command line must end with {{AlertID}} {{RecordID}} (`sluice alerts list` prints \
+             it); nothing was queued."
+        )
+    })
 }
 
 fn queue_csv(

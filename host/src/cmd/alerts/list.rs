@@ -65,8 +65,9 @@ struct ThresholdEntry {
 }
 
 pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
-    let exe =
-        std::env::current_exe().context("cannot find the path of the running sluice executable")?;
+    // What Auditor runs is the front, beside this executable.
+    let exe = crate::executables::front()
+        .context("cannot find the path of the running sluice executable")?;
     let exe = absolute(&exe)?;
     let mut listing = Listing {
         config: targets.config.display().to_string(),

@@ -157,7 +157,7 @@ impl Stage {
     /// Runs `sluice ARGS --config <the demo's config>` as a separate process, as a user or
     /// Netwrix Auditor would; its output if it succeeds.
     pub fn sluice(&self, args: &[&str]) -> anyhow::Result<String> {
-        let exe = std::env::current_exe().context("cannot find the sluice executable")?;
+        let exe = crate::executables::front().context("cannot find the sluice executable")?;
         let output = Command::new(&exe)
             .args(args)
             .arg("--config")
