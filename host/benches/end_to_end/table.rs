@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::baseline::BaselineFigures;
 use super::observe::Downstream;
 use super::paths::{PollingFigures, ResponseFigures};
-use super::workload::Size;
+use super::workload::{sink_concurrency, Size};
 
 /// Everything one run measured.
 pub struct Run<'a> {
@@ -284,13 +284,15 @@ pub fn print(run: &Run<'_>) {
     println!(
         "{} Activity Records, {} alerts over {} alert types; consolidation interval {}; \
          response actions {} at a time; ServiceNow (London emulator) answers at once when \
-         polling, in {} ms for response actions.",
+         polling, in {} ms for response actions; the sink keeps {} requests in flight \
+         (`max_concurrent_requests`; default 4).",
         n(size.records as u64),
         n(alerts as u64),
         size.types,
         run.consolidation,
         run.parallel,
-        run.latency_ms
+        run.latency_ms,
+        sink_concurrency()
     );
     println!();
     println!("| path | figure | sluice | baseline | sluice ÷ baseline | target | met |");
