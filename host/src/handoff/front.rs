@@ -61,7 +61,8 @@ impl Invocation {
             };
             let value = match inline {
                 Some(value) => value,
-                None => args.next()??,
+                // clap would take `--alert-name -x` for two options.
+                None => args.next()?.filter(|v| !v.starts_with('-'))?,
             };
             if slot.replace(value.to_owned()).is_some() {
                 return None;
@@ -155,6 +156,7 @@ mod tests {
             "sluice alert-response --log-file x 0b5e r1",
             "sluice alert-response /tmp/alerts.csv",
             "sluice alert-response --config",
+            "sluice alert-response --alert-name -v 0b5e r1",
             "sluice alert-response --config a --config b 0b5e r1",
             "sluice alert-response",
         ] {
