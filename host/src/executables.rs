@@ -23,8 +23,8 @@ fn own_dir() -> std::io::Result<PathBuf> {
     Ok(exe.parent().unwrap_or(Path::new(".")).to_owned())
 }
 
-/// The `sluice` executable beside this one: what Auditor's response action runs, and what a
-/// command that runs sluice as a user would should run.
+/// The `sluice` executable beside this one: what Auditor's response action runs, and what
+/// sluice itself runs when it starts sluice as a user would (the demo).
 ///
 /// # Errors
 ///
