@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::duration::HumanDuration;
+use crate::retry::Backoff;
 use crate::state::Durability;
 
 /// A sluice config file.
@@ -313,6 +314,18 @@ pub struct DeliverySettings {
     /// (`sluice status` lists it). Default: `"24h"`.
     #[serde(default = "default_give_up_after")]
     pub give_up_after: HumanDuration,
+}
+
+impl DeliverySettings {
+    /// The delays between tries these settings give: of a ticket action, and of a source
+    /// that fails.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            initial: self.retry_initial.get(),
+            max: self.retry_max.get(),
+            retry_after_max: self.retry_after_max.get(),
+        }
+    }
 }
 
 impl Default for DeliverySettings {

@@ -17,7 +17,7 @@ use super::rules::AlertSet;
 use super::suppression::{Decision, Suppression};
 use crate::capabilities::Clock;
 use crate::config::PipelineSettings;
-use crate::retry::{jitter, Backoff};
+use crate::retry::jitter;
 use crate::runtime::StopSignal;
 use crate::state::alerts::{self, status};
 use crate::state::retention::{self, Limits};
@@ -390,12 +390,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             IntakeError::Source(e) => e,
         };
         self.source_failures += 1;
-        let d = &self.spec.settings.delivery;
-        let backoff = Backoff {
-            initial: d.retry_initial.get(),
-            max: d.retry_max.get(),
-            retry_after_max: d.retry_after_max.get(),
-        };
+        let backoff = self.spec.settings.delivery.backoff();
         // Wrong credentials or config will not fix themselves: wait the longest delay.
         let attempts = match error.kind() {
             ErrorKind::Credentials | ErrorKind::Config => u32::MAX,

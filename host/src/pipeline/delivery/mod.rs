@@ -19,13 +19,13 @@ use std::time::Duration;
 
 use sluice_sdk::{ActionOutcome, SinkInstance, Ticket, TicketAction};
 
+use self::settle::Settling;
 use super::mapping::TicketTemplate;
 use super::notes::LoadedAlert;
 use super::pace::BatchPace;
 use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
-use crate::retry::Backoff;
 use crate::state::alerts;
 use crate::state::outbox::{self, OutboxKind, OutboxRow};
 use crate::state::tickets::{self, TicketKind, TicketRow};
@@ -103,14 +103,6 @@ struct Job {
 }
 
 impl Delivery<'_> {
-    fn backoff(&self) -> Backoff {
-        Backoff {
-            initial: self.delivery.retry_initial.get(),
-            max: self.delivery.retry_max.get(),
-            retry_after_max: self.delivery.retry_after_max.get(),
-        }
-    }
-
     /// Puts actions a dead process left in flight back in the queue. Their attempt stays
     /// counted, so opens among them are reconciled before they are sent again.
     pub fn recover(&self, store: &mut Store) -> Result<usize, StoreError> {
@@ -189,10 +181,16 @@ impl Delivery<'_> {
             outcomes
         };
 
-        let backoff = self.backoff();
         store.write(|tx| {
+            let mut settling = Settling {
+                tx,
+                now,
+                backoff: self.delivery.backoff(),
+                random,
+                report: &mut report,
+            };
             for job in &jobs {
-                self.settle_job(tx, job, &outcomes, now, &backoff, random, &mut report)?;
+                self.settle_job(&mut settling, job, &outcomes)?;
             }
             let confirmed = outcomes
                 .iter()

@@ -9,19 +9,26 @@ use crate::state::outbox::{self, OutboxKind};
 use crate::state::tickets::{self, TicketKind};
 use crate::state::{checkpoints, duration_ms};
 
+/// What settling a batch shares across its jobs: the transaction, the time, how to retry, and
+/// the report it adds to.
+pub(super) struct Settling<'a> {
+    pub tx: &'a rusqlite::Connection,
+    pub now: i64,
+    pub backoff: Backoff,
+    /// Numbers in `[0, 1)` for retry jitter.
+    pub random: &'a mut dyn FnMut() -> f64,
+    pub report: &'a mut DeliveryReport,
+}
+
 impl Delivery<'_> {
     /// Records what happened to `job`.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn settle_job(
         &self,
-        tx: &rusqlite::Connection,
+        s: &mut Settling<'_>,
         job: &Job,
         outcomes: &[ActionOutcome],
-        now: i64,
-        backoff: &Backoff,
-        random: &mut dyn FnMut() -> f64,
-        report: &mut DeliveryReport,
     ) -> rusqlite::Result<()> {
+        let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let key = &job.ticket.suppression_key;
         if let Some(ticket) = &job.adopted {
@@ -39,8 +46,8 @@ impl Delivery<'_> {
             } else {
                 outbox::finish(tx, row.id, now)?;
             }
-            report.created += 1;
-            report.adopted += 1;
+            s.report.created += 1;
+            s.report.adopted += 1;
             tracing::info!(
                 pipeline = self.pipeline, alert = %job.ticket.alert_name, %key,
                 ticket = %ticket.number, decision = "adopt",
@@ -49,7 +56,7 @@ impl Delivery<'_> {
             return Ok(());
         }
         if let Some((reason, after)) = &job.deferred {
-            return self.retry(tx, job, reason, *after, now, backoff, random, report);
+            return self.retry(s, job, reason, *after);
         }
         if job.steps.is_empty() {
             // An update whose ticket never reached the sink: its alerts go to a new ticket.
@@ -160,7 +167,7 @@ impl Delivery<'_> {
         }
         if reopened && steps_done & STEP_REOPEN != 0 && row.steps_done & STEP_REOPEN == 0 {
             tickets::count_reopen(tx, job.ticket.id)?;
-            report.reopened += 1;
+            s.report.reopened += 1;
             tracing::info!(
                 pipeline = self.pipeline, alert = %job.ticket.alert_name, %key,
                 ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "reopen",
@@ -176,9 +183,9 @@ impl Delivery<'_> {
             .or(job.ticket.number.as_deref())
             .unwrap_or_default();
         if opened {
-            report.created += 1;
+            s.report.created += 1;
             if job.ticket.kind == TicketKind::Flood {
-                report.flood_created += 1;
+                s.report.flood_created += 1;
             }
             tracing::info!(
                 pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
@@ -190,7 +197,7 @@ impl Delivery<'_> {
         if steps_done & all == all {
             outbox::finish(tx, row.id, now)?;
             if row.kind == OutboxKind::Update {
-                report.updated += 1;
+                s.report.updated += 1;
                 tracing::info!(
                     pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
                     alerts = job.total, decision = "update", "Updated the ticket with repeated alerts."
@@ -208,7 +215,7 @@ impl Delivery<'_> {
             .as_ref()
             .filter(|(_, e)| e.kind() == ErrorKind::Rejected)
         {
-            return self.refused(tx, job, error, now, report);
+            return self.refused(s, job, error);
         }
         let (reason, after) = match (retry, failure) {
             (Some(r), _) => r,
@@ -220,28 +227,24 @@ impl Delivery<'_> {
             }
             (None, None) => ("incomplete".to_owned(), None),
         };
-        self.retry(tx, job, &reason, after, now, backoff, random, report)
+        self.retry(s, job, &reason, after)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn retry(
         &self,
-        tx: &rusqlite::Connection,
+        s: &mut Settling<'_>,
         job: &Job,
         reason: &str,
         retry_after: Option<std::time::Duration>,
-        now: i64,
-        backoff: &Backoff,
-        random: &mut dyn FnMut() -> f64,
-        report: &mut DeliveryReport,
     ) -> rusqlite::Result<()> {
+        let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let first = row.first_attempt_at.unwrap_or(now);
         if now - first >= duration_ms(self.delivery.give_up_after.get()) {
             let message = format!("gave up after {} attempts: {reason}", row.attempts.max(1));
             outbox::kill(tx, row.id, now, &message)?;
             checkpoints::event(tx, self.pipeline, now, "dead_letter", &message)?;
-            report.dead += 1;
+            s.report.dead += 1;
             tracing::error!(
                 pipeline = self.pipeline, alert = %job.ticket.alert_name,
                 key = %job.ticket.suppression_key,
@@ -251,9 +254,9 @@ impl Delivery<'_> {
             return Ok(());
         }
         let attempts = row.attempts + u32::from(job.deferred.is_none() && !job.steps.is_empty());
-        let delay = backoff.delay(attempts.max(1), retry_after, random());
+        let delay = s.backoff.delay(attempts.max(1), retry_after, (s.random)());
         outbox::retry_at(tx, row.id, now + duration_ms(delay), reason)?;
-        report.retried += 1;
+        s.report.retried += 1;
         tracing::warn!(
             pipeline = self.pipeline, alert = %job.ticket.alert_name,
             key = %job.ticket.suppression_key,
@@ -266,12 +269,11 @@ impl Delivery<'_> {
     /// The sink refused the action for good.
     fn refused(
         &self,
-        tx: &rusqlite::Connection,
+        s: &mut Settling<'_>,
         job: &Job,
         error: &PluginError,
-        now: i64,
-        report: &mut DeliveryReport,
     ) -> rusqlite::Result<()> {
+        let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let key = &job.ticket.suppression_key;
         match row.kind {
@@ -280,7 +282,7 @@ impl Delivery<'_> {
                 outbox::kill(tx, row.id, now, &message)?;
                 tickets::set_unusable(tx, job.ticket.id)?;
                 checkpoints::event(tx, self.pipeline, now, "refused", &message)?;
-                report.dead += 1;
+                s.report.dead += 1;
                 tracing::error!(
                     pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, %error,
                     decision = "refused", "The sink refused to open a ticket; its alert is marked failed."
