@@ -6,7 +6,8 @@
 //!
 //! The executable `sluice-host` is a thin shell over [`main`]; every subcommand lives in its
 //! own module under `cmd/`. The executable `sluice` in front of it hands response actions over
-//! by itself and starts `sluice-host` for the rest (`executables`, `handoff::front`). The rest is laid out in data-flow order:
+//! by itself and starts `sluice-host` for the rest (`executables`, `handoff::front`). The rest
+//! is laid out in data-flow order:
 //!
 //! - `config/`: the config file, its diagnostics and secret references;
 //! - `plugin/`: finding and loading plugin libraries, resolving components;

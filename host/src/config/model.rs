@@ -132,6 +132,14 @@ pub struct PipelineSettings {
     pub retention: RetentionSettings,
 }
 
+impl PipelineSettings {
+    /// Whether `sluice alert-response` queues into this pipeline when not told which: it is
+    /// enabled and takes response actions.
+    pub fn takes_response_actions(&self) -> bool {
+        self.enabled && self.intake.response_action
+    }
+}
+
 /// The vendor add-on's `CorrelationTicketFormat`.
 pub fn default_correlation_format() -> String {
     "Previous incident for the same alert type:\nNumber: %number%\nOpened: %opened_at%\n\

@@ -100,7 +100,7 @@ mod tests {
             .config
             .pipelines
             .iter()
-            .map(|(n, p)| (n.as_str(), p.enabled && p.intake.response_action))
+            .map(|(n, p)| (n.as_str(), p.takes_response_actions()))
             .collect();
         assert_eq!(view.pipelines().collect::<Vec<_>>(), full_pipelines);
     }

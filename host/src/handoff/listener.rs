@@ -300,14 +300,8 @@ mod tests {
     }
 
     fn alert(record_id: &str) -> Handoff {
-        Handoff {
-            version: VERSION,
-            pipelines: vec!["a".into(), "b".into()],
-            alert_id: "0B5E".into(),
-            record_id: record_id.into(),
-            alert_name: "Locked out".into(),
-            received_at: 42,
-        }
+        let pipelines = vec!["a".into(), "b".into()];
+        Handoff::new(pipelines, "0B5E", record_id, Some("Locked out"), 42)
     }
 
     fn ask(path: &Path, line: &str) -> String {

@@ -53,7 +53,7 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
         file.config
             .pipelines
             .iter()
-            .map(|(name, p)| (name.as_str(), p.enabled && p.intake.response_action)),
+            .map(|(name, p)| (name.as_str(), p.takes_response_actions())),
         args.pipeline.as_deref(),
     );
     if pipelines.is_empty() {

@@ -192,11 +192,12 @@ impl Targets {
         }
         Ok(Targets {
             config,
-            response_pipelines: pipelines
-                .iter()
-                .filter(|(_, p)| p.enabled && p.intake.response_action)
-                .map(|(n, _)| n.clone())
-                .collect(),
+            response_pipelines: crate::handoff::response_pipelines(
+                pipelines
+                    .iter()
+                    .map(|(n, p)| (n.as_str(), p.takes_response_actions())),
+                None,
+            ),
             dirs: order
                 .into_iter()
                 .filter_map(|path| dirs.remove(&path))
