@@ -6,9 +6,7 @@
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::PathBuf;
 
-use jiff::Timestamp;
-
-use crate::harness::{lockout, write_lockouts, Host, Site};
+use crate::harness::{write_lockout, write_lockouts, Host, Site};
 use crate::ledger::{account, Expect};
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
@@ -44,8 +42,7 @@ fn assert_one_ticket_for(site: &Site, host: Host, n: u64) {
 #[test]
 fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host() {
     let site = Site::new();
-    let when: Timestamp = "2025-03-11T08:45:12Z".parse().unwrap();
-    let rid = site.auditor.write(vec![lockout("jdoe", when)]).remove(0);
+    let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = site.start();
 
     let socket = socket(&site);
@@ -81,8 +78,7 @@ fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host(
 #[test]
 fn the_front_alone_hands_alerts_to_the_running_host() {
     let site = Site::new();
-    let when: Timestamp = "2025-03-11T08:45:12Z".parse().unwrap();
-    let rid = site.auditor.write(vec![lockout("jdoe", when)]).remove(0);
+    let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let alone = tempfile::tempdir().unwrap();
     let front = alone.path().join("sluice");
     std::fs::copy(env!("CARGO_BIN_EXE_sluice"), &front).unwrap();

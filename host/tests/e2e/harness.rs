@@ -487,6 +487,12 @@ pub fn deletion(who: &str, n: u64, when: Timestamp) -> ActivityRecord {
     record
 }
 
+/// A lockout of `who` at `when` (RFC 3339) stored in the Auditor; its RID.
+pub fn write_lockout(auditor: &Auditor, who: &str, when: &str) -> String {
+    let when: Timestamp = when.parse().expect("an RFC 3339 time");
+    auditor.write(vec![lockout(who, when)]).remove(0)
+}
+
 /// `n` lockout records stored in the Auditor, one second apart ending now; their RIDs.
 pub fn write_lockouts(auditor: &Auditor, prefix: &str, n: usize) -> Vec<String> {
     let now = Timestamp::now();

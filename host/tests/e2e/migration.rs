@@ -4,11 +4,9 @@
 
 use std::path::Path;
 
-use jiff::Timestamp;
-
 use sluice_emulators::servicenow::Incident;
 
-use crate::harness::{lockout, Host, Site, AUDITOR_PASSWORD, AUDITOR_USER};
+use crate::harness::{write_lockout, Host, Site, AUDITOR_PASSWORD, AUDITOR_USER};
 use crate::util::sluice;
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
@@ -65,8 +63,7 @@ fn run_imported(site: &Site, edits: &[(&str, &str)]) -> (Host, Incident) {
         "{}",
         String::from_utf8_lossy(&import.stderr)
     );
-    let when: Timestamp = "2025-03-11T08:45:12Z".parse().unwrap();
-    let rid = site.auditor.write(vec![lockout("jdoe", when)]).remove(0);
+    let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = site.start();
     site.alert_response(&["--alert-name", LOCKED_OUT, "{A1}", &rid]);
     site.wait_for("the incident", || site.incidents().len() == 1);
@@ -76,13 +73,7 @@ fn run_imported(site: &Site, edits: &[(&str, &str)]) -> (Host, Incident) {
 /// The service desk resolves `incident`, and jdoe is locked out again.
 fn resolve_and_repeat(site: &Site, incident: &Incident) {
     assert!(site.servicenow.set_state(incident.number(), "6"));
-    let again = site
-        .auditor
-        .write(vec![lockout(
-            "jdoe",
-            "2025-03-11T09:15:00Z".parse().unwrap(),
-        )])
-        .remove(0);
+    let again = write_lockout(&site.auditor, "jdoe", "2025-03-11T09:15:00Z");
     site.alert_response(&["--alert-name", LOCKED_OUT, "{A1}", &again]);
 }
 

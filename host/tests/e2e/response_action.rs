@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use crate::harness::{lockout, write_lockouts, Site};
+use crate::harness::{lockout, write_lockout, write_lockouts, Site};
 use crate::ledger::{account, Expect};
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
@@ -58,8 +58,7 @@ fn assert_lockout_incident(site: &Site, who: &str, when: &str) {
 #[test]
 fn a_response_action_opens_one_incident_with_the_records_fields() {
     let site = Site::new();
-    let when: Timestamp = "2025-03-11T08:45:12Z".parse().unwrap();
-    let rid = site.auditor.write(vec![lockout("jdoe", when)]).remove(0);
+    let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = site.start();
 
     site.alert_response(&["--alert-name", LOCKED_OUT, ALERT_ID, &rid]);
@@ -73,8 +72,7 @@ fn a_response_action_opens_one_incident_with_the_records_fields() {
 #[test]
 fn a_retried_response_action_keeps_one_ticket() {
     let site = Site::new();
-    let when: Timestamp = "2025-03-11T09:00:00Z".parse().unwrap();
-    let rid = site.auditor.write(vec![lockout("asmith", when)]).remove(0);
+    let rid = write_lockout(&site.auditor, "asmith", "2025-03-11T09:00:00Z");
     let args = ["--alert-name", LOCKED_OUT, ALERT_ID, rid.as_str()];
     let host = site.start();
 
@@ -97,8 +95,7 @@ fn a_retried_response_action_keeps_one_ticket() {
 #[test]
 fn an_alert_queued_while_the_host_is_down_is_delivered_once_it_starts() {
     let site = Site::new();
-    let when: Timestamp = "2025-03-11T10:30:00Z".parse().unwrap();
-    let rid = site.auditor.write(vec![lockout("bwayne", when)]).remove(0);
+    let rid = write_lockout(&site.auditor, "bwayne", "2025-03-11T10:30:00Z");
 
     site.alert_response(&["--alert-name", LOCKED_OUT, ALERT_ID, &rid]);
     assert_eq!(site.unfinished(), 1, "the alert waits in the state store");
