@@ -266,6 +266,29 @@ fn any_value(field: TextField, record: &ActivityRecord, mut hit: impl FnMut(&str
 
 /// Applies a positive operator to one value. `needle` is pre-folded when `fold` is set.
 fn text_hit(operator: Operator, value: &str, needle: &str, fold: bool) -> bool {
+    // An ASCII value (every RID, most names) is compared without a folded copy: a fetch by
+    // 200 RIDs tests each of 200 candidates against each of them.
+    if fold && value.is_ascii() {
+        let (value, needle) = (value.as_bytes(), needle.as_bytes());
+        let tail = value.len().checked_sub(needle.len());
+        return match operator {
+            Operator::Equals => value.eq_ignore_ascii_case(needle),
+            Operator::StartsWith => value
+                .get(..needle.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(needle)),
+            Operator::EndsWith => tail
+                .and_then(|at| value.get(at..))
+                .is_some_and(|end| end.eq_ignore_ascii_case(needle)),
+            Operator::Contains => {
+                needle.is_empty()
+                    || value
+                        .windows(needle.len())
+                        .any(|part| part.eq_ignore_ascii_case(needle))
+            }
+            // Negative operators never reach here; group membership is handled by the caller.
+            _ => false,
+        };
+    }
     let value = if fold {
         fold_case(value)
     } else {

@@ -145,6 +145,14 @@ fn semantics_table() {
             vec![0],
         ),
         (
+            "starts and ends with ignore case too",
+            vec![
+                Text("Where", Some("StartsWith"), "DC01.CORP"),
+                Text("What", Some("EndsWith"), r"\DOMAIN admins"),
+            ],
+            vec![0],
+        ),
+        (
             "two positives OR",
             vec![Text("Who", None, "Analyst"), Text("Who", None, "admin@")],
             vec![1, 2],
