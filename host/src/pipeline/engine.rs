@@ -12,7 +12,7 @@ use sluice_sdk::ErrorKind;
 use super::delivery::{Delivery, DeliveryReport, TicketSink};
 use super::intake::{Intake, IntakeError, RecordSource};
 use super::mapping::TicketTemplate;
-use super::pace::BatchPace;
+use super::pace::Paces;
 use super::rules::AlertSet;
 use super::suppression::{Decision, Suppression};
 use crate::capabilities::Clock;
@@ -125,8 +125,8 @@ pub struct Engine<S, K> {
     source_failures: u32,
     source_retry_at: i64,
     next_prune_at: i64,
-    /// How many ticket actions the sink takes per call (see [`BatchPace`]).
-    pace: BatchPace,
+    /// How many ticket actions the sink takes per call (see [`Paces`]).
+    paces: Paces,
     /// When the engine's own next work is due (poll, flush, ticket action, retry, pruning), ms,
     /// as of the last step.
     own_next_at: i64,
@@ -167,7 +167,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             source_failures: 0,
             source_retry_at: 0,
             next_prune_at: 0,
-            pace: BatchPace::default(),
+            paces: Paces::default(),
             own_next_at: 0,
             quiet_looks: 0,
             stats: EngineStats::default(),
@@ -281,8 +281,13 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         // their new tickets go before the backlog of updates.
         while !self.stopping() {
             let mut sink = Measured::new(&mut self.sink, self.metrics.as_ref());
-            let report =
-                delivery.run(&mut self.store, &mut sink, now, &mut self.pace, &mut jitter)?;
+            let report = delivery.run(
+                &mut self.store,
+                &mut sink,
+                now,
+                &mut self.paces,
+                &mut jitter,
+            )?;
             self.stats.delivery.add(&report);
             let sent = report.created + report.updated + report.retried + report.dead;
             if report.sink_calls == 0 || sent == 0 || self.store.changed_elsewhere() {

@@ -3,9 +3,20 @@
 //! A call to the sink cannot be interrupted: a new ticket waits until the batch in flight is
 //! done, and so does a stop. Against a fast sink, large batches cost nothing and save store
 //! transactions; against a slow one (every action is an HTTPS round trip to ServiceNow), a
-//! batch of 50 updates, each a note and an attachment, takes seconds. So a batch is cut to
-//! what the sink took about `delivery.batch_time` for lately, between one and
-//! `delivery.batch` actions.
+//! batch of 50 updates, each a note and an attachment, takes seconds. So a batch is held to
+//! about `delivery.batch_time`, between one and `delivery.batch` actions.
+//!
+//! A sink sends several actions side by side (the ServiceNow sink's
+//! `max_concurrent_requests`): up to that many take one round trip together, so a call's time
+//! is not proportional to its size, and a small call says little about a larger one. The pace
+//! therefore learns the limit itself, as TCP learns a window: larger by a quarter after a full
+//! call that kept to the budget, smaller in proportion after one that did not. And since no
+//! call is quicker than one round trip (what a call of one action takes), the budget is never
+//! below that: a sink whose round trip alone exceeds `batch_time` still gets as many actions
+//! at once as it answers in one round trip, not one at a time.
+//!
+//! New tickets and updates are paced apart ([`Paces`]): an update is several requests in a
+//! row, an open one, so their rounds take different times.
 //!
 //! The pace is measured on the wall clock, not the host clock: it is about how long the sink
 //! really takes, which the host clock (driven by tests) says nothing about.
@@ -14,41 +25,102 @@ use std::time::Duration;
 
 use crate::config::DeliverySettings;
 
-/// Weight of the newest call in the moving average (the rest is history): a sink that slows
-/// down is followed within a few calls, one slow call does not halve the batch.
+/// Slack over one round trip: round trips vary, and a call of one round trip must not count
+/// as over the budget.
+const ROUND_TRIP_SLACK: f64 = 1.25;
+/// Weight of the newest call of one action in the round trip's moving average.
 const NEWEST_WEIGHT: f64 = 0.3;
 
-/// The sink's recent time per ticket action, as a moving average.
-#[derive(Debug, Clone, Copy, Default)]
+/// How many actions the next call to the sink may hold, learned from how long calls took.
+#[derive(Debug, Clone, Copy)]
 pub struct BatchPace {
-    /// Seconds per action; `None` until the first call.
-    per_action: Option<f64>,
+    /// The current limit; `None` for `delivery.batch`.
+    limit: Option<usize>,
+    /// What a call of one action takes, seconds: a moving average of such calls, lowered by
+    /// any quicker call (a sink that got faster shows it in calls of any size).
+    round_trip: Option<f64>,
+    /// Doubling the limit after each full call within the budget, until the first call over
+    /// it (TCP's slow start): a pace that starts small reaches the sink's size in a few calls.
+    starting: bool,
 }
 
 impl BatchPace {
-    /// How many actions the next batch may hold.
-    pub fn limit(&self, settings: &DeliverySettings) -> usize {
-        let most = settings.batch.max(1);
-        match self.per_action {
-            Some(per_action) if per_action > 0.0 => {
-                let fit = settings.batch_time.get().as_secs_f64() / per_action;
-                // `as` saturates: a huge quotient (an instant sink) is `most`.
-                (fit.floor() as usize).clamp(1, most)
-            }
-            _ => most,
+    /// A pace whose first call holds `delivery.batch` actions.
+    pub fn full() -> Self {
+        BatchPace {
+            limit: None,
+            round_trip: None,
+            starting: false,
         }
     }
 
+    /// A pace whose first call holds one action, doubling from there.
+    pub fn from_one() -> Self {
+        BatchPace {
+            limit: Some(1),
+            round_trip: None,
+            starting: true,
+        }
+    }
+
+    /// How many actions the next batch may hold.
+    pub fn limit(&self, settings: &DeliverySettings) -> usize {
+        let most = settings.batch.max(1);
+        self.limit.unwrap_or(most).clamp(1, most)
+    }
+
     /// Records that the sink took `took` for a call with `actions` actions.
-    pub fn observe(&mut self, actions: usize, took: Duration) {
+    pub fn observe(&mut self, settings: &DeliverySettings, actions: usize, took: Duration) {
         if actions == 0 {
             return;
         }
-        let newest = took.as_secs_f64() / actions as f64;
-        self.per_action = Some(match self.per_action {
-            Some(average) => average + NEWEST_WEIGHT * (newest - average),
-            None => newest,
-        });
+        let took = took.as_secs_f64();
+        self.round_trip = match (self.round_trip, actions) {
+            (Some(average), 1) => Some(average + NEWEST_WEIGHT * (took - average)),
+            (None, 1) => Some(took),
+            (Some(average), _) => Some(average.min(took)),
+            (None, _) => None,
+        };
+        let round_trip = self.round_trip.unwrap_or(0.0);
+        let budget = settings
+            .batch_time
+            .get()
+            .as_secs_f64()
+            .max(round_trip * ROUND_TRIP_SLACK);
+        let current = self.limit(settings);
+        let next = if took > budget {
+            self.starting = false;
+            // `as` saturates; a zero budget gives zero, and the clamp one.
+            (actions as f64 * budget / took).floor() as usize
+        } else if actions >= current && self.starting {
+            current * 2
+        } else if actions >= current {
+            current + current.div_ceil(4)
+        } else {
+            current
+        };
+        self.limit = Some(next.clamp(1, settings.batch.max(1)));
+    }
+}
+
+/// One pace for rounds of new tickets, one for rounds of updates.
+#[derive(Debug, Clone, Copy)]
+pub struct Paces {
+    /// Rounds of new tickets (one request each, side by side): the first is full, since new
+    /// tickets are what must not wait.
+    pub open: BatchPace,
+    /// Rounds of updates (a note, attachments, perhaps a reopen: requests in a row, so a full
+    /// round can take long): the first holds one, so the first new tickets behind them do not
+    /// wait for a full batch of updates to a sink whose speed nothing tells yet.
+    pub update: BatchPace,
+}
+
+impl Default for Paces {
+    fn default() -> Self {
+        Paces {
+            open: BatchPace::full(),
+            update: BatchPace::from_one(),
+        }
     }
 }
 
@@ -65,46 +137,128 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_fast_sink_gets_full_batches_and_a_slow_one_small_ones() {
-        let settings = settings(50, 50);
-        let mut pace = BatchPace::default();
-        assert_eq!(pace.limit(&settings), 50, "nothing known yet");
-        pace.observe(50, Duration::from_micros(500));
-        assert_eq!(pace.limit(&settings), 50);
+    /// A sink sending `concurrency` actions at a time, each round trip `round_trip_ms`: how
+    /// long a call of `actions` takes.
+    fn concurrent(concurrency: usize, round_trip_ms: u64, actions: usize) -> Duration {
+        Duration::from_millis(round_trip_ms * actions.div_ceil(concurrency) as u64)
+    }
 
-        // ServiceNow at 10 ms an action: five fit in 50 ms, after a few calls.
-        for _ in 0..20 {
-            pace.observe(5, Duration::from_millis(50));
-        }
-        assert_eq!(pace.limit(&settings), 5);
-
-        // A sink timing out: one action at a time, never none.
-        pace.observe(1, Duration::from_secs(30));
-        assert_eq!(pace.limit(&settings), 1);
+    /// The limits of `calls` calls, each as large as the pace allows.
+    fn run(
+        pace: &mut BatchPace,
+        s: &DeliverySettings,
+        calls: usize,
+        sink: impl Fn(usize) -> Duration,
+    ) -> Vec<usize> {
+        (0..calls)
+            .map(|_| {
+                let n = pace.limit(s);
+                pace.observe(s, n, sink(n));
+                n
+            })
+            .collect()
     }
 
     #[test]
-    fn one_slow_call_does_not_collapse_the_batch() {
-        let settings = settings(50, 50);
-        let mut pace = BatchPace::default();
-        for _ in 0..10 {
-            pace.observe(10, Duration::from_millis(10));
-        }
-        assert_eq!(pace.limit(&settings), 50);
-        pace.observe(10, Duration::from_millis(20));
-        assert_eq!(
-            pace.limit(&settings),
-            38,
-            "1 ms a record, then 2: 1.3 ms on average"
+    fn a_fast_sink_gets_full_batches() {
+        let s = settings(50, 50);
+        let mut pace = BatchPace::full();
+        assert_eq!(pace.limit(&s), 50, "nothing known yet");
+        let limits = run(&mut pace, &s, 20, |n| Duration::from_micros(10 * n as u64));
+        assert!(limits.iter().all(|&n| n == 50), "{limits:?}");
+    }
+
+    #[test]
+    fn a_concurrent_sink_keeps_its_calls_near_the_budget_and_uses_its_concurrency() {
+        // 16 side by side, 12 ms a round trip: 48 fit in four round trips (48 ms).
+        let s = settings(200, 50);
+        let mut pace = BatchPace::full();
+        let limits = run(&mut pace, &s, 60, |n| concurrent(16, 12, n));
+        let settled = &limits[20..];
+        assert!(
+            settled.iter().all(|&n| (16..=80).contains(&n)),
+            "{limits:?}"
         );
+        let mean = settled.iter().sum::<usize>() as f64 / settled.len() as f64;
+        assert!(mean >= 30.0, "fills the round trips it can: {limits:?}");
+        let longest = settled.iter().map(|&n| concurrent(16, 12, n)).max();
+        assert!(longest <= Some(Duration::from_millis(72)), "{limits:?}");
     }
 
     #[test]
-    fn a_zero_batch_time_or_batch_still_sends_one() {
-        let mut pace = BatchPace::default();
-        pace.observe(1, Duration::from_millis(1));
-        assert_eq!(pace.limit(&settings(50, 0)), 1);
+    fn a_sink_slower_than_the_budget_still_gets_its_concurrency() {
+        // ServiceNow far away: 4 side by side, 200 ms a round trip, budget 50 ms. One at a
+        // time would waste three connections.
+        let s = settings(50, 50);
+        let mut pace = BatchPace::full();
+        let limits = run(&mut pace, &s, 60, |n| concurrent(4, 200, n));
+        let settled = &limits[20..];
+        let mean = settled.iter().sum::<usize>() as f64 / settled.len() as f64;
+        assert!((3.0..=6.0).contains(&mean), "{limits:?}");
+        assert!(settled.iter().all(|&n| n <= 8), "{limits:?}");
+    }
+
+    #[test]
+    fn a_sink_that_slows_down_gets_smaller_batches_and_one_timing_out_one_at_a_time() {
+        let s = settings(50, 50);
+        let mut pace = BatchPace::full();
+        run(&mut pace, &s, 10, |n| Duration::from_micros(100 * n as u64));
+        assert_eq!(pace.limit(&s), 50);
+        // 10 ms an action, one after the other: five fit in 50 ms.
+        let limits = run(&mut pace, &s, 20, |n| Duration::from_millis(10 * n as u64));
+        assert!(
+            limits[10..].iter().all(|&n| (3..=7).contains(&n)),
+            "{limits:?}"
+        );
+
+        // Every call times out after 30 s: the limit falls to one at once.
+        pace.observe(&s, pace.limit(&s), Duration::from_secs(30));
+        assert_eq!(pace.limit(&s), 1);
+    }
+
+    #[test]
+    fn a_pace_from_one_doubles_until_a_call_is_over_the_budget() {
+        let s = settings(200, 50);
+        let mut pace = BatchPace::from_one();
+        let limits = run(&mut pace, &s, 10, |n| concurrent(16, 10, n));
+        // 80 take 50 ms; 128 take 80, over: back to 80, then a quarter more at a time.
+        assert_eq!(limits, [1, 2, 4, 8, 16, 32, 64, 128, 80, 100]);
+    }
+
+    #[test]
+    fn a_part_full_call_does_not_grow_the_limit() {
+        let s = settings(50, 50);
+        let mut pace = BatchPace::full();
+        pace.observe(&s, 50, Duration::from_millis(100));
+        assert_eq!(pace.limit(&s), 25);
+        pace.observe(&s, 3, Duration::from_millis(1));
+        assert_eq!(pace.limit(&s), 25, "three actions say nothing about 25");
+        pace.observe(&s, 25, Duration::from_millis(40));
+        assert_eq!(pace.limit(&s), 32);
+    }
+
+    #[test]
+    fn a_zero_batch_time_holds_calls_to_one_round_trip_and_a_zero_batch_still_sends_one() {
+        let s = settings(50, 0);
+        let mut pace = BatchPace::full();
+        let limits = run(&mut pace, &s, 40, |n| concurrent(4, 10, n));
+        assert!(
+            limits[20..].iter().all(|&n| (1..=6).contains(&n)),
+            "{limits:?}"
+        );
         assert_eq!(pace.limit(&settings(0, 50)), 1);
+    }
+
+    #[test]
+    fn a_sink_that_gets_faster_gets_larger_batches_again() {
+        let s = settings(50, 50);
+        let mut pace = BatchPace::full();
+        run(&mut pace, &s, 40, |n| concurrent(4, 300, n));
+        assert!(pace.limit(&s) <= 8);
+        let limits = run(&mut pace, &s, 40, |n| concurrent(4, 10, n));
+        assert!(
+            limits[30..].iter().all(|&n| (12..=25).contains(&n)),
+            "{limits:?}"
+        );
     }
 }

@@ -22,7 +22,7 @@ use sluice_sdk::{ActionOutcome, SinkInstance, Ticket, TicketAction};
 use self::settle::Settling;
 use super::mapping::TicketTemplate;
 use super::notes::LoadedAlert;
-use super::pace::BatchPace;
+use super::pace::Paces;
 use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
@@ -121,28 +121,39 @@ impl Delivery<'_> {
         })
     }
 
-    /// Delivers the actions due at `now` (ms), at most one batch, as large as `pace` says.
+    /// Delivers the actions due at `now` (ms), at most one batch, as large as `paces` says for
+    /// its kind.
     /// `random` gives numbers in `[0, 1)` for retry jitter.
     pub fn run(
         &self,
         store: &mut Store,
         sink: &mut dyn TicketSink,
         now: i64,
-        pace: &mut BatchPace,
+        paces: &mut Paces,
         random: &mut dyn FnMut() -> f64,
     ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
+        let (open_limit, update_limit) = (
+            paces.open.limit(self.delivery),
+            paces.update.limit(self.delivery),
+        );
         let mut rows = store.read(outbox::due(
             store.conn(),
             self.pipeline,
             now,
-            pace.limit(self.delivery),
+            open_limit.max(update_limit),
         ))?;
         // New tickets go in a round of their own (`due` lists them first): a round ends when
         // its slowest ticket is done, and a new ticket should not wait for updates to others.
-        if rows.first().is_some_and(|r| r.kind == OutboxKind::Open) {
+        let opens = rows.first().is_some_and(|r| r.kind == OutboxKind::Open);
+        let pace = if opens {
             rows.retain(|r| r.kind == OutboxKind::Open);
-        }
+            rows.truncate(open_limit);
+            &mut paces.open
+        } else {
+            rows.truncate(update_limit);
+            &mut paces.update
+        };
         if rows.is_empty() {
             return Ok(report);
         }
@@ -177,7 +188,7 @@ impl Delivery<'_> {
             report.sink_calls += 1;
             let started = std::time::Instant::now();
             let outcomes = sink.deliver(actions);
-            pace.observe(sending.len(), started.elapsed());
+            pace.observe(self.delivery, sending.len(), started.elapsed());
             outcomes
         };
 
