@@ -1,6 +1,7 @@
 //! The baseline: what a hand-written response-action script does for each alert. It fetches
-//! the alert's record from Auditor (one search by RID) and POSTs one incident to ServiceNow:
-//! no suppression, no batching, no state.
+//! the alert's record from Auditor (one search by `RID Equals`, as the API's documentation
+//! says to fetch one record) and POSTs one incident to ServiceNow: no suppression, no
+//! batching, no state.
 //!
 //! It runs in this process, 8 alerts at a time as Auditor runs response actions, with a new
 //! connection per request as a new script process would have, but without the cost of
@@ -75,7 +76,7 @@ async fn script(client: &reqwest::Client, search: &str, incident: &str, alert: &
         .post(search)
         .basic_auth("CORP\\svc-sluice", Some("sluice-demo"))
         .header("Content-Type", "application/json")
-        .body(json!({ "FilterList": { "RID": alert.record_id } }).to_string())
+        .body(json!({ "FilterList": { "RID": { "Equals": alert.record_id } } }).to_string())
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
