@@ -42,10 +42,70 @@ impl Record {
     }
 }
 
+/// One table's rows, with what every request looks up kept off a scan: a bench opens
+/// thousands of incidents, and a scan per request made the instance slower with each.
+#[derive(Debug, Default)]
+struct Table {
+    rows: Vec<Record>,
+    /// Each row's position, by sys_id.
+    at: HashMap<String, usize>,
+    /// How many rows hold each `number` (a client may set one, even one already used).
+    numbers: HashMap<String, usize>,
+}
+
+impl Table {
+    fn push(&mut self, record: Record) {
+        self.at.insert(record.sys_id().to_owned(), self.rows.len());
+        self.count_number(&record, true);
+        self.rows.push(record);
+    }
+
+    fn replace(&mut self, record: Record) -> bool {
+        let Some(slot) = self
+            .at
+            .get(record.sys_id())
+            .and_then(|&at| self.rows.get_mut(at))
+        else {
+            return false;
+        };
+        let old = std::mem::replace(slot, record.clone());
+        self.count_number(&old, false);
+        self.count_number(&record, true);
+        true
+    }
+
+    fn remove(&mut self, sys_id: &str) -> Option<Record> {
+        let at = self.at.remove(sys_id)?;
+        let record = self.rows.remove(at);
+        for position in self.at.values_mut() {
+            if *position > at {
+                *position -= 1;
+            }
+        }
+        self.count_number(&record, false);
+        Some(record)
+    }
+
+    fn count_number(&mut self, record: &Record, add: bool) {
+        let number = record.get("number");
+        if number.is_empty() {
+            return;
+        }
+        if add {
+            *self.numbers.entry(number.to_owned()).or_default() += 1;
+        } else if let Some(n) = self.numbers.get_mut(number) {
+            *n -= 1;
+            if *n == 0 {
+                self.numbers.remove(number);
+            }
+        }
+    }
+}
+
 /// All tables' rows.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    rows: HashMap<&'static str, Vec<Record>>,
+    tables: HashMap<&'static str, Table>,
     /// Attachment content by attachment sys_id.
     attachment_bytes: HashMap<String, Vec<u8>>,
     /// Next generated incident number; PDIs start around `INC0010001`.
@@ -56,7 +116,7 @@ impl Store {
     /// An empty instance.
     pub(crate) fn new() -> Self {
         Store {
-            rows: HashMap::new(),
+            tables: HashMap::new(),
             attachment_bytes: HashMap::new(),
             next_number: 10_001,
         }
@@ -64,43 +124,38 @@ impl Store {
 
     /// The rows of `table`, oldest first.
     pub(crate) fn rows(&self, table: &str) -> &[Record] {
-        self.rows.get(table).map(Vec::as_slice).unwrap_or(&[])
+        self.tables
+            .get(table)
+            .map(|t| t.rows.as_slice())
+            .unwrap_or(&[])
     }
 
     /// The row of `table` with `sys_id`.
     pub(crate) fn find(&self, table: &str, sys_id: &str) -> Option<&Record> {
-        self.rows(table).iter().find(|r| r.sys_id() == sys_id)
+        let table = self.tables.get(table)?;
+        table.at.get(sys_id).and_then(|&at| table.rows.get(at))
     }
 
     /// Appends a row (the caller has checked the sys_id is new).
     pub(crate) fn insert(&mut self, table: &'static TableDef, record: Record) {
-        self.rows.entry(table.name).or_default().push(record);
+        self.tables.entry(table.name).or_default().push(record);
     }
 
     /// Replaces the row with the same sys_id; false if there is none.
     pub(crate) fn replace(&mut self, table: &str, record: Record) -> bool {
-        let Some(rows) = self.rows.get_mut(table) else {
-            return false;
-        };
-        match rows.iter_mut().find(|r| r.sys_id() == record.sys_id()) {
-            Some(slot) => {
-                *slot = record;
-                true
-            }
-            None => false,
-        }
+        self.tables
+            .get_mut(table)
+            .is_some_and(|t| t.replace(record))
     }
 
     /// Removes and returns the row with `sys_id`.
     pub(crate) fn remove(&mut self, table: &str, sys_id: &str) -> Option<Record> {
-        let rows = self.rows.get_mut(table)?;
-        let at = rows.iter().position(|r| r.sys_id() == sys_id)?;
-        Some(rows.remove(at))
+        self.tables.get_mut(table)?.remove(sys_id)
     }
 
     /// Drops every row of `table` (used to rebuild `sys_choice` when the profile changes).
     pub(crate) fn clear(&mut self, table: &str) {
-        self.rows.remove(table);
+        self.tables.remove(table);
     }
 
     /// The next `INC` + 7 digits number not already used (§1.11).
@@ -109,9 +164,9 @@ impl Store {
             let number = format!("INC{:07}", self.next_number);
             self.next_number += 1;
             let taken = self
-                .rows(schema::INCIDENT.name)
-                .iter()
-                .any(|r| r.get("number") == number);
+                .tables
+                .get(schema::INCIDENT.name)
+                .is_some_and(|t| t.numbers.contains_key(&number));
             if !taken {
                 return number;
             }
@@ -184,6 +239,34 @@ mod tests {
         taken.set("number", "INC0010001");
         store.insert(&schema::INCIDENT, taken);
         assert_eq!(store.next_incident_number(), "INC0010002");
+    }
+
+    #[test]
+    fn rows_are_found_replaced_and_removed_by_sys_id_and_numbers_freed() {
+        let mut store = Store::new();
+        let ids: Vec<String> = (0..3).map(|_| new_sys_id()).collect();
+        for (n, id) in ids.iter().enumerate() {
+            let mut row = Record::blank(&schema::INCIDENT);
+            row.set("sys_id", id.clone());
+            row.set("number", format!("INC001000{}", n + 1));
+            store.insert(&schema::INCIDENT, row);
+        }
+        let table = schema::INCIDENT.name;
+        assert!(store.remove(table, &ids[0]).is_some());
+        assert!(store.remove(table, &ids[0]).is_none());
+        let last = store.find(table, &ids[2]).cloned();
+        assert_eq!(last.as_ref().map(|r| r.get("number")), Some("INC0010003"));
+        let mut renumbered = last.unwrap_or_default();
+        renumbered.set("number", "INC0019999");
+        assert!(store.replace(table, renumbered));
+        assert_eq!(
+            store.find(table, &ids[2]).map(|r| r.get("number")),
+            Some("INC0019999")
+        );
+        assert_eq!(store.rows(table).len(), 2);
+        // INC0010001 (removed) and INC0010003 (renumbered) are free again; 0010002 is not.
+        assert_eq!(store.next_incident_number(), "INC0010001");
+        assert_eq!(store.next_incident_number(), "INC0010003");
     }
 
     #[test]
