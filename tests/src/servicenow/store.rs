@@ -61,16 +61,18 @@ impl Table {
     }
 
     fn replace(&mut self, record: Record) -> bool {
-        let Some(slot) = self
-            .at
-            .get(record.sys_id())
-            .and_then(|&at| self.rows.get_mut(at))
+        let Some(&at) = self.at.get(record.sys_id()) else {
+            return false;
+        };
+        self.count_number(&record, true);
+        let Some(old) = self
+            .rows
+            .get_mut(at)
+            .map(|slot| std::mem::replace(slot, record))
         else {
             return false;
         };
-        let old = std::mem::replace(slot, record.clone());
         self.count_number(&old, false);
-        self.count_number(&record, true);
         true
     }
 
