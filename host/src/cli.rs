@@ -125,6 +125,11 @@ pub enum Command {
     Status(StatusArgs),
 }
 
+/// The variable that names the config file when `--config` does not.
+pub const CONFIG_ENV: &str = "SLUICE_CONFIG";
+/// The config file when neither `--config` nor [`CONFIG_ENV`] names one.
+pub const DEFAULT_CONFIG: &str = "sluice.toml";
+
 /// The `--config` option shared by subcommands that read a config.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArg {
@@ -133,8 +138,8 @@ pub struct ConfigArg {
         short,
         long,
         value_name = "FILE",
-        env = "SLUICE_CONFIG",
-        default_value = "sluice.toml"
+        env = CONFIG_ENV,
+        default_value = DEFAULT_CONFIG
     )]
     pub config: PathBuf,
 }

@@ -18,6 +18,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::{check_id, hand_off, response_pipelines, Handoff};
+use crate::cli::{CONFIG_ENV, DEFAULT_CONFIG};
 use crate::config::ResponseView;
 use crate::state::millis;
 
@@ -94,10 +95,10 @@ fn try_alert_response(args: &[OsString]) -> Option<()> {
     // As clap reads it: the option, else SLUICE_CONFIG, else the default.
     let config = match invocation.config {
         Some(path) => path,
-        None => match std::env::var_os("SLUICE_CONFIG") {
+        None => match std::env::var_os(CONFIG_ENV) {
             Some(path) if !path.is_empty() => PathBuf::from(path),
             Some(_) => return None,
-            None => PathBuf::from("sluice.toml"),
+            None => PathBuf::from(DEFAULT_CONFIG),
         },
     };
     let text = std::fs::read_to_string(&config).ok()?;
