@@ -267,38 +267,35 @@ fn any_value(field: TextField, record: &ActivityRecord, mut hit: impl FnMut(&str
 /// Applies a positive operator to one value. `needle` is pre-folded when `fold` is set.
 fn text_hit(operator: Operator, value: &str, needle: &str, fold: bool) -> bool {
     // An ASCII value (every RID, most names) is compared without a folded copy: a fetch by
-    // 200 RIDs tests each of 200 candidates against each of them.
-    if fold && value.is_ascii() {
-        let (value, needle) = (value.as_bytes(), needle.as_bytes());
-        let tail = value.len().checked_sub(needle.len());
-        return match operator {
-            Operator::Equals => value.eq_ignore_ascii_case(needle),
-            Operator::StartsWith => value
-                .get(..needle.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(needle)),
-            Operator::EndsWith => tail
-                .and_then(|at| value.get(at..))
-                .is_some_and(|end| end.eq_ignore_ascii_case(needle)),
-            Operator::Contains => {
-                needle.is_empty()
-                    || value
-                        .windows(needle.len())
-                        .any(|part| part.eq_ignore_ascii_case(needle))
-            }
-            // Negative operators never reach here; group membership is handled by the caller.
-            _ => false,
-        };
-    }
-    let value = if fold {
+    // 200 RIDs tests each of 200 candidates against each of them. Matching on bytes is
+    // matching on text, both sides being UTF-8.
+    let ascii_fold = fold && value.is_ascii();
+    let value = if fold && !ascii_fold {
         fold_case(value)
     } else {
         Cow::Borrowed(value)
     };
+    let same = |a: &[u8], b: &[u8]| {
+        if ascii_fold {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let (value, needle) = (value.as_bytes(), needle.as_bytes());
     match operator {
-        Operator::Contains => value.contains(needle),
-        Operator::Equals => value == needle,
-        Operator::StartsWith => value.starts_with(needle),
-        Operator::EndsWith => value.ends_with(needle),
+        Operator::Equals => same(value, needle),
+        Operator::StartsWith => value
+            .get(..needle.len())
+            .is_some_and(|head| same(head, needle)),
+        Operator::EndsWith => value
+            .len()
+            .checked_sub(needle.len())
+            .and_then(|at| value.get(at..))
+            .is_some_and(|tail| same(tail, needle)),
+        Operator::Contains => {
+            needle.is_empty() || value.windows(needle.len()).any(|part| same(part, needle))
+        }
         // Negative operators never reach here; group membership is handled by the caller.
         _ => false,
     }
