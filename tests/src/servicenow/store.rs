@@ -56,23 +56,21 @@ struct Table {
 impl Table {
     fn push(&mut self, record: Record) {
         self.at.insert(record.sys_id().to_owned(), self.rows.len());
-        self.count_number(&record, true);
+        count_number(&mut self.numbers, &record, true);
         self.rows.push(record);
     }
 
     fn replace(&mut self, record: Record) -> bool {
-        let Some(&at) = self.at.get(record.sys_id()) else {
-            return false;
-        };
-        self.count_number(&record, true);
-        let Some(old) = self
-            .rows
-            .get_mut(at)
-            .map(|slot| std::mem::replace(slot, record))
+        let Some(slot) = self
+            .at
+            .get(record.sys_id())
+            .and_then(|&at| self.rows.get_mut(at))
         else {
             return false;
         };
-        self.count_number(&old, false);
+        let old = std::mem::replace(slot, record);
+        count_number(&mut self.numbers, &old, false);
+        count_number(&mut self.numbers, slot, true);
         true
     }
 
@@ -84,22 +82,23 @@ impl Table {
                 *position -= 1;
             }
         }
-        self.count_number(&record, false);
+        count_number(&mut self.numbers, &record, false);
         Some(record)
     }
+}
 
-    fn count_number(&mut self, record: &Record, add: bool) {
-        let number = record.get("number");
-        if number.is_empty() {
-            return;
-        }
-        if add {
-            *self.numbers.entry(number.to_owned()).or_default() += 1;
-        } else if let Some(n) = self.numbers.get_mut(number) {
-            *n -= 1;
-            if *n == 0 {
-                self.numbers.remove(number);
-            }
+/// Counts `record`'s number in `numbers` (`add`), or stops counting it.
+fn count_number(numbers: &mut HashMap<String, usize>, record: &Record, add: bool) {
+    let number = record.get("number");
+    if number.is_empty() {
+        return;
+    }
+    if add {
+        *numbers.entry(number.to_owned()).or_default() += 1;
+    } else if let Some(n) = numbers.get_mut(number) {
+        *n -= 1;
+        if *n == 0 {
+            numbers.remove(number);
         }
     }
 }
