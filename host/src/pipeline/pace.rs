@@ -159,6 +159,10 @@ mod tests {
             .collect()
     }
 
+    fn mean(limits: &[usize]) -> f64 {
+        limits.iter().sum::<usize>() as f64 / limits.len() as f64
+    }
+
     #[test]
     fn a_fast_sink_gets_full_batches() {
         let s = settings(50, 50);
@@ -179,7 +183,7 @@ mod tests {
             settled.iter().all(|&n| (16..=80).contains(&n)),
             "{limits:?}"
         );
-        let mean = settled.iter().sum::<usize>() as f64 / settled.len() as f64;
+        let mean = mean(settled);
         assert!(mean >= 30.0, "fills the round trips it can: {limits:?}");
         let longest = settled.iter().map(|&n| concurrent(16, 12, n)).max();
         assert!(longest <= Some(Duration::from_millis(72)), "{limits:?}");
@@ -193,7 +197,7 @@ mod tests {
         let mut pace = BatchPace::full();
         let limits = run(&mut pace, &s, 60, |n| concurrent(4, 200, n));
         let settled = &limits[20..];
-        let mean = settled.iter().sum::<usize>() as f64 / settled.len() as f64;
+        let mean = mean(settled);
         assert!((3.0..=6.0).contains(&mean), "{limits:?}");
         assert!(settled.iter().all(|&n| n <= 8), "{limits:?}");
     }
