@@ -15,15 +15,15 @@ mod memory;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use sluice::capabilities::ManualClock;
-use sluice::config::{ConfigFile, SecretResolver};
-use sluice::pipeline::engine::{Engine, PipelineSpec};
-use sluice::pipeline::mapping::{default_ticket_fields, TicketTemplate};
-use sluice::pipeline::record;
-use sluice::pipeline::rules::{load_file, AlertSet};
-use sluice::state::alerts::{self, NewAlert, Origin};
-use sluice::state::{Durability, Store};
-use sluice::testkit::{MemorySink, MemorySource};
+use sluice_core::ManualClock;
+use sluice_core::{default_ticket_fields, TicketTemplate};
+use sluice_core::{ConfigFile, SecretResolver};
+use sluice_core::{Engine, PipelineSpec};
+
+use sluice_core::store::alerts::{self, NewAlert, Origin};
+use sluice_core::testkit::{MemorySink, MemorySource};
+use sluice_core::{load_alert_file as load_file, AlertSet};
+use sluice_core::{Durability, Store};
 
 fn spec(dir: &std::path::Path, extra: &str, alerts: AlertSet) -> PipelineSpec {
     let text = format!("[pipelines.p]\nsource.type = \"x\"\nsink.type = \"y\"\n{extra}\n");
@@ -49,7 +49,7 @@ fn run_until_idle(
 ) {
     for _ in 0..10_000 {
         engine.step().expect("step");
-        let waiting: u64 = sluice::state::outbox::counts(engine.store().conn(), "p")
+        let waiting: u64 = sluice_core::store::outbox::counts(engine.store().conn(), "p")
             .expect("count")
             .iter()
             .filter(|(state, _)| state != "done" && state != "dead")
@@ -93,7 +93,7 @@ fn polling() -> (f64, f64, u64, MemorySink) {
             (0..1000)
                 .map(|i| {
                     let n = page * 1000 + i;
-                    let mut r = sluice::testkit::record(
+                    let mut r = sluice_core::testkit::record(
                         &format!("20240311084512345{n:032X}"),
                         &format!("CORP\\user{:04}", n % 5000),
                         &format!("\\local\\corp\\Groups\\Group-{:03}", n % 200),
@@ -136,13 +136,13 @@ fn flood() -> (f64, u64, f64, MemorySink) {
     ));
     let mut store = Store::open(&dir.path().join("state.db"), Durability::Full).expect("store");
     let total = 1_000_000u64;
-    let r = sluice::testkit::record(
+    let r = sluice_core::testkit::record(
         "rid",
         "CORP\\jdoe",
         "\\local\\corp\\Users\\John Doe",
         "Account Locked Out",
     );
-    let json = record::to_json(&r);
+    let json = sluice_core::record_to_json(&r);
     for chunk in 0..(total / 10_000) {
         store
             .write(|tx| {

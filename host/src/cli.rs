@@ -1,15 +1,15 @@
 //! The command line, as clap derives it. Each subcommand's arguments live with the
 //! subcommand, in `cmd/`.
 
-use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-pub use crate::cmd::{
-    AlertResponseArgs, AlertsArgs, AlertsCommand, AuditorArgs, DemoArgs, EmulateArgs,
-    EmulatedSystem, ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, ServiceNowArgs, StatusArgs,
-    ValidateArgs,
+use crate::cmd::{
+    AlertResponseArgs, AlertsArgs, DemoArgs, EmulateArgs, ImportLegacyArgs, PluginsArgs, RunArgs,
+    SchemaArgs, StatusArgs, ValidateArgs,
 };
+pub use crate::cmd::{ConfigArg, GlobalArgs};
 
 /// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
 #[derive(Debug, Parser)]
@@ -68,37 +68,6 @@ struct AlertResponseCli {
     args: AlertResponseArgs,
 }
 
-/// Options for every subcommand.
-#[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
-    /// More detail: -v for debug logs and the long form of plugin refusals, -vv for trace.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    pub verbose: u8,
-    /// Only errors on standard error.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Log line format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
-    pub log_format: LogFormat,
-    /// Write log lines to this file (appending) instead of standard error. `sluice run` opens
-    /// it again on SIGHUP, after log rotation moved it.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub log_file: Option<PathBuf>,
-    /// Also look for plugins in this directory (repeatable), after the executable's directory
-    /// and the config's `plugins.directories`.
-    #[arg(long = "plugin-dir", value_name = "DIR", global = true)]
-    pub plugin_dirs: Vec<PathBuf>,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// For people.
-    Human,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -125,21 +94,23 @@ pub enum Command {
     Status(StatusArgs),
 }
 
-/// The variable that names the config file when `--config` does not.
-pub const CONFIG_ENV: &str = "SLUICE_CONFIG";
-/// The config file when neither `--config` nor [`CONFIG_ENV`] names one.
-pub const DEFAULT_CONFIG: &str = "sluice.toml";
-
-/// The `--config` option shared by subcommands that read a config.
-#[derive(Debug, Clone, Args)]
-pub struct ConfigArg {
-    /// The config file.
-    #[arg(
-        short,
-        long,
-        value_name = "FILE",
-        env = CONFIG_ENV,
-        default_value = DEFAULT_CONFIG
-    )]
-    pub config: PathBuf,
+/// Runs the subcommand `cli` names.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    use crate::cmd::{
+        alert_response, alerts, demo, emulate, import_legacy, plugins, run, schema, status,
+        validate,
+    };
+    let global = &cli.global;
+    match cli.command {
+        Command::Run(args) => run::run(args, global),
+        Command::Validate(args) => validate::run(args, global),
+        Command::Schema(args) => schema::run(args, global),
+        Command::Plugins(args) => plugins::run(args, global),
+        Command::AlertResponse(args) => alert_response::run(args, global),
+        Command::Alerts(args) => alerts::run(args, global),
+        Command::ImportLegacy(args) => import_legacy::run(args, global),
+        Command::Emulate(args) => emulate::run(args, global),
+        Command::Demo(args) => demo::run(args, global),
+        Command::Status(args) => status::run(args, global),
+    }
 }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sluice::state::{alerts, Durability, Store};
+use sluice_core::store::alerts;
+use sluice_core::{Durability, Store};
 
 /// The plugins the bench loads, by package.
 const PLUGINS: [&str; 2] = ["sluice-source-netwrix-auditor", "sluice-sink-servicenow"];

@@ -8,7 +8,7 @@ use std::sync::Once;
 use sluice_sdk::{HttpError, HttpErrorKind, HttpRequest, HttpResponse};
 use tokio::runtime::Handle;
 
-use crate::config::HttpSettings;
+use sluice_core::HttpSettings;
 
 /// Responses larger than this are cut off with an error, so a misbehaving server cannot
 /// exhaust memory.

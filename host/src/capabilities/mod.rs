@@ -1,18 +1,17 @@
 //! What the host offers plugins ([`sluice_sdk::Capabilities`]): HTTP through one reqwest
 //! client per component (`http.rs`), logging into the host's tracing output under the plugin's
-//! name, and the host clock (`clock.rs`).
+//! name, and the host clock.
 
-mod clock;
 mod http;
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use sluice_core::Clock;
 use sluice_sdk::{Capabilities, HttpError, HttpRequest, HttpResponse, LogLevel};
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub(crate) use http::install_crypto_provider;
-pub use http::{HttpClient, HttpSetupError};
+pub use http::HttpClient;
 
 /// Who is calling: the names every plugin log line carries.
 #[derive(Debug, Clone, PartialEq, Eq)]

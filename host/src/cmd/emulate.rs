@@ -13,7 +13,7 @@ use sluice_emulators::auditor::{Auditor, AuditorConfig, DatasetConfig};
 use sluice_emulators::servicenow::{Release, ServiceNow, ServiceNowConfig};
 
 use super::output::print_line;
-use crate::cli::GlobalArgs;
+use crate::cmd::GlobalArgs;
 use crate::exit;
 
 /// Arguments of `sluice emulate`.

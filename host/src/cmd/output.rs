@@ -6,7 +6,7 @@ use anyhow::Context;
 /// error, the reader has what it wanted. (`println!` would panic there.)
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
-    let text = crate::config::redact(text);
+    let text = sluice_core::redact(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

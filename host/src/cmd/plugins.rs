@@ -7,10 +7,10 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{print, print_line};
-use crate::cli::GlobalArgs;
-use crate::config::ConfigFile;
+use crate::cmd::GlobalArgs;
 use crate::exit;
 use crate::runtime::load_plugins;
+use sluice_core::ConfigFile;
 
 /// Arguments of `sluice plugins`.
 #[derive(Debug, Args)]
@@ -73,7 +73,7 @@ pub(crate) fn run(args: PluginsArgs, global: &GlobalArgs) -> anyhow::Result<Exit
         },
         None => Vec::new(),
     };
-    let registry = load_plugins(&configured, global);
+    let registry = load_plugins(&configured, &global.plugin_dirs);
     let listing = Listing {
         plugins: registry
             .plugins()

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::capabilities::{Clock, SystemClock};
-use crate::cli::{ConfigArg, GlobalArgs};
+use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
-use crate::runtime::{listen, ConfigWatch, Doorbell, Event, Host, HostOptions, StartError};
+use crate::runtime::{listen, ConfigWatch, Event, Host, HostOptions, StartError};
 use crate::telemetry::{self, Metrics};
+use sluice_core::Doorbell;
+use sluice_core::{Clock, SystemClock};
 
 /// Arguments of `sluice run`.
 #[derive(Debug, Args)]
@@ -45,7 +46,7 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     let doorbell = Doorbell::default();
     let mut host = Host::load(HostOptions {
         config: args.config.config.clone(),
-        global: global.clone(),
+        plugin_dirs: global.plugin_dirs.clone(),
         runtime: runtime.handle().clone(),
         clock,
         metrics: metrics.clone(),
@@ -71,7 +72,7 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         for u in &unhealthy {
             eprintln!(
                 "error: {}",
-                crate::config::redact(&format!(
+                sluice_core::redact(&format!(
                     "pipeline {}: the {} cannot be reached: {}",
                     u.pipeline,
                     u.role.as_str(),

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::cli::GlobalArgs;
-use crate::config::{config_schema, ConfigFile};
+use crate::cmd::GlobalArgs;
 use crate::exit;
 use crate::runtime::load_plugins;
+use sluice_core::{config_schema, ConfigFile};
 
 /// Arguments of `sluice schema`.
 #[derive(Debug, Args)]
@@ -27,7 +27,7 @@ pub(crate) fn run(args: SchemaArgs, global: &GlobalArgs) -> anyhow::Result<ExitC
         .and_then(|p| ConfigFile::load(&p).ok())
         .map(|f| f.config.plugins.directories)
         .unwrap_or_default();
-    let registry = load_plugins(&configured, global);
+    let registry = load_plugins(&configured, &global.plugin_dirs);
     let schema = config_schema(registry.plugins().iter().map(|p| p.as_ref()));
     super::output::print_line(&serde_json::to_string_pretty(&schema)?)?;
     Ok(ExitCode::from(exit::OK))

@@ -10,11 +10,11 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::output::print;
-use crate::cli::{ConfigArg, GlobalArgs};
-use crate::config::{ConfigFile, PipelineSettings, SecretResolver};
+use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
-use crate::state::status::{self, PipelineStatus};
-use crate::state::{duration_ms, millis, Store};
+use sluice_core::store::status::{self, PipelineStatus};
+use sluice_core::{duration_ms, millis, Store};
+use sluice_core::{ConfigFile, PipelineSettings, SecretResolver};
 
 /// Arguments of `sluice status`.
 #[derive(Debug, Args)]

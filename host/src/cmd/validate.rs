@@ -12,12 +12,13 @@ use clap::Args;
 use serde_json::json;
 
 use super::output::print_line;
-use crate::capabilities::SystemClock;
-use crate::cli::{ConfigArg, GlobalArgs};
-use crate::config::{ConfigErrors, ConfigFile};
+use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
 use crate::plugin::{instantiate, PluginRegistry};
-use crate::runtime::{config_and_plugins, pipeline_specs};
+use crate::runtime::config_and_plugins;
+use sluice_core::pipeline_specs;
+use sluice_core::SystemClock;
+use sluice_core::{ConfigErrors, ConfigFile};
 
 /// Arguments of `sluice validate`.
 #[derive(Debug, Args)]
@@ -34,7 +35,7 @@ pub struct ValidateArgs {
 
 pub(crate) fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let path = &args.config.config;
-    let result = config_and_plugins(path, global).and_then(|(file, registry)| {
+    let result = config_and_plugins(path, &global.plugin_dirs).and_then(|(file, registry)| {
         pipeline_specs(&file)?;
         if args.environment {
             healthchecks(&file, &registry)?;
@@ -84,7 +85,7 @@ pub(crate) fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Exi
 /// Builds every enabled pipeline's components and runs their healthchecks.
 fn healthchecks(file: &ConfigFile, registry: &PluginRegistry) -> Result<(), ConfigErrors> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| {
-        ConfigErrors::one(crate::config::Diagnostic::new(
+        ConfigErrors::one(sluice_core::Diagnostic::new(
             file.path(),
             format!("cannot start the runtime: {e}"),
         ))

@@ -18,9 +18,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::{check_id, hand_off, response_pipelines, Handoff};
-use crate::cli::{CONFIG_ENV, DEFAULT_CONFIG};
-use crate::config::ResponseView;
-use crate::state::millis;
+use sluice_core::millis;
+use sluice_core::ResponseView;
+use sluice_core::{CONFIG_ENV, DEFAULT_CONFIG};
 
 /// The arguments the quick way understands: `alert-response` then `--config`, `--alert-name`
 /// and `--pipeline` (as `--opt value` or `--opt=value`; `-c` for `--config`), and at least

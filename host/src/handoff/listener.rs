@@ -11,9 +11,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::{socket_path, Answer, Handoff, VERSION};
-use crate::config::StateSettings;
-use crate::runtime::Doorbell;
-use crate::state::Store;
+use sluice_core::Doorbell;
+use sluice_core::StateSettings;
+use sluice_core::Store;
 
 /// The most alerts queued in one transaction; more wait for the next.
 const MAX_BATCH: usize = 256;
@@ -123,12 +123,6 @@ impl HandoffListener {
             store,
             file,
         }))
-    }
-
-    /// Stops taking alerts (one being queued is finished and answered) and removes the
-    /// socket, so that later response actions write the store themselves.
-    pub fn stop(mut self) {
-        self.shut();
     }
 
     fn shut(&mut self) {
@@ -286,8 +280,8 @@ mod tests {
 
     use super::*;
     use crate::handoff::{hand_off, HandoffError};
-    use crate::runtime::StopSignal;
-    use crate::state::{Durability, Store};
+    use sluice_core::StopSignal;
+    use sluice_core::{Durability, Store};
 
     /// A state store in `dir`, created, as `sluice run` has it before it listens.
     fn store_in(dir: &Path) -> StateSettings {
@@ -346,7 +340,7 @@ mod tests {
             "one per pipeline, with the invocation's arrival time"
         );
 
-        listener.stop();
+        drop(listener);
         assert!(!socket_path(&state.path).exists());
         assert!(matches!(
             hand_off(&state.path, &alert("r2")),
@@ -421,7 +415,7 @@ mod tests {
             .collect();
         assert!(staging.is_empty(), "left behind: {staging:?}");
         assert_eq!(hand_off(&state.path, &alert("r1")).unwrap(), (2, 0));
-        listener.stop();
+        drop(listener);
         assert!(!socket_path(&state.path).exists());
     }
 }

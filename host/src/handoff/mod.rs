@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::intake::response_action_alert;
-use crate::state::alerts;
+use sluice_core::response_action_alert;
+use sluice_core::store::alerts;
 
 #[cfg(unix)]
 pub use client::hand_off;

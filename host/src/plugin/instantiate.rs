@@ -8,8 +8,9 @@ use tokio::runtime::Handle;
 
 use super::registry::{plugin_diagnostic, settings_json, ComponentRef};
 use super::PluginRegistry;
-use crate::capabilities::{Clock, ComponentContext, HostCapabilities, HttpClient};
-use crate::config::{ComponentSettings, ConfigFile, Diagnostic};
+use crate::capabilities::{ComponentContext, HostCapabilities, HttpClient};
+use sluice_core::Clock;
+use sluice_core::{ComponentSettings, ConfigFile, Diagnostic};
 
 /// A built component, with the names it logs under.
 #[derive(Debug)]

@@ -6,4 +6,4 @@ pub mod instantiate;
 mod registry;
 
 pub use discovery::{plugin_directories, plugin_files};
-pub use registry::{ComponentRef, PluginRegistry};
+pub use registry::PluginRegistry;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sluice_sdk::{ComponentKind, LoadError, Plugin, PluginError};
 
-use crate::config::{ComponentSettings, ConfigFile, Diagnostic};
+use sluice_core::{ComponentSettings, ConfigFile, Diagnostic};
 
 /// Every plugin library found, loaded or refused.
 #[derive(Debug, Default)]
@@ -20,8 +20,6 @@ pub struct ComponentRef {
     pub plugin: Arc<Plugin>,
     /// The component's name.
     pub name: String,
-    /// Source or sink.
-    pub kind: ComponentKind,
 }
 
 impl PluginRegistry {
@@ -95,7 +93,6 @@ impl PluginRegistry {
             [one] => Ok(ComponentRef {
                 plugin: Arc::clone(one),
                 name: name.to_owned(),
-                kind,
             }),
             [] => Err(self.not_found(kind, settings)),
             many => Err(format!(

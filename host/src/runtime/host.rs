@@ -17,14 +17,13 @@ use std::time::Duration;
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
 use super::running::{Late, Running};
-use super::stop::Doorbell;
-use crate::capabilities::Clock;
-use crate::cli::GlobalArgs;
-use crate::config::{ConfigErrors, ConfigFile, Diagnostic};
-use crate::pipeline::engine::{Engine, PipelineSpec};
 use crate::plugin::{instantiate, PluginRegistry};
-use crate::state::{Store, StoreError};
 use crate::telemetry::{Metrics, Role};
+use sluice_core::Clock;
+use sluice_core::Doorbell;
+use sluice_core::{ConfigErrors, ConfigFile, Diagnostic};
+use sluice_core::{Engine, PipelineSpec};
+use sluice_core::{Store, StoreError};
 
 /// The engine of a pipeline built from config.
 type PipelineEngine = Engine<SourceInstance, SinkInstance>;
@@ -56,8 +55,8 @@ pub struct Unhealthy {
 pub struct HostOptions {
     /// The config file.
     pub config: PathBuf,
-    /// The global options (plugin directories).
-    pub global: GlobalArgs,
+    /// Plugin directories given on the command line (`--plugin-dir`).
+    pub plugin_dirs: Vec<PathBuf>,
     /// The tokio runtime plugins' HTTP requests run on.
     pub runtime: tokio::runtime::Handle,
     /// The host clock.
@@ -240,15 +239,17 @@ impl Host {
     }
 
     fn spawn(&mut self, p: Prepared) {
-        let metrics =
-            self.options
-                .metrics
-                .pipeline(&p.engine.spec().name, &p.source_plugin, &p.sink_plugin);
+        let name = p.engine.spec().name.clone();
+        let metrics = &self.options.metrics;
+        let view = || metrics.pipeline(&name, &p.source_plugin, &p.sink_plugin);
+        let health = view();
         for (role, result) in &p.checks {
-            metrics.checked(*role, result);
+            health.checked(*role, result);
         }
+        let observer = Box::new(view());
+        let engine = p.engine.with_observer(observer);
         self.running
-            .spawn(p.engine.with_metrics(metrics), self.options.clock.clone());
+            .spawn(engine, self.options.clock.clone(), Some(health));
     }
 
     /// Forgets the metrics of pipelines that no longer run.
@@ -285,8 +286,8 @@ impl Host {
 
 /// Loads and checks the config and builds its enabled pipelines, reporting every problem.
 fn prepare(options: &HostOptions) -> Result<(ConfigFile, Vec<Prepared>), StartError> {
-    let (file, registry) = super::config_and_plugins(&options.config, &options.global)?;
-    let specs = super::pipeline_specs(&file)?;
+    let (file, registry) = super::config_and_plugins(&options.config, &options.plugin_dirs)?;
+    let specs = sluice_core::pipeline_specs(&file)?;
     let mut prepared = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for spec in specs {

@@ -13,71 +13,9 @@ mod events;
 mod host;
 mod prepare;
 mod running;
-mod stop;
 mod watch;
 
-use std::path::Path;
-
 pub use events::{listen, Event};
-pub use host::{Host, HostOptions, StartError, Unhealthy};
-pub(crate) use prepare::{config_and_plugins, load_plugins, pipeline_specs};
-pub use running::{Healthcheck, Late, Running, HEALTH_RECHECK};
-pub use stop::{Doorbell, StopSignal};
+pub use host::{Host, HostOptions, StartError};
+pub(crate) use prepare::{config_and_plugins, load_plugins};
 pub use watch::ConfigWatch;
-
-use crate::config::{ConfigFile, Diagnostic, PipelineSettings};
-use crate::pipeline::engine::PipelineSpec;
-use crate::pipeline::mapping::{computer_name, default_ticket_fields, TicketTemplate};
-use crate::pipeline::rules::AlertSet;
-
-/// Builds pipeline `name`'s spec: its alert definitions and ticket template, checked.
-pub fn build_spec(
-    file: &ConfigFile,
-    name: &str,
-    settings: &PipelineSettings,
-) -> Result<PipelineSpec, Vec<Diagnostic>> {
-    let mut problems = Vec::new();
-    let alerts = AlertSet::load_dir(&settings.intake.alerts).unwrap_or_else(|e| {
-        problems.extend(e.0);
-        AlertSet::default()
-    });
-    let fields = settings
-        .ticket
-        .clone()
-        .unwrap_or_else(default_ticket_fields);
-    let template = match TicketTemplate::new(&fields, &settings.correlation_format) {
-        Ok(t) => Some(t),
-        Err(errors) => {
-            for e in errors {
-                problems.push(file.source.diagnostic(
-                    &format!("pipelines.{name}.ticket.{}", e.field),
-                    e.error.to_string(),
-                ));
-            }
-            None
-        }
-    };
-    for (i, field) in settings.suppression.group_by.iter().enumerate() {
-        if field.trim().is_empty() {
-            problems.push(file.source.diagnostic(
-                &format!("pipelines.{name}.suppression.group_by[{i}]"),
-                "must name a record field, like \"Who\"",
-            ));
-        }
-    }
-    match template {
-        Some(template) if problems.is_empty() => Ok(PipelineSpec {
-            name: name.to_owned(),
-            settings: settings.clone(),
-            alerts,
-            template,
-            computer: computer_name(),
-        }),
-        _ => Err(problems),
-    }
-}
-
-/// The state store path of `file`.
-pub fn state_path(file: &ConfigFile) -> &Path {
-    &file.config.state.path
-}

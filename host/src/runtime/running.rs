@@ -7,16 +7,22 @@ use std::time::{Duration, Instant};
 
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
-use super::stop::{Doorbell, StopSignal};
-use crate::capabilities::Clock;
-use crate::pipeline::delivery::TicketSink;
-use crate::pipeline::engine::Engine;
-use crate::pipeline::intake::RecordSource;
-use crate::state::millis;
-use crate::telemetry::Role;
+use sluice_core::{
+    jitter, millis, Backoff, Clock, Doorbell, Engine, RecordSource, StopSignal, TicketSink,
+};
+
+use crate::telemetry::{PipelineMetrics, Role};
 
 /// The longest a pipeline thread sleeps between steps (when nothing is due sooner).
 const MAX_SLEEP: Duration = Duration::from_secs(5);
+
+/// How a pipeline waits after its state store failed (a full or read-only disk, a lock held
+/// too long): soon at first, then up to a quarter of a minute.
+const STORE_BACKOFF: Backoff = Backoff {
+    initial: Duration::from_millis(500),
+    max: Duration::from_secs(16),
+    retry_after_max: Duration::from_secs(16),
+};
 
 /// How long a system marked unreachable may stay unheard of before its healthcheck runs again
 /// (an idle pipeline makes no calls that would show it is back).
@@ -84,9 +90,14 @@ impl Running {
         }
     }
 
-    /// Starts `engine` on a thread named after its pipeline.
-    pub fn spawn<S, K>(&mut self, engine: Engine<S, K>, clock: Arc<dyn Clock>)
-    where
+    /// Starts `engine` on a thread named after its pipeline; `health` follows its systems'
+    /// reachability.
+    pub fn spawn<S, K>(
+        &mut self,
+        engine: Engine<S, K>,
+        clock: Arc<dyn Clock>,
+        health: Option<PipelineMetrics>,
+    ) where
         S: RecordSource + Healthcheck + Send + 'static,
         K: TicketSink + Healthcheck + Send + 'static,
     {
@@ -100,7 +111,7 @@ impl Running {
             .spawn(move || {
                 let span = tracing::info_span!("pipeline", pipeline = %engine.spec().name);
                 let _entered = span.enter();
-                run(&mut engine, &*clock, &thread_stop);
+                run(&mut engine, &*clock, &thread_stop, health.as_ref());
                 tracing::info!("Pipeline stopped.");
             });
         match handle {
@@ -147,14 +158,20 @@ impl Running {
 }
 
 /// Steps `engine` until `stop`.
-fn run<S, K>(engine: &mut Engine<S, K>, clock: &dyn Clock, stop: &StopSignal)
-where
+fn run<S, K>(
+    engine: &mut Engine<S, K>,
+    clock: &dyn Clock,
+    stop: &StopSignal,
+    health: Option<&PipelineMetrics>,
+) where
     S: RecordSource + Healthcheck,
     K: TicketSink + Healthcheck,
 {
     let mut failures = 0u32;
     while !stop.is_stopped() {
-        recheck(engine);
+        if let Some(health) = health {
+            recheck(engine, health);
+        }
         let sleep = match engine.step().and_then(|()| engine.next_wakeup()) {
             Ok(next) => {
                 failures = 0;
@@ -163,11 +180,11 @@ where
             }
             Err(error) => {
                 failures += 1;
-                if let Some(m) = engine.metrics() {
-                    m.store_failed();
+                if let Some(health) = health {
+                    health.store_failed();
                 }
                 tracing::error!(%error, "The state store failed; retrying.");
-                Duration::from_millis(250u64.saturating_mul(1 << failures.min(6)))
+                STORE_BACKOFF.delay(failures, None, jitter())
             }
         };
         if stop.wait(sleep) {
@@ -178,21 +195,19 @@ where
 
 /// Runs the healthcheck of a component whose system is marked unreachable and was not heard
 /// of for [`HEALTH_RECHECK`], so that `/readyz` sees it come back even when idle.
-fn recheck<S: RecordSource + Healthcheck, K: TicketSink + Healthcheck>(engine: &mut Engine<S, K>) {
-    let due: Vec<Role> = match engine.metrics() {
-        Some(m) => [Role::Source, Role::Sink]
-            .into_iter()
-            .filter(|r| m.needs_check(*r, HEALTH_RECHECK))
-            .collect(),
-        None => return,
-    };
-    for role in due {
+fn recheck<S, K>(engine: &mut Engine<S, K>, health: &PipelineMetrics)
+where
+    S: RecordSource + Healthcheck,
+    K: TicketSink + Healthcheck,
+{
+    for role in [Role::Source, Role::Sink] {
+        if !health.needs_check(role, HEALTH_RECHECK) {
+            continue;
+        }
         let result = match role {
             Role::Source => engine.source_mut().healthcheck(),
             Role::Sink => engine.sink_mut().healthcheck(),
         };
-        if let Some(m) = engine.metrics() {
-            m.checked(role, &result);
-        }
+        health.checked(role, &result);
     }
 }

@@ -12,7 +12,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use crate::config::ConfigFile;
+use sluice_core::ConfigFile;
 
 /// The files of the running config, and what they held.
 #[derive(Debug)]
@@ -108,7 +108,7 @@ fn dir_listing(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SecretResolver;
+    use sluice_core::SecretResolver;
 
     #[test]
     fn a_change_is_reported_once_it_has_settled() {

@@ -21,8 +21,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use super::metrics::{Metrics, Reachability};
-use crate::config::StateSettings;
-use crate::state::Store;
+use sluice_core::StateSettings;
+use sluice_core::Store;
 
 /// Why the endpoint could not start.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::config::redact;
+use sluice_core::redact;
 
 /// The log file, when `--log-file` names one.
 static LOG_FILE: OnceLock<Arc<LogFile>> = OnceLock::new();
@@ -128,7 +128,7 @@ impl Drop for LineWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secrets;
+    use sluice_core::Secrets;
 
     #[test]
     fn every_line_is_redacted_and_a_reopened_file_gets_the_next_lines() {

@@ -4,7 +4,7 @@
 //! One [`Metrics`] is made per process. Each engine gets a [`PipelineMetrics`] from it
 //! ([`Metrics::pipeline`]), which carries the pipeline and plugin names every series is
 //! labelled with; the engine reports its totals to it after each step, and wraps its source
-//! and sink calls in [`Measured`](super::Measured), which times them, counts records and
+//! and sink calls the engine reports (`observer.rs`), which times them, counts records and
 //! classifies errors.
 //! Series names start with `sluice_`; `docs/operating.md` lists them all.
 
@@ -21,9 +21,10 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Metric, Registry, Unit};
 use sluice_sdk::{ErrorKind, PluginError};
 
-use crate::config::redact;
-use crate::pipeline::engine::EngineStats;
-use crate::state::{alerts, Store, StoreError};
+use sluice_core::redact;
+use sluice_core::store::alerts;
+use sluice_core::EngineStats;
+use sluice_core::{Store, StoreError};
 
 /// Upper bounds of the sink and source latency buckets, seconds: 5 ms to about 41 s (a batch
 /// of ticket actions takes one request per action).
@@ -457,11 +458,6 @@ pub struct PipelineMetrics {
 }
 
 impl PipelineMetrics {
-    /// The pipeline.
-    pub fn pipeline(&self) -> &str {
-        &self.pipeline
-    }
-
     fn plugin(&self, role: Role) -> &str {
         match role {
             Role::Source => &self.source_plugin,
@@ -631,14 +627,14 @@ impl PipelineMetrics {
             .inc();
     }
 
-    pub(super) fn latency(&self, role: Role, started: Instant) {
+    pub(super) fn latency(&self, role: Role, took: std::time::Duration) {
         let family = match role {
             Role::Source => &self.metrics.series.source_latency,
             Role::Sink => &self.metrics.series.sink_latency,
         };
         family
             .get_or_create(&self.labels(role))
-            .observe(started.elapsed().as_secs_f64());
+            .observe(took.as_secs_f64());
     }
 
     pub(super) fn records(&self, intake: &'static str, n: usize) {

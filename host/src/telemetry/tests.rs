@@ -1,14 +1,12 @@
 //! Metrics: totals reported as deltas, calls classified, reachability followed, series of
 //! removed pipelines dropped.
 
-use sluice_sdk::{
-    ActionOutcome, Checkpoint, PluginError, Record, SourceBatch, Ticket, TicketAction,
-};
+use std::time::Duration;
 
-use super::{Measured, Metrics, Reachability, Role};
-use crate::pipeline::delivery::TicketSink;
-use crate::pipeline::engine::EngineStats;
-use crate::pipeline::intake::RecordSource;
+use sluice_core::{EngineObserver, EngineStats, SourceCall};
+use sluice_sdk::{ActionOutcome, PluginError, Ticket};
+
+use super::{Metrics, Reachability, Role};
 
 /// The value of `series` in `text`.
 fn value(text: &str, series: &str) -> Option<f64> {
@@ -64,21 +62,6 @@ fn engine_totals_are_added_once_whatever_how_often_they_are_reported() {
     assert!(text.ends_with("# EOF\n"), "{text}");
 }
 
-/// A sink that answers with the outcomes it is given.
-struct Scripted(Vec<ActionOutcome>);
-
-impl TicketSink for Scripted {
-    fn deliver(&mut self, _: Vec<TicketAction>) -> Vec<ActionOutcome> {
-        std::mem::take(&mut self.0)
-    }
-}
-
-fn find() -> Vec<TicketAction> {
-    vec![TicketAction::FindByCorrelation {
-        correlation_id: "x".into(),
-    }]
-}
-
 #[test]
 fn sink_calls_are_timed_and_their_failures_classified_and_followed() {
     let metrics = Metrics::new();
@@ -90,19 +73,15 @@ fn sink_calls_are_timed_and_their_failures_classified_and_followed() {
         reason: "HTTP 503".to_owned(),
         retry_after: None,
     };
-    Measured::new(&mut Scripted(vec![retry]), Some(&p)).deliver(find());
+    p.sink_called(Duration::ZERO, &[retry]);
     assert_eq!(state(), Reachability::Down("HTTP 503".to_owned()));
 
     let refused = ActionOutcome::Failed(PluginError::rejected("no such field"));
-    Measured::new(&mut Scripted(vec![refused]), Some(&p)).deliver(find());
+    p.sink_called(Duration::ZERO, &[refused]);
     assert_eq!(state(), Reachability::Up, "a refusal is an answer");
-    assert!(!p.needs_check(Role::Sink, std::time::Duration::ZERO));
+    assert!(!p.needs_check(Role::Sink, Duration::ZERO));
 
-    Measured::new(
-        &mut Scripted(vec![ActionOutcome::Done(Ticket::default())]),
-        Some(&p),
-    )
-    .deliver(find());
+    p.sink_called(Duration::ZERO, &[ActionOutcome::Done(Ticket::default())]);
     let text = metrics.render();
     for (series, expected) in [
         (
@@ -126,34 +105,13 @@ fn sink_calls_are_timed_and_their_failures_classified_and_followed() {
     }
 }
 
-/// A source that answers each poll with the next of its answers.
-struct ScriptedSource(Vec<Result<SourceBatch, PluginError>>);
-
-impl RecordSource for ScriptedSource {
-    fn poll(&mut self, _: Option<Checkpoint>) -> Result<SourceBatch, PluginError> {
-        self.0.remove(0)
-    }
-
-    fn fetch(&mut self, _: Vec<String>) -> Result<Vec<Record>, PluginError> {
-        Ok(Vec::new())
-    }
-}
-
 #[test]
 fn source_calls_count_records_and_a_credentials_error_marks_it_down() {
     let metrics = Metrics::new();
     let p = metrics.pipeline("p", "auditor", "snow");
-    let mut source = ScriptedSource(vec![
-        Ok(SourceBatch {
-            records: (0..3).map(|i| Record::new(format!("r{i}"))).collect(),
-            checkpoint: Checkpoint("1".to_owned()),
-            more: false,
-        }),
-        Err(PluginError::credentials("401 for CORP\\svc")),
-    ]);
-    let batch = Measured::new(&mut source, Some(&p)).poll(None).unwrap();
-    assert_eq!(batch.records.len(), 3);
-    assert!(Measured::new(&mut source, Some(&p)).poll(None).is_err());
+    p.source_called(SourceCall::Poll, Duration::ZERO, Ok(3));
+    let refused = PluginError::credentials("401 for CORP\\svc");
+    p.source_called(SourceCall::Poll, Duration::ZERO, Err(&refused));
     let text = metrics.render();
     assert_eq!(
         value(
@@ -167,7 +125,7 @@ fn source_calls_count_records_and_a_credentials_error_marks_it_down() {
         &metrics.reachability()[&("p".to_owned(), Role::Source)],
         Reachability::Down(e) if e.contains("401")
     ));
-    assert!(p.needs_check(Role::Source, std::time::Duration::ZERO));
+    assert!(p.needs_check(Role::Source, Duration::ZERO));
 }
 
 #[test]

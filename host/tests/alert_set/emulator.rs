@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
-use sluice::pipeline::filter::RecordView;
+use sluice_core::RecordView;
 use sluice_emulators::auditor::dataset::DatasetConfig;
 use sluice_emulators::auditor::{Auditor, AuditorConfig};
 

@@ -14,13 +14,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sluice::capabilities::ManualClock;
-use sluice::config::{ConfigFile, SecretResolver};
-use sluice::pipeline::engine::{Engine, PipelineSpec};
-use sluice::pipeline::mapping::{default_ticket_fields, TicketTemplate};
-use sluice::pipeline::rules::{AlertDefinition, AlertSet};
-use sluice::state::{Durability, Store};
-use sluice::testkit::{MemorySink, MemorySource};
+use sluice_core::testkit::{MemorySink, MemorySource};
+use sluice_core::ManualClock;
+use sluice_core::{default_ticket_fields, TicketTemplate};
+use sluice_core::{AlertDefinition, AlertSet};
+use sluice_core::{ConfigFile, SecretResolver};
+use sluice_core::{Durability, Store};
+use sluice_core::{Engine, PipelineSpec};
 use sluice_emulators::auditor::{ActivityRecord, Category};
 
 use crate::support::{dataset_of, describe, intended, shipped_dir, to_record, SEEDS};

@@ -1,7 +1,7 @@
 //! The shipped files themselves: they load, their names are unique and prefixed, they are on
 //! or off as intended, and the README describes each.
 
-use sluice::pipeline::rules::AlertSet;
+use sluice_core::AlertSet;
 
 use crate::support::{shipped, shipped_dir, shipped_files, INTENDED, OFF_BY_DEFAULT, PREFIX};
 
@@ -10,7 +10,7 @@ fn every_file_loads_and_the_directory_loads_as_sluice_run_loads_it() {
     let files = shipped_files();
     let mut problems = Vec::new();
     for f in &files {
-        if let Err(e) = sluice::pipeline::rules::load_file(f) {
+        if let Err(e) = sluice_core::load_alert_file(f) {
             problems.push(e.to_string());
         }
     }

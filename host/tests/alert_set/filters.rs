@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use sluice::pipeline::filter::RecordView;
-use sluice::pipeline::rules::AlertSet;
+use sluice_core::AlertSet;
+use sluice_core::RecordView;
 use sluice_emulators::auditor::Category;
 
 use crate::support::{dataset, describe, intended, shipped, shipped_dir, to_record, SEEDS};

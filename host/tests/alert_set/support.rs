@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use sluice::pipeline::rules::{load_file, AlertDefinition};
+use sluice_core::{load_alert_file as load_file, AlertDefinition};
 use sluice_emulators::auditor::dataset::{generate, DatasetConfig};
 use sluice_emulators::auditor::{ActivityRecord, Category};
 use sluice_sdk::{Detail, Record};

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
-use sluice::pipeline::rules::load_file;
+use sluice_core::load_alert_file as load_file;
 
 use crate::util::{run, sluice, text};
 
@@ -147,7 +147,7 @@ fn upload_writes_the_shipped_set_then_leaves_it_and_keeps_edits() {
         shipped_text("mass-file-deletion.toml")
     );
     // The copy beside it is not an alert: the directory still loads, with the user's count.
-    let set = sluice::pipeline::rules::AlertSet::load_dir(&site.alerts()).unwrap();
+    let set = sluice_core::AlertSet::load_dir(&site.alerts()).unwrap();
     assert_eq!(set.all().len(), shipped.len());
     assert_eq!(
         set.get("ITSM Add-On: Mass File Deletion")
@@ -440,7 +440,7 @@ fn upload_skips_an_alert_whose_name_another_file_already_uses() {
     );
     assert!(!site.alerts().join(LOCKOUT_FILE).exists());
     assert!(
-        sluice::pipeline::rules::AlertSet::load_dir(&site.alerts()).is_ok(),
+        sluice_core::AlertSet::load_dir(&site.alerts()).is_ok(),
         "no duplicate name was created"
     );
 }

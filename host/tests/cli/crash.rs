@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sluice::pipeline::intake::queue_response_action;
-use sluice::state::{Durability, Store};
+use sluice_core::queue_response_action;
+use sluice_core::{Durability, Store};
 
 use crate::util::{sluice, terminate, workspace_plugin, Lcg};
 
@@ -61,7 +61,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
         for _ in 0..n {
             queued += 1;
             let name = format!("Type {:02}", rng.next(14));
-            let now = sluice::state::millis(std::time::SystemTime::now());
+            let now = sluice_core::millis(std::time::SystemTime::now());
             queue_response_action(
                 store,
                 "p",
@@ -88,7 +88,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     let mut child = start(dir.path());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending = sluice::state::alerts::unfinished(store.conn(), "p").unwrap();
+        let pending = sluice_core::store::alerts::unfinished(store.conn(), "p").unwrap();
         if pending == 0 {
             break;
         }
@@ -101,7 +101,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     terminate(&mut child, Duration::from_secs(10));
 
     // Every alert accounted for.
-    let counts = sluice::state::alerts::counts(store.conn(), "p").unwrap();
+    let counts = sluice_core::store::alerts::counts(store.conn(), "p").unwrap();
     assert_eq!(
         counts,
         vec![("done".to_owned(), queued)],

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use sluice::config::{ConfigFile, SecretResolver};
-use sluice::pipeline::mapping::{AlertContext, TicketTemplate};
+use sluice_core::{AlertContext, TicketTemplate};
+use sluice_core::{ConfigFile, SecretResolver};
 use sluice_sdk::{Detail, Journal, Record, Ticket};
 
 use crate::util::{run, sluice, text, workspace_plugin};

@@ -6,8 +6,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice::capabilities::{ComponentContext, HostCapabilities, HttpClient, ManualClock};
-use sluice::config::HttpSettings;
+use sluice::plugin_host::{ComponentContext, HostCapabilities, HttpClient};
+use sluice_core::HttpSettings;
+use sluice_core::ManualClock;
 use sluice_sdk::{
     ActionOutcome, Checkpoint, ComponentKind, Correlation, ErrorKind, Journal, LoadErrorKind,
     Plugin, StateChange, TicketAction,

@@ -12,8 +12,8 @@ use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use sluice::pipeline::intake::queue_response_action;
-use sluice::state::{Durability, Store};
+use sluice_core::queue_response_action;
+use sluice_core::{Durability, Store};
 use sluice_emulators::auditor::{
     ActivityRecord, Auditor, AuditorConfig, Detail, Item, MonitoringPlan,
 };
@@ -273,7 +273,7 @@ impl Site {
     /// flood of subprocesses would only slow the test); each gets its own Auditor alert id.
     pub fn queue(&self, alerts: &[(&str, &str)]) {
         let mut store = self.store();
-        let now = sluice::state::millis(std::time::SystemTime::now());
+        let now = sluice_core::millis(std::time::SystemTime::now());
         for (name, record) in alerts {
             let queued = queue_response_action(
                 &mut store,
@@ -290,7 +290,7 @@ impl Site {
 
     /// Alerts of the pipeline not yet delivered or given up on.
     pub fn unfinished(&self) -> u64 {
-        sluice::state::alerts::unfinished(self.store().conn(), PIPELINE).expect("count alerts")
+        sluice_core::store::alerts::unfinished(self.store().conn(), PIPELINE).expect("count alerts")
     }
 
     /// The last failures of the ticket actions not yet done (waiting for a retry, or being
@@ -339,8 +339,8 @@ impl Site {
     /// (more than expected is for the ledger to report).
     pub fn wait_settled(&self, alerts: u64) {
         self.wait_for(&format!("{alerts} alerts delivered"), || {
-            let counts =
-                sluice::state::alerts::counts(self.store().conn(), PIPELINE).expect("count alerts");
+            let counts = sluice_core::store::alerts::counts(self.store().conn(), PIPELINE)
+                .expect("count alerts");
             let total: u64 = counts.iter().map(|(_, n)| n).sum();
             total >= alerts && self.unfinished() == 0
         });

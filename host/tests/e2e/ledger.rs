@@ -103,7 +103,7 @@ pub fn account(site: &Site, expect: Expect) -> Ledger {
     assert!(broken_keys.is_empty(), "foreign_key_check: {broken_keys:?}");
 
     // Every alert accounted for.
-    let counts: BTreeMap<String, u64> = sluice::state::alerts::counts(conn, PIPELINE)
+    let counts: BTreeMap<String, u64> = sluice_core::store::alerts::counts(conn, PIPELINE)
         .unwrap()
         .into_iter()
         .collect();

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use sluice::state::{outbox, Durability, Store};
+use sluice_core::store::outbox;
+use sluice_core::{Durability, Store};
 
 use crate::support::{hours, minutes, Harness};
 
@@ -95,7 +96,7 @@ fn an_outage_is_retried_with_backoff_and_given_up_after_the_limit() {
         h.engine.stats()
     );
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
-    let events = sluice::state::checkpoints::recent_events(store.conn(), "p", 10).unwrap();
+    let events = sluice_core::store::checkpoints::recent_events(store.conn(), "p", 10).unwrap();
     assert!(
         events
             .iter()

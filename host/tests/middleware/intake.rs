@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use sluice::pipeline::rules::load_file;
-use sluice::state::{checkpoints, Durability, Store};
+use sluice_core::load_alert_file as load_file;
+use sluice_core::store::checkpoints;
+use sluice_core::{Durability, Store};
 
 use crate::support::{minutes, record, Harness};
 
@@ -44,11 +45,7 @@ fn an_unknown_record_is_asked_for_again_then_the_alert_goes_on_without_it() {
     );
 }
 
-fn definition(
-    dir: &std::path::Path,
-    name: &str,
-    text: &str,
-) -> sluice::pipeline::rules::AlertDefinition {
+fn definition(dir: &std::path::Path, name: &str, text: &str) -> sluice_core::AlertDefinition {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
     load_file(&path).unwrap_or_else(|e| panic!("{e}"))
@@ -220,13 +217,16 @@ fn a_disabled_definition_ignores_its_response_action_alerts_and_others_go_on() {
     let counts = h
         .engine
         .store()
-        .read(sluice::state::alerts::counts(h.engine.store().conn(), "p"))
+        .read(sluice_core::store::alerts::counts(
+            h.engine.store().conn(),
+            "p",
+        ))
         .unwrap();
     assert!(counts.contains(&("ignored".to_owned(), 2)), "{counts:?}");
     let unfinished = h
         .engine
         .store()
-        .read(sluice::state::alerts::unfinished(
+        .read(sluice_core::store::alerts::unfinished(
             h.engine.store().conn(),
             "p",
         ))

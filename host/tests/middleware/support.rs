@@ -5,14 +5,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sluice::capabilities::ManualClock;
-use sluice::config::{ConfigFile, PipelineSettings, SecretResolver};
-use sluice::pipeline::engine::{Engine, PipelineSpec};
-use sluice::pipeline::intake::queue_response_action;
-use sluice::pipeline::mapping::{default_ticket_fields, TicketTemplate};
-use sluice::pipeline::rules::{AlertDefinition, AlertSet};
-use sluice::state::{millis, Durability, Store};
-pub use sluice::testkit::{record, MemorySink, MemorySource};
+use sluice_core::queue_response_action;
+pub use sluice_core::testkit::{record, MemorySink, MemorySource};
+use sluice_core::ManualClock;
+use sluice_core::{default_ticket_fields, TicketTemplate};
+use sluice_core::{millis, Durability, Store};
+use sluice_core::{AlertDefinition, AlertSet};
+use sluice_core::{ConfigFile, PipelineSettings, SecretResolver};
+use sluice_core::{Engine, PipelineSpec};
 
 pub const START: u64 = 1_710_000_000;
 
@@ -103,7 +103,7 @@ impl Harness {
     }
 
     pub fn now_ms(&self) -> i64 {
-        millis(sluice::capabilities::Clock::now(self.clock.as_ref()))
+        millis(sluice_core::Clock::now(self.clock.as_ref()))
     }
 
     /// Auditor runs the response action of alert `name` for a new record.

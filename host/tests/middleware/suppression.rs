@@ -379,15 +379,14 @@ comments = "%Who% did %Action% on %What%""#,
 fn a_retried_response_action_is_accepted_and_ignored() {
     let mut h = Harness::new("");
     let rid = h.alert("A");
-    let mut store = sluice::state::Store::open(
+    let mut store = sluice_core::Store::open(
         &h.dir.path().join("state.db"),
-        sluice::state::Durability::Normal,
+        sluice_core::Durability::Normal,
     )
     .unwrap();
     for _ in 0..5 {
         let queued =
-            sluice::pipeline::intake::queue_response_action(&mut store, "p", "{A}", &rid, "A", 0)
-                .unwrap();
+            sluice_core::queue_response_action(&mut store, "p", "{A}", &rid, "A", 0).unwrap();
         assert!(!queued, "a duplicate is not queued again");
     }
     h.step();

@@ -8,8 +8,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sluice::pipeline::intake::queue_response_action;
-use sluice::state::{alerts, millis, Durability, Store};
+use sluice_core::queue_response_action;
+use sluice_core::store::alerts;
+use sluice_core::{millis, Durability, Store};
 use sluice_emulators::auditor::{ActivityRecord, Auditor, AuditorConfig};
 use sluice_emulators::servicenow::{Incident, ServiceNow, ServiceNowConfig};
 use sluice_emulators::Served;

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
-use sluice::capabilities::ManualClock;
-use sluice::config::{ConfigFile, SecretResolver};
-use sluice::pipeline::engine::{Engine, PipelineSpec};
-use sluice::pipeline::intake::queue_response_action;
-use sluice::pipeline::rules::load_file;
-use sluice::runtime::build_spec;
-use sluice::state::{Durability, Store};
-use sluice::testkit::{record, MemorySink, MemorySource};
+use sluice_core::build_spec;
+use sluice_core::load_alert_file as load_file;
+use sluice_core::queue_response_action;
+use sluice_core::testkit::{record, MemorySink, MemorySource};
+use sluice_core::ManualClock;
+use sluice_core::{ConfigFile, SecretResolver};
+use sluice_core::{Durability, Store};
+use sluice_core::{Engine, PipelineSpec};
 
 const CONFIG: &str = r#"
 [state]

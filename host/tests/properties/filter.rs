@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::Timestamp;
 use proptest::prelude::*;
-use sluice::pipeline::filter::{Filters, RecordView};
-use sluice::pipeline::rules::{AlertDefinition, AlertSet};
+use sluice_core::{AlertDefinition, AlertSet};
+use sluice_core::{Filters, RecordView};
 use sluice_sdk::{Detail, Record};
 
 /// Text from a small alphabet, so filters and records meet often; case and non-ASCII

@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use sluice::pipeline::mapping::{AlertContext, TicketTemplate, ALERT_PLACEHOLDERS};
-use sluice::pipeline::template::Template;
+use sluice_core::Template;
+use sluice_core::{AlertContext, TicketTemplate, ALERT_PLACEHOLDERS};
 use sluice_sdk::{Detail, Record};
 
 #[derive(Debug, Clone)]

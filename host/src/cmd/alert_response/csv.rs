@@ -149,7 +149,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            crate::pipeline::mapping::render_detail_list(r),
+            sluice_core::render_detail_list(r),
             "Member: (none) -> CORP\\a"
         );
     }

@@ -18,15 +18,15 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use self::csv::CsvAlert;
-use crate::cli::{ConfigArg, GlobalArgs};
-use crate::config::{ConfigFile, SecretResolver};
+use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
 #[cfg(unix)]
 use crate::handoff::hand_off;
 use crate::handoff::{self, Handoff};
-use crate::pipeline::record;
-use crate::state::alerts::{self, NewAlert, Origin};
-use crate::state::{millis, Store};
+use sluice_core::{ConfigFile, SecretResolver};
+
+use sluice_core::store::alerts::{self, NewAlert, Origin};
+use sluice_core::{millis, Store};
 
 /// Arguments of `sluice alert-response`.
 #[derive(Debug, Args)]
@@ -155,7 +155,7 @@ fn queue_csv(
                 let (record_id, record_json, key) = match row {
                     CsvAlert::ById(rid) => (Some(rid.as_str()), None, format!("csv:{name}:{rid}")),
                     CsvAlert::Record(r) => {
-                        let json = record::to_json(r);
+                        let json = sluice_core::record_to_json(r);
                         let key = format!("csv:{name}:{:016x}", fnv(&json));
                         (None, Some(json), key)
                     }

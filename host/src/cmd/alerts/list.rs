@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::response_action::{self, ResponseAction};
 use super::{absolute, alert_files, label, print, AlertDir, Targets};
 use crate::exit;
-use crate::pipeline::rules::{load_file, AlertDefinition, AlertSet};
+use sluice_core::{load_alert_file, AlertDefinition, AlertSet};
 
 /// What Auditor's Response Action tab needs besides the command line (netwrix reference §5.1).
 const NOTES: [&str; 3] = [
@@ -83,7 +83,7 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
         let before = listing.alerts.len();
         for file in &files {
             // Files that do not load are reported below, by the loader `sluice run` uses.
-            if let Ok(definition) = load_file(file) {
+            if let Ok(definition) = load_alert_file(file) {
                 listing
                     .alerts
                     .push(entry(&definition, dir, &exe, &targets.config, queue));

@@ -29,8 +29,8 @@ use super::output::print;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
-use crate::cli::GlobalArgs;
-use crate::config::{ConfigFile, SecretResolver};
+use crate::cmd::GlobalArgs;
+use sluice_core::{ConfigFile, SecretResolver};
 
 /// Arguments of `sluice alerts`.
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ use toml_edit::DocumentMut;
 use super::names::{closest_first, read_names};
 use super::{print, Targets};
 use crate::exit;
-use crate::pipeline::rules::load_file;
+use sluice_core::load_alert_file;
 
 pub(super) fn run(targets: &Targets, name: &str, enabled: bool) -> anyhow::Result<ExitCode> {
     let word = if enabled { "enabled" } else { "disabled" };
@@ -37,7 +37,7 @@ pub(super) fn run(targets: &Targets, name: &str, enabled: bool) -> anyhow::Resul
                     })?;
                     // Show what `sluice run` will make of the file, in case it was broken
                     // before (a disabled alert still has to load).
-                    if let Err(errors) = load_file(&file.path) {
+                    if let Err(errors) = load_alert_file(&file.path) {
                         for d in &errors.0 {
                             eprintln!("warning: {d}");
                         }

@@ -23,7 +23,7 @@ use super::shipped::SHIPPED;
 use super::toggle::set_enabled;
 use super::{label, print, Targets};
 use crate::exit;
-use crate::pipeline::rules::AlertSet;
+use sluice_core::AlertSet;
 
 #[derive(Debug, Serialize)]
 struct Report {

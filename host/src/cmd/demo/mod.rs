@@ -25,7 +25,7 @@ use self::report::Report;
 use self::scenario::ACTS;
 use self::stage::Stage;
 use super::output::{print, print_line};
-use crate::cli::GlobalArgs;
+use crate::cmd::GlobalArgs;
 use crate::exit;
 
 /// Arguments of `sluice demo`.

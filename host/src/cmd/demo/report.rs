@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::scenario::ACTS;
 use super::stage::{Stage, RESPONSE_PIPELINE};
-use crate::state::alerts;
-use crate::state::tickets::{self, TicketKind};
+use sluice_core::store::alerts;
+use sluice_core::store::tickets::{self, TicketKind};
 
 /// The demo's report; `--json` prints it as one object.
 #[derive(Debug, Serialize)]

@@ -11,7 +11,7 @@ use indicatif::ProgressBar;
 use sluice_emulators::auditor::dataset::{Employee, Script};
 
 use super::stage::{Stage, LOCKOUT_ALERT, POLLING_PIPELINE};
-use crate::cli::GlobalArgs;
+use crate::cmd::GlobalArgs;
 
 /// Failed logons in the password spray.
 const SPRAY_LOGONS: usize = 500;

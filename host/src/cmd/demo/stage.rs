@@ -14,14 +14,15 @@ use sluice_emulators::servicenow::{Release, ServiceNow, ServiceNowConfig};
 use sluice_emulators::Served;
 use sluice_sdk::{SinkInstance, SourceInstance};
 
-use crate::capabilities::{Clock, ManualClock};
-use crate::cli::GlobalArgs;
-use crate::config::ConfigErrors;
-use crate::pipeline::engine::Engine;
+use crate::cmd::GlobalArgs;
 use crate::plugin::instantiate;
-use crate::runtime::{config_and_plugins, pipeline_specs};
-use crate::state::{from_millis, Store};
+use crate::runtime::config_and_plugins;
 use crate::telemetry::Metrics;
+use sluice_core::pipeline_specs;
+use sluice_core::ConfigErrors;
+use sluice_core::Engine;
+use sluice_core::{from_millis, Store};
+use sluice_core::{Clock, ManualClock};
 
 /// The pipeline that takes the alerts Netwrix Auditor raises (its response action runs
 /// `sluice alert-response`).
@@ -179,9 +180,10 @@ impl Stage {
 
     /// Loads the config and the real plugins and builds both pipelines' engines.
     pub fn build_engines(&mut self, global: &GlobalArgs) -> anyhow::Result<()> {
-        let (file, registry) = config_and_plugins(&self.config, global).map_err(|e| {
-            if registry_missing(&e) {
-                anyhow::anyhow!(
+        let (file, registry) =
+            config_and_plugins(&self.config, &global.plugin_dirs).map_err(|e| {
+                if registry_missing(&e) {
+                    anyhow::anyhow!(
                     "the demo needs the netwrix-auditor and servicenow plugins next to the sluice \
                      executable ({}); build them with `cargo build --release` and run \
                      target/release/sluice, or point --plugin-dir at them (`sluice plugins` \
@@ -191,10 +193,10 @@ impl Stage {
                         .and_then(|p| p.parent().map(|d| d.display().to_string()))
                         .unwrap_or_default()
                 )
-            } else {
-                e.into()
-            }
-        })?;
+                } else {
+                    e.into()
+                }
+            })?;
         let clock: Arc<dyn Clock> = self.clock.clone();
         for spec in pipeline_specs(&file)? {
             let name = spec.name.clone();
@@ -216,7 +218,7 @@ impl Stage {
                     sink.instance,
                     clock.clone(),
                 )
-                .with_metrics(metrics),
+                .with_observer(Box::new(metrics)),
             );
         }
         Ok(())
@@ -230,7 +232,7 @@ impl Stage {
         self.clock.set(now);
         self.servicenow.set_now(now);
         self.auditor
-            .set_now(Timestamp::from_millisecond(crate::state::millis(now)).ok());
+            .set_now(Timestamp::from_millisecond(sluice_core::millis(now)).ok());
     }
 
     /// The scenario's time `offset` after the start.

@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::cli::GlobalArgs;
+use crate::cmd::GlobalArgs;
 use crate::exit;
 
 /// Arguments of `sluice import-legacy`.

@@ -32,7 +32,7 @@ fn assert_records_intact(site: &Site) {
         let rid = rid.expect("an alert of an Auditor record names it");
         let record = json
             .as_deref()
-            .and_then(sluice::pipeline::record::from_json)
+            .and_then(sluice_core::record_from_json)
             .unwrap_or_else(|| panic!("the alert of {rid} went on without its record"));
         let (who, when) = &stored[&rid];
         assert_eq!(record.field("Who"), Some(who.as_str()), "{rid}");

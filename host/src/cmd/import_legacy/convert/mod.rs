@@ -24,9 +24,9 @@ use std::path::Path;
 use super::legacy::{ItsmParam, ItsmSettings, ServiceNowSettings, Setting, TicketParameter};
 use super::report::{At, Note, Verdict};
 use super::write::{Block, Document, Table, Value};
-use crate::config::default_correlation_format;
-use crate::pipeline::mapping::ALERT_PLACEHOLDERS;
-use crate::pipeline::template::Template;
+use sluice_core::default_correlation_format;
+use sluice_core::Template;
+use sluice_core::ALERT_PLACEHOLDERS;
 
 mod sink;
 mod source;
@@ -269,7 +269,7 @@ fn escape_references(value: &str) -> String {
 
 /// Seconds as the config writes them (`3600` → `1h`, `86400` → `24h`, `2592000` → `30d`).
 pub(super) fn duration(secs: u64) -> String {
-    crate::config::HumanDuration::from_secs(secs).to_string()
+    sluice_core::HumanDuration::from_secs(secs).to_string()
 }
 
 #[cfg(test)]

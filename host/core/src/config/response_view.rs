@@ -87,7 +87,7 @@ impl ResponseView {
 mod tests {
     use super::*;
     use crate::config::ConfigFile;
-    use crate::config::SecretResolver;
+    use crate::secret::SecretResolver;
 
     /// The view and the full loader agree on the store and the pipelines.
     fn agree(text: &str) {

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::config::redact;
+use crate::secret::redact;
 
 /// What a ticket action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

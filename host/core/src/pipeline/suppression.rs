@@ -68,16 +68,6 @@ impl Decision {
             Decision::Flood { .. } => "flood",
         }
     }
-
-    /// The ticket row it went to.
-    pub fn ticket(self) -> i64 {
-        match self {
-            Decision::Open { ticket }
-            | Decision::Consolidate { ticket }
-            | Decision::OpenFlood { ticket }
-            | Decision::Flood { ticket } => ticket,
-        }
-    }
 }
 
 /// The suppression rules of one pipeline.

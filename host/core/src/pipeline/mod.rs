@@ -8,16 +8,34 @@
 //! ```
 //!
 //! Every stage reads and writes the state store; [`engine::Engine`] steps them on the host
-//! clock.
+//! clock. `spec` builds what a pipeline is from its settings; `observe` is how the engine
+//! reports its calls without knowing who listens.
+
+// What a pipeline is.
+pub mod spec;
+
+// The stages, in the order an alert meets them.
+pub mod intake;
+
+pub mod record;
+
+pub mod rules;
+
+pub mod filter;
+
+pub mod suppression;
+
+pub mod mapping;
+
+pub mod template;
+
+pub mod notes;
 
 pub mod delivery;
-pub mod engine;
-pub mod filter;
-pub mod intake;
-pub mod mapping;
-pub mod notes;
+
 pub mod pace;
-pub mod record;
-pub mod rules;
-pub mod suppression;
-pub mod template;
+
+// What steps them, and who hears of it.
+pub mod engine;
+
+pub mod observe;

@@ -7,13 +7,17 @@
 //! validates them against its own schema; the plugin registry turns those errors back into
 //! diagnostics with file, line and column.
 
+/// The variable that names the config file when `--config` does not.
+pub const CONFIG_ENV: &str = "SLUICE_CONFIG";
+/// The config file when neither `--config` nor [`CONFIG_ENV`] names one.
+pub const DEFAULT_CONFIG: &str = "sluice.toml";
+
 mod diagnostic;
 mod duration;
 mod load;
 mod model;
 mod response_view;
 mod schema;
-mod secret;
 
 pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use duration::HumanDuration;
@@ -25,4 +29,3 @@ pub use model::{
 };
 pub use response_view::ResponseView;
 pub use schema::config_schema;
-pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};

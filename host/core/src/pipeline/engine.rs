@@ -11,18 +11,16 @@ use sluice_sdk::ErrorKind;
 
 use super::delivery::{Delivery, DeliveryReport, TicketSink};
 use super::intake::{Intake, IntakeError, RecordSource};
-use super::mapping::TicketTemplate;
+use super::observe::{EngineObserver, Observed};
 use super::pace::Paces;
-use super::rules::AlertSet;
+use super::spec::PipelineSpec;
 use super::suppression::{Decision, Suppression};
-use crate::capabilities::Clock;
-use crate::config::PipelineSettings;
+use crate::clock::Clock;
 use crate::retry::jitter;
-use crate::runtime::StopSignal;
 use crate::state::alerts::{self, status};
 use crate::state::retention::{self, Limits};
 use crate::state::{duration_ms, millis, outbox, Store, StoreError};
-use crate::telemetry::{Measured, PipelineMetrics};
+use crate::stop::StopSignal;
 
 /// Alerts decided in one transaction.
 const DECIDE_BATCH: usize = 5000;
@@ -39,21 +37,6 @@ const PRUNE_EVERY_MS: i64 = 60_000;
 const PRUNE_ALERTS_PER_PASS: usize = 10_000;
 /// Source polls per step while the source says it has more.
 const POLLS_PER_STEP: usize = 50;
-
-/// What a pipeline is: its settings and what was built from them.
-#[derive(Debug, Clone)]
-pub struct PipelineSpec {
-    /// The pipeline's name.
-    pub name: String,
-    /// Its settings.
-    pub settings: PipelineSettings,
-    /// Its alert definitions.
-    pub alerts: AlertSet,
-    /// Its ticket template.
-    pub template: TicketTemplate,
-    /// `%Computer%`.
-    pub computer: String,
-}
 
 /// Totals since the engine started.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +116,7 @@ pub struct Engine<S, K> {
     /// Looks that found nothing to do since the last step.
     quiet_looks: u32,
     stats: EngineStats,
-    metrics: Option<PipelineMetrics>,
+    observer: Option<Box<dyn EngineObserver>>,
     stop: Option<StopSignal>,
 }
 
@@ -171,14 +154,14 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             own_next_at: 0,
             quiet_looks: 0,
             stats: EngineStats::default(),
-            metrics: None,
+            observer: None,
             stop: None,
         }
     }
 
-    /// Reports into `metrics`: totals after each step, and every source and sink call.
-    pub fn with_metrics(mut self, metrics: PipelineMetrics) -> Self {
-        self.metrics = Some(metrics);
+    /// Reports every source and sink call, and the totals after each step, to `observer`.
+    pub fn with_observer(mut self, observer: Box<dyn EngineObserver>) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -187,11 +170,6 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     pub fn with_stop(mut self, stop: StopSignal) -> Self {
         self.stop = Some(stop);
         self
-    }
-
-    /// The metrics it reports into.
-    pub fn metrics(&self) -> Option<&PipelineMetrics> {
-        self.metrics.as_ref()
     }
 
     fn stopping(&self) -> bool {
@@ -280,7 +258,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         // alerts queued by `sluice alert-response` meanwhile: the next step takes them in, and
         // their new tickets go before the backlog of updates.
         while !self.stopping() {
-            let mut sink = Measured::new(&mut self.sink, self.metrics.as_ref());
+            let mut sink = Observed::new(&mut self.sink, self.observer.as_deref());
             let report = delivery.run(
                 &mut self.store,
                 &mut sink,
@@ -300,8 +278,8 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             // A backlog (after a flood) goes in short passes, one per step.
             self.next_prune_at = if more { now } else { now + PRUNE_EVERY_MS };
         }
-        if let Some(metrics) = &mut self.metrics {
-            metrics.observe(&self.stats);
+        if let Some(observer) = &mut self.observer {
+            observer.stepped(&self.stats);
         }
         self.own_next_at = self.own_next(now)?;
         Ok(())
@@ -319,7 +297,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         }
         if spec.settings.intake.response_action {
             while !self.stopping() {
-                let mut source = Measured::new(&mut self.source, self.metrics.as_ref());
+                let mut source = Observed::new(&mut self.source, self.observer.as_deref());
                 let fetched = intake.fetch(&mut self.store, &mut source, now);
                 match fetched {
                     Ok(r) => {
@@ -347,7 +325,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 if self.stopping() {
                     break;
                 }
-                let mut source = Measured::new(&mut self.source, self.metrics.as_ref());
+                let mut source = Observed::new(&mut self.source, self.observer.as_deref());
                 let polled = intake.poll(&mut self.store, &mut source, &suppression, now);
                 match polled {
                     Ok((r, decisions)) => {

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::config::redact;
+use crate::secret::redact;
 
 /// The stored checkpoint of `pipeline`'s source.
 pub fn get(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<String>> {
@@ -142,7 +142,7 @@ pub fn last_done(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secrets;
+    use crate::secret::Secrets;
     use crate::state::{Durability, Store};
 
     #[test]

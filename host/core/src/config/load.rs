@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::model::Config;
-use super::secret::{SecretResolver, Secrets};
+use crate::secret::{SecretResolver, Secrets};
 
 /// A parsed config file, with what is needed to report later problems precisely.
 #[derive(Debug, Clone)]

@@ -1,0 +1,57 @@
+//! # sluice-core
+//!
+//! The heart of sluice, without a command line, an HTTP server or an HTTP client: the
+//! pipeline that turns records into ticket actions, the durable state store it runs on, the
+//! settings model, retry timing and the host clock. The `sluice` crate puts the CLI, the
+//! runtime, plugin loading, telemetry and the hand-off on top.
+//!
+//! Read it in data-flow order:
+//!
+//! - `config`: the settings model and loading the config file with precise diagnostics;
+//!   `secret`: secret references and their redaction;
+//! - `pipeline`: intake ─► rules ─► suppression ─► mapping ─► delivery, stepped by the
+//!   [`Engine`];
+//! - `state`: the durable store (queue, outbox, tickets, windows, checkpoints);
+//! - `retry`, `clock`, `stop`: when to try again, what time it is, when to stop.
+//!
+//! The module tree is private; what other crates may use is re-exported below.
+
+mod clock;
+mod config;
+mod pipeline;
+mod retry;
+mod secret;
+mod state;
+mod stop;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    config_schema, default_correlation_format, ComponentSettings, Config, ConfigErrors, ConfigFile,
+    DeliverySettings, Diagnostic, HttpSettings, HumanDuration, IntakeSettings, PipelineSettings,
+    PluginSettings, ResponseView, RetentionSettings, SourceMap, StateSettings, SuppressionSettings,
+    TelemetrySettings, CONFIG_ENV, DEFAULT_CONFIG,
+};
+pub use pipeline::delivery::TicketSink;
+pub use pipeline::engine::{DeliveryReportTotals, Engine, EngineStats};
+pub use pipeline::filter::{Filters, RecordView};
+pub use pipeline::intake::{queue_response_action, response_action_alert, RecordSource};
+pub use pipeline::mapping::{
+    computer_name, default_ticket_fields, render_detail_list, AlertContext, TicketTemplate,
+    ALERT_PLACEHOLDERS,
+};
+pub use pipeline::observe::{EngineObserver, SourceCall};
+pub use pipeline::record::{from_json as record_from_json, to_json as record_to_json};
+pub use pipeline::rules::{load_file as load_alert_file, AlertDefinition, AlertSet};
+pub use pipeline::spec::{build_spec, pipeline_specs, PipelineSpec};
+pub use pipeline::template::Template;
+pub use retry::{jitter, Backoff};
+pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
+pub use state::{duration_ms, from_millis, millis, Durability, Store, StoreError};
+pub use stop::{Doorbell, StopSignal};
+
+/// What the host reads from the store for status, metrics and its commands.
+pub mod store {
+    pub use crate::state::{alerts, checkpoints, outbox, status, tickets};
+}
