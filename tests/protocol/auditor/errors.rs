@@ -105,7 +105,7 @@ async fn malformed_xml_is_a_400_xml_error_in_the_api_namespace() {
         &env.post("activity_records/enum", "not xml").await,
         "XMLError",
     );
-    // JSON posted without ?format=json is read as XML and refused (reference §1.4).
+    // JSON posted without ?format=json is read as XML and refused, as documented.
     assert_error_xml(
         &env.post("activity_records/", r#"[{"Who":"x"}]"#).await,
         "XMLError",

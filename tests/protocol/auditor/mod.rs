@@ -1,5 +1,6 @@
 //! Netwrix Auditor Integration API emulator, driven over real HTTP on loopback with the request
-//! forms `shared/reference/netwrix-auditor.md` §1–3 documents — never through a sluice client.
+//! forms Netwrix documents for its endpoints, records and search filters — never through a
+//! sluice client.
 //!
 //! ```text
 //!   reqwest ──HTTP Basic──▶ serve(Auditor::router()) on 127.0.0.1:0

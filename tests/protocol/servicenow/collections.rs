@@ -266,7 +266,8 @@ async fn oauth_grants_and_bearer(release: Release) {
         )
         .await;
     assert_eq!(reply.result()["opened_by"], json!(API_USER_SYS_ID));
-    // Expiry follows the emulator clock: the same 401 as bad Basic credentials (§6.5).
+    // Expiry follows the emulator clock: the same 401 as bad Basic credentials, as on a real
+    // instance.
     sn.sn.advance(Duration::from_secs(1800));
     let reply = sn.send(with_bearer(&access)).await;
     reply.assert_error(

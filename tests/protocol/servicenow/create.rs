@@ -116,7 +116,7 @@ async fn create_defaults_links_and_location(release: Release) {
     assert_eq!(reply.result()["short_description"], json!("first"));
     assert!(reply.result().get("u_nonexistent").is_none());
     assert_eq!(sn.sn.incidents().len(), 3);
-    // sysparm_suppress_auto_sys_field lets the client set sys_* columns (§1.3).
+    // sysparm_suppress_auto_sys_field lets the client set sys_* columns.
     let reply = sn
         .call(
             Method::POST,

@@ -124,7 +124,8 @@ async fn errors_403_data_policy(release: Release) {
         "Operation Failed",
         json!("Data Policy Exception: The following fields are mandatory: Resolution notes"),
     );
-    // An obsolete close_code is silently dropped, which then trips the policy (§1.8).
+    // An obsolete close_code is silently dropped (a value outside a choice list is), which
+    // then trips the policy.
     sn.patch(
         &id,
         json!({"state": "6", "close_code": "Solution provided", "close_notes": "n"}),

@@ -107,7 +107,7 @@ async fn request_statistics() {
     assert_eq!(stats.dropped(), 0);
 }
 
-/// The remaining [U] switches, each flipped once.
+/// The remaining switches for unverified behaviour, each flipped once.
 #[tokio::test]
 async fn minor_profile_switches() {
     let mut config = ServiceNowConfig::for_release(Release::London);

@@ -1,6 +1,6 @@
 //! ServiceNow Table, Attachment and OAuth APIs over real HTTP on loopback, for every release
-//! profile, checked against `shared/reference/servicenow.md` and the 2018 captures in
-//! `shared/fixtures/servicenow-captures-2018/` — and driven once by pysnow, a third-party client.
+//! profile, checked against ServiceNow's documented behaviour and the 2018 captures in
+//! `tests/fixtures/servicenow-captures-2018/` — and driven once by pysnow, a third-party client.
 //!
 //! ```text
 //!   reqwest / pysnow ──HTTP──▶ sluice_emulators::serve(ServiceNow::router())

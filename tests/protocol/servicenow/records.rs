@@ -139,7 +139,7 @@ async fn work_notes_journal(release: Release) {
     );
     assert_eq!(notes, expected);
     assert!(text(&shown["comments"]).contains("(Additional comments)\nwe are on it"));
-    // sys_journal_field rows, as adapters read them (§2.3).
+    // sys_journal_field rows (one per entry, found by element_id), as adapters read them.
     let rows = sn
         .get(&format!(
             "/api/now/v2/table/sys_journal_field?sysparm_query=element_id={id}^element=work_notes^name=incident^ORDERBYDESCsys_created_on\

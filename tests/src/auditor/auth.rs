@@ -1,5 +1,6 @@
-//! HTTP Basic authentication (reference §1.2: every endpoint requires authentication; Basic
-//! is one of the documented schemes and the one the emulator implements).
+//! HTTP Basic authentication (every endpoint of the API requires authentication; Basic is one
+//! of the four documented schemes, beside NTLM, Negotiate and Digest, and the one the emulator
+//! implements).
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
@@ -37,7 +38,7 @@ pub(crate) fn authorized(headers: &HeaderMap, username: &str, password: &str) ->
     }
 }
 
-/// 401 with an empty body (reference §1.6) and the challenge.
+/// 401 with an empty body, as documented, and the challenge.
 pub(crate) fn challenge() -> Response {
     let mut response = Response::new(axum::body::Body::empty());
     *response.status_mut() = StatusCode::UNAUTHORIZED;

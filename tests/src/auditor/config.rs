@@ -1,9 +1,12 @@
 //! The emulator's configuration: credentials, an optional generated data set, and one switch
-//! for every behaviour the reference marks as inferred (**\[I\]**) rather than documented.
+//! for every behaviour the documentation leaves open.
 //!
-//! Defaults follow the reference's recommendation for each inference, so a default emulator is
-//! the reading of the documentation we believe most likely; tests flip a switch to prove a
-//! client copes with the other reading.
+//! Each default is the reading of the documentation we believe most likely, so a default
+//! emulator is that reading; tests flip a switch to prove a client copes with the other one.
+//!
+//! The tags on the switches say where a behaviour comes from: **\[D\]** documented by Netwrix,
+//! **\[C\]** seen in a public client of the API (evidence of how real servers answer, not a
+//! specification), **\[I\]** inferred, because the documentation does not say.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +19,7 @@ use super::faults::Faults;
 #[derive(Clone, Debug)]
 pub struct AuditorConfig {
     /// The account HTTP Basic must present. Default `CORP\svc-sluice` (a down-level logon name,
-    /// backslash included, as the curl examples in reference §1.2 use). Compared
+    /// backslash included, as the curl examples of the API documentation use). Compared
     /// case-insensitively, as Windows account names are.
     pub username: String,
     /// The password HTTP Basic must present. Default `sluice-demo`.
@@ -30,18 +33,19 @@ pub struct AuditorConfig {
     pub groups: BTreeMap<String, Vec<String>>,
     /// Switches for the inferred behaviours. Default [`Behaviour::default`].
     pub behaviour: Behaviour,
-    /// Request bodies above this many bytes get 413 with an empty body (reference §1.5: Netwrix
-    /// recommends at most 50 MB per write). Default 50 MiB.
+    /// Request bodies above this many bytes get 413 with an empty body (Netwrix recommends at
+    /// most 50 MB per write). Default 50 MiB.
     pub max_body_bytes: usize,
     /// Monitoring plans that contain the "Netwrix API" data source. A write naming any other
-    /// plan is refused with 400 (reference §2.1). Default `None`: every plan name is accepted.
+    /// plan is refused with 400 (a plan named on input must exist and contain that data
+    /// source). Default `None`: every plan name is accepted.
     pub integration_plans: Option<Vec<String>>,
     /// Fault modes active from the start; change them later with
     /// [`Auditor::set_faults`](super::Auditor::set_faults). Default: none.
     pub faults: Faults,
 }
 
-/// Default request body limit: 50 MiB, the documented recommendation (reference §1.5).
+/// Default request body limit: 50 MiB, the documented recommendation.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
 
 impl Default for AuditorConfig {
@@ -59,52 +63,52 @@ impl Default for AuditorConfig {
     }
 }
 
-/// One switch per inferred (**\[I\]**) or client-seen (**\[C\]**) fact of the reference. Each field
-/// names its section and states its default.
+/// One switch per inferred (**\[I\]**) or client-seen (**\[C\]**) behaviour. Each field names
+/// the part of the API it concerns and states its default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Behaviour {
-    /// §1.2 \[I\]: HTTP Basic is accepted. Default `true`; `false` answers every request with
-    /// 401 and the `Negotiate, NTLM, Basic` challenge, like a server where only the Windows
-    /// schemes work.
+    /// Authentication \[I\]: HTTP Basic is accepted. Default `true`; `false` answers every
+    /// request with 401 and the `Negotiate, NTLM, Basic` challenge, like a server where only
+    /// the Windows schemes work.
     pub accept_basic: bool,
-    /// §1.8 \[I\]: the empty page that ends the data still carries a `ContinuationMark`.
+    /// Paging \[I\]: the empty page that ends the data still carries a `ContinuationMark`.
     /// Default `true`; `false` omits the mark on that page.
     pub mark_on_last_page: bool,
-    /// §1.3 \[I\]: `POST /netwrix/api/v1/activity_records` (no trailing slash) is the write
+    /// Endpoints \[I\]: `POST /netwrix/api/v1/activity_records` (no trailing slash) is the write
     /// endpoint too. Default `true`; `false` answers 404 there.
     pub write_without_trailing_slash: bool,
-    /// §1.8 \[C\]/\[I\]: how JSON object keys are matched. Default [`KeyMatching::Exact`].
+    /// JSON bodies \[C\]/\[I\]: how JSON object keys are matched. Default [`KeyMatching::Exact`].
     pub json_keys: KeyMatching,
-    /// §3.1 \[I\]: accept the spaced filter name `Monitoring Plan` besides `MonitoringPlan`.
-    /// Default `true`.
+    /// Search filters \[I\]: accept the spaced filter name `Monitoring Plan` besides
+    /// `MonitoringPlan`. Default `true`.
     pub spaced_monitoring_plan: bool,
-    /// §3.2 \[I\]: text filters compare case-insensitively (SQL Server's default collation).
-    /// Default `true`.
+    /// Filter operators \[I\]: text filters compare case-insensitively (SQL Server's default
+    /// collation). Default `true`.
     pub case_insensitive: bool,
-    /// §3.3 \[I\]: the `Action` filter compares case-insensitively. Default `true`.
+    /// `Action` filter \[I\]: it compares case-insensitively. Default `true`.
     pub case_insensitive_action: bool,
-    /// §3.3 \[I\]: a `When` interval includes its `To` bound (`From <= When <= To`). Default
-    /// `true`; `false` makes it `From <= When < To`.
+    /// `When` filter \[I\]: an interval includes its `To` bound (`From <= When <= To`).
+    /// Default `true`; `false` makes it `From <= When < To`.
     pub inclusive_to: bool,
-    /// §3.3 \[I\]: several positive `When` entries combine with OR (the default, like every
-    /// other field); `true` makes them combine with AND (the intersection).
+    /// `When` filter \[I\]: several positive `When` entries combine with OR (the default, like
+    /// every other field); `true` makes them combine with AND (the intersection).
     pub when_entries_and: bool,
-    /// §1.8 \[I\]: the order enum and search return records in. Default
+    /// Result order \[I\]: the order enum and search return records in. Default
     /// [`ResultOrder::Insertion`]. Clients must not rely on any order.
     pub order: ResultOrder,
-    /// \[I\]: the UTC offset, in minutes, of the server's calendar day, used by the `Today`,
-    /// `Yesterday`, `LastSevenDays` and `LastThirtyDays` timeframes (each a run of whole
-    /// calendar days ending with today, today included). Default `0` (UTC).
+    /// Timeframes \[I\]: the UTC offset, in minutes, of the server's calendar day, used by the
+    /// `Today`, `Yesterday`, `LastSevenDays` and `LastThirtyDays` timeframes (each a run of
+    /// whole calendar days ending with today, today included). Default `0` (UTC).
     pub timeframe_utc_offset_minutes: i32,
-    /// §2.2 \[I\]: input roots (`ActivityRecordList`, `ActivityRecordSearch`,
+    /// XML namespaces \[I\]: input roots (`ActivityRecordList`, `ActivityRecordSearch`,
     /// `ContinuationMark`) must be in the documented namespace; otherwise 400 `XMLError`.
     /// Default `true`.
     pub require_namespace: bool,
-    /// §2.1 \[D/I\]: a written `Action` must be one of the documented values (§3.2 list).
-    /// Default `true`.
+    /// Writes \[D/I\]: a written `Action` must be one of the `Action` values the search filter
+    /// documentation lists. Default `true`.
     pub validate_action: bool,
-    /// §1.4 \[C\]: the largest `count` accepted; larger values get 400 `InputError`. Default
+    /// Page size \[C\]: the largest `count` accepted; larger values get 400 `InputError`. Default
     /// `None` (no documented maximum).
     pub max_count: Option<u32>,
 }
@@ -130,8 +134,8 @@ impl Default for Behaviour {
     }
 }
 
-/// How JSON object keys in request bodies are matched (reference §1.8: the MCP client sends
-/// `"filterlist"` in lower case).
+/// How JSON object keys in request bodies are matched (Netwrix's own MCP client sends
+/// `"filterlist"` in lower case when it pages a search).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyMatching {

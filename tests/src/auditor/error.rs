@@ -1,5 +1,5 @@
 //! The errors a request can earn, mapped to the documented status codes and `ErrorList`
-//! categories (reference §1.6, §1.7).
+//! categories.
 //!
 //! Descriptions are generic enough for a client's log; they never echo credentials.
 
@@ -21,8 +21,8 @@ pub(crate) enum ApiError {
         description: String,
         location: Option<String>,
     },
-    /// 500 with an empty body: the body is not JSON at all (reference §1.6 documents this
-    /// asymmetry with XML).
+    /// 500 with an empty body: the body is not JSON at all (documented so, unlike malformed
+    /// XML, which gets 400 with an `ErrorList`).
     #[error("malformed JSON: {0}")]
     MalformedJson(String),
     /// 413 with an empty body.
@@ -31,7 +31,7 @@ pub(crate) enum ApiError {
 }
 
 impl ApiError {
-    /// An `XMLError`; the HRESULT prefix mirrors the documented example (reference §1.7).
+    /// An `XMLError`; the HRESULT prefix mirrors the documented example.
     pub(crate) fn xml(detail: impl std::fmt::Display) -> Self {
         ApiError::Xml {
             description: format!("0xC00CE56D Error parsing the XML document: {detail}"),
@@ -47,7 +47,7 @@ impl ApiError {
         }
     }
 
-    /// The documented wording for an invalid `count` (reference §1.7).
+    /// The documented wording for an invalid `count`.
     pub(crate) fn count(detail: &str) -> Self {
         ApiError::input(format!(
             "Invalid count parameter specified. Error details: 0x80040204 {detail}"

@@ -1,5 +1,7 @@
 //! Fault modes: the ways a real Auditor server (or the network in front of it) misbehaves, so
-//! clients can be tested against them (reference §7 pitfalls 3 and 7).
+//! clients can be tested against them: a continuation mark that never ends (a client must
+//! stop on an empty page, not when the mark is missing), slow answers, and 503 from a busy
+//! Archive Service.
 //!
 //! [`Faults`] is plain data (serde, so `sluice emulate auditor --faults '{...}'` can pass it);
 //! [`FaultState`] holds it at runtime and decides, request by request, which fault fires.
@@ -26,8 +28,8 @@ use serde::{Deserialize, Serialize};
 pub struct Faults {
     /// Added delay before every affected request is answered, in milliseconds.
     pub latency_ms: u64,
-    /// Answer the next N affected requests with 503 and an empty body (the Archive Service is
-    /// busy, reference §1.6).
+    /// Answer the next N affected requests with 503 and an empty body (documented: the Archive
+    /// Service is busy or unreachable).
     pub unavailable_next: u32,
     /// Probability (0.0–1.0) of answering an affected request with 503.
     pub unavailable_probability: f64,

@@ -1,6 +1,6 @@
 //! Group membership, held by the emulator so the `InGroup`/`NotInGroup` search operators have
-//! something to consult (reference §3.2: "`Who` is or is not a member of the named (AD)
-//! group"). Membership is a static directory, not derived from the group changes in the
+//! something to consult (documented as: `Who` is or is not a member of the named AD
+//! group). Membership is a static directory, not derived from the group changes in the
 //! records, just as the real filter consults the directory at query time.
 
 use std::collections::{HashMap, HashSet};

@@ -1,6 +1,6 @@
-//! The three endpoints (reference §1.3). Each runs the same gate (authentication, method,
-//! faults), then does its own work, and never panics: every malformed input ends in a
-//! documented error response.
+//! The three documented endpoints: enum, search and write. Each runs the same gate
+//! (authentication, method, faults), then does its own work, and never panics: every malformed
+//! input ends in a documented error response.
 
 use std::future::poll_fn;
 use std::pin::pin;
@@ -65,7 +65,7 @@ pub(crate) async fn enumerate(
 }
 
 /// `POST /activity_records/search`, first and later pages alike: later pages resend the same
-/// filters with the mark (reference §1.8).
+/// filters with the mark, as documented.
 pub(crate) async fn search(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -135,7 +135,7 @@ pub(crate) async fn write(
         query::checked_format(raw.as_deref())?;
         let body = read_body(body, &headers, shared.max_body_bytes).await?;
         let raws = match format {
-            // JSON posted without ?format=json fails here, as documented (reference §1.4).
+            // JSON posted without ?format=json fails here, as documented.
             Format::Xml => {
                 xml_in::records(&xml_tree::parse(&body)?, shared.behaviour.require_namespace)?
             }
@@ -151,7 +151,7 @@ pub(crate) async fn write(
     finish(outcome.await, format, plan, Endpoint::Write).await
 }
 
-/// 404 with an empty body for every other path (reference §1.3).
+/// 404 with an empty body for every other path, as documented.
 pub(crate) async fn not_found() -> Response {
     tagged(reply::empty(StatusCode::NOT_FOUND), Endpoint::Other)
 }
@@ -266,7 +266,7 @@ fn page_response(
     reply::page(format, &page.records, mark.as_deref())
 }
 
-/// Reads the body up to the configured limit; beyond it, 413 (reference §1.5).
+/// Reads the body up to the configured limit; beyond it, 413 with an empty body, as documented.
 async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)

@@ -1,4 +1,4 @@
-//! The write endpoint's rules (reference §2.1, §2.7): validation of posted records, whatever
+//! The write endpoint's documented rules: validation of posted records, whatever
 //! their encoding, and the changes Auditor makes to them on the way in.
 //!
 //! Both readers produce [`RawRecord`]s; a whole request is validated before any record is
@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::record::{ActivityRecord, Detail, Item, MonitoringPlan};
 use super::time::parse_timestamp;
 
-/// The documented `Action` values (reference §3.2, flarewell `Filters.md`).
+/// The documented `Action` values (the full list of the search filter documentation).
 pub(crate) const ACTIONS: [&str; 23] = [
     "Added",
     "Add (Failed Attempt)",
@@ -159,9 +159,9 @@ fn accept_one(
         r#where,
         object_type,
         monitoring_plan,
-        // §2.1: "On input it is always overwritten with Netwrix API".
+        // Documented: on input, `DataSource` is always overwritten with "Netwrix API".
         data_source: Some(API_DATA_SOURCE.to_owned()),
-        // §2.1: "On input the type becomes Integration".
+        // Documented: on input, the item's type becomes "Integration".
         item: raw.item_name.map(|name| Item {
             name: format!("{name}{INTEGRATION_SUFFIX}"),
         }),

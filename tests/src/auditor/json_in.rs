@@ -1,4 +1,4 @@
-//! JSON request bodies (`?format=json`, reference §1.8, §2.3, §3.1) and their asymmetries:
+//! JSON request bodies (`?format=json`) and their documented asymmetries:
 //! the write body is a bare array of records, the enum continuation a bare string literal, and
 //! the search body an object `{"ContinuationMark"?, "FilterList"}`.
 //!
@@ -51,7 +51,7 @@ impl<'a> Object<'a> {
     }
 }
 
-/// The records of a write body: a bare array (reference §2.3).
+/// The records of a write body: a bare array, with no wrapper object, as documented.
 pub(crate) fn records(body: &Value, lenient: bool) -> Result<Vec<RawRecord>, ApiError> {
     let Value::Array(items) = body else {
         return Err(ApiError::input(

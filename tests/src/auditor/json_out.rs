@@ -1,6 +1,6 @@
 //! JSON output: the page object `{"ActivityRecordList": [...], "ContinuationMark": "..."}` and
-//! `{"ErrorList": [...]}` (reference §1.7, §2.3). The page is an object, not the bare array one
-//! documentation page shows; the reference explains why.
+//! `{"ErrorList": [...]}`. The page is an object, not the bare array one documentation page
+//! shows: the retrieve and search pages, and Netwrix's own client, all use the object.
 
 use serde::Serialize;
 

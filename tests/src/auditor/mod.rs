@@ -1,5 +1,5 @@
-//! Emulator of the Netwrix Auditor Integration API, held to the documentation
-//! (`shared/reference/netwrix-auditor.md` §1–3), never to any client of ours.
+//! Emulator of the Netwrix Auditor Integration API, held to Netwrix's documentation of its
+//! endpoints, records and search filters, never to any client of ours.
 //!
 //! [`Auditor`] owns the state; [`Auditor::router`] returns the axum [`Router`] that `sluice
 //! emulate auditor`, `sluice demo` and the tests mount with [`crate::serve`].

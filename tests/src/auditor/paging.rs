@@ -1,4 +1,5 @@
-//! Continuation marks and the page scan (reference §1.8).
+//! Continuation marks and the page scan. As documented, each page carries a mark, the next
+//! page is asked for with it, and the data ends with an empty page.
 //!
 //! A mark is opaque to clients: base64 of a small JSON object holding the scan position, the
 //! kind of request it continues (enum or search), a digest of the search filters, a nonce and

@@ -1,4 +1,4 @@
-//! The query string: `format=json` and `count=N` (reference §1.4). Parameters come in any
+//! The query string: `format=json` and `count=N`. Parameters come in any
 //! order; unknown ones are ignored.
 
 use super::error::ApiError;
@@ -16,7 +16,7 @@ pub(crate) enum Format {
 }
 
 impl Format {
-    /// The `Content-Type` of enum/search responses and error lists (reference §1.5).
+    /// The documented `Content-Type` of enum/search responses and error lists.
     pub(crate) fn content_type(self) -> &'static str {
         match self {
             Format::Xml => "application/xml",

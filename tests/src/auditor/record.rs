@@ -1,4 +1,4 @@
-//! The Activity Record, as the Integration API documents it (reference §2.1).
+//! The Activity Record, as the Integration API documents it.
 //!
 //! One struct serves input and output: fields that are optional in the schema are `Option`s,
 //! and [`ActivityRecord::rid`] is `None` until the emulator assigns one. The wire names are in
@@ -8,16 +8,17 @@ use jiff::Timestamp;
 
 /// One Activity Record: who did what, where and when.
 ///
-/// Required on input (reference §2.1 and §2.7): `who`, `action`, `what`, `when`, `where`,
+/// Required on input, as documented: `who`, `action`, `what`, `when`, `where`,
 /// `object_type`. Everything else is optional.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityRecord {
-    /// `RID`: the unique key Auditor assigns on write (49 characters, see reference §2.5).
+    /// `RID`: the unique key Auditor assigns on write (49 characters: a 17-digit time stamp and
+    /// 32 hex digits).
     /// Output only; `None` on a record that has not been stored yet.
     pub rid: Option<String>,
     /// `Who`: the account that acted, e.g. `CORP\jdoe` or a UPN. nvarchar(255).
     pub who: String,
-    /// `Action`: one of the documented actions (reference §3.2), e.g. `Modified`.
+    /// `Action`: one of the documented actions, e.g. `Modified`.
     pub action: String,
     /// `What`: the object's path or name. nvarchar(max).
     pub what: String,
@@ -37,7 +38,7 @@ pub struct ActivityRecord {
     /// `Workstation`: the originating host or IP.
     pub workstation: Option<String>,
     /// `IsArchiveOnly`: written to the Long-Term Archive only, so never returned by enum or
-    /// search (reference §2.1; the boolean type is an inference).
+    /// search (the documentation gives no type; boolean is an inference).
     pub is_archive_only: Option<bool>,
     /// `DetailList`: zero or more `Detail` entries.
     pub details: Vec<Detail>,

@@ -1,4 +1,4 @@
-//! The responses the API documents (reference §1.5, §1.6): empty-bodied statuses, the write
+//! The responses the API documents: empty-bodied statuses, the write
 //! success, pages and error lists, each with its documented content type.
 
 use axum::body::Body;

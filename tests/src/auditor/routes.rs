@@ -1,4 +1,4 @@
-//! The router: the documented paths under `/netwrix/api/v1/` (reference §1.3), a 404 for
+//! The router: the documented paths under `/netwrix/api/v1/`, a 404 for
 //! everything else, and the request counter around all of it.
 
 use std::sync::Arc;

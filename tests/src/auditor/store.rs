@@ -160,8 +160,8 @@ impl Shared {
     }
 }
 
-/// A RID in the documented shape: 17-digit `yyyyMMddHHmmssfff` plus 32 upper-case hex digits
-/// (reference §2.5).
+/// A RID in the shape of every documented example: 17-digit `yyyyMMddHHmmssfff` plus 32
+/// upper-case hex digits (49 characters, the documented maximum of the RID filter).
 fn mint_rid(stamp: &str) -> String {
     let mut rid = String::with_capacity(49);
     rid.push_str(stamp);

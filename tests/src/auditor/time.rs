@@ -1,5 +1,5 @@
 //! Timestamps in the three documented input forms, UTC output, and times of day for the
-//! `WorkingHours` filter (reference §2.4).
+//! `WorkingHours` filter.
 //!
 //! The parser is deliberately strict: the documentation lists exactly
 //! `YYYY-MM-DDTHH:mm:ssZ`, `YYYY-MM-DDTHH:mm:ss+HH:mm` and `YYYY-MM-DDTHH:mm:ss-HH:mm`, so a
@@ -84,7 +84,7 @@ pub(crate) fn format_utc(ts: Timestamp) -> String {
     )
 }
 
-/// The 17-digit `yyyyMMddHHmmssfff` prefix of a RID (reference §2.5).
+/// The 17-digit `yyyyMMddHHmmssfff` prefix of a RID.
 pub(crate) fn rid_stamp(ts: Timestamp) -> String {
     let dt = Offset::UTC.to_datetime(ts);
     format!(

@@ -1,4 +1,4 @@
-//! XML request documents (reference §1.8, §2.2, §3.1): the write body (`ActivityRecordList`),
+//! XML request documents: the write body (`ActivityRecordList`),
 //! the enum continuation (`ContinuationMark` root) and the search (`ActivityRecordSearch`).
 //!
 //! Children are picked by name, so their order is free, and unknown elements are skipped.

@@ -1,4 +1,4 @@
-//! XML output: the `ActivityRecordList` page and the `ErrorList` (reference §1.7, §1.8, §2.2).
+//! XML output: the `ActivityRecordList` page and the `ErrorList`.
 //!
 //! Written by hand rather than through a serializer because the documented output has a fixed
 //! shape: the `standalone="yes"` declaration, `ContinuationMark` first inside the list, and
@@ -104,7 +104,7 @@ fn leaf(out: &mut String, name: &str, value: &str) {
     out.push('>');
 }
 
-/// Escapes the five special characters (reference §1.5) and replaces characters XML 1.0
+/// Escapes the five special characters (`& " ' < >`, as documented) and replaces characters XML 1.0
 /// cannot carry at all, which JSON-written records may contain, so the page stays well-formed.
 fn escape_into(out: &mut String, value: &str) {
     for c in value.chars() {

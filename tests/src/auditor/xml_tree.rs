@@ -1,6 +1,6 @@
 //! A small element tree read from a request body with quick-xml.
 //!
-//! Request documents are small and their element order is free (reference §2.2: the documented
+//! Request documents are small and their element order is free (the documented
 //! examples disagree on order), so reading them into a tree and then picking children by name
 //! is simpler and safer than a streaming state machine. Depth is capped so a hostile body
 //! cannot exhaust the stack.

@@ -1,4 +1,4 @@
-//! The Attachment API (§2.1, §6.10): binary `/file` and multipart `/upload` uploads, metadata
+//! The Attachment API: binary `/file` and multipart `/upload` uploads, metadata
 //! list and read, content download with `X-Attachment-Metadata`, delete. Served under
 //! `/api/now/attachment…` and the documented versioned `/api/now/v1/attachment…`.
 
@@ -27,7 +27,7 @@ use super::walk;
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Default `sysparm_limit` of the attachment list (§2.1).
+/// Default `sysparm_limit` of the attachment list, as documented.
 const DEFAULT_ATTACHMENT_LIMIT: usize = 1000;
 
 /// A 400 for a missing or unusable parameter (message composed; real texts unverified).
@@ -123,7 +123,7 @@ fn store_upload(
 }
 
 /// `POST /api/now/attachment/file?table_name&table_sys_id&file_name`: raw body, mandatory
-/// `Content-Type` (§2.1).
+/// `Content-Type`: the file's MIME type.
 pub(crate) async fn upload_file(
     State(shared): State<Arc<Shared>>,
     Extension(actor): Extension<Actor>,
@@ -163,7 +163,7 @@ pub(crate) async fn upload_file(
 }
 
 /// `POST /api/now/attachment/upload`: multipart; form fields first, the file part last — fields
-/// after the file part are not read (§2.1).
+/// after the file part are not read.
 pub(crate) async fn upload_multipart(
     State(shared): State<Arc<Shared>>,
     Extension(actor): Extension<Actor>,

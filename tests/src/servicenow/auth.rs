@@ -1,5 +1,5 @@
-//! Who is calling: Basic credentials or an OAuth Bearer token, resolved to an [`Actor`] (§1.9).
-//! Every failure is the same 401 (§6.5), whatever was wrong.
+//! Who is calling: Basic credentials or an OAuth Bearer token, resolved to an [`Actor`].
+//! Every failure is the same 401, whatever was wrong, as on a real instance.
 
 use base64::Engine as _;
 use http::header::AUTHORIZATION;

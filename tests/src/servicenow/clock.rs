@@ -34,7 +34,7 @@ impl Clock {
     }
 }
 
-/// ServiceNow's API date-time form, always UTC in value mode: `YYYY-MM-DD HH:MM:SS` (§1.6).
+/// ServiceNow's API date-time form, always UTC in value mode: `YYYY-MM-DD HH:MM:SS`.
 pub(crate) fn glide_date_time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M:%S").to_string()
 }

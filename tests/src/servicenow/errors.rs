@@ -1,5 +1,5 @@
 //! Every error the emulated APIs answer with, and its exact status, headers and body:
-//! `{"error":{"message":…,"detail":…},"status":"failure"}` (§1.6, §1.8, §6.5–§6.9).
+//! `{"error":{"message":…,"detail":…},"status":"failure"}`.
 
 use axum::response::{IntoResponse, Response};
 use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
@@ -34,36 +34,37 @@ pub(crate) enum ApiError {
     /// `service.TableApiClientTest_healthCheckInvalidCredentials.json`).
     #[error("User Not Authenticated")]
     NotAuthenticated,
-    /// 400, unknown table (§6.8, S37).
+    /// 400, unknown table (the answer modern instances give).
     #[error("Invalid table {0}")]
     InvalidTable(String),
-    /// 400, the URI maps to no API (§1.8).
+    /// 400, the URI maps to no API.
     #[error("Requested URI does not represent any resource")]
     UnknownUri,
-    /// 400, the body is not the JSON object expected; the detail is [U] (§6.8).
+    /// 400, the body is not the JSON object expected; the real detail text varies by release
+    /// and is not known.
     #[error("Exception while reading request: {0}")]
     UnreadableBody(String),
-    /// 400, body over the REST payload cap (KB0747638, §1.8).
+    /// 400, body over the REST payload cap (10 MB by default, ServiceNow KB0747638).
     #[error("Exception while reading request: {length} bytes, max {max}")]
     PayloadTooLarge { length: u64, max: usize },
-    /// 403, a record ACL denied the operation (§3.5, §6.6).
+    /// 403, a record ACL denied the operation.
     #[error("ACL Exception {} Failed due to security constraints", .0.word())]
     Acl(Operation),
     /// 403, insert aborted, e.g. duplicate sys_id (capture
     /// `output.ServiceNowOutputTest_insertRecordError.json`).
     #[error("Error during insert of {table} ({display})")]
     InsertFailed { table: String, display: String },
-    /// 403, the close-info data policy (§3.4, §6.6); carries the missing field labels.
+    /// 403, the close-info data policy; carries the missing field labels.
     #[error("Data Policy Exception: The following fields are mandatory: {}", .0.join(", "))]
     DataPolicy(Vec<&'static str>),
     /// 404, unknown or unreadable sys_id (capture
     /// `output.ServiceNowOutputTest_deleteNonExistingRecord.json`).
     #[error("No Record found")]
     NoRecord,
-    /// 404, v1 collection GET with an empty page (KB0551763, §1.2).
+    /// 404, v1 collection GET with an empty page (ServiceNow KB0551763).
     #[error("No Record found (v1 empty result)")]
     NoMatchV1,
-    /// 405, verb not allowed on the path; texts are [U] (§1.8).
+    /// 405, verb not allowed on the path; the real texts are not known.
     #[error("{0} method not supported for API")]
     MethodNotAllowed(Method),
     /// 406, an `Accept` the emulator cannot serve (it only speaks JSON).
@@ -78,10 +79,10 @@ pub(crate) enum ApiError {
         message: String,
         detail: Option<String>,
     },
-    /// 403, the caller may not read the table (`journal_table_readable` off, §2.3).
+    /// 403, the caller may not read the table (`journal_table_readable` off).
     #[error("Insufficient rights to query records")]
     QueryForbidden,
-    /// 429 from a rate-limit rule (§1.10, §6.9).
+    /// 429 from a rate-limit rule.
     #[error("Rate limit exceeded")]
     RateLimited(RateLimitHit),
 }

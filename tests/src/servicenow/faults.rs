@@ -1,7 +1,8 @@
-//! Runtime fault injection (§7 item 8): latency, 5xx, dropped connections, the "ambiguous POST"
-//! (record created, response lost) and 429 without `Retry-After` (node semaphore exhaustion,
-//! §1.10). Switched at runtime with `ServiceNow::set_faults`; deserializable so the CLI can take
-//! it as JSON, e.g. `{"latency_ms":200,"server_error":{"next":2},"server_error_status":503}`.
+//! Runtime fault injection: latency, 5xx, dropped connections, the "ambiguous POST" (record
+//! created, response lost) and 429 without `Retry-After` (node semaphore exhaustion, which
+//! answers 429 even where no rate-limit rule exists). Switched at runtime with
+//! `ServiceNow::set_faults`; deserializable so the CLI can take it as JSON, e.g.
+//! `{"latency_ms":200,"server_error":{"next":2},"server_error_status":503}`.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -115,7 +116,8 @@ pub struct Faults {
     /// On a successful POST: keep the created record but close the connection instead of
     /// answering, so the client cannot tell whether it worked.
     pub ambiguous_post: Trigger,
-    /// Answer 429 without `Retry-After` or rate-limit headers (node busy, §1.10 [U]).
+    /// Answer 429 without `Retry-After` or rate-limit headers (node busy; that such answers
+    /// lack the headers is unverified).
     pub busy: Trigger,
 }
 
@@ -197,7 +199,8 @@ fn html(status: StatusCode, title: &str) -> Response {
     response
 }
 
-/// The response to an injected "node busy" 429: no `Retry-After` (composed body, [U]).
+/// The response to an injected "node busy" 429: no `Retry-After` (a composed body: the real
+/// one is not known).
 pub(crate) fn busy() -> Response {
     json_response(
         StatusCode::TOO_MANY_REQUESTS,

@@ -117,8 +117,8 @@ fn admit(
     Ok((request, rate))
 }
 
-/// The REST payload cap, by declared length (KB0747638, §1.8); bodies sent chunked are checked
-/// again by the handlers once read.
+/// The REST payload cap, by declared length (ServiceNow KB0747638); bodies sent chunked are
+/// checked again by the handlers once read.
 fn check_length(headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
     let length = headers
         .get(CONTENT_LENGTH)
@@ -133,8 +133,8 @@ fn check_length(headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
 }
 
 /// JSON is served for any `Accept` that allows it; real clients send things like
-/// `text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2` and get JSON (capture headers,
-/// §1.5). Only an explicit non-JSON-only `Accept` is refused (406).
+/// `text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2` and get JSON (as in the 2018
+/// captures). Only an explicit non-JSON-only `Accept` is refused (406).
 fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
     let accept: Vec<&str> = headers
         .get_all(ACCEPT)

@@ -1,6 +1,6 @@
 //! Incident semantics: create defaults, number generation, the priority matrix, state /
 //! incident_state / active rules, resolve/close/reopen side effects, journal writes, the
-//! closed-record ACL and the close-info data policy (§1.11, §3).
+//! closed-record ACL and the close-info data policy.
 
 use super::auth::Actor;
 use super::errors::{ApiError, Operation};
@@ -9,15 +9,16 @@ use super::profile::{CloseInfoPolicy, ClosedWrites, Profile, ReopenEffects, Stat
 use super::schema::{self, FieldKind};
 use super::store::{new_sys_id, Record, Store};
 
-/// States of the new model (§3.2).
+/// States of the new model: New, In Progress, On Hold, Resolved, Closed, Canceled.
 const NEW_MODEL_STATES: [&str; 6] = ["1", "2", "3", "6", "7", "8"];
-/// States of the old model (§3.2).
+/// States of the old model: New, Active, Awaiting Problem, Awaiting User Info, Awaiting
+/// Evidence, Resolved, Closed.
 const OLD_MODEL_STATES: [&str; 7] = ["1", "2", "3", "4", "5", "6", "7"];
 const RESOLVED: &str = "6";
 const CLOSED: &str = "7";
 const ON_HOLD: &str = "3";
 
-/// Values of the choice lists that drop anything else (field-level silent drop, §1.8).
+/// Values of the choice lists that drop anything else (silently: the write succeeds).
 const LEVELS: [&str; 3] = ["1", "2", "3"];
 const HOLD_REASONS: [&str; 4] = ["1", "3", "4", "5"];
 
@@ -30,7 +31,7 @@ const DERIVED: [&str; 5] = [
     "sys_domain_path",
 ];
 
-/// `sys_*` columns clients may only set with `sysparm_suppress_auto_sys_field=true` (§1.3).
+/// `sys_*` columns clients may only set with `sysparm_suppress_auto_sys_field=true`.
 const AUTO_SYS: [&str; 6] = [
     "sys_created_on",
     "sys_created_by",
@@ -60,7 +61,7 @@ pub(crate) fn states(model: StateModel) -> &'static [&'static str] {
 }
 
 /// Whether an incident in `state` is active: false only for Closed (7) and Canceled (8, new
-/// model only) (§3.2; Resolved stays active until autoclose).
+/// model only) (Resolved stays active until autoclose).
 pub(crate) fn is_active(model: StateModel, state: &str) -> bool {
     match model {
         StateModel::New => !matches!(state, "7" | "8"),
@@ -68,7 +69,8 @@ pub(crate) fn is_active(model: StateModel, state: &str) -> bool {
     }
 }
 
-/// The priority for impact × urgency (§3.3); out-of-range inputs count as 3 (Low).
+/// The priority for impact × urgency (ServiceNow's priority matrix); out-of-range inputs count
+/// as 3 (Low).
 pub(crate) fn priority(impact: &str, urgency: &str) -> &'static str {
     let level = |v: &str| match v {
         "1" => 1,
@@ -92,7 +94,7 @@ fn acceptable(profile: &Profile, field: &str, value: &str) -> bool {
         "close_code" => profile.close_codes.iter().any(|c| c == value),
         "hold_reason" => profile.hold_reason && HOLD_REASONS.contains(&value),
         _ => match schema::INCIDENT.field(field).map(|f| f.kind) {
-            // Choice fields cannot be cleared by sending "" (§1.11).
+            // Choice fields cannot be cleared by sending "".
             Some(FieldKind::Choice) => !value.is_empty(),
             Some(_) => true,
             None => false,
@@ -155,7 +157,7 @@ fn apply(
         match field.as_str() {
             journal::WORK_NOTES => journal_entries.push((journal::WORK_NOTES, value.clone())),
             journal::COMMENTS => journal_entries.push((journal::COMMENTS, value.clone())),
-            // A sys_id may be supplied on insert only (§3.1).
+            // A sys_id may be supplied on insert only.
             "sys_id" if inserting && !value.is_empty() => record.set("sys_id", value.as_str()),
             f if AUTO_SYS.contains(&f) && ctx.suppress_auto_sys => record.set(f, value.as_str()),
             f if f == "sys_id" || DERIVED.contains(&f) || AUTO_SYS.contains(&f) => {}
@@ -167,7 +169,7 @@ fn apply(
             _ => {}
         }
     }
-    // Business rules keep the two in sync; `state` wins when both are sent (§3.2).
+    // Business rules keep the two in sync; `state` wins when both are sent.
     if state_written {
         let state = record.get("state").to_owned();
         record.set("incident_state", state);
@@ -215,7 +217,7 @@ fn derive(record: &mut Record, old_state: &str, ctx: &WriteContext<'_>, insertin
     }
 }
 
-/// The close-info data policy (§3.4): labels of the missing fields of a Resolved/Closed record.
+/// The close-info data policy: labels of the missing fields of a Resolved/Closed record.
 fn data_policy(record: &Record, profile: &Profile) -> Result<(), ApiError> {
     let state = record.get("state");
     if profile.close_info != CloseInfoPolicy::DataPolicy || (state != RESOLVED && state != CLOSED) {
@@ -280,7 +282,7 @@ pub(crate) fn insert(
     Ok(record)
 }
 
-/// Updates incident `sys_id` (PUT and PATCH alike: only sent fields change, §1.1).
+/// Updates incident `sys_id` (PUT and PATCH alike: only sent fields change, as documented).
 pub(crate) fn update(
     store: &mut Store,
     ctx: &WriteContext<'_>,

@@ -1,7 +1,7 @@
-//! Reading a write's JSON body into column values: one object (the first, if an array is sent,
-//! §1.1), unknown columns ignored (§1.11), scalars turned into strings, and display values
+//! Reading a write's JSON body into column values: one object (the first, if an array is
+//! sent), unknown columns ignored, scalars turned into strings, and display values
 //! (`sysparm_input_display_value=true`, or `{"display_value": …}`) resolved to raw values for
-//! reference and choice columns (§1.3).
+//! reference and choice columns.
 
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ pub(crate) enum InputValue {
     Display(String),
 }
 
-/// Detail of the 400 for an unreadable body; the real text varies by release (§6.8, [U]).
+/// Detail of the 400 for an unreadable body; the real text varies by release and is not known.
 const NOT_JSON: &str = "The payload is not valid JSON.";
 
 /// Parses a write body. An empty body is an empty object.
@@ -30,7 +30,7 @@ pub(crate) fn parse_body(bytes: &[u8]) -> Result<Vec<(String, InputValue)>, ApiE
         serde_json::from_slice(bytes).map_err(|_| ApiError::UnreadableBody(NOT_JSON.to_owned()))?;
     let object = match value {
         Value::Object(map) => map,
-        // Only the first record of an array is used; the rest is silently ignored (§1.1).
+        // Only the first record of an array is used; the rest is silently ignored.
         Value::Array(items) => match items.into_iter().next() {
             Some(Value::Object(map)) => map,
             None => serde_json::Map::new(),

@@ -1,5 +1,5 @@
 //! Journal fields (`work_notes`, `comments`): every non-empty write appends a
-//! `sys_journal_field` row (§2.2, §2.3); nothing is ever overwritten. In display mode the field
+//! `sys_journal_field` row; nothing is ever overwritten. In display mode the field
 //! reads back as all entries, newest first, each `"<date> - <user> (Work notes)\n<text>\n\n"`.
 
 use super::schema;
@@ -19,7 +19,7 @@ fn heading(element: &str) -> &str {
     }
 }
 
-/// Appends one entry; empty text creates none (§2.2, [U] but matches the UI).
+/// Appends one entry; empty text creates none (unverified for the API, but what the UI does).
 pub(crate) fn append(
     store: &mut Store,
     table: &str,

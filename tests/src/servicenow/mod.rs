@@ -1,10 +1,10 @@
 //! Emulator of the ServiceNow Table and Attachment APIs (Helsinki → London), held to
-//! `shared/reference/servicenow.md` and to the real exchanges recorded in
-//! `shared/fixtures/servicenow-captures-2018/`.
+//! ServiceNow's documentation, to what other clients have seen, and to the real exchanges
+//! recorded in `tests/fixtures/servicenow-captures-2018/`.
 //!
 //! [`ServiceNow::new`] builds one instance from a [`ServiceNowConfig`]: a [`Release`] and the
-//! [`Profile`] of behaviour switches for it (every unverified behaviour of the reference is a
-//! switch there), the API user's credentials, an admin credential and OAuth clients.
+//! [`Profile`] of behaviour switches for it (every behaviour not confirmed for every release is
+//! a switch there), the API user's credentials, an admin credential and OAuth clients.
 //! [`ServiceNow::router`] returns the [`axum::Router`] that `sluice emulate servicenow`,
 //! `sluice demo` and the tests mount with [`crate::serve`]. The same handle lets tests read and
 //! steer the instance: incidents, journals, attachments, an agent changing state, faults,
@@ -185,7 +185,7 @@ impl ServiceNow {
                     table_record.clone(),
                 );
         }
-        // The Attachment API documents only v1 besides the unversioned path (§2.1).
+        // The Attachment API documents only v1 besides the unversioned path.
         for prefix in ["/api/now", "/api/now/v1"] {
             router = router
                 .route(

@@ -1,4 +1,4 @@
-//! A small `multipart/form-data` reader for `/attachment/upload` (§2.1): the body is already
+//! A small `multipart/form-data` reader for `/attachment/upload`: the body is already
 //! buffered (it is capped at the REST payload limit), so a slice scan is enough and the crate
 //! needs no multipart dependency.
 

@@ -1,5 +1,5 @@
 //! The inbound OAuth token endpoint `POST /oauth_token.do` with the password and refresh-token
-//! grants (§1.9, §6.11), and the tokens it hands out. Expiry follows the emulator clock, so a
+//! grants, and the tokens it hands out. Expiry follows the emulator clock, so a
 //! test expires a token with `ServiceNow::advance` instead of sleeping.
 
 use std::collections::HashMap;
@@ -85,7 +85,8 @@ impl Tokens {
         Issued {
             access_token,
             refresh_token,
-            // A 1800 s lifespan is reported as 1799 (§6.11): the seconds left, rounded down.
+            // A 1800 s lifespan is reported as 1799, as real instances do: the seconds left,
+            // rounded down.
             expires_in: access_life.as_secs().saturating_sub(1),
         }
     }
@@ -110,7 +111,7 @@ fn token_string() -> String {
     format!("{}{}", new_sys_id(), new_sys_id())
 }
 
-/// The failure body for every refused token request (§1.9, S30).
+/// The failure body for every refused token request, the one real instances answer with.
 fn denied() -> Response {
     json_response(
         StatusCode::UNAUTHORIZED,

@@ -1,5 +1,5 @@
-//! Request parameters (`sysparm_*`, §1.3), the API version of a path (§1.2), the base URL links
-//! point at, and the `Link` pagination header (§1.5).
+//! Request parameters (`sysparm_*`), the API version of a path, the base URL links point at,
+//! and the `Link` pagination header.
 
 use axum::extract::Query;
 use http::header::HOST;
@@ -8,7 +8,7 @@ use http::{HeaderMap, Uri};
 use super::errors::ApiError;
 use super::render::DisplayMode;
 
-/// `sysparm_limit` when absent (§1.3).
+/// `sysparm_limit` when absent, as documented.
 pub(crate) const DEFAULT_TABLE_LIMIT: usize = 10_000;
 
 /// The query string, decoded, in order.
@@ -83,9 +83,9 @@ impl Params {
 /// The Table API version a path addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ApiVersion {
-    /// `/api/now/v1/…`: empty collection → 404 (§1.2).
+    /// `/api/now/v1/…`: empty collection → 404.
     V1,
-    /// `/api/now/v2/…` or unversioned (latest = v2 since Geneva, §1.2).
+    /// `/api/now/v2/…` or unversioned (latest = v2 since Geneva).
     V2,
 }
 
@@ -114,7 +114,7 @@ pub(crate) fn base_url(headers: &HeaderMap, configured: Option<&str>) -> String 
 }
 
 /// Percent-encodes a query component, leaving unreserved characters and `,` (the real `Link`
-/// headers keep `sysparm_fields` commas, §6.3).
+/// headers keep `sysparm_fields` commas).
 pub(crate) fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
@@ -127,7 +127,7 @@ pub(crate) fn encode(text: &str) -> String {
     out
 }
 
-/// The `Link` header for a page: first, prev/next when they exist, last (§1.5, §6.3).
+/// The `Link` header for a page: first, prev/next when they exist, last.
 pub(crate) fn page_links(
     base_url: &str,
     path: &str,

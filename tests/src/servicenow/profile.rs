@@ -1,30 +1,32 @@
 //! Release profiles: one set of behaviour switches per ServiceNow release.
 //!
-//! The reference (`shared/reference/servicenow.md`) tags facts [C]onfirmed, [P]eer or
-//! [U]nverified. Everything the emulator does that is not [C] for every release lives here as a
-//! switch, so a test can flip it instead of trusting a guess. [`Profile::for_release`] picks the
-//! defaults; the table below says which and why.
+//! What is known of each behaviour is tagged: [C]onfirmed (ServiceNow's documentation or
+//! knowledge base, or an exchange recorded with a real instance), [P]eer evidence (other
+//! clients' code or write-ups: plausible, not authoritative) or [U]nverified (an inference).
+//! Everything the emulator does that is not [C] for every release lives here as a switch, so
+//! a test can flip it instead of trusting a guess. [`Profile::for_release`] picks the defaults;
+//! the table below says which and why.
 //!
 //! | switch | Helsinki | Istanbul | Jakarta | Kingston | London | why |
 //! |---|---|---|---|---|---|---|
-//! | `state_model` | New | New | New | New | New | new model on new (zbooted) instances from Helsinki on; `Old` = upgraded instance (§3.2 [C], S12/S13) |
-//! | `hold_reason` | no | no | yes | yes | yes | hold-reason choice list "as of Jakarta" (§3.2 [C], S13) |
-//! | `close_codes` | era list | era list | era list | era list | era list | "Solved (…)" list of that era (§3.4 [P]) |
-//! | `close_info` | None | None | None | DataPolicy | DataPolicy | [U] (§3.4). Guess: 2018 demo data says "Closed before close notes were made mandatory" (capture `source.ServiceNowMapperTest_readRecordByNumber.json`), so the two 2018 releases enforce it |
-//! | `closed_writes` | Strict | Strict | Strict | Strict | Strict | documented intent: closed incidents read-only for non-admins (§3.4/§3.5, S14/S36); peers who saw writes succeed likely used admin users, which the emulator's admin credential reproduces [U] |
-//! | `reopen` | CountAndClear | (same) | (same) | (same) | (same) | UI reopen path increments `reopen_count`; REST side effects [U] (§3.6) |
-//! | `priority_on_update` | yes | yes | yes | yes | yes | data lookup believed to rerun on impact/urgency change [U] (§3.3) |
-//! | `rate_limit` | none | none | none | none | none | no built-in default rule exists, admins add them (§1.10 [P]); release of introduction [U] — tests opt in |
-//! | `no_response_body_header` | no | no | no | yes | yes | `X-no-response-body` seen in the 2018 capture only (§1.5, §4 [C] 2018, [U] earlier) |
-//! | `invalid_query` | Ignore | Ignore | Ignore | Ignore | Ignore | documented since Geneva (§1.4 [C]) |
-//! | `v1_empty_is_404` | yes | yes | yes | yes | yes | KB0551763 (§1.2 [C]) |
-//! | `name_value_filters` | no | no | no | yes | yes | only current docs [C]; a 2018–19 bridge relied on it [P] (§1.3) |
-//! | `no_count_param` | no | no | no | no | no | `sysparm_no_count` only in current docs (§1.3 [U]) |
-//! | `link_on_single_page` | yes | yes | yes | yes | yes | §6.3 example shows first/last on one page; S33 saw none [P] |
-//! | `multipart_sys_id_field` | Either | Either | Either | Either | Either | `record_sys_id` (Geneva docs) vs `table_sys_id` (current) [U] (§2.1) |
-//! | `journal_table_readable` | yes | yes | yes | yes | yes | `sys_journal_field` ACLs may be stricter [U] (§2.3) |
-//! | `oauth` | yes | yes | yes | yes | yes | password + refresh grants on all five (§1.9 [P]) |
-//! | `max_body_bytes` | 10 MiB | 10 MiB | 10 MiB | 10 MiB | 10 MiB | KB0747638 (§1.8 [C]) |
+//! | `state_model` | New | New | New | New | New | new model on new (zbooted) instances from Helsinki on; `Old` = an instance upgraded from an older release, which keeps the old model [C] |
+//! | `hold_reason` | no | no | yes | yes | yes | the hold-reason choice list exists on new instances "as of Jakarta" [C] |
+//! | `close_codes` | era list | era list | era list | era list | era list | the "Solved (…)" list of that era, as clients of the time send it [P] |
+//! | `close_info` | None | None | None | DataPolicy | DataPolicy | [U]: whether 2016–2018 instances enforced close info server-side is not known. Guess: 2018 demo data says "Closed before close notes were made mandatory" (a record read in the same 2018 recording session as `tests/fixtures/servicenow-captures-2018/`), so the two 2018 releases enforce it |
+//! | `closed_writes` | Strict | Strict | Strict | Strict | Strict | documented intent: closed incidents read-only for non-admins [C]; peers who saw writes succeed likely used admin users, which the emulator's admin credential reproduces [U] |
+//! | `reopen` | CountAndClear | (same) | (same) | (same) | (same) | the UI's reopen increments `reopen_count`; what a REST reopen does to it and to the resolve fields [U] |
+//! | `priority_on_update` | yes | yes | yes | yes | yes | the priority data lookup is believed to rerun when impact or urgency change [U] |
+//! | `rate_limit` | none | none | none | none | none | no built-in default rule exists, admins add them [P]; the release that introduced rules [U] — tests opt in |
+//! | `no_response_body_header` | no | no | no | yes | yes | `X-no-response-body` seen in the 2018 captures only ([C] for 2018, [U] earlier) |
+//! | `invalid_query` | Ignore | Ignore | Ignore | Ignore | Ignore | ignoring an invalid term is documented since Geneva [C] |
+//! | `v1_empty_is_404` | yes | yes | yes | yes | yes | the one documented difference between v1 and v2 (ServiceNow KB0551763) [C] |
+//! | `name_value_filters` | no | no | no | yes | yes | only current docs [C]; a 2018–19 bridge relied on it [P] |
+//! | `no_count_param` | no | no | no | no | no | `sysparm_no_count` only in current docs [U] |
+//! | `link_on_single_page` | yes | yes | yes | yes | yes | the docs describe `Link` on collection GETs, prev/next left out when not applicable; one peer saw none on a single page [P] |
+//! | `multipart_sys_id_field` | Either | Either | Either | Either | Either | `record_sys_id` (Geneva docs) vs `table_sys_id` (current); which one each release accepts [U] |
+//! | `journal_table_readable` | yes | yes | yes | yes | yes | `sys_journal_field` ACLs may be stricter than the incident's [U] |
+//! | `oauth` | yes | yes | yes | yes | yes | password + refresh grants on all five [P] |
+//! | `max_body_bytes` | 10 MiB | 10 MiB | 10 MiB | 10 MiB | 10 MiB | ServiceNow's default REST payload cap, 10 MB (KB0747638) [C] |
 
 use std::fmt;
 use std::str::FromStr;
@@ -35,11 +37,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Release {
-    /// Helsinki (2016): first release with the new incident state model (§3.2).
+    /// Helsinki (2016): first release with the new incident state model.
     Helsinki,
     /// Istanbul (2017).
     Istanbul,
-    /// Jakarta (2017): hold-reason choices on new instances (§3.2).
+    /// Jakarta (2017): hold-reason choices on new instances.
     Jakarta,
     /// Kingston (2018): the release era of the 2018 captures.
     Kingston,
@@ -92,7 +94,7 @@ impl FromStr for Release {
     }
 }
 
-/// Which incident state model the instance runs (§3.2). Independent of the release, because an
+/// Which incident state model the instance runs. Independent of the release, because an
 /// upgraded instance keeps the old model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,17 +106,17 @@ pub enum StateModel {
     Old,
 }
 
-/// Whether a non-admin may write to an inactive (Closed/Canceled) incident (§3.5).
+/// Whether a non-admin may write to an inactive (Closed/Canceled) incident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosedWrites {
-    /// 403 `ACL Exception Update Failed due to security constraints` (§6.6).
+    /// 403 `ACL Exception Update Failed due to security constraints`.
     Strict,
     /// 200 and the write applies, as Elastic observed (kibana#162557).
     Permissive,
 }
 
-/// Whether resolving/closing requires close info server-side (§3.4).
+/// Whether resolving/closing requires close info (close code and notes) server-side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseInfoPolicy {
@@ -125,7 +127,8 @@ pub enum CloseInfoPolicy {
     DataPolicy,
 }
 
-/// What an invalid `sysparm_query` term does (§1.4, `glide.invalid_query.returns_no_rows`).
+/// What an invalid `sysparm_query` term does (the instance property
+/// `glide.invalid_query.returns_no_rows` decides).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvalidQuery {
@@ -135,7 +138,7 @@ pub enum InvalidQuery {
     NoRows,
 }
 
-/// Side effects of moving an incident from Resolved back to an open state (§3.6, [U]).
+/// Side effects of moving an incident from Resolved back to an open state (\[U\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReopenEffects {
@@ -145,7 +148,7 @@ pub enum ReopenEffects {
     CountAndClear,
 }
 
-/// Which multipart form field `/attachment/upload` reads the target sys_id from (§2.1, [U]).
+/// Which multipart form field `/attachment/upload` reads the target sys_id from (\[U\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MultipartSysIdField {
@@ -157,7 +160,7 @@ pub enum MultipartSysIdField {
     Either,
 }
 
-/// Which API a rate-limit rule covers (§1.10: rules are scoped to an API resource).
+/// Which API a rate-limit rule covers (rules are scoped to an API resource).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RateLimitApi {
@@ -169,7 +172,7 @@ pub enum RateLimitApi {
     All,
 }
 
-/// One inbound REST rate-limit rule (`sys_rate_limit_rules`, §1.10): requests per clock hour.
+/// One inbound REST rate-limit rule (`sys_rate_limit_rules`): requests per clock hour.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitRule {
@@ -204,9 +207,9 @@ pub struct Profile {
     /// Incident state model.
     pub state_model: StateModel,
     /// Whether the `hold_reason` choice list exists; without it writes to `hold_reason` are
-    /// dropped like any value outside a choice list (§1.8 field-level behaviour).
+    /// dropped, without an error, like any value outside a choice list.
     pub hold_reason: bool,
-    /// Valid `close_code` values; others are silently dropped (§1.8, S37).
+    /// Valid `close_code` values; others are silently dropped, as modern instances do.
     pub close_codes: Vec<String>,
     /// Server-side close-info enforcement.
     pub close_info: CloseInfoPolicy,
@@ -240,7 +243,7 @@ pub struct Profile {
     pub max_body_bytes: usize,
 }
 
-/// `close_code` values of the 2016–2018 era (§3.4, [P] from Ansible/Elastic).
+/// `close_code` values of the 2016–2018 era (\[P\]: what the Ansible and Elastic clients send).
 pub const ERA_CLOSE_CODES: [&str; 7] = [
     "Solved (Work Around)",
     "Solved (Permanently)",

@@ -1,4 +1,4 @@
-//! Encoded queries (`sysparm_query`, §1.4): parsing and evaluation.
+//! Encoded queries (`sysparm_query`): parsing and evaluation.
 //!
 //! Grammar: conditions `<field><operator><value>` joined by `^` (AND) and `^OR` (OR, binding
 //! tighter than AND: `a^b^ORc` is `a AND (b OR c)`), `^NQ` starting a new OR-ed group, and

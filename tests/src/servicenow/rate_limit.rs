@@ -1,4 +1,4 @@
-//! Inbound REST rate limiting (§1.10): per-user request counters per clock hour for the
+//! Inbound REST rate limiting: per-user request counters per clock hour for the
 //! profile's rule; headers on every matching request, 429 + `Retry-After` past the limit.
 //!
 //! Real instances count per node and flush every 30 s, so enforcement can lag; the emulator
@@ -39,7 +39,7 @@ pub(crate) struct RateLimitHit {
     pub(crate) headers: RateHeaders,
     /// Seconds until the reset, at least 1.
     pub(crate) retry_after_secs: u64,
-    /// "Table API" or "Attachment API", for the error detail (§6.9).
+    /// "Table API" or "Attachment API", for the error detail.
     pub(crate) api_label: &'static str,
 }
 

@@ -1,9 +1,9 @@
-//! Rendering a record the way the Table API returns it (§1.6): every value a string, `""` when
+//! Rendering a record the way the Table API returns it: every value a string, `""` when
 //! empty; reference columns as `{"link","value"}` unless links are excluded (the link has no
 //! version segment); `sysparm_display_value` `false` / `true` / `all`; journals `""` in value
-//! mode and their newest-first concatenation in display mode (§2.2). Display-mode dates keep the
+//! mode and their newest-first concatenation in display mode. Display-mode dates keep the
 //! `YYYY-MM-DD HH:MM:SS` UTC form: the emulated users have the system date format and the UTC
-//! time zone, so value and display coincide (a real user's zone would shift them, §1.6).
+//! time zone, so value and display coincide (a real user's zone would shift them).
 
 use serde_json::{Map, Value};
 
@@ -41,7 +41,7 @@ pub(crate) struct RenderOptions<'a> {
     pub(crate) mode: DisplayMode,
     /// `sysparm_exclude_reference_link=true`.
     pub(crate) exclude_links: bool,
-    /// `sysparm_fields`; `None` = every column. Unknown names are ignored (§1.3).
+    /// `sysparm_fields`; `None` = every column. Unknown names are ignored.
     pub(crate) fields: Option<&'a [String]>,
     /// `http(s)://host` the links point at.
     pub(crate) base_url: &'a str,

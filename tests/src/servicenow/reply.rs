@@ -1,5 +1,5 @@
 //! Building responses the way the instance sends them: `Content-Type:
-//! application/json;charset=UTF-8` (no space, §1.5) and the `{"result": …}` envelope (§1.6).
+//! application/json;charset=UTF-8` (no space) and the `{"result": …}` envelope.
 
 use axum::body::Body;
 use axum::response::Response;

@@ -1,8 +1,8 @@
 //! Table dictionaries: which tables exist, their columns and each column's type, which is what
-//! decides how a value renders (§1.6) and how a write is treated (§3.1).
+//! decides how a value renders and how a write is treated.
 //!
 //! The incident column set is exactly the one a real instance returned on create in
-//! `shared/fixtures/servicenow-captures-2018/output.ServiceNowOutputTest_insertRecord.json`.
+//! `tests/fixtures/servicenow-captures-2018/output.ServiceNowOutputTest_insertRecord.json`.
 
 /// The dictionary type of a column, reduced to what changes behaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,13 +15,13 @@ pub(crate) enum FieldKind {
     DateTime,
     /// A choice list kept in `sys_choice` (display value = label).
     Choice,
-    /// A reference to a record of the named table (rendered `{"link","value"}`, §1.6).
+    /// A reference to a record of the named table (rendered `{"link","value"}`).
     Reference(&'static str),
     /// `sys_domain`: a reference whose value (`global`) is also its display value.
     Domain,
     /// `sys_class_name`: display value is the table label.
     ClassName,
-    /// A journal input (`work_notes`, `comments`): append-only, reads back `""` (§2.2).
+    /// A journal input (`work_notes`, `comments`): append-only, reads back `""`.
     Journal,
     /// `comments_and_work_notes`: reads back both journals in display mode.
     JournalList,
@@ -196,7 +196,7 @@ static CHOICE_FIELDS: [FieldDef; 16] = with_sys_fields![
     f("hint", T),
 ];
 
-/// `sys_journal_field` rows (§2.3).
+/// `sys_journal_field` rows: one per journal entry.
 static JOURNAL_FIELDS: [FieldDef; 8] = [
     f("sys_id", T),
     f("name", T),
@@ -208,7 +208,7 @@ static JOURNAL_FIELDS: [FieldDef; 8] = [
     f("sys_tags", T),
 ];
 
-/// `sys_attachment` metadata columns (§2.1; `download_link` is computed per request).
+/// `sys_attachment` metadata columns (`download_link` is computed per request).
 static ATTACHMENT_FIELDS: [FieldDef; 17] = with_sys_fields![
     f("table_sys_id", T),
     f("table_name", T),
@@ -270,7 +270,7 @@ pub(crate) static ATTACHMENT: TableDef = TableDef {
     fields: &ATTACHMENT_FIELDS,
 };
 
-/// Every table the emulator knows; anything else is `400 Invalid table` (§1.8).
+/// Every table the emulator knows; anything else is `400 Invalid table`.
 pub(crate) static TABLES: [&TableDef; 6] =
     [&INCIDENT, &USER, &GROUP, &CHOICE, &JOURNAL, &ATTACHMENT];
 

@@ -1,5 +1,5 @@
 //! The data a fresh instance starts with: users (the API user, an admin and a few agents),
-//! assignment groups, and the incident choice lists of the profile (§3.1–§3.4).
+//! assignment groups, and the incident choice lists of the profile.
 
 use super::auth::Account;
 use super::profile::{Profile, StateModel};

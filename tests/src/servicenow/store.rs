@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::schema::{self, TableDef};
 
-/// One row: every column's raw value as a string, `""` when empty (§1.6).
+/// One row: every column's raw value as a string, `""` when empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Record(BTreeMap<String, String>);
 
@@ -159,7 +159,7 @@ impl Store {
         self.tables.remove(table);
     }
 
-    /// The next `INC` + 7 digits number not already used (§1.11).
+    /// The next `INC` + 7 digits number not already used.
     pub(crate) fn next_incident_number(&mut self) -> String {
         loop {
             let number = format!("INC{:07}", self.next_number);
@@ -223,7 +223,7 @@ impl Store {
     }
 }
 
-/// A new random sys_id: 32 lowercase hex digits (§3.1).
+/// A new random sys_id: 32 lowercase hex digits.
 pub(crate) fn new_sys_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }

@@ -1,4 +1,4 @@
-//! The Table API handlers: `/api/now[/v1|/v2]/table/{table}[/{sys_id}]` (§1.1–§1.8).
+//! The Table API handlers: `/api/now[/v1|/v2]/table/{table}[/{sys_id}]`.
 
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ use super::walk;
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Any verb a path does not support (§1.8: 405).
+/// Any verb a path does not support: 405.
 pub(crate) async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::MethodNotAllowed(method)
 }
@@ -36,7 +36,7 @@ fn table_def(name: &str) -> Result<&'static TableDef, ApiError> {
     schema::table(name).ok_or_else(|| ApiError::InvalidTable(name.to_owned()))
 }
 
-/// `sys_journal_field` may be closed to the API user (`journal_table_readable`, §2.3).
+/// `sys_journal_field` may be closed to the API user (`journal_table_readable`).
 fn check_readable(inner: &Inner, table: &TableDef) -> Result<(), ApiError> {
     if table.name == schema::JOURNAL.name && !inner.profile.journal_table_readable {
         return Err(ApiError::QueryForbidden);
@@ -44,7 +44,7 @@ fn check_readable(inner: &Inner, table: &TableDef) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Writes must carry JSON (or nothing); the emulator does not speak XML (§1.5).
+/// Writes must carry JSON (or nothing); the emulator does not speak XML.
 fn check_json(headers: &HeaderMap) -> Result<(), ApiError> {
     match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         Some(ct) if !ct.to_ascii_lowercase().contains("json") => {
@@ -54,7 +54,7 @@ fn check_json(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Whether the client asked for no body and the profile honours it (§1.5).
+/// Whether the client asked for no body and the profile honours it.
 fn no_body(headers: &HeaderMap, inner: &Inner) -> bool {
     inner.profile.no_response_body_header
         && headers
@@ -81,7 +81,7 @@ fn render_one(
 }
 
 /// The query of a collection GET: `sysparm_query`, or `field=value` shorthand filters when the
-/// profile accepts them and `sysparm_query` is empty (§1.3).
+/// profile accepts them and `sysparm_query` is empty.
 fn query_text(params: &Params, table: &'static TableDef, name_value_filters: bool) -> String {
     let text = params.get("sysparm_query").unwrap_or("").trim();
     if !text.is_empty() || !name_value_filters {
@@ -208,7 +208,8 @@ fn read_changes(
     ))
 }
 
-/// `POST …/table/{table}`: 201 with `Location` (keeping the version segment, §1.5).
+/// `POST …/table/{table}`: 201 with `Location`, keeping the version segment as real instances
+/// do.
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     Extension(actor): Extension<Actor>,

@@ -1,5 +1,5 @@
 //! Dot-walking (`caller_id.email`): following reference columns to another table's column, in
-//! `sysparm_query` and `sysparm_fields` alike (§1.3, §1.4).
+//! `sysparm_query` and `sysparm_fields` alike.
 
 use super::schema::{self, FieldDef, FieldKind, TableDef};
 use super::store::{Record, Store};
@@ -71,7 +71,7 @@ pub(crate) fn raw_value(
 ) -> String {
     match walk(store, table, record, path) {
         Some(Walked::Column { record, field, .. }) => match field.kind {
-            // Journals read back empty (§2.2).
+            // Journals read back empty.
             FieldKind::Journal | FieldKind::JournalList => String::new(),
             _ => record.get(field.name).to_owned(),
         },

@@ -4,7 +4,7 @@
 //!
 //! The same [`DatasetConfig`] always yields the same records, RIDs included. The table below is
 //! the **contract** the shipped alert definitions are written against: every category is
-//! distinguishable by documented filter fields (reference §3.2), so a test can prove that an
+//! distinguishable by documented filter fields, so a test can prove that an
 //! alert's filter selects exactly the records of its category.
 //!
 //! # Categories
@@ -60,7 +60,7 @@
 //!
 //! # Telling categories apart with filters
 //!
-//! Within one filter field entries OR together (reference §3.3), so each distinction below
+//! Within one filter field entries OR together (as documented), so each distinction below
 //! uses a different field. Examples, all with `Operator="Equals"` unless said:
 //!
 //! - privileged membership added: DataSource `Active Directory`, ObjectType `group`, What

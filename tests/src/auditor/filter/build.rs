@@ -1,6 +1,6 @@
 //! Turning filter entries, as either encoding spells them, into a validated [`Filter`]:
 //! field and operator names, the operators each field allows, the documented maximum lengths
-//! (§3.2; longer values get 400 `InputError`), and the date and time-of-day forms.
+//! (longer values get 400 `InputError`), and the date and time-of-day forms.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Search filter semantics (reference §3.2, §3.3): which records a `FilterList` selects.
+//! Search filter semantics, as documented: which records a `FilterList` selects.
 //!
 //! A [`Filter`] is built by [`FilterBuilder`] from either encoding (the XML and JSON readers
 //! both feed it), so both encodings share one set of rules:
@@ -7,7 +7,8 @@
 //! - within one field, positive entries (Contains, Equals, StartsWith, EndsWith, InGroup, and
 //!   Equals for Action/When/WorkingHours) combine with OR, and negative entries
 //!   (DoesNotContain, NotEqualTo, NotInGroup) with AND: the record must match none of them.
-//!   A field mixing both needs one positive hit and no negative hit (§3.3 \[I\]). Several
+//!   A field mixing both needs one positive hit and no negative hit (our reading: the
+//!   documentation does not say). Several
 //!   positive `When` entries OR as well, unless
 //!   [`Behaviour::when_entries_and`](super::Behaviour::when_entries_and) is set.
 //! - multi-valued fields (`Detail`, `Before`, `After`) hit when any value hits; a missing
@@ -27,7 +28,7 @@ use super::time::{utc_time_of_day, DAY_SECS};
 
 pub(crate) use build::{FilterBuilder, RawSpan};
 
-/// The fields of the filter table (§3.2) that match text.
+/// The fields of the documented filter table that match text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum TextField {
     Rid,
@@ -53,7 +54,7 @@ pub(crate) enum Field {
     WorkingHours,
 }
 
-/// The documented operators (reference §3.2, `filteroperators.md`).
+/// The documented operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Operator {
     Contains,

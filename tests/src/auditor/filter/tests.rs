@@ -1,4 +1,5 @@
-//! Table-driven checks of the filter semantics of reference §3.2 and §3.3.
+//! Table-driven checks of the documented filter semantics: each operator, and how filters
+//! combine within a field and across fields.
 
 use jiff::Timestamp;
 
