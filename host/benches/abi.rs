@@ -30,39 +30,53 @@ impl Capabilities for NoHost {
     }
 }
 
-/// The probe plugin built in this profile's target directory, (re)built if missing or older
-/// than this benchmark (an SDK change since: an old plugin would be refused, or measured with
-/// the old conversion code).
+/// The probe plugin (`tests/fixtures/probe-plugin`, outside the workspace so that no
+/// workspace build installs it), built in this profile into `target/fixture-plugins`; cargo
+/// rebuilds it when the SDK changed.
 fn probe() -> PathBuf {
     let exe = std::env::current_exe().expect("own path");
     let profile_dir = exe
         .parent()
         .and_then(|d| d.parent())
         .expect("target/<profile>");
-    let file = profile_dir.join(format!(
-        "{}sluice_probe_plugin{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let stale = match (modified(&file), modified(&exe)) {
-        (Some(plugin), Some(bench)) => plugin < bench,
-        _ => true,
-    };
-    if stale {
-        let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        let mut cmd =
-            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "-p", "sluice-probe-plugin"]);
-        if release {
-            cmd.arg("--release");
-        }
-        assert!(
-            cmd.status().expect("cargo runs").success(),
-            "cannot build the probe plugin"
-        );
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("debug");
+    let target = profile_dir
+        .parent()
+        .expect("target")
+        .join("fixture-plugins");
+    let mut cmd =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args([
+            "build",
+            "--quiet",
+            "--manifest-path",
+            "tests/fixtures/probe-plugin/Cargo.toml",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR");
+    if profile == "release" {
+        cmd.arg("--release");
     }
-    file
+    assert!(
+        cmd.status().expect("cargo runs").success(),
+        "cannot build the probe plugin"
+    );
+    target
+        .join(if profile == "release" {
+            "release"
+        } else {
+            "debug"
+        })
+        .join(format!(
+            "{}sluice_probe_plugin{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ))
 }
 
 /// What the mapping makes of one activity record: a create with the vendor's ticket fields.

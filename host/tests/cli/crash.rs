@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use sluice_core::queue_response_action;
 use sluice_core::{Durability, Store};
 
-use crate::util::{sluice, terminate, workspace_plugin, Lcg};
+use crate::util::{sluice_with_probe, terminate, workspace_plugin, Lcg};
 
 const CONFIG: &str = r#"
 [state]
@@ -38,7 +38,7 @@ alerts = 1000000
 "#;
 
 fn start(dir: &std::path::Path) -> Child {
-    let mut cmd: Command = sluice();
+    let mut cmd: Command = sluice_with_probe();
     cmd.current_dir(dir)
         .args(["run", "--config", "sluice.toml"])
         .env("SLUICE_LOG", "warn")
@@ -49,7 +49,6 @@ fn start(dir: &std::path::Path) -> Child {
 
 #[test]
 fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
-    workspace_plugin("sluice-probe-plugin");
     workspace_plugin("sluice-sink-jsonl");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sluice.toml"), CONFIG).unwrap();

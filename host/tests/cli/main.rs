@@ -3,7 +3,8 @@
 //!
 //! ```text
 //!   test ──spawns──► target/<profile>/sluice ──dlopen──► lib*.so (probe, drifted, junk)
-//!   test ──dlopen──► libsluice_probe_plugin.so  (in-process, through sluice_sdk::Plugin)
+//!   test ──dlopen──► libsluice_probe_plugin.so  (in-process, through sluice_sdk::Plugin;
+//!                                      built into target/fixture-plugins)
 //! ```
 
 mod alert_response;

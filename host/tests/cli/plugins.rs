@@ -14,10 +14,10 @@ use sluice_sdk::{
     Plugin, StateChange, TicketAction,
 };
 
-use crate::util::{drifted_plugin, run, sluice, text, workspace_plugin};
+use crate::util::{drifted_plugin, probe_plugin, run, sluice, text};
 
 fn probe() -> Plugin {
-    Plugin::load(workspace_plugin("sluice-probe-plugin")).expect("the probe plugin loads")
+    Plugin::load(probe_plugin()).expect("the probe plugin loads")
 }
 
 /// The host's real capabilities, on a runtime owned by the test.
@@ -323,7 +323,12 @@ fn drifted_plugins_are_refused_in_one_paragraph_and_the_host_goes_on() {
         "x",
     )
     .unwrap();
-    workspace_plugin("sluice-probe-plugin");
+    let probe = probe_plugin();
+    std::fs::copy(
+        &probe,
+        dir.path().join(probe.file_name().expect("a file name")),
+    )
+    .expect("copy the probe plugin");
 
     let out = run(sluice()
         .arg("plugins")

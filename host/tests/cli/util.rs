@@ -67,45 +67,78 @@ pub fn workspace_plugin(package: &str) -> PathBuf {
     file
 }
 
+/// The probe plugin (`tests/fixtures/probe-plugin`): every entry point of the ABI, for the
+/// loader tests. It is no workspace member, so no build of the workspace leaves it beside
+/// `sluice` for an install to copy; it is built here, into `target/fixture-plugins`, and the
+/// tests that use it name that directory (see [`sluice_with_probe`]).
+pub fn probe_plugin() -> PathBuf {
+    let target = profile_dir()
+        .parent()
+        .expect("target dir")
+        .join("fixture-plugins");
+    build_fixture("tests/fixtures/probe-plugin/Cargo.toml", &[], &target);
+    library(&target, "sluice_probe_plugin")
+}
+
+/// The `sluice` binary under test, looking for plugins in the probe plugin's directory too.
+pub fn sluice_with_probe() -> Command {
+    let probe = probe_plugin();
+    let mut cmd = sluice();
+    cmd.arg("--plugin-dir")
+        .arg(probe.parent().expect("the library has a directory"));
+    cmd
+}
+
 /// The drifted fixture plugin built with `feature` (`layout` or `version`), copied into `dir`
-/// under a name of its own. It is built outside the workspace, into its own target directory,
-/// so the drift never reaches the workspace's build.
+/// under a name of its own. It is built outside the workspace, into its own target directory
+/// per feature, so the drift never reaches the workspace's build and two builds never
+/// overwrite each other's library.
 pub fn drifted_plugin(feature: &str, dir: &Path) -> PathBuf {
-    let root = workspace_root();
     let target = profile_dir()
         .parent()
         .expect("target dir")
         .join(format!("drifted-{feature}"));
-    let output = cargo()
-        .current_dir(&root)
-        .args([
-            "build",
-            "--quiet",
-            "--manifest-path",
-            "tests/fixtures/drifted-plugin/Cargo.toml",
-        ])
-        .args(["--features", feature, "--target-dir"])
-        .arg(&target)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "building the drifted plugin failed:\n{}",
-        text(&output.stderr)
+    build_fixture(
+        "tests/fixtures/drifted-plugin/Cargo.toml",
+        &["--features", feature],
+        &target,
     );
-    let built = target.join("debug").join(format!(
-        "{}sluice_drifted_plugin{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
     let copy = dir.join(format!(
         "{}drifted_{feature}{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     ));
-    std::fs::copy(&built, &copy).expect("copy the drifted plugin");
+    std::fs::copy(library(&target, "sluice_drifted_plugin"), &copy)
+        .expect("copy the drifted plugin");
     copy
+}
+
+/// Builds the fixture plugin of `manifest` (relative to the workspace) into `target`: a
+/// no-op when it is up to date.
+fn build_fixture(manifest: &str, args: &[&str], target: &Path) {
+    let output = cargo()
+        .current_dir(workspace_root())
+        .args(["build", "--quiet", "--manifest-path", manifest])
+        .args(args)
+        .arg("--target-dir")
+        .arg(target)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building {manifest} failed:\n{}",
+        text(&output.stderr)
+    );
+}
+
+/// The library `name` built in `target`'s debug profile.
+fn library(target: &Path, name: &str) -> PathBuf {
+    target.join("debug").join(format!(
+        "{}{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ))
 }
 
 /// Standard output or error as text.

@@ -1,6 +1,6 @@
 //! `sluice validate`: exit 0 on a good config, 78 with file, line, column and key otherwise.
 
-use crate::util::{run, sluice, text, workspace_plugin};
+use crate::util::{run, sluice, sluice_with_probe, text, workspace_plugin};
 
 fn write_config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
     let path = dir.join("sluice.toml");
@@ -23,10 +23,12 @@ prefix = "AUD"
 
 #[test]
 fn a_valid_config_exits_0() {
-    workspace_plugin("sluice-probe-plugin");
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), PROBE_PIPELINE);
-    let out = run(sluice().arg("validate").arg("--config").arg(&config));
+    let out = run(sluice_with_probe()
+        .arg("validate")
+        .arg("--config")
+        .arg(&config));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("valid (1 pipeline: audit)"),
@@ -53,10 +55,12 @@ fn a_misspelled_host_key_exits_78_naming_line_and_key() {
 
 #[test]
 fn a_misspelled_component_key_exits_78_naming_line_and_key() {
-    workspace_plugin("sluice-probe-plugin");
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &PROBE_PIPELINE.replace("prefix =", "prefx ="));
-    let out = run(sluice().arg("validate").arg("--config").arg(&config));
+    let out = run(sluice_with_probe()
+        .arg("validate")
+        .arg("--config")
+        .arg(&config));
     assert_eq!(out.status.code(), Some(78));
     let stderr = text(&out.stderr);
     assert!(
@@ -70,13 +74,12 @@ fn a_misspelled_component_key_exits_78_naming_line_and_key() {
 
 #[test]
 fn every_problem_is_reported_and_json_says_where() {
-    workspace_plugin("sluice-probe-plugin");
     let dir = tempfile::tempdir().unwrap();
     let body = PROBE_PIPELINE
         .replace("records = 3", "records = 3\npage = 0")
         .replace("type = \"probe_sink\"", "type = \"servicenow_typo\"");
     let config = write_config(dir.path(), &body);
-    let out = run(sluice()
+    let out = run(sluice_with_probe()
         .arg("validate")
         .arg("--json")
         .arg("--config")
@@ -98,7 +101,6 @@ fn every_problem_is_reported_and_json_says_where() {
 
 #[test]
 fn secrets_never_appear_in_errors() {
-    workspace_plugin("sluice-probe-plugin");
     let dir = tempfile::tempdir().unwrap();
     let body = PROBE_PIPELINE
         .replace(
@@ -107,7 +109,7 @@ fn secrets_never_appear_in_errors() {
         )
         .replace("records = 3", "records = \"${PROBE_SECRET}\"");
     let config = write_config(dir.path(), &body);
-    let out = run(sluice()
+    let out = run(sluice_with_probe()
         .arg("validate")
         .arg("--config")
         .arg(&config)
