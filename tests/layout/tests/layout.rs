@@ -73,3 +73,35 @@ fn this_crate_keeps_its_own_rules() {
     let cycles = CycleReport::of(&workspace);
     assert!(cycles.cycles.is_empty(), "\n{cycles}");
 }
+
+/// The layers the architecture wants, as the crates' manifests say them: the core decides and
+/// stores, and has no command line, HTTP server, HTTP client or async runtime in it; the SDK,
+/// which every plugin links, has none either.
+#[test]
+fn the_core_and_the_sdk_depend_on_no_cli_server_or_http_client() {
+    const FORBIDDEN: &[&str] = &["clap", "axum", "reqwest", "hyper", "tokio", "sluice"];
+    for manifest in ["host/core/Cargo.toml", "sdk/Cargo.toml"] {
+        let path = workspace_root().join(manifest);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        let parsed: toml::Table = text
+            .parse()
+            .unwrap_or_else(|error| panic!("{} is not TOML: {error}", path.display()));
+        let dependencies = parsed
+            .get("dependencies")
+            .and_then(toml::Value::as_table)
+            .unwrap_or_else(|| panic!("{manifest} has no [dependencies]"));
+        assert!(
+            dependencies.contains_key("sluice-sdk") || manifest.starts_with("sdk"),
+            "{manifest}: the scan read the wrong table"
+        );
+        let found: Vec<&String> = dependencies
+            .keys()
+            .filter(|name| FORBIDDEN.contains(&name.as_str()))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{manifest} depends on {found:?}; that belongs in the `sluice` crate, on top"
+        );
+    }
+}
