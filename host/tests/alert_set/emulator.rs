@@ -1,8 +1,8 @@
 //! sluice's filter evaluator against the Auditor emulator's, on the shipped set: each alert's
 //! `[filters]` table, sent as the `FilterList` of a JSON search (the form the TOML copies),
 //! must return exactly the records sluice selects. The two evaluators were written apart, each
-//! from the documentation (reference §3), so agreement means the alerts mean in sluice what
-//! they would mean as an Auditor search.
+//! from the Integration API's documented search semantics, so agreement means the alerts mean
+//! in sluice what they would mean as an Auditor search.
 
 use std::collections::BTreeSet;
 

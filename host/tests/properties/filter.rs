@@ -1,5 +1,5 @@
 //! The filter evaluator (`pipeline::filter`) against a reference model written from the
-//! documented rules (reference §3.2–3.3): fields AND; positive entries of a field OR; negative
+//! Integration API's documented rules: fields AND; positive entries of a field OR; negative
 //! ones must all miss; text compares case-insensitively; `When` bounds inclusive; timeframes
 //! are whole UTC days ending now. The rule index (`AlertSet::matching`) must select exactly
 //! what testing every rule selects. Arbitrary filter tables and times never panic.
