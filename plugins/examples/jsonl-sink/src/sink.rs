@@ -1,28 +1,22 @@
-//! The sink: turns each ticket action into a line, and answers lookups from the file.
+//! The sink the host drives: it checks its config, checks the file in `healthcheck`, and
+//! delivers each batch of ticket actions as journal lines.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::time::UNIX_EPOCH;
+use std::path::Path;
 
-use sluice_sdk::{
-    ActionOutcome, Host, Journal, PluginError, Sink, StateChange, Text, Ticket, TicketAction,
-};
+use sluice_sdk::{ActionOutcome, Host, PluginError, Sink, TicketAction};
 
+use crate::batch::Batch;
 use crate::config::JsonlConfig;
-use crate::journal::{Line, Tickets};
+use crate::error::JournalError;
+use crate::journal::JournalFile;
+use crate::tickets::Tickets;
 
-/// The states this sink uses, ServiceNow's numbering: 1 New, 6 Resolved, 7 Closed, 8 Canceled.
-const NEW_STATE: &str = "1";
-const RESOLVED_STATE: &str = "6";
-const CLOSED_STATE: &str = "7";
-const CLOSED_STATES: [&str; 3] = ["6", "7", "8"];
-
-/// Appends ticket actions to a JSON Lines file.
+/// Appends ticket actions to a JSON Lines file, and answers lookups from it.
 #[derive(Debug)]
 pub struct JsonlSink {
     config: JsonlConfig,
     host: Host,
-    /// `None` until the file has been read back (the constructor does no IO).
+    /// `None` until the journal has been read back: `new` must do no IO.
     tickets: Option<Tickets>,
 }
 
@@ -43,290 +37,73 @@ impl Sink for JsonlSink {
         })
     }
 
+    /// The IO `new` may not do: the host calls this at start (and in `sluice validate
+    /// --environment`), so a file that cannot be written or read shows up before any alert.
     fn healthcheck(&mut self) -> Result<(), PluginError> {
-        self.open_for_append().map(drop)?;
-        self.load().map(drop)
+        JournalFile::open_for_append(&self.config.path)?;
+        read_back_once(&mut self.tickets, &self.config.path, &self.host)?;
+        Ok(())
     }
 
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
-        if let Err(e) = self.load() {
-            let reason = e.to_string();
-            return actions
-                .iter()
-                .map(|_| ActionOutcome::retry(reason.clone()))
-                .collect();
+        // Exactly one outcome per action, even when the batch cannot run at all.
+        let count = actions.len();
+        match self.deliver_batch(actions) {
+            Ok(outcomes) => outcomes,
+            Err(error) => vec![error.into_outcome(); count],
         }
-        let mut file = match self.open_for_append() {
-            Ok(f) => f,
-            Err(e) => {
-                return actions
-                    .iter()
-                    .map(|_| ActionOutcome::retry(e.to_string()))
-                    .collect()
-            }
-        };
-        let mut outcomes = Vec::with_capacity(actions.len());
-        let mut failed_tickets: Vec<String> = Vec::new();
-        for action in actions {
-            // The SDK's rule: after a failure, later actions on that ticket wait for a retry.
-            if let Some(t) = action.ticket() {
-                if failed_tickets.iter().any(|f| f == t) {
-                    outcomes.push(ActionOutcome::retry(
-                        "an earlier action on this ticket did not succeed",
-                    ));
-                    continue;
-                }
-            }
-            let ticket = action.ticket().map(str::to_owned);
-            let outcome = self.execute(action, &mut file);
-            if !matches!(
-                outcome,
-                ActionOutcome::Done(_) | ActionOutcome::Unchanged(_) | ActionOutcome::NotFound
-            ) {
-                failed_tickets.extend(ticket);
-            }
-            outcomes.push(outcome);
-        }
-        if self.config.fsync {
-            if let Err(e) = file.sync_data() {
-                let reason = format!("cannot flush {}: {e}", self.config.path.display());
-                return outcomes
-                    .iter()
-                    .map(|_| ActionOutcome::retry(reason.clone()))
-                    .collect();
-            }
-        }
-        outcomes
     }
 }
 
 impl JsonlSink {
-    fn execute(&mut self, action: TicketAction, file: &mut File) -> ActionOutcome {
-        let tickets = self.tickets.get_or_insert_with(Tickets::default);
-        let (ticket, action_name, fields, new_state, correlation_id, number) = match action {
-            TicketAction::Get { ticket } => {
-                return match tickets.by_id.get(ticket.as_str()) {
-                    Some(t) => ActionOutcome::Done(t.clone()),
-                    None => ActionOutcome::NotFound,
-                }
-            }
-            TicketAction::FindByCorrelation { correlation_id } => {
-                return match tickets
-                    .newest_by_correlation
-                    .get(correlation_id.as_str())
-                    .and_then(|id| tickets.by_id.get(id))
-                {
-                    Some(t) => ActionOutcome::Done(t.clone()),
-                    None => ActionOutcome::NotFound,
-                }
-            }
-            TicketAction::Create {
-                correlation,
-                fields,
-            } => {
-                let n = tickets.created + 1;
-                (
-                    format!("t{n}"),
-                    "create",
-                    fields.into_vec(),
-                    "1".to_owned(),
-                    Some(correlation.id),
-                    Some(format!("{}{n:07}", self.config.number_prefix)),
-                )
-            }
-            other => {
-                let Some(existing) = other.ticket().and_then(|id| tickets.by_id.get(id)) else {
-                    return ActionOutcome::Failed(PluginError::rejected(format!(
-                        "no ticket {:?} in {}",
-                        other.ticket().unwrap_or_default(),
-                        self.config.path.display()
-                    )));
-                };
-                let state = existing.state.to_string();
-                let id = existing.id.to_string();
-                match other {
-                    TicketAction::Update { fields, .. } => {
-                        (id, "update", fields.into_vec(), state, None, None)
-                    }
-                    TicketAction::AddNote { journal, text, .. } => {
-                        let field = match journal {
-                            Journal::Comments => "comments",
-                            _ => "work_notes",
-                        };
-                        (
-                            id,
-                            "add_note",
-                            vec![(field.to_owned(), text)],
-                            state,
-                            None,
-                            None,
-                        )
-                    }
-                    TicketAction::Attach {
-                        file_name, content, ..
-                    } => (
-                        id,
-                        "attach",
-                        vec![(
-                            "attachment".to_owned(),
-                            format!("{file_name} ({} bytes)", content.len()),
-                        )],
-                        state,
-                        None,
-                        None,
-                    ),
-                    TicketAction::ChangeState { change, .. } => {
-                        let (to, code, notes) = match change {
-                            StateChange::Reopen if CLOSED_STATES.contains(&state.as_str()) => {
-                                (NEW_STATE.to_owned(), None, None)
-                            }
-                            StateChange::Reopen => {
-                                return match tickets.by_id.get(id.as_str()) {
-                                    Some(t) => ActionOutcome::Unchanged(t.clone()),
-                                    None => ActionOutcome::NotFound,
-                                }
-                            }
-                            StateChange::Resolve {
-                                close_code,
-                                close_notes,
-                            } => (
-                                RESOLVED_STATE.to_owned(),
-                                Some(close_code),
-                                Some(close_notes),
-                            ),
-                            StateChange::Close {
-                                close_code,
-                                close_notes,
-                            } => (CLOSED_STATE.to_owned(), Some(close_code), Some(close_notes)),
-                            set @ StateChange::Set { .. } if !set.applies_to(&state) => {
-                                return match tickets.by_id.get(id.as_str()) {
-                                    Some(t) => ActionOutcome::Unchanged(t.clone()),
-                                    None => ActionOutcome::NotFound,
-                                }
-                            }
-                            StateChange::Set { to, .. } => (to, None, None),
-                            other => {
-                                return ActionOutcome::Failed(PluginError::unsupported(format!(
-                                    "jsonl does not support the state change {other:?}"
-                                )))
-                            }
-                        };
-                        let mut fields = Vec::new();
-                        fields.extend(code.map(|c| ("close_code".to_owned(), c)));
-                        fields.extend(notes.map(|n| ("close_notes".to_owned(), n)));
-                        (id, "change_state", fields, to, None, None)
-                    }
-                    unknown => {
-                        return ActionOutcome::Failed(PluginError::unsupported(format!(
-                            "jsonl does not support {}",
-                            unknown.kind()
-                        )))
-                    }
-                }
-            }
-        };
-        let line = Line {
-            unix_ms: self
-                .host
-                .now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
-            action: action_name.to_owned(),
-            ticket,
-            number,
-            correlation_id: correlation_id.map(Text::into_string),
-            fields,
-            state: new_state,
-        };
-        let mut text = match serde_json::to_string(&line) {
-            Ok(text) => text,
-            Err(e) => return ActionOutcome::Failed(PluginError::internal(e.to_string())),
-        };
-        text.push('\n');
-        if let Err(e) = file.write_all(text.as_bytes()) {
-            return ActionOutcome::retry(format!(
-                "cannot write {}: {e}",
-                self.config.path.display()
-            ));
+    /// One outcome per action, in order; an error holds back the whole batch (the journal
+    /// cannot be read, opened or flushed), and the host retries every action of it.
+    fn deliver_batch(
+        &mut self,
+        actions: Vec<TicketAction>,
+    ) -> Result<Vec<ActionOutcome>, JournalError> {
+        // Borrowed field by field: the batch holds the tickets mutably while it reads the
+        // config and the host.
+        let JsonlSink {
+            config,
+            host,
+            tickets,
+        } = self;
+        let tickets = read_back_once(tickets, &config.path, host)?;
+        let journal = JournalFile::open_for_append(&config.path)?;
+        let mut batch = Batch::new(tickets, journal, host, &config.number_prefix);
+        let outcomes = actions
+            .into_iter()
+            .map(|action| batch.run(action))
+            .collect();
+        if config.fsync {
+            batch.flush()?;
         }
-        let link_prefix = self.link_prefix();
-        let tickets = self.tickets.get_or_insert_with(Tickets::default);
-        tickets.apply(&line, &link_prefix);
-        match tickets.by_id.get(&line.ticket) {
-            Some(t) => ActionOutcome::Done(t.clone()),
-            None => ActionOutcome::Done(Ticket::default()),
-        }
+        Ok(outcomes)
     }
+}
 
-    fn link_prefix(&self) -> String {
-        format!("file://{}", self.config.path.display())
-    }
-
-    fn open_for_append(&self) -> Result<File, PluginError> {
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.config.path)
-            .map_err(|e| {
-                PluginError::transient(format!(
-                    "cannot open {} for appending: {e}",
-                    self.config.path.display()
-                ))
-            })
-    }
-
-    /// Reads the file back once, so lookups survive a restart.
-    fn load(&mut self) -> Result<&mut Tickets, PluginError> {
-        if self.tickets.is_none() {
-            let mut tickets = Tickets::default();
-            let link_prefix = self.link_prefix();
-            match File::open(&self.config.path) {
-                Ok(file) => {
-                    for (n, line) in BufReader::new(file).lines().enumerate() {
-                        let line = line.map_err(|e| {
-                            PluginError::transient(format!(
-                                "cannot read {}: {e}",
-                                self.config.path.display()
-                            ))
-                        })?;
-                        if line.trim().is_empty() {
-                            continue;
-                        }
-                        match serde_json::from_str::<Line>(&line) {
-                            Ok(parsed) => tickets.apply(&parsed, &link_prefix),
-                            // A torn last line after a crash is skipped, not fatal.
-                            Err(e) => self.host.warn(format!(
-                                "{}:{}: skipping an unreadable line ({e})",
-                                self.config.path.display(),
-                                n + 1
-                            )),
-                        }
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(PluginError::transient(format!(
-                        "cannot read {}: {e}",
-                        self.config.path.display()
-                    )))
-                }
-            }
-            self.host
-                .debug(format!("read back {} tickets", tickets.by_id.len()));
-            self.tickets = Some(tickets);
-        }
-        Ok(self.tickets.get_or_insert_with(Tickets::default))
+/// The tickets in `slot`, read back from the journal at `path` on first use, so that lookups
+/// find tickets created before a restart without reading the file for every batch.
+fn read_back_once<'a>(
+    slot: &'a mut Option<Tickets>,
+    path: &Path,
+    host: &Host,
+) -> Result<&'a mut Tickets, JournalError> {
+    match slot {
+        Some(tickets) => Ok(tickets),
+        None => Ok(slot.insert(Tickets::read_back(path, host)?)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::SystemTime;
+    use std::time::{SystemTime, UNIX_EPOCH};
 
     use sluice_sdk::{
-        Capabilities, Correlation, HttpError, HttpErrorKind, HttpRequest, HttpResponse, LogLevel,
+        Capabilities, Correlation, HttpError, HttpErrorKind, HttpRequest, HttpResponse, Journal,
+        LogLevel, SinkInstance, StateChange,
     };
 
     use super::*;
@@ -349,7 +126,8 @@ mod tests {
         }
     }
 
-    fn sink(dir: &tempfile::TempDir) -> sluice_sdk::SinkInstance {
+    /// A sink writing `t.jsonl` in `dir`, built through the same ABI path the host uses.
+    fn sink(dir: &tempfile::TempDir) -> SinkInstance {
         let plugin = crate::in_process().expect("the plugin registers");
         let config = serde_json::json!({ "path": dir.path().join("t.jsonl") });
         plugin
@@ -470,5 +248,48 @@ mod tests {
             .validate_config("jsonl", &serde_json::json!({ "pth": "x" }))
             .unwrap_err();
         assert!(err.message().contains("unknown field `pth`"), "{err}");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let outcomes = sink(&dir).deliver(vec![create("k1")]);
+        assert!(
+            matches!(outcomes[0], ActionOutcome::Done(_)),
+            "{outcomes:?}"
+        );
+        let path = dir.path().join("t.jsonl");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"unix_ms\":0,\"act");
+        std::fs::write(&path, text).unwrap();
+
+        let mut restarted = sink(&dir);
+        assert_eq!(restarted.healthcheck(), Ok(()));
+        let found = restarted.deliver(vec![TicketAction::FindByCorrelation {
+            correlation_id: "k1".into(),
+        }]);
+        assert!(
+            matches!(&found[0], ActionOutcome::Done(t) if t.id == "t1"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_opened_retries_the_whole_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({ "path": dir.path().join("missing/t.jsonl") });
+        let plugin = crate::in_process().unwrap();
+        let mut sink = plugin
+            .new_sink("jsonl", &config, Arc::new(TestHost))
+            .unwrap();
+        assert!(sink.healthcheck().unwrap_err().kind().is_retryable());
+        let outcomes = sink.deliver(vec![create("k1"), create("k2")]);
+        assert_eq!(outcomes.len(), 2);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, ActionOutcome::Retry { reason, .. } if reason.starts_with("cannot open"))),
+            "{outcomes:?}"
+        );
     }
 }
