@@ -13,7 +13,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use serde_json::{Map, Value};
 
-use super::auth::Actor;
+use super::account::Actor;
 use super::errors::ApiError;
 use super::multipart;
 use super::params::{base_url, page_links, Params};

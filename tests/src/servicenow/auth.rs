@@ -6,39 +6,9 @@ use http::header::AUTHORIZATION;
 use http::HeaderMap;
 use jiff::Timestamp;
 
+use super::account::{check_password, Account, Actor};
 use super::errors::ApiError;
-use super::oauth::Tokens;
-
-/// A user who can authenticate.
-#[derive(Clone, Debug)]
-pub(crate) struct Account {
-    pub(crate) user_name: String,
-    pub(crate) password: String,
-    pub(crate) sys_id: String,
-    pub(crate) display_name: String,
-    /// Admins pass record ACLs (e.g. write Closed incidents under `ClosedWrites::Strict`).
-    pub(crate) admin: bool,
-}
-
-/// The authenticated caller of one request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Actor {
-    pub(crate) user_name: String,
-    pub(crate) sys_id: String,
-    pub(crate) display_name: String,
-    pub(crate) admin: bool,
-}
-
-impl From<&Account> for Actor {
-    fn from(account: &Account) -> Self {
-        Actor {
-            user_name: account.user_name.clone(),
-            sys_id: account.sys_id.clone(),
-            display_name: account.display_name.clone(),
-            admin: account.admin,
-        }
-    }
-}
+use super::tokens::Tokens;
 
 /// Checks the `Authorization` header against the accounts and the live tokens.
 pub(crate) fn authenticate(
@@ -61,9 +31,7 @@ pub(crate) fn authenticate(
             .map_err(|_| ApiError::NotAuthenticated)?;
         let decoded = String::from_utf8(decoded).map_err(|_| ApiError::NotAuthenticated)?;
         let (user, password) = decoded.split_once(':').ok_or(ApiError::NotAuthenticated)?;
-        accounts
-            .iter()
-            .find(|a| a.user_name == user && a.password == password)
+        check_password(accounts, user, password)
             .map(Actor::from)
             .ok_or(ApiError::NotAuthenticated)
     } else if scheme.eq_ignore_ascii_case("bearer") {
@@ -78,17 +46,6 @@ pub(crate) fn authenticate(
     } else {
         Err(ApiError::NotAuthenticated)
     }
-}
-
-/// Finds the account with these credentials (the OAuth password grant).
-pub(crate) fn check_password<'a>(
-    accounts: &'a [Account],
-    user: &str,
-    password: &str,
-) -> Option<&'a Account> {
-    accounts
-        .iter()
-        .find(|a| a.user_name == user && a.password == password)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! incident_state / active rules, resolve/close/reopen side effects, journal writes, the
 //! closed-record ACL and the close-info data policy.
 
-use super::auth::Actor;
+use super::account::Actor;
 use super::errors::{ApiError, Operation};
 use super::journal;
 use super::profile::{CloseInfoPolicy, ClosedWrites, Profile, ReopenEffects, StateModel};

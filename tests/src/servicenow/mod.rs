@@ -38,6 +38,7 @@
 //! # }
 //! ```
 
+mod account;
 mod attachment_api;
 mod auth;
 mod clock;
@@ -62,6 +63,7 @@ mod state;
 mod stats;
 mod store;
 mod table_api;
+mod tokens;
 mod walk;
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The data a fresh instance starts with: users (the API user, an admin and a few agents),
 //! assignment groups, and the incident choice lists of the profile.
 
-use super::auth::Account;
+use super::account::Account;
 use super::profile::{Profile, StateModel};
 use super::schema::{self, TableDef};
 use super::store::{new_sys_id, Record, Store};

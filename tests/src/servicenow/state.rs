@@ -4,16 +4,16 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::auth::{Account, Actor};
+use super::account::{Account, Actor};
 use super::clock::{glide_date_time, Clock};
 use super::faults::FaultState;
-use super::oauth::Tokens;
 use super::profile::{Profile, Release};
 use super::rate_limit::RateLimiter;
 use super::schema;
 use super::seed::{self, ADMIN_SYS_ID, AGENT_USER_NAME, API_USER_SYS_ID, SECOND_ADMIN_SYS_ID};
 use super::stats::RequestStats;
 use super::store::Store;
+use super::tokens::Tokens;
 use super::ServiceNowConfig;
 
 /// Everything a handler needs.

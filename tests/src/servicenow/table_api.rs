@@ -11,7 +11,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use serde_json::Value;
 
-use super::auth::Actor;
+use super::account::Actor;
 use super::errors::{ApiError, Operation};
 use super::incident::{self, WriteContext};
 use super::input;
