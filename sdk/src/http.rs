@@ -6,12 +6,41 @@
 //! plugins, where they would not share the host's runtime.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 
 /// The default timeout of a request, when the plugin does not set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The longest delay [`HttpResponse::retry_after`] and [`retry_delay_until`] give: 24 hours.
+///
+/// Rate limits of the systems plugins talk to count per hour (ServiceNow's rate-limit rules
+/// reset every hour), so a longer wait is a misconfigured server or proxy. The cap also keeps
+/// the host's clock arithmetic (now plus the delay) from overflowing.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// How long from `now` until `at`, as a delay before retrying: zero once `at` has passed, and
+/// at most [`MAX_RETRY_AFTER`].
+///
+/// For headers that name the moment a limit resets (like ServiceNow's `X-RateLimit-Reset`,
+/// in Unix seconds); [`HttpResponse::retry_after`] reads `Retry-After` with the same rule.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sluice_sdk::{retry_delay_until, MAX_RETRY_AFTER};
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_000);
+/// let reset = UNIX_EPOCH + Duration::from_secs(1_030);
+/// assert_eq!(retry_delay_until(reset, now), Duration::from_secs(30));
+/// assert_eq!(retry_delay_until(UNIX_EPOCH, now), Duration::ZERO);
+/// assert_eq!(retry_delay_until(reset + MAX_RETRY_AFTER, now), MAX_RETRY_AFTER);
+/// ```
+pub fn retry_delay_until(at: SystemTime, now: SystemTime) -> Duration {
+    at.duration_since(now)
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_RETRY_AFTER)
+}
 
 /// An HTTP request for the host to execute.
 ///
@@ -154,6 +183,45 @@ impl HttpResponse {
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
     }
+
+    /// How long the server asks the client to wait before the next request, from the first
+    /// `Retry-After` header, as RFC 9110 (section 10.2.3) defines it: either delta-seconds
+    /// (`"120"`) or an HTTP date (`"Fri, 01 Jun 2018 11:00:00 GMT"`, or the obsolete RFC 850
+    /// and asctime forms HTTP recipients must still accept), read against `now`, the host's
+    /// clock ([`Host::now`](crate::Host::now)).
+    ///
+    /// A date that has passed gives zero; any delay is capped at [`MAX_RETRY_AFTER`]. `None`
+    /// when there is no such header, or its value is neither form (a negative number, a date
+    /// with another time zone than GMT, text).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sluice_sdk::HttpResponse;
+    ///
+    /// let busy = |value: &str| HttpResponse {
+    ///     status: 503,
+    ///     headers: vec![("retry-after".to_owned(), value.to_owned())],
+    ///     body: Vec::new(),
+    /// };
+    /// // Fri, 01 Jun 2018 10:46:40 GMT
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_527_850_000);
+    /// assert_eq!(busy("120").retry_after(now), Some(Duration::from_secs(120)));
+    /// assert_eq!(
+    ///     busy("Fri, 01 Jun 2018 11:00:00 GMT").retry_after(now),
+    ///     Some(Duration::from_secs(800))
+    /// );
+    /// assert_eq!(busy("soon").retry_after(now), None);
+    /// ```
+    pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        let value = self.header("retry-after")?.trim();
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            // All digits: a number too large for u64 is still "very long".
+            let secs = value.parse::<u64>().unwrap_or(u64::MAX);
+            return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(retry_delay_until(at, now))
+    }
 }
 
 /// Why a request got no response at all.
@@ -215,5 +283,114 @@ impl HttpError {
             kind,
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    /// Fri, 01 Jun 2018 10:46:40 GMT.
+    const NOW: u64 = 1_527_850_000;
+
+    fn retry_after(values: &[&str]) -> Option<Duration> {
+        let response = HttpResponse {
+            status: 429,
+            headers: values
+                .iter()
+                .map(|v| ("Retry-After".to_owned(), (*v).to_owned()))
+                .collect(),
+            body: Vec::new(),
+        };
+        response.retry_after(UNIX_EPOCH + Duration::from_secs(NOW))
+    }
+
+    #[test]
+    fn retry_after_reads_delta_seconds() {
+        assert_eq!(retry_after(&["1320"]), Some(Duration::from_secs(1320)));
+        assert_eq!(retry_after(&["0"]), Some(Duration::ZERO));
+        assert_eq!(retry_after(&[]), None);
+        // The first header counts.
+        assert_eq!(retry_after(&["5", "60"]), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn retry_after_reads_http_dates_in_all_three_forms() {
+        for date in [
+            "Fri, 01 Jun 2018 11:00:00 GMT",
+            "Friday, 01-Jun-18 11:00:00 GMT",
+            "Fri Jun  1 11:00:00 2018",
+        ] {
+            assert_eq!(
+                retry_after(&[date]),
+                Some(Duration::from_secs(800)),
+                "{date}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_past_date_means_now() {
+        assert_eq!(
+            retry_after(&["Fri, 01 Jun 2018 10:00:00 GMT"]),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            retry_after(&["Thu, 01 Jan 1970 00:00:00 GMT"]),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn huge_values_are_capped() {
+        for value in [
+            "86401",
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(retry_after(&[value]), Some(MAX_RETRY_AFTER), "{value}");
+        }
+    }
+
+    #[test]
+    fn whitespace_around_the_value_is_ignored() {
+        assert_eq!(retry_after(&[" 30\t"]), Some(Duration::from_secs(30)));
+        assert_eq!(
+            retry_after(&["  Fri, 01 Jun 2018 11:00:00 GMT "]),
+            Some(Duration::from_secs(800))
+        );
+    }
+
+    #[test]
+    fn garbage_is_no_delay() {
+        for value in [
+            "",
+            "   ",
+            "soon",
+            "-5",
+            "+5",
+            "1.5",
+            "30s",
+            "5 5",
+            "Fri, 01 Jun 2018 11:00:00 +0000",
+            "Fri, 32 Jun 2018 11:00:00 GMT",
+            "2018-06-01T11:00:00Z",
+        ] {
+            assert_eq!(retry_after(&[value]), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn delay_until_is_zero_in_the_past_and_capped_in_the_future() {
+        let now = UNIX_EPOCH + Duration::from_secs(NOW);
+        let later = now + Duration::from_secs(800);
+        assert_eq!(retry_delay_until(later, now), Duration::from_secs(800));
+        assert_eq!(retry_delay_until(now, later), Duration::ZERO);
+        assert_eq!(
+            retry_delay_until(now + Duration::from_secs(10 * 86_400), now),
+            MAX_RETRY_AFTER
+        );
     }
 }

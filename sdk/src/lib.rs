@@ -92,6 +92,7 @@
 mod abi;
 mod action;
 mod component;
+mod duration;
 mod error;
 mod export;
 mod fields;
@@ -107,10 +108,14 @@ pub mod guide;
 pub use abi::ABI_VERSION;
 pub use action::{ActionOutcome, Correlation, Journal, StateChange, Ticket, TicketAction};
 pub use component::{Checkpoint, Sink, Source, SourceBatch};
+pub use duration::{HumanDuration, ParseDurationError, MAX_DURATION};
 pub use error::{ErrorKind, PluginError};
 pub use fields::Fields;
 pub use host::{Capabilities, Host, LogLevel};
-pub use http::{HttpError, HttpErrorKind, HttpRequest, HttpResponse, DEFAULT_TIMEOUT};
+pub use http::{
+    retry_delay_until, HttpError, HttpErrorKind, HttpRequest, HttpResponse, DEFAULT_TIMEOUT,
+    MAX_RETRY_AFTER,
+};
 pub use loader::{LoadError, LoadErrorKind, Plugin, SinkInstance, SourceInstance};
 pub use manifest::{ComponentInfo, ComponentKind, PluginManifest};
 pub use record::{Detail, Record};

@@ -1,4 +1,4 @@
-//! [`Client`]: one `POST …/activity_records/search` through the host (reference §1.3–§1.5),
+//! [`Client`]: one `POST …/activity_records/search` through the host,
 //! answered by a decoded page, by the errors of a 400, or by a classified [`PluginError`].
 //!
 //! The client owns the request's shape (URL, query, Basic auth on every request, content
@@ -106,7 +106,7 @@ impl Client {
             .http(request)
             .map_err(|e| status::transport(&e, info))?;
         if !response.is_success() {
-            let errors = status::failure(&response, info)?;
+            let errors = status::failure(&response, info, self.host.now())?;
             let error = status::rejected(&errors, &response.body, info);
             return Ok(Answer::Refused { errors, error });
         }

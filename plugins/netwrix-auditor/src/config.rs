@@ -8,9 +8,8 @@ use std::fmt;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sluice_sdk::PluginError;
+use sluice_sdk::{HumanDuration, PluginError};
 
-use crate::duration::HumanDuration;
 use crate::endpoint::Endpoint;
 use crate::filter::PollFilter;
 use crate::page::Format;
@@ -42,7 +41,7 @@ pub struct NetwrixAuditorConfig {
     /// How long one request may take, like `"180s"`. Default: `"180s"`, as the vendor add-on;
     /// a busy Audit Database can be slow.
     #[serde(default = "default_request_timeout")]
-    #[schemars(with = "String", extend("default" = "180s"))]
+    #[schemars(extend("default" = "180s"))]
     pub request_timeout: HumanDuration,
     /// RIDs ORed into one search when fetching records for alerts, 1 to 1000. Default: 50
     /// (one request covers a typical alert burst, fits one page of the default `count`, and
@@ -60,7 +59,7 @@ pub struct NetwrixAuditorConfig {
     /// against slow collection and costs re-reading that much activity on every poll.
     /// Default: `"15m"`.
     #[serde(default = "default_late_arrival")]
-    #[schemars(with = "String", extend("default" = "15m"))]
+    #[schemars(extend("default" = "15m"))]
     pub late_arrival: HumanDuration,
     /// Pages one scan (a poll window, or a fetch batch) may take before it is ended with a
     /// warning: the guard against a server whose continuation mark never ends. Default: 10000
@@ -74,10 +73,9 @@ pub struct NetwrixAuditorConfig {
     #[serde(default)]
     #[schemars(extend("default" = []))]
     pub poll_filters: Vec<PollFilter>,
-    /// Compatibility switch (reference §1.8 \[I\]): end a scan on a page with fewer than
-    /// `count` records instead of asking for the empty page the documentation names as the
-    /// only end signal. Saves one request per poll on servers that fill every page. Default:
-    /// false.
+    /// Compatibility switch: end a scan on a page with fewer than `count` records instead of
+    /// asking for the empty page the documentation names as the only end signal. Saves one
+    /// request per poll on servers that fill every page. Default: false.
     #[serde(default)]
     pub end_scan_on_short_page: bool,
 }
@@ -150,7 +148,7 @@ impl NetwrixAuditorConfig {
         if !(1..=1000).contains(&self.count) {
             return Err(PluginError::config(format!(
                 "{} is out of range: use 1 to 1000 records per request; the vendor add-on uses \
-                 200, this key's default (reference §1.4)",
+                 200, this key's default",
                 self.count
             ))
             .at("count"));
@@ -166,7 +164,7 @@ impl NetwrixAuditorConfig {
         if !(1..=3600).contains(&timeout) {
             return Err(PluginError::config(format!(
                 "{} is out of range: use 1s to 1h; the vendor add-on waits \"180s\", this \
-                 key's default (reference §7.7)",
+                 key's default",
                 self.request_timeout
             ))
             .at("request_timeout"));

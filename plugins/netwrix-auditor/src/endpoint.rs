@@ -1,12 +1,12 @@
 //! [`Endpoint`]: the Auditor server's address (the `endpoint` key) and the Integration API URLs
-//! built from it (reference §1.1, §1.3).
+//! built from it.
 //!
 //! Accepted forms:
 //! - `https://auditor.corp.local:9699` (what Netwrix's own MCP client uses);
 //! - `auditor.corp.local:9699`, the vendor add-on's scheme-less `NetwrixAuditorHost` form
-//!   (reference §4.2), which means HTTPS, the API's default scheme (§1.1);
+//!   (in its `ITSMSettings.xml`), which means HTTPS, the API's default scheme;
 //! - either with the API base path already appended (`…/netwrix/api/v1/`, or
-//!   `…/netwrix/api/v1/activity_records` as Netwrix's SIEM add-on configs write it, §1.3): it is
+//!   `…/netwrix/api/v1/activity_records` as Netwrix's SIEM add-on configs write it): it is
 //!   recognised and not appended twice;
 //! - a path prefix in front of the API path, for a reverse proxy (`https://gw/auditor`).
 //!
@@ -18,7 +18,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-/// The Integration API's base path (reference §1.1).
+/// The Integration API's base path.
 pub const API_BASE_PATH: &str = "/netwrix/api/v1/";
 
 /// A parsed `endpoint`.
@@ -93,7 +93,7 @@ impl Endpoint {
         self.plain_http && !self.loopback
     }
 
-    /// `POST …/activity_records/search` with the query parameters of reference §1.4. XML is
+    /// `POST …/activity_records/search` with the query parameters `format` and `count`. XML is
     /// the API's default, so only JSON names its format.
     pub fn search_url(&self, json: bool, count: u32) -> String {
         if json {

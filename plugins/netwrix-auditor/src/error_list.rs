@@ -1,4 +1,4 @@
-//! The body of a refused request (reference §1.7): `ErrorList` of `Error{Category,
+//! The body of a refused request: `ErrorList` of `Error{Category,
 //! Description, Location?}` in XML (namespace `http://schemas.netwrix.com/api/v1/`), or
 //! `{"ErrorList":[{…}]}` in JSON. Read so that error messages carry what the server said.
 

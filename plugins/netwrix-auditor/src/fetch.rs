@@ -1,12 +1,13 @@
-//! Fetching records by RID, for alert intake (reference §1.3: there is no retrieve-by-RID
+//! Fetching records by RID, for alert intake (the Integration API has no retrieve-by-RID
 //! endpoint, so a fetch is a search with RID filters).
 //!
 //! Ids are deduplicated and sent in batches of `rids_per_request`, each batch one search whose
 //! `FilterList` repeats `RID Equals …` once per id; positive entries on one field combine with
-//! OR (§3.3 \[D\]), so one request answers for the whole batch. A batch pages with continuation
-//! marks, resending the same filters (§1.8), until an empty page, and skips that final
+//! OR, so one request answers for the whole batch. A batch pages with continuation marks,
+//! resending the same filters (as a search must), until an empty page, and skips that final
 //! request when every RID of the batch has already arrived (RIDs are unique). Unknown RIDs, and
-//! RIDs outside a scoped reviewer's delegation (§7.11), are simply absent.
+//! RIDs outside a scoped reviewer's delegation (Auditor filters results to it), are simply
+//! absent.
 //!
 //! Termination never depends on the server: a page that brings nothing new (the endless-mark
 //! fault), a non-empty page without a mark, or `max_pages_per_scan` pages end the batch.
@@ -18,7 +19,7 @@ use sluice_sdk::{PluginError, Record};
 use crate::client::{Answer, Client};
 use crate::filter::Condition;
 
-/// The documented maximum length of the RID filter value (§3.2); a longer id cannot be a RID,
+/// The documented maximum length of the RID filter value; a longer id cannot be a RID,
 /// and sending it would get the whole batch refused with 400.
 const MAX_RID_LEN: usize = 49;
 
@@ -54,8 +55,8 @@ pub fn fetch(
     Ok(out)
 }
 
-/// Trims and deduplicates ids (RIDs compare case-insensitively, as the server's filters do,
-/// §3.2 \[I\]), dropping those that cannot be RIDs.
+/// Trims and deduplicates ids (RIDs compare case-insensitively, as the server's filters do on
+/// SQL Server's default collation), dropping those that cannot be RIDs.
 fn usable(client: &Client, ids: Vec<String>) -> Vec<String> {
     let mut seen = HashSet::with_capacity(ids.len());
     let mut out = Vec::with_capacity(ids.len());
@@ -63,7 +64,8 @@ fn usable(client: &Client, ids: Vec<String>) -> Vec<String> {
         let id = id.trim();
         if id.is_empty() || id.chars().count() > MAX_RID_LEN {
             client.host().debug(format!(
-                "skipping id {id:?}: a RID is 1 to {MAX_RID_LEN} characters (reference §3.2)"
+                "skipping id {id:?}: a RID, the id Auditor gives each activity record, is 1 to \
+                 {MAX_RID_LEN} characters long (the RID filter takes no longer value)"
             ));
             continue;
         }
@@ -114,8 +116,7 @@ fn fetch_batch(
         if new == 0 {
             client.host().warn(format!(
                 "{purpose}: the page repeats records already received; the server is handing \
-                 out a continuation mark that never ends (reference §7.3), so this batch stops \
-                 here"
+                 out a continuation mark that never ends, so this batch stops here"
             ));
             return Ok(());
         }

@@ -1,4 +1,4 @@
-//! Search filters (reference §3): the documented fields, operators and value limits (§3.2), the
+//! Search filters: the Integration API's documented fields, operators and value limits, the
 //! `poll_filters` config entries built from them, and [`Condition`], one entry of a search's
 //! `FilterList` as [`crate::search`] renders it.
 
@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sluice_sdk::PluginError;
 
-/// A filter field of reference §3.2, except `When` (the poll window owns it) and
+/// A filter field of the Integration API's search, except `When` (the poll window owns it) and
 /// `WorkingHours` (it takes an interval, not a value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum FilterField {
@@ -24,7 +24,7 @@ pub enum FilterField {
     /// Data source, e.g. `Active Directory`.
     DataSource,
     /// Monitoring plan name (max 255). Sent as `MonitoringPlan`, the spelling of every
-    /// documented example (§3.1).
+    /// documented example (the filter table spells it "Monitoring Plan").
     MonitoringPlan,
     /// Item name, including its `(type)` suffix.
     Item,
@@ -60,7 +60,7 @@ impl FilterField {
         }
     }
 
-    /// The documented maximum value length in characters (§3.2); `Action` lists none.
+    /// The documented maximum value length in characters; `Action` lists none.
     pub const fn max_len(self) -> usize {
         match self {
             FilterField::Rid => 49,
@@ -76,7 +76,8 @@ impl FilterField {
         }
     }
 
-    /// Whether the field accepts `operator` (§3.2).
+    /// Whether the field accepts `operator`: `Action` takes only `Equals` and `NotEqualTo`,
+    /// `InGroup` and `NotInGroup` are for `Who` only.
     pub fn allows(self, operator: Operator) -> bool {
         match self {
             FilterField::Action => matches!(operator, Operator::Equals | Operator::NotEqualTo),
@@ -86,7 +87,7 @@ impl FilterField {
     }
 }
 
-/// A filter operator (reference §3.2, `filteroperators.md`).
+/// A filter operator of the Integration API's search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Operator {
     /// Substring (the default of text fields).
@@ -126,7 +127,7 @@ impl Operator {
 /// One `poll_filters` entry: a server-side pre-filter ANDed with the poll's `When` window, so
 /// that Auditor sends only the records the alert rules could match. Entries on different
 /// fields combine with AND; positive entries on one field with OR, negative ones
-/// (`DoesNotContain`, `NotEqualTo`, `NotInGroup`) with AND (reference §3.3).
+/// (`DoesNotContain`, `NotEqualTo`, `NotInGroup`) with AND.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollFilter {
@@ -152,7 +153,7 @@ impl PollFilter {
                     _ => "Contains, DoesNotContain, Equals, NotEqualTo, StartsWith or EndsWith",
                 };
                 return Err(PluginError::config(format!(
-                    "the {field} filter does not take {}; use {allowed} (reference §3.2)",
+                    "the {field} filter does not take {}; use {allowed}",
                     operator.name()
                 ))
                 .at(format!("{path}.operator")));
@@ -168,7 +169,7 @@ impl PollFilter {
         if self.value.chars().count() > max {
             return Err(PluginError::config(format!(
                 "the {field} filter's value is longer than the documented maximum of {max} \
-                 characters (reference §3.2)"
+                 characters"
             ))
             .at(format!("{path}.value")));
         }
@@ -185,7 +186,7 @@ impl PollFilter {
     }
 }
 
-/// One entry of a search's `FilterList` (reference §3.1).
+/// One entry of a search's `FilterList`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Condition {
     /// A text or `Action` entry; `operator` `None` leaves the server's default.
@@ -198,7 +199,7 @@ pub enum Condition {
         value: String,
     },
     /// A `When` interval, `From` and `To` in the preferred UTC form `YYYY-MM-DDTHH:mm:ssZ`
-    /// (§2.4).
+    /// (Auditor also accepts `±HH:mm` offsets).
     When {
         /// Lower bound.
         from: String,
@@ -208,8 +209,8 @@ pub enum Condition {
 }
 
 impl Condition {
-    /// `RID Equals rid`: how a record is fetched by id (§1.3 \[I\]: `Equals`, exact and cheap on
-    /// the server).
+    /// `RID Equals rid`: how a record is fetched by id (there is no retrieve-by-RID endpoint;
+    /// `Equals` is exact and cheap on the server).
     pub fn rid(rid: &str) -> Condition {
         Condition::Text {
             field: "RID",

@@ -1,5 +1,5 @@
-//! `netwrix-auditor`: the sluice source for Netwrix Auditor's Integration API
-//! (`shared/reference/netwrix-auditor.md` §1–§3).
+//! `netwrix-auditor`: the sluice source for Netwrix Auditor's Integration API (its
+//! `activity_records/search` endpoint, in XML or JSON).
 //!
 //! One component, `netwrix_auditor` ([`NetwrixAuditor`]), with two ways in:
 //!
@@ -30,7 +30,6 @@
 
 mod client;
 mod config;
-mod duration;
 mod endpoint;
 mod error_list;
 mod fetch;
@@ -44,7 +43,6 @@ mod status;
 mod when;
 
 pub use config::{NetwrixAuditorConfig, Password};
-pub use duration::HumanDuration;
 pub use endpoint::Endpoint;
 pub use filter::{FilterField, Operator, PollFilter};
 pub use page::{parse_page, Format, Page, PageError};

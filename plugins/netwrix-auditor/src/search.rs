@@ -1,6 +1,7 @@
-//! The search request body (reference §3.1, §1.8): an `ActivityRecordSearch` document in XML,
+//! The search request body: an `ActivityRecordSearch` document in XML,
 //! or `{"ContinuationMark"?, "FilterList"}` in JSON, with the continuation mark carried inside
-//! together with the same filters as the first page (§1.8, pitfall §7.4).
+//! together with the same filters as the first page (the API's paging contract: sending only
+//! the mark is not it).
 
 use std::fmt::Write as _;
 
@@ -9,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::filter::Condition;
 use crate::page::Format;
 
-/// The activity-record namespace of every search document (reference §2.2).
+/// The activity-record namespace of every search document.
 pub const ACTIVITY_RECORDS_NS: &str = "http://schemas.netwrix.com/api/v1/activity_records/";
 
 /// Renders a search body in `format`.
@@ -22,7 +23,7 @@ pub fn render(format: Format, conditions: &[Condition], mark: Option<&str>) -> V
 
 /// `<ActivityRecordSearch xmlns=…><ContinuationMark/>?<FilterList>…</FilterList>`: each entry
 /// an element named after its field, the operator as an attribute, repeated for several
-/// values (§3.1).
+/// values.
 fn xml(conditions: &[Condition], mark: Option<&str>) -> String {
     let mut out = String::with_capacity(256 + conditions.len() * 96);
     out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
@@ -67,7 +68,7 @@ fn xml(conditions: &[Condition], mark: Option<&str>) -> String {
 
 /// `{"ContinuationMark": "…", "FilterList": {Field: Spec}}`. A field with one entry gets that
 /// entry's spec (a plain string for the default operator, `{"Operator": "value"}` otherwise);
-/// a field with several gets an array of them (§3.1).
+/// a field with several gets an array of them.
 fn json(conditions: &[Condition], mark: Option<&str>) -> Vec<u8> {
     let mut filters = Map::new();
     for condition in conditions {
@@ -118,7 +119,7 @@ fn single(key: String, value: Value) -> Value {
     Value::Object(map)
 }
 
-/// Escapes the five characters of reference §1.5.
+/// Escapes the five characters XML bodies must escape: `& " ' < >`.
 fn escape_into(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {

@@ -9,7 +9,7 @@ use crate::fetch::{self, FetchSettings};
 use crate::filter::{Condition, PollFilter};
 use crate::poll::{PollSettings, Poller};
 
-/// The RID the healthcheck searches for: 49 characters, the documented RID length (§2.5 \[I\]),
+/// The RID the healthcheck searches for: 49 characters, the length of every documented RID,
 /// dated in the year 0000 so that no server ever minted it.
 const PROBE_RID: &str = "0000000000000000000000000000000000000000000000000";
 

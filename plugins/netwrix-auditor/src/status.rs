@@ -1,15 +1,16 @@
 //! How an HTTP answer that is not a page, or no answer at all, becomes a [`PluginError`] the
-//! host can act on (reference §1.6 status table, §1.7 error bodies, §7 pitfalls 6 and 7).
+//! host can act on, following the Integration API's documented status codes and `ErrorList`
+//! bodies.
 //!
 //! | answer | kind | why |
 //! |---|---|---|
 //! | no answer: timeout, refused, reset | transient | the host retries with backoff |
 //! | TLS failure | config | a certificate to trust (`http.ca_file`) or a host name to fix |
-//! | 401 | credentials | says which account and the role it needs (§1.2), never the password |
+//! | 401 | credentials | says which account and the role it needs, never the password |
 //! | 403 | credentials | the account lacks a role |
 //! | 400 | returned to the caller | a stale mark is recoverable while polling; otherwise rejected |
-//! | 404, 405 | config (`endpoint`) | no Integration API at that address (§1.3) |
-//! | 408, 429, 5xx (503: Archive busy) | transient, honouring `Retry-After` | §1.6, §7.7 |
+//! | 404, 405 | config (`endpoint`) | no Integration API at that address: other paths answer 404, wrong methods 405 |
+//! | 408, 429, 5xx (503: Archive busy) | transient, honouring `Retry-After` | a busy Archive Service or Audit Database passes |
 //! | 413 | rejected | request too large |
 //! | anything else | protocol | not in the documented table |
 //!
@@ -17,7 +18,7 @@
 //! built from a validated endpoint that cannot hold user info, and the password only ever
 //! travels in the `Authorization` header.
 
-use std::time::Duration;
+use std::time::SystemTime;
 
 use sluice_sdk::{HttpError, HttpErrorKind, HttpResponse, PluginError};
 
@@ -43,7 +44,7 @@ pub fn transport(error: &HttpError, request: RequestInfo<'_>) -> PluginError {
     match error.kind {
         HttpErrorKind::Tls => PluginError::config(format!(
             "TLS with Netwrix Auditor failed on {label}: {}. Auditor uses a self-signed \
-             certificate unless told otherwise (reference §1.1): trust its CA with `ca_file` in \
+             certificate unless told otherwise: trust its CA with `ca_file` in \
              [pipelines.NAME.source.http], and write `endpoint` with the host name the \
              certificate names",
             error.message
@@ -53,7 +54,7 @@ pub fn transport(error: &HttpError, request: RequestInfo<'_>) -> PluginError {
         }
         HttpErrorKind::Timeout => PluginError::transient(format!(
             "Netwrix Auditor did not answer {label} within `request_timeout` ({}); a busy \
-             Audit Database can be slow (reference §7.7)",
+             Audit Database can be slow (the vendor add-on waits 180 s)",
             error.message
         )),
         _ => PluginError::transient(format!(
@@ -64,10 +65,12 @@ pub fn transport(error: &HttpError, request: RequestInfo<'_>) -> PluginError {
 }
 
 /// A response that is not a 2xx. `Ok` carries a 400's errors for the caller to judge: while
-/// polling, a 400 to a request that carried a stored mark means the mark went stale.
+/// polling, a 400 to a request that carried a stored mark means the mark went stale. `now` is
+/// the host's clock, to read a `Retry-After` date.
 pub fn failure(
     response: &HttpResponse,
     request: RequestInfo<'_>,
+    now: SystemTime,
 ) -> Result<Vec<ApiError>, PluginError> {
     let label = request.label;
     let status = response.status;
@@ -75,10 +78,7 @@ pub fn failure(
         let list = error_list::parse(request.format, &response.body);
         error_list::describe(&list, &response.body)
     };
-    let retry_after = response
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = response.retry_after(now);
     let transient = |message: String| {
         let error = PluginError::transient(message);
         match retry_after {
@@ -92,7 +92,7 @@ pub fn failure(
         403 => PluginError::credentials(format!(
             "Netwrix Auditor answered 403 Forbidden to {label} for account {}: the account \
              needs the Global reviewer role, or membership of the local \"Netwrix Auditor \
-             Client Users\" group on the Auditor server (reference §1.2)",
+             Client Users\" group on the Auditor server",
             request.account
         )),
         404 | 405 => PluginError::config(format!(
@@ -100,7 +100,7 @@ pub fn failure(
              `endpoint` should be the Auditor server with the API port, like \
              \"https://auditor.corp.local:9699\" (sluice appends /netwrix/api/v1/); check that \
              \"Leverage Integration API\" is on under Settings → Integrations and the port \
-             matches (reference §1.1)",
+             matches (9699 unless changed there)",
             request.base
         ))
         .at("endpoint"),
@@ -113,11 +113,12 @@ pub fn failure(
         )),
         503 => transient(format!(
             "Netwrix Auditor answered 503 to {label}: the Archive Service is busy or \
-             unreachable (reference §1.6); retrying later"
+             unreachable; retrying later"
         )),
         500..=599 => transient(format!(
-            "Netwrix Auditor answered {status} to {label}: {} (reference §1.6: an internal \
-             error, an unreachable Archive Service or SQL Server, or an expired license)",
+            "Netwrix Auditor answered {status} to {label}: {} (Auditor answers 5xx for an \
+             internal error, an unreachable Archive Service or SQL Server, or an expired \
+             license)",
             errors()
         )),
         _ => PluginError::protocol(format!(
@@ -129,7 +130,8 @@ pub fn failure(
 }
 
 /// The 401 message: the account, the roles it needs, and whether the server offers Basic at
-/// all (the host's client speaks only Basic; §1.2 lists NTLM, Negotiate, Digest and Basic).
+/// all (the host's client speaks only Basic; Auditor may offer NTLM, Negotiate, Digest and
+/// Basic).
 fn unauthorized(response: &HttpResponse, request: RequestInfo<'_>) -> String {
     let offered: Vec<&str> = response
         .headers
@@ -148,7 +150,7 @@ fn unauthorized(response: &HttpResponse, request: RequestInfo<'_>) -> String {
          Check `username` (DOMAIN\\user) and `password`; the account needs the Global reviewer \
          role in Auditor, or membership of the local \"Netwrix Auditor Client Users\" group \
          on the Auditor server (Global administrator and \"Netwrix Auditor Administrators\" \
-         also read; reference §1.2).",
+         also read).",
         request.account, request.label
     );
     if basic_offered {
@@ -179,6 +181,12 @@ pub fn rejected(errors: &[ApiError], body: &[u8], request: RequestInfo<'_>) -> P
 mod tests {
     use super::*;
     use sluice_sdk::ErrorKind;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    /// The host's clock in these tests: Fri, 01 Jun 2018 10:46:40 GMT.
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_527_850_000)
+    }
 
     const INFO: RequestInfo<'static> = RequestInfo {
         label: "POST https://a:9699/netwrix/api/v1/activity_records/search?count=1 (healthcheck)",
@@ -199,7 +207,7 @@ mod tests {
     }
 
     fn kind(status: u16) -> Option<ErrorKind> {
-        failure(&response(status, &[], b""), INFO)
+        failure(&response(status, &[], b""), INFO, now())
             .err()
             .map(|e| e.kind())
     }
@@ -220,10 +228,20 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured() {
-        let err = failure(&response(503, &[("retry-after", "30")], b""), INFO).err();
+        let err = failure(&response(503, &[("retry-after", "30")], b""), INFO, now()).err();
         assert_eq!(
             err.and_then(|e| e.retry_after()),
             Some(Duration::from_secs(30))
+        );
+    }
+
+    #[test]
+    fn retry_after_may_be_a_date() {
+        let date = [("retry-after", "Fri, 01 Jun 2018 11:00:00 GMT")];
+        let err = failure(&response(429, &date, b""), INFO, now()).err();
+        assert_eq!(
+            err.and_then(|e| e.retry_after()),
+            Some(Duration::from_secs(800))
         );
     }
 
@@ -239,6 +257,7 @@ mod tests {
                 b"",
             ),
             INFO,
+            now(),
         )
         .err()
         .map(|e| e.to_string())
@@ -253,6 +272,7 @@ mod tests {
                 b"",
             ),
             INFO,
+            now(),
         )
         .err()
         .map(|e| e.to_string())
@@ -263,7 +283,7 @@ mod tests {
     #[test]
     fn server_errors_carry_the_error_list() {
         let body = br#"{"ErrorList":[{"Category":"ServerError","Description":"0x80040C0A"}]}"#;
-        let err = failure(&response(500, &[], body), INFO)
+        let err = failure(&response(500, &[], body), INFO, now())
             .err()
             .map(|e| e.to_string());
         assert!(err.is_some_and(|m| m.contains("ServerError: 0x80040C0A")));

@@ -1,4 +1,4 @@
-//! Timestamps (reference §2.4): reading a record's `When` and writing a search window's bounds.
+//! Timestamps: reading a record's `When` and writing a search window's bounds.
 //!
 //! The API documents three forms, `YYYY-MM-DDTHH:mm:ssZ`, `…+HH:mm` and `…-HH:mm`, and always
 //! outputs the first. Those are read by a byte-level fast path (a page of 1,000 records has
@@ -52,7 +52,7 @@ pub fn from_system_time(time: SystemTime) -> Timestamp {
     })
 }
 
-/// The preferred output form, `YYYY-MM-DDTHH:mm:ssZ` (§2.4), truncated to the second.
+/// The API's preferred form, `YYYY-MM-DDTHH:mm:ssZ`, truncated to the second.
 pub fn format(ts: Timestamp) -> String {
     let whole = Timestamp::from_second(ts.as_second()).unwrap_or(ts);
     format!("{whole:.0}")

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, Throughput};
 use serde_json::json;
-use sluice::capabilities::{ComponentContext, HostCapabilities, HttpClient, SystemClock};
-use sluice::config::HttpSettings;
+use sluice::plugin_host::{ComponentContext, HostCapabilities, HttpClient};
+use sluice_core::{HttpSettings, SystemClock};
 use sluice_emulators::servicenow::{Release, ServiceNow, ServiceNowConfig};
 use sluice_emulators::Served;
 use sluice_sdk::{

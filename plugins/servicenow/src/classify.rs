@@ -3,7 +3,7 @@
 //! | what happened | [`CallError`] | action outcome |
 //! |---|---|---|
 //! | no response: timeout, refused, reset, dropped | `Unreachable` | `Retry` |
-//! | 429 (rate-limit rule or busy node, §1.10) | `RateLimited` | `Retry`, `retry_after` from `Retry-After`, else `X-RateLimit-Reset` |
+//! | 429 (a rate-limit rule, or a node out of request threads) | `RateLimited` | `Retry`, `retry_after` from `Retry-After`, else `X-RateLimit-Reset` |
 //! | 408, 5xx (also HTML pages from a proxy) | `Unavailable` | `Retry` |
 //! | 401 (after one OAuth refresh, when OAuth is on) | `Credentials` | `Failed` (credentials) |
 //! | other 4xx: 400 bad data, 403 ACL / data policy, 404 unknown sys_id | `Rejected` | `Failed` (rejected), with `error.message` and `error.detail` |
@@ -13,7 +13,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use sluice_sdk::{ActionOutcome, HttpError, HttpErrorKind, HttpResponse, PluginError};
+use sluice_sdk::{
+    retry_delay_until, ActionOutcome, HttpError, HttpErrorKind, HttpResponse, PluginError,
+};
 
 use crate::envelope::{self, ApiError};
 
@@ -173,13 +175,15 @@ pub(crate) fn classify(
              `username` and `password`"
         )),
         429 => CallError::RateLimited {
-            retry_after: retry_after(&response, now).or_else(|| rate_limit_reset(&response, now)),
+            retry_after: response
+                .retry_after(now)
+                .or_else(|| rate_limit_reset(&response, now)),
             error,
         },
         408 | 500..=599 => CallError::Unavailable {
             status,
             retry_after: if status == 503 {
-                retry_after(&response, now)
+                response.retry_after(now)
             } else {
                 None
             },
@@ -193,29 +197,9 @@ pub(crate) fn classify(
     })
 }
 
-/// The longest delay passed on to the host. Rate-limit windows are one hour (§1.10); a larger
-/// value is nonsense from a proxy, and must not overflow the host's clock arithmetic.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
-
-/// `Retry-After`: delta-seconds (what ServiceNow sends, §1.10) or an HTTP date.
-fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Duration> {
-    let value = response.header("retry-after")?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
-    }
-    let at = jiff::fmt::rfc2822::DateTimeParser::new()
-        .parse_timestamp(value)
-        .ok()?;
-    let at = SystemTime::UNIX_EPOCH
-        .checked_add(Duration::from_secs(u64::try_from(at.as_second()).ok()?))?;
-    Some(
-        at.duration_since(now)
-            .unwrap_or(Duration::ZERO)
-            .min(MAX_RETRY_AFTER),
-    )
-}
-
-/// `X-RateLimit-Reset`: the Unix time the hourly counter resets (§1.10), as a delay from now.
+/// `X-RateLimit-Reset`: the Unix time (in seconds) at which ServiceNow's hourly rate-limit
+/// counter resets, as a delay from now. ServiceNow sends it on a 429 beside `Retry-After`;
+/// it is read only when `Retry-After` is missing or unreadable.
 fn rate_limit_reset(response: &HttpResponse, now: SystemTime) -> Option<Duration> {
     let reset = response
         .header("x-ratelimit-reset")?
@@ -223,27 +207,23 @@ fn rate_limit_reset(response: &HttpResponse, now: SystemTime) -> Option<Duration
         .parse::<u64>()
         .ok()?;
     let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(reset))?;
-    Some(
-        at.duration_since(now)
-            .unwrap_or(Duration::ZERO)
-            .min(MAX_RETRY_AFTER),
-    )
+    Some(retry_delay_until(at, now))
 }
 
-/// Advice for the refusals whose cause the operator can fix (reference §1.8, §3.4–§3.6).
+/// Advice for the refusals whose cause the operator can fix.
 fn hint(error: &ApiError) -> String {
     let detail = error.detail.as_deref().unwrap_or("");
     let said = format!("{} {detail}", error.message);
     let advice = if said.contains("ACL Exception Update") {
         "; writing to a Closed or Canceled (inactive) incident needs write access to inactive \
          incidents (the admin role, or an ACL granting update on incident when active=false); \
-         the itil role can reopen only Resolved incidents (reference §3.4-§3.6)"
+         the itil role can reopen only Resolved incidents, which are still active"
     } else if said.contains("ACL Exception Insert") {
         "; the integration user needs create rights on the table (role itil for incident)"
     } else if said.contains("Data Policy Exception") {
         "; the instance requires these fields; a resolve or close sends close_code and \
          close_notes, so check that the close code is one of the instance's (an unknown value \
-         is dropped silently, reference §1.8)"
+         is dropped silently)"
     } else if said.starts_with("Invalid table") {
         "; check `table`"
     } else if said.contains("Rejected large REST payload") {
@@ -257,6 +237,7 @@ fn hint(error: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sluice_sdk::MAX_RETRY_AFTER;
 
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
         HttpResponse {
@@ -275,7 +256,7 @@ mod tests {
 
     #[test]
     fn rate_limit_prefers_retry_after_then_reset() {
-        // §6.9
+        // What ServiceNow answers when a rate-limit rule is exceeded.
         let body = r#"{"error":{"message":"Rate limit exceeded","detail":"Rate limit of 500 requests per hour for Table API exceeded"},"status":"failure"}"#;
         let with_both = response(
             429,

@@ -1,5 +1,5 @@
 //! HTTP to the instance, through the host: one [`Call`] becomes one request (two after a 401
-//! with OAuth: the refreshed token is tried once, reference §1.9), with authentication, the
+//! with OAuth: the refreshed token is tried once), with authentication, the
 //! standard headers and the configured timeout, and the answer is classified
 //! ([`crate::classify`]).
 //!
@@ -47,12 +47,12 @@ impl Call {
         Call::get(path, query).with_body("POST", "application/json", body.to_string().into_bytes())
     }
 
-    /// A `PATCH` of JSON (a partial update: only the fields sent change, §1.1).
+    /// A `PATCH` of JSON (a partial update: only the fields sent change).
     pub(crate) fn patch_json(path: String, query: Query, body: &serde_json::Value) -> Self {
         Call::get(path, query).with_body("PATCH", "application/json", body.to_string().into_bytes())
     }
 
-    /// A `POST` of raw bytes of `content_type` (the Attachment API's `/file`, §2.1).
+    /// A `POST` of raw bytes of `content_type` (the Attachment API's `/file`).
     pub(crate) fn post_bytes(
         path: String,
         query: Query,
@@ -124,7 +124,7 @@ impl Client {
         if response.status == 401 {
             if let (Some(oauth), Some(bearer)) = (&self.oauth, bearer) {
                 // The token may have been revoked or have expired by the instance's clock:
-                // refresh it once and try again (Splunk does the same, §5.3); a second 401 is
+                // refresh it once and try again (Splunk's add-on does the same); a second 401 is
                 // about the credentials.
                 if lock(oauth).expire(&bearer) {
                     self.host

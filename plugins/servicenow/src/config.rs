@@ -3,17 +3,16 @@
 //! table, not keys of this one: the host runs every request.
 //!
 //! The ticket-state keys are the ones the Netwrix add-on kept in `ServiceNowSettings.xml`
-//! (`<ReopenTicketOptions>`, netwrix reference §4.3); `healthcheck` checks them against the
-//! instance's own state model.
+//! (`<ReopenTicketOptions>`); `healthcheck` checks them against the instance's own state
+//! model.
 
 use std::fmt;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sluice_sdk::PluginError;
+use sluice_sdk::{HumanDuration, PluginError};
 
 use crate::adapter::{self, Adapter};
-use crate::duration::HumanDuration;
 
 /// Settings of the `servicenow` sink.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -38,6 +37,7 @@ pub struct ServiceNowConfig {
     pub table: String,
     /// How long one request may take, connect to last byte. Default: `"60s"`.
     #[serde(default = "default_timeout")]
+    #[schemars(extend("default" = "60s"))]
     pub request_timeout: HumanDuration,
     /// `correlation_display` written on new incidents when the host gives none. Default:
     /// `"sluice"`.
@@ -65,8 +65,8 @@ pub struct ServiceNowConfig {
     #[serde(default = "default_close_notes")]
     pub close_notes: String,
     /// Send `X-no-response-body: true` on updates whose answer the sink does not need (Kingston
-    /// and London only; reference §1.5). Outcomes then carry the last known number and state.
-    /// Default: false.
+    /// and London only: earlier releases are not known to honour the header). Outcomes then
+    /// carry the last known number and state. Default: false.
     #[serde(default)]
     pub suppress_update_bodies: bool,
     /// How many requests the sink keeps in flight to the instance at once, for different
@@ -179,6 +179,27 @@ impl ServiceNowConfig {
     pub fn check(&self) -> Result<(), PluginError> {
         let adapter = self.adapter()?;
         check_endpoint(&self.endpoint)?;
+        self.check_credentials()?;
+        check_table(&self.table)?;
+        if self.request_timeout.get().is_zero() {
+            return Err(
+                PluginError::config("must be longer than zero, like \"60s\"").at("request_timeout"),
+            );
+        }
+        self.check_states()?;
+        self.check_close_info()?;
+        if self.max_concurrent_requests == 0 {
+            return Err(PluginError::config(
+                "must be at least 1 (1 sends one request at a time, as the vendor add-on \
+                 did); the default is 4",
+            )
+            .at("max_concurrent_requests"));
+        }
+        self.check_suppress_update_bodies(adapter)
+    }
+
+    /// `username`, `password` and, with OAuth, the client's id and secret.
+    fn check_credentials(&self) -> Result<(), PluginError> {
         if self.username.trim().is_empty() {
             return Err(
                 PluginError::config("must name the integration user, like \"svc_sluice\"")
@@ -191,41 +212,26 @@ impl ServiceNowConfig {
             )
             .at("password"));
         }
-        if let Some(oauth) = &self.oauth {
-            if oauth.client_id.trim().is_empty() {
-                return Err(PluginError::config(
-                    "must be the client id of an OAuth application registered on the instance",
-                )
-                .at("oauth.client_id"));
-            }
-            if oauth.client_secret.expose().is_empty() {
-                return Err(PluginError::config(
-                    "must not be empty; write a secret reference like \"${SN_CLIENT_SECRET}\"",
-                )
-                .at("oauth.client_secret"));
-            }
+        let Some(oauth) = &self.oauth else {
+            return Ok(());
+        };
+        if oauth.client_id.trim().is_empty() {
+            return Err(PluginError::config(
+                "must be the client id of an OAuth application registered on the instance",
+            )
+            .at("oauth.client_id"));
         }
-        let table_ok = self
-            .table
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase())
-            && self
-                .table
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !table_ok {
-            return Err(PluginError::config(format!(
-                "{:?} is not a table name; write the table's name in lower case, like \"incident\"",
-                self.table
-            ))
-            .at("table"));
+        if oauth.client_secret.expose().is_empty() {
+            return Err(PluginError::config(
+                "must not be empty; write a secret reference like \"${SN_CLIENT_SECRET}\"",
+            )
+            .at("oauth.client_secret"));
         }
-        if self.request_timeout.get().is_zero() {
-            return Err(
-                PluginError::config("must be longer than zero, like \"60s\"").at("request_timeout"),
-            );
-        }
+        Ok(())
+    }
+
+    /// Every configured state is a raw value, and reopening leads out of the closed states.
+    fn check_states(&self) -> Result<(), PluginError> {
         for (key, state) in self.configured_states() {
             if !is_state_value(state) {
                 return Err(PluginError::config(format!(
@@ -249,6 +255,11 @@ impl ServiceNowConfig {
             ))
             .at("reopen_state"));
         }
+        Ok(())
+    }
+
+    /// The default `close_code` and `close_notes` of a resolve or close.
+    fn check_close_info(&self) -> Result<(), PluginError> {
         if self.close_code.trim().is_empty() {
             return Err(PluginError::config(
                 "must be one of the instance's close codes, like \"Solved (Permanently)\"",
@@ -257,34 +268,48 @@ impl ServiceNowConfig {
         }
         if self.close_notes.trim().is_empty() {
             return Err(PluginError::config(
-                "must not be empty: instances that enforce close info refuse a resolve \
-                 without notes (reference §3.4)",
+                "must not be empty: an instance that makes close info mandatory refuses to \
+                 resolve or close an incident without close notes",
             )
             .at("close_notes"));
         }
-        if self.max_concurrent_requests == 0 {
-            return Err(PluginError::config(
-                "must be at least 1 (1 sends one request at a time, as the vendor add-on \
-                 did); the default is 4",
-            )
-            .at("max_concurrent_requests"));
-        }
-        if self.suppress_update_bodies && !adapter.no_response_body() {
-            let allowed: Vec<&str> = adapter::ADAPTERS
-                .iter()
-                .filter(|a| a.no_response_body())
-                .map(|a| a.name())
-                .collect();
-            return Err(PluginError::config(format!(
-                "{} is not known to honour X-no-response-body (seen only on 2018 instances, \
-                 reference §1.5); it may be set for: {}",
-                adapter.title(),
-                allowed.join(", ")
-            ))
-            .at("suppress_update_bodies"));
-        }
         Ok(())
     }
+
+    /// `suppress_update_bodies` only for releases known to honour `X-no-response-body`.
+    fn check_suppress_update_bodies(&self, adapter: &dyn Adapter) -> Result<(), PluginError> {
+        if !self.suppress_update_bodies || adapter.no_response_body() {
+            return Ok(());
+        }
+        let allowed: Vec<&str> = adapter::ADAPTERS
+            .iter()
+            .filter(|a| a.no_response_body())
+            .map(|a| a.name())
+            .collect();
+        Err(PluginError::config(format!(
+            "{} is not known to honour X-no-response-body (it has been seen working only on \
+             Kingston and London instances); it may be set for: {}",
+            adapter.title(),
+            allowed.join(", ")
+        ))
+        .at("suppress_update_bodies"))
+    }
+}
+
+/// A table name as ServiceNow spells it: lower case letters, digits and `_`, starting with a
+/// letter.
+fn check_table(table: &str) -> Result<(), PluginError> {
+    let table_ok = table.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && table
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if table_ok {
+        return Ok(());
+    }
+    Err(PluginError::config(format!(
+        "{table:?} is not a table name; write the table's name in lower case, like \"incident\""
+    ))
+    .at("table"))
 }
 
 /// An integer choice value, as ServiceNow stores states (`"1"`, `"-5"`).

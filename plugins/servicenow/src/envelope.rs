@@ -1,11 +1,12 @@
-//! ServiceNow's JSON envelopes (reference §1.6): `{"result": …}` on success and
+//! ServiceNow's JSON envelopes: `{"result": …}` on success and
 //! `{"error":{"message":…,"detail":…},"status":"failure"}` on failure.
 //!
 //! Parsers are lenient where the captures vary: member order differs (`detail` comes before
 //! `message` in `output.ServiceNowOutputTest_deleteNonExistingRecord.json`), `detail` may be
-//! `null` (§6.8 `Invalid table`), a 201 under `X-no-response-body` has no body at all
+//! `null` (as in a 400 `Invalid table`), a 201 under `X-no-response-body` has no body at all
 //! (`output.ServiceNowOutputTest_insertRecordNoResponse.json`), the token endpoint answers in
-//! OAuth's own shape (§6.5), and a proxy in front of the instance answers HTML.
+//! OAuth's own shape (`{"error":…,"error_description":…}`), and a proxy in front of the
+//! instance answers HTML.
 
 use std::fmt;
 

@@ -1,9 +1,10 @@
 //! What the instance says about itself at start: its incident state model and close codes,
-//! read from `sys_choice` (reference §3.2 runtime detection, §3.4 "read sys_choice instead of
-//! hard-coding"). The state model is not release-bound: an instance upgraded from before
-//! Helsinki keeps the old one (1 New, 2 Active, 3–5 Awaiting…, 6 Resolved, 7 Closed, no 8),
-//! whatever its release (§3.2). So the configured states are checked against the instance,
-//! not against the release.
+//! read from `sys_choice` rather than assumed from the release. The state model is not
+//! release-bound: an instance upgraded from before Helsinki keeps the old one (1 New,
+//! 2 Active, 3–5 Awaiting…, 6 Resolved, 7 Closed, no 8), whatever its release, while new
+//! instances from Helsinki on have 1 New, 2 In Progress, 3 On Hold, 6 Resolved, 7 Closed and
+//! 8 Canceled. So the configured states are checked against the instance, not against the
+//! release. Close codes changed across releases too, and an unknown one is dropped silently.
 
 use sluice_sdk::PluginError;
 
@@ -80,7 +81,7 @@ fn choices(
     );
     let response = match client.send(&call) {
         Ok(response) => response,
-        // v1 answers an empty query with 404 (§1.2).
+        // v1 answers an empty query with 404.
         Err(e) if e.rejected_status() == Some(404) && adapter.table_api().empty_query_is_404() => {
             return Ok(Some(Vec::new()))
         }
@@ -152,7 +153,7 @@ pub(crate) fn check_states(
     let old_model = !has("8") && has("4") && has("5");
     let why = if old_model {
         " It runs the old incident state model, which instances upgraded from before Helsinki \
-         keep (reference §3.2): there is no 8 (Canceled)."
+         keep: there is no 8 (Canceled)."
     } else {
         ""
     };
@@ -181,7 +182,7 @@ pub(crate) fn check_close_code(
             warn(format!(
                 "close_code {code:?} is not one of the {} era close codes ({}); the instance's own \
                  list could not be read, so it is not checked. An unknown value is dropped silently \
-                 by ServiceNow (reference §1.8).",
+                 by ServiceNow.",
                 adapter.title(),
                 adapter.close_codes().join(", ")
             ));

@@ -11,7 +11,8 @@
 //!                                           adapter (what differs per release)
 //! ```
 //!
-//! - `config`: the TOML keys and their pure checks; `duration`: `"60s"`-style values.
+//! - `config`: the TOML keys and their pure checks (durations are the SDK's
+//!   [`HumanDuration`](sluice_sdk::HumanDuration): `"60s"`, `"2m"`).
 //! - `adapter/`: the [`Adapter`](adapter::Adapter) trait and one module per release.
 //! - `client`, `oauth`, `classify`, `envelope`, `query`: HTTP through the host, auth, error
 //!   classes, ServiceNow's JSON envelopes, URL encoding.
@@ -27,7 +28,6 @@ mod adapter;
 mod classify;
 mod client;
 mod config;
-mod duration;
 mod envelope;
 mod instance;
 mod known;
@@ -38,7 +38,6 @@ mod record;
 mod sink;
 
 pub use config::{OAuthConfig, Secret, ServiceNowConfig};
-pub use duration::HumanDuration;
 pub use sink::ServiceNow;
 
 sluice_sdk::export_plugin! {

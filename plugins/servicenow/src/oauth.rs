@@ -1,8 +1,8 @@
-//! OAuth 2.0 tokens from the instance's `/oauth_token.do` (reference §1.9, §6.11): a password
+//! OAuth 2.0 tokens from the instance's `/oauth_token.do`: a password
 //! grant to start, the refresh-token grant before the access token expires by the **host**
 //! clock (so tests move time instead of sleeping), and once more after a 401.
 //!
-//! The client-credentials grant does not exist before Washington DC (2024, §1.9), so the
+//! The client-credentials grant does not exist before Washington DC (2024), so the
 //! password grant is the only one every supported release has.
 
 use std::time::{Duration, SystemTime};
@@ -56,8 +56,8 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// The token endpoint's success body. `expires_in` is a number in §6.11; a string is accepted
-/// too, since every other value ServiceNow sends is one.
+/// The token endpoint's success body. `expires_in` is documented as a number (`1799`); a
+/// string is accepted too, since every other value ServiceNow sends is one.
 #[derive(Deserialize)]
 struct Granted {
     access_token: String,
@@ -157,7 +157,8 @@ impl OAuth {
         let response = match classify(response, endpoint.username, requested) {
             Ok(response) => response,
             // The token endpoint answers 401 (sometimes 400) for a bad client, user or grant
-            // (§1.9): all of them mean the credentials, not the request.
+            // (`{"error":"server_error","error_description":"access_denied"}`): all of them
+            // mean the credentials, not the request.
             Err(CallError::Credentials(_) | CallError::Rejected { .. }) => {
                 return Err(CallError::Credentials(format!(
                     "ServiceNow refused the OAuth {grant_type} grant for user `{}` with client \
@@ -183,7 +184,8 @@ impl OAuth {
                 _ => None,
             })
             .map(Duration::from_secs)
-            // 1800 s is the default token lifespan of an application registry entry (§6.11).
+            // 1800 s is the default token lifespan of an application registry entry, which
+            // answers `"expires_in":1799`.
             .unwrap_or(Duration::from_secs(1799))
             .min(MAX_LIFETIME);
         let margin = REFRESH_MARGIN.min(lifetime / 10);

@@ -15,7 +15,7 @@ use sluice_sdk::{Journal, PluginError, StateChange, TicketAction};
 
 use crate::record::is_sys_id;
 
-/// The journal fields (reference §2.2): each write appends an entry.
+/// The journal fields: each write appends an entry, none is ever overwritten.
 pub(crate) const JOURNALS: [&str; 2] = ["work_notes", "comments"];
 
 /// Fields that belong to a state change; an `Update` carrying them is not merged with one.
@@ -30,7 +30,7 @@ pub(crate) struct Rules<'a> {
     pub(crate) closed_state: &'a str,
     pub(crate) default_close_code: &'a str,
     pub(crate) default_close_notes: &'a str,
-    /// Whether the release has `hold_reason` (Jakarta+, §3.2).
+    /// Whether the release has `hold_reason` (Jakarta and later).
     pub(crate) hold_reason: bool,
     /// The instance's close codes, when the start-up check read them.
     pub(crate) close_codes: Option<&'a [String]>,
@@ -81,7 +81,7 @@ pub(crate) struct Change {
     /// Apply only when the current state is one of these; `None`: always.
     pub(crate) only_from: Option<Vec<String>>,
     /// Fields that travel with the state in the same request: `close_code` and `close_notes`
-    /// (§3.4: instances that enforce close info refuse them in separate requests).
+    /// (instances that make close info mandatory refuse a resolve or close without them).
     pub(crate) with: Vec<(String, String)>,
 }
 
@@ -225,7 +225,7 @@ fn translate(
                     )))
                 }
             };
-            // An empty write creates no entry (§2.2); nothing to send.
+            // An empty write creates no journal entry; nothing to send.
             if !text.is_empty() {
                 piece.fields.push((field.to_owned(), text.clone()));
             }
@@ -235,8 +235,8 @@ fn translate(
                 if name == "hold_reason" && !rules.hold_reason {
                     warnings.push(format!(
                         "Dropped `hold_reason` from an update of {ticket}: the configured release \
-                         has no such field before Jakarta, and the instance would drop it \
-                         silently (reference §3.2)."
+                         has no such field (it arrived with Jakarta), and the instance would \
+                         drop it silently."
                     ));
                     continue;
                 }
@@ -282,7 +282,7 @@ fn state_change(
         if let Some(codes) = rules.close_codes {
             if !codes.is_empty() && !codes.iter().any(|c| c == code) {
                 // The instance would drop the value silently and then refuse or store an
-                // incident without a resolution code (§1.8, §3.4).
+                // incident without a resolution code (a data policy may require one).
                 return Err(PluginError::rejected(format!(
                     "close code {code:?} is not one of the instance's: {}",
                     codes.join(", ")

@@ -1,6 +1,6 @@
 //! Records as the Table API returns them, turned into [`Ticket`]s.
 //!
-//! Every value is a JSON string (reference §1.6); with `sysparm_display_value=all` each becomes
+//! Every value is a JSON string; with `sysparm_display_value=all` each becomes
 //! `{"display_value":…,"value":…}` (plus `link` unless `sysparm_exclude_reference_link=true`).
 //! The sink always asks for `all`, so a [`Ticket`] carries raw values in `fields` and display
 //! values (group names, state labels) in `display` from one request.
@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use sluice_sdk::{Fields, Ticket};
 
 /// Fields every record-returning request asks for, on top of the fields it wrote: what
-/// [`Ticket`] needs and what the host's correlation text shows (netwrix reference §4.3:
-/// number, opened_at, assigned_to, assignment_group, state).
+/// [`Ticket`] needs and what the default correlation text of the vendor add-on shows
+/// (number, opened_at, assigned_to, assignment_group, state).
 pub(crate) const TICKET_FIELDS: &[&str] = &[
     "sys_id",
     "number",
@@ -26,7 +26,7 @@ pub(crate) const TICKET_FIELDS: &[&str] = &[
 ];
 
 /// The UI link of a record: `<base>/nav_to.do?uri=<table>.do?sys_id=<id>`, the form Elastic's
-/// connector returns (reference §5.1).
+/// connector returns.
 pub(crate) fn link(base_url: &str, table: &str, sys_id: &str) -> String {
     format!("{base_url}/nav_to.do?uri={table}.do?sys_id={sys_id}")
 }
@@ -41,7 +41,7 @@ pub(crate) fn sys_id_from_location(location: &str) -> Option<String> {
 }
 
 /// Whether `id` can be a sys_id in a URL path: letters and digits only (real ones are 32
-/// lower-case hex digits, §3.1).
+/// lower-case hex digits).
 pub(crate) fn is_sys_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
@@ -69,7 +69,8 @@ pub(crate) fn ticket(record: &Value, base_url: &str, table: &str) -> Option<Tick
     })
 }
 
-/// `(raw, display)` of one rendered value, in any of the §1.6 forms.
+/// `(raw, display)` of one rendered value, in any of its forms: a plain string, or an object
+/// with `value` and/or `display_value` (and `link`).
 fn split(value: &Value) -> (String, Option<String>) {
     match value {
         Value::Null => (String::new(), None),

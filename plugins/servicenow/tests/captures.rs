@@ -1,6 +1,6 @@
 //! The sink against **real** answers: the responses of the 2018 exchanges in
-//! `tests/fixtures/servicenow-captures-2018/` (copied from `shared/fixtures/`) replayed by a stand-in host, so
-//! the parsers are held to what an instance said rather than to the emulator.
+//! `tests/fixtures/servicenow-captures-2018/` replayed by a stand-in host, so the parsers are
+//! held to what an instance said rather than to the emulator.
 //!
 //! ```text
 //!  #[test] ─ deliver ─► sink ─ Host::http ─► Replay: next recorded response; the request is kept

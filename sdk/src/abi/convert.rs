@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString};
+use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString, RVec};
 
 use super::traits::{HostBox, HostObj, HostObj_TO};
 use super::types::*;
@@ -167,10 +167,7 @@ fn action_to_abi(action: TicketAction) -> AbiAction {
             text,
         } => AbiAction::AddNote {
             ticket: ticket.into_abi(),
-            journal: AbiJournal(match journal {
-                Journal::WorkNotes => JOURNAL_WORK_NOTES,
-                Journal::Comments => JOURNAL_COMMENTS,
-            }),
+            journal: journal_to_abi(journal),
             text: text.into(),
         },
         TicketAction::Attach {
@@ -184,47 +181,54 @@ fn action_to_abi(action: TicketAction) -> AbiAction {
             content_type: content_type.into(),
             content: content.into(),
         },
-        TicketAction::ChangeState { ticket, change } => {
-            let (kind, to, only_from, code, notes) = match change {
-                StateChange::Reopen => (STATE_REOPEN, String::new(), Vec::new(), None, None),
-                StateChange::Resolve {
-                    close_code,
-                    close_notes,
-                } => (
-                    STATE_RESOLVE,
-                    String::new(),
-                    Vec::new(),
-                    Some(close_code),
-                    Some(close_notes),
-                ),
-                StateChange::Close {
-                    close_code,
-                    close_notes,
-                } => (
-                    STATE_CLOSE,
-                    String::new(),
-                    Vec::new(),
-                    Some(close_code),
-                    Some(close_notes),
-                ),
-                StateChange::Set { to, only_from } => (STATE_SET, to, only_from, None, None),
-            };
-            AbiAction::ChangeState {
-                ticket: ticket.into_abi(),
-                change: RBox::new(AbiStateChange {
-                    kind: AbiStateChangeKind(kind),
-                    to: to.into(),
-                    only_from: only_from.into_iter().map(RString::from).collect(),
-                    close_code: ropt(code),
-                    close_notes: ropt(notes),
-                }),
-            }
-        }
+        TicketAction::ChangeState { ticket, change } => AbiAction::ChangeState {
+            ticket: ticket.into_abi(),
+            change: RBox::new(state_change_to_abi(change)),
+        },
         TicketAction::Get { ticket } => AbiAction::Get {
             ticket: ticket.into_abi(),
         },
         TicketAction::FindByCorrelation { correlation_id } => AbiAction::FindByCorrelation {
             correlation_id: correlation_id.into_abi(),
+        },
+    }
+}
+
+fn journal_to_abi(journal: Journal) -> AbiJournal {
+    AbiJournal(match journal {
+        Journal::WorkNotes => JOURNAL_WORK_NOTES,
+        Journal::Comments => JOURNAL_COMMENTS,
+    })
+}
+
+/// Every kind of change in one shape: the fields a kind does not use are empty.
+fn state_change_to_abi(change: StateChange) -> AbiStateChange {
+    let bare = |kind: u8| AbiStateChange {
+        kind: AbiStateChangeKind(kind),
+        to: RString::new(),
+        only_from: RVec::new(),
+        close_code: ROption::RNone,
+        close_notes: ROption::RNone,
+    };
+    let closing = |kind: u8, close_code: String, close_notes: String| AbiStateChange {
+        close_code: ROption::RSome(close_code.into()),
+        close_notes: ROption::RSome(close_notes.into()),
+        ..bare(kind)
+    };
+    match change {
+        StateChange::Reopen => bare(STATE_REOPEN),
+        StateChange::Resolve {
+            close_code,
+            close_notes,
+        } => closing(STATE_RESOLVE, close_code, close_notes),
+        StateChange::Close {
+            close_code,
+            close_notes,
+        } => closing(STATE_CLOSE, close_code, close_notes),
+        StateChange::Set { to, only_from } => AbiStateChange {
+            to: to.into(),
+            only_from: only_from.into_iter().map(RString::from).collect(),
+            ..bare(STATE_SET)
         },
     }
 }
@@ -253,15 +257,7 @@ fn action_from_abi(action: AbiAction) -> Result<TicketAction, PluginError> {
             text,
         } => TicketAction::AddNote {
             ticket: Text::from_abi(ticket),
-            journal: match journal.0 {
-                JOURNAL_COMMENTS => Journal::Comments,
-                JOURNAL_WORK_NOTES => Journal::WorkNotes,
-                other => {
-                    return Err(PluginError::unsupported(format!(
-                        "unknown journal code {other}"
-                    )))
-                }
-            },
+            journal: journal_from_abi(journal)?,
             text: string(text),
         },
         AbiAction::Attach {
@@ -275,42 +271,10 @@ fn action_from_abi(action: AbiAction) -> Result<TicketAction, PluginError> {
             content_type: string(content_type),
             content: content.into_vec(),
         },
-        AbiAction::ChangeState { ticket, change } => {
-            let AbiStateChange {
-                kind,
-                to,
-                only_from,
-                close_code,
-                close_notes,
-            } = RBox::into_inner(change);
-            let code = opt(close_code).unwrap_or_default();
-            let notes = opt(close_notes).unwrap_or_default();
-            let change = match kind.0 {
-                STATE_REOPEN => StateChange::Reopen,
-                STATE_RESOLVE => StateChange::Resolve {
-                    close_code: code,
-                    close_notes: notes,
-                },
-                STATE_CLOSE => StateChange::Close {
-                    close_code: code,
-                    close_notes: notes,
-                },
-                STATE_SET => StateChange::Set {
-                    to: string(to),
-                    only_from: only_from.into_iter().map(string).collect(),
-                },
-                other => {
-                    return Err(PluginError::unsupported(format!(
-                        "the host sent a state change this plugin does not know (code {other}); \
-                         rebuild the plugin against the sluice-sdk of this host"
-                    )))
-                }
-            };
-            TicketAction::ChangeState {
-                ticket: Text::from_abi(ticket),
-                change,
-            }
-        }
+        AbiAction::ChangeState { ticket, change } => TicketAction::ChangeState {
+            ticket: Text::from_abi(ticket),
+            change: state_change_from_abi(RBox::into_inner(change))?,
+        },
         AbiAction::Get { ticket } => TicketAction::Get {
             ticket: Text::from_abi(ticket),
         },
@@ -321,6 +285,50 @@ fn action_from_abi(action: AbiAction) -> Result<TicketAction, PluginError> {
             return Err(PluginError::internal(
                 "the host sent an empty slot instead of an action",
             ))
+        }
+    })
+}
+
+fn journal_from_abi(journal: AbiJournal) -> Result<Journal, PluginError> {
+    match journal.0 {
+        JOURNAL_COMMENTS => Ok(Journal::Comments),
+        JOURNAL_WORK_NOTES => Ok(Journal::WorkNotes),
+        other => Err(PluginError::unsupported(format!(
+            "unknown journal code {other}"
+        ))),
+    }
+}
+
+/// `Err` for a kind of change a newer host knows and this plugin does not.
+fn state_change_from_abi(change: AbiStateChange) -> Result<StateChange, PluginError> {
+    let AbiStateChange {
+        kind,
+        to,
+        only_from,
+        close_code,
+        close_notes,
+    } = change;
+    let code = opt(close_code).unwrap_or_default();
+    let notes = opt(close_notes).unwrap_or_default();
+    Ok(match kind.0 {
+        STATE_REOPEN => StateChange::Reopen,
+        STATE_RESOLVE => StateChange::Resolve {
+            close_code: code,
+            close_notes: notes,
+        },
+        STATE_CLOSE => StateChange::Close {
+            close_code: code,
+            close_notes: notes,
+        },
+        STATE_SET => StateChange::Set {
+            to: string(to),
+            only_from: only_from.into_iter().map(string).collect(),
+        },
+        other => {
+            return Err(PluginError::unsupported(format!(
+                "the host sent a state change this plugin does not know (code {other}); \
+                 rebuild the plugin against the sluice-sdk of this host"
+            )))
         }
     })
 }

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use sluice::capabilities::{ComponentContext, HostCapabilities, HttpClient, SystemClock};
-use sluice::config::HttpSettings;
+use sluice::plugin_host::{ComponentContext, HostCapabilities, HttpClient};
+use sluice_core::{HttpSettings, SystemClock};
 use sluice_emulators::auditor::{Auditor, AuditorConfig, DatasetConfig};
 use sluice_emulators::Served;
 use sluice_sdk::{Capabilities, HttpError, HttpRequest, HttpResponse, LogLevel};

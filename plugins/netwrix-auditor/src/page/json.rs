@@ -1,9 +1,9 @@
-//! The JSON page (reference §1.8, §2.3): `{"ActivityRecordList": [...], "ContinuationMark":
+//! The JSON page: `{"ActivityRecordList": [...], "ContinuationMark":
 //! "..."}`, decoded by serde visitors straight into [`Record`]s, borrowing keys from the body
 //! and allocating only the names and values a record keeps.
 //!
 //! Also accepted: a bare array of records, the output form one documentation page shows
-//! (§2.3 calls it a slip); it carries no mark.
+//! (contradicting the search and retrieve pages, so most likely a slip); it carries no mark.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -295,8 +295,8 @@ impl<'de> Visitor<'de> for Text {
     }
 }
 
-/// `DetailList`: an array of Detail objects (§2.3); also `{"Detail": object-or-array}`, the
-/// shape an XML-to-JSON conversion gives, and `null`.
+/// `DetailList`: an array of Detail objects (the documented form); also
+/// `{"Detail": object-or-array}`, the shape an XML-to-JSON conversion gives, and `null`.
 struct DetailListSeed<'r>(&'r mut Record);
 
 impl<'de> DeserializeSeed<'de> for DetailListSeed<'_> {

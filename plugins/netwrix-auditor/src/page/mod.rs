@@ -1,8 +1,8 @@
-//! Decoding one enum/search response page (reference §1.8, §2.1–§2.3) into
+//! Decoding one enum/search response page (records and continuation mark) into
 //! [`sluice_sdk::Record`]s, in either wire format.
 //!
 //! Both decoders follow the mapping the SDK's `Record` documents: `id` is the RID, `time` is
-//! `When` (§2.4; `None` if it is in no form we know, the text is still kept as a field), the
+//! `When` (`None` if it is in no form we know, the text is still kept as a field), the
 //! scalar elements are fields under their names, nested ones dotted (`MonitoringPlan.Name`),
 //! each `DetailList/Detail` a [`sluice_sdk::Detail`]. They are order-free and lossless:
 //!
@@ -24,7 +24,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sluice_sdk::Record;
 
-/// The API's wire format (reference §1.4): XML unless `?format=json`.
+/// The API's wire format: XML unless `?format=json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -36,7 +36,7 @@ pub enum Format {
 }
 
 impl Format {
-    /// The request `Content-Type` (reference §1.5).
+    /// The request `Content-Type` the API documents for the format.
     pub const fn content_type(self) -> &'static str {
         match self {
             Format::Json => "application/json; Charset=UTF-8",
@@ -58,8 +58,8 @@ impl Format {
 pub struct Page {
     /// The records with a RID, in page order.
     pub records: Vec<Record>,
-    /// The continuation mark; `None` if absent or empty (§1.8: the last page may or may not
-    /// carry one).
+    /// The continuation mark; `None` if absent or empty (the documentation does not say
+    /// whether the last page carries one).
     pub mark: Option<String>,
     /// Records left out for want of a RID.
     pub unidentified: usize,

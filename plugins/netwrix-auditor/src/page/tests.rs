@@ -1,4 +1,4 @@
-//! The page decoders against hand-built pages: the composed examples of reference §2.6, and
+//! The page decoders against hand-built pages: examples composed from the documented shapes, and
 //! the shapes the documentation allows or leaves open.
 
 use std::time::{Duration, UNIX_EPOCH};
@@ -7,7 +7,7 @@ use sluice_sdk::Detail;
 
 use super::*;
 
-/// Reference §2.6, XML, pretty-printed as the documentation prints it.
+/// A composed example, XML, pretty-printed as the documentation prints its own.
 const XML_EXAMPLE: &str = r#"<?xml version="1.0" standalone="yes"?>
 <ActivityRecordList xmlns="http://schemas.netwrix.com/api/v1/activity_records/">
   <ContinuationMark>PG5yPjxuIG49InswRjNBfSIgbz0iMTAwMCIvPjwvbnI+AA==</ContinuationMark>

@@ -1,4 +1,4 @@
-//! The XML page (reference §1.8, §2.2): `<ActivityRecordList>` holding a `ContinuationMark`
+//! The XML page: `<ActivityRecordList>` holding a `ContinuationMark`
 //! and `ActivityRecord`s, read with quick-xml's streaming reader straight into [`Record`]s.
 //!
 //! Names are matched by local name, so a prefixed namespace (`<a:ActivityRecord>`) reads the

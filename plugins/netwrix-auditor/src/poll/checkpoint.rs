@@ -12,11 +12,12 @@
 //! - `mark`, `page`: the continuation mark to send next and the pages received so far in this
 //!   scan; no mark and page 0 mean the next request is the window's first.
 //! - `last`: a digest of the last page's RIDs, so that after a restart a server that hands the
-//!   same page out again is still recognised (reference §7.3).
+//!   same page out again (a mark that never ends) is still recognised.
 //! - `origin`: the lower bound `start` gave the very first window; no later window reaches
 //!   below it.
 //! - `scope`: a digest of `poll_filters`; a checkpoint taken under other filters restarts its
-//!   window (its mark belongs to the other filters, §1.8).
+//!   window (its mark belongs to the other filters: a search's later pages must repeat the
+//!   filters of its first).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! [`Memory`]: the RIDs this instance has already returned, kept between polls so that a
-//! record is returned once even though windows overlap (reference §1.8 \[I\]: records come in
-//! any order and late, hence the overlap) and so that a server repeating itself is noticed.
+//! record is returned once even though windows overlap (records come in no documented order
+//! and late, hence the overlap) and so that a server repeating itself is noticed.
 //!
 //! It is an optimisation on top of the checkpoint, never a substitute: it is trusted only
 //! while the host continues from exactly the checkpoint this instance last returned. A new

@@ -1,7 +1,7 @@
 //! Polling: streaming new records by searching on `When` with continuation marks, without
 //! losing or repeating records across restarts.
 //!
-//! Auditor returns records in no documented order (§1.8 \[I\]) and collects them with delays,
+//! Auditor returns records in no documented order and collects them with delays,
 //! so a record can appear after newer ones; there is no "since id" to ask for. Polling
 //! therefore scans **windows** of `When`:
 //!
@@ -14,20 +14,22 @@
 //!
 //! - Each [`Poller::poll`] makes exactly one search request: one page of the current window,
 //!   `poll_filters` ANDed with `When From..To`, carrying the window's mark after the first page
-//!   (with the same filters, §1.8). It returns that page and a checkpoint ([`Scan`]); `more`
-//!   is true while the window has pages left.
-//! - A window is exhausted by an empty page, with or without a mark (§1.8, §7.3). The next
-//!   window starts `late_arrival` (at least one second, so the bound's inclusiveness, §3.3
-//!   \[I\], never matters) before the previous one ended, and ends at the host's now when its
-//!   first request is made. A record that becomes visible up to `late_arrival` after its
-//!   `When` is still found; the price is that every scan re-reads the overlap.
+//!   (a search's later pages must repeat its filters). It returns that page and a checkpoint
+//!   ([`Scan`]); `more` is true while the window has pages left.
+//! - A window is exhausted by an empty page, with or without a mark: the empty page is the
+//!   only end signal the API documents, and a server may hand out a mark on it. The next
+//!   window starts `late_arrival` (at least one second, so whether the API's `From`/`To`
+//!   bounds are inclusive, which is undocumented, never matters) before the previous one
+//!   ended, and ends at the host's now when its first request is made. A record that becomes
+//!   visible up to `late_arrival` after its `When` is still found; the price is that every
+//!   scan re-reads the overlap.
 //! - Records of the overlap that this instance already returned are not returned again
 //!   ([`Memory`]); after a restart they may be, and the host drops repeats by id.
 //! - A stored mark the server refuses (400, e.g. after a server restart) restarts the window's
 //!   scan from its first page instead of failing forever.
 //! - A scan ends with a warning, never loops, when a page brings only records already
 //!   returned in this scan or has the same RIDs as the previous page (a mark that never
-//!   ends, §7.3), or after `max_pages_per_scan` pages.
+//!   ends), or after `max_pages_per_scan` pages.
 //!
 //! A malformed page is an error and the checkpoint does not move: the host retries the same
 //! request.
@@ -39,12 +41,13 @@ mod properties;
 
 use std::time::Duration;
 
-use jiff::SignedDuration;
-use sluice_sdk::{Checkpoint, PluginError, SourceBatch};
+use jiff::{SignedDuration, Timestamp};
+use sluice_sdk::{Checkpoint, Host, PluginError, SourceBatch};
 
 use crate::client::{Answer, Client};
-use crate::error_list;
+use crate::error_list::{self, ApiError};
 use crate::filter::Condition;
+use crate::page::Page;
 use crate::start::Start;
 use crate::when;
 pub use checkpoint::Scan;
@@ -66,6 +69,17 @@ pub struct PollSettings {
     pub end_on_short_page: bool,
     /// `poll_filters` as search conditions.
     pub filters: Vec<Condition>,
+}
+
+/// What one poll asks the server for.
+#[derive(Debug)]
+struct PageRequest {
+    /// The page's number in its window's scan, from 1.
+    number: u32,
+    /// What the request is for, in every message about it ("poll of When …, page 3").
+    purpose: String,
+    /// `poll_filters` and the window's `When` range.
+    conditions: Vec<Condition>,
 }
 
 /// Polls one Auditor; holds the settings and this instance's [`Memory`].
@@ -99,8 +113,37 @@ impl Poller {
     ) -> Result<SourceBatch, PluginError> {
         let host = client.host();
         let now = when::from_system_time(host.now());
-        self.memory.align(checkpoint.as_ref());
-        let mut scan = match &checkpoint {
+        let mut scan = self.resume(host, checkpoint.as_ref(), now)?;
+        let request = self.next_request(&mut scan, now);
+        let page = match client.search(
+            &request.conditions,
+            scan.mark.as_deref(),
+            self.settings.count,
+            &request.purpose,
+        )? {
+            Answer::Page(page) => page,
+            Answer::Refused { error, .. } if scan.mark.is_none() => return Err(error),
+            Answer::Refused { errors, .. } => {
+                return Ok(self.restart_refused_scan(host, &mut scan, &request, &errors));
+            }
+        };
+        if page.records.is_empty() {
+            self.end_scan(&mut scan);
+            return Ok(self.batch(Vec::new(), &scan, false));
+        }
+        Ok(self.take_page(host, scan, page, &request))
+    }
+
+    /// The scan to go on with: the checkpoint's, or a first one from `start`. A scan whose
+    /// `poll_filters` changed since its checkpoint starts its window again.
+    fn resume(
+        &mut self,
+        host: &Host,
+        checkpoint: Option<&Checkpoint>,
+        now: Timestamp,
+    ) -> Result<Scan, PluginError> {
+        self.memory.align(checkpoint);
+        let mut scan = match checkpoint {
             None => Scan::first(self.settings.start.resolve(now), self.scope),
             Some(checkpoint) => Scan::decode(checkpoint).map_err(|why| {
                 PluginError::internal(format!(
@@ -121,10 +164,15 @@ impl Poller {
         if scan.page == 0 && scan.mark.is_none() {
             self.memory.restart_scan();
         }
+        Ok(scan)
+    }
+
+    /// The request for the scan's next page; the first one fixes the window's end at `now`.
+    fn next_request(&self, scan: &mut Scan, now: Timestamp) -> PageRequest {
         let to = *scan.to.get_or_insert(now.max(scan.from));
-        let page_no = scan.page.saturating_add(1);
+        let number = scan.page.saturating_add(1);
         let purpose = format!(
-            "poll of When {}..{}, page {page_no}",
+            "poll of When {}..{}, page {number}",
             when::format(scan.from),
             when::format(to)
         );
@@ -133,66 +181,91 @@ impl Poller {
             from: when::format(scan.from),
             to: when::format(to),
         });
-        let page = match client.search(
-            &conditions,
-            scan.mark.as_deref(),
-            self.settings.count,
-            &purpose,
-        )? {
-            Answer::Page(page) => page,
-            Answer::Refused { error, .. } if scan.mark.is_none() => return Err(error),
-            Answer::Refused { errors, .. } => {
-                host.warn(format!(
-                    "{purpose}: Netwrix Auditor refused the stored continuation mark ({}); the \
-                     scan of this window starts again from its first page. Records already \
-                     taken from it may come again; the host drops repeats by RID",
-                    error_list::describe(&errors, b"")
-                ));
-                scan.restart();
-                self.memory.restart_scan();
-                return Ok(self.batch(Vec::new(), &scan, true));
-            }
-        };
-        if page.records.is_empty() {
-            self.end_scan(&mut scan);
-            return Ok(self.batch(Vec::new(), &scan, false));
+        PageRequest {
+            number,
+            purpose,
+            conditions,
         }
+    }
+
+    /// The server refused the stored mark (a 400, e.g. after it restarted): the window's scan
+    /// starts again from its first page, at the next poll.
+    fn restart_refused_scan(
+        &mut self,
+        host: &Host,
+        scan: &mut Scan,
+        request: &PageRequest,
+        errors: &[ApiError],
+    ) -> SourceBatch {
+        host.warn(format!(
+            "{}: Netwrix Auditor refused the stored continuation mark ({}); the scan of this \
+             window starts again from its first page. Records already taken from it may come \
+             again; the host drops repeats by RID",
+            request.purpose,
+            error_list::describe(errors, b"")
+        ));
+        scan.restart();
+        self.memory.restart_scan();
+        self.batch(Vec::new(), scan, true)
+    }
+
+    /// A page with records: its new records, unless it repeats a page already received, which
+    /// ends the window's scan.
+    fn take_page(
+        &mut self,
+        host: &Host,
+        mut scan: Scan,
+        page: Page,
+        request: &PageRequest,
+    ) -> SourceBatch {
         let digest = page_digest(page.records.iter().map(|r| r.id.as_str()));
         if self.memory.all_repeated(&page.records) || scan.last == Some(digest) {
             host.warn(format!(
-                "{purpose}: the page repeats one already received; the server is handing out a \
-                 continuation mark that never ends (reference §7.3), so this window's scan ends \
-                 here and the next window starts"
+                "{}: the page repeats one already received; the server is handing out a \
+                 continuation mark that never ends, so this window's scan ends here and the \
+                 next window starts",
+                request.purpose
             ));
             self.end_scan(&mut scan);
-            return Ok(self.batch(Vec::new(), &scan, false));
+            return self.batch(Vec::new(), &scan, false);
         }
         let short = page.records.len() < self.settings.count as usize;
         let records = self.memory.keep_new(page.records);
-        scan.page = page_no;
+        scan.page = request.number;
         scan.last = Some(digest);
-        let mut ended = false;
-        match page.mark {
-            Some(mark) => scan.mark = Some(mark),
-            // Without a mark the scan cannot go on; a first request again would repeat it.
-            None => ended = true,
-        }
-        if !ended && page_no >= self.settings.max_pages {
-            host.warn(format!(
-                "{purpose}: ending this window's scan after max_pages_per_scan = {} pages. \
-                 Records of the window not yet read are skipped; raise max_pages_per_scan if \
-                 the Auditor really holds that many",
-                self.settings.max_pages
-            ));
-            ended = true;
-        }
-        if !ended && self.settings.end_on_short_page && short {
-            ended = true;
-        }
+        let ended = self.scan_ends(host, &mut scan, page.mark, short, request);
         if ended {
             self.end_scan(&mut scan);
         }
-        Ok(self.batch(records, &scan, !ended))
+        self.batch(records, &scan, !ended)
+    }
+
+    /// Whether the window's scan ends with this page: it brought no mark, it is the scan's
+    /// `max_pages_per_scan`th (with a warning), or it is short and `end_scan_on_short_page` is
+    /// on. Otherwise its mark is kept for the next page.
+    fn scan_ends(
+        &self,
+        host: &Host,
+        scan: &mut Scan,
+        mark: Option<String>,
+        short: bool,
+        request: &PageRequest,
+    ) -> bool {
+        let Some(mark) = mark else {
+            // Without a mark the scan cannot go on; a first request again would repeat it.
+            return true;
+        };
+        scan.mark = Some(mark);
+        if request.number >= self.settings.max_pages {
+            host.warn(format!(
+                "{}: ending this window's scan after max_pages_per_scan = {} pages. Records \
+                 of the window not yet read are skipped; raise max_pages_per_scan if the \
+                 Auditor really holds that many",
+                request.purpose, self.settings.max_pages
+            ));
+            return true;
+        }
+        self.settings.end_on_short_page && short
     }
 
     fn end_scan(&mut self, scan: &mut Scan) {

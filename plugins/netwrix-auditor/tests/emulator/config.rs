@@ -57,7 +57,7 @@ fn malformed_config_names_the_key() {
     assert!(err.message().contains("password"), "{err}");
 }
 
-/// Plain http is allowed (Auditor can be switched to it, §1.1) but warned about when Basic
+/// Plain http is allowed (Auditor can be switched to it) but warned about when Basic
 /// credentials then cross the network readable; to this machine (the emulator) they do not.
 #[test]
 fn plain_http_to_another_machine_is_warned_about() {

@@ -1,5 +1,6 @@
-//! What a real server and network do wrong (reference §1.6, §1.8, §7.3, §7.7), through the
-//! emulator's switches and fault modes: every scan terminates, every failure is classified.
+//! What a real server and network do wrong (error statuses, marks on the last page, marks that
+//! never end, slow answers), through the emulator's switches and fault modes: every scan
+//! terminates, every failure is classified.
 
 use serde_json::json;
 use sluice_emulators::auditor::{AuditorConfig, Behaviour, DatasetConfig, Faults};
@@ -33,7 +34,7 @@ fn error(result: Result<impl std::fmt::Debug, PluginError>) -> PluginError {
     result.expect_err("an error")
 }
 
-/// §1.8 \[I\]: the empty page that ends the data may or may not carry a mark; either way the
+/// The empty page that ends the data may or may not carry a mark; either way the
 /// scan (and a fetch) stops there: 200 records at 50 a page take exactly five searches.
 fn an_empty_page_ends_the_scan_with_or_without_a_mark(format: Format) {
     for mark_on_last_page in [true, false] {
@@ -58,7 +59,7 @@ fn an_empty_page_ends_the_scan_with_or_without_a_mark(format: Format) {
     }
 }
 
-/// §7.3: a mark that leads to the same page forever. The repeated page is recognised, by the
+/// A mark that leads to the same page forever. The repeated page is recognised, by the
 /// instance that saw the first one and, after a restart, from the checkpoint's page digest;
 /// the scan ends with a warning and nothing is returned twice. A fetch batch stops the same way.
 fn an_endless_mark_ends_the_scan_with_a_warning(format: Format) {
@@ -157,7 +158,7 @@ fn a_truncated_page_is_an_error_and_the_checkpoint_stays(format: Format) {
     assert_eq!(error(source.fetch(vec![rid])).kind(), ErrorKind::Protocol);
 }
 
-/// 503 (Archive Service busy, §1.6) and a connection dropped without an answer are transient:
+/// 503 (Archive Service busy) and a connection dropped without an answer are transient:
 /// the host retries with backoff; the next attempt succeeds.
 fn busy_and_dropped_are_transient(format: Format) {
     let env = env(50, Behaviour::default());

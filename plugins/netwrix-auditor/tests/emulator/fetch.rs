@@ -8,7 +8,7 @@ use sluice_source_netwrix_auditor::Format;
 
 use crate::harness::{assert_same, at, both_formats, expected, Env};
 
-/// Well-formed RIDs (§2.5) that the emulator never minted.
+/// Well-formed RIDs (a 17-digit timestamp and 32 hex digits) that the emulator never minted.
 fn unknown(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("20200101000000000{:032X}", 0xDEAD_0000_u64 + i as u64))

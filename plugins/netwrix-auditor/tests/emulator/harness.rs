@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::Timestamp;
 use serde_json::{json, Value};
-use sluice::capabilities::{ComponentContext, HostCapabilities, HttpClient, ManualClock};
-use sluice::config::HttpSettings;
+use sluice::plugin_host::{ComponentContext, HostCapabilities, HttpClient};
+use sluice_core::{HttpSettings, ManualClock};
 use sluice_emulators::auditor::{
     ActivityRecord, Auditor, AuditorConfig, Detail as EmuDetail, Endpoint, Item, MonitoringPlan,
 };

@@ -288,7 +288,7 @@ fn poll_filters_are_sent_to_the_server(format: Format) {
     let want = id_set(env.auditor.records().iter().filter(|r| {
         r.when >= origin
             && r.data_source.as_deref() == Some("Active Directory")
-            // No operator: the field's default, Contains (§3.2), case-insensitive.
+            // No operator: the field's default, Contains, case-insensitive.
             && ["user", "group"]
                 .iter()
                 .any(|v| r.object_type.to_lowercase().contains(v))

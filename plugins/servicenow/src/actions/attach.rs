@@ -1,7 +1,7 @@
 //! `Attach`: one binary upload, `POST /api/now/v1/attachment/file?table_name&table_sys_id&file_name`
-//! with the file's own `Content-Type` (reference §2.1, §6.10). The binary endpoint is used on
-//! every release because its query parameters are stable across all documentation, while the
-//! multipart form's field names are not (§2.1 [U]).
+//! with the file's own `Content-Type`. The binary endpoint is used on every release because
+//! its query parameters are the same in every release's documentation, while the multipart
+//! form's field names are not documented.
 
 use sluice_sdk::{ActionOutcome, PluginError};
 
@@ -29,7 +29,7 @@ pub(super) fn run(
             "cannot attach a file named {file_name:?}: a file name is needed, without control characters"
         )));
     }
-    // The Content-Type is mandatory on this endpoint (§2.1).
+    // The Content-Type is mandatory on this endpoint.
     let content_type = if content_type.trim().is_empty() {
         "application/octet-stream"
     } else {

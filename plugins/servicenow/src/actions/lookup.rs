@@ -1,7 +1,7 @@
 //! `Get` and `FindByCorrelation`: one GET each, with raw **and** display values
-//! (`sysparm_display_value=all`, reference §1.6) of every field, because the host's
-//! correlation text shows the display values of `assigned_to`, `assignment_group` and `state`
-//! and may name any other field (netwrix reference §4.3).
+//! (`sysparm_display_value=all`) of every field, because the host's correlation text shows
+//! the display values of `assigned_to`, `assignment_group` and `state` and may name any other
+//! field.
 
 use serde_json::Value;
 use sluice_sdk::{ActionOutcome, PluginError};
@@ -27,7 +27,7 @@ pub(super) fn get(sink: &ServiceNow, sys_id: &str) -> ActionOutcome {
     let doing = format!("read {}", sink.name_of(sys_id));
     let response = match sink.client.send(&call) {
         Ok(response) => response,
-        // "No Record found" (§6.7, capture output.ServiceNowOutputTest_deleteNonExistingRecord.json).
+        // 404 "No Record found" (capture output.ServiceNowOutputTest_deleteNonExistingRecord.json).
         Err(e) if e.rejected_status() == Some(404) => return ActionOutcome::NotFound,
         Err(e) => return e.outcome(&doing),
     };
@@ -42,7 +42,8 @@ pub(super) fn get(sink: &ServiceNow, sys_id: &str) -> ActionOutcome {
 }
 
 /// The newest ticket carrying `correlation_id`:
-/// `correlation_id=<key>^ORDERBYDESCsys_created_on`, one row (§5.6, Elastic's lookup §5.1).
+/// `correlation_id=<key>^ORDERBYDESCsys_created_on`, one row (the lookup Elastic's ServiceNow
+/// connector makes too).
 pub(super) fn find(sink: &ServiceNow, correlation_id: &str) -> ActionOutcome {
     if let Err(error) = check_correlation_id(correlation_id) {
         return ActionOutcome::Failed(error);
@@ -61,7 +62,7 @@ pub(super) fn find(sink: &ServiceNow, correlation_id: &str) -> ActionOutcome {
     );
     let response = match sink.client.send(&call) {
         Ok(response) => response,
-        // v1 answers an empty result with 404 (KB0551763, §1.2); v2 with `[]`.
+        // v1 answers an empty result with 404 (ServiceNow KB0551763); v2 with `[]`.
         Err(e)
             if e.rejected_status() == Some(404)
                 && sink.adapter.table_api().empty_query_is_404() =>

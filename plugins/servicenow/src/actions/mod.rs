@@ -153,7 +153,7 @@ fn single(sink: &ServiceNow, action: &TicketAction) -> ActionOutcome {
 }
 
 /// The query of a request that returns a record: display values and raw values together
-/// (`sysparm_display_value=all`, §1.6), no reference links, and the fields a [`Ticket`] needs
+/// (`sysparm_display_value=all`), no reference links, and the fields a [`Ticket`] needs
 /// plus `written` (journals excluded: they read back empty, or as the whole journal).
 /// `fields = None` asks for every field.
 fn record_query<'a>(written: Option<impl Iterator<Item = &'a str>>) -> Query {

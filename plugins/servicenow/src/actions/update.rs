@@ -1,11 +1,11 @@
-//! A run of `AddNote`, `Update` and `ChangeState` on one ticket as one PATCH (reference §1.1:
-//! a partial update; §2.2: journal fields append).
+//! A run of `AddNote`, `Update` and `ChangeState` on one ticket as one PATCH (a partial
+//! update: only the fields sent change; each write to a journal field appends an entry).
 //!
 //! State changes:
 //!
 //! - `Resolve`/`Close` and an unconditional `Set` go in the same PATCH, with `close_code` and
-//!   `close_notes` beside the state (§3.4: instances that enforce close info refuse the state
-//!   without them).
+//!   `close_notes` beside the state (instances that make close info mandatory refuse the
+//!   state without them).
 //! - `Reopen` (and `Set` with `only_from`) applies only if the ticket is in one of the states
 //!   it may move from. ServiceNow has no conditional update, so:
 //!   - if the sink **last saw** the ticket in such a state (a `Get` or `FindByCorrelation` the
@@ -17,8 +17,8 @@
 //!
 //!   A run with nothing else to write reads the state with a GET instead of the first PATCH.
 //!   Writing to a Closed or Canceled incident needs write access to inactive incidents; on
-//!   instances that deny it (the strict ACL, §3.5, §6.6) the PATCH fails with 403 and the
-//!   actions are `Failed` with that advice — never retried in a loop.
+//!   instances that deny it (a record-level ACL) the PATCH fails with 403 `ACL Exception
+//!   Update Failed` and the actions are `Failed` with that advice — never retried in a loop.
 
 use serde_json::{Map, Value};
 use sluice_sdk::{ActionOutcome, PluginError, Ticket};
@@ -30,47 +30,37 @@ use crate::plan::{Change, Patch};
 use crate::record::TICKET_FIELDS;
 use crate::sink::ServiceNow;
 
+/// When a patch's state change is sent.
+#[derive(Debug, Clone, Copy)]
+enum StateTiming<'a> {
+    /// The patch changes no state.
+    NoChange,
+    /// In the first request, beside the fields: the change is unconditional, or the sink last
+    /// saw the ticket in a state it may move from.
+    WithFields(&'a Change),
+    /// In a second request, only if the first one's answer shows a state it may move from.
+    AfterAnswer(&'a Change),
+}
+
 /// Runs `patch`; one outcome per member.
 pub(crate) fn run(sink: &ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome)> {
     let name = sink.name_of(&patch.ticket);
-    let known = sink.known.state(&patch.ticket);
-    let change = patch.change.as_ref();
-    // Whether the state goes into the first request, or waits for its answer.
-    let decided = change.is_some_and(|c| match &c.only_from {
-        None => true,
-        Some(from) => known
-            .as_deref()
-            .is_some_and(|s| from.iter().any(|f| f == s)),
-    });
-    let mut body = patch.fields.clone();
-    if let (Some(c), true) = (change, decided) {
-        body.push(("state".to_owned(), c.to.clone()));
-        body.extend(c.with.iter().cloned());
-    }
-    let pending = change.filter(|_| !decided);
+    let timing = state_timing(sink, patch);
     if patch.members.len() > 1 {
         sink.client.host().debug(format!(
             "{} actions on {name} in one PATCH{}.",
             patch.members.len(),
-            if pending.is_some() {
+            if matches!(timing, StateTiming::AfterAnswer(_)) {
                 " (a conditional state change waits for its answer)"
             } else {
                 ""
             }
         ));
     }
-    let doing = format!("update {name}");
-    let first = if body.is_empty() {
-        read(sink, &patch.ticket)
-    } else {
-        // The answer is not needed when no decision depends on it.
-        let lean = sink.config.suppress_update_bodies && pending.is_none();
-        write(sink, &patch.ticket, &body, lean)
-    };
-    let first = match first {
+    let first = match first_request(sink, patch, timing) {
         Ok(ticket) => ticket,
         Err(error) => {
-            let outcome = error.outcome(&doing);
+            let outcome = error.outcome(&format!("update {name}"));
             return patch
                 .members
                 .iter()
@@ -79,58 +69,121 @@ pub(crate) fn run(sink: &ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome
         }
     };
     sink.known.remember(&first);
-    let others = |ticket: &Ticket, except: Option<usize>| -> Vec<(usize, ActionOutcome)> {
-        patch
-            .members
-            .iter()
-            .filter(|m| Some(**m) != except)
-            .map(|m| (*m, ActionOutcome::Done(ticket.clone())))
-            .collect()
-    };
-    match (change, pending) {
-        (None, _) => others(&first, None),
-        (Some(c), None) => {
-            let mut results = others(&first, Some(c.member));
-            results.push((c.member, applied(sink, &name, c, first)));
-            results.sort_by_key(|(m, _)| *m);
-            results
+    match timing {
+        StateTiming::NoChange => all_done(patch, &first),
+        StateTiming::WithFields(change) => {
+            let outcome = applied(sink, &name, change, first.clone());
+            done_but_change(patch, &first, change, outcome)
         }
-        (Some(_), Some(c)) => {
-            let allowed = c
-                .only_from
-                .as_ref()
-                .is_some_and(|from| from.iter().any(|s| *s == first.state));
-            if !allowed {
-                let mut results = others(&first, Some(c.member));
-                results.push((c.member, ActionOutcome::Unchanged(first)));
-                results.sort_by_key(|(m, _)| *m);
-                return results;
-            }
-            // The ticket is in a state the change applies to: set it now.
-            let mut state_body = vec![("state".to_owned(), c.to.clone())];
-            state_body.extend(c.with.iter().cloned());
-            let second = write(sink, &patch.ticket, &state_body, false);
-            let mut results;
-            match second {
-                Ok(ticket) => {
-                    sink.known.remember(&ticket);
-                    results = others(&ticket, Some(c.member));
-                    results.push((c.member, applied(sink, &name, c, ticket)));
-                }
-                Err(error) => {
-                    results = others(&first, Some(c.member));
-                    let doing = format!("set the state of {name} to {}", c.to);
-                    results.push((c.member, error.outcome(&doing)));
-                }
-            }
-            results.sort_by_key(|(m, _)| *m);
-            results
+        StateTiming::AfterAnswer(change) => change_after_answer(sink, patch, &name, change, first),
+    }
+}
+
+/// Whether the state change, if any, can go into the first request.
+fn state_timing<'a>(sink: &ServiceNow, patch: &'a Patch) -> StateTiming<'a> {
+    let Some(change) = patch.change.as_ref() else {
+        return StateTiming::NoChange;
+    };
+    let decided = match &change.only_from {
+        None => true,
+        Some(from) => sink
+            .known
+            .state(&patch.ticket)
+            .is_some_and(|s| from.contains(&s)),
+    };
+    if decided {
+        StateTiming::WithFields(change)
+    } else {
+        StateTiming::AfterAnswer(change)
+    }
+}
+
+/// The fields of the patch (and the state, if it is decided) in one PATCH, or a GET of the
+/// current state when there is nothing to write.
+fn first_request(
+    sink: &ServiceNow,
+    patch: &Patch,
+    timing: StateTiming<'_>,
+) -> Result<Ticket, CallError> {
+    let mut body = patch.fields.clone();
+    if let StateTiming::WithFields(change) = timing {
+        body.extend(state_fields(change));
+    }
+    if body.is_empty() {
+        return read(sink, &patch.ticket);
+    }
+    // The answer is not needed when no decision depends on it.
+    let lean = sink.config.suppress_update_bodies && !matches!(timing, StateTiming::AfterAnswer(_));
+    write(sink, &patch.ticket, &body, lean)
+}
+
+/// A conditional change, once the first answer showed the ticket's current state: set now in
+/// a second PATCH if that state allows it, else `Unchanged`.
+fn change_after_answer(
+    sink: &ServiceNow,
+    patch: &Patch,
+    name: &str,
+    change: &Change,
+    first: Ticket,
+) -> Vec<(usize, ActionOutcome)> {
+    let allowed = change
+        .only_from
+        .as_ref()
+        .is_some_and(|from| from.iter().any(|s| *s == first.state));
+    if !allowed {
+        let unchanged = ActionOutcome::Unchanged(first.clone());
+        return done_but_change(patch, &first, change, unchanged);
+    }
+    match write(sink, &patch.ticket, &state_fields(change), false) {
+        Ok(ticket) => {
+            sink.known.remember(&ticket);
+            let outcome = applied(sink, name, change, ticket.clone());
+            done_but_change(patch, &ticket, change, outcome)
+        }
+        Err(error) => {
+            let doing = format!("set the state of {name} to {}", change.to);
+            done_but_change(patch, &first, change, error.outcome(&doing))
         }
     }
 }
 
+/// `state` and the fields that travel with it (`close_code`, `close_notes`).
+fn state_fields(change: &Change) -> Vec<(String, String)> {
+    let mut fields = vec![("state".to_owned(), change.to.clone())];
+    fields.extend(change.with.iter().cloned());
+    fields
+}
+
+/// `Done(ticket)` for every member of the patch.
+fn all_done(patch: &Patch, ticket: &Ticket) -> Vec<(usize, ActionOutcome)> {
+    patch
+        .members
+        .iter()
+        .map(|m| (*m, ActionOutcome::Done(ticket.clone())))
+        .collect()
+}
+
+/// `Done(ticket)` for every member but the state change's, which gets `outcome`; in member
+/// order.
+fn done_but_change(
+    patch: &Patch,
+    ticket: &Ticket,
+    change: &Change,
+    outcome: ActionOutcome,
+) -> Vec<(usize, ActionOutcome)> {
+    let mut results: Vec<(usize, ActionOutcome)> = patch
+        .members
+        .iter()
+        .filter(|m| **m != change.member)
+        .map(|m| (*m, ActionOutcome::Done(ticket.clone())))
+        .collect();
+    results.push((change.member, outcome));
+    results.sort_by_key(|(m, _)| *m);
+    results
+}
+
 /// The outcome of a state change that was sent: `Done`, unless the answer shows another state
-/// (a field ACL or business rule kept it; the instance says nothing in that case, §1.8).
+/// (a field ACL or business rule kept it; the instance says nothing in that case).
 fn applied(sink: &ServiceNow, name: &str, change: &Change, ticket: Ticket) -> ActionOutcome {
     if ticket.state.is_empty() || ticket.state == change.to {
         return ActionOutcome::Done(ticket);
@@ -141,12 +194,13 @@ fn applied(sink: &ServiceNow, name: &str, change: &Change, ticket: Ticket) -> Ac
     ));
     ActionOutcome::Failed(PluginError::rejected(format!(
         "ServiceNow accepted the update of {name} but its state is {:?}, not {:?}: a field-level \
-         ACL, business rule or the state model kept it, without an error (reference §1.8)",
+         ACL, business rule or the state model kept it (ServiceNow reports no error for \
+         those)",
         ticket.state, change.to
     )))
 }
 
-/// One PATCH of `fields`; with `lean`, asks for no answer body (`X-no-response-body`, §1.5).
+/// One PATCH of `fields`; with `lean`, asks for no answer body (`X-no-response-body`).
 fn write(
     sink: &ServiceNow,
     sys_id: &str,

@@ -1,9 +1,9 @@
 //! Helsinki (2016).
 //!
 //! The first release with the new incident state model, but only on new instances; upgraded
-//! ones keep the old model (§3.2, KB0564465), which the start-up check reads from the
-//! instance. Before Jakarta there is no `hold_reason` list (§3.2). `X-no-response-body` is not
-//! documented or captured for this release (§1.5 [U]), so it is never sent.
+//! ones keep the old model (ServiceNow KB0564465), which the start-up check reads from the
+//! instance. Before Jakarta there is no `hold_reason` list. `X-no-response-body` is neither
+//! documented nor observed for this release, so it is never sent.
 
 use super::{Adapter, TableApi, ERA_CLOSE_CODES};
 

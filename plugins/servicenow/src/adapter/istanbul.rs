@@ -1,9 +1,9 @@
 //! Istanbul (2017).
 //!
-//! Same Table API behaviour as Helsinki for this sink (§4). Istanbul added the
-//! authorization-code and implicit OAuth grants (§1.9, S23); the sink keeps using the password
-//! and refresh-token grants, which every supported release has. No `hold_reason` yet (§3.2);
-//! `X-no-response-body` unverified (§1.5 [U]).
+//! Same Table API behaviour as Helsinki for this sink. Istanbul added the authorization-code
+//! and implicit OAuth grants; the sink keeps using the password and refresh-token grants,
+//! which every supported release has. No `hold_reason` yet; `X-no-response-body` is neither
+//! documented nor observed for this release.
 
 use super::{Adapter, TableApi, ERA_CLOSE_CODES};
 

@@ -2,10 +2,10 @@
 //!
 //! The Netwrix Auditor add-on this sink replaces documents its Jakarta support as
 //! experimental, so the sink says so at start. What changed for incidents: the `hold_reason`
-//! choice list exists on new instances "as of Jakarta" (§3.2 [C]); priority changes make work
-//! notes mandatory in the form only (§3.3, UI policy, not enforced on REST). Inbound rate-limit
-//! rules may date from here (§1.10 [U]); 429 is handled on every release anyway.
-//! `X-no-response-body` is still unverified (§1.5 [U]).
+//! choice list exists on new instances as of Jakarta (ServiceNow documentation); priority
+//! changes make work notes mandatory in the form only (a UI policy, not enforced on REST).
+//! Inbound rate-limit rules may date from here (no documentation says); 429 is handled on
+//! every release anyway. `X-no-response-body` is still neither documented nor observed.
 
 use super::{Adapter, TableApi, ERA_CLOSE_CODES};
 

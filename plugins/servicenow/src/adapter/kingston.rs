@@ -1,11 +1,12 @@
 //! Kingston (2018).
 //!
-//! The era of the real exchanges in `shared/fixtures/servicenow-captures-2018/`: there,
+//! The era of the real exchanges in `tests/fixtures/servicenow-captures-2018/`: there,
 //! `X-no-response-body: true` on a POST returned 201 with an empty body and a `Location`
 //! header (`output.ServiceNowOutputTest_insertRecordNoResponse.json`), so the header may be
-//! used (`suppress_update_bodies`). `hold_reason` exists (§3.2). Whether close info is enforced
-//! on REST by a data policy is [U] (§3.4): the sink always sends `close_code` and
-//! `close_notes` with the state in one request, which satisfies either way.
+//! used (`suppress_update_bodies`). `hold_reason` exists. Whether these releases enforce close
+//! info on REST (a data policy) or only in the form (a UI policy) is not documented: the sink
+//! always sends `close_code` and `close_notes` with the state in one request, which satisfies
+//! either.
 
 use super::{Adapter, TableApi, ERA_CLOSE_CODES};
 

@@ -1,8 +1,9 @@
 //! London (2018).
 //!
-//! Same as Kingston for this sink: the 2018 captures cover it too (the instance was
-//! "Kingston/London era", fixtures README), so `X-no-response-body` may be used; `hold_reason`
-//! exists; the close-code list is still the "Solved (…)" one (§3.4 [P], §4).
+//! Same as Kingston for this sink: the 2018 captures cover it too (the instance was of the
+//! Kingston/London era, says `tests/fixtures/servicenow-captures-2018/README.md`), so
+//! `X-no-response-body` may be used; `hold_reason` exists; the close-code list is still the
+//! "Solved (…)" one.
 
 use super::{Adapter, TableApi, ERA_CLOSE_CODES};
 

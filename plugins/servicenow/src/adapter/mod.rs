@@ -3,21 +3,21 @@
 //! adapter where they must differ. Adding a release is one new module and one line in
 //! [`ADAPTERS`]; swapping releases is the config change `release = "london"`.
 //!
-//! What differs, and why (reference `shared/reference/servicenow.md`):
+//! What differs, and why:
 //!
 //! | | Helsinki | Istanbul | Jakarta | Kingston | London | evidence |
 //! |---|---|---|---|---|---|---|
-//! | Table API path | `/api/now/v2/table` | same | same | same | same | v2 exists since Geneva; pin it (§1.2 [C]) |
-//! | Attachment API | `/api/now/v1/attachment/file`, binary | same | same | same | same | documented since Geneva; multipart field names are [U] (§2.1) |
-//! | `X-no-response-body` allowed | no | no | no | yes | yes | seen only in the 2018 captures (§1.5, §4: [C] 2018, [U] earlier) |
-//! | `hold_reason` field | no | no | yes | yes | yes | "as of Jakarta" (§3.2 [C]) |
-//! | close codes of the era | "Solved (…)" list | same | same | same | same | §3.4 [P] |
+//! | Table API path | `/api/now/v2/table` | same | same | same | same | ServiceNow documentation: v2 exists since Geneva, so every release has it; pinned |
+//! | Attachment API | `/api/now/v1/attachment/file`, binary | same | same | same | same | ServiceNow documentation, Geneva and later; the multipart form's field names are not documented, so it is not used |
+//! | `X-no-response-body` allowed | no | no | no | yes | yes | observed on 2018 (Kingston/London era) instances, in `tests/fixtures/servicenow-captures-2018/`; not documented or observed earlier |
+//! | `hold_reason` field | no | no | yes | yes | yes | ServiceNow documentation: the on-hold reason list exists on new instances as of Jakarta |
+//! | close codes of the era | "Solved (…)" list | same | same | same | same | what integrations of the time sent (Ansible's mapping, Elastic's connector) |
 //! | experimental | no | no | **yes** | no | no | the Netwrix add-on documents Jakarta support as experimental |
 //!
 //! Behaviour that is not release-bound is not here: the state model depends on whether the
-//! instance was upgraded (§3.2), so the sink reads it from `sys_choice` at start instead;
-//! 429 handling applies on every release because the release that introduced rate-limit rules
-//! is unknown (§1.10 [U]).
+//! instance was installed new or upgraded from before Helsinki, so the sink reads it from
+//! `sys_choice` at start instead; 429 handling applies on every release because no
+//! documentation says which release introduced rate-limit rules.
 
 mod helsinki;
 mod istanbul;
@@ -27,11 +27,12 @@ mod london;
 
 use std::fmt;
 
-/// Which Table API version an adapter pins (§1.2).
+/// Which Table API version an adapter pins. The only documented difference between them: a
+/// collection GET that matches nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TableApi {
     /// `/api/now/v1/table`: an empty collection GET answers 404 (KB0551763).
-    #[allow(dead_code)] // no shipped adapter uses v1; the lookups still handle it (§1.2)
+    #[allow(dead_code)] // no shipped adapter uses v1; the lookups still handle it
     V1,
     /// `/api/now/v2/table`: an empty collection GET answers 200 `{"result":[]}`.
     V2,
@@ -65,8 +66,8 @@ pub(crate) trait Adapter: Send + Sync + fmt::Debug {
     fn attachment_file_path(&self) -> &'static str;
     /// Whether `X-no-response-body: true` may be sent (`suppress_update_bodies`).
     fn no_response_body(&self) -> bool;
-    /// Whether incidents have the `hold_reason` field; without it, writes to it are dropped by
-    /// the instance (§1.8), so the sink drops them itself, with a warning.
+    /// Whether incidents have the `hold_reason` field; without it, the instance drops writes to
+    /// it without an error, so the sink drops them itself, with a warning.
     fn hold_reason(&self) -> bool;
     /// The `close_code` values of the release's era, to check `close_code` against when the
     /// instance's own choice list cannot be read.
@@ -75,9 +76,10 @@ pub(crate) trait Adapter: Send + Sync + fmt::Debug {
     fn experimental(&self) -> Option<&'static str>;
 }
 
-/// The `close_code` choices of 2016–2018 base systems (§3.4 [P]: Ansible's mapping, Elastic's
-/// `Closed/Resolved by Caller`). Later releases replaced the list; an unknown value is dropped
-/// silently by the instance (§1.8), hence the check at start.
+/// The `close_code` choices of 2016–2018 base systems, as integrations of the time sent them
+/// (Ansible's mapping; Elastic's connector closes with `Closed/Resolved by Caller`). Later
+/// releases replaced the list; the instance drops an unknown value without an error, hence
+/// the check at start.
 pub(crate) const ERA_CLOSE_CODES: &[&str] = &[
     "Solved (Work Around)",
     "Solved (Permanently)",

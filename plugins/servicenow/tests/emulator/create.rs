@@ -26,7 +26,11 @@ fn stores_the_fields_and_the_correlation_key_in_one_request(release: Release) {
     );
     assert_eq!(stored.get("category"), "software");
     assert_eq!((stored.get("impact"), stored.get("urgency")), ("2", "1"));
-    assert_eq!(stored.get("priority"), "2", "impact 2 × urgency 1 (§3.3)");
+    assert_eq!(
+        stored.get("priority"),
+        "2",
+        "impact 2 × urgency 1 in the priority matrix"
+    );
     assert_eq!(stored.get("assignment_group"), SERVICE_DESK_SYS_ID);
     assert_eq!(stored.get("correlation_id"), "na:locked-out:jdoe");
     assert_eq!(

@@ -14,7 +14,7 @@ const UNKNOWN: &str = "0123456789abcdef0123456789abcdef";
 fn rate_limit_429_is_retry_after_the_announced_delay(release: Release) {
     let rig = Rig::new(release);
     let mut sink = rig.sink();
-    // 600 s into an hour: the hourly counter resets in 3000 s (§1.10).
+    // 600 s into an hour: the hourly rate-limit counter resets in 3000 s.
     let hour = SystemTime::UNIX_EPOCH + Duration::from_secs(1_527_847_200);
     rig.sn.set_now(hour + Duration::from_secs(600));
     let mut profile = rig.sn.profile();
@@ -146,7 +146,7 @@ fn bad_data_400_is_failed_with_servicenows_words(release: Release) {
         "{error}"
     );
 
-    // An unknown table: 400 `Invalid table incidnet` with a null detail (§6.8).
+    // An unknown table: 400 `Invalid table incidnet` with a null detail.
     let mut sink = rig
         .build(serde_json::json!({"table": "incidnet"}))
         .expect("builds");

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use serde_json::{json, Value};
-use sluice::capabilities::{ComponentContext, HostCapabilities, HttpClient, ManualClock};
-use sluice::config::HttpSettings;
+use sluice::plugin_host::{ComponentContext, HostCapabilities, HttpClient};
+use sluice_core::{HttpSettings, ManualClock};
 pub use sluice_emulators::servicenow::Release;
 use sluice_emulators::servicenow::{
     PathKind, RequestStats, ServiceNow, ServiceNowConfig, SERVICE_DESK_SYS_ID,
@@ -328,7 +328,7 @@ pub fn failed(outcome: &ActionOutcome) -> &PluginError {
     }
 }
 
-/// The fields the vendor add-on writes on a new incident (netwrix reference §4.3).
+/// The fields the vendor add-on writes on a new incident (its `<TicketParameters>` defaults).
 pub fn incident_fields() -> Fields {
     [
         (

@@ -71,7 +71,7 @@ fn the_healthcheck_refuses_a_close_code_the_instance_lacks(release: Release) {
         "{err}"
     );
     // And a resolve naming an unknown code is refused before it is sent (the instance
-    // would drop it silently, §1.8).
+    // would drop it silently).
     let mut sink = rig.sink();
     let id = rig.create(&mut sink, "k").id;
     let (outcome, cost) = counting(&rig, || {
