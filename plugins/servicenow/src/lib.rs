@@ -18,6 +18,8 @@
 //!   classes, ServiceNow's JSON envelopes, URL encoding.
 //! - `plan`: which actions share a PATCH; `actions/`: create, update, attach, lookups, and
 //!   `concurrent`: a batch's tickets side by side (`max_concurrent_requests`).
+//! - `session`: what the actions run against (config, adapter, client, what is known);
+//!   `sink`: the `Sink` implementation that builds it.
 //! - `instance`: the state model and close codes read from `sys_choice` at start;
 //!   `known`: the last state seen per ticket; `record`: records → tickets.
 //!
@@ -35,6 +37,7 @@ mod oauth;
 mod plan;
 mod query;
 mod record;
+mod session;
 mod sink;
 
 pub use config::{OAuthConfig, Secret, ServiceNowConfig};

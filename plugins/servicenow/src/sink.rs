@@ -1,25 +1,20 @@
-//! The `servicenow` sink: the [`Sink`] implementation that ties config, adapter, client and
-//! actions together.
+//! The `servicenow` sink: the [`Sink`] implementation. It checks the config, builds a
+//! [`Session`] (config, adapter, client), reads the instance's lists at the healthcheck, and
+//! hands each batch to the actions.
 
 use sluice_sdk::{ActionOutcome, Host, PluginError, Sink, TicketAction};
 
 use crate::actions;
-use crate::adapter::Adapter;
 use crate::client::Client;
 use crate::config::ServiceNowConfig;
-use crate::instance::{self, Instance};
+use crate::instance;
 use crate::known::Known;
-use crate::plan::Rules;
+use crate::session::Session;
 
 /// Creates and updates ServiceNow incidents through the Table and Attachment APIs.
 #[derive(Debug)]
 pub struct ServiceNow {
-    pub(crate) config: ServiceNowConfig,
-    pub(crate) adapter: &'static dyn Adapter,
-    pub(crate) client: Client,
-    pub(crate) known: Known,
-    /// The instance's state and close-code lists, once `healthcheck` read them.
-    pub(crate) instance: Option<Instance>,
+    session: Session,
 }
 
 impl Sink for ServiceNow {
@@ -51,25 +46,30 @@ impl Sink for ServiceNow {
             ));
         }
         Ok(ServiceNow {
-            client: Client::new(&config, host),
-            config,
-            adapter,
-            known: Known::default(),
-            instance: None,
+            session: Session {
+                client: Client::new(&config, host),
+                config,
+                adapter,
+                known: Known::default(),
+                instance: None,
+            },
         })
     }
 
     fn healthcheck(&mut self) -> Result<(), PluginError> {
-        let instance = instance::read(&self.client, self.adapter, &self.config)?;
-        instance::check_states(&instance, &self.config)?;
-        let host = self.client.host().clone();
-        instance::check_close_code(&instance, &self.config, self.adapter, |m| host.warn(m))?;
+        let session = &mut self.session;
+        let instance = instance::read(&session.client, session.adapter, &session.config)?;
+        instance::check_states(&instance, &session.config)?;
+        let host = session.client.host().clone();
+        instance::check_close_code(&instance, &session.config, session.adapter, |m| {
+            host.warn(m)
+        })?;
         host.info(format!(
             "Connected to ServiceNow {} at {} as `{}`; {} states: {}.",
-            self.adapter.title(),
-            self.client.base_url(),
-            self.client.username(),
-            self.config.table,
+            session.adapter.title(),
+            session.client.base_url(),
+            session.client.username(),
+            session.config.table,
             instance
                 .states
                 .iter()
@@ -77,45 +77,11 @@ impl Sink for ServiceNow {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        self.instance = Some(instance);
+        session.instance = Some(instance);
         Ok(())
     }
 
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
-        actions::deliver(self, &actions)
-    }
-}
-
-impl ServiceNow {
-    /// What the planner needs.
-    pub(crate) fn rules(&self) -> Rules<'_> {
-        Rules {
-            reopen_state: &self.config.reopen_state,
-            closed_states: &self.config.closed_states,
-            resolved_state: &self.config.resolved_state,
-            closed_state: &self.config.closed_state,
-            default_close_code: &self.config.close_code,
-            default_close_notes: &self.config.close_notes,
-            hold_reason: self.adapter.hold_reason(),
-            close_codes: self.instance.as_ref().map(|i| i.close_codes.as_slice()),
-        }
-    }
-
-    /// `/api/now/v2/table/<table>`.
-    pub(crate) fn table_path(&self) -> String {
-        format!("{}/{}", self.adapter.table_api().path(), self.config.table)
-    }
-
-    /// `/api/now/v2/table/<table>/<sys_id>`.
-    pub(crate) fn record_path(&self, sys_id: &str) -> String {
-        format!("{}/{sys_id}", self.table_path())
-    }
-
-    /// The display name of a ticket in messages: its number if known, else its sys_id.
-    pub(crate) fn name_of(&self, sys_id: &str) -> String {
-        match self.known.get(sys_id).filter(|s| !s.number.is_empty()) {
-            Some(seen) => format!("{} {} ({sys_id})", self.config.table, seen.number),
-            None => format!("{} {sys_id}", self.config.table),
-        }
+        actions::deliver(&self.session, &actions)
     }
 }

@@ -9,11 +9,11 @@ use super::remembered;
 use crate::client::Call;
 use crate::query::Query;
 use crate::record::is_sys_id;
-use crate::sink::ServiceNow;
+use crate::session::Session;
 
 /// Attaches `content` to ticket `sys_id`.
 pub(super) fn run(
-    sink: &ServiceNow,
+    session: &Session,
     sys_id: &str,
     file_name: &str,
     content_type: &str,
@@ -36,19 +36,19 @@ pub(super) fn run(
         content_type.trim()
     };
     let query = Query::new()
-        .param("table_name", &sink.config.table)
+        .param("table_name", &session.config.table)
         .param("table_sys_id", sys_id)
         .param("file_name", file_name);
     let call = Call::post_bytes(
-        sink.adapter.attachment_file_path().to_owned(),
+        session.adapter.attachment_file_path().to_owned(),
         query,
         content_type,
         content.to_vec(),
     );
-    let doing = format!("attach {file_name:?} to {}", sink.name_of(sys_id));
-    match sink.client.send(&call) {
+    let doing = format!("attach {file_name:?} to {}", session.name_of(sys_id));
+    match session.client.send(&call) {
         // The answer describes the attachment, not the incident: the ticket is as last seen.
-        Ok(_) => ActionOutcome::Done(remembered(sink, sys_id, None)),
+        Ok(_) => ActionOutcome::Done(remembered(session, sys_id, None)),
         Err(error) => error.outcome(&doing),
     }
 }

@@ -9,7 +9,7 @@ use super::{record_query, ticket_in};
 use crate::client::Call;
 use crate::plan::JOURNALS;
 use crate::record::{self, sys_id_from_location};
-use crate::sink::ServiceNow;
+use crate::session::Session;
 
 /// The longest correlation key: the length of `correlation_id` in base systems, and the limit
 /// Kibana's ServiceNow connector enforces too.
@@ -37,28 +37,28 @@ pub(crate) fn check_correlation_id(id: &str) -> Result<(), PluginError> {
 }
 
 /// Creates an incident.
-pub(super) fn run(sink: &ServiceNow, correlation: &Correlation, fields: &Fields) -> ActionOutcome {
+pub(super) fn run(session: &Session, correlation: &Correlation, fields: &Fields) -> ActionOutcome {
     if let Err(error) = check_correlation_id(&correlation.id) {
         return ActionOutcome::Failed(error);
     }
-    let body = incident_body(sink, correlation, fields);
+    let body = incident_body(session, correlation, fields);
     let written: Vec<String> = body.keys().cloned().collect();
     let call = Call::post_json(
-        sink.table_path(),
+        session.table_path(),
         record_query(Some(written.iter().map(String::as_str))),
         &Value::Object(body),
     );
     let doing = format!(
         "create an {} for correlation key {:?}",
-        sink.config.table, correlation.id
+        session.config.table, correlation.id
     );
-    let response = match sink.client.send(&call) {
+    let response = match session.client.send(&call) {
         Ok(response) => response,
         Err(error) => return error.outcome(&doing),
     };
-    let ticket = match ticket_in(sink, &response.body) {
+    let ticket = match ticket_in(session, &response.body) {
         Ok(Some(ticket)) => ticket,
-        unread => match ticket_from_location(sink, &response, unread.err()) {
+        unread => match ticket_from_location(session, &response, unread.err()) {
             Ok(ticket) => ticket,
             Err(why) => {
                 return ActionOutcome::Retry {
@@ -72,7 +72,7 @@ pub(super) fn run(sink: &ServiceNow, correlation: &Correlation, fields: &Fields)
             }
         },
     };
-    sink.known.remember(&ticket);
+    session.known.remember(&ticket);
     ActionOutcome::Done(ticket)
 }
 
@@ -80,17 +80,17 @@ pub(super) fn run(sink: &ServiceNow, correlation: &Correlation, fields: &Fields)
 /// with both texts; `hold_reason` is dropped on releases without it), then the correlation key
 /// and its display text.
 fn incident_body(
-    sink: &ServiceNow,
+    session: &Session,
     correlation: &Correlation,
     fields: &Fields,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     for (name, value) in fields.iter() {
-        if name == "hold_reason" && !sink.adapter.hold_reason() {
-            sink.client.host().warn(format!(
+        if name == "hold_reason" && !session.adapter.hold_reason() {
+            session.client.host().warn(format!(
                 "Dropped `hold_reason` from a new incident: {} has no such field (the on-hold \
                  reason list arrived with Jakarta).",
-                sink.adapter.title()
+                session.adapter.title()
             ));
             continue;
         }
@@ -106,7 +106,7 @@ fn incident_body(
         }
     }
     let display = if correlation.display.trim().is_empty() {
-        sink.config.correlation_display.as_str()
+        session.config.correlation_display.as_str()
     } else {
         correlation.display.as_str()
     };
@@ -125,7 +125,7 @@ fn incident_body(
 /// `output.ServiceNowOutputTest_insertRecordNoResponse.json`) or an `unreadable` one: the
 /// record exists, and the `Location` header names it. `Err` says why the ticket is unknown.
 fn ticket_from_location(
-    sink: &ServiceNow,
+    session: &Session,
     response: &HttpResponse,
     unreadable: Option<String>,
 ) -> Result<Ticket, String> {
@@ -133,13 +133,13 @@ fn ticket_from_location(
         return Err(unreadable.unwrap_or_else(|| "no body and no Location header".to_owned()));
     };
     if let Some(e) = unreadable {
-        sink.client.host().warn(format!(
+        session.client.host().warn(format!(
             "Created {} {sys_id}, but could not read the answer ({e}); its number is unknown.",
-            sink.config.table
+            session.config.table
         ));
     }
     Ok(Ticket {
-        link: record::link(sink.client.base_url(), &sink.config.table, &sys_id).into(),
+        link: record::link(session.client.base_url(), &session.config.table, &sys_id).into(),
         id: sys_id.into(),
         ..Ticket::default()
     })

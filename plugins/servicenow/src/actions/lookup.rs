@@ -11,29 +11,29 @@ use super::{record_query, ticket_in};
 use crate::client::Call;
 use crate::envelope;
 use crate::record::{self, is_sys_id};
-use crate::sink::ServiceNow;
+use crate::session::Session;
 
 /// Reads one ticket by sys_id; 404 is `NotFound`.
-pub(super) fn get(sink: &ServiceNow, sys_id: &str) -> ActionOutcome {
+pub(super) fn get(session: &Session, sys_id: &str) -> ActionOutcome {
     if !is_sys_id(sys_id) {
         return ActionOutcome::Failed(PluginError::rejected(format!(
             "{sys_id:?} is not a ServiceNow sys_id (32 letters and digits)"
         )));
     }
     let call = Call::get(
-        sink.record_path(sys_id),
+        session.record_path(sys_id),
         record_query(None::<std::iter::Empty<&str>>),
     );
-    let doing = format!("read {}", sink.name_of(sys_id));
-    let response = match sink.client.send(&call) {
+    let doing = format!("read {}", session.name_of(sys_id));
+    let response = match session.client.send(&call) {
         Ok(response) => response,
         // 404 "No Record found" (capture output.ServiceNowOutputTest_deleteNonExistingRecord.json).
         Err(e) if e.rejected_status() == Some(404) => return ActionOutcome::NotFound,
         Err(e) => return e.outcome(&doing),
     };
-    match ticket_in(sink, &response.body) {
+    match ticket_in(session, &response.body) {
         Ok(Some(ticket)) => {
-            sink.known.remember(&ticket);
+            session.known.remember(&ticket);
             ActionOutcome::Done(ticket)
         }
         Ok(None) => ActionOutcome::retry(format!("cannot {doing}: the answer has no body")),
@@ -44,7 +44,7 @@ pub(super) fn get(sink: &ServiceNow, sys_id: &str) -> ActionOutcome {
 /// The newest ticket carrying `correlation_id`:
 /// `correlation_id=<key>^ORDERBYDESCsys_created_on`, one row (the lookup Elastic's ServiceNow
 /// connector makes too).
-pub(super) fn find(sink: &ServiceNow, correlation_id: &str) -> ActionOutcome {
+pub(super) fn find(session: &Session, correlation_id: &str) -> ActionOutcome {
     if let Err(error) = check_correlation_id(correlation_id) {
         return ActionOutcome::Failed(error);
     }
@@ -55,17 +55,17 @@ pub(super) fn find(sink: &ServiceNow, correlation_id: &str) -> ActionOutcome {
         )
         .param("sysparm_limit", "1")
         .param("sysparm_suppress_pagination_header", "true");
-    let call = Call::get(sink.table_path(), query);
+    let call = Call::get(session.table_path(), query);
     let doing = format!(
         "look up the {} with correlation key {correlation_id:?}",
-        sink.config.table
+        session.config.table
     );
-    let response = match sink.client.send(&call) {
+    let response = match session.client.send(&call) {
         Ok(response) => response,
         // v1 answers an empty result with 404 (ServiceNow KB0551763); v2 with `[]`.
         Err(e)
             if e.rejected_status() == Some(404)
-                && sink.adapter.table_api().empty_query_is_404() =>
+                && session.adapter.table_api().empty_query_is_404() =>
         {
             return ActionOutcome::NotFound
         }
@@ -79,9 +79,9 @@ pub(super) fn find(sink: &ServiceNow, correlation_id: &str) -> ActionOutcome {
     let Some(first) = rows.first() else {
         return ActionOutcome::NotFound;
     };
-    match record::ticket(first, sink.client.base_url(), &sink.config.table) {
+    match record::ticket(first, session.client.base_url(), &session.config.table) {
         Some(ticket) => {
-            sink.known.remember(&ticket);
+            session.known.remember(&ticket);
             ActionOutcome::Done(ticket)
         }
         None => ActionOutcome::retry(format!("cannot {doing}: the record has no sys_id")),

@@ -26,15 +26,15 @@ use crate::envelope;
 use crate::plan::{self, Step, JOURNALS};
 use crate::query::Query;
 use crate::record::{self, TICKET_FIELDS};
-use crate::sink::ServiceNow;
+use crate::session::Session;
 
 /// Runs `actions` and returns exactly one outcome per action, in order.
-pub(crate) fn deliver(sink: &ServiceNow, actions: &[TicketAction]) -> Vec<ActionOutcome> {
-    let plan = plan::plan(actions, &sink.rules());
+pub(crate) fn deliver(session: &Session, actions: &[TicketAction]) -> Vec<ActionOutcome> {
+    let plan = plan::plan(actions, &session.rules());
     for warning in &plan.warnings {
-        sink.client.host().warn(warning);
+        session.client.host().warn(warning);
     }
-    let limit = sink.config.max_concurrent_requests;
+    let limit = session.config.max_concurrent_requests;
     let groups = if limit > 1 {
         concurrent::by_ticket(&plan.steps, actions)
     } else {
@@ -45,9 +45,9 @@ pub(crate) fn deliver(sink: &ServiceNow, actions: &[TicketAction]) -> Vec<Action
         concurrent::run(
             workers,
             &groups,
-            |steps| run_steps(sink, actions, steps.iter().copied()),
+            |steps| run_steps(session, actions, steps.iter().copied()),
             |error| {
-                sink.client.host().warn(format!(
+                session.client.host().warn(format!(
                     "Could not start a thread to deliver to ServiceNow ({error}); the batch \
                      goes out with fewer requests in flight."
                 ))
@@ -55,7 +55,7 @@ pub(crate) fn deliver(sink: &ServiceNow, actions: &[TicketAction]) -> Vec<Action
         )
     } else {
         // One ticket, or one request at a time: the plan's order, on this thread.
-        run_steps(sink, actions, &plan.steps)
+        run_steps(session, actions, &plan.steps)
     };
     let mut outcomes: Vec<Option<ActionOutcome>> = vec![None; actions.len()];
     for (i, outcome) in results {
@@ -79,7 +79,7 @@ pub(crate) fn deliver(sink: &ServiceNow, actions: &[TicketAction]) -> Vec<Action
 /// succeed, later steps on that ticket are answered `Retry` without being sent: they may
 /// depend on it (a note on a ticket whose reopen failed).
 fn run_steps<'a>(
-    sink: &ServiceNow,
+    session: &Session,
     actions: &[TicketAction],
     steps: impl IntoIterator<Item = &'a Step>,
 ) -> Vec<(usize, ActionOutcome)> {
@@ -99,8 +99,8 @@ fn run_steps<'a>(
         }
         let start = results.len();
         match step {
-            Step::Single(i) => results.push((*i, single(sink, &actions[*i]))),
-            Step::Patch(patch) => results.extend(update::run(sink, patch)),
+            Step::Single(i) => results.push((*i, single(session, &actions[*i]))),
+            Step::Patch(patch) => results.extend(update::run(session, patch)),
             Step::Refused(i, error) => results.push((*i, ActionOutcome::Failed(error.clone()))),
         }
         for (i, outcome) in &results[start..] {
@@ -131,20 +131,20 @@ fn ticket_of<'a>(step: &Step, actions: &'a [TicketAction]) -> Option<&'a str> {
 }
 
 /// An action that is a request of its own.
-fn single(sink: &ServiceNow, action: &TicketAction) -> ActionOutcome {
+fn single(session: &Session, action: &TicketAction) -> ActionOutcome {
     match action {
         TicketAction::Create {
             correlation,
             fields,
-        } => create::run(sink, correlation, fields),
-        TicketAction::Get { ticket } => lookup::get(sink, ticket),
-        TicketAction::FindByCorrelation { correlation_id } => lookup::find(sink, correlation_id),
+        } => create::run(session, correlation, fields),
+        TicketAction::Get { ticket } => lookup::get(session, ticket),
+        TicketAction::FindByCorrelation { correlation_id } => lookup::find(session, correlation_id),
         TicketAction::Attach {
             ticket,
             file_name,
             content_type,
             content,
-        } => attach::run(sink, ticket, file_name, content_type, content),
+        } => attach::run(session, ticket, file_name, content_type, content),
         other => ActionOutcome::Failed(PluginError::internal(format!(
             "`{}` is not a single-request action",
             other.kind()
@@ -175,23 +175,23 @@ fn record_query<'a>(written: Option<impl Iterator<Item = &'a str>>) -> Query {
 }
 
 /// The ticket in a record-returning answer: `Ok(None)` for an empty body.
-fn ticket_in(sink: &ServiceNow, body: &[u8]) -> Result<Option<Ticket>, String> {
+fn ticket_in(session: &Session, body: &[u8]) -> Result<Option<Ticket>, String> {
     match envelope::result(body)? {
         None => Ok(None),
         Some(Value::Array(_)) => Err("expected one record, got a list".to_owned()),
-        Some(record) => record::ticket(&record, sink.client.base_url(), &sink.config.table)
+        Some(record) => record::ticket(&record, session.client.base_url(), &session.config.table)
             .map(Some)
             .ok_or_else(|| format!("the record has no sys_id: {}", envelope::summary(body))),
     }
 }
 
 /// A ticket from what the sink remembers, for answers without a body.
-fn remembered(sink: &ServiceNow, sys_id: &str, state: Option<&str>) -> Ticket {
-    let seen = sink.known.get(sys_id).unwrap_or_default();
+fn remembered(session: &Session, sys_id: &str, state: Option<&str>) -> Ticket {
+    let seen = session.known.get(sys_id).unwrap_or_default();
     Ticket {
         id: sys_id.to_owned().into(),
         number: seen.number.into(),
-        link: record::link(sink.client.base_url(), &sink.config.table, sys_id).into(),
+        link: record::link(session.client.base_url(), &session.config.table, sys_id).into(),
         state: state.map(str::to_owned).unwrap_or(seen.state).into(),
         ..Ticket::default()
     }

@@ -28,7 +28,7 @@ use crate::classify::CallError;
 use crate::client::Call;
 use crate::plan::{Change, Patch};
 use crate::record::TICKET_FIELDS;
-use crate::sink::ServiceNow;
+use crate::session::Session;
 
 /// When a patch's state change is sent.
 #[derive(Debug, Clone, Copy)]
@@ -43,11 +43,11 @@ enum StateTiming<'a> {
 }
 
 /// Runs `patch`; one outcome per member.
-pub(crate) fn run(sink: &ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome)> {
-    let name = sink.name_of(&patch.ticket);
-    let timing = state_timing(sink, patch);
+pub(crate) fn run(session: &Session, patch: &Patch) -> Vec<(usize, ActionOutcome)> {
+    let name = session.name_of(&patch.ticket);
+    let timing = state_timing(session, patch);
     if patch.members.len() > 1 {
-        sink.client.host().debug(format!(
+        session.client.host().debug(format!(
             "{} actions on {name} in one PATCH{}.",
             patch.members.len(),
             if matches!(timing, StateTiming::AfterAnswer(_)) {
@@ -57,7 +57,7 @@ pub(crate) fn run(sink: &ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome
             }
         ));
     }
-    let first = match first_request(sink, patch, timing) {
+    let first = match first_request(session, patch, timing) {
         Ok(ticket) => ticket,
         Err(error) => {
             let outcome = error.outcome(&format!("update {name}"));
@@ -68,25 +68,27 @@ pub(crate) fn run(sink: &ServiceNow, patch: &Patch) -> Vec<(usize, ActionOutcome
                 .collect();
         }
     };
-    sink.known.remember(&first);
+    session.known.remember(&first);
     match timing {
         StateTiming::NoChange => all_done(patch, &first),
         StateTiming::WithFields(change) => {
-            let outcome = applied(sink, &name, change, first.clone());
+            let outcome = applied(session, &name, change, first.clone());
             done_but_change(patch, &first, change, outcome)
         }
-        StateTiming::AfterAnswer(change) => change_after_answer(sink, patch, &name, change, first),
+        StateTiming::AfterAnswer(change) => {
+            change_after_answer(session, patch, &name, change, first)
+        }
     }
 }
 
 /// Whether the state change, if any, can go into the first request.
-fn state_timing<'a>(sink: &ServiceNow, patch: &'a Patch) -> StateTiming<'a> {
+fn state_timing<'a>(session: &Session, patch: &'a Patch) -> StateTiming<'a> {
     let Some(change) = patch.change.as_ref() else {
         return StateTiming::NoChange;
     };
     let decided = match &change.only_from {
         None => true,
-        Some(from) => sink
+        Some(from) => session
             .known
             .state(&patch.ticket)
             .is_some_and(|s| from.contains(&s)),
@@ -101,7 +103,7 @@ fn state_timing<'a>(sink: &ServiceNow, patch: &'a Patch) -> StateTiming<'a> {
 /// The fields of the patch (and the state, if it is decided) in one PATCH, or a GET of the
 /// current state when there is nothing to write.
 fn first_request(
-    sink: &ServiceNow,
+    session: &Session,
     patch: &Patch,
     timing: StateTiming<'_>,
 ) -> Result<Ticket, CallError> {
@@ -110,17 +112,18 @@ fn first_request(
         body.extend(state_fields(change));
     }
     if body.is_empty() {
-        return read(sink, &patch.ticket);
+        return read(session, &patch.ticket);
     }
     // The answer is not needed when no decision depends on it.
-    let lean = sink.config.suppress_update_bodies && !matches!(timing, StateTiming::AfterAnswer(_));
-    write(sink, &patch.ticket, &body, lean)
+    let lean =
+        session.config.suppress_update_bodies && !matches!(timing, StateTiming::AfterAnswer(_));
+    write(session, &patch.ticket, &body, lean)
 }
 
 /// A conditional change, once the first answer showed the ticket's current state: set now in
 /// a second PATCH if that state allows it, else `Unchanged`.
 fn change_after_answer(
-    sink: &ServiceNow,
+    session: &Session,
     patch: &Patch,
     name: &str,
     change: &Change,
@@ -134,10 +137,10 @@ fn change_after_answer(
         let unchanged = ActionOutcome::Unchanged(first.clone());
         return done_but_change(patch, &first, change, unchanged);
     }
-    match write(sink, &patch.ticket, &state_fields(change), false) {
+    match write(session, &patch.ticket, &state_fields(change), false) {
         Ok(ticket) => {
-            sink.known.remember(&ticket);
-            let outcome = applied(sink, name, change, ticket.clone());
+            session.known.remember(&ticket);
+            let outcome = applied(session, name, change, ticket.clone());
             done_but_change(patch, &ticket, change, outcome)
         }
         Err(error) => {
@@ -184,11 +187,11 @@ fn done_but_change(
 
 /// The outcome of a state change that was sent: `Done`, unless the answer shows another state
 /// (a field ACL or business rule kept it; the instance says nothing in that case).
-fn applied(sink: &ServiceNow, name: &str, change: &Change, ticket: Ticket) -> ActionOutcome {
+fn applied(session: &Session, name: &str, change: &Change, ticket: Ticket) -> ActionOutcome {
     if ticket.state.is_empty() || ticket.state == change.to {
         return ActionOutcome::Done(ticket);
     }
-    sink.client.host().warn(format!(
+    session.client.host().warn(format!(
         "ServiceNow accepted the update of {name} but left its state at {:?} instead of {:?}.",
         ticket.state, change.to
     ));
@@ -202,7 +205,7 @@ fn applied(sink: &ServiceNow, name: &str, change: &Change, ticket: Ticket) -> Ac
 
 /// One PATCH of `fields`; with `lean`, asks for no answer body (`X-no-response-body`).
 fn write(
-    sink: &ServiceNow,
+    session: &Session,
     sys_id: &str,
     fields: &[(String, String)],
     lean: bool,
@@ -212,38 +215,38 @@ fn write(
         .map(|(n, v)| (n.clone(), Value::String(v.clone())))
         .collect();
     let query = record_query(Some(fields.iter().map(|(n, _)| n.as_str())));
-    let mut call = Call::patch_json(sink.record_path(sys_id), query, &Value::Object(body));
+    let mut call = Call::patch_json(session.record_path(sys_id), query, &Value::Object(body));
     if lean {
         call = call.header("X-no-response-body", "true");
     }
-    let response = sink.client.send(&call)?;
+    let response = session.client.send(&call)?;
     let sent_state = fields
         .iter()
         .find(|(n, _)| n == "state")
         .map(|(_, v)| v.as_str());
-    match ticket_in(sink, &response.body) {
+    match ticket_in(session, &response.body) {
         Ok(Some(ticket)) => Ok(ticket),
         // No body (asked for, or a proxy ate it): the update applied; report what is known.
-        Ok(None) => Ok(remembered(sink, sys_id, sent_state)),
+        Ok(None) => Ok(remembered(session, sys_id, sent_state)),
         Err(e) => {
-            sink.client.host().warn(format!(
+            session.client.host().warn(format!(
                 "Updated {}, but could not read the answer: {e}",
-                sink.name_of(sys_id)
+                session.name_of(sys_id)
             ));
-            Ok(remembered(sink, sys_id, sent_state))
+            Ok(remembered(session, sys_id, sent_state))
         }
     }
 }
 
 /// One GET of the fields a ticket needs: the current state, for a conditional change with
 /// nothing else to write.
-fn read(sink: &ServiceNow, sys_id: &str) -> Result<Ticket, CallError> {
+fn read(session: &Session, sys_id: &str) -> Result<Ticket, CallError> {
     let call = Call::get(
-        sink.record_path(sys_id),
+        session.record_path(sys_id),
         record_query(Some(TICKET_FIELDS.iter().copied())),
     );
-    let response = sink.client.send(&call)?;
-    ticket_in(sink, &response.body)
+    let response = session.client.send(&call)?;
+    ticket_in(session, &response.body)
         .and_then(|t| t.ok_or_else(|| "the answer has no body".to_owned()))
         .map_err(CallError::Protocol)
 }
