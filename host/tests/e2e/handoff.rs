@@ -6,8 +6,8 @@
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::PathBuf;
 
-use crate::harness::{write_lockout, write_lockouts, Host, Site};
 use crate::ledger::{account, Expect};
+use crate::support::{write_lockout, write_lockouts, Daemon, Site, BRISK};
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 const ALERT_ID: &str = "{6F1C0A52-1B7E-4F0C-9D52-3C1A2B4D5E6F}";
@@ -31,9 +31,9 @@ fn respond(site: &Site, rid: &str) -> String {
 }
 
 /// Waits for `n` alerts to settle, stops the host, and checks that all went to one ticket.
-fn assert_one_ticket_for(site: &Site, host: Host, n: u64) {
-    site.wait_settled(n);
-    host.stop();
+fn assert_one_ticket_for(site: &Site, host: Daemon<'_>, n: u64) {
+    host.wait_settled(n);
+    host.stop().assert_clean();
     let ledger = account(site, Expect::delivered(n));
     let opened = ledger.opened(LOCKED_OUT);
     assert_eq!((opened.len(), opened[0].alerts), (1, n), "{ledger:#?}");
@@ -41,9 +41,9 @@ fn assert_one_ticket_for(site: &Site, host: Host, n: u64) {
 
 #[test]
 fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
-    let host = site.start();
+    let host = site.run().start();
 
     let socket = socket(&site);
     let meta = std::fs::metadata(&socket).expect("the socket beside the store");
@@ -64,8 +64,8 @@ fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host(
     // A retry is recognised by the host as it would be by the store.
     let log = respond(&site, &rid);
     assert!(log.contains("queued=0 duplicates=1"), "{log}");
-    site.wait_settled(1);
-    host.stop();
+    host.wait_settled(1);
+    host.stop().assert_clean();
 
     assert!(!socket.exists(), "a stopped host leaves no socket behind");
     assert_eq!(site.incidents().len(), 1);
@@ -77,7 +77,7 @@ fn while_the_host_runs_alerts_are_handed_over_and_the_socket_goes_with_the_host(
 /// host stopped it needs `sluice-host` to write the store, and says so when it is missing.
 #[test]
 fn the_front_alone_hands_alerts_to_the_running_host() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let alone = tempfile::tempdir().unwrap();
     let front = alone.path().join("sluice");
@@ -93,7 +93,7 @@ fn the_front_alone_hands_alerts_to_the_running_host() {
             .unwrap()
     };
 
-    let host = site.start();
+    let host = site.run().start();
     for _ in 0..2 {
         // The second is Auditor retrying: accepted, and the same alert.
         let output = respond();
@@ -116,9 +116,9 @@ fn the_front_alone_hands_alerts_to_the_running_host() {
 
 #[test]
 fn after_a_kill_the_stale_socket_is_bypassed_and_then_replaced() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rids = write_lockouts(&site.auditor, "stale", 3);
-    let host = site.start();
+    let host = site.run().start();
     host.kill();
     assert!(socket(&site).exists(), "SIGKILL leaves the socket file");
 
@@ -129,7 +129,7 @@ fn after_a_kill_the_stale_socket_is_bypassed_and_then_replaced() {
     assert_eq!(site.unfinished(), 1, "queued in the store");
 
     // The next host replaces the stale socket and takes the next alerts over it.
-    let host = site.start();
+    let host = site.run().start();
     for rid in &rids[1..] {
         let log = respond(&site, rid);
         assert!(!log.contains(DIRECT), "{log}");
@@ -139,9 +139,9 @@ fn after_a_kill_the_stale_socket_is_bypassed_and_then_replaced() {
 
 #[test]
 fn response_actions_fired_at_once_at_a_running_host_make_one_ticket() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rids = write_lockouts(&site.auditor, "burst", 16);
-    let host = site.start();
+    let host = site.run().start();
     // Auditor runs up to eight at a time; the host queues those that arrive together in one
     // transaction.
     for chunk in rids.chunks(8) {

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sluice_emulators::servicenow::Incident;
 
-use crate::harness::{Site, PIPELINE};
+use crate::support::{Site, PIPELINE};
 
 /// How often an update may reach ServiceNow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,11 +12,15 @@
 
 mod faults;
 mod handoff;
-mod harness;
 mod ledger;
 mod migration;
 mod response_action;
-// Shared with the CLI tests: the binary, the plugins built next to it, SIGTERM, seeds.
+// The site both this suite and the operations tests run on: emulators, config, `sluice run`.
+// Each suite uses part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../support/mod.rs"]
+mod support;
+// Shared with the CLI tests: the binary, the plugins built next to it, seeds.
 #[allow(dead_code)]
 #[path = "../cli/util.rs"]
 mod util;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sluice_emulators::servicenow::Incident;
 
-use crate::harness::{write_lockout, Host, Site, AUDITOR_PASSWORD, AUDITOR_USER};
+use crate::support::{write_lockout, Daemon, Site, AUDITOR_PASSWORD, AUDITOR_USER, BRISK};
 use crate::util::sluice;
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
@@ -45,7 +45,7 @@ fn vendor_files(site: &Site, edits: &[(&str, &str)]) -> (std::path::PathBuf, std
 
 /// Imports the customized vendor sample (with `edits`) over the site's config, starts `sluice
 /// run`, and has Auditor's response action report a lockout of jdoe: the incident, once open.
-fn run_imported(site: &Site, edits: &[(&str, &str)]) -> (Host, Incident) {
+fn run_imported<'s>(site: &'s Site, edits: &[(&str, &str)]) -> (Daemon<'s>, Incident) {
     let (itsm, servicenow) = vendor_files(site, edits);
     let import = sluice()
         .current_dir(site.dir())
@@ -64,9 +64,9 @@ fn run_imported(site: &Site, edits: &[(&str, &str)]) -> (Host, Incident) {
         String::from_utf8_lossy(&import.stderr)
     );
     let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
-    let host = site.start();
+    let host = site.run().start();
     site.alert_response(&["--alert-name", LOCKED_OUT, "{A1}", &rid]);
-    site.wait_for("the incident", || site.incidents().len() == 1);
+    host.wait_until("the incident", || site.incidents().len() == 1);
     (host, site.incidents().remove(0))
 }
 
@@ -79,7 +79,7 @@ fn resolve_and_repeat(site: &Site, incident: &Incident) {
 
 #[test]
 fn an_imported_vendor_config_writes_the_vendors_ticket_fields_and_journal() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let (host, incident) = run_imported(&site, &[]);
     for (field, value) in [
         (
@@ -117,8 +117,8 @@ fn an_imported_vendor_config_writes_the_vendors_ticket_fields_and_journal() {
     // This vendor config neither updates nor reopens on a repeat, and does not correlate:
     // the repeat after the resolve opens a second incident that does not reference the first.
     resolve_and_repeat(&site, &incident);
-    site.wait_for("the second incident", || site.incidents().len() == 2);
-    host.stop();
+    host.wait_until("the second incident", || site.incidents().len() == 2);
+    host.stop().assert_clean();
     let incidents = site.incidents();
     assert_eq!(incidents[0].state(), "6", "the first stays resolved");
     assert!(
@@ -130,7 +130,7 @@ fn an_imported_vendor_config_writes_the_vendors_ticket_fields_and_journal() {
 
 #[test]
 fn an_imported_vendor_config_reopens_to_the_vendors_new_state() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let (host, incident) = run_imported(
         &site,
         &[
@@ -146,11 +146,11 @@ fn an_imported_vendor_config_reopens_to_the_vendors_new_state() {
     );
     // ReopenTicketOptions: closed states 6 and 7, new state 2 (In Progress).
     resolve_and_repeat(&site, &incident);
-    site.wait_for("the reopen to In Progress", || {
+    host.wait_until("the reopen to In Progress", || {
         site.servicenow
             .incident(incident.number())
             .is_some_and(|i| i.state() == "2")
     });
-    host.stop();
+    host.stop().assert_clean();
     assert_eq!(site.incidents().len(), 1, "updated, not opened again");
 }

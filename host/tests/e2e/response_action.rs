@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 
-use crate::harness::{lockout, write_lockout, write_lockouts, Site};
 use crate::ledger::{account, Expect};
+use crate::support::{lockout, write_lockout, write_lockouts, Site, BRISK};
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 /// An Auditor alert id as the response action passes it.
@@ -57,13 +57,13 @@ fn assert_lockout_incident(site: &Site, who: &str, when: &str) {
 
 #[test]
 fn a_response_action_opens_one_incident_with_the_records_fields() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
-    let host = site.start();
+    let host = site.run().start();
 
     site.alert_response(&["--alert-name", LOCKED_OUT, ALERT_ID, &rid]);
-    site.wait_settled(1);
-    host.stop();
+    host.wait_settled(1);
+    host.stop().assert_clean();
 
     assert_lockout_incident(&site, "jdoe", "2025-03-11T08:45:12Z");
     account(&site, Expect::delivered(1));
@@ -71,22 +71,22 @@ fn a_response_action_opens_one_incident_with_the_records_fields() {
 
 #[test]
 fn a_retried_response_action_keeps_one_ticket() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rid = write_lockout(&site.auditor, "asmith", "2025-03-11T09:00:00Z");
     let args = ["--alert-name", LOCKED_OUT, ALERT_ID, rid.as_str()];
-    let host = site.start();
+    let host = site.run().start();
 
     // Auditor retries an action it thinks failed, up to 200 times: some retries race the
     // first delivery, some come after the ticket exists.
     for _ in 0..3 {
         site.alert_response(&args);
     }
-    site.wait_settled(1);
-    site.wait_for("the incident", || site.incidents().len() == 1);
+    host.wait_settled(1);
+    host.wait_until("the incident", || site.incidents().len() == 1);
     for _ in 0..3 {
         site.alert_response(&args);
     }
-    host.stop();
+    host.stop().assert_clean();
 
     assert_lockout_incident(&site, "asmith", "2025-03-11T09:00:00Z");
     account(&site, Expect::delivered(1));
@@ -94,22 +94,22 @@ fn a_retried_response_action_keeps_one_ticket() {
 
 #[test]
 fn an_alert_queued_while_the_host_is_down_is_delivered_once_it_starts() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rid = write_lockout(&site.auditor, "bwayne", "2025-03-11T10:30:00Z");
 
     site.alert_response(&["--alert-name", LOCKED_OUT, ALERT_ID, &rid]);
     assert_eq!(site.unfinished(), 1, "the alert waits in the state store");
     assert!(site.incidents().is_empty());
 
-    let host = site.start();
-    site.wait_settled(1);
-    host.stop();
+    let host = site.run().start();
+    host.wait_settled(1);
+    host.stop().assert_clean();
 
     assert_lockout_incident(&site, "bwayne", "2025-03-11T10:30:00Z");
     account(&site, Expect::delivered(1));
 }
 
-/// A CSV as Auditor writes it for "Write data to CSV file" (netwrix reference §5.1): a header
+/// A CSV as Auditor writes it for "Write data to CSV file": a header
 /// row, then one row per activity record. The columns are not documented; these are the ones
 /// Auditor shows for a record.
 const CSV_HEADER: &str =
@@ -123,7 +123,7 @@ fn csv_row(who: &str, when: &str) -> String {
 
 #[test]
 fn a_csv_of_records_opens_one_incident_with_their_fields() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let csv = site.dir().join("alert.csv");
     std::fs::write(
         &csv,
@@ -133,14 +133,14 @@ fn a_csv_of_records_opens_one_incident_with_their_fields() {
         ),
     )
     .unwrap();
-    let host = site.start();
+    let host = site.run().start();
 
     // Retried too: still one ticket.
     for _ in 0..3 {
         site.alert_response(&["--alert-name", LOCKED_OUT, csv.to_str().unwrap()]);
     }
-    site.wait_settled(1);
-    host.stop();
+    host.wait_settled(1);
+    host.stop().assert_clean();
 
     assert_lockout_incident(&site, "ckent", "2025-03-11T11:15:00Z");
     account(&site, Expect::delivered(1));
@@ -148,7 +148,7 @@ fn a_csv_of_records_opens_one_incident_with_their_fields() {
 
 #[test]
 fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let first: Timestamp = "2025-03-11T12:00:00Z".parse().unwrap();
     let second: Timestamp = "2025-03-11T12:00:30Z".parse().unwrap();
     let rids = site
@@ -166,12 +166,12 @@ fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat() {
         ),
     )
     .unwrap();
-    let host = site.start();
+    let host = site.run().start();
 
     site.alert_response(&["--alert-name", LOCKED_OUT, csv.to_str().unwrap()]);
-    site.wait_settled(2);
+    host.wait_settled(2);
     site.alert_response(&["--alert-name", LOCKED_OUT, csv.to_str().unwrap()]);
-    host.stop();
+    host.stop().assert_clean();
 
     // The first record opened the incident; the second is its consolidated update.
     let incidents = site.incidents();
@@ -191,7 +191,7 @@ fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat() {
 
 #[test]
 fn response_actions_fired_at_once_on_a_fresh_install_are_all_queued() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rids = write_lockouts(&site.auditor, "burst", 8);
     // Auditor runs one action per alerting record, side by side; the first ones create the
     // state store.
@@ -201,9 +201,9 @@ fn response_actions_fired_at_once_on_a_fresh_install_are_all_queued() {
         .collect();
     site.alert_responses_at_once(&runs);
 
-    let host = site.start();
-    site.wait_settled(8);
-    host.stop();
+    let host = site.run().start();
+    host.wait_settled(8);
+    host.stop().assert_clean();
 
     let ledger = account(&site, Expect::delivered(8));
     let opened = ledger.opened(LOCKED_OUT);

@@ -3,19 +3,18 @@
 
 use sluice_emulators::servicenow::{ServiceNow, ServiceNowConfig};
 
-use crate::support::{
-    closed_port, config, distinct_alerts, metric, telemetry, Daemon, Site, Systems,
-};
+use crate::support::{closed_port, distinct_alerts, metric, telemetry, Exit, Site};
+
+/// A layer pointing the sink at `port` on loopback, where nothing listens.
+fn sink_on(port: u16) -> String {
+    format!("[pipelines.p.sink]\nendpoint = \"http://127.0.0.1:{port}\"\n")
+}
 
 #[test]
 fn require_healthy_exits_69_naming_the_sink_that_cannot_be_reached() {
-    let systems = Systems::start();
-    let port = closed_port();
-    let body =
-        config(&systems, "").replace(&systems.servicenow_url, &format!("http://127.0.0.1:{port}"));
-    let site = Site::new(&body);
-    let daemon = Daemon::start(&site, &[], &["--require-healthy"], &[]);
-    let (code, log) = daemon.wait();
+    let site = Site::new(&[&sink_on(closed_port())]);
+    let daemon = site.run().args(&["--require-healthy"]).spawn();
+    let Exit { code, log } = daemon.wait();
     assert_eq!(code, Some(69), "{log}");
     assert!(
         log.contains("error: pipeline p: the sink cannot be reached:"),
@@ -30,23 +29,18 @@ fn require_healthy_exits_69_naming_the_sink_that_cannot_be_reached() {
 
 #[test]
 fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
-    let systems = Systems::start();
     let port = closed_port();
     let (table, addr) = telemetry();
-    let sink_url = format!("http://127.0.0.1:{port}");
-    let body = config(
-        &systems,
+    let site = Site::new(&[
+        &sink_on(port),
         &format!("\n[pipelines.p.suppression]\nconsolidation_interval = \"0s\"\n{table}"),
-    )
-    .replace(&systems.servicenow_url, &sink_url);
-    let site = Site::new(&body);
+    ]);
     // Without --require-healthy, an unreachable sink is logged and sluice runs on.
-    let daemon = Daemon::start(&site, &[], &[], &[]);
-    daemon.wait_for("sluice is running.", 1);
+    let daemon = site.run().start();
 
-    let (status, body) = systems.get(&format!("http://{addr}/healthz"));
+    let (status, body) = site.get(&format!("http://{addr}/healthz"));
     assert_eq!((status, body.as_str()), (200, "ok\n"));
-    let (status, body) = systems.get(&format!("http://{addr}/readyz"));
+    let (status, body) = site.get(&format!("http://{addr}/readyz"));
     assert_eq!(status, 503, "{body}");
     let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ready["ready"], false);
@@ -55,12 +49,12 @@ fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
 
     // The sink comes up on that port; the next delivery shows it.
     let servicenow = ServiceNow::new(ServiceNowConfig::default());
-    let _served = systems.runtime.block_on(async {
+    let _served = site.block_on(async {
         sluice_emulators::serve(servicenow.router(), ([127, 0, 0, 1], port).into())
             .await
             .expect("serve ServiceNow on the port sluice was given")
     });
-    let records = distinct_alerts(&systems, 3);
+    let records = distinct_alerts(&site.auditor, 3);
     // Two alert types; the second repeats: 2 tickets, 1 consolidated update.
     let alerts = vec![
         records[0].clone(),
@@ -70,10 +64,10 @@ fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
     site.queue(&alerts);
     daemon.wait_until("every alert delivered", || site.unfinished() == 0);
     daemon.wait_until("ready", || {
-        systems.get(&format!("http://{addr}/readyz")).0 == 200
+        site.get(&format!("http://{addr}/readyz")).0 == 200
     });
 
-    let (status, metrics) = systems.get(&format!("http://{addr}/metrics"));
+    let (status, metrics) = site.get(&format!("http://{addr}/metrics"));
     assert_eq!(status, 200);
     for expected in [
         r#"sluice_records_fetched_total{pipeline="p",plugin="netwrix-auditor",intake="response_action"} 3"#,
@@ -95,7 +89,7 @@ fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
     );
     assert!(sink_calls >= Some(2.0), "{metrics}");
     assert_eq!(servicenow.incidents().len(), 2);
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("The sink answers again."), "{log}");
 }

@@ -15,6 +15,10 @@ mod reload;
 mod secrets;
 mod shutdown;
 mod status;
+// The site both this suite and the end-to-end tests run on: emulators, config, `sluice run`.
+// Each suite uses part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../support/mod.rs"]
 mod support;
 // Shared with the CLI tests: the binary under test and the plugin builds.
 #[allow(dead_code)]

@@ -20,7 +20,7 @@ use tokio_rustls::rustls::{RootCertStore, ServerConfig};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
-use crate::support::{config, Site, Systems};
+use crate::support::Site;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -56,7 +56,7 @@ impl axum::serve::Listener for MutualTls {
 }
 
 /// Serves a ServiceNow emulator over mutual TLS on loopback; returns its `https://` URL.
-fn serve_mutual_tls(systems: &Systems) -> String {
+fn serve_mutual_tls(site: &Site) -> String {
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(fixture("ca.pem")).unwrap() {
         roots.add(cert.unwrap()).unwrap();
@@ -74,7 +74,7 @@ fn serve_mutual_tls(systems: &Systems) -> String {
         .with_single_cert(chain, key)
         .unwrap();
     let servicenow = ServiceNow::new(ServiceNowConfig::default());
-    systems.runtime.block_on(async {
+    site.block_on(async {
         let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = tcp.local_addr().unwrap().port();
         let listener = MutualTls {
@@ -96,21 +96,22 @@ fn validate(site: &Site, env: &[(&str, &str)]) -> (Option<i32>, String) {
 
 #[test]
 fn mutual_tls_needs_the_ca_file_and_the_client_identity() {
-    let systems = Systems::start();
-    let url = serve_mutual_tls(&systems);
-    let base = config(&systems, "").replace(&systems.servicenow_url, &url);
-    let tls_table = |keys: &str| format!("{base}\n[pipelines.p.sink.http]\n{keys}");
+    let site = Site::new(&[]);
+    let url = serve_mutual_tls(&site);
+    let tls_table = |keys: &str| {
+        format!("[pipelines.p.sink]\nendpoint = \"{url}\"\n\n[pipelines.p.sink.http]\n{keys}")
+    };
     let ca = format!("ca_file = {:?}\n", fixture("ca.pem"));
     let identity = format!(
         "client_identity_file = {:?}\n",
         fixture("client-identity.pem")
     );
 
-    let site = Site::new(&tls_table(&format!("{ca}{identity}")));
+    site.configure(&[&tls_table(&format!("{ca}{identity}"))]);
     let (code, out) = validate(&site, &[]);
     assert_eq!(code, Some(0), "{out}");
 
-    site.write_config(&tls_table(&ca));
+    site.configure(&[&tls_table(&ca)]);
     let (code, out) = validate(&site, &[]);
     assert_eq!(
         code,
@@ -122,7 +123,7 @@ fn mutual_tls_needs_the_ca_file_and_the_client_identity() {
         "{out}"
     );
 
-    site.write_config(&tls_table(&identity));
+    site.configure(&[&tls_table(&identity)]);
     let (code, out) = validate(&site, &[]);
     assert_eq!(code, Some(78), "the test CA is not a system root: {out}");
     assert!(
@@ -133,32 +134,32 @@ fn mutual_tls_needs_the_ca_file_and_the_client_identity() {
 
 #[test]
 fn requests_go_through_the_endpoints_proxy_or_the_environments() {
-    let systems = Systems::start();
-    let proxy = systems.servicenow_url.clone();
-    let behind_proxy = config(&systems, "").replace(&proxy, "http://servicenow.invalid");
+    let site = Site::new(&[]);
+    let proxy = site.servicenow_url();
+    let behind_proxy = "[pipelines.p.sink]\nendpoint = \"http://servicenow.invalid\"\n";
 
-    let site = Site::new(&format!(
-        "{behind_proxy}\n[pipelines.p.sink.http]\nproxy = \"{proxy}\"\n"
-    ));
+    site.configure(&[
+        behind_proxy,
+        &format!("[pipelines.p.sink.http]\nproxy = \"{proxy}\"\n"),
+    ]);
     let (code, out) = validate(&site, &[]);
     assert_eq!(code, Some(0), "the endpoint's proxy: {out}");
 
     // From the environment; the Auditor emulator on 127.0.0.1 is reached directly.
-    site.write_config(&behind_proxy);
+    site.configure(&[behind_proxy]);
     let env = [("HTTP_PROXY", proxy.as_str()), ("NO_PROXY", "127.0.0.1")];
     let (code, out) = validate(&site, &env);
     assert_eq!(code, Some(0), "HTTP_PROXY: {out}");
 
-    site.write_config(&format!(
-        "{behind_proxy}\n[pipelines.p.sink.http]\nproxy = \"none\"\n"
-    ));
+    site.configure(&[behind_proxy, "[pipelines.p.sink.http]\nproxy = \"none\"\n"]);
     let (code, out) = validate(&site, &env);
     assert_eq!(code, Some(78), "proxy = \"none\" ignores HTTP_PROXY: {out}");
     assert!(out.contains("servicenow.invalid"), "{out}");
 
-    site.write_config(&format!(
-        "{behind_proxy}\n[pipelines.p.sink.http]\nproxy = \"socks5://127.0.0.1:1080\"\n"
-    ));
+    site.configure(&[
+        behind_proxy,
+        "[pipelines.p.sink.http]\nproxy = \"socks5://127.0.0.1:1080\"\n",
+    ]);
     let (code, out) = validate(&site, &[]);
     assert_eq!(code, Some(78), "{out}");
     assert!(out.contains("SOCKS proxies are not supported"), "{out}");

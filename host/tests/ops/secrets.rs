@@ -8,7 +8,7 @@ use base64::Engine as _;
 use sluice_emulators::auditor::{AuditorConfig, Faults as AuditorFaults};
 use sluice_emulators::servicenow::{Faults, ServiceNowConfig, Trigger};
 
-use crate::support::{self, distinct_alerts, telemetry, Daemon, Site, Systems};
+use crate::support::{closed_port, distinct_alerts, telemetry, write_modifications, Exit, Site};
 
 const AUDITOR_USER: &str = r"CORP\svc-sluice";
 const AUDITOR_PW: &str = "Aud1tor-pw-7f3e9c";
@@ -37,29 +37,24 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-/// The common config, its credentials given as references: an environment variable, a
-/// command and a file.
-fn config(systems: &Systems, telemetry: &str) -> String {
-    support::config(
-        systems,
-        &format!(
-            "{telemetry}\n[pipelines.p.sink.oauth]\nclient_id = \"sluice\"\n\
-             client_secret = \"file:oauth-secret.txt\"\n"
-        ),
-    )
-    .replace(
-        "password = \"sluice-demo\"",
-        "password = \"${OPS_TEST_AUDITOR_PW}\"",
-    )
-    .replace(
-        "password = \"sluice\"",
-        "password = \"exec:sh sn-password.sh\"",
-    )
-}
+/// Layer: the credentials given as references, an environment variable, a command and a
+/// file.
+const REFERENCES: &str = r#"
+[pipelines.p.source]
+password = "${OPS_TEST_AUDITOR_PW}"
+
+[pipelines.p.sink]
+password = "exec:sh sn-password.sh"
+
+[pipelines.p.sink.oauth]
+client_id = "sluice"
+client_secret = "file:oauth-secret.txt"
+"#;
 
 #[test]
 fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
-    let systems = Systems::with(
+    let (table, telemetry) = telemetry();
+    let site = Site::with_emulators(
         AuditorConfig {
             password: AUDITOR_PW.to_owned(),
             ..AuditorConfig::default()
@@ -69,16 +64,15 @@ fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
             oauth_clients: vec![("sluice".to_owned(), OAUTH_SECRET.to_owned())],
             ..ServiceNowConfig::default()
         },
+        &[&table, REFERENCES],
     );
-    let (table, telemetry) = telemetry();
-    let site = Site::new(&config(&systems, &table));
     std::fs::write(
-        site.path().join("sn-password.sh"),
+        site.dir().join("sn-password.sh"),
         format!("printf '%s\\n' '{SN_PW}'\n"),
     )
     .unwrap();
     std::fs::write(
-        site.path().join("oauth-secret.txt"),
+        site.dir().join("oauth-secret.txt"),
         format!("{OAUTH_SECRET}\n"),
     )
     .unwrap();
@@ -89,21 +83,20 @@ fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
     assert_clean("validate --json", &format!("{out}{err}"));
 
     // Failures on both sides, so errors are logged and stored too.
-    systems.auditor.set_faults(AuditorFaults {
+    site.auditor.set_faults(AuditorFaults {
         unavailable_next: 2,
         ..AuditorFaults::default()
     });
-    systems.servicenow.set_faults(Faults {
+    site.servicenow.set_faults(Faults {
         server_error: Trigger::next(2),
         methods: vec!["POST".to_owned()],
         ..Faults::default()
     });
-    let daemon = Daemon::start(&site, &["-v"], &[], &env);
-    daemon.wait_for("sluice is running.", 1);
-    site.queue(&distinct_alerts(&systems, 4));
+    let daemon = site.run().global(&["-v"]).env(&env).start();
+    site.queue(&distinct_alerts(&site.auditor, 4));
     daemon.wait_until("every alert delivered", || site.unfinished() == 0);
     for path in ["metrics", "readyz", "healthz"] {
-        let (_, body) = systems.get(&format!("http://{telemetry}/{path}"));
+        let (_, body) = site.get(&format!("http://{telemetry}/{path}"));
         assert_clean(path, &body);
     }
     for args in [&["status", "--json"][..], &["status"][..]] {
@@ -112,7 +105,7 @@ fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
         assert_clean("status", &format!("{out}{err}"));
         assert!(out.contains("Alert 00"), "{out}");
     }
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains(" DEBUG "), "the log is at debug level:\n{log}");
     assert!(log.contains("Opened a ticket."), "{log}");
@@ -120,22 +113,25 @@ fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
     assert_clean("sluice run -v", &log);
 
     // JSON log lines, a second run.
-    let daemon = Daemon::start(&site, &["-v", "--log-format", "json"], &[], &env);
-    daemon.wait_for("sluice is running.", 1);
-    let rid = systems.records(1).remove(0);
+    let daemon = site
+        .run()
+        .global(&["-v", "--log-format", "json"])
+        .env(&env)
+        .start();
+    let rid = write_modifications(&site.auditor, 1).remove(0);
     site.queue(&[("Second run".to_owned(), rid)]);
     daemon.wait_until("the alert delivered", || site.unfinished() == 0);
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains(r#""level":"DEBUG""#), "{log}");
     assert_clean("sluice run -v --log-format json", &log);
 
     // A secret that lands in an invalid value is shown only as <redacted>.
-    let broken = config(&systems, &table).replace(
-        "username = 'CORP\\svc-sluice'",
-        "username = 'CORP\\svc-sluice'\ncount = \"${OPS_TEST_AUDITOR_PW}\"",
-    );
-    site.write_config(&broken);
+    site.configure(&[
+        &table,
+        REFERENCES,
+        "[pipelines.p.source]\ncount = \"${OPS_TEST_AUDITOR_PW}\"",
+    ]);
     let (code, out, err) = site.sluice(&["validate", "--json"], &env);
     assert_eq!(code, Some(78), "{out}{err}");
     assert!(out.contains("<redacted>"), "{out}");
@@ -145,7 +141,7 @@ fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
     );
 
     let mut store_files = Vec::new();
-    for entry in std::fs::read_dir(site.path()).unwrap() {
+    for entry in std::fs::read_dir(site.dir()).unwrap() {
         let path = entry.unwrap().path();
         if path
             .file_name()
@@ -169,11 +165,11 @@ fn no_secret_appears_in_any_output_log_status_or_the_state_store() {
 #[test]
 fn a_secret_inside_an_error_message_is_redacted_wherever_the_error_is_shown() {
     const TOKEN: &str = "probe-token-5e6f7a";
-    let systems = Systems::start();
     let (table, telemetry) = telemetry();
-    let port = support::closed_port();
+    let port = closed_port();
     // The probe source's healthcheck GETs this URL; the error quotes it, token and all.
-    let site = Site::new(&format!(
+    let site = Site::new(&[]);
+    site.write_config(&format!(
         r#"[state]
 path = "state.db"
 {table}
@@ -185,22 +181,33 @@ healthcheck_url = "http://127.0.0.1:{port}/health?token=${{OPS_PROBE_TOKEN}}"
 type = "probe_sink"
 "#
     ));
-    crate::util::workspace_plugin("sluice-probe-plugin");
+    // The probe plugin is built outside the workspace; `sluice` is told where.
+    let probe = crate::util::probe_plugin();
+    let plugin_dir = ["--plugin-dir", probe.parent().unwrap().to_str().unwrap()];
     let env = [("OPS_PROBE_TOKEN", TOKEN)];
 
-    let daemon = Daemon::start(&site, &[], &["--require-healthy"], &env);
-    let (code, log) = daemon.wait();
+    let daemon = site
+        .run()
+        .global(&plugin_dir)
+        .args(&["--require-healthy"])
+        .env(&env)
+        .spawn();
+    let Exit { code, log } = daemon.wait();
     assert_eq!(code, Some(69), "{log}");
     assert!(log.contains("token=<redacted>"), "{log}");
     assert!(!log.contains(TOKEN), "{log}");
 
-    let daemon = Daemon::start(&site, &["-v", "--log-format", "json"], &[], &env);
-    daemon.wait_for("sluice is running.", 1);
-    let (status, body) = systems.get(&format!("http://{telemetry}/readyz"));
+    let daemon = site
+        .run()
+        .global(&plugin_dir)
+        .global(&["-v", "--log-format", "json"])
+        .env(&env)
+        .start();
+    let (status, body) = site.get(&format!("http://{telemetry}/readyz"));
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("token=<redacted>"), "{body}");
     assert!(!body.contains(TOKEN), "{body}");
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("Healthcheck failed."), "{log}");
     assert!(log.contains("token=<redacted>"), "{log}");

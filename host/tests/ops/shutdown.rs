@@ -5,27 +5,25 @@ use std::collections::HashSet;
 
 use sluice_emulators::servicenow::Faults;
 
-use crate::support::{config, distinct_alerts, Daemon, Site, Systems};
+use crate::support::{distinct_alerts, Exit, Site};
 
 #[test]
 fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_once() {
-    let systems = Systems::start();
     // Slow creates, small batches: delivery takes many batches, and a stop lands in one.
-    systems.servicenow.set_faults(Faults {
+    let site = Site::new(&[
+        "[pipelines.p.delivery]\nbatch = 4\n\n[pipelines.p.suppression]\nticket_flood_limit = 1000\n",
+    ]);
+    site.servicenow.set_faults(Faults {
         latency_ms: 150,
         methods: vec!["POST".to_owned()],
         ..Faults::default()
     });
-    let site = Site::new(&config(
-        &systems,
-        "batch = 4\n\n[pipelines.p.suppression]\nticket_flood_limit = 1000\n",
-    ));
-    let alerts = distinct_alerts(&systems, 32);
+    let alerts = distinct_alerts(&site.auditor, 32);
     site.queue(&alerts);
 
-    let daemon = Daemon::start(&site, &[], &[], &[]);
-    daemon.wait_until("a few batches delivered", || systems.incidents().len() >= 8);
-    let (code, log) = daemon.stop();
+    let daemon = site.run().spawn();
+    daemon.wait_until("a few batches delivered", || site.incidents().len() >= 8);
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("signal=SIGTERM"), "{log}");
     assert!(log.contains("Stopped cleanly."), "{log}");
@@ -50,7 +48,7 @@ fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_on
             |r| r.get(0),
         )
         .unwrap();
-    let delivered = systems.incidents().len();
+    let delivered = site.incidents().len();
     assert_eq!(
         delivered as i64, opened,
         "the store records every ticket the sink opened"
@@ -68,15 +66,15 @@ fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_on
     assert_eq!(pending as usize, alerts.len() - delivered, "{status}");
 
     // The next run delivers the rest; nothing twice, nothing lost.
-    let daemon = Daemon::start(&site, &[], &[], &[]);
+    let daemon = site.run().spawn();
     daemon.wait_until("every alert delivered", || site.unfinished() == 0);
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert_eq!(
         site.alert_states(),
         vec![("done".to_owned(), alerts.len() as u64)]
     );
-    let incidents = systems.incidents();
+    let incidents = site.incidents();
     let keys: HashSet<&str> = incidents.iter().map(|i| i.get("correlation_id")).collect();
     assert_eq!(incidents.len(), alerts.len(), "one incident per alert");
     assert_eq!(keys.len(), alerts.len(), "no correlation key twice");
@@ -84,16 +82,15 @@ fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_on
 
 #[test]
 fn a_second_sigterm_exits_at_once_and_the_next_run_opens_no_ticket_twice() {
-    let systems = Systems::start();
-    systems.servicenow.set_faults(Faults {
+    let site = Site::new(&[]);
+    site.servicenow.set_faults(Faults {
         latency_ms: 2000,
         methods: vec!["POST".to_owned()],
         ..Faults::default()
     });
-    let site = Site::new(&config(&systems, ""));
-    let alerts = distinct_alerts(&systems, 1);
+    let alerts = distinct_alerts(&site.auditor, 1);
     site.queue(&alerts);
-    let daemon = Daemon::start(&site, &[], &[], &[]);
+    let daemon = site.run().spawn();
     let in_flight = || -> i64 {
         site.store()
             .conn()
@@ -106,20 +103,20 @@ fn a_second_sigterm_exits_at_once_and_the_next_run_opens_no_ticket_twice() {
     };
     daemon.wait_until("the open in flight", || in_flight() == 1);
     daemon.signal("TERM");
-    daemon.wait_for("Stopping: finishing the batches in progress.", 1);
-    let (code, log) = daemon.stop();
+    daemon.wait_for_lines("Stopping: finishing the batches in progress.", 1);
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(1), "{log}");
     assert!(log.contains("Second stop signal: exiting now"), "{log}");
     assert_eq!(in_flight(), 1, "interrupted in the middle of the call");
 
-    systems.servicenow.set_faults(Faults::default());
-    let daemon = Daemon::start(&site, &[], &[], &[]);
+    site.servicenow.set_faults(Faults::default());
+    let daemon = site.run().spawn();
     daemon.wait_until("the alert delivered", || site.unfinished() == 0);
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
     assert!(
         log.contains("Recovered ticket actions interrupted by a stop"),
         "{log}"
     );
-    assert_eq!(systems.incidents().len(), 1, "{log}");
+    assert_eq!(site.incidents().len(), 1, "{log}");
 }

@@ -3,27 +3,22 @@
 
 use sluice_emulators::servicenow::{Faults, Trigger};
 
-use crate::support::{config, distinct_alerts, Daemon, Site, Systems};
+use crate::support::{distinct_alerts, Exit, Site};
 
 #[test]
 fn status_shows_retries_while_the_sink_fails_then_what_was_delivered() {
-    let systems = Systems::start();
-    let site = Site::new(&config(
-        &systems,
-        "\n[pipelines.p.suppression]\nticket_flood_limit = 2\n",
-    ));
+    let site = Site::new(&["\n[pipelines.p.suppression]\nticket_flood_limit = 2\n"]);
     let (code, _, stderr) = site.sluice(&["status"], &[]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("there is no state store at"), "{stderr}");
 
-    let daemon = Daemon::start(&site, &[], &[], &[]);
-    daemon.wait_for("sluice is running.", 1);
-    systems.servicenow.set_faults(Faults {
+    let daemon = site.run().start();
+    site.servicenow.set_faults(Faults {
         server_error: Trigger::probability(1.0),
         methods: vec!["POST".to_owned()],
         ..Faults::default()
     });
-    let alerts = distinct_alerts(&systems, 3);
+    let alerts = distinct_alerts(&site.auditor, 3);
     site.queue(&alerts);
     let status_json = || {
         let (code, out, err) = site.sluice(&["status", "--json"], &[]);
@@ -46,7 +41,7 @@ fn status_shows_retries_while_the_sink_fails_then_what_was_delivered() {
     assert!(p["last_fetch"].is_string(), "{p}");
     assert!(p["last_delivery"].is_null(), "{p}");
 
-    systems.servicenow.set_faults(Faults::default());
+    site.servicenow.set_faults(Faults::default());
     daemon.wait_until("every alert delivered", || site.unfinished() == 0);
     let status = status_json();
     let p = &status["pipelines"][0];
@@ -82,6 +77,6 @@ fn status_shows_retries_while_the_sink_fails_then_what_was_delivered() {
         human.contains("Alert 00: 1 ticket(s), 1 alert(s); newest INC"),
         "{human}"
     );
-    let (code, log) = daemon.stop();
+    let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
 }

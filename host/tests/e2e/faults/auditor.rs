@@ -1,13 +1,13 @@
 //! The Auditor Integration API misbehaving: 503 (the Archive Service busy), pages cut in half,
-//! and a continuation mark that never ends (netwrix reference §1.6, §7.3).
+//! and a continuation mark that never ends.
 
 use std::collections::HashMap;
 
 use sluice_emulators::auditor::{Endpoint, Faults};
 
 use super::{alerts, NAMES};
-use crate::harness::{lockout, write_lockouts, Site, PIPELINE, POLLING};
 use crate::ledger::{account, Expect};
+use crate::support::{lockout, tail, write_lockouts, Site, BRISK, PIPELINE, POLLING};
 
 /// Every alert carries the record the Auditor holds under its record id: none went on without
 /// its record, none got half a record or another's.
@@ -46,23 +46,23 @@ fn assert_records_intact(site: &Site) {
 
 #[test]
 fn auditor_unavailable_then_back() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rids = write_lockouts(&site.auditor, "busy", 12);
     site.auditor.set_faults(Faults {
         unavailable_probability: 1.0,
         ..Faults::default()
     });
-    let host = site.start();
+    let host = site.run().start();
     site.queue(&alerts(&rids, &NAMES));
-    site.wait_for("503s from the Auditor", || {
+    host.wait_until("503s from the Auditor", || {
         site.auditor.requests().count_status(Endpoint::Search, 503) >= 3
     });
     assert!(site.incidents().is_empty());
     assert_eq!(site.unfinished(), 12, "the alerts wait for their records");
 
     site.auditor.set_faults(Faults::default());
-    site.wait_settled(12);
-    host.stop();
+    host.wait_settled(12);
+    host.stop().assert_clean();
 
     assert_records_intact(&site);
     account(&site, Expect::delivered(12));
@@ -70,28 +70,28 @@ fn auditor_unavailable_then_back() {
 
 #[test]
 fn auditor_pages_cut_in_half() {
-    let site = Site::new();
-    site.configure(
+    let site = Site::new(&[
+        BRISK,
         r#"
-        [source]
+        [pipelines.p.source]
         format = "xml"
         rids_per_request = 5
         "#,
-    );
+    ]);
     let rids = write_lockouts(&site.auditor, "cut", 20);
-    let host = site.start();
+    let host = site.run().start();
     site.auditor.set_faults(Faults {
         truncate_next: 3,
         ..Faults::default()
     });
     site.queue(&alerts(&rids, &NAMES));
-    site.wait_settled(20);
-    host.stop();
+    host.wait_settled(20);
+    let log = host.stop().assert_clean();
 
     assert!(
-        site.log().contains("The source failed"),
+        log.contains("The source failed"),
         "a truncated page is an error, retried:\n{}",
-        site.log_tail()
+        tail(&log)
     );
     assert_records_intact(&site);
     account(&site, Expect::delivered(20));
@@ -99,8 +99,11 @@ fn auditor_pages_cut_in_half() {
 
 #[test]
 fn auditor_continuation_mark_that_never_ends_while_polling() {
-    let site = Site::new();
-    site.configure(&format!("{POLLING}\n[suppression]\ngroup_by = [\"Who\"]"));
+    let site = Site::new(&[
+        BRISK,
+        POLLING,
+        "[pipelines.p.suppression]\ngroup_by = [\"Who\"]",
+    ]);
     site.auditor.set_faults(Faults {
         endless_mark: true,
         ..Faults::default()
@@ -117,17 +120,17 @@ fn auditor_continuation_mark_that_never_ends_while_polling() {
             .collect::<Vec<_>>()
     };
     site.auditor.write(lockouts(600));
-    let host = site.start();
-    site.wait_settled(12);
+    let host = site.run().start();
+    host.wait_settled(12);
     // More activity, in later scan windows.
     site.auditor.write(lockouts(12));
-    site.wait_settled(24);
-    host.stop();
+    host.wait_settled(24);
+    let log = host.stop().assert_clean();
 
     assert!(
-        site.log().contains("continuation mark that never ends"),
+        log.contains("continuation mark that never ends"),
         "the endless mark was seen and left:\n{}",
-        site.log_tail()
+        tail(&log)
     );
     assert_records_intact(&site);
     let ledger = account(&site, Expect::delivered(24));

@@ -7,20 +7,20 @@ use std::time::{Duration, Instant};
 
 use sluice_emulators::servicenow::Faults;
 
-use crate::harness::{deletion, lockout, write_lockouts, Site, POLLING};
 use crate::ledger::{account, Expect, Updates};
+use crate::support::{deletion, lockout, write_lockouts, Site, BRISK, POLLING};
 use crate::util::Lcg;
 
 /// Kills, each after a random time in a run of its own.
 const KILLS: usize = 22;
 
-/// Overrides: quick consolidation and small delivery batches, so a run has many steps to be
-/// killed in. Ends in `[suppression]`, for a test to add to.
+/// Layer: quick consolidation and small delivery batches, so a run has many steps to be
+/// killed in. Ends in `[pipelines.p.suppression]`, for a test to add to.
 const FLOOD: &str = r#"
-    [delivery]
+    [pipelines.p.delivery]
     batch = 10
 
-    [suppression]
+    [pipelines.p.suppression]
     consolidation_interval = "300ms"
 "#;
 
@@ -52,6 +52,8 @@ fn kill_repeatedly(site: &Site, rng: &mut Lcg, mut feed: impl FnMut(&mut Lcg) ->
         latency_ms: 10,
         ..Faults::default()
     });
+    // Every run's log, for the record below.
+    let mut log = String::new();
     for _ in 0..KILLS {
         feed(rng);
         // Now and then an agent resolves a ticket: a repeat reopens it.
@@ -64,7 +66,7 @@ fn kill_repeatedly(site: &Site, rng: &mut Lcg, mut feed: impl FnMut(&mut Lcg) ->
         // after ServiceNow answered a random number of requests (between a write applied and
         // the host recording it).
         let answered = site.servicenow.requests().total();
-        let host = site.spawn();
+        let host = site.run().spawn();
         if rng.next(2) == 0 {
             std::thread::sleep(Duration::from_millis(100 + rng.next(500)));
         } else {
@@ -74,17 +76,16 @@ fn kill_repeatedly(site: &Site, rng: &mut Lcg, mut feed: impl FnMut(&mut Lcg) ->
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        host.kill();
+        log += &host.kill().log;
     }
     let fed = feed(rng);
 
     // A last run until everything is delivered, then a clean stop.
-    let host = site.start();
-    site.wait_settled(fed);
-    host.stop();
+    let host = site.run().start();
+    host.wait_settled(fed);
+    log += &host.stop().assert_clean();
 
     // What the kills interrupted, for the record (random, so not asserted).
-    let log = site.log();
     eprintln!(
         "{fed} alerts; restarts that found actions in flight: {}; opens adopted: {}",
         log.matches("Recovered ticket actions interrupted").count(),
@@ -107,8 +108,7 @@ fn kill_repeatedly(site: &Site, rng: &mut Lcg, mut feed: impl FnMut(&mut Lcg) ->
 #[test]
 fn sigkill_at_random_points_of_a_response_action_flood() {
     let mut rng = Lcg::seeded("sigkill_at_random_points_of_a_response_action_flood");
-    let site = Site::new();
-    site.configure(FLOOD);
+    let site = Site::new(&[BRISK, FLOOD]);
     // Enough for every feed (one per kill, and the last run's) at its largest, 59 alerts:
     // 1000 ran out for about one seed in twenty.
     let rids = write_lockouts(&site.auditor, "flood", (KILLS + 1) * 59);
@@ -128,10 +128,9 @@ fn sigkill_at_random_points_of_a_response_action_flood() {
 #[test]
 fn sigkill_at_random_points_of_a_polled_flood() {
     let mut rng = Lcg::seeded("sigkill_at_random_points_of_a_polled_flood");
-    let site = Site::new();
     // Lockouts of fourteen accounts, a ticket each: past the flood limit. And file deletions
     // by three accounts, which raise "Mass File Deletion" once an account reaches 40.
-    site.configure(&format!("{POLLING}\n{FLOOD}\ngroup_by = [\"Who\"]"));
+    let site = Site::new(&[BRISK, POLLING, &format!("{FLOOD}\ngroup_by = [\"Who\"]")]);
     let mut lockouts = 0;
     let mut deleted = [0u64; 3];
     kill_repeatedly(&site, &mut rng, |rng| {

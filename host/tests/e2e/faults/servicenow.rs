@@ -6,22 +6,22 @@ use std::time::Instant;
 use sluice_emulators::servicenow::{Faults, RateLimitRule, Trigger};
 
 use super::{alerts, NAMES};
-use crate::harness::{write_lockouts, Site};
 use crate::ledger::{account, Expect, Updates};
+use crate::support::{tail, write_lockouts, Site, BRISK};
 
 #[test]
 fn servicenow_down_for_a_while_then_back() {
-    let mut site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rids = write_lockouts(&site.auditor, "down", 24);
     // Down when the host starts: its healthcheck fails, and it runs anyway.
     site.stop_servicenow();
-    let host = site.start();
+    let host = site.run().start();
     site.queue(&alerts(&rids[..8], &NAMES[..2]));
-    site.wait_for("retries while ServiceNow is down", || {
+    host.wait_until("retries while ServiceNow is down", || {
         site.retrying().len() >= 2
     });
     site.start_servicenow();
-    site.wait_settled(8);
+    host.wait_settled(8);
 
     // Agents resolve the two tickets; then ServiceNow goes down again while alerts keep
     // arriving, for those tickets and new ones.
@@ -35,12 +35,12 @@ fn servicenow_down_for_a_while_then_back() {
     }
     site.stop_servicenow();
     site.queue(&alerts(&rids[8..], &NAMES));
-    site.wait_for("retries while ServiceNow is down", || {
+    host.wait_until("retries while ServiceNow is down", || {
         site.retrying().len() >= 2
     });
     site.start_servicenow();
-    site.wait_settled(24);
-    host.stop();
+    host.wait_settled(24);
+    host.stop().assert_clean();
 
     let ledger = account(&site, Expect::delivered(24));
     for name in NAMES {
@@ -58,20 +58,20 @@ fn servicenow_down_for_a_while_then_back() {
 
 #[test]
 fn servicenow_rate_limiting_with_retry_after_is_waited_out() {
-    let site = Site::new();
     // Without Retry-After, retries would come every few milliseconds.
-    site.configure(
+    let site = Site::new(&[
+        BRISK,
         r#"
-        [delivery]
+        [pipelines.p.delivery]
         retry_initial = "10ms"
         retry_max = "20ms"
         retry_after_max = "1s"
         "#,
-    );
+    ]);
     let rids = write_lockouts(&site.auditor, "limited", 15);
-    let host = site.start();
+    let host = site.run().start();
     site.queue(&alerts(&rids[..3], &NAMES[..1]));
-    site.wait_settled(3);
+    host.wait_settled(3);
 
     // Every request of the hour past the limit gets 429 with Retry-After until the hour's
     // end, which the host caps at retry_after_max.
@@ -81,7 +81,7 @@ fn servicenow_rate_limiting_with_retry_after_is_waited_out() {
     let limited_since = Instant::now();
     site.queue(&alerts(&rids[3..], &NAMES[1..]));
     let rate_limited = || site.servicenow.requests().with_status(429);
-    site.wait_for("three rounds of 429s", || rate_limited() >= 9);
+    host.wait_until("three rounds of 429s", || rate_limited() >= 9);
     let (answered, waited) = (rate_limited(), limited_since.elapsed().as_secs_f64());
     // Three tickets to open, one request each per round, a round per Retry-After (1 s).
     assert!(
@@ -90,23 +90,23 @@ fn servicenow_rate_limiting_with_retry_after_is_waited_out() {
     );
     profile.rate_limit = None;
     site.servicenow.set_profile(profile);
-    site.wait_settled(15);
-    host.stop();
+    host.wait_settled(15);
+    host.stop().assert_clean();
 
     account(&site, Expect::delivered(15));
 }
 
 #[test]
 fn servicenow_500s_and_timeouts() {
-    let site = Site::new();
-    site.configure(
+    let site = Site::new(&[
+        BRISK,
         r#"
-        [sink]
+        [pipelines.p.sink]
         request_timeout = "1s"
         "#,
-    );
+    ]);
     let rids = write_lockouts(&site.auditor, "flaky", 32);
-    let host = site.start();
+    let host = site.run().start();
 
     // The next three requests, then a third of them, fail with 500 and do nothing.
     site.servicenow.set_faults(Faults {
@@ -117,7 +117,7 @@ fn servicenow_500s_and_timeouts() {
         ..Faults::default()
     });
     site.queue(&alerts(&rids[..16], &NAMES));
-    site.wait_settled(16);
+    host.wait_settled(16);
     assert!(site.servicenow.requests().with_status(500) >= 3);
 
     // Every answer comes after the sink stopped waiting.
@@ -126,7 +126,7 @@ fn servicenow_500s_and_timeouts() {
         ..Faults::default()
     });
     site.queue(&alerts(&rids[16..], &NAMES));
-    site.wait_for("timed-out deliveries", || {
+    host.wait_until("timed-out deliveries", || {
         site.retrying()
             .iter()
             .filter(|e| e.contains("Timeout"))
@@ -134,15 +134,15 @@ fn servicenow_500s_and_timeouts() {
             >= 2
     });
     site.servicenow.set_faults(Faults::default());
-    site.wait_settled(32);
-    host.stop();
+    host.wait_settled(32);
+    host.stop().assert_clean();
 
     account(&site, Expect::delivered(32));
 }
 
 #[test]
 fn servicenow_connections_cut_before_and_after_writes() {
-    let site = Site::new();
+    let site = Site::new(&[BRISK]);
     let rids = write_lockouts(&site.auditor, "reset", 40);
     // The first create is applied but its answer is lost: the host must find that incident,
     // not open another.
@@ -150,14 +150,14 @@ fn servicenow_connections_cut_before_and_after_writes() {
         ambiguous_post: Trigger::next(1),
         ..Faults::default()
     });
-    let host = site.start();
+    let host = site.run().start();
     site.queue(&alerts(&rids[..1], &NAMES[..1]));
-    site.wait_settled(1);
+    host.wait_settled(1);
     assert!(
-        site.log()
+        host.log()
             .contains("Found the ticket an interrupted attempt had opened"),
         "the lost create was looked up:\n{}",
-        site.log_tail()
+        tail(&host.log())
     );
 
     // Then connections cut at random, before anything is done or after a POST (a create or an
@@ -174,8 +174,8 @@ fn servicenow_connections_cut_before_and_after_writes() {
         ..Faults::default()
     });
     site.queue(&alerts(&rids[1..], &NAMES));
-    site.wait_settled(40);
-    host.stop();
+    host.wait_settled(40);
+    host.stop().assert_clean();
     assert!(site.servicenow.requests().dropped() >= 3);
 
     // An attachment whose answer was lost is sent again: updates are at least once.
@@ -190,28 +190,28 @@ fn servicenow_connections_cut_before_and_after_writes() {
 
 #[test]
 fn servicenow_failing_past_give_up_after_dead_letters_with_a_reason() {
-    let site = Site::new();
-    site.configure(
+    let site = Site::new(&[
+        BRISK,
         r#"
-        [delivery]
+        [pipelines.p.delivery]
         give_up_after = "1s"
         "#,
-    );
+    ]);
     let rids = write_lockouts(&site.auditor, "dead", 8);
     site.servicenow.set_faults(Faults {
         server_error: Trigger::probability(1.0),
         ..Faults::default()
     });
-    let host = site.start();
+    let host = site.run().start();
     site.queue(&alerts(&rids[..6], &NAMES[..2]));
-    site.wait_settled(6);
+    host.wait_settled(6);
     assert!(site.incidents().is_empty());
 
     // Back: new alerts of the same names open their tickets.
     site.servicenow.set_faults(Faults::default());
     site.queue(&alerts(&rids[6..], &NAMES[..2]));
-    site.wait_settled(8);
-    host.stop();
+    host.wait_settled(8);
+    host.stop().assert_clean();
 
     let ledger = account(
         &site,

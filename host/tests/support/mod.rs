@@ -1,0 +1,25 @@
+//! The one test site of the end-to-end and operations tests: the real `sluice` binary and
+//! plugins against both emulators on loopback.
+//!
+//! - [`site`]: the emulators, served by a runtime the test owns, and the directory `sluice`
+//!   runs in, with what a test reads back: incidents and journals from ServiceNow, the queue
+//!   from the state store;
+//! - [`config`]: the config written there, a base for the emulators with TOML layers merged
+//!   over it;
+//! - [`daemon`]: `sluice run` as a child process, its log read as it is written, and the one
+//!   way a test waits: polling, with [`daemon::PATIENCE`], failing at once if the host exits;
+//! - [`records`]: activity records as the Auditor stores them, and alerts for them.
+//!
+//! Nothing is asserted after a fixed sleep: conditions are polled until they hold.
+
+mod config;
+mod daemon;
+mod records;
+mod site;
+
+pub use config::{closed_port, telemetry, AUDITOR_PASSWORD, AUDITOR_USER, BRISK, POLLING};
+pub use daemon::{tail, Daemon, Exit};
+pub use records::{
+    deletion, distinct_alerts, lockout, write_lockout, write_lockouts, write_modifications,
+};
+pub use site::{metric, Site, PIPELINE};
