@@ -98,9 +98,20 @@ pub fn quantile_ms(values: &[Duration], q: f64) -> f64 {
     sorted[rank - 1].as_secs_f64() * 1000.0
 }
 
-fn p50_p99(values: &[Duration]) -> (f64, f64, String) {
+/// The median and the 99th percentile of a set of latencies.
+struct Latencies {
+    /// ms.
+    p99: f64,
+    /// `p50 / p99`, ms.
+    shown: String,
+}
+
+fn p50_p99(values: &[Duration]) -> Latencies {
     let (p50, p99) = (quantile_ms(values, 0.5), quantile_ms(values, 0.99));
-    (p50, p99, format!("{p50:.1} / {p99:.1}"))
+    Latencies {
+        p99,
+        shown: format!("{p50:.1} / {p99:.1}"),
+    }
 }
 
 /// The ServiceNow requests of a path, split by what they did.
@@ -152,14 +163,27 @@ fn economy(rows: &mut Vec<Row>, path: &'static str, d: &Downstream, baseline: &B
     );
 }
 
+/// What a path sent to each system, and how long it took.
+struct Traffic<'a> {
+    /// To the last confirmed ticket action.
+    elapsed: Duration,
+    auditor_requests: u64,
+    downstream: &'a Downstream,
+}
+
 /// The rows both paths have: throughput, requests to each system, tickets and updates.
 fn traffic(
     rows: &mut Vec<Row>,
     path: &'static str,
     alerts: usize,
-    (elapsed, auditor_requests, d): (Duration, u64, &Downstream),
+    traffic: &Traffic<'_>,
     baseline: &BaselineFigures,
 ) {
+    let Traffic {
+        elapsed,
+        auditor_requests,
+        downstream: d,
+    } = *traffic;
     let (sa, ba) = (per_s(alerts, elapsed), per_s(alerts, baseline.elapsed));
     rows.push(
         Row::new(
@@ -204,23 +228,46 @@ fn cores() -> f64 {
 
 /// Prints the table to stdout.
 pub fn print(run: &Run<'_>) {
-    let size = run.size;
-    let alerts = size.alerts;
     let mut rows = Vec::new();
+    polling_rows(&mut rows, run);
+    response_rows(&mut rows, run);
+    economy(
+        &mut rows,
+        "economy, polling",
+        &run.polling.downstream,
+        run.polling_baseline,
+    );
+    economy(
+        &mut rows,
+        "economy, response",
+        &run.response.downstream,
+        run.response_baseline,
+    );
+    println!();
+    print_workload(run);
+    println!();
+    print_rows(rows);
+}
 
+/// The polling path: record throughput, traffic, memory.
+fn polling_rows(rows: &mut Vec<Row>, run: &Run<'_>) {
     let p = run.polling;
-    let pb = run.polling_baseline;
-    let records_per_s = per_s(size.records, p.elapsed);
+    let records_per_s = per_s(run.size.records, p.elapsed);
     rows.push(
         Row::new("polling", "records/s", n(records_per_s as u64))
             .target("≥ 50,000", records_per_s >= 50_000.0),
     );
+    let polling = Traffic {
+        elapsed: p.elapsed,
+        auditor_requests: p.auditor_requests,
+        downstream: &p.downstream,
+    };
     traffic(
-        &mut rows,
+        rows,
         "polling",
-        alerts,
-        (p.elapsed, p.auditor_requests, &p.downstream),
-        pb,
+        run.size.alerts,
+        &polling,
+        run.polling_baseline,
     );
     rows.push(
         Row::new(
@@ -230,17 +277,23 @@ pub fn print(run: &Run<'_>) {
         )
         .target("≤ 100", p.peak_rss_mb <= 100.0),
     );
+}
 
+/// The response-action path: latencies, traffic, memory, CPU.
+fn response_rows(rows: &mut Vec<Row>, run: &Run<'_>) {
     let r = run.response;
-    let rb = run.response_baseline;
-    let (_, inv99, inv) = p50_p99(&r.invocations);
-    let (_, base99, base) = p50_p99(&rb.latencies);
+    let baseline = p50_p99(&run.response_baseline.latencies);
+    let invocation = p50_p99(&r.invocations);
     rows.push(
-        Row::new("response", "one invocation, p50 / p99 (ms)", inv)
-            .against(inv99, base99, base.clone())
-            .target("p99 ≤ 20", inv99 <= 20.0),
+        Row::new(
+            "response",
+            "one invocation, p50 / p99 (ms)",
+            invocation.shown,
+        )
+        .against(invocation.p99, baseline.p99, baseline.shown.clone())
+        .target("p99 ≤ 20", invocation.p99 <= 20.0),
     );
-    let (_, tt99, tt) = p50_p99(&r.to_ticket);
+    let to_ticket = p50_p99(&r.to_ticket);
     rows.push(
         Row::new(
             "response",
@@ -248,17 +301,22 @@ pub fn print(run: &Run<'_>) {
                 "alert to ticket, p50 / p99 (ms), {} alerts that opened one",
                 r.to_ticket.len()
             ),
-            tt,
+            to_ticket.shown,
         )
-        .against(tt99, base99, base)
-        .target("p99 ≤ 100", tt99 <= 100.0),
+        .against(to_ticket.p99, baseline.p99, baseline.shown)
+        .target("p99 ≤ 100", to_ticket.p99 <= 100.0),
     );
+    let response = Traffic {
+        elapsed: r.elapsed,
+        auditor_requests: r.auditor_requests,
+        downstream: &r.downstream,
+    };
     traffic(
-        &mut rows,
+        rows,
         "response",
-        alerts,
-        (r.elapsed, r.auditor_requests, &r.downstream),
-        rb,
+        run.size.alerts,
+        &response,
+        run.response_baseline,
     );
     rows.push(Row::new(
         "response",
@@ -277,24 +335,28 @@ pub fn print(run: &Run<'_>) {
             cores() * r.elapsed.as_secs_f64()
         ),
     ));
-    economy(&mut rows, "economy, polling", &p.downstream, pb);
-    economy(&mut rows, "economy, response", &r.downstream, rb);
+}
 
-    println!();
+/// The paragraph above the table: what was run, and how.
+fn print_workload(run: &Run<'_>) {
+    let size = run.size;
     println!(
         "{} Activity Records, {} alerts over {} alert types; consolidation interval {}; \
          response actions {} at a time; ServiceNow (London emulator) answers at once when \
          polling, in {} ms for response actions; the sink keeps {} requests in flight \
          (`max_concurrent_requests`; default 4).",
         n(size.records as u64),
-        n(alerts as u64),
+        n(size.alerts as u64),
         size.types,
         run.consolidation,
         run.parallel,
         run.latency_ms,
         sink_concurrency()
     );
-    println!();
+}
+
+/// The table itself, in Markdown.
+fn print_rows(rows: Vec<Row>) {
     println!("| path | figure | sluice | baseline | sluice ÷ baseline | target | met |");
     println!("|---|---|---|---|---|---|---|");
     for row in rows {

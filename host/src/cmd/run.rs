@@ -2,7 +2,7 @@
 //! when its files change; serve health and metrics when `[telemetry]` says so.
 
 use std::process::ExitCode;
-use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,10 +41,50 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     // First: a SIGHUP (log rotation, say) while starting must not end the process, as the
     // default action would; signals that come early are acted on once the pipelines run.
     let events = listen(runtime.handle());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let metrics = Metrics::new();
     let doorbell = Doorbell::default();
-    let mut host = Host::load(HostOptions {
+    let mut host = load_host(&args, global, &runtime, &metrics, &doorbell)?;
+    // Taken now, so an edit made while the pipelines start is not missed.
+    let mut watch = (!args.no_watch_config).then(|| ConfigWatch::new(host.config()));
+    let config = host.config().config.clone();
+    if config.telemetry.enabled {
+        runtime.block_on(telemetry::serve(
+            config.telemetry.listen,
+            metrics,
+            config.state.clone(),
+        ))?;
+    }
+    let unreachable = unreachable_components(&mut host);
+    if !unreachable.is_empty() && args.require_healthy {
+        refuse_to_start(&unreachable);
+        return Ok(ExitCode::from(exit::UNAVAILABLE));
+    }
+    host.start();
+    // Response actions hand their alerts over instead of each writing the store (`handoff`).
+    #[cfg(unix)]
+    let handoff = crate::handoff::HandoffListener::start(&config.state, doorbell);
+    #[cfg(not(unix))]
+    drop(doorbell);
+    tracing::info!(state = %config.state.path.display(), "sluice is running.");
+    let signal = serve_until_stopped(&mut host, &events, watch.as_mut());
+    tracing::info!(%signal, drain = ?args.drain, "Stopping: finishing the batches in progress.");
+    // From here, response actions write the store themselves.
+    #[cfg(unix)]
+    drop(handoff);
+    stop(host);
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// Reads the config and loads the plugins; the pipelines are built but not started.
+fn load_host(
+    args: &RunArgs,
+    global: &GlobalArgs,
+    runtime: &tokio::runtime::Runtime,
+    metrics: &Metrics,
+    doorbell: &Doorbell,
+) -> anyhow::Result<Host> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Host::load(HostOptions {
         config: args.config.config.clone(),
         plugin_dirs: global.plugin_dirs.clone(),
         runtime: runtime.handle().clone(),
@@ -56,77 +96,76 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     .map_err(|e| match e {
         StartError::Config(errors) => anyhow::Error::new(errors),
         StartError::Store(error) => anyhow::Error::new(error),
-    })?;
-    // Taken now, so an edit made while the pipelines start is not missed.
-    let mut watch = (!args.no_watch_config).then(|| ConfigWatch::new(host.config()));
-    let config = host.config().config.clone();
-    if config.telemetry.enabled {
-        runtime.block_on(telemetry::serve(
-            config.telemetry.listen,
-            metrics,
-            config.state.clone(),
-        ))?;
-    }
-    let unhealthy = host.healthcheck();
-    if !unhealthy.is_empty() && args.require_healthy {
-        for u in &unhealthy {
-            eprintln!(
-                "error: {}",
-                sluice_core::redact(&format!(
-                    "pipeline {}: the {} cannot be reached: {}",
-                    u.pipeline,
-                    u.role.as_str(),
-                    u.error
-                ))
-            );
-        }
-        eprintln!(
-            "error: {} component(s) failed their healthcheck; not starting (--require-healthy)",
-            unhealthy.len()
-        );
-        return Ok(ExitCode::from(exit::UNAVAILABLE));
-    }
-    host.start();
-    // Response actions hand their alerts over instead of each writing the store (`handoff`).
-    #[cfg(unix)]
-    let handoff = crate::handoff::HandoffListener::start(&config.state, doorbell);
-    #[cfg(not(unix))]
-    drop(doorbell);
-    tracing::info!(state = %config.state.path.display(), "sluice is running.");
+    })
+}
 
-    let signal = loop {
+/// Runs every source's and sink's healthcheck; what failed, one line each
+/// (`pipeline security: the sink cannot be reached: ...`).
+fn unreachable_components(host: &mut Host) -> Vec<String> {
+    host.healthcheck()
+        .iter()
+        .map(|u| {
+            format!(
+                "pipeline {}: the {} cannot be reached: {}",
+                u.pipeline,
+                u.role.as_str(),
+                u.error
+            )
+        })
+        .collect()
+}
+
+/// `--require-healthy` and a component failed its healthcheck: says which, and that sluice
+/// does not start.
+fn refuse_to_start(unreachable: &[String]) {
+    for line in unreachable {
+        eprintln!("error: {}", sluice_core::redact(line));
+    }
+    eprintln!(
+        "error: {} component(s) failed their healthcheck; not starting (--require-healthy)",
+        unreachable.len()
+    );
+}
+
+/// Reloads on SIGHUP and when the config files change, until a stop signal (or the signal
+/// listener's end); returns what stopped it.
+fn serve_until_stopped(
+    host: &mut Host,
+    events: &Receiver<Event>,
+    mut watch: Option<&mut ConfigWatch>,
+) -> &'static str {
+    loop {
         match events.recv_timeout(TICK) {
-            Ok(Event::Stop(signal)) => break signal,
+            Ok(Event::Stop(signal)) => return signal,
             Ok(Event::Reload) => {
                 telemetry::reopen_log_file();
-                let seen = watch.as_ref().map(ConfigWatch::fingerprint);
-                reload(&mut host, watch.as_mut(), seen, "SIGHUP");
+                let seen = watch.as_deref().map(ConfigWatch::fingerprint);
+                reload(host, watch.as_deref_mut(), seen, "SIGHUP");
             }
             Err(RecvTimeoutError::Timeout) => {
-                if let Some(seen) = watch.as_mut().and_then(ConfigWatch::changed) {
+                if let Some(seen) = watch.as_deref_mut().and_then(ConfigWatch::changed) {
                     reload(
-                        &mut host,
-                        watch.as_mut(),
+                        host,
+                        watch.as_deref_mut(),
                         Some(seen),
                         "the config files changed",
                     );
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => break "the signal listener ended",
+            Err(RecvTimeoutError::Disconnected) => return "the signal listener ended",
         }
         host.tick();
-    };
-    tracing::info!(%signal, drain = ?args.drain, "Stopping: finishing the batches in progress.");
-    // From here, response actions write the store themselves.
-    #[cfg(unix)]
-    drop(handoff);
+    }
+}
+
+/// Stops the pipelines, each after the batch it is in, and says whether all finished.
+fn stop(host: Host) {
     let late = host.stop();
     if late.is_empty() {
         tracing::info!("Stopped cleanly.");
     } else {
         tracing::warn!(pipelines = ?late, "Stopped before these pipelines finished their batch; what they sent is reconciled at the next start.");
     }
-    Ok(ExitCode::from(exit::OK))
 }
 
 /// Reloads the config; `seen` is the watch's fingerprint of the files, taken before reading

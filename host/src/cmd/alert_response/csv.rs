@@ -1,8 +1,8 @@
 //! Auditor's "Write data to CSV file" response-action option: instead of `{AlertID}
 //! {RecordID}`, the action gets the path of a CSV of the alert's records (on by default for
-//! new alerts; netwrix reference §5.1). The columns are not documented, so the reader takes
-//! the header names it recognises (case and spaces ignored) and refuses a file it cannot use,
-//! saying which option to untick.
+//! new alerts and for Auditor's predefined ones). The columns are not documented, so the
+//! reader takes the header names it recognises (case and spaces ignored) and refuses a file
+//! it cannot use, saying which option to untick.
 
 use std::path::Path;
 

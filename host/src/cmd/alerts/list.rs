@@ -16,7 +16,7 @@ use super::{absolute, alert_files, label, print, AlertDir, Targets};
 use crate::exit;
 use sluice_core::{load_alert_file, AlertDefinition, AlertSet};
 
-/// What Auditor's Response Action tab needs besides the command line (netwrix reference §5.1).
+/// What Auditor's Response Action tab needs besides the command line.
 const NOTES: [&str; 3] = [
     "In Netwrix Auditor, open the alert's Response Action tab, tick \"Take action when alert \
      occurs\", paste \"Run\" and \"With parameters\", and untick \"Write data to CSV file\": \

@@ -1,5 +1,5 @@
 //! `sluice alerts`: the alert set of the configured pipelines, what the vendor's
-//! `Netwrix.ITSM.AlertsUploaderTool.exe` does for the add-on (netwrix reference §5.3).
+//! `Netwrix.ITSM.AlertsUploaderTool.exe` does for the add-on.
 //!
 //! | sluice | vendor tool | what it does |
 //! |---|---|---|

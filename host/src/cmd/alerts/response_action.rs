@@ -1,6 +1,6 @@
-//! The response action Netwrix Auditor runs for an alert (netwrix reference §5.1): this
-//! `sluice` executable with `alert-response --config <config> --alert-name <name>`, to which
-//! Auditor appends `{AlertID} {RecordID}` (`cmd/alert_response` takes the last two arguments).
+//! The response action Netwrix Auditor runs for an alert: this `sluice` executable with
+//! `alert-response --config <config> --alert-name <name>`, to which Auditor appends
+//! `{AlertID} {RecordID}` (`cmd/alert_response` takes the last two arguments).
 //!
 //! Auditor's Response Action tab has two fields, "Run" (the program's path, as is) and "With
 //! parameters". Auditor starts the program on Windows, so the parameters are quoted by the

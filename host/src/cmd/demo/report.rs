@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::scenario::ACTS;
-use super::stage::{Stage, RESPONSE_PIPELINE};
+use super::stage::{PluginEngine, Stage, RESPONSE_PIPELINE};
 use sluice_core::store::alerts;
-use sluice_core::store::tickets::{self, TicketKind};
+use sluice_core::store::tickets::{self, TicketKind, TicketRow};
 
 /// The demo's report; `--json` prints it as one object.
 #[derive(Debug, Serialize)]
@@ -89,72 +89,76 @@ impl Report {
         };
         let mut opened = Vec::new();
         for engine in &stage.engines {
+            report.count_alerts_and_tickets(engine);
+            report.count_suppressed(engine)?;
             let pipeline = engine.spec().name.as_str();
-            let stats = engine.stats();
-            let intake = if pipeline == RESPONSE_PIPELINE {
-                "response_action"
-            } else {
-                "polling"
-            };
-            *report.alerts_by_intake.entry(intake).or_default() += stats.alerts;
-            report.alerts_received += stats.alerts;
-            report.tickets_created += stats.delivery.created;
-            report.flood_tickets += stats.delivery.flood_created;
-            report.tickets_updated += stats.delivery.updated;
-            report.tickets_reopened += stats.delivery.reopened;
-
             let store = engine.store();
-            for (decision, n) in store.read(alerts::decisions(store.conn(), pipeline))? {
-                let reason = match decision.as_str() {
-                    "consolidate" => "consolidated",
-                    "flood" | "open_flood" => "flood",
-                    _ => continue,
-                };
-                *report
-                    .alerts_suppressed_by_reason
-                    .entry(reason)
-                    .or_default() += n;
-                report.alerts_suppressed += n;
-            }
             for row in store.read(tickets::recent(store.conn(), pipeline, 10_000))? {
-                opened.push((pipeline.to_owned(), row));
+                opened.push(OpenedTicket {
+                    pipeline: pipeline.to_owned(),
+                    row,
+                });
             }
         }
-        opened.sort_by(|a, b| a.1.number.cmp(&b.1.number));
-        for (pipeline, row) in opened {
-            let number = row.number.clone().unwrap_or_default();
-            let incident = stage.servicenow.incident(&number);
-            let field = |name: &str| {
-                incident
-                    .as_ref()
-                    .map(|i| i.get(name).to_owned())
-                    .unwrap_or_default()
-            };
-            let state_value = field("state");
-            report.tickets.push(TicketLine {
-                short_description: field("short_description"),
-                state: state_label(&state_value).to_owned(),
-                state_value,
-                number,
-                pipeline,
-                kind: match row.kind {
-                    TicketKind::Alert => "alert",
-                    TicketKind::Flood => "flood",
-                },
-                suppression_key: row.suppression_key,
-                alerts: row.alert_count,
-                updates: row.update_count,
-                reopens: row.reopen_count,
-            });
-        }
+        opened.sort_by(|a, b| a.row.number.cmp(&b.row.number));
+        report.tickets = opened.into_iter().map(|t| t.line(stage)).collect();
         Ok(report)
+    }
+
+    /// Adds what `engine` counted: alerts by intake, tickets created, updated, reopened.
+    fn count_alerts_and_tickets(&mut self, engine: &PluginEngine) {
+        let stats = engine.stats();
+        let intake = if engine.spec().name == RESPONSE_PIPELINE {
+            "response_action"
+        } else {
+            "polling"
+        };
+        *self.alerts_by_intake.entry(intake).or_default() += stats.alerts;
+        self.alerts_received += stats.alerts;
+        self.tickets_created += stats.delivery.created;
+        self.flood_tickets += stats.delivery.flood_created;
+        self.tickets_updated += stats.delivery.updated;
+        self.tickets_reopened += stats.delivery.reopened;
+    }
+
+    /// Adds the alerts `engine`'s store says did not open a ticket of their own, by reason.
+    fn count_suppressed(&mut self, engine: &PluginEngine) -> anyhow::Result<()> {
+        let store = engine.store();
+        let pipeline = engine.spec().name.as_str();
+        for (decision, n) in store.read(alerts::decisions(store.conn(), pipeline))? {
+            let reason = match decision.as_str() {
+                "consolidate" => "consolidated",
+                "flood" | "open_flood" => "flood",
+                _ => continue,
+            };
+            *self.alerts_suppressed_by_reason.entry(reason).or_default() += n;
+            self.alerts_suppressed += n;
+        }
+        Ok(())
     }
 
     /// The report for people.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let count =
-            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        self.render_story(&mut out);
+        for line in self.count_lines() {
+            line.render(&mut out);
+        }
+        out.push_str("\nTickets in ServiceNow\n");
+        for ticket in &self.tickets {
+            ticket.render(&mut out);
+        }
+        if let Some(dir) = &self.directory {
+            let _ = writeln!(
+                out,
+                "\nThe config, alert files and state store are in {dir}."
+            );
+        }
+        out
+    }
+
+    /// The title, and the scenario's acts with the minute each began.
+    fn render_story(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "sluice demo: Netwrix Auditor and ServiceNow ({}) emulators on loopback, the real \
@@ -166,84 +170,143 @@ impl Report {
             let _ = writeln!(out, "  +{:>3} min  {}", act.at.as_secs() / 60, act.title);
         }
         out.push('\n');
-        let by = |map: &BTreeMap<&str, u64>, key: &str| map.get(key).copied().unwrap_or(0);
-        let rows = [
-            (
-                "Alerts received",
-                self.alerts_received,
-                format!(
-                    "{} by Auditor's response action, {} by sluice polling",
-                    by(&self.alerts_by_intake, "response_action"),
-                    by(&self.alerts_by_intake, "polling")
-                ),
-            ),
-            (
-                "Tickets created",
-                self.tickets_created,
-                count(self.flood_tickets, "flood ticket", "flood tickets"),
-            ),
-            (
-                "Tickets updated",
-                self.tickets_updated,
-                "repeats consolidated into one update each".to_owned(),
-            ),
-            (
-                "Tickets reopened",
-                self.tickets_reopened,
-                "their alert repeated after they were resolved".to_owned(),
-            ),
-            (
-                "Alerts suppressed",
-                self.alerts_suppressed,
-                format!(
-                    "{} into their open ticket, {} into the flood ticket",
-                    by(&self.alerts_suppressed_by_reason, "consolidated"),
-                    by(&self.alerts_suppressed_by_reason, "flood")
-                ),
-            ),
-            (
-                "ServiceNow requests",
-                by(&self.requests, "servicenow"),
-                format!(
-                    "{} to the Netwrix Auditor Integration API",
-                    by(&self.requests, "auditor")
-                ),
-            ),
-        ];
-        for (label, n, note) in rows {
-            let _ = writeln!(out, "{label:<20}{n:>5}  ({note})");
-        }
-        out.push_str("\nTickets in ServiceNow\n");
-        for t in &self.tickets {
-            let mut notes = vec![count(t.alerts, "alert", "alerts")];
-            if t.updates > 0 {
-                notes.push(count(t.updates, "update", "updates"));
-            }
-            if t.reopens > 0 {
-                notes.push(count(t.reopens, "reopen", "reopens"));
-            }
-            let group = t
-                .suppression_key
-                .split_once(" | ")
-                .map(|(_, g)| format!(" [{g}]"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<11} {:<9} {}{group}  ({})",
-                t.number,
-                t.state,
-                t.short_description,
-                notes.join(", ")
-            );
-        }
-        if let Some(dir) = &self.directory {
-            let _ = writeln!(
-                out,
-                "\nThe config, alert files and state store are in {dir}."
-            );
-        }
-        out
     }
+
+    /// The counts, each with what it is made of.
+    fn count_lines(&self) -> [CountLine; 6] {
+        let intake = |key| tally(&self.alerts_by_intake, key);
+        let suppressed = |key| tally(&self.alerts_suppressed_by_reason, key);
+        [
+            CountLine {
+                label: "Alerts received",
+                count: self.alerts_received,
+                note: format!(
+                    "{} by Auditor's response action, {} by sluice polling",
+                    intake("response_action"),
+                    intake("polling")
+                ),
+            },
+            CountLine {
+                label: "Tickets created",
+                count: self.tickets_created,
+                note: quantity(self.flood_tickets, "flood ticket", "flood tickets"),
+            },
+            CountLine {
+                label: "Tickets updated",
+                count: self.tickets_updated,
+                note: "repeats consolidated into one update each".to_owned(),
+            },
+            CountLine {
+                label: "Tickets reopened",
+                count: self.tickets_reopened,
+                note: "their alert repeated after they were resolved".to_owned(),
+            },
+            CountLine {
+                label: "Alerts suppressed",
+                count: self.alerts_suppressed,
+                note: format!(
+                    "{} into their open ticket, {} into the flood ticket",
+                    suppressed("consolidated"),
+                    suppressed("flood")
+                ),
+            },
+            CountLine {
+                label: "ServiceNow requests",
+                count: tally(&self.requests, "servicenow"),
+                note: format!(
+                    "{} to the Netwrix Auditor Integration API",
+                    tally(&self.requests, "auditor")
+                ),
+            },
+        ]
+    }
+}
+
+/// One count of the report for people, and what it is made of.
+struct CountLine {
+    label: &'static str,
+    count: u64,
+    note: String,
+}
+
+impl CountLine {
+    fn render(&self, out: &mut String) {
+        let CountLine { label, count, note } = self;
+        let _ = writeln!(out, "{label:<20}{count:>5}  ({note})");
+    }
+}
+
+impl TicketLine {
+    /// One line: number, state, short description, the group it stands for, its counts.
+    fn render(&self, out: &mut String) {
+        let mut counts = vec![quantity(self.alerts, "alert", "alerts")];
+        if self.updates > 0 {
+            counts.push(quantity(self.updates, "update", "updates"));
+        }
+        if self.reopens > 0 {
+            counts.push(quantity(self.reopens, "reopen", "reopens"));
+        }
+        let group = self
+            .suppression_key
+            .split_once(" | ")
+            .map(|(_, g)| format!(" [{g}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<11} {:<9} {}{group}  ({})",
+            self.number,
+            self.state,
+            self.short_description,
+            counts.join(", ")
+        );
+    }
+}
+
+/// An incident as the state store has it, with the pipeline that opened it.
+struct OpenedTicket {
+    pipeline: String,
+    row: TicketRow,
+}
+
+impl OpenedTicket {
+    /// The incident's line, with its description and state as ServiceNow has them.
+    fn line(self, stage: &Stage) -> TicketLine {
+        let OpenedTicket { pipeline, row } = self;
+        let number = row.number.clone().unwrap_or_default();
+        let incident = stage.servicenow.incident(&number);
+        let field = |name: &str| {
+            incident
+                .as_ref()
+                .map(|i| i.get(name).to_owned())
+                .unwrap_or_default()
+        };
+        let state_value = field("state");
+        TicketLine {
+            short_description: field("short_description"),
+            state: state_label(&state_value).to_owned(),
+            state_value,
+            number,
+            pipeline,
+            kind: match row.kind {
+                TicketKind::Alert => "alert",
+                TicketKind::Flood => "flood",
+            },
+            suppression_key: row.suppression_key,
+            alerts: row.alert_count,
+            updates: row.update_count,
+            reopens: row.reopen_count,
+        }
+    }
+}
+
+/// `1 alert`, `3 alerts`.
+fn quantity(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The count under `key`, 0 if none.
+fn tally(map: &BTreeMap<&str, u64>, key: &str) -> u64 {
+    map.get(key).copied().unwrap_or(0)
 }
 
 /// The label of an incident state value (the state model of Helsinki and later).

@@ -1,8 +1,8 @@
 //! `sluice import-legacy ITSMSettings.xml ServiceNowSettings.xml [-o FILE]`: migration from
-//! the Netwrix Auditor Add-on for ServiceNow (issue #6).
+//! the Netwrix Auditor Add-on for ServiceNow.
 //!
-//! Reads the add-on's two settings files (`legacy.rs`, over the element tree of `xml.rs`),
-//! maps every setting the netwrix reference documents to a sluice key (`convert.rs`, which
+//! Reads the add-on's two settings files (`legacy/`, over the element tree of `xml.rs`),
+//! maps every setting the add-on documents to a sluice key (`convert/`, which
 //! holds the mapping table), and writes a commented config (`write.rs`) to standard output
 //! or `-o FILE`. Standard error gets the report (`report.rs`): one line per setting that was
 //! not carried over, changed meaning, or needs a look, then a summary line. Passwords are

@@ -1,7 +1,7 @@
 //! The mapping: the add-on's settings to sluice keys, and a report note for everything that
 //! does not carry over as it was.
 //!
-//! | add-on (netwrix reference §4.2, §4.3) | sluice |
+//! | add-on (`ITSMSettings.xml`, `ServiceNowSettings.xml`) | sluice |
 //! |---|---|
 //! | NetwrixAuditorHost | `source.endpoint` (scheme-less means https) |
 //! | NetwrixAuditorUserName / Password | `source.username` / `password` (empty: `${ENV}` placeholders) |
@@ -95,9 +95,9 @@ pub(super) fn convert(
     blocks.push(Block::Table(c.pipeline_table(&p)));
     blocks.push(Block::Table(c.source_table(&p)));
     blocks.push(Block::Comment(vec![
-        "Auditor's self-signed certificate (netwrix reference §1.1): the add-on trusted it"
+        "Auditor's API uses a self-signed certificate by default; the add-on trusted it through"
             .to_owned(),
-        "through the Windows certificate store; sluice needs it as a PEM file.".to_owned(),
+        "the Windows certificate store, sluice needs it as a PEM file.".to_owned(),
         format!("[{p}.source.http]"),
         "ca_file = \"/etc/sluice/auditor-ca.pem\"".to_owned(),
     ]));
@@ -231,16 +231,23 @@ impl Converter<'_> {
 #[derive(Debug)]
 struct Credentials<'a> {
     file: &'a str,
-    user: Option<(String, At)>,
-    password: Option<(String, At)>,
+    user: Option<Setting<String>>,
+    password: Option<Setting<String>>,
     user_setting: &'static str,
     password_setting: &'static str,
     user_env: &'static str,
     password_env: &'static str,
     secret_file: &'static str,
-    /// The add-on reached this system with Windows authentication: as its service account
-    /// when no user was set, NTLM otherwise (Auditor; netwrix reference §1.2).
+    /// The add-on reached this system with Windows authentication (true for Auditor): as
+    /// its service account when no user was set, NTLM otherwise.
     windows_auth: bool,
+}
+
+impl Credentials<'_> {
+    /// `${NETWRIX_AUDITOR_PASSWORD}`: where the config reads a password it cannot write.
+    fn password_reference(&self) -> String {
+        format!("${{{}}}", self.password_env)
+    }
 }
 
 /// Whether `endpoint` names the machine it runs on.
@@ -262,7 +269,7 @@ fn is_demo_group(value: &str) -> bool {
 }
 
 /// A source or sink value as the host will read it: `${` would start a secret reference, so
-/// it is written `$${` (config/secret.rs).
+/// it is written `$${` (`sluice_core::secret`).
 fn escape_references(value: &str) -> String {
     value.replace("${", "$${")
 }

@@ -7,12 +7,35 @@ impl Converter<'_> {
         let mut t = Table::new(format!("{p}.sink"));
         t.set("type", "servicenow".into(), "");
         let file = self.servicenow_file.clone();
+        self.instance_url(&mut t, &file);
+        self.release(&mut t, &file);
+        self.credentials(
+            &mut t,
+            Credentials {
+                file: &file,
+                user: self.servicenow.user_name.clone(),
+                password: self.servicenow.password.clone(),
+                user_setting: "Connection/UserName",
+                password_setting: "Connection/Password",
+                user_env: "SERVICENOW_USERNAME",
+                password_env: "SERVICENOW_PASSWORD",
+                secret_file: "/etc/sluice/servicenow-password",
+                windows_auth: false,
+            },
+        );
+        self.reopen_states(&mut t);
+        t
+    }
+
+    /// `endpoint`: `Connection/URL`, with `https://` added where it has no scheme, or
+    /// `${SERVICENOW_ENDPOINT}` where it is not set.
+    fn instance_url(&mut self, t: &mut Table, file: &str) {
         match self.servicenow.url.clone().filter(|u| !u.value.is_empty()) {
             Some(Setting { value: url, at }) if url.contains("://") => {
                 if url.contains('@') {
                     self.note(
                         Some(&at),
-                        &file,
+                        file,
                         "Connection/URL",
                         Verdict::Check,
                         "carries user info (user:password@), which sluice refuses; move the \
@@ -29,7 +52,7 @@ impl Converter<'_> {
             Some(Setting { value: url, at }) => {
                 self.note(
                     Some(&at),
-                    &file,
+                    file,
                     "Connection/URL",
                     Verdict::Changed,
                     "has no scheme; written with https://, which ServiceNow instances require"
@@ -41,27 +64,33 @@ impl Converter<'_> {
                     "Connection/URL, https:// added",
                 );
             }
-            None => {
-                let at = self.servicenow.url.as_ref().map(|u| u.at.clone());
-                self.note(
-                    at.as_ref(),
-                    &file,
-                    "Connection/URL",
-                    Verdict::Changed,
-                    "not set; the config reads the instance URL from ${SERVICENOW_ENDPOINT}: \
-                     set it, or write the URL into the config"
-                        .to_owned(),
-                );
-                t.set(
-                    "endpoint",
-                    "${SERVICENOW_ENDPOINT}".into(),
-                    "Connection/URL: not set; like https://acme.service-now.com",
-                );
-            }
+            None => self.instance_url_from_environment(t, file),
         }
+    }
+
+    fn instance_url_from_environment(&mut self, t: &mut Table, file: &str) {
+        let at = self.servicenow.url.as_ref().map(|u| u.at.clone());
+        self.note(
+            at.as_ref(),
+            file,
+            "Connection/URL",
+            Verdict::Changed,
+            "not set; the config reads the instance URL from ${SERVICENOW_ENDPOINT}: \
+             set it, or write the URL into the config"
+                .to_owned(),
+        );
+        t.set(
+            "endpoint",
+            "${SERVICENOW_ENDPOINT}".into(),
+            "Connection/URL: not set; like https://acme.service-now.com",
+        );
+    }
+
+    /// `release`: the add-on's files name none, so the default, to check.
+    fn release(&mut self, t: &mut Table, file: &str) {
         self.note(
             None,
-            &file,
+            file,
             "ServiceNow release (not in the add-on's files)",
             Verdict::Check,
             format!(
@@ -78,32 +107,6 @@ impl Converter<'_> {
                 "kingston or london.".to_owned(),
             ],
         );
-        let user = self
-            .servicenow
-            .user_name
-            .as_ref()
-            .map(|s| (s.value.clone(), s.at.clone()));
-        let password = self
-            .servicenow
-            .password
-            .as_ref()
-            .map(|s| (s.value.clone(), s.at.clone()));
-        self.credentials(
-            &mut t,
-            Credentials {
-                file: &file,
-                user,
-                password,
-                user_setting: "Connection/UserName",
-                password_setting: "Connection/Password",
-                user_env: "SERVICENOW_USERNAME",
-                password_env: "SERVICENOW_PASSWORD",
-                secret_file: "/etc/sluice/servicenow-password",
-                windows_auth: false,
-            },
-        );
-        self.reopen_states(&mut t);
-        t
     }
 
     pub(super) fn reopen_states(&mut self, t: &mut Table) {

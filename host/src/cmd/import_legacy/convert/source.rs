@@ -7,51 +7,13 @@ impl Converter<'_> {
         let mut t = Table::new(format!("{p}.source"));
         t.set("type", "netwrix_auditor".into(), "");
         let file = self.itsm_file.clone();
-        let host = self.itsm.text(ItsmParam::NetwrixAuditorHost);
-        let (endpoint, comment) = match host.filter(|(h, _)| !h.is_empty()) {
-            Some((h, at)) => {
-                let at = at.clone();
-                let comment = if h.contains("://") || h.contains('@') {
-                    "NetwrixAuditorHost".to_owned()
-                } else {
-                    format!("NetwrixAuditorHost {h}: no scheme means https")
-                };
-                (self.endpoint_of_host(h, &at), comment)
-            }
-            None => (
-                format!("https://{DEFAULT_HOST}"),
-                format!("NetwrixAuditorHost: not set ({DEFAULT_HOST}, https)"),
-            ),
-        };
-        if is_local(&endpoint) {
-            let at = host.map(|(_, at)| at.clone());
-            self.note(
-                at.as_ref(),
-                &file,
-                "NetwrixAuditorHost",
-                Verdict::Check,
-                "names this machine: the add-on ran on the Auditor server; if sluice runs \
-                 elsewhere, put the Auditor server's name in the source's endpoint"
-                    .to_owned(),
-            );
-        }
-        t.set(
-            "endpoint",
-            Value::Str(escape_references(&endpoint)),
-            comment,
-        );
+        self.auditor_endpoint(&mut t, &file);
         self.credentials(
             &mut t,
             Credentials {
                 file: &file,
-                user: self
-                    .itsm
-                    .text(ItsmParam::NetwrixAuditorUserName)
-                    .map(|(v, at)| (v.to_owned(), at.clone())),
-                password: self
-                    .itsm
-                    .text(ItsmParam::NetwrixAuditorPassword)
-                    .map(|(v, at)| (v.to_owned(), at.clone())),
+                user: self.itsm_setting(ItsmParam::NetwrixAuditorUserName),
+                password: self.itsm_setting(ItsmParam::NetwrixAuditorPassword),
                 user_setting: "NetwrixAuditorUserName",
                 password_setting: "NetwrixAuditorPassword",
                 user_env: "NETWRIX_AUDITOR_USERNAME",
@@ -73,6 +35,44 @@ impl Converter<'_> {
             "ActivityRecordWebRequests/RequestTimeout",
         );
         t
+    }
+
+    /// `endpoint`: `NetwrixAuditorHost` with a scheme, or the add-on's default; a note when
+    /// it names this machine.
+    fn auditor_endpoint(&mut self, t: &mut Table, file: &str) {
+        let host = self.itsm.text(ItsmParam::NetwrixAuditorHost);
+        let (endpoint, comment) = match host.filter(|(h, _)| !h.is_empty()) {
+            Some((h, at)) => {
+                let at = at.clone();
+                let comment = if h.contains("://") || h.contains('@') {
+                    "NetwrixAuditorHost".to_owned()
+                } else {
+                    format!("NetwrixAuditorHost {h}: no scheme means https")
+                };
+                (self.endpoint_of_host(h, &at), comment)
+            }
+            None => (
+                format!("https://{DEFAULT_HOST}"),
+                format!("NetwrixAuditorHost: not set ({DEFAULT_HOST}, https)"),
+            ),
+        };
+        if is_local(&endpoint) {
+            let at = host.map(|(_, at)| at.clone());
+            self.note(
+                at.as_ref(),
+                file,
+                "NetwrixAuditorHost",
+                Verdict::Check,
+                "names this machine: the add-on ran on the Auditor server; if sluice runs \
+                 elsewhere, put the Auditor server's name in the source's endpoint"
+                    .to_owned(),
+            );
+        }
+        t.set(
+            "endpoint",
+            Value::Str(escape_references(&endpoint)),
+            comment,
+        );
     }
 
     /// `NetwrixAuditorHost` as an endpoint with a scheme, noting what the user should know.
@@ -104,7 +104,8 @@ impl Converter<'_> {
                     format!(
                         "{shown} is plain http: sluice signs in with HTTP Basic, so the \
                          password crosses the network readable; switch the Integration API to \
-                         https (APIAdminTool.exe api https, netwrix reference §1.1)"
+                         https (APIAdminTool.exe api https, in the Audit Core folder of the \
+                         Auditor install)"
                     ),
                 );
                 host.to_owned()
@@ -113,137 +114,165 @@ impl Converter<'_> {
         }
     }
 
+    /// A text parameter of `ITSMSettings.xml` with the place it was read, if the file has it.
+    fn itsm_setting(&self, param: ItsmParam) -> Option<Setting<String>> {
+        self.itsm.text(param).map(|(value, at)| Setting {
+            value: value.to_owned(),
+            at: at.clone(),
+        })
+    }
+
     /// `username` and `password` of a component: as given, or `${ENV}` placeholders where
     /// the add-on had none.
     pub(super) fn credentials(&mut self, t: &mut Table, c: Credentials<'_>) {
-        let user = c.user.clone().filter(|(u, _)| !u.is_empty());
-        let password = c.password.clone().filter(|(p, _)| !p.is_empty());
-        let Some((user, user_at)) = user else {
-            let at = c.user.as_ref().map(|(_, at)| at.clone());
-            let integrated = c.windows_auth;
-            let why = if integrated {
-                "empty, so the add-on signed in as its Windows service account (integrated \
-                 authentication), which sluice cannot do"
-            } else {
-                "empty, and sluice needs an account"
-            };
-            self.note(
-                at.as_ref(),
-                c.file,
-                c.user_setting,
-                Verdict::Changed,
-                format!(
-                    "{why}; the config reads the account from ${{{}}} and ${{{}}}: set both, or \
-                     write them into the config",
-                    c.user_env, c.password_env
-                ),
-            );
-            let mut above = vec![format!(
-                "{}: {why}. Set the environment variables {} and {}",
-                c.user_setting, c.user_env, c.password_env
-            )];
-            if integrated {
-                above.push(
-                    "(an account with Auditor's Global reviewer role), or write the account here."
-                        .to_owned(),
-                );
-            } else {
-                above.push("or write the account here.".to_owned());
+        match c.user.clone().filter(|u| !u.value.is_empty()) {
+            None => self.account_from_environment(t, &c),
+            Some(user) => {
+                self.account_as_given(t, &c, user);
+                self.password(t, &c);
             }
-            t.set_explained(
-                "username",
-                Value::Str(format!("${{{}}}", c.user_env)),
-                above,
-            );
-            t.set(
-                "password",
-                Value::Str(format!("${{{}}}", c.password_env)),
-                "",
-            );
-            return;
+        }
+    }
+
+    /// No user in the add-on's file: both `username` and `password` become `${ENV}`
+    /// placeholders, and the report says why.
+    fn account_from_environment(&mut self, t: &mut Table, c: &Credentials<'_>) {
+        let at = c.user.as_ref().map(|u| u.at.clone());
+        let why = if c.windows_auth {
+            "empty, so the add-on signed in as its Windows service account (integrated \
+             authentication), which sluice cannot do"
+        } else {
+            "empty, and sluice needs an account"
         };
+        self.note(
+            at.as_ref(),
+            c.file,
+            c.user_setting,
+            Verdict::Changed,
+            format!(
+                "{why}; the config reads the account from ${{{}}} and ${{{}}}: set both, or \
+                 write them into the config",
+                c.user_env, c.password_env
+            ),
+        );
+        let mut above = vec![format!(
+            "{}: {why}. Set the environment variables {} and {}",
+            c.user_setting, c.user_env, c.password_env
+        )];
+        if c.windows_auth {
+            above.push(
+                "(an account with Auditor's Global reviewer role), or write the account here."
+                    .to_owned(),
+            );
+        } else {
+            above.push("or write the account here.".to_owned());
+        }
+        t.set_explained(
+            "username",
+            Value::Str(format!("${{{}}}", c.user_env)),
+            above,
+        );
+        t.set("password", Value::Str(c.password_reference()), "");
+    }
+
+    /// The add-on's user, written as `username`; with Windows authentication, a note that
+    /// sluice signs in with Basic only.
+    fn account_as_given(&mut self, t: &mut Table, c: &Credentials<'_>, user: Setting<String>) {
         if c.windows_auth {
             self.note(
-                Some(&user_at),
+                Some(&user.at),
                 c.file,
                 c.user_setting,
                 Verdict::Check,
                 "sluice signs in with HTTP Basic only, where the add-on's Windows client could \
-                 use NTLM: the Integration API must accept Basic for this account (netwrix \
-                 reference §1.2)"
+                 use NTLM: the Integration API must accept Basic for this account"
                     .to_owned(),
             );
         }
         t.set(
             "username",
-            Value::Str(escape_references(&user)),
+            Value::Str(escape_references(&user.value)),
             c.user_setting,
         );
-        let env = format!("${{{}}}", c.password_env);
-        match password {
-            None => {
-                let at = c.password.as_ref().map(|(_, at)| at.clone());
-                self.note(
-                    at.as_ref(),
-                    c.file,
-                    c.password_setting,
-                    Verdict::Changed,
-                    format!("empty, and sluice needs one; the config reads it from {env}"),
-                );
-                t.set_explained(
-                    "password",
-                    Value::Str(env.clone()),
-                    vec![format!(
-                        "{}: empty in the add-on's file; set {} or write it here.",
-                        c.password_setting, c.password_env
-                    )],
-                );
-            }
-            Some((p, at)) if p.starts_with("file:") => {
-                self.note(
-                    Some(&at),
-                    c.file,
-                    c.password_setting,
-                    Verdict::Changed,
-                    format!(
-                        "begins with `file:`, which sluice reads as a reference to a file; the \
-                         config reads it from {env} instead: set it"
-                    ),
-                );
-                t.set_explained(
-                    "password",
-                    Value::Str(env.clone()),
-                    vec![format!(
-                        "{}: set {}; the value cannot be written here as is.",
-                        c.password_setting, c.password_env
-                    )],
-                );
-            }
-            Some((p, at)) => {
-                self.note(
-                    Some(&at),
-                    c.file,
-                    c.password_setting,
-                    Verdict::Check,
-                    format!(
-                        "written into the config in clear, as the add-on's file had it; better \
-                         a secret reference, {env} or file:{}",
-                        c.secret_file
-                    ),
-                );
-                t.set_explained(
-                    "password",
-                    Value::Str(escape_references(&p)),
-                    vec![
-                        format!(
-                            "{}, as the add-on's file had it. Better, keep it out of",
-                            c.password_setting
-                        ),
-                        "this file with a secret reference: an environment variable,".to_owned(),
-                        format!("\"{env}\", or a file, \"file:{}\".", c.secret_file),
-                    ],
-                );
-            }
+    }
+
+    /// `password` next to a given user: a placeholder where the add-on had none or one sluice
+    /// would misread, else the add-on's, in clear.
+    fn password(&mut self, t: &mut Table, c: &Credentials<'_>) {
+        match c.password.clone().filter(|p| !p.value.is_empty()) {
+            None => self.missing_password(t, c),
+            Some(p) if p.value.starts_with("file:") => self.file_like_password(t, c, &p.at),
+            Some(p) => self.clear_password(t, c, p),
         }
+    }
+
+    fn missing_password(&mut self, t: &mut Table, c: &Credentials<'_>) {
+        let env = c.password_reference();
+        let at = c.password.as_ref().map(|p| p.at.clone());
+        self.note(
+            at.as_ref(),
+            c.file,
+            c.password_setting,
+            Verdict::Changed,
+            format!("empty, and sluice needs one; the config reads it from {env}"),
+        );
+        t.set_explained(
+            "password",
+            Value::Str(env),
+            vec![format!(
+                "{}: empty in the add-on's file; set {} or write it here.",
+                c.password_setting, c.password_env
+            )],
+        );
+    }
+
+    /// A password beginning with `file:`, which sluice would read as a file reference.
+    fn file_like_password(&mut self, t: &mut Table, c: &Credentials<'_>, at: &At) {
+        let env = c.password_reference();
+        self.note(
+            Some(at),
+            c.file,
+            c.password_setting,
+            Verdict::Changed,
+            format!(
+                "begins with `file:`, which sluice reads as a reference to a file; the \
+                 config reads it from {env} instead: set it"
+            ),
+        );
+        t.set_explained(
+            "password",
+            Value::Str(env),
+            vec![format!(
+                "{}: set {}; the value cannot be written here as is.",
+                c.password_setting, c.password_env
+            )],
+        );
+    }
+
+    fn clear_password(&mut self, t: &mut Table, c: &Credentials<'_>, password: Setting<String>) {
+        let env = c.password_reference();
+        self.note(
+            Some(&password.at),
+            c.file,
+            c.password_setting,
+            Verdict::Check,
+            format!(
+                "written into the config in clear, as the add-on's file had it; better \
+                 a secret reference, {env} or file:{}",
+                c.secret_file
+            ),
+        );
+        t.set_explained(
+            "password",
+            Value::Str(escape_references(&password.value)),
+            vec![
+                format!(
+                    "{}, as the add-on's file had it. Better, keep it out of",
+                    c.password_setting
+                ),
+                "this file with a secret reference: an environment variable,".to_owned(),
+                format!("\"{env}\", or a file, \"file:{}\".", c.secret_file),
+            ],
+        );
     }
 }

@@ -108,7 +108,7 @@ impl Converter<'_> {
     }
 
     pub(super) fn flag(&mut self, t: &mut Table, key: &str, param: ItsmParam) {
-        // Every flag of the add-on defaults to true (netwrix reference §4.2).
+        // Every flag of the add-on defaults to true.
         let value = self.itsm.flag(param).is_none_or(|v| v.0);
         t.set(key, value.into(), self.origin(param));
     }

@@ -111,7 +111,8 @@ impl Converter<'_> {
         }
     }
 
-    /// The ConnectWise-only elements (netwrix reference §4.3).
+    /// The elements documented only for the add-on's ConnectWise build, which a ServiceNow
+    /// file may still hold.
     pub(super) fn connectwise_only(&mut self) {
         let sn = self.servicenow;
         if let Some(s) = &sn.ignore_upload_attachment_error {

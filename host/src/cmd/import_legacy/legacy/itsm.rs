@@ -1,8 +1,8 @@
-//! `ITSMSettings.xml` (netwrix reference §4.2): its parameters, their kinds and groups, and the lenient reader.
+//! `ITSMSettings.xml`: its parameters, their kinds and groups, and the lenient reader.
 
 use super::*;
 
-/// Every `ITSMSettings.xml` parameter of the reference (§4.2), plus the
+/// Every `ITSMSettings.xml` parameter the add-on documents, plus the
 /// `ReopenTicketOnRepetitiveAlerts` the ServiceNow page folded into another row and the
 /// ConnectWise page documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,7 @@ impl ItsmParam {
         }
     }
 
-    /// The add-on's default, as the reference gives it (§4.2).
+    /// The add-on's default, as its documentation gives it.
     pub(crate) fn default_text(self) -> &'static str {
         use ItsmParam::*;
         match self {
@@ -235,7 +235,7 @@ pub(crate) fn read_itsm(root: &Element, file: &str) -> Result<(ItsmSettings, Vec
                 GROUPS.join(", ")
             )
         } else {
-            "not a setting the add-on documents (netwrix reference §4.2)".to_owned()
+            "not a setting the add-on documents".to_owned()
         };
         notes.push(Note::at(
             &at(file, element),

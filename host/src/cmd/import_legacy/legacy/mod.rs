@@ -1,12 +1,12 @@
-//! The vendor add-on's two settings files as values: `ITSMSettings.xml` (netwrix reference
-//! §4.2) and `ServiceNowSettings.xml` (§4.3).
+//! The vendor add-on's two settings files as values: `ITSMSettings.xml` and
+//! `ServiceNowSettings.xml`.
 //!
-//! The shipped files were never published; only their element names were (§4.6 reconstructs
-//! a skeleton and says its root names and nesting are guesses). So reading is lenient: the
-//! root's name is ignored, names match in any case, a setting is accepted at any depth, an
-//! unknown wrapper element is looked into, and the three request groups of `ITSMSettings.xml`
-//! decide which `RequestLimit` is which. Strict where the add-on was: a number or a flag that
-//! does not read as one is an error naming file, line and element.
+//! The shipped files were never published, only their element names: their root names and
+//! nesting are not known. So reading is lenient: the root's name is ignored, names match in
+//! any case, a setting is accepted at any depth, an unknown wrapper element is looked into,
+//! and the three request groups of `ITSMSettings.xml` decide which `RequestLimit` is which.
+//! Strict where the add-on was: a number or a flag that does not read as one is an error
+//! naming file, line and element.
 //!
 //! What was found but means nothing here (an unknown element, a setting given twice) becomes a
 //! report [`Note`].

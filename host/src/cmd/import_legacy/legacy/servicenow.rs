@@ -1,4 +1,4 @@
-//! `ServiceNowSettings.xml` (netwrix reference §4.3): the connection, TicketParameters, the correlation format and the reopen options.
+//! `ServiceNowSettings.xml`: the connection, TicketParameters, the correlation format and the reopen options.
 
 use super::*;
 
@@ -34,7 +34,7 @@ pub(crate) struct ServiceNowSettings {
     pub(crate) closed_states: Option<Setting<Vec<String>>>,
     /// `ReopenTicketOptions/NewState`.
     pub(crate) new_state: Option<Setting<String>>,
-    /// ConnectWise-only (§4.3): `IgnoreUploadAttachmentError`.
+    /// ConnectWise-only: `IgnoreUploadAttachmentError`.
     pub(crate) ignore_upload_attachment_error: Option<Setting<bool>>,
     /// ConnectWise-only: `EnableTls12`.
     pub(crate) enable_tls12: Option<Setting<bool>>,
@@ -241,7 +241,7 @@ impl ServiceNowReader<'_> {
             &at(self.file, element),
             path,
             Verdict::NotCarriedOver,
-            "not a setting the add-on documents (netwrix reference §4.3); ignored",
+            "not a setting the add-on documents; ignored",
         ));
     }
 }
