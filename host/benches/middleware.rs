@@ -157,7 +157,7 @@ fn flood() -> (f64, u64, f64, MemorySink) {
                             alert_name: "ITSM Add-On: User Account Locked Out",
                             auditor_alert_id: Some("{A}"),
                             record_id: Some("rid"),
-                            received_at: 1_710_000_000_000,
+                            received_at: sluice_core::Timestamp::from_millis(1_710_000_000_000),
                             record: Some(&json),
                             extra_records: None,
                         },

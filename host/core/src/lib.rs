@@ -11,7 +11,9 @@
 //!   `secret`: secret references and their redaction;
 //! - `pipeline`: intake ─► rules ─► suppression ─► mapping ─► delivery, stepped by the
 //!   [`Engine`];
-//! - `state`: the durable store (queue, outbox, tickets, windows, checkpoints);
+//! - `state`: the durable store (queue, outbox, tickets, windows, checkpoints), its rows
+//!   typed: row ids per table, the states of alerts and ticket actions;
+//! - `time`: points in time ([`Timestamp`]) as the pipeline and the store reckon them;
 //! - `retry`, `clock`, `stop`: when to try again, what time it is, when to stop.
 //!
 //! The module tree is private; what other crates may use is re-exported below.
@@ -25,6 +27,7 @@ mod state;
 mod stop;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
@@ -34,22 +37,25 @@ pub use config::{
     TelemetrySettings, CONFIG_ENV, DEFAULT_CONFIG,
 };
 pub use pipeline::delivery::TicketSink;
-pub use pipeline::engine::{DeliveryReportTotals, Engine, EngineStats};
+pub use pipeline::engine::Engine;
 pub use pipeline::filter::{Filters, RecordView};
 pub use pipeline::intake::{queue_response_action, response_action_alert, RecordSource};
 pub use pipeline::mapping::{
     computer_name, default_ticket_fields, render_detail_list, AlertContext, TicketTemplate,
     ALERT_PLACEHOLDERS,
 };
-pub use pipeline::observe::{EngineObserver, SourceCall};
+pub use pipeline::observe::{DeliveryReportTotals, EngineObserver, EngineStats, SourceCall};
 pub use pipeline::record::{from_json as record_from_json, to_json as record_to_json};
 pub use pipeline::rules::{load_file as load_alert_file, AlertDefinition, AlertSet};
 pub use pipeline::spec::{build_spec, pipeline_specs, PipelineSpec};
 pub use pipeline::template::Template;
 pub use retry::{jitter, Backoff};
 pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
-pub use state::{duration_ms, from_millis, millis, Durability, Store, StoreError};
+pub use state::alerts::AlertState;
+pub use state::outbox::ActionState;
+pub use state::{ActionId, AlertId, Durability, Store, StoreError, TicketId};
 pub use stop::{Doorbell, StopSignal};
+pub use time::Timestamp;
 
 /// What the host reads from the store for status, metrics and its commands.
 pub mod store {

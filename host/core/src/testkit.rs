@@ -80,34 +80,7 @@ impl MemorySink {
             TicketAction::Create {
                 correlation,
                 fields,
-            } => {
-                let n = self.tickets.len() + 1;
-                let ticket = Ticket {
-                    id: format!("sys{n}").into(),
-                    number: format!("INC{n:07}").into(),
-                    link: format!("mem://INC{n:07}").into(),
-                    state: "1".into(),
-                    display: [
-                        ("state", "New"),
-                        ("assignment_group", "Service Desk"),
-                        ("opened_at", "2024-01-01 00:00:00"),
-                    ]
-                    .into_iter()
-                    .collect(),
-                    fields,
-                };
-                self.tickets.push(MemTicket {
-                    ticket: ticket.clone(),
-                    correlation_id: correlation.id.to_string(),
-                    notes: Vec::new(),
-                    attachments: Vec::new(),
-                });
-                if self.ambiguous_creates > 0 {
-                    self.ambiguous_creates -= 1;
-                    return ActionOutcome::retry("connection reset after the request was sent");
-                }
-                ActionOutcome::Done(ticket)
-            }
+            } => self.create(correlation.id.to_string(), fields),
             TicketAction::FindByCorrelation { correlation_id } => {
                 match self
                     .tickets
@@ -119,59 +92,95 @@ impl MemorySink {
                     None => ActionOutcome::NotFound,
                 }
             }
-            TicketAction::Get { ticket } => match self.index(&ticket) {
-                Some(i) => {
-                    let mut t = self.tickets[i].ticket.clone();
-                    let label = match t.state.as_str() {
-                        "6" => "Resolved",
-                        "7" => "Closed",
-                        _ => "New",
-                    };
-                    t.display.set("state", label);
-                    ActionOutcome::Done(t)
-                }
-                None => ActionOutcome::NotFound,
-            },
-            other => {
-                let id = other.ticket().unwrap_or_default().to_owned();
-                let Some(i) = self.index(&id) else {
-                    return ActionOutcome::NotFound;
-                };
-                if self
-                    .refuse_updates_of
-                    .iter()
-                    .any(|n| *n == self.tickets[i].ticket.number)
-                {
-                    return ActionOutcome::Failed(PluginError::rejected(
-                        "ACL Exception Update Failed due to security constraints",
-                    ));
-                }
-                let t = &mut self.tickets[i];
-                match other {
-                    TicketAction::AddNote { journal, text, .. } => t.notes.push((journal, text)),
-                    TicketAction::Attach {
-                        file_name, content, ..
-                    } => t.attachments.push((file_name, content)),
-                    TicketAction::ChangeState {
-                        change: StateChange::Reopen,
-                        ..
-                    } => {
-                        if ["6", "7", "8"].contains(&t.ticket.state.as_str()) {
-                            t.ticket.state = "1".into();
-                        } else {
-                            return ActionOutcome::Unchanged(t.ticket.clone());
-                        }
-                    }
-                    TicketAction::Update { fields, .. } => {
-                        for (k, v) in fields {
-                            t.ticket.fields.set(k, v);
-                        }
-                    }
-                    _ => return ActionOutcome::Failed(PluginError::unsupported("stand-in")),
-                }
-                ActionOutcome::Done(t.ticket.clone())
-            }
+            TicketAction::Get { ticket } => self.get(&ticket),
+            other => self.write(other),
         }
+    }
+
+    /// Opens a ticket (answering `Retry` while `ambiguous_creates` lasts).
+    fn create(&mut self, correlation_id: String, fields: sluice_sdk::Fields) -> ActionOutcome {
+        let n = self.tickets.len() + 1;
+        let ticket = Ticket {
+            id: format!("sys{n}").into(),
+            number: format!("INC{n:07}").into(),
+            link: format!("mem://INC{n:07}").into(),
+            state: "1".into(),
+            display: [
+                ("state", "New"),
+                ("assignment_group", "Service Desk"),
+                ("opened_at", "2024-01-01 00:00:00"),
+            ]
+            .into_iter()
+            .collect(),
+            fields,
+        };
+        self.tickets.push(MemTicket {
+            ticket: ticket.clone(),
+            correlation_id,
+            notes: Vec::new(),
+            attachments: Vec::new(),
+        });
+        if self.ambiguous_creates > 0 {
+            self.ambiguous_creates -= 1;
+            return ActionOutcome::retry("connection reset after the request was sent");
+        }
+        ActionOutcome::Done(ticket)
+    }
+
+    /// Reads a ticket, with its state's label.
+    fn get(&self, id: &str) -> ActionOutcome {
+        let Some(i) = self.index(id) else {
+            return ActionOutcome::NotFound;
+        };
+        let mut t = self.tickets[i].ticket.clone();
+        let label = match t.state.as_str() {
+            "6" => "Resolved",
+            "7" => "Closed",
+            _ => "New",
+        };
+        t.display.set("state", label);
+        ActionOutcome::Done(t)
+    }
+
+    /// Applies a change to an existing ticket: a note, an attachment, a reopen, fields.
+    fn write(&mut self, action: TicketAction) -> ActionOutcome {
+        let id = action.ticket().unwrap_or_default().to_owned();
+        let Some(i) = self.index(&id) else {
+            return ActionOutcome::NotFound;
+        };
+        if self
+            .refuse_updates_of
+            .iter()
+            .any(|n| *n == self.tickets[i].ticket.number)
+        {
+            return ActionOutcome::Failed(PluginError::rejected(
+                "ACL Exception Update Failed due to security constraints",
+            ));
+        }
+        let t = &mut self.tickets[i];
+        match action {
+            TicketAction::AddNote { journal, text, .. } => t.notes.push((journal, text)),
+            TicketAction::Attach {
+                file_name, content, ..
+            } => t.attachments.push((file_name, content)),
+            TicketAction::ChangeState {
+                change: StateChange::Reopen,
+                ..
+            } => {
+                if ["6", "7", "8"].contains(&t.ticket.state.as_str()) {
+                    t.ticket.state = "1".into();
+                } else {
+                    return ActionOutcome::Unchanged(t.ticket.clone());
+                }
+            }
+            TicketAction::Update { fields, .. } => {
+                for (k, v) in fields {
+                    t.ticket.fields.set(k, v);
+                }
+            }
+            _ => return ActionOutcome::Failed(PluginError::unsupported("stand-in")),
+        }
+        ActionOutcome::Done(t.ticket.clone())
     }
 }
 

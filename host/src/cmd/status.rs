@@ -3,6 +3,7 @@
 //! problems. It reads the store only (also while `sluice run` writes to it), loads no plugin,
 //! contacts nothing and needs none of the service's secrets.
 
+use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -12,8 +13,9 @@ use serde_json::{json, Value};
 use super::output::print;
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
-use sluice_core::store::status::{self, PipelineStatus};
-use sluice_core::{duration_ms, millis, Store};
+use sluice_core::store::status::{self, OpenTickets, PipelineStatus};
+use sluice_core::store::tickets::{FloodWindow, TicketRow};
+use sluice_core::{ActionState, AlertState, Store, Timestamp};
 use sluice_core::{ConfigFile, PipelineSettings, SecretResolver};
 
 /// Arguments of `sluice status`.
@@ -29,14 +31,17 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// The alert states waiting in the queue, and how the human form names them.
-const QUEUE: [(&str, &str); 5] = [
-    ("queued", "waiting for their record"),
-    ("ready", "to decide"),
-    ("collecting", "collecting repeats"),
-    ("pending", "to deliver"),
-    ("in_flight", "in flight"),
-];
+/// How the human form names the alert states waiting in the queue ([`AlertState::WAITING`]).
+fn queue_words(state: AlertState) -> &'static str {
+    match state {
+        AlertState::Queued => "waiting for their record",
+        AlertState::Ready => "to decide",
+        AlertState::Action(ActionState::Collecting) => "collecting repeats",
+        AlertState::Action(ActionState::Pending) => "to deliver",
+        AlertState::Action(ActionState::InFlight) => "in flight",
+        other => other.as_str(),
+    }
+}
 
 pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
@@ -60,11 +65,11 @@ pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<Exit
         },
         None => file.config.pipelines.iter().collect(),
     };
-    let now = millis(std::time::SystemTime::now());
+    let now = Timestamp::now();
     let mut report = Vec::new();
     for (name, settings) in pipelines {
-        let update_ms = duration_ms(settings.suppression.update_interval.get());
-        let status = store.read(status::read(store.conn(), name, now, update_ms))?;
+        let update_interval = settings.suppression.update_interval.get();
+        let status = store.read(status::read(store.conn(), name, now, update_interval))?;
         report.push(pipeline_json(name, settings, &status, now));
     }
     let report = json!({ "state": state.path, "pipelines": report });
@@ -76,51 +81,27 @@ pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<Exit
     Ok(ExitCode::from(exit::OK))
 }
 
-/// `ms` as an RFC 3339 time.
-fn time(ms: i64) -> Value {
-    jiff::Timestamp::from_millisecond(ms).map_or(Value::Null, |t| Value::from(t.to_string()))
+/// `time` as an RFC 3339 time.
+fn time(time: Timestamp) -> Value {
+    jiff::Timestamp::from_millisecond(time.as_millis())
+        .map_or(Value::Null, |t| Value::from(t.to_string()))
 }
 
-fn count(counts: &[(String, u64)], state: &str) -> u64 {
-    counts
+fn pipeline_json(
+    name: &str,
+    settings: &PipelineSettings,
+    s: &PipelineStatus,
+    now: Timestamp,
+) -> Value {
+    let queue: serde_json::Map<String, Value> = AlertState::WAITING
         .iter()
-        .find(|(s, _)| s == state)
-        .map_or(0, |(_, n)| *n)
-}
-
-fn pipeline_json(name: &str, settings: &PipelineSettings, s: &PipelineStatus, now: i64) -> Value {
-    let queue: serde_json::Map<String, Value> = QUEUE
-        .iter()
-        .map(|(state, _)| ((*state).to_owned(), Value::from(count(&s.alerts, state))))
+        .map(|state| (state.as_str().to_owned(), Value::from(s.alerts_in(*state))))
         .collect();
-    let flood = s.flood_window.as_ref().map(|(w, ticket)| {
-        let ends = w.started_at + duration_ms(settings.suppression.ticket_flood_interval.get());
-        json!({
-            "started_at": time(w.started_at),
-            "ends_at": time(ends),
-            "active": now < ends,
-            "tickets": w.created,
-            "limit": settings.suppression.ticket_flood_limit,
-            "flood_ticket": ticket.as_ref().and_then(|t| t.number.clone()),
-        })
-    });
-    let open: Vec<Value> = s
-        .open_tickets
-        .iter()
-        .map(|o| {
-            json!({
-                "alert": o.alert,
-                "kind": o.kind.as_str(),
-                "tickets": o.count,
-                "alerts": o.alerts,
-                "newest": {
-                    "number": o.newest.number,
-                    "state": o.newest.state,
-                    "last_alert_at": time(o.newest.last_alert_at),
-                },
-            })
-        })
-        .collect();
+    let flood = s
+        .flood_window
+        .as_ref()
+        .map(|(w, ticket)| flood_json(settings, w, ticket.as_ref(), now));
+    let open: Vec<Value> = s.open_tickets.iter().map(open_tickets_json).collect();
     let (retrying, retrying_total) = &s.retrying;
     let retrying: Vec<Value> = retrying
         .iter()
@@ -144,9 +125,9 @@ fn pipeline_json(name: &str, settings: &PipelineSettings, s: &PipelineStatus, no
         "enabled": settings.enabled,
         "queue": queue,
         "alerts": {
-            "done": count(&s.alerts, "done"),
-            "dead": count(&s.alerts, "dead"),
-            "ignored": count(&s.alerts, "ignored"),
+            "done": s.alerts_in(AlertState::Action(ActionState::Done)),
+            "dead": s.alerts_in(AlertState::Action(ActionState::Dead)),
+            "ignored": s.alerts_in(AlertState::Ignored),
         },
         "last_fetch": s.last_fetch.map_or(Value::Null, time),
         "last_delivery": s.last_delivery.map_or(Value::Null, time),
@@ -158,118 +139,175 @@ fn pipeline_json(name: &str, settings: &PipelineSettings, s: &PipelineStatus, no
     })
 }
 
+/// The flood window `w` and its flood ticket, at `now`.
+fn flood_json(
+    settings: &PipelineSettings,
+    w: &FloodWindow,
+    ticket: Option<&TicketRow>,
+    now: Timestamp,
+) -> Value {
+    let ends = w.started_at + settings.suppression.ticket_flood_interval.get();
+    json!({
+        "started_at": time(w.started_at),
+        "ends_at": time(ends),
+        "active": now < ends,
+        "tickets": w.created,
+        "limit": settings.suppression.ticket_flood_limit,
+        "flood_ticket": ticket.and_then(|t| t.number.clone()),
+    })
+}
+
+/// The tickets of one alert still taking repeats.
+fn open_tickets_json(o: &OpenTickets) -> Value {
+    json!({
+        "alert": o.alert,
+        "kind": o.kind.as_str(),
+        "tickets": o.count,
+        "alerts": o.alerts,
+        "newest": {
+            "number": o.newest.number,
+            "state": o.newest.state,
+            "last_alert_at": time(o.newest.last_alert_at),
+        },
+    })
+}
+
 /// The report for people, from its JSON form (one source of truth for both).
 fn human(report: &Value) -> String {
-    use std::fmt::Write;
-    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-    let or_never = |v: &Value| {
-        if v.is_null() {
-            "never".to_owned()
-        } else {
-            text(v)
-        }
-    };
     let mut out = format!("State store: {}\n", text(&report["state"]));
     for p in report["pipelines"].as_array().into_iter().flatten() {
-        let _ = writeln!(
-            out,
-            "\nPipeline {}{}",
-            text(&p["name"]),
-            if p["enabled"] == true {
-                ""
-            } else {
-                " (disabled)"
-            }
-        );
-        let queue: Vec<String> = QUEUE
-            .iter()
-            .map(|(state, words)| format!("{} {words}", p["queue"][state]))
-            .collect();
-        let _ = writeln!(out, "  Queue:          {}", queue.join(", "));
-        let a = &p["alerts"];
-        let _ = writeln!(
-            out,
-            "  Alerts handled: {} delivered, {} given up on, {} ignored (definition off)",
-            a["done"], a["dead"], a["ignored"]
-        );
-        let _ = writeln!(out, "  Last fetch:     {}", or_never(&p["last_fetch"]));
-        let _ = writeln!(out, "  Last delivery:  {}", or_never(&p["last_delivery"]));
-        let w = &p["flood_window"];
-        if w.is_null() {
-            let _ = writeln!(out, "  Flood window:   none yet");
-        } else {
-            let _ = writeln!(
-                out,
-                "  Flood window:   {} of {} tickets, {} to {}{}{}",
-                w["tickets"],
-                w["limit"],
-                text(&w["started_at"]),
-                text(&w["ends_at"]),
-                if w["active"] == true {
-                    " (current)"
-                } else {
-                    " (over)"
-                },
-                match w["flood_ticket"].as_str() {
-                    Some(n) => format!("; flood ticket {n}"),
-                    None => String::new(),
-                }
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  Open tickets (taking repeats for {}):",
-            text(&p["update_interval"])
-        );
-        let open = p["open_tickets"].as_array().cloned().unwrap_or_default();
-        if open.is_empty() {
-            let _ = writeln!(out, "    none");
-        }
-        for o in &open {
-            let alert = if o["kind"] == "flood" {
-                "(flood ticket)".to_owned()
-            } else {
-                text(&o["alert"])
-            };
-            let newest = &o["newest"];
-            let _ = writeln!(
-                out,
-                "    {alert}: {} ticket(s), {} alert(s); newest {} (state {}), last alert {}",
-                o["tickets"],
-                o["alerts"],
-                newest["number"].as_str().unwrap_or("not opened yet"),
-                newest["state"].as_str().unwrap_or("unknown"),
-                text(&newest["last_alert_at"])
-            );
-        }
-        let r = &p["retrying"];
-        let _ = writeln!(out, "  Retrying:       {} ticket action(s)", r["total"]);
-        for item in r["newest"].as_array().into_iter().flatten() {
-            let _ = writeln!(
-                out,
-                "    {} ({}): attempt {}, next at {}: {}",
-                item["ticket"].as_str().unwrap_or("not opened yet"),
-                text(&item["alert"]),
-                item["attempts"],
-                text(&item["next_at"]),
-                text(&item["error"])
-            );
-        }
-        let events = p["recent_errors"].as_array().cloned().unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  Recent problems:{}",
-            if events.is_empty() { " none" } else { "" }
-        );
-        for e in &events {
-            let _ = writeln!(
-                out,
-                "    {} {}: {}",
-                text(&e["at"]),
-                text(&e["kind"]),
-                text(&e["message"])
-            );
-        }
+        human_pipeline(&mut out, p);
     }
     out
+}
+
+/// A JSON value as text: a string without its quotes.
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// A time, or `never` when there is none.
+fn or_never(v: &Value) -> String {
+    if v.is_null() {
+        "never".to_owned()
+    } else {
+        text(v)
+    }
+}
+
+/// One pipeline's part of the report for people.
+fn human_pipeline(out: &mut String, p: &Value) {
+    let _ = writeln!(
+        out,
+        "\nPipeline {}{}",
+        text(&p["name"]),
+        if p["enabled"] == true {
+            ""
+        } else {
+            " (disabled)"
+        }
+    );
+    let queue: Vec<String> = AlertState::WAITING
+        .iter()
+        .map(|state| format!("{} {}", p["queue"][state.as_str()], queue_words(*state)))
+        .collect();
+    let _ = writeln!(out, "  Queue:          {}", queue.join(", "));
+    let a = &p["alerts"];
+    let _ = writeln!(
+        out,
+        "  Alerts handled: {} delivered, {} given up on, {} ignored (definition off)",
+        a["done"], a["dead"], a["ignored"]
+    );
+    let _ = writeln!(out, "  Last fetch:     {}", or_never(&p["last_fetch"]));
+    let _ = writeln!(out, "  Last delivery:  {}", or_never(&p["last_delivery"]));
+    human_flood_window(out, &p["flood_window"]);
+    human_open_tickets(out, p);
+    human_retrying(out, &p["retrying"]);
+    human_events(out, &p["recent_errors"]);
+}
+
+fn human_flood_window(out: &mut String, w: &Value) {
+    if w.is_null() {
+        let _ = writeln!(out, "  Flood window:   none yet");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  Flood window:   {} of {} tickets, {} to {}{}{}",
+        w["tickets"],
+        w["limit"],
+        text(&w["started_at"]),
+        text(&w["ends_at"]),
+        if w["active"] == true {
+            " (current)"
+        } else {
+            " (over)"
+        },
+        match w["flood_ticket"].as_str() {
+            Some(n) => format!("; flood ticket {n}"),
+            None => String::new(),
+        }
+    );
+}
+
+fn human_open_tickets(out: &mut String, p: &Value) {
+    let _ = writeln!(
+        out,
+        "  Open tickets (taking repeats for {}):",
+        text(&p["update_interval"])
+    );
+    let open = p["open_tickets"].as_array().cloned().unwrap_or_default();
+    if open.is_empty() {
+        let _ = writeln!(out, "    none");
+    }
+    for o in &open {
+        let alert = if o["kind"] == "flood" {
+            "(flood ticket)".to_owned()
+        } else {
+            text(&o["alert"])
+        };
+        let newest = &o["newest"];
+        let _ = writeln!(
+            out,
+            "    {alert}: {} ticket(s), {} alert(s); newest {} (state {}), last alert {}",
+            o["tickets"],
+            o["alerts"],
+            newest["number"].as_str().unwrap_or("not opened yet"),
+            newest["state"].as_str().unwrap_or("unknown"),
+            text(&newest["last_alert_at"])
+        );
+    }
+}
+
+fn human_retrying(out: &mut String, r: &Value) {
+    let _ = writeln!(out, "  Retrying:       {} ticket action(s)", r["total"]);
+    for item in r["newest"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "    {} ({}): attempt {}, next at {}: {}",
+            item["ticket"].as_str().unwrap_or("not opened yet"),
+            text(&item["alert"]),
+            item["attempts"],
+            text(&item["next_at"]),
+            text(&item["error"])
+        );
+    }
+}
+
+fn human_events(out: &mut String, events: &Value) {
+    let events = events.as_array().cloned().unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  Recent problems:{}",
+        if events.is_empty() { " none" } else { "" }
+    );
+    for e in &events {
+        let _ = writeln!(
+            out,
+            "    {} {}: {}",
+            text(&e["at"]),
+            text(&e["kind"]),
+            text(&e["message"])
+        );
+    }
 }

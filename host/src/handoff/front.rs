@@ -18,8 +18,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::{check_id, hand_off, response_pipelines, Handoff};
-use sluice_core::millis;
 use sluice_core::ResponseView;
+use sluice_core::Timestamp;
 use sluice_core::{CONFIG_ENV, DEFAULT_CONFIG};
 
 /// The arguments the quick way understands: `alert-response` then `--config`, `--alert-name`
@@ -112,7 +112,7 @@ fn try_alert_response(args: &[OsString]) -> Option<()> {
         &invocation.alert_id,
         &invocation.record_id,
         invocation.alert_name.as_deref(),
-        millis(std::time::SystemTime::now()),
+        Timestamp::now(),
     );
     hand_off(view.state_path(), &alert).ok().map(drop)
 }

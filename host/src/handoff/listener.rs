@@ -295,7 +295,13 @@ mod tests {
 
     fn alert(record_id: &str) -> Handoff {
         let pipelines = vec!["a".into(), "b".into()];
-        Handoff::new(pipelines, "0B5E", record_id, Some("Locked out"), 42)
+        Handoff::new(
+            pipelines,
+            "0B5E",
+            record_id,
+            Some("Locked out"),
+            sluice_core::Timestamp::from_millis(42),
+        )
     }
 
     fn ask(path: &Path, line: &str) -> String {

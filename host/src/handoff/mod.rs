@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use sluice_core::response_action_alert;
 use sluice_core::store::alerts;
+use sluice_core::Timestamp;
 
 #[cfg(unix)]
 pub use client::hand_off;
@@ -60,20 +61,20 @@ pub struct Handoff {
     pub record_id: String,
     /// The alert's name.
     pub alert_name: String,
-    /// When Auditor ran the action, ms since 1970 (the invocation's clock: the alert's arrival
-    /// time does not depend on how it reached the store).
-    pub received_at: i64,
+    /// When Auditor ran the action (the invocation's clock: the alert's arrival time does not
+    /// depend on how it reached the store); on the wire, milliseconds since 1970.
+    pub received_at: Timestamp,
 }
 
 impl Handoff {
     /// The alert Auditor named with `alert_id` and `record_id`, for `pipelines`, received at
-    /// `received_at` (ms since 1970); without a name, it is called after its id.
+    /// `received_at`; without a name, it is called after its id.
     pub fn new(
         pipelines: Vec<String>,
         alert_id: &str,
         record_id: &str,
         alert_name: Option<&str>,
-        received_at: i64,
+        received_at: Timestamp,
     ) -> Handoff {
         Handoff {
             version: VERSION,
@@ -227,7 +228,7 @@ mod tests {
             alert_id: "0b5e".into(),
             record_id: "r1".into(),
             alert_name: "User Account Locked Out".into(),
-            received_at: 1,
+            received_at: Timestamp::from_millis(1),
         };
         let text = serde_json::to_string(&request).unwrap();
         assert!(!text.contains('\n'));

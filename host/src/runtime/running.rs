@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
 use sluice_core::{
-    jitter, millis, Backoff, Clock, Doorbell, Engine, RecordSource, StopSignal, TicketSink,
+    jitter, Backoff, Clock, Doorbell, Engine, RecordSource, StopSignal, TicketSink, Timestamp,
 };
 
 use crate::telemetry::{PipelineMetrics, Role};
@@ -175,8 +175,8 @@ fn run<S, K>(
         let sleep = match engine.step().and_then(|()| engine.next_wakeup()) {
             Ok(next) => {
                 failures = 0;
-                let now = millis(clock.now());
-                Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(MAX_SLEEP)
+                let now = Timestamp::from_system_time(clock.now());
+                next.saturating_since(now).min(MAX_SLEEP)
             }
             Err(error) => {
                 failures += 1;

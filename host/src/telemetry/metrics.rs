@@ -23,7 +23,7 @@ use sluice_sdk::{ErrorKind, PluginError};
 
 use sluice_core::redact;
 use sluice_core::store::alerts;
-use sluice_core::EngineStats;
+use sluice_core::{AlertState, EngineStats};
 use sluice_core::{Store, StoreError};
 
 /// Upper bounds of the sink and source latency buckets, seconds: 5 ms to about 41 s (a batch
@@ -33,7 +33,7 @@ pub const SINK_LATENCY_BUCKETS: [f64; 14] = [
 ];
 
 /// The alert states `sluice_queue_depth` reports: every state of an alert not yet delivered.
-const QUEUE_STATES: [&str; 5] = ["queued", "ready", "collecting", "pending", "in_flight"];
+const QUEUE_STATES: [AlertState; 5] = AlertState::WAITING;
 
 /// Source or sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,6 +170,187 @@ struct Contact {
     at: Instant,
 }
 
+/// What enters the pipelines: records, and the alerts they raise.
+struct AlertSeries {
+    records: Family<RecordLabels, Counter>,
+    alerts_received: Family<PipelineLabels, Counter>,
+    alerts_suppressed: Family<SuppressedLabels, Counter>,
+}
+
+impl AlertSeries {
+    fn declare(r: &mut Registry) -> Self {
+        AlertSeries {
+            records: registered(
+                r,
+                "records_fetched",
+                "Activity records read from the source, by intake (poll or response_action)",
+                Family::default(),
+            ),
+            alerts_received: registered(
+                r,
+                "alerts_received",
+                "Alerts taken into the pipeline and decided",
+                Family::default(),
+            ),
+            alerts_suppressed: registered(
+                r,
+                "alerts_suppressed",
+                "Alerts that opened no ticket of their own, by reason: consolidated (into \
+                 their open ticket), flood (into the window's flood ticket), disabled (their \
+                 definition is off)",
+                Family::default(),
+            ),
+        }
+    }
+}
+
+/// What became of tickets and ticket actions at the sink.
+struct TicketSeries {
+    tickets_created: Family<TicketLabels, Counter>,
+    tickets_updated: Family<PluginLabels, Counter>,
+    tickets_reopened: Family<PluginLabels, Counter>,
+    tickets_adopted: Family<PluginLabels, Counter>,
+    retries: Family<PluginLabels, Counter>,
+    dead_letters: Family<PluginLabels, Counter>,
+}
+
+impl TicketSeries {
+    fn declare(r: &mut Registry) -> Self {
+        TicketSeries {
+            tickets_created: registered(
+                r,
+                "tickets_created",
+                "Tickets opened at the sink, by kind (alert or flood)",
+                Family::default(),
+            ),
+            tickets_updated: registered(
+                r,
+                "tickets_updated",
+                "Consolidated updates written to open tickets",
+                Family::default(),
+            ),
+            tickets_reopened: registered(
+                r,
+                "tickets_reopened",
+                "Closed tickets reopened because their alert repeated",
+                Family::default(),
+            ),
+            tickets_adopted: registered(
+                r,
+                "tickets_adopted",
+                "Tickets an interrupted attempt had opened, found by their correlation key \
+                 instead of opened again",
+                Family::default(),
+            ),
+            retries: registered(
+                r,
+                "retries",
+                "Ticket actions scheduled to be tried again",
+                Family::default(),
+            ),
+            dead_letters: registered(
+                r,
+                "dead_letters",
+                "Ticket actions given up on (dead-lettered or refused for good)",
+                Family::default(),
+            ),
+        }
+    }
+}
+
+/// How the calls to the source and the sink went, and what waits in the store.
+struct CallSeries {
+    errors: Family<ErrorLabels, Counter>,
+    store_errors: Family<PipelineLabels, Counter>,
+    sink_latency: HistogramFamily,
+    source_latency: HistogramFamily,
+    queue_depth: Family<QueueLabels, Gauge>,
+}
+
+impl CallSeries {
+    fn declare(r: &mut Registry) -> Self {
+        CallSeries {
+            errors: registered(
+                r,
+                "errors",
+                "Failed source calls and sink actions, by component and class (config, \
+                 credentials, transient, protocol, rejected, unsupported, panicked, internal)",
+                Family::default(),
+            ),
+            store_errors: registered(
+                r,
+                "state_store_errors",
+                "Steps that failed because the state store did",
+                Family::default(),
+            ),
+            sink_latency: latency(
+                r,
+                "sink_latency",
+                "Time of each call to the sink with a batch of ticket actions",
+            ),
+            source_latency: latency(
+                r,
+                "source_latency",
+                "Time of each call to the source (a poll or a fetch by id)",
+            ),
+            queue_depth: registered(
+                r,
+                "queue_depth",
+                "Alerts not yet delivered, by state: queued (waiting for their record), ready \
+                 (to decide), collecting (in a consolidation buffer), pending (to deliver or \
+                 retry), in_flight",
+                Family::default(),
+            ),
+        }
+    }
+}
+
+/// Whether the components answer, how config reloads went, and the build.
+struct HealthSeries {
+    up: Family<ComponentLabels, Gauge>,
+    reloads: Family<ReloadLabels, Counter>,
+    last_reload_successful: Gauge,
+}
+
+impl HealthSeries {
+    /// Declares the series, at their initial values (the last reload successful: the start
+    /// is), and registers the build's version.
+    fn declare(r: &mut Registry) -> Self {
+        let series = HealthSeries {
+            up: registered(
+                r,
+                "component_up",
+                "1 when the component's system answered the last call or healthcheck, 0 when \
+                 not",
+                Family::default(),
+            ),
+            reloads: registered(
+                r,
+                "config_reloads",
+                "Config reloads, by result (success or failure)",
+                Family::default(),
+            ),
+            last_reload_successful: registered(
+                r,
+                "config_last_reload_successful",
+                "1 when the last config reload (or the start) succeeded, 0 when the running \
+                 config is older than the file",
+                Gauge::default(),
+            ),
+        };
+        r.register(
+            "build",
+            "The version of sluice",
+            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        series.last_reload_successful.set(1);
+        for result in ["success", "failure"] {
+            let _ = series.reloads.get_or_create(&ReloadLabels { result });
+        }
+        series
+    }
+}
+
 /// The metrics of one process. Cheap to clone; every clone reports into the same registry.
 ///
 /// `sluice run` wires it as any embedder (`sluice demo`, a test) can:
@@ -196,134 +377,57 @@ impl Default for Metrics {
 impl Metrics {
     /// An empty registry with every series declared.
     pub fn new() -> Self {
-        let mut r = Registry::with_prefix("sluice");
-        let reg = &mut r;
+        let mut registry = Registry::with_prefix("sluice");
+        let r = &mut registry;
+        // Declared in the order `/metrics` lists them.
+        let AlertSeries {
+            records,
+            alerts_received,
+            alerts_suppressed,
+        } = AlertSeries::declare(r);
+        let TicketSeries {
+            tickets_created,
+            tickets_updated,
+            tickets_reopened,
+            tickets_adopted,
+            retries,
+            dead_letters,
+        } = TicketSeries::declare(r);
+        let CallSeries {
+            errors,
+            store_errors,
+            sink_latency,
+            source_latency,
+            queue_depth,
+        } = CallSeries::declare(r);
+        let HealthSeries {
+            up,
+            reloads,
+            last_reload_successful,
+        } = HealthSeries::declare(r);
         let series = Series {
-            records: registered(
-                reg,
-                "records_fetched",
-                "Activity records read from the source, by intake (poll or response_action)",
-                Family::default(),
-            ),
-            alerts_received: registered(
-                reg,
-                "alerts_received",
-                "Alerts taken into the pipeline and decided",
-                Family::default(),
-            ),
-            alerts_suppressed: registered(
-                reg,
-                "alerts_suppressed",
-                "Alerts that opened no ticket of their own, by reason: consolidated (into \
-                 their open ticket), flood (into the window's flood ticket), disabled (their \
-                 definition is off)",
-                Family::default(),
-            ),
-            tickets_created: registered(
-                reg,
-                "tickets_created",
-                "Tickets opened at the sink, by kind (alert or flood)",
-                Family::default(),
-            ),
-            tickets_updated: registered(
-                reg,
-                "tickets_updated",
-                "Consolidated updates written to open tickets",
-                Family::default(),
-            ),
-            tickets_reopened: registered(
-                reg,
-                "tickets_reopened",
-                "Closed tickets reopened because their alert repeated",
-                Family::default(),
-            ),
-            tickets_adopted: registered(
-                reg,
-                "tickets_adopted",
-                "Tickets an interrupted attempt had opened, found by their correlation key \
-                 instead of opened again",
-                Family::default(),
-            ),
-            retries: registered(
-                reg,
-                "retries",
-                "Ticket actions scheduled to be tried again",
-                Family::default(),
-            ),
-            dead_letters: registered(
-                reg,
-                "dead_letters",
-                "Ticket actions given up on (dead-lettered or refused for good)",
-                Family::default(),
-            ),
-            errors: registered(
-                reg,
-                "errors",
-                "Failed source calls and sink actions, by component and class (config, \
-                 credentials, transient, protocol, rejected, unsupported, panicked, internal)",
-                Family::default(),
-            ),
-            store_errors: registered(
-                reg,
-                "state_store_errors",
-                "Steps that failed because the state store did",
-                Family::default(),
-            ),
-            sink_latency: latency(
-                reg,
-                "sink_latency",
-                "Time of each call to the sink with a batch of ticket actions",
-            ),
-            source_latency: latency(
-                reg,
-                "source_latency",
-                "Time of each call to the source (a poll or a fetch by id)",
-            ),
-            queue_depth: registered(
-                reg,
-                "queue_depth",
-                "Alerts not yet delivered, by state: queued (waiting for their record), ready \
-                 (to decide), collecting (in a consolidation buffer), pending (to deliver or \
-                 retry), in_flight",
-                Family::default(),
-            ),
-            up: registered(
-                reg,
-                "component_up",
-                "1 when the component's system answered the last call or healthcheck, 0 when \
-                 not",
-                Family::default(),
-            ),
-            reloads: registered(
-                reg,
-                "config_reloads",
-                "Config reloads, by result (success or failure)",
-                Family::default(),
-            ),
-            last_reload_successful: registered(
-                reg,
-                "config_last_reload_successful",
-                "1 when the last config reload (or the start) succeeded, 0 when the running \
-                 config is older than the file",
-                Gauge::default(),
-            ),
+            registry,
+            records,
+            alerts_received,
+            alerts_suppressed,
+            tickets_created,
+            tickets_updated,
+            tickets_reopened,
+            tickets_adopted,
+            retries,
+            dead_letters,
+            errors,
+            store_errors,
+            sink_latency,
+            source_latency,
+            queue_depth,
+            up,
+            reloads,
+            last_reload_successful,
             reachability: Mutex::new(BTreeMap::new()),
-            registry: Registry::default(),
         };
-        reg.register(
-            "build",
-            "The version of sluice",
-            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
-        );
-        series.last_reload_successful.set(1);
-        for result in ["success", "failure"] {
-            let _ = series.reloads.get_or_create(&ReloadLabels { result });
-        }
         Metrics {
-            series: Arc::new(Series {
-                registry: r,
-                ..series
-            }),
+            series: Arc::new(series),
         }
     }
 
@@ -388,7 +492,7 @@ impl Metrics {
             for state in QUEUE_STATES {
                 self.series.queue_depth.remove(&QueueLabels {
                     pipeline: key.0.clone(),
-                    state,
+                    state: state.as_str(),
                 });
             }
         }
@@ -406,17 +510,17 @@ impl Metrics {
 
     /// Sets `sluice_queue_depth` of `pipeline` from the state store.
     pub fn refresh_queue_depth(&self, store: &Store, pipeline: &str) -> Result<(), StoreError> {
-        let counts = store.read(alerts::counts(store.conn(), pipeline))?;
+        let counts = store.read(alerts::by_state(store.conn(), pipeline))?;
         for state in QUEUE_STATES {
             let n = counts
                 .iter()
-                .find(|(s, _)| s == state)
+                .find(|(s, _)| *s == state)
                 .map_or(0, |(_, n)| *n);
             self.series
                 .queue_depth
                 .get_or_create(&QueueLabels {
                     pipeline: pipeline.to_owned(),
-                    state,
+                    state: state.as_str(),
                 })
                 .set(i64::try_from(n).unwrap_or(i64::MAX));
         }

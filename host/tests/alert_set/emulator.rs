@@ -87,7 +87,7 @@ async fn the_emulator_selects_what_sluice_selects() {
         }
         let from_sluice: BTreeSet<String> = views
             .iter()
-            .filter(|(_, v)| alert.filters.matches(v, 0))
+            .filter(|(_, v)| alert.filters.matches(v, sluice_core::Timestamp::EPOCH))
             .map(|(rid, _)| rid.clone())
             .collect();
         if from_emulator != from_sluice {

@@ -14,7 +14,7 @@ use crate::support::{dataset, describe, intended, shipped, shipped_dir, to_recor
 const SHOWN: usize = 5;
 
 /// `now` for the filters: none of the shipped alerts has a `When` filter, so any time will do.
-const NOW_MS: i64 = 1_750_000_000_000;
+const NOW_MS: sluice_core::Timestamp = sluice_core::Timestamp::from_millis(1_750_000_000_000);
 
 #[test]
 fn each_alert_selects_exactly_its_categories() {

@@ -60,7 +60,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
         for _ in 0..n {
             queued += 1;
             let name = format!("Type {:02}", rng.next(14));
-            let now = sluice_core::millis(std::time::SystemTime::now());
+            let now = sluice_core::Timestamp::now();
             queue_response_action(
                 store,
                 "p",

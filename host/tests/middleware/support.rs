@@ -9,9 +9,9 @@ use sluice_core::queue_response_action;
 pub use sluice_core::testkit::{record, MemorySink, MemorySource};
 use sluice_core::ManualClock;
 use sluice_core::{default_ticket_fields, TicketTemplate};
-use sluice_core::{millis, Durability, Store};
 use sluice_core::{AlertDefinition, AlertSet};
 use sluice_core::{ConfigFile, PipelineSettings, SecretResolver};
+use sluice_core::{Durability, Store, Timestamp};
 use sluice_core::{Engine, PipelineSpec};
 
 pub const START: u64 = 1_710_000_000;
@@ -102,8 +102,8 @@ impl Harness {
         );
     }
 
-    pub fn now_ms(&self) -> i64 {
-        millis(sluice_core::Clock::now(self.clock.as_ref()))
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from_system_time(sluice_core::Clock::now(self.clock.as_ref()))
     }
 
     /// Auditor runs the response action of alert `name` for a new record.
@@ -121,7 +121,7 @@ impl Harness {
             "Account Locked Out",
         );
         self.engine.source_mut().records.insert(rid.clone(), r);
-        let now = self.now_ms();
+        let now = self.now();
         let store_path = self.dir.path().join("state.db");
         let mut store = Store::open(&store_path, Durability::Normal).unwrap();
         assert!(

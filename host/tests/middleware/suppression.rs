@@ -385,8 +385,15 @@ fn a_retried_response_action_is_accepted_and_ignored() {
     )
     .unwrap();
     for _ in 0..5 {
-        let queued =
-            sluice_core::queue_response_action(&mut store, "p", "{A}", &rid, "A", 0).unwrap();
+        let queued = sluice_core::queue_response_action(
+            &mut store,
+            "p",
+            "{A}",
+            &rid,
+            "A",
+            sluice_core::Timestamp::EPOCH,
+        )
+        .unwrap();
         assert!(!queued, "a duplicate is not queued again");
     }
     h.step();

@@ -347,7 +347,7 @@ fn run_briefly(spec: PipelineSpec) {
         "{A}",
         "rid-1",
         "Alert A",
-        1_710_000_000_000,
+        sluice_core::Timestamp::from_millis(1_710_000_000_000),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     for _ in 0..3 {

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::Timestamp;
 use proptest::prelude::*;
+use sluice_core::Timestamp as HostTime;
 use sluice_core::{AlertDefinition, AlertSet};
 use sluice_core::{Filters, RecordView};
 use sluice_sdk::{Detail, Record};
@@ -522,7 +523,7 @@ proptest! {
         for r in &records {
             let view = RecordView::new(r);
             prop_assert_eq!(
-                filters.matches(&view, now * 1000),
+                filters.matches(&view, HostTime::from_millis(now * 1000)),
                 model(&specs, r, now),
                 "filters:\n{}record: {:?}", filters_toml(&specs), r
             );
@@ -540,7 +541,7 @@ proptest! {
         );
         for r in &records {
             let view = RecordView::new(r);
-            let indexed: Vec<&str> = set.matching(&view, now * 1000).map(|d| d.name.as_str()).collect();
+            let indexed: Vec<&str> = set.matching(&view, HostTime::from_millis(now * 1000)).map(|d| d.name.as_str()).collect();
             let expected: Vec<String> = rules
                 .iter()
                 .enumerate()
@@ -559,7 +560,7 @@ proptest! {
     ) {
         let table = toml::Table::from_iter([(field.to_owned(), entry)]);
         if let Ok(filters) = Filters::parse(&table) {
-            let _ = filters.matches(&RecordView::new(&record), NOW_S * 1000);
+            let _ = filters.matches(&RecordView::new(&record), HostTime::from_millis(NOW_S * 1000));
         }
     }
 
@@ -592,9 +593,9 @@ proptest! {
                 UNIX_EPOCH.checked_sub(Duration::from_millis(time.unsigned_abs())).unwrap_or(UNIX_EPOCH)
             });
             let view = RecordView::new(&record);
-            let _ = filters.matches(&view, now);
+            let _ = filters.matches(&view, HostTime::from_millis(now));
             let set = AlertSet::new(vec![definition(0, filters)]);
-            let _ = set.matching(&view, now).count();
+            let _ = set.matching(&view, HostTime::from_millis(now)).count();
         }
     }
 }
@@ -610,7 +611,7 @@ fn times_beyond_any_calendar_never_panic() {
         r.time = time;
         let view = RecordView::new(&r);
         for now in [i64::MIN, -1, 0, i64::MAX] {
-            let _ = filters.matches(&view, now);
+            let _ = filters.matches(&view, HostTime::from_millis(now));
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{ConfigErrors, Diagnostic};
-use super::model::Config;
+use super::model::{Config, PipelineSettings};
 use crate::secret::{SecretResolver, Secrets};
 
 /// A parsed config file, with what is needed to report later problems precisely.
@@ -302,49 +302,57 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
         ));
     }
     for (name, pipeline) in &config.pipelines {
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
-        {
-            problems.push(source.diagnostic(
-                &format!("pipelines.{name}"),
-                "pipeline names use letters, digits, `_` and `-` (they appear in logs, metrics \
-                 and ticket correlation keys)",
-            ));
-        }
-        // A polled record's alert is recognised by its record id; if the id were forgotten
-        // before the alert, the same record polled again would raise the alert twice.
-        if pipeline.retention.seen_records_age < pipeline.retention.alert_age {
-            problems.push(source.diagnostic(
-                &format!("pipelines.{name}.retention.seen_records_age"),
-                format!(
-                    "must be at least retention.alert_age ({}), so a record polled again is \
-                     recognised for as long as its alert is kept",
-                    pipeline.retention.alert_age
-                ),
-            ));
-        }
-        for (role, component) in [("source", &pipeline.source), ("sink", &pipeline.sink)] {
-            if let Some(proxy) = &component.http.proxy {
-                // reqwest is built without SOCKS support: a socks5:// proxy would fail every
-                // request with "unsupported scheme", so it is refused here.
-                if proxy != "none"
-                    && !(proxy.starts_with("http://") || proxy.starts_with("https://"))
-                {
-                    problems.push(source.diagnostic(
-                        &format!("pipelines.{name}.{role}.http.proxy"),
-                        "must be an HTTP proxy URL like \"http://proxy.corp.local:3128\" \
-                         (SOCKS proxies are not supported), or \"none\"",
-                    ));
-                }
-            }
-        }
+        check_pipeline(name, pipeline, source, &mut problems);
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(ConfigErrors(problems))
+    }
+}
+
+/// Checks pipeline `name`'s keys beyond what their types say, adding to `problems`.
+fn check_pipeline(
+    name: &str,
+    pipeline: &PipelineSettings,
+    source: &SourceMap,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+    {
+        problems.push(source.diagnostic(
+            &format!("pipelines.{name}"),
+            "pipeline names use letters, digits, `_` and `-` (they appear in logs, metrics \
+             and ticket correlation keys)",
+        ));
+    }
+    // A polled record's alert is recognised by its record id; if the id were forgotten
+    // before the alert, the same record polled again would raise the alert twice.
+    if pipeline.retention.seen_records_age < pipeline.retention.alert_age {
+        problems.push(source.diagnostic(
+            &format!("pipelines.{name}.retention.seen_records_age"),
+            format!(
+                "must be at least retention.alert_age ({}), so a record polled again is \
+                 recognised for as long as its alert is kept",
+                pipeline.retention.alert_age
+            ),
+        ));
+    }
+    for (role, component) in [("source", &pipeline.source), ("sink", &pipeline.sink)] {
+        if let Some(proxy) = &component.http.proxy {
+            // reqwest is built without SOCKS support: a socks5:// proxy would fail every
+            // request with "unsupported scheme", so it is refused here.
+            if proxy != "none" && !(proxy.starts_with("http://") || proxy.starts_with("https://")) {
+                problems.push(source.diagnostic(
+                    &format!("pipelines.{name}.{role}.http.proxy"),
+                    "must be an HTTP proxy URL like \"http://proxy.corp.local:3128\" \
+                     (SOCKS proxies are not supported), or \"none\"",
+                ));
+            }
+        }
     }
 }
 

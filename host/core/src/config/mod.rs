@@ -1,6 +1,6 @@
 //! The config file: its model (`model.rs`), loading with precise diagnostics (`load.rs`,
-//! `diagnostic.rs`), secret references and their redaction (`secret/`) and human durations
-//! (`duration.rs`).
+//! `diagnostic.rs`); durations are the SDK's [`HumanDuration`], the one syntax of the host's
+//! keys and every plugin's.
 //!
 //! This module parses and checks what the host owns. A component's own keys (everything in a
 //! `source` or `sink` table except `type`, `plugin` and `http`) are handed to its plugin, which
@@ -13,14 +13,13 @@ pub const CONFIG_ENV: &str = "SLUICE_CONFIG";
 pub const DEFAULT_CONFIG: &str = "sluice.toml";
 
 mod diagnostic;
-mod duration;
+
 mod load;
 mod model;
 mod response_view;
 mod schema;
 
 pub use diagnostic::{ConfigErrors, Diagnostic};
-pub use duration::HumanDuration;
 pub use load::{ConfigFile, SourceMap};
 pub use model::{
     default_correlation_format, ComponentSettings, Config, DeliverySettings, HttpSettings,
@@ -29,3 +28,4 @@ pub use model::{
 };
 pub use response_view::ResponseView;
 pub use schema::config_schema;
+pub use sluice_sdk::HumanDuration;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::duration::HumanDuration;
 use crate::retry::Backoff;
 use crate::state::Durability;
+use sluice_sdk::HumanDuration;
 
 /// A sluice config file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

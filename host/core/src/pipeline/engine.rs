@@ -6,94 +6,41 @@
 //! tests call it directly with a manual clock, so every interval is driven, never slept.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sluice_sdk::ErrorKind;
 
-use super::delivery::{Delivery, DeliveryReport, TicketSink};
+use super::delivery::{Delivery, TicketSink};
 use super::intake::{Intake, IntakeError, RecordSource};
-use super::observe::{EngineObserver, Observed};
+use super::observe::{EngineObserver, EngineStats, Observed};
 use super::pace::Paces;
 use super::spec::PipelineSpec;
 use super::suppression::{Decision, Suppression};
 use crate::clock::Clock;
 use crate::retry::jitter;
-use crate::state::alerts::{self, status};
+use crate::state::alerts::{self, AlertStatus};
 use crate::state::retention::{self, Limits};
-use crate::state::{duration_ms, millis, outbox, Store, StoreError};
+use crate::state::{outbox, Store, StoreError};
 use crate::stop::StopSignal;
+use crate::time::Timestamp;
 
 /// Alerts decided in one transaction.
 const DECIDE_BATCH: usize = 5000;
 /// How often an idle engine looks for alerts queued by `sluice alert-response` (a look costs
 /// one `PRAGMA data_version`: whether another process committed).
-const QUEUE_POLL_MS: i64 = 20;
+const QUEUE_POLL: Duration = Duration::from_millis(20);
+/// How often an engine without response actions looks at the store when idle.
+const IDLE_LOOK: Duration = Duration::from_secs(5);
 /// Quiet looks before a step runs anyway (what changed without a commit elsewhere or a
 /// known due time: a record to ask the source for again).
 const QUIET_LOOKS: u32 = 10;
 /// How often finished history is pruned.
-const PRUNE_EVERY_MS: i64 = 60_000;
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Finished alerts deleted at most in one pruning pass (about a tenth of a second of holding
 /// the store's write lock).
 const PRUNE_ALERTS_PER_PASS: usize = 10_000;
 /// Source polls per step while the source says it has more.
 const POLLS_PER_STEP: usize = 50;
-
-/// Totals since the engine started.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct EngineStats {
-    /// Alerts decided.
-    pub alerts: u64,
-    /// Alerts that opened a ticket.
-    pub opened: u64,
-    /// Alerts consolidated into their open ticket.
-    pub consolidated: u64,
-    /// Alerts collected into a flood ticket.
-    pub flooded: u64,
-    /// Alerts that opened their window's flood ticket (counted in `opened` too).
-    pub flood_opened: u64,
-    /// Alerts ignored because their definition is disabled.
-    pub ignored: u64,
-    /// Records polled.
-    pub records_polled: u64,
-    /// Records fetched by id.
-    pub records_fetched: u64,
-    /// Delivery totals.
-    pub delivery: DeliveryReportTotals,
-}
-
-/// Delivery totals since the engine started.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DeliveryReportTotals {
-    /// Tickets opened (flood tickets included).
-    pub created: u64,
-    /// Flood tickets opened.
-    pub flood_created: u64,
-    /// Tickets adopted after an interrupted attempt.
-    pub adopted: u64,
-    /// Consolidated updates written.
-    pub updated: u64,
-    /// Tickets reopened.
-    pub reopened: u64,
-    /// Retries scheduled.
-    pub retried: u64,
-    /// Actions given up on.
-    pub dead: u64,
-    /// Calls to the sink.
-    pub sink_calls: u64,
-}
-
-impl DeliveryReportTotals {
-    fn add(&mut self, r: &DeliveryReport) {
-        self.created += u64::from(r.created);
-        self.flood_created += u64::from(r.flood_created);
-        self.adopted += u64::from(r.adopted);
-        self.updated += u64::from(r.updated);
-        self.reopened += u64::from(r.reopened);
-        self.retried += u64::from(r.retried);
-        self.dead += u64::from(r.dead);
-        self.sink_calls += u64::from(r.sink_calls);
-    }
-}
 
 /// One pipeline's engine, generic over where records come from and tickets go.
 pub struct Engine<S, K> {
@@ -104,15 +51,15 @@ pub struct Engine<S, K> {
     clock: Arc<dyn Clock>,
     correlation_prefix: String,
     recovered: bool,
-    next_poll_at: i64,
+    next_poll_at: Timestamp,
     source_failures: u32,
-    source_retry_at: i64,
-    next_prune_at: i64,
+    source_retry_at: Timestamp,
+    next_prune_at: Timestamp,
     /// How many ticket actions the sink takes per call (see [`Paces`]).
     paces: Paces,
-    /// When the engine's own next work is due (poll, flush, ticket action, retry, pruning), ms,
-    /// as of the last step.
-    own_next_at: i64,
+    /// When the engine's own next work is due (poll, flush, ticket action, retry, pruning), as
+    /// of the last step.
+    own_next_at: Timestamp,
     /// Looks that found nothing to do since the last step.
     quiet_looks: u32,
     stats: EngineStats,
@@ -146,12 +93,12 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             clock,
             correlation_prefix,
             recovered: false,
-            next_poll_at: 0,
+            next_poll_at: Timestamp::EPOCH,
             source_failures: 0,
-            source_retry_at: 0,
-            next_prune_at: 0,
+            source_retry_at: Timestamp::EPOCH,
+            next_prune_at: Timestamp::EPOCH,
             paces: Paces::default(),
-            own_next_at: 0,
+            own_next_at: Timestamp::EPOCH,
             quiet_looks: 0,
             stats: EngineStats::default(),
             observer: None,
@@ -206,8 +153,8 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         self.stats
     }
 
-    fn now(&self) -> i64 {
-        millis(self.clock.now())
+    fn now(&self) -> Timestamp {
+        Timestamp::from_system_time(self.clock.now())
     }
 
     fn suppression(&self) -> Suppression<'_> {
@@ -253,10 +200,24 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         self.store.changed_elsewhere();
         self.intake(now)?;
         self.decide(now)?;
+        self.deliver(&delivery, now)?;
 
-        // Deliver until nothing more is due now (each round is one batch), but stop for
-        // alerts queued by `sluice alert-response` meanwhile: the next step takes them in, and
-        // their new tickets go before the backlog of updates.
+        if now >= self.next_prune_at {
+            let more = self.prune(now)?;
+            // A backlog (after a flood) goes in short passes, one per step.
+            self.next_prune_at = if more { now } else { now + PRUNE_EVERY };
+        }
+        if let Some(observer) = &mut self.observer {
+            observer.stepped(&self.stats);
+        }
+        self.own_next_at = self.own_next(now)?;
+        Ok(())
+    }
+
+    /// Delivers until nothing more is due now (each round is one batch), but stops for alerts
+    /// queued by `sluice alert-response` meanwhile: the next step takes them in, and their new
+    /// tickets go before the backlog of updates.
+    fn deliver(&mut self, delivery: &Delivery<'_>, now: Timestamp) -> Result<(), StoreError> {
         while !self.stopping() {
             let mut sink = Observed::new(&mut self.sink, self.observer.as_deref());
             let report = delivery.run(
@@ -272,20 +233,10 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 break;
             }
         }
-
-        if now >= self.next_prune_at {
-            let more = self.prune(now)?;
-            // A backlog (after a flood) goes in short passes, one per step.
-            self.next_prune_at = if more { now } else { now + PRUNE_EVERY_MS };
-        }
-        if let Some(observer) = &mut self.observer {
-            observer.stepped(&self.stats);
-        }
-        self.own_next_at = self.own_next(now)?;
         Ok(())
     }
 
-    fn intake(&mut self, now: i64) -> Result<(), StoreError> {
+    fn intake(&mut self, now: Timestamp) -> Result<(), StoreError> {
         let spec = Arc::clone(&self.spec);
         let intake = Intake {
             pipeline: &spec.name,
@@ -333,8 +284,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                         self.stats.records_polled += r.records as u64;
                         self.count(&decisions);
                         if !r.more {
-                            self.next_poll_at =
-                                now + duration_ms(spec.settings.intake.poll_interval.get());
+                            self.next_poll_at = now + spec.settings.intake.poll_interval.get();
                             break;
                         }
                     }
@@ -367,7 +317,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         self.source_failures = 0;
     }
 
-    fn source_failed(&mut self, error: IntakeError, now: i64) -> Result<(), StoreError> {
+    fn source_failed(&mut self, error: IntakeError, now: Timestamp) -> Result<(), StoreError> {
         let error = match error {
             IntakeError::Store(e) => return Err(e),
             IntakeError::Source(e) => e,
@@ -380,14 +330,15 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             _ => self.source_failures,
         };
         let delay = backoff.delay(attempts, error.retry_after(), jitter());
-        self.source_retry_at = now + duration_ms(delay);
+        self.source_retry_at = now + delay;
+        let retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         match error.kind() {
             ErrorKind::Credentials | ErrorKind::Config => tracing::error!(
-                pipeline = %self.spec.name, %error, kind = error.kind().as_code(), retry_in_ms = duration_ms(delay),
+                pipeline = %self.spec.name, %error, kind = error.kind().as_code(), retry_in_ms,
                 "The source refused us; check its config. Alerts stay queued."
             ),
             _ => tracing::warn!(
-                pipeline = %self.spec.name, %error, kind = error.kind().as_code(), retry_in_ms = duration_ms(delay),
+                pipeline = %self.spec.name, %error, kind = error.kind().as_code(), retry_in_ms,
                 "The source failed; retrying with backoff. Alerts stay queued."
             ),
         }
@@ -398,7 +349,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         Ok(())
     }
 
-    fn decide(&mut self, now: i64) -> Result<(), StoreError> {
+    fn decide(&mut self, now: Timestamp) -> Result<(), StoreError> {
         let spec = Arc::clone(&self.spec);
         let prefix = self.correlation_prefix.clone();
         let suppression = Suppression {
@@ -410,7 +361,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             let ready = self.store.read(alerts::with_status(
                 self.store.conn(),
                 &spec.name,
-                status::READY,
+                AlertStatus::Ready,
                 DECIDE_BATCH,
             ))?;
             let count = ready.len();
@@ -434,16 +385,16 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     }
 
     /// One pruning pass; whether more finished history waits for the next.
-    fn prune(&mut self, now: i64) -> Result<bool, StoreError> {
+    fn prune(&mut self, now: Timestamp) -> Result<bool, StoreError> {
         let r = &self.spec.settings.retention;
         let s = &self.spec.settings.suppression;
         let limits = Limits {
             alerts: r.alerts,
-            alert_age_ms: duration_ms(r.alert_age.get()),
+            alert_age: r.alert_age.get(),
             actions: r.ticket_actions,
-            action_age_ms: duration_ms(r.ticket_action_age.get()),
-            ticket_age_ms: duration_ms(s.correlation_interval.get().max(s.update_interval.get())),
-            seen_age_ms: duration_ms(r.seen_records_age.get()),
+            action_age: r.ticket_action_age.get(),
+            ticket_age: s.correlation_interval.get().max(s.update_interval.get()),
+            seen_age: r.seen_records_age.get(),
             events: 1000,
             alerts_per_pass: PRUNE_ALERTS_PER_PASS,
         };
@@ -457,21 +408,21 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         Ok(pruned.more)
     }
 
-    /// When the engine next has something to do, ms: its own next work, or a short tick to
-    /// look for alerts queued by `sluice alert-response`.
-    pub fn next_wakeup(&self) -> Result<i64, StoreError> {
+    /// When the engine next has something to do: its own next work, or a short tick to look
+    /// for alerts queued by `sluice alert-response`.
+    pub fn next_wakeup(&self) -> Result<Timestamp, StoreError> {
         let now = self.now();
         let tick = if self.spec.settings.intake.response_action {
-            QUEUE_POLL_MS
+            QUEUE_POLL
         } else {
-            5_000
+            IDLE_LOOK
         };
         Ok(self.own_next_at.min(now + tick).max(now))
     }
 
     /// The earliest of the next poll, source retry, alert to fetch or decide, consolidation
-    /// flush, due ticket action and pruning, ms.
-    fn own_next(&self, now: i64) -> Result<i64, StoreError> {
+    /// flush, due ticket action and pruning.
+    fn own_next(&self, now: Timestamp) -> Result<Timestamp, StoreError> {
         let conn = self.store.conn();
         let mut next = self.next_prune_at;
         if self.spec.settings.intake.poll {

@@ -7,15 +7,19 @@
 //!   checkpoint is stored in the same transaction as the alerts it produced, so it advances
 //!   only once they are durable; record ids already seen are dropped (overlapping scans).
 
+use std::collections::HashSet;
+use std::time::Duration;
+
 use sluice_sdk::{Checkpoint, PluginError, Record, SourceBatch, SourceInstance};
 
 use super::filter::RecordView;
 use super::record;
 use super::rules::{AlertDefinition, AlertSet};
-use super::suppression::{Decision, Suppression};
+use super::suppression::{Decision, Placement, Suppression};
 use crate::config::IntakeSettings;
 use crate::state::alerts::{self, AlertRow, NewAlert, Origin};
-use crate::state::{checkpoints, duration_ms, millis, Store, StoreError};
+use crate::state::{checkpoints, AlertId, Store, StoreError};
+use crate::time::Timestamp;
 
 /// Polled records committed in one transaction, at most (and then the pages that filled it).
 const POLL_COMMIT_RECORDS: usize = 5000;
@@ -84,13 +88,22 @@ pub struct Intake<'a> {
     pub alerts: &'a AlertSet,
 }
 
+/// The alerts polled records raised, before they are placed and written.
+#[derive(Default)]
+struct Raised {
+    /// The alerts, as suppression reads them.
+    rows: Vec<AlertRow>,
+    /// The dedupe key of each.
+    dedupe_keys: Vec<String>,
+}
+
 impl Intake<'_> {
     /// Fetches the records of queued response-action alerts that are due, one batch.
     pub fn fetch(
         &self,
         store: &mut Store,
         source: &mut dyn RecordSource,
-        now: i64,
+        now: Timestamp,
     ) -> Result<FetchReport, IntakeError> {
         let batch = self.settings.fetch_batch.max(1);
         let due = store.read(alerts::due_for_fetch(
@@ -99,6 +112,35 @@ impl Intake<'_> {
             now,
             batch * 4,
         ))?;
+        let due = self.ignore_disabled(store, due)?;
+        let ids = record_ids(&due.alerts, batch);
+        if ids.is_empty() {
+            return Ok(FetchReport {
+                ignored: due.ignored,
+                ..FetchReport::default()
+            });
+        }
+        let records = source.fetch(ids.clone())?;
+        let report = store.write(|tx| {
+            let mut report = FetchReport {
+                ignored: due.ignored,
+                ..FetchReport::default()
+            };
+            self.store_fetched(tx, &records, &due.alerts, &ids, &mut report)?;
+            checkpoints::touch(tx, self.pipeline, checkpoints::Activity::Fetch, now)?;
+            Ok(report)
+        })?;
+        if report.missing > 0 {
+            tracing::warn!(
+                pipeline = self.pipeline, missing = report.missing,
+                "The source did not return some activity records asked for by id; asking again shortly."
+            );
+        }
+        Ok(report)
+    }
+
+    /// Marks the alerts among `due` whose definitions are disabled ignored; the others go on.
+    fn ignore_disabled(&self, store: &mut Store, due: Vec<AlertRow>) -> Result<Due, StoreError> {
         let (disabled, due): (Vec<_>, Vec<_>) = due
             .into_iter()
             .partition(|a| self.alerts.is_disabled(&a.alert_name));
@@ -114,55 +156,38 @@ impl Intake<'_> {
                 "Ignored alerts whose definitions are disabled (`sluice alerts enable NAME` turns one on)."
             );
         }
-        let mut ids: Vec<String> = Vec::new();
-        for alert in &due {
-            if let Some(id) = &alert.record_id {
-                if !ids.contains(id) && ids.len() < batch {
-                    ids.push(id.clone());
-                }
-            }
-        }
-        if ids.is_empty() {
-            return Ok(FetchReport {
-                ignored: disabled.len(),
-                ..FetchReport::default()
-            });
-        }
-        let records = source.fetch(ids.clone())?;
-        let pipeline = self.pipeline;
+        Ok(Due {
+            alerts: due,
+            ignored: disabled.len(),
+        })
+    }
+
+    /// Stores the `records` fetched for `ids`, and counts a missed attempt for each alert of
+    /// `due` whose record was asked for and not returned.
+    fn store_fetched(
+        &self,
+        tx: &rusqlite::Connection,
+        records: &[Record],
+        due: &[AlertRow],
+        ids: &[String],
+        report: &mut FetchReport,
+    ) -> rusqlite::Result<()> {
         let give_up = self.settings.fetch_attempts.max(1);
-        let report = store.write(|tx| {
-            let mut report = FetchReport {
-                ignored: disabled.len(),
-                ..FetchReport::default()
-            };
-            let mut found = std::collections::HashSet::new();
-            for r in &records {
-                report.fetched += alerts::set_record(tx, pipeline, &r.id, &record::to_json(r))?;
-                found.insert(r.id.as_str());
-            }
-            for alert in &due {
-                let asked = alert.record_id.as_ref().is_some_and(|id| ids.contains(id));
-                if asked
-                    && !alert
-                        .record_id
-                        .as_deref()
-                        .is_some_and(|id| found.contains(id))
-                {
-                    alerts::record_missing(tx, alert.id, give_up)?;
-                    report.missing += 1;
-                }
-            }
-            checkpoints::touch(tx, pipeline, checkpoints::Activity::Fetch, now)?;
-            Ok(report)
-        })?;
-        if report.missing > 0 {
-            tracing::warn!(
-                pipeline, missing = report.missing,
-                "The source did not return some activity records asked for by id; asking again shortly."
-            );
+        let mut found = HashSet::new();
+        for r in records {
+            report.fetched += alerts::set_record(tx, self.pipeline, &r.id, &record::to_json(r))?;
+            found.insert(r.id.as_str());
         }
-        Ok(report)
+        for alert in due {
+            let Some(id) = alert.record_id.as_ref().filter(|id| ids.contains(id)) else {
+                continue;
+            };
+            if !found.contains(id.as_str()) {
+                alerts::record_missing(tx, alert.id, give_up)?;
+                report.missing += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Polls the source once and decides the alerts its new records raise, in the transaction
@@ -172,86 +197,17 @@ impl Intake<'_> {
         store: &mut Store,
         source: &mut dyn RecordSource,
         suppression: &Suppression<'_>,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(PollReport, Vec<Decision>), IntakeError> {
-        // Read pages until enough records for one transaction (or the source has no more);
-        // they are committed together with the last page's checkpoint. A crash before the
-        // commit re-reads them from the stored checkpoint: nothing lost.
-        let mut checkpoint = store
-            .read(checkpoints::get(store.conn(), self.pipeline))?
-            .map(Checkpoint);
-        let mut batch = SourceBatch::default();
-        loop {
-            let page = source.poll(checkpoint.clone())?;
-            batch.records.extend(page.records);
-            batch.more = page.more;
-            batch.checkpoint = page.checkpoint.clone();
-            checkpoint = Some(page.checkpoint);
-            if !page.more || batch.records.len() >= POLL_COMMIT_RECORDS {
-                break;
-            }
-        }
+        let batch = read_pages(store, self.pipeline, source)?;
         let pipeline = self.pipeline;
         let result = store.write(|tx| {
-            let mut report = PollReport {
-                records: batch.records.len(),
-                more: batch.more,
-                ..PollReport::default()
-            };
-            let mut raised: Vec<AlertRow> = Vec::new();
-            let mut keys: Vec<String> = Vec::new();
-            for r in &batch.records {
-                if !checkpoints::first_sighting(tx, pipeline, &r.id, now)? {
-                    report.repeated += 1;
-                    continue;
-                }
-                let view = RecordView::new(r);
-                let mut json: Option<String> = None;
-                for definition in self.alerts.matching(&view, now) {
-                    let json = json.get_or_insert_with(|| record::to_json(r));
-                    let extra = match &definition.threshold {
-                        None => Some(None),
-                        Some(_) => threshold_hit(tx, pipeline, definition, r, json, now)?.map(Some),
-                    };
-                    let Some(extra) = extra else { continue };
-                    keys.push(format!("poll:{}:{}", definition.name, r.id));
-                    raised.push(AlertRow {
-                        id: 0,
-                        origin: "poll".to_owned(),
-                        alert_name: definition.name.clone(),
-                        auditor_alert_id: None,
-                        record_id: Some(r.id.clone()),
-                        received_at: now,
-                        record: Some(json.clone()),
-                        extra_records: extra,
-                        fetch_attempts: 0,
-                    });
-                }
-            }
-            report.alerts = raised.len();
+            let (report, raised) = self.raise(tx, &batch, now)?;
             // Placed first, then each alert written once, already decided.
-            let placements = suppression.place(tx, &raised, now)?;
-            for ((alert, dedupe_key), p) in raised.iter().zip(keys).zip(&placements) {
-                let new = NewAlert {
-                    pipeline,
-                    dedupe_key,
-                    origin: Origin::Poll,
-                    alert_name: &alert.alert_name,
-                    auditor_alert_id: None,
-                    record_id: alert.record_id.as_deref(),
-                    received_at: now,
-                    record: alert.record.as_deref().filter(|_| p.keep_record),
-                    extra_records: alert.extra_records.as_deref().filter(|_| p.keep_record),
-                };
-                alerts::insert_decided(
-                    tx,
-                    &new,
-                    &p.key,
-                    p.ticket,
-                    p.action,
-                    p.decision.as_str(),
-                    now,
-                )?;
+            let placements = suppression.place(tx, &raised.rows, now)?;
+            let alerts = raised.rows.iter().zip(raised.dedupe_keys);
+            for ((alert, dedupe_key), p) in alerts.zip(&placements) {
+                self.insert_placed(tx, alert, dedupe_key, p, now)?;
             }
             let decisions: Vec<Decision> = placements.into_iter().map(|p| p.decision).collect();
             checkpoints::set(tx, pipeline, &batch.checkpoint.0, now)?;
@@ -260,17 +216,183 @@ impl Intake<'_> {
         })?;
         Ok(result)
     }
+
+    /// The alerts the new records of `batch` raise (record ids already seen are skipped).
+    fn raise(
+        &self,
+        tx: &rusqlite::Connection,
+        batch: &SourceBatch,
+        now: Timestamp,
+    ) -> rusqlite::Result<(PollReport, Raised)> {
+        let mut report = PollReport {
+            records: batch.records.len(),
+            more: batch.more,
+            ..PollReport::default()
+        };
+        let mut raised = Raised::default();
+        for r in &batch.records {
+            if !checkpoints::first_sighting(tx, self.pipeline, &r.id, now)? {
+                report.repeated += 1;
+                continue;
+            }
+            let view = RecordView::new(r);
+            let mut json: Option<String> = None;
+            for definition in self.alerts.matching(&view, now) {
+                let json = json.get_or_insert_with(|| record::to_json(r));
+                let extra = match &definition.threshold {
+                    None => None,
+                    Some(_) => match threshold_hit(tx, self.pipeline, definition, r, json, now)? {
+                        Some(extra) => Some(extra),
+                        None => continue,
+                    },
+                };
+                raised
+                    .dedupe_keys
+                    .push(format!("poll:{}:{}", definition.name, r.id));
+                raised
+                    .rows
+                    .push(polled_alert(&definition.name, r, json, extra, now));
+            }
+        }
+        report.alerts = raised.rows.len();
+        Ok((report, raised))
+    }
+
+    /// Writes a raised alert, already placed (its payload kept only if it will be listed).
+    fn insert_placed(
+        &self,
+        tx: &rusqlite::Connection,
+        row: &AlertRow,
+        dedupe_key: String,
+        p: &Placement,
+        now: Timestamp,
+    ) -> rusqlite::Result<AlertId> {
+        let new = NewAlert {
+            pipeline: self.pipeline,
+            dedupe_key,
+            origin: Origin::Poll,
+            alert_name: &row.alert_name,
+            auditor_alert_id: None,
+            record_id: row.record_id.as_deref(),
+            received_at: now,
+            record: row.record.as_deref().filter(|_| p.keep_record),
+            extra_records: row.extra_records.as_deref().filter(|_| p.keep_record),
+        };
+        alerts::insert_decided(tx, &new, &p.decided(now))
+    }
+}
+
+/// The alerts due for a fetch, less the ones ignored.
+struct Due {
+    /// The alerts to fetch records for.
+    alerts: Vec<AlertRow>,
+    /// How many were ignored (their definitions are disabled).
+    ignored: usize,
+}
+
+/// The distinct record ids of `due`, at most `limit`, in order.
+fn record_ids(due: &[AlertRow], limit: usize) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in due.iter().filter_map(|alert| alert.record_id.as_ref()) {
+        if !ids.contains(id) && ids.len() < limit {
+            ids.push(id.clone());
+        }
+    }
+    ids
+}
+
+/// Reads pages until enough records for one transaction (or the source has no more); they
+/// are committed together with the last page's checkpoint. A crash before the commit re-reads
+/// them from the stored checkpoint: nothing lost.
+fn read_pages(
+    store: &Store,
+    pipeline: &str,
+    source: &mut dyn RecordSource,
+) -> Result<SourceBatch, IntakeError> {
+    let mut checkpoint = store
+        .read(checkpoints::get(store.conn(), pipeline))?
+        .map(Checkpoint);
+    let mut batch = SourceBatch::default();
+    loop {
+        let page = source.poll(checkpoint.clone())?;
+        batch.records.extend(page.records);
+        batch.more = page.more;
+        batch.checkpoint = page.checkpoint.clone();
+        checkpoint = Some(page.checkpoint);
+        if !page.more || batch.records.len() >= POLL_COMMIT_RECORDS {
+            return Ok(batch);
+        }
+    }
+}
+
+/// The alert `alert_name` raised by polled record `r` (stored as `json`) at `now`; `extra`
+/// holds a threshold alert's other records.
+fn polled_alert(
+    alert_name: &str,
+    r: &Record,
+    json: &str,
+    extra: Option<String>,
+    now: Timestamp,
+) -> AlertRow {
+    AlertRow {
+        id: AlertId::new(0),
+        origin: Origin::Poll,
+        alert_name: alert_name.to_owned(),
+        auditor_alert_id: None,
+        record_id: Some(r.id.clone()),
+        received_at: now,
+        record: Some(json.to_owned()),
+        extra_records: extra,
+        fetch_attempts: 0,
+    }
 }
 
 /// The state of one threshold group, stored as JSON.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct ThresholdState {
-    /// Records counted towards the next alert: (time ms, record).
+    /// Records counted towards the next alert: (time, record).
     #[serde(default)]
-    hits: Vec<(i64, serde_json::Value)>,
+    hits: Vec<(Timestamp, serde_json::Value)>,
     /// After an alert, records of the group up to this time belong to the burst that raised it.
     #[serde(default)]
-    burst_until: Option<i64>,
+    burst_until: Option<Timestamp>,
+}
+
+impl ThresholdState {
+    /// Counts a record at `at` towards a threshold of `count` records `within`; when it is
+    /// reached, the other records that reached it (JSON array).
+    fn count(&mut self, at: Timestamp, json: &str, count: u32, within: Duration) -> Option<String> {
+        if let Some(until) = self.burst_until.filter(|until| at <= *until) {
+            self.burst_until = Some(until.max(at + within));
+            return None;
+        }
+        self.burst_until = None;
+        // Records may arrive out of order: a hit counts if it is within the window of this one.
+        self.hits.retain(|(t, _)| t.abs_diff(at) <= within);
+        self.hits.push((
+            at,
+            serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
+        ));
+        if self.hits.len() >= count as usize {
+            let others: Vec<&serde_json::Value> = self.hits[..self.hits.len() - 1]
+                .iter()
+                .map(|(_, r)| r)
+                .collect();
+            let extra = serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned());
+            let last = self.hits.iter().map(|(t, _)| *t).max().unwrap_or(at);
+            self.hits.clear();
+            self.burst_until = Some(last + within);
+            return Some(extra);
+        }
+        // Keep at most `count - 1` hits: older ones cannot complete a threshold the newer
+        // ones don't.
+        let keep = (count as usize).saturating_sub(1);
+        if self.hits.len() > keep {
+            let excess = self.hits.len() - keep;
+            self.hits.drain(..excess);
+        }
+        None
+    }
 }
 
 /// Counts a record towards a definition's threshold ("`count` records within `within`, per
@@ -284,7 +406,7 @@ fn threshold_hit(
     definition: &AlertDefinition,
     record: &Record,
     json: &str,
-    now: i64,
+    now: Timestamp,
 ) -> rusqlite::Result<Option<String>> {
     let Some(threshold) = &definition.threshold else {
         return Ok(Some("[]".to_owned()));
@@ -295,46 +417,11 @@ fn threshold_hit(
         .and_then(|f| record.field(f))
         .unwrap_or("")
         .to_lowercase();
-    let at = record.time.map(millis).unwrap_or(now);
-    let window = duration_ms(threshold.within);
+    let at = record.time.map_or(now, Timestamp::from_system_time);
     let mut state: ThresholdState = checkpoints::threshold(tx, pipeline, &definition.name, &group)?
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
-    let extra = match state.burst_until {
-        Some(until) if at <= until => {
-            state.burst_until = Some(until.max(at + window));
-            None
-        }
-        _ => {
-            state.burst_until = None;
-            // Records may arrive out of order: a hit counts if it is within the window of this one.
-            state.hits.retain(|(t, _)| (t - at).abs() <= window);
-            state.hits.push((
-                at,
-                serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
-            ));
-            if state.hits.len() >= threshold.count as usize {
-                let others: Vec<&serde_json::Value> = state.hits[..state.hits.len() - 1]
-                    .iter()
-                    .map(|(_, r)| r)
-                    .collect();
-                let extra = serde_json::to_string(&others).unwrap_or_else(|_| "[]".to_owned());
-                let last = state.hits.iter().map(|(t, _)| *t).max().unwrap_or(at);
-                state.hits.clear();
-                state.burst_until = Some(last + window);
-                Some(extra)
-            } else {
-                // Keep at most `count - 1` hits: older ones cannot complete a threshold the
-                // newer ones don't.
-                let keep = (threshold.count as usize).saturating_sub(1);
-                if state.hits.len() > keep {
-                    let excess = state.hits.len() - keep;
-                    state.hits.drain(..excess);
-                }
-                None
-            }
-        }
-    };
+    let extra = state.count(at, json, threshold.count, threshold.within);
     checkpoints::set_threshold(
         tx,
         pipeline,
@@ -355,7 +442,7 @@ pub fn queue_response_action(
     alert_id: &str,
     record_id: &str,
     alert_name: &str,
-    at: i64,
+    at: Timestamp,
 ) -> Result<bool, StoreError> {
     store.write(|tx| {
         alerts::enqueue(
@@ -372,7 +459,7 @@ pub fn response_action_alert<'a>(
     alert_id: &'a str,
     record_id: &'a str,
     alert_name: &'a str,
-    at: i64,
+    at: Timestamp,
 ) -> NewAlert<'a> {
     NewAlert {
         pipeline,

@@ -1,6 +1,6 @@
 //! Mapping: from an alert and its activity record to a ticket's fields, through the vendor
-//! add-on's ticket parameters (`ServiceNowSettings.xml` `TicketParameters`, netwrix reference
-//! §4.3–4.4): each ticket field is a template with `%Placeholder%`s for the alert and record.
+//! add-on's ticket parameters (`ServiceNowSettings.xml` `TicketParameters`): each ticket field
+//! is a template with `%Placeholder%`s for the alert and record.
 //!
 //! The journal fields (`work_notes`, `comments`) of the ticket template also decide where
 //! later updates are written: keep `work_notes` for internal notes, rename it `comments` for
@@ -34,8 +34,8 @@ pub const ALERT_PLACEHOLDERS: &[&str] = &[
     "Computer",
 ];
 
-/// The vendor add-on's alert-details layout (the ConnectWise build documents it; netwrix
-/// reference §4.4): one `Label: %Field%` line per field, then a trailer.
+/// The vendor add-on's alert-details layout (its ConnectWise build documents it): one
+/// `Label: %Field%` line per field, then a trailer.
 pub const ALERT_DETAILS: &str =
     "Alert Details:\nWho: %Who%\nAction: %Action%\nObject type: %ObjectType%\n\
 What: %What%\nWhen: %When%\nWhere: %Where%\nWorkstation: %Workstation%\nDetails: %Details%\n\

@@ -6,6 +6,8 @@ use sluice_sdk::{Fields, Record};
 use super::mapping::{summary_line, AlertContext, TicketTemplate, JOURNALS};
 use crate::config::SuppressionSettings;
 use crate::state::alerts::AlertRow;
+use crate::state::ActionId;
+use crate::time::Timestamp;
 
 /// An alert with its record and definition, ready to render.
 #[derive(Debug, Clone)]
@@ -36,13 +38,13 @@ impl LoadedAlert {
             .as_ref()
             .and_then(|r| r.field("When"))
             .map(str::to_owned)
-            .unwrap_or_else(|| format_ms(self.row.received_at))
+            .unwrap_or_else(|| format_time(self.row.received_at))
     }
 }
 
 /// `2024-03-11T08:45:12Z`.
-pub fn format_ms(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
+pub fn format_time(time: Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(time.as_millis())
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()
 }
@@ -92,7 +94,7 @@ pub fn update_note(
 /// The attachment listing an update's activity records: file name and text.
 pub fn records_attachment(
     template: &TicketTemplate,
-    action_id: i64,
+    action_id: ActionId,
     alerts: &[LoadedAlert],
     total: u64,
     computer: &str,

@@ -1,14 +1,72 @@
 //! What an engine tells whoever watches it: every source and sink call with its time and
-//! result, and its totals after each step. Telemetry implements [`EngineObserver`] (metrics,
-//! reachability); the pipeline only reports, so it never depends on how that is shown.
+//! result, and its totals after each step ([`EngineStats`]). Telemetry implements
+//! [`EngineObserver`] (metrics, reachability); the pipeline only reports, so it never depends
+//! on how that is shown.
 
 use std::time::{Duration, Instant};
 
 use sluice_sdk::{ActionOutcome, Checkpoint, PluginError, Record, SourceBatch, TicketAction};
 
-use super::delivery::TicketSink;
-use super::engine::EngineStats;
+use super::delivery::{DeliveryReport, TicketSink};
 use super::intake::RecordSource;
+
+/// Totals since the engine started.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Alerts decided.
+    pub alerts: u64,
+    /// Alerts that opened a ticket.
+    pub opened: u64,
+    /// Alerts consolidated into their open ticket.
+    pub consolidated: u64,
+    /// Alerts collected into a flood ticket.
+    pub flooded: u64,
+    /// Alerts that opened their window's flood ticket (counted in `opened` too).
+    pub flood_opened: u64,
+    /// Alerts ignored because their definition is disabled.
+    pub ignored: u64,
+    /// Records polled.
+    pub records_polled: u64,
+    /// Records fetched by id.
+    pub records_fetched: u64,
+    /// Delivery totals.
+    pub delivery: DeliveryReportTotals,
+}
+
+/// Delivery totals since the engine started.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReportTotals {
+    /// Tickets opened (flood tickets included).
+    pub created: u64,
+    /// Flood tickets opened.
+    pub flood_created: u64,
+    /// Tickets adopted after an interrupted attempt.
+    pub adopted: u64,
+    /// Consolidated updates written.
+    pub updated: u64,
+    /// Tickets reopened.
+    pub reopened: u64,
+    /// Retries scheduled.
+    pub retried: u64,
+    /// Actions given up on.
+    pub dead: u64,
+    /// Calls to the sink.
+    pub sink_calls: u64,
+}
+
+impl DeliveryReportTotals {
+    /// Adds one delivery round.
+    pub(super) fn add(&mut self, r: &DeliveryReport) {
+        self.created += u64::from(r.created);
+        self.flood_created += u64::from(r.flood_created);
+        self.adopted += u64::from(r.adopted);
+        self.updated += u64::from(r.updated);
+        self.reopened += u64::from(r.reopened);
+        self.retried += u64::from(r.retried);
+        self.dead += u64::from(r.dead);
+        self.sink_calls += u64::from(r.sink_calls);
+    }
+}
 
 /// Which of the source's two calls was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

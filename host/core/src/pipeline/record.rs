@@ -3,14 +3,14 @@
 use serde::{Deserialize, Serialize};
 use sluice_sdk::{Detail, Fields, Record};
 
-use crate::state::{from_millis, millis};
+use crate::time::Timestamp;
 
 /// A record as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredRecord {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    time_ms: Option<i64>,
+    time_ms: Option<Timestamp>,
     #[serde(default)]
     fields: Vec<(String, String)>,
     #[serde(default)]
@@ -34,7 +34,7 @@ pub fn to_json(record: &Record) -> String {
     struct Borrowed<'a> {
         id: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        time_ms: Option<i64>,
+        time_ms: Option<Timestamp>,
         fields: Vec<(&'a str, &'a str)>,
         details: Vec<BorrowedDetail<'a>>,
     }
@@ -50,7 +50,7 @@ pub fn to_json(record: &Record) -> String {
     }
     let borrowed = Borrowed {
         id: &record.id,
-        time_ms: record.time.map(millis),
+        time_ms: record.time.map(Timestamp::from_system_time),
         fields: record.fields.iter().collect(),
         details: record
             .details
@@ -71,7 +71,7 @@ pub fn from_json(json: &str) -> Option<Record> {
     let stored: StoredRecord = serde_json::from_str(json).ok()?;
     Some(Record {
         id: stored.id,
-        time: stored.time_ms.map(from_millis),
+        time: stored.time_ms.map(Timestamp::to_system_time),
         fields: Fields::from(stored.fields),
         details: stored
             .details
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn round_trips() {
         let mut r = Record::new("rid-1");
-        r.time = Some(from_millis(1_700_000_000_123));
+        r.time = Some(Timestamp::from_millis(1_700_000_000_123).to_system_time());
         r.fields.push("Who", "CORP\\a");
         r.details.push(Detail::new("Member").after("CORP\\b"));
         assert_eq!(from_json(&to_json(&r)), Some(r));

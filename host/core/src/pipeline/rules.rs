@@ -35,6 +35,7 @@ use super::filter::{Filters, RecordView, RuleIndex};
 use super::mapping::ALERT_PLACEHOLDERS;
 use super::template::Template;
 use crate::config::{ConfigErrors, Diagnostic, HumanDuration, SourceMap};
+use crate::time::Timestamp;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,18 +129,19 @@ impl AlertSet {
         }
     }
 
-    /// The enabled definitions whose filters select `record`, in file order (polling).
+    /// The enabled definitions whose filters select `record` at host time `now`, in file order
+    /// (polling).
     /// Definitions without filters select nothing: they exist for response-action alerts.
     pub fn matching<'a>(
         &'a self,
         record: &'a RecordView,
-        now_ms: i64,
+        now: Timestamp,
     ) -> impl Iterator<Item = &'a AlertDefinition> + 'a {
         self.index
             .candidates(record)
             .into_iter()
             .map(move |i| &self.alerts[self.polled[i]])
-            .filter(move |a| a.filters.matches(record, now_ms))
+            .filter(move |a| a.filters.matches(record, now))
     }
 
     /// Loads every `*.toml` file in `dir`. A missing directory is an empty set. Every problem

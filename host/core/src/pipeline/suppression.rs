@@ -1,8 +1,8 @@
 //! Suppression: for each alert, open a ticket, consolidate it into its open ticket, or collect
 //! it into the flood ticket; and, when a consolidation buffer is due, write it as one update.
 //!
-//! The behaviour is the vendor add-on's (netwrix reference §4.5), made precise where its
-//! documentation is silent:
+//! The behaviour is the vendor add-on's (its flood limit, consolidation, update and reopen,
+//! and correlation settings), made precise where its documentation is silent:
 //!
 //! - **Similar alerts** share a suppression key: the alert's name, plus the values of the
 //!   `group_by` record fields.
@@ -23,15 +23,17 @@
 //!
 //! Every interval is measured on the host clock, from the alerts' arrival times.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use rusqlite::Connection;
 
 use crate::config::SuppressionSettings;
-use crate::state::alerts::{self, AlertRow};
-use crate::state::duration_ms;
-use crate::state::outbox::{self, OutboxKind};
-use crate::state::tickets::{self, FloodWindow, TicketKind, TicketRow};
+use crate::state::alerts::{self, AlertRow, Decided};
+use crate::state::outbox::{self, NewAction};
+use crate::state::tickets::{self, FloodWindow, NewTicket, TicketKind, TicketRow};
+use crate::state::{ActionId, TicketId};
+use crate::time::Timestamp;
 
 /// What happened to an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,22 +41,22 @@ pub enum Decision {
     /// It opens a new ticket.
     Open {
         /// The ticket's row id.
-        ticket: i64,
+        ticket: TicketId,
     },
     /// It joins its ticket's next update.
     Consolidate {
         /// The ticket's row id.
-        ticket: i64,
+        ticket: TicketId,
     },
     /// It opens the window's flood ticket.
     OpenFlood {
         /// The flood ticket's row id.
-        ticket: i64,
+        ticket: TicketId,
     },
     /// It joins the window's flood ticket.
     Flood {
         /// The flood ticket's row id.
-        ticket: i64,
+        ticket: TicketId,
     },
 }
 
@@ -87,9 +89,9 @@ pub struct Placement {
     /// The suppression key.
     pub key: String,
     /// The ticket row.
-    pub ticket: i64,
+    pub ticket: TicketId,
     /// The ticket action (outbox row).
-    pub action: i64,
+    pub action: ActionId,
     /// What happened.
     pub decision: Decision,
     /// Whether the alert's record will be listed (an action lists at most
@@ -97,24 +99,81 @@ pub struct Placement {
     pub keep_record: bool,
 }
 
+impl Placement {
+    /// A placement whose record is kept (until the batch counts it).
+    fn new(key: String, ticket: TicketId, action: ActionId, decision: Decision) -> Self {
+        Placement {
+            key,
+            ticket,
+            action,
+            decision,
+            keep_record: true,
+        }
+    }
+
+    /// The decision as the alert's row records it, taken at `at`.
+    pub fn decided(&self, at: Timestamp) -> Decided<'_> {
+        Decided {
+            suppression_key: &self.key,
+            ticket: self.ticket,
+            action: self.action,
+            decision: self.decision.as_str(),
+            at,
+        }
+    }
+}
+
+/// The pipeline's flood window, as a batch of decisions knows it.
+#[derive(Debug, Default)]
+enum WindowInBatch {
+    /// No alert of the batch has come to the flood limit yet: the stored window is not read.
+    #[default]
+    Unread,
+    /// The window as the batch left it (opened, or counting a new ticket); stored when the
+    /// batch ends.
+    Updated(FloodWindow),
+}
+
+/// Alerts a batch added to one ticket.
+#[derive(Debug)]
+struct TicketAlerts {
+    /// How many.
+    count: u64,
+    /// When the last of them arrived.
+    last_at: Timestamp,
+}
+
+/// Alerts one ticket action carries.
+#[derive(Debug)]
+struct ActionAlerts {
+    /// Before this batch.
+    before: u64,
+    /// Added in this batch.
+    added: u64,
+}
+
 /// What a batch of decisions knows: each key's newest ticket and the flood window, read once
 /// and kept up to date in memory, and the alert counts to write once per ticket.
 #[derive(Default)]
 struct Batch {
     /// Each key's newest ticket, by id (`None`: the key has none).
-    newest: HashMap<String, Option<i64>>,
+    newest: HashMap<String, Option<TicketId>>,
     /// The tickets read or made in this batch, by id.
-    tickets: HashMap<i64, TicketRow>,
-    window: Option<Option<FloodWindow>>,
-    window_changed: bool,
-    added: HashMap<i64, (u64, i64)>,
-    /// Alerts per ticket action: (count before this batch, added in this batch).
-    actions: HashMap<i64, (u64, u64)>,
+    tickets: HashMap<TicketId, TicketRow>,
+    window: WindowInBatch,
+    /// Alerts added to each ticket.
+    added: HashMap<TicketId, TicketAlerts>,
+    /// Alerts carried by each ticket action the batch placed alerts on.
+    actions: HashMap<ActionId, ActionAlerts>,
 }
 
 impl Batch {
-    fn ticket(&mut self, tx: &Connection, id: i64) -> rusqlite::Result<Option<&mut TicketRow>> {
-        if let std::collections::hash_map::Entry::Vacant(e) = self.tickets.entry(id) {
+    fn ticket(
+        &mut self,
+        tx: &Connection,
+        id: TicketId,
+    ) -> rusqlite::Result<Option<&mut TicketRow>> {
+        if let Entry::Vacant(e) = self.tickets.entry(id) {
             match tickets::get(tx, id)? {
                 Some(t) => {
                     e.insert(t);
@@ -123,6 +182,31 @@ impl Batch {
             }
         }
         Ok(self.tickets.get_mut(&id))
+    }
+
+    /// The alerts `action` carries, read from the store the first time.
+    fn action(&mut self, tx: &Connection, action: ActionId) -> rusqlite::Result<&mut ActionAlerts> {
+        Ok(match self.actions.entry(action) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(ActionAlerts {
+                before: outbox::alert_count(tx, action)?,
+                added: 0,
+            }),
+        })
+    }
+
+    /// Writes the counts and the flood window the batch changed.
+    fn store(self, tx: &Connection, pipeline: &str) -> rusqlite::Result<()> {
+        for (action, alerts) in self.actions {
+            outbox::add_alerts(tx, action, alerts.added)?;
+        }
+        for (ticket, alerts) in self.added {
+            tickets::add_alerts(tx, ticket, alerts.count, alerts.last_at)?;
+        }
+        if let WindowInBatch::Updated(window) = self.window {
+            tickets::set_flood_window(tx, pipeline, &window)?;
+        }
+        Ok(())
     }
 }
 
@@ -147,19 +231,11 @@ impl Suppression<'_> {
         &self,
         tx: &Connection,
         batch: &[AlertRow],
-        now: i64,
+        now: Timestamp,
     ) -> rusqlite::Result<Vec<Decision>> {
         let placements = self.place(tx, batch, now)?;
         for (alert, p) in batch.iter().zip(&placements) {
-            alerts::decide(
-                tx,
-                alert.id,
-                &p.key,
-                p.ticket,
-                p.action,
-                p.decision.as_str(),
-                now,
-            )?;
+            alerts::decide(tx, alert.id, &p.decided(now))?;
         }
         Ok(placements.into_iter().map(|p| p.decision).collect())
     }
@@ -171,31 +247,19 @@ impl Suppression<'_> {
         &self,
         tx: &Connection,
         batch: &[AlertRow],
-        now: i64,
+        now: Timestamp,
     ) -> rusqlite::Result<Vec<Placement>> {
         let mut state = Batch::default();
         let mut placements = Vec::with_capacity(batch.len());
+        let listed = self.settings.max_records_per_update.max(1) as u64;
         for alert in batch {
             let mut p = self.decide_one(tx, &mut state, alert, now)?;
-            let count = match state.actions.entry(p.action) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert((outbox::alert_count(tx, p.action)?, 0))
-                }
-            };
-            p.keep_record = count.0 + count.1 < self.settings.max_records_per_update.max(1) as u64;
-            count.1 += 1;
+            let count = state.action(tx, p.action)?;
+            p.keep_record = count.before + count.added < listed;
+            count.added += 1;
             placements.push(p);
         }
-        for (action, (_, added)) in state.actions {
-            outbox::add_alerts(tx, action, added)?;
-        }
-        for (ticket, (count, last_at)) in state.added {
-            tickets::add_alerts(tx, ticket, count, last_at)?;
-        }
-        if let (true, Some(Some(window))) = (state.window_changed, state.window) {
-            tickets::set_flood_window(tx, self.pipeline, &window)?;
-        }
+        state.store(tx, self.pipeline)?;
         Ok(placements)
     }
 
@@ -204,138 +268,165 @@ impl Suppression<'_> {
         tx: &Connection,
         state: &mut Batch,
         alert: &AlertRow,
-        now: i64,
+        now: Timestamp,
     ) -> rusqlite::Result<Placement> {
-        let s = self.settings;
         let t = alert.received_at;
         let key = self.key(alert);
-        let update_ms = duration_ms(s.update_interval.get());
-        let correlation_ms = duration_ms(s.correlation_interval.get());
-        if !state.newest.contains_key(&key) {
-            let since = t.saturating_sub(update_ms.max(correlation_ms));
-            let newest = tickets::newest_for_key(tx, self.pipeline, &key, since)?;
+        let newest = self.newest_ticket(tx, state, &key, t)?;
+        if let Some(ticket) = newest.as_ref().filter(|tk| self.takes_repeat(tk, t)) {
+            let ticket = ticket.id;
+            let action = self.collect(tx, state, ticket, TicketKind::Alert, t, now)?;
+            return Ok(Placement::new(
+                key,
+                ticket,
+                action,
+                Decision::Consolidate { ticket },
+            ));
+        }
+        let mut window = self.window_at(tx, state, t)?;
+        let placement = if window.created < self.settings.ticket_flood_limit {
+            window.created += 1;
+            self.open(tx, state, alert, key, newest, now)?
+        } else if let Some(flood) = window.flood_ticket_id {
+            let action = self.collect(tx, state, flood, TicketKind::Flood, t, now)?;
+            Placement::new(key, flood, action, Decision::Flood { ticket: flood })
+        } else {
+            let placement = self.open_flood(tx, state, &window, key, t, now)?;
+            window.flood_ticket_id = Some(placement.ticket);
+            placement
+        };
+        state.window = WindowInBatch::Updated(window);
+        Ok(placement)
+    }
+
+    /// The newest ticket of `key` recent enough to matter to an alert at `t` (to update it or
+    /// to reference it), read from the store the first time the batch meets the key.
+    fn newest_ticket(
+        &self,
+        tx: &Connection,
+        state: &mut Batch,
+        key: &str,
+        t: Timestamp,
+    ) -> rusqlite::Result<Option<TicketRow>> {
+        if !state.newest.contains_key(key) {
+            let s = self.settings;
+            let since = t - s.update_interval.get().max(s.correlation_interval.get());
+            let newest = tickets::newest_for_key(tx, self.pipeline, key, since)?;
             state
                 .newest
-                .insert(key.clone(), newest.as_ref().map(|tk| tk.id));
+                .insert(key.to_owned(), newest.as_ref().map(|tk| tk.id));
             if let Some(tk) = newest {
                 state.tickets.insert(tk.id, tk);
             }
         }
-        let newest = state
+        Ok(state
             .newest
-            .get(&key)
+            .get(key)
             .copied()
             .flatten()
-            .and_then(|id| state.tickets.get(&id).cloned());
+            .and_then(|id| state.tickets.get(&id).cloned()))
+    }
 
-        if s.update_ticket_on_repetitive_alerts {
-            if let Some(ticket) = newest
-                .as_ref()
-                .filter(|tk| tk.usable && t - tk.last_alert_at <= update_ms)
-            {
-                let ticket = ticket.id;
-                let action = self.collect(tx, state, ticket, TicketKind::Alert, t, now)?;
-                return Ok(Placement {
-                    key,
-                    ticket,
-                    action,
-                    decision: Decision::Consolidate { ticket },
-                    keep_record: true,
-                });
-            }
-        }
+    /// Whether an alert at `t` is a repeat that updates `ticket`: updates are on, the ticket
+    /// still takes them, and its last alert is at most `update_interval` before.
+    fn takes_repeat(&self, ticket: &TicketRow, t: Timestamp) -> bool {
+        self.settings.update_ticket_on_repetitive_alerts
+            && ticket.usable
+            && t <= ticket.last_alert_at + self.settings.update_interval.get()
+    }
 
-        let flood_ms = duration_ms(s.ticket_flood_interval.get());
-        if state.window.is_none() {
-            state.window = Some(tickets::flood_window(tx, self.pipeline)?);
-        }
-        let mut window = match state.window.flatten() {
-            Some(w) if t < w.started_at.saturating_add(flood_ms) => w,
+    /// The flood window an alert at `t` falls in: the current one, or a new one opening at `t`.
+    fn window_at(
+        &self,
+        tx: &Connection,
+        state: &Batch,
+        t: Timestamp,
+    ) -> rusqlite::Result<FloodWindow> {
+        let last = match state.window {
+            WindowInBatch::Unread => tickets::flood_window(tx, self.pipeline)?,
+            WindowInBatch::Updated(window) => Some(window),
+        };
+        let interval = self.settings.ticket_flood_interval.get();
+        Ok(match last {
+            Some(w) if t < w.started_at + interval => w,
             _ => FloodWindow {
                 started_at: t,
                 created: 0,
                 flood_ticket_id: None,
             },
-        };
-        let placement = if window.created < s.ticket_flood_limit {
-            let previous = newest
-                .filter(|_| s.ticket_correlation)
-                .filter(|tk| tk.created_at >= t.saturating_sub(correlation_ms))
-                .map(|tk| tk.id);
-            let ticket = tickets::insert(
-                tx,
-                self.pipeline,
-                &key,
-                TicketKind::Alert,
-                &alert.alert_name,
-                self.correlation_prefix,
-                t,
-            )?;
-            let id = ticket.id;
-            let action = outbox::insert(
-                tx,
-                self.pipeline,
-                id,
-                OutboxKind::Open,
-                false,
-                previous,
-                None,
-                now,
-            )?;
-            state.newest.insert(key.clone(), Some(id));
-            state.tickets.insert(id, ticket);
-            window.created += 1;
-            Placement {
-                key,
-                ticket: id,
-                action,
-                decision: Decision::Open { ticket: id },
-                keep_record: true,
-            }
-        } else if let Some(flood) = window.flood_ticket_id {
-            let action = self.collect(tx, state, flood, TicketKind::Flood, t, now)?;
-            Placement {
-                key,
-                ticket: flood,
-                action,
-                decision: Decision::Flood { ticket: flood },
-                keep_record: true,
-            }
-        } else {
-            let flood_key = format!("flood window {}", window.started_at);
-            let ticket = tickets::insert(
-                tx,
-                self.pipeline,
-                &flood_key,
-                TicketKind::Flood,
-                "",
-                self.correlation_prefix,
-                t,
-            )?;
-            let action = outbox::insert(
-                tx,
-                self.pipeline,
-                ticket.id,
-                OutboxKind::Open,
-                false,
-                None,
-                None,
-                now,
-            )?;
-            window.flood_ticket_id = Some(ticket.id);
-            let id = ticket.id;
-            state.tickets.insert(id, ticket);
-            Placement {
-                key,
-                ticket: id,
-                action,
-                decision: Decision::OpenFlood { ticket: id },
-                keep_record: true,
-            }
-        };
-        state.window = Some(Some(window));
-        state.window_changed = true;
-        Ok(placement)
+        })
+    }
+
+    /// Opens a ticket for `alert`, referencing the `newest` ticket of its key if correlation
+    /// asks for it.
+    fn open(
+        &self,
+        tx: &Connection,
+        state: &mut Batch,
+        alert: &AlertRow,
+        key: String,
+        newest: Option<TicketRow>,
+        now: Timestamp,
+    ) -> rusqlite::Result<Placement> {
+        let (s, t) = (self.settings, alert.received_at);
+        let previous = newest
+            .filter(|_| s.ticket_correlation)
+            .filter(|tk| tk.created_at >= t - s.correlation_interval.get())
+            .map(|tk| tk.id);
+        let ticket = tickets::insert(
+            tx,
+            &NewTicket {
+                pipeline: self.pipeline,
+                suppression_key: &key,
+                kind: TicketKind::Alert,
+                alert_name: &alert.alert_name,
+                correlation_prefix: self.correlation_prefix,
+                at: t,
+            },
+        )?;
+        let id = ticket.id;
+        let action = outbox::insert(tx, &NewAction::open(self.pipeline, id, previous, now))?;
+        state.newest.insert(key.clone(), Some(id));
+        state.tickets.insert(id, ticket);
+        Ok(Placement::new(
+            key,
+            id,
+            action,
+            Decision::Open { ticket: id },
+        ))
+    }
+
+    /// Opens the flood ticket of `window` for an alert at `t`.
+    fn open_flood(
+        &self,
+        tx: &Connection,
+        state: &mut Batch,
+        window: &FloodWindow,
+        key: String,
+        t: Timestamp,
+        now: Timestamp,
+    ) -> rusqlite::Result<Placement> {
+        let flood_key = format!("flood window {}", window.started_at.as_millis());
+        let ticket = tickets::insert(
+            tx,
+            &NewTicket {
+                pipeline: self.pipeline,
+                suppression_key: &flood_key,
+                kind: TicketKind::Flood,
+                alert_name: "",
+                correlation_prefix: self.correlation_prefix,
+                at: t,
+            },
+        )?;
+        let id = ticket.id;
+        let action = outbox::insert(tx, &NewAction::open(self.pipeline, id, None, now))?;
+        state.tickets.insert(id, ticket);
+        Ok(Placement::new(
+            key,
+            id,
+            action,
+            Decision::OpenFlood { ticket: id },
+        ))
     }
 
     /// The update collecting repeats for ticket `ticket` (opened now if there is none), with
@@ -344,14 +435,17 @@ impl Suppression<'_> {
         &self,
         tx: &Connection,
         state: &mut Batch,
-        ticket: i64,
+        ticket: TicketId,
         kind: TicketKind,
-        t: i64,
-        now: i64,
-    ) -> rusqlite::Result<i64> {
-        let entry = state.added.entry(ticket).or_insert((0, t));
-        entry.0 += 1;
-        entry.1 = entry.1.max(t);
+        t: Timestamp,
+        now: Timestamp,
+    ) -> rusqlite::Result<ActionId> {
+        let added = state.added.entry(ticket).or_insert(TicketAlerts {
+            count: 0,
+            last_at: t,
+        });
+        added.count += 1;
+        added.last_at = added.last_at.max(t);
         let Some(row) = state.ticket(tx, ticket)? else {
             return Err(rusqlite::Error::QueryReturnedNoRows);
         };
@@ -366,16 +460,10 @@ impl Suppression<'_> {
             return Ok(action);
         }
         let reopen = kind == TicketKind::Alert && self.settings.reopen_ticket_on_repetitive_alerts;
-        let flush_at = t.saturating_add(duration_ms(self.settings.consolidation_interval.get()));
+        let flush_at = t + self.settings.consolidation_interval.get();
         let action = outbox::insert(
             tx,
-            self.pipeline,
-            ticket,
-            OutboxKind::Update,
-            reopen,
-            None,
-            Some(flush_at),
-            now,
+            &NewAction::collecting_update(self.pipeline, ticket, reopen, flush_at, now),
         )?;
         tickets::set_collecting(tx, ticket, action)?;
         row.collecting_outbox_id = Some(action);
@@ -383,12 +471,12 @@ impl Suppression<'_> {
     }
 
     /// Ends every collection that is due at `now`: each becomes one pending update.
-    pub fn flush_due(&self, tx: &Connection, now: i64) -> rusqlite::Result<usize> {
+    pub fn flush_due(&self, tx: &Connection, now: Timestamp) -> rusqlite::Result<usize> {
         outbox::flush_due(tx, self.pipeline, now)
     }
 
-    /// When the next collection ends, ms.
-    pub fn next_flush_at(&self, conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    /// When the next collection ends.
+    pub fn next_flush_at(&self, conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
         outbox::next_flush(conn, self.pipeline)
     }
 }

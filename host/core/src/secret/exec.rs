@@ -9,7 +9,8 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 /// How long a secret command may run.
@@ -45,7 +46,26 @@ fn run_within(command_line: &str, dir: &Path, timeout: Duration) -> Result<Strin
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run the secret command `{program}`: {e}"))?;
-    // Read on a thread of its own: a command that fills the pipe would otherwise never exit.
+    let output = read_on_a_thread(&mut child);
+    let status = wait_within(&mut child, program, timeout)?;
+    if !status.success() {
+        return Err(format!(
+            "the secret command `{program}` failed ({status}); its output is not shown, run it \
+             by hand to see why"
+        ));
+    }
+    let bytes = output
+        .recv_timeout(Duration::from_secs(1))
+        .map_err(|_| {
+            format!("the secret command `{program}` left its output open (a child process?)")
+        })?
+        .map_err(|e| format!("cannot read the secret command `{program}`'s output: {e}"))?;
+    secret_of(program, bytes)
+}
+
+/// Reads `child`'s standard output on a thread of its own (a command that fills the pipe
+/// would otherwise never exit): at most one byte more than [`MAX_OUTPUT_BYTES`].
+fn read_on_a_thread(child: &mut Child) -> Receiver<std::io::Result<Vec<u8>>> {
     let stdout = child.stdout.take();
     let (sender, output) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -59,10 +79,15 @@ fn run_within(command_line: &str, dir: &Path, timeout: Duration) -> Result<Strin
         };
         let _ = sender.send(result);
     });
+    output
+}
+
+/// Waits for `child` to exit; stops it if it runs longer than `timeout`.
+fn wait_within(child: &mut Child, program: &str, timeout: Duration) -> Result<ExitStatus, String> {
     let deadline = Instant::now() + timeout;
-    let status = loop {
+    loop {
         match child.try_wait() {
-            Ok(Some(status)) => break status,
+            Ok(Some(status)) => return Ok(status),
             Ok(None) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -80,19 +105,11 @@ fn run_within(command_line: &str, dir: &Path, timeout: Duration) -> Result<Strin
                 ))
             }
         }
-    };
-    if !status.success() {
-        return Err(format!(
-            "the secret command `{program}` failed ({status}); its output is not shown, run it \
-             by hand to see why"
-        ));
     }
-    let bytes = output
-        .recv_timeout(Duration::from_secs(1))
-        .map_err(|_| {
-            format!("the secret command `{program}` left its output open (a child process?)")
-        })?
-        .map_err(|e| format!("cannot read the secret command `{program}`'s output: {e}"))?;
+}
+
+/// The secret in what `program` printed: one line of UTF-8, trimmed, not empty.
+fn secret_of(program: &str, bytes: Vec<u8>) -> Result<String, String> {
     if bytes.len() as u64 > MAX_OUTPUT_BYTES {
         return Err(format!(
             "the secret command `{program}` printed more than {MAX_OUTPUT_BYTES} bytes; a \

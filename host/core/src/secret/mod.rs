@@ -80,21 +80,18 @@ impl<E: Fn(&str) -> Option<String>> SecretResolver<E> {
             return Ok(Some(secret));
         }
         if let Some(path) = value.strip_prefix("file:") {
-            let path = dir.join(path.trim());
-            let content = std::fs::read_to_string(&path).map_err(|e| {
-                format!(
-                    "cannot read secret file {} ({e}); the value `file:PATH` must name a \
-                     readable file",
-                    path.display()
-                )
-            })?;
-            let content = content.trim_end_matches(['\n', '\r']).to_owned();
+            let content = read_file(&dir.join(path.trim()))?;
             secrets.insert(&content);
             return Ok(Some(content));
         }
         if !value.contains("${") {
             return Ok(None);
         }
+        self.expand(value, secrets).map(Some)
+    }
+
+    /// `value` with each `${NAME}` replaced by the variable, and each `$${` by `${`.
+    fn expand(&self, value: &str, secrets: &mut Secrets) -> Result<String, String> {
         let mut out = String::with_capacity(value.len());
         let mut rest = value;
         while let Some(i) = rest.find('$') {
@@ -109,26 +106,7 @@ impl<E: Fn(&str) -> Option<String>> SecretResolver<E> {
                      for a literal `${`"
                         .to_owned()
                 })?;
-                let name = &tail[..end];
-                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(format!(
-                        "`${{{name}}}` is not a valid environment variable reference; names \
-                         use letters, digits and `_`"
-                    ));
-                }
-                if let Some(placeholder) = self.placeholder {
-                    out.push_str(placeholder);
-                    rest = &tail[end + 1..];
-                    continue;
-                }
-                let resolved = (self.env)(name).ok_or_else(|| {
-                    format!(
-                        "environment variable {name} is not set (referenced as `${{{name}}}`); \
-                         set it, or write the value in the config"
-                    )
-                })?;
-                secrets.insert(&resolved);
-                out.push_str(&resolved);
+                out.push_str(&self.variable(&tail[..end], secrets)?);
                 rest = &tail[end + 1..];
             } else {
                 out.push('$');
@@ -136,8 +114,42 @@ impl<E: Fn(&str) -> Option<String>> SecretResolver<E> {
             }
         }
         out.push_str(rest);
-        Ok(Some(out))
+        Ok(out)
     }
+
+    /// The value of the environment variable `name` (or the placeholder), remembered as a
+    /// secret.
+    fn variable(&self, name: &str, secrets: &mut Secrets) -> Result<String, String> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`${{{name}}}` is not a valid environment variable reference; names \
+                 use letters, digits and `_`"
+            ));
+        }
+        if let Some(placeholder) = self.placeholder {
+            return Ok(placeholder.to_owned());
+        }
+        let resolved = (self.env)(name).ok_or_else(|| {
+            format!(
+                "environment variable {name} is not set (referenced as `${{{name}}}`); \
+                 set it, or write the value in the config"
+            )
+        })?;
+        secrets.insert(&resolved);
+        Ok(resolved)
+    }
+}
+
+/// The content of the secret file at `path`, without its trailing newline.
+fn read_file(path: &Path) -> Result<String, String> {
+    let content = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read secret file {} ({e}); the value `file:PATH` must name a \
+             readable file",
+            path.display()
+        )
+    })?;
+    Ok(content.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 #[cfg(test)]

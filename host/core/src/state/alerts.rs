@@ -1,7 +1,12 @@
 //! The alert queue: alerts from response actions wait here for their records, and every
 //! alert waits here for its suppression decision and delivery.
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{params, Connection, Row};
+
+use super::ids::{ActionId, AlertId, TicketId};
+use super::outbox::ActionState;
+use crate::time::Timestamp;
 
 /// Where an alert came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +18,8 @@ pub enum Origin {
 }
 
 impl Origin {
-    fn as_str(self) -> &'static str {
+    /// `response` or `poll`, as stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             Origin::ResponseAction => "response",
             Origin::Poll => "poll",
@@ -21,18 +27,101 @@ impl Origin {
     }
 }
 
-/// Queue states of an alert. Once decided, an alert belongs to a ticket action in the outbox,
-/// and that action's state is the alert's (collecting, pending, in flight, done, dead): one
-/// write per alert, however many alerts an update carries.
-pub mod status {
+impl FromSql for Origin {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value.as_str()? {
+            "response" => Ok(Origin::ResponseAction),
+            "poll" => Ok(Origin::Poll),
+            other => Err(FromSqlError::Other(
+                format!("unknown alert origin {other:?}").into(),
+            )),
+        }
+    }
+}
+
+/// Queue status of an alert (the `alerts.status` column). Once decided, an alert belongs to a
+/// ticket action in the outbox, and that action's state is the alert's (see [`AlertState`]):
+/// one write per alert, however many alerts an update carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertStatus {
     /// Waiting for its record (response action).
-    pub const QUEUED: &str = "queued";
+    Queued,
     /// Its record is known; waiting for the suppression decision.
-    pub const READY: &str = "ready";
+    Ready,
     /// Decided: it belongs to a ticket action.
-    pub const DECIDED: &str = "decided";
+    Decided,
     /// Ignored: its alert definition is disabled.
-    pub const IGNORED: &str = "ignored";
+    Ignored,
+}
+
+impl AlertStatus {
+    /// The name the store uses.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Queued => "queued",
+            AlertStatus::Ready => "ready",
+            AlertStatus::Decided => "decided",
+            AlertStatus::Ignored => "ignored",
+        }
+    }
+
+    /// The status as an SQL string literal (`'queued'`), for a query that names it: SQLite
+    /// uses the partial indexes `alerts_queued` and `alerts_ready` only when the query repeats
+    /// their condition literally.
+    pub fn sql(self) -> String {
+        format!("'{}'", self.as_str())
+    }
+}
+
+/// Where an alert is, as `sluice status` and the metrics count alerts: its own status until it
+/// is decided, then the state of the ticket action that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlertState {
+    /// Waiting for its record.
+    Queued,
+    /// Waiting for its decision.
+    Ready,
+    /// Its definition is disabled.
+    Ignored,
+    /// Decided: the state of its ticket action.
+    Action(ActionState),
+}
+
+impl AlertState {
+    /// The states of an alert not yet delivered, in the order the queue is shown.
+    pub const WAITING: [AlertState; 5] = [
+        AlertState::Queued,
+        AlertState::Ready,
+        AlertState::Action(ActionState::Collecting),
+        AlertState::Action(ActionState::Pending),
+        AlertState::Action(ActionState::InFlight),
+    ];
+
+    /// The name reports and metrics use: the status's, or the action state's.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Queued => AlertStatus::Queued.as_str(),
+            AlertState::Ready => AlertStatus::Ready.as_str(),
+            AlertState::Ignored => AlertStatus::Ignored.as_str(),
+            AlertState::Action(state) => state.as_str(),
+        }
+    }
+
+    /// The state named `name`.
+    pub fn parse(name: &str) -> Option<AlertState> {
+        [AlertState::Queued, AlertState::Ready, AlertState::Ignored]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .or_else(|| ActionState::parse(name).map(AlertState::Action))
+    }
+}
+
+impl FromSql for AlertState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        AlertState::parse(name)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown alert state {name:?}").into()))
+    }
 }
 
 /// An alert to enqueue.
@@ -50,8 +139,8 @@ pub struct NewAlert<'a> {
     pub auditor_alert_id: Option<&'a str>,
     /// The activity record's id.
     pub record_id: Option<&'a str>,
-    /// When it arrived, ms.
-    pub received_at: i64,
+    /// When it arrived.
+    pub received_at: Timestamp,
     /// The record as JSON, when already known (polling).
     pub record: Option<&'a str>,
     /// Further records as a JSON array (threshold alerts).
@@ -67,11 +156,11 @@ pub fn enqueue(conn: &Connection, alert: &NewAlert<'_>) -> rusqlite::Result<bool
 pub fn enqueue_returning_id(
     conn: &Connection,
     alert: &NewAlert<'_>,
-) -> rusqlite::Result<Option<i64>> {
+) -> rusqlite::Result<Option<AlertId>> {
     let status = if alert.record.is_some() || alert.record_id.is_none() {
-        status::READY
+        AlertStatus::Ready
     } else {
-        status::QUEUED
+        AlertStatus::Queued
     };
     let inserted = conn
         .prepare_cached(
@@ -89,9 +178,25 @@ pub fn enqueue_returning_id(
             alert.received_at,
             alert.record,
             alert.extra_records,
-            status,
+            status.as_str(),
         ])?;
-    Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+    Ok((inserted == 1).then(|| AlertId::new(conn.last_insert_rowid())))
+}
+
+/// The suppression decision for an alert: its key, the ticket and the ticket action it
+/// belongs to, what the decision was and when it was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided<'a> {
+    /// The suppression key.
+    pub suppression_key: &'a str,
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The ticket action that carries the alert.
+    pub action: ActionId,
+    /// The decision's name (`open`, `consolidate`, `open_flood`, `flood`).
+    pub decision: &'a str,
+    /// When it was decided.
+    pub at: Timestamp,
 }
 
 /// Inserts an alert already placed on a ticket (a polled alert, decided in the transaction
@@ -100,18 +205,15 @@ pub fn enqueue_returning_id(
 pub fn insert_decided(
     conn: &Connection,
     alert: &NewAlert<'_>,
-    suppression_key: &str,
-    ticket_id: i64,
-    outbox_id: i64,
-    decision: &str,
-    at: i64,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+    decided: &Decided<'_>,
+) -> rusqlite::Result<AlertId> {
+    let status = AlertStatus::Decided.sql();
+    conn.prepare_cached(&format!(
         "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
          record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
          outbox_id, decision, decided_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'decided', ?10, ?11, ?12, ?13, ?14)",
-    )?
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {status}, ?10, ?11, ?12, ?13, ?14)"
+    ))?
     .execute(params![
         alert.pipeline,
         alert.dedupe_key,
@@ -122,30 +224,30 @@ pub fn insert_decided(
         alert.received_at,
         alert.record,
         alert.extra_records,
-        suppression_key,
-        ticket_id,
-        outbox_id,
-        decision,
-        at,
+        decided.suppression_key,
+        decided.ticket,
+        decided.action,
+        decided.decision,
+        decided.at,
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(AlertId::new(conn.last_insert_rowid()))
 }
 
 /// An alert as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertRow {
     /// Row id; also the arrival order.
-    pub id: i64,
+    pub id: AlertId,
     /// Where it came from.
-    pub origin: String,
+    pub origin: Origin,
     /// The alert's name.
     pub alert_name: String,
     /// Auditor's alert id.
     pub auditor_alert_id: Option<String>,
     /// The record's id.
     pub record_id: Option<String>,
-    /// When it arrived, ms.
-    pub received_at: i64,
+    /// When it arrived.
+    pub received_at: Timestamp,
     /// The record, JSON.
     pub record: Option<String>,
     /// Further records, JSON array.
@@ -175,23 +277,24 @@ fn row(r: &Row<'_>) -> rusqlite::Result<AlertRow> {
 pub fn with_status(
     conn: &Connection,
     pipeline: &str,
-    status: &str,
+    status: AlertStatus,
     limit: usize,
 ) -> rusqlite::Result<Vec<AlertRow>> {
     // The status is written into the SQL, not bound: SQLite uses the partial indexes
     // `alerts_queued` and `alerts_ready` only when the query repeats their condition.
     let status = match status {
-        status::QUEUED => "queued",
-        _ => "ready",
-    };
+        AlertStatus::Queued => AlertStatus::Queued,
+        _ => AlertStatus::Ready,
+    }
+    .sql();
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = '{status}' ORDER BY id LIMIT ?2"
+        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = {status} ORDER BY id LIMIT ?2"
     ))?
     .query_map(params![pipeline, limit as i64], row)?
     .collect()
 }
 
-/// When a queued alert's next fetch attempt is due, ms: attempt `n` waits `2 n²` seconds after
+/// When a queued alert's next fetch attempt is due, ms since 1970: attempt `n` waits `2 n²` seconds after
 /// arrival, so a record Auditor has not indexed yet is asked for again over about a minute,
 /// not in a tight loop.
 const FETCH_DUE_AT: &str = "received_at + fetch_attempts * fetch_attempts * 2000";
@@ -200,30 +303,33 @@ const FETCH_DUE_AT: &str = "received_at + fetch_attempts * fetch_attempts * 2000
 pub fn due_for_fetch(
     conn: &Connection,
     pipeline: &str,
-    now: i64,
+    now: Timestamp,
     limit: usize,
 ) -> rusqlite::Result<Vec<AlertRow>> {
+    let queued = AlertStatus::Queued.sql();
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = 'queued' \
+        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = {queued} \
          AND {FETCH_DUE_AT} <= ?2 ORDER BY id LIMIT ?3"
     ))?
     .query_map(params![pipeline, now, limit as i64], row)?
     .collect()
 }
 
-/// When the next queued alert's fetch falls due (see [`due_for_fetch`]), ms.
-pub fn next_fetch_at(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
+/// When the next queued alert's fetch falls due (see [`due_for_fetch`]).
+pub fn next_fetch_at(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<Timestamp>> {
+    let queued = AlertStatus::Queued.sql();
     conn.prepare_cached(&format!(
-        "SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = 'queued'"
+        "SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = {queued}"
     ))?
     .query_row(params![pipeline], |r| r.get(0))
 }
 
 /// Whether an alert waits to be decided.
 pub fn any_ready(conn: &Connection, pipeline: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = 'ready')",
-    )?
+    let ready = AlertStatus::Ready.sql();
+    conn.prepare_cached(&format!(
+        "SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = {ready})"
+    ))?
     .query_row(params![pipeline], |r| r.get(0))
 }
 
@@ -234,47 +340,42 @@ pub fn set_record(
     record_id: &str,
     record_json: &str,
 ) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "UPDATE alerts SET record = ?3, status = 'ready' \
-         WHERE pipeline = ?1 AND record_id = ?2 AND status = 'queued'",
-    )?
+    let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
+    conn.prepare_cached(&format!(
+        "UPDATE alerts SET record = ?3, status = {ready} \
+         WHERE pipeline = ?1 AND record_id = ?2 AND status = {queued}"
+    ))?
     .execute(params![pipeline, record_id, record_json])
 }
 
 /// Counts a fetch that did not return the alert's record; after `give_up_after` attempts the
 /// alert goes on without it.
-pub fn record_missing(conn: &Connection, id: i64, give_up_after: u32) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+pub fn record_missing(conn: &Connection, id: AlertId, give_up_after: u32) -> rusqlite::Result<()> {
+    let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
+    conn.prepare_cached(&format!(
         "UPDATE alerts SET fetch_attempts = fetch_attempts + 1, \
-         status = CASE WHEN fetch_attempts + 1 >= ?2 THEN 'ready' ELSE status END \
-         WHERE id = ?1 AND status = 'queued'",
-    )?
+         status = CASE WHEN fetch_attempts + 1 >= ?2 THEN {ready} ELSE status END \
+         WHERE id = ?1 AND status = {queued}"
+    ))?
     .execute(params![id, give_up_after])?;
     Ok(())
 }
 
 /// Records the suppression decision for an alert: the ticket and the ticket action it
 /// belongs to.
-pub fn decide(
-    conn: &Connection,
-    id: i64,
-    suppression_key: &str,
-    ticket_id: i64,
-    outbox_id: i64,
-    decision: &str,
-    at: i64,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE alerts SET status = 'decided', suppression_key = ?2, ticket_id = ?3, \
-         outbox_id = ?4, decision = ?5, decided_at = ?6 WHERE id = ?1",
-    )?
+pub fn decide(conn: &Connection, id: AlertId, decided: &Decided<'_>) -> rusqlite::Result<()> {
+    let status = AlertStatus::Decided.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE alerts SET status = {status}, suppression_key = ?2, ticket_id = ?3, \
+         outbox_id = ?4, decision = ?5, decided_at = ?6 WHERE id = ?1"
+    ))?
     .execute(params![
         id,
-        suppression_key,
-        ticket_id,
-        outbox_id,
-        decision,
-        at
+        decided.suppression_key,
+        decided.ticket,
+        decided.action,
+        decided.decision,
+        decided.at
     ])?;
     Ok(())
 }
@@ -282,7 +383,7 @@ pub fn decide(
 /// The first `limit` alerts of ticket action `outbox_id`, and how many it has in all.
 pub fn of_outbox(
     conn: &Connection,
-    outbox_id: i64,
+    outbox_id: ActionId,
     limit: usize,
 ) -> rusqlite::Result<(Vec<AlertRow>, u64)> {
     let rows = conn
@@ -299,34 +400,48 @@ pub fn of_outbox(
 
 /// Sends the alerts of a ticket action back for a new decision (their ticket became
 /// unusable), so they land on a new ticket instead of being lost.
-pub fn redecide_outbox(conn: &Connection, outbox_id: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "UPDATE alerts SET status = 'ready', ticket_id = NULL, outbox_id = NULL, decision = NULL \
-         WHERE outbox_id = ?1",
-    )?
+pub fn redecide_outbox(conn: &Connection, outbox_id: ActionId) -> rusqlite::Result<usize> {
+    let ready = AlertStatus::Ready.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE alerts SET status = {ready}, ticket_id = NULL, outbox_id = NULL, decision = NULL \
+         WHERE outbox_id = ?1"
+    ))?
     .execute(params![outbox_id])
 }
 
 /// Marks an undecided alert ignored (its definition is disabled).
-pub fn ignore(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE alerts SET status = 'ignored', record = NULL, extra_records = NULL \
-         WHERE id = ?1 AND status IN ('queued', 'ready')",
-    )?
+pub fn ignore(conn: &Connection, id: AlertId) -> rusqlite::Result<()> {
+    let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
+    let ignored = AlertStatus::Ignored.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE alerts SET status = {ignored}, record = NULL, extra_records = NULL \
+         WHERE id = ?1 AND status IN ({queued}, {ready})"
+    ))?
     .execute(params![id])?;
     Ok(())
 }
 
-/// Counts of alerts per state for `pipeline`: `queued`, `ready`, or the state of the ticket
-/// action a decided alert belongs to (`collecting`, `pending`, `in_flight`, `done`, `dead`).
-pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
-    conn.prepare_cached(
-        "SELECT CASE WHEN a.status = 'decided' THEN coalesce(o.state, 'done') ELSE a.status END AS s, \
+/// Counts of alerts per state for `pipeline` (see [`AlertState`]), in the order of the states'
+/// names. A decided alert whose action was pruned counts as done.
+pub fn by_state(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(AlertState, u64)>> {
+    let (decided, done) = (AlertStatus::Decided.sql(), ActionState::Done.sql());
+    conn.prepare_cached(&format!(
+        "SELECT CASE WHEN a.status = {decided} THEN coalesce(o.state, {done}) ELSE a.status END AS s, \
          count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
-         GROUP BY s ORDER BY s",
-    )?
+         GROUP BY s ORDER BY s"
+    ))?
     .query_map(params![pipeline], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
     .collect()
+}
+
+/// [`by_state`], each state by its name (as reports print them): `queued`, `ready`,
+/// `ignored`, or the state of the ticket action a decided alert belongs to (`collecting`,
+/// `pending`, `in_flight`, `done`, `dead`).
+pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+    Ok(by_state(conn, pipeline)?
+        .into_iter()
+        .map(|(state, n)| (state.as_str().to_owned(), n))
+        .collect())
 }
 
 /// How many alerts of `pipeline` each suppression decision took (`open`, `consolidate`,
@@ -344,9 +459,12 @@ pub fn decisions(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(Str
 
 /// Alerts of `pipeline` not yet delivered or given up on.
 pub fn unfinished(conn: &Connection, pipeline: &str) -> rusqlite::Result<u64> {
-    conn.prepare_cached(
+    let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
+    let decided = AlertStatus::Decided.sql();
+    let finished = ActionState::sql_list(&ActionState::FINISHED);
+    conn.prepare_cached(&format!(
         "SELECT count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
-         AND (a.status IN ('queued', 'ready') OR (a.status = 'decided' AND o.state NOT IN ('done', 'dead')))",
-    )?
+         AND (a.status IN ({queued}, {ready}) OR (a.status = {decided} AND o.state NOT IN ({finished})))"
+    ))?
     .query_row(params![pipeline], |r| Ok(r.get::<_, i64>(0)? as u64))
 }

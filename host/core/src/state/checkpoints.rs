@@ -4,6 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::secret::redact;
+use crate::time::Timestamp;
 
 /// The stored checkpoint of `pipeline`'s source.
 pub fn get(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<String>> {
@@ -13,7 +14,12 @@ pub fn get(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<String>
 }
 
 /// Stores `pipeline`'s source checkpoint.
-pub fn set(conn: &Connection, pipeline: &str, checkpoint: &str, at: i64) -> rusqlite::Result<()> {
+pub fn set(
+    conn: &Connection,
+    pipeline: &str,
+    checkpoint: &str,
+    at: Timestamp,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO checkpoints (pipeline, checkpoint, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (pipeline) DO UPDATE SET checkpoint = excluded.checkpoint, \
@@ -28,7 +34,7 @@ pub fn first_sighting(
     conn: &Connection,
     pipeline: &str,
     record_id: &str,
-    at: i64,
+    at: Timestamp,
 ) -> rusqlite::Result<bool> {
     Ok(conn
         .prepare_cached(
@@ -59,7 +65,7 @@ pub fn set_threshold(
     rule: &str,
     group: &str,
     hits: &str,
-    at: i64,
+    at: Timestamp,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO thresholds (pipeline, rule, grp, hits, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -73,7 +79,7 @@ pub fn set_threshold(
 pub fn event(
     conn: &Connection,
     pipeline: &str,
-    at: i64,
+    at: Timestamp,
     kind: &str,
     message: &str,
 ) -> rusqlite::Result<()> {
@@ -84,12 +90,12 @@ pub fn event(
     Ok(())
 }
 
-/// The newest events, at most `limit`.
+/// The newest events, at most `limit`: (when, kind, message).
 pub fn recent_events(
     conn: &Connection,
     pipeline: &str,
     limit: usize,
-) -> rusqlite::Result<Vec<(i64, String, String)>> {
+) -> rusqlite::Result<Vec<(Timestamp, String, String)>> {
     conn.prepare_cached(
         "SELECT at, kind, message FROM events WHERE pipeline = ?1 ORDER BY id DESC LIMIT ?2",
     )?
@@ -119,7 +125,12 @@ impl Activity {
 
 /// Notes that `pipeline` did `what` successfully at `at` (in the transaction that stored its
 /// result, so it costs no commit of its own).
-pub fn touch(conn: &Connection, pipeline: &str, what: Activity, at: i64) -> rusqlite::Result<()> {
+pub fn touch(
+    conn: &Connection,
+    pipeline: &str,
+    what: Activity,
+    at: Timestamp,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO activity (pipeline, kind, at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (pipeline, kind) DO UPDATE SET at = max(at, excluded.at)",
@@ -128,12 +139,12 @@ pub fn touch(conn: &Connection, pipeline: &str, what: Activity, at: i64) -> rusq
     Ok(())
 }
 
-/// When `pipeline` last did `what` successfully, ms.
+/// When `pipeline` last did `what` successfully.
 pub fn last_done(
     conn: &Connection,
     pipeline: &str,
     what: Activity,
-) -> rusqlite::Result<Option<i64>> {
+) -> rusqlite::Result<Option<Timestamp>> {
     conn.prepare_cached("SELECT at FROM activity WHERE pipeline = ?1 AND kind = ?2")?
         .query_row(params![pipeline, what.as_str()], |r| r.get(0))
         .optional()
@@ -154,16 +165,17 @@ mod tests {
         let mut store = Store::open(&dir.path().join("s.db"), Durability::Normal).unwrap();
         store
             .write(|tx| {
-                event(tx, "p", 1, "source", "login stored-secret-8b1c refused")?;
-                touch(tx, "p", Activity::Fetch, 20)?;
-                touch(tx, "p", Activity::Fetch, 10)
+                let at = Timestamp::from_millis;
+                event(tx, "p", at(1), "source", "login stored-secret-8b1c refused")?;
+                touch(tx, "p", Activity::Fetch, at(20))?;
+                touch(tx, "p", Activity::Fetch, at(10))
             })
             .unwrap();
         let events = recent_events(store.conn(), "p", 5).unwrap();
         assert_eq!(events[0].2, "login <redacted> refused");
         assert_eq!(
             last_done(store.conn(), "p", Activity::Fetch).unwrap(),
-            Some(20)
+            Some(Timestamp::from_millis(20))
         );
         assert_eq!(
             last_done(store.conn(), "p", Activity::Delivery).unwrap(),

@@ -7,8 +7,11 @@
 //! one sync per batch, not per alert. `sluice alert-response` writes here too, from its own
 //! process; WAL lets it do so while `sluice run` reads and writes.
 //!
-//! Times are milliseconds since 1970 by the host clock (tests move it).
+//! Times are [`Timestamp`](crate::time::Timestamp)s by the host clock (tests move it), kept
+//! as integer milliseconds since 1970; row ids are typed per table ([`AlertId`],
+//! [`TicketId`], [`ActionId`]).
 
+mod ids;
 mod schema;
 
 pub mod alerts;
@@ -19,9 +22,11 @@ pub mod status;
 pub mod tickets;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use ids::{ActionId, AlertId, TicketId};
 
 /// How hard SQLite works to keep a commit on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
@@ -105,45 +110,7 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(err)?;
-        // Several processes write (the daemon, `alert-response`): wait for the lock instead of
-        // failing.
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        // Turning a new file to WAL needs it to itself, and SQLite does not wait for that: a
-        // second process creating the store at the same moment gets "database is locked".
-        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-        loop {
-            match conn.pragma_update(None, "journal_mode", "WAL") {
-                Err(e)
-                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
-                        && std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                result => break result.map_err(err)?,
-            }
-        }
-        conn.pragma_update(
-            None,
-            "synchronous",
-            match durability {
-                Durability::Full => "FULL",
-                Durability::Normal => "NORMAL",
-            },
-        )
-        .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
-        // SQLite's own page cache (2 MB by default) holds the hot part of the queue tables and
-        // their indexes; past it every page is a read from the operating system's cache.
-        conn.pragma_update(None, "cache_size", -(PAGE_CACHE_KIB as i64))
-            .map_err(err)?;
+        let conn = connect(path, durability).map_err(err)?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
@@ -226,6 +193,48 @@ impl Store {
     }
 }
 
+/// A connection to the file at `path` (created if needed), in WAL mode, set up as every
+/// connection of sluice is: waiting for other writers' locks, syncing as `durability` says,
+/// with foreign keys enforced and a large page cache.
+fn connect(path: &Path, durability: Durability) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // Several processes write (the daemon, `alert-response`): wait for the lock instead of
+    // failing.
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Turning a new file to WAL needs it to itself, and SQLite does not wait for that: a
+    // second process creating the store at the same moment gets "database is locked".
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            result => break result?,
+        }
+    }
+    conn.pragma_update(
+        None,
+        "synchronous",
+        match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        },
+    )?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // SQLite's own page cache (2 MB by default) holds the hot part of the queue tables and
+    // their indexes; past it every page is a read from the operating system's cache.
+    conn.pragma_update(None, "cache_size", -(PAGE_CACHE_KIB as i64))?;
+    Ok(conn)
+}
+
 /// SQLite's busy handler: `attempt` counts from 0; sleep a millisecond and try again, until
 /// about [`BUSY_TIMEOUT`] has passed.
 fn wait_for_lock(attempt: i32) -> bool {
@@ -234,21 +243,4 @@ fn wait_for_lock(attempt: i32) -> bool {
     }
     std::thread::sleep(Duration::from_millis(1));
     true
-}
-
-/// Milliseconds since 1970 of `time`.
-pub fn millis(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// The time `ms` milliseconds after 1970.
-pub fn from_millis(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-/// Milliseconds of `d`, saturating.
-pub fn duration_ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

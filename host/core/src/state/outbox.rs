@@ -1,9 +1,12 @@
 //! The outbox: ticket actions decided but not yet confirmed by the sink, delivered in order
 //! per ticket, retried with backoff, reconciled after a crash.
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::ids::{ActionId, TicketId};
 use crate::secret::redact;
+use crate::time::Timestamp;
 
 /// What a ticket action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,31 +26,188 @@ impl OutboxKind {
     }
 }
 
+/// Where a ticket action is in its life (the `outbox.state` column). A decided alert is in
+/// the state of the action that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionState {
+    /// An update collecting repeats until its `flush_at` (a consolidation buffer).
+    Collecting,
+    /// Waiting to be sent (or sent again) once due.
+    Pending,
+    /// Being sent; one left so by a process that died is put back on restart.
+    InFlight,
+    /// Confirmed by the sink.
+    Done,
+    /// Given up on, or refused for good.
+    Dead,
+}
+
+impl ActionState {
+    /// Every state, in the order of their names (as `sluice status` and counts list them).
+    pub const ALL: [ActionState; 5] = [
+        ActionState::Collecting,
+        ActionState::Dead,
+        ActionState::Done,
+        ActionState::InFlight,
+        ActionState::Pending,
+    ];
+
+    /// The states of an action not finished: work is left on its ticket.
+    pub const UNFINISHED: [ActionState; 3] = [
+        ActionState::Collecting,
+        ActionState::Pending,
+        ActionState::InFlight,
+    ];
+
+    /// The states of an action that will not be sent again.
+    pub const FINISHED: [ActionState; 2] = [ActionState::Done, ActionState::Dead];
+
+    /// The name the store, `sluice status` and metrics use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActionState::Collecting => "collecting",
+            ActionState::Pending => "pending",
+            ActionState::InFlight => "in_flight",
+            ActionState::Done => "done",
+            ActionState::Dead => "dead",
+        }
+    }
+
+    /// The state named `name`.
+    pub fn parse(name: &str) -> Option<ActionState> {
+        ActionState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The state as an SQL string literal (`'pending'`), for a query that names it: the query
+    /// text, and so its plan, is the same on every call.
+    pub fn sql(self) -> String {
+        format!("'{}'", self.as_str())
+    }
+
+    /// `states` as the inside of an SQL `IN (…)` list: `'pending', 'in_flight'`.
+    pub fn sql_list(states: &[ActionState]) -> String {
+        states
+            .iter()
+            .map(|s| s.sql())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl ToSql for ActionState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for ActionState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        ActionState::parse(name)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown action state {name:?}").into()))
+    }
+}
+
+/// One step of a ticket action, confirmed by the sink on its own, so that a retry sends only
+/// what is not confirmed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// An update's reopen of a closed ticket.
+    Reopen,
+    /// An update's note; for an open, the ticket's creation itself.
+    Notes,
+    /// The attachment of activity records.
+    Attach,
+}
+
+impl Step {
+    /// The step's bit in `outbox.steps_done`.
+    const fn bit(self) -> u32 {
+        match self {
+            Step::Reopen => 1,
+            Step::Notes => 2,
+            Step::Attach => 4,
+        }
+    }
+}
+
+/// A set of [`Step`]s; stored as the bits of `outbox.steps_done`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Steps(u32);
+
+impl Steps {
+    /// No step.
+    pub const NONE: Steps = Steps(0);
+
+    /// Only `step`.
+    pub const fn of(step: Step) -> Steps {
+        Steps(step.bit())
+    }
+
+    /// These steps and `step`.
+    pub const fn with(self, step: Step) -> Steps {
+        Steps(self.0 | step.bit())
+    }
+
+    /// Adds `step`.
+    pub fn insert(&mut self, step: Step) {
+        *self = self.with(step);
+    }
+
+    /// Whether `step` is among these.
+    pub const fn contains(self, step: Step) -> bool {
+        self.0 & step.bit() != 0
+    }
+
+    /// Whether every step of `other` is among these.
+    pub const fn contains_all(self, other: Steps) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl FromIterator<Step> for Steps {
+    fn from_iter<I: IntoIterator<Item = Step>>(steps: I) -> Steps {
+        steps.into_iter().fold(Steps::NONE, Steps::with)
+    }
+}
+
+impl ToSql for Steps {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for Steps {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        u32::column_result(value).map(Steps)
+    }
+}
+
 /// A ticket action as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxRow {
     /// Row id.
-    pub id: i64,
+    pub id: ActionId,
     /// The ticket it acts on.
-    pub ticket_id: i64,
+    pub ticket_id: TicketId,
     /// Open or update.
     pub kind: OutboxKind,
     /// Reopen the ticket if it is closed.
     pub reopen: bool,
     /// For an open: the previous ticket of the same key, to reference.
-    pub correlate_ticket_id: Option<i64>,
-    /// `pending`, `in_flight`, `done`, `dead`.
-    pub state: String,
-    /// Bit set of the steps already confirmed (for an update: reopen, notes, attachment).
-    pub steps_done: u32,
+    pub correlate_ticket_id: Option<TicketId>,
+    /// Where it is in its life.
+    pub state: ActionState,
+    /// The steps already confirmed (for an update: reopen, notes, attachment).
+    pub steps_done: Steps,
     /// Attempts so far.
     pub attempts: u32,
-    /// When it was decided, ms.
-    pub created_at: i64,
-    /// When it was first attempted, ms.
-    pub first_attempt_at: Option<i64>,
-    /// Not before then, ms.
-    pub next_at: i64,
+    /// When it was decided.
+    pub created_at: Timestamp,
+    /// When it was first attempted.
+    pub first_attempt_at: Option<Timestamp>,
+    /// Not before then.
+    pub next_at: Timestamp,
     /// Why the last attempt did not succeed.
     pub last_error: Option<String>,
 }
@@ -76,85 +236,136 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     })
 }
 
-/// Adds a ticket action; returns its id. With `collect_until`, it is an update that collects
-/// repeats until then (a consolidation buffer); otherwise it is pending at once.
-#[allow(clippy::too_many_arguments)]
-pub fn insert(
-    conn: &Connection,
-    pipeline: &str,
-    ticket_id: i64,
-    kind: OutboxKind,
-    reopen: bool,
-    correlate_ticket_id: Option<i64>,
-    collect_until: Option<i64>,
-    at: i64,
-) -> rusqlite::Result<i64> {
-    let state = if collect_until.is_some() {
-        "collecting"
+/// A ticket action to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewAction<'a> {
+    /// Its pipeline.
+    pub pipeline: &'a str,
+    /// The ticket it acts on.
+    pub ticket: TicketId,
+    /// Open or update.
+    pub kind: OutboxKind,
+    /// Reopen the ticket if it is closed (an update).
+    pub reopen: bool,
+    /// The previous ticket of the same key, to reference (an open).
+    pub correlate_ticket: Option<TicketId>,
+    /// With a time, an update that collects repeats until then (a consolidation buffer);
+    /// without, an action pending at once.
+    pub collect_until: Option<Timestamp>,
+    /// When it was decided.
+    pub at: Timestamp,
+}
+
+impl<'a> NewAction<'a> {
+    /// The open of `ticket`, pending at once, referencing `correlate_ticket` if any.
+    pub fn open(
+        pipeline: &'a str,
+        ticket: TicketId,
+        correlate_ticket: Option<TicketId>,
+        at: Timestamp,
+    ) -> Self {
+        NewAction {
+            pipeline,
+            ticket,
+            kind: OutboxKind::Open,
+            reopen: false,
+            correlate_ticket,
+            collect_until: None,
+            at,
+        }
+    }
+
+    /// An update of `ticket` collecting repeats until `flush_at`.
+    pub fn collecting_update(
+        pipeline: &'a str,
+        ticket: TicketId,
+        reopen: bool,
+        flush_at: Timestamp,
+        at: Timestamp,
+    ) -> Self {
+        NewAction {
+            pipeline,
+            ticket,
+            kind: OutboxKind::Update,
+            reopen,
+            correlate_ticket: None,
+            collect_until: Some(flush_at),
+            at,
+        }
+    }
+}
+
+/// Adds a ticket action; returns its id.
+pub fn insert(conn: &Connection, action: &NewAction<'_>) -> rusqlite::Result<ActionId> {
+    let state = if action.collect_until.is_some() {
+        ActionState::Collecting
     } else {
-        "pending"
+        ActionState::Pending
     };
     conn.prepare_cached(
         "INSERT INTO outbox (pipeline, ticket_id, kind, reopen, correlate_ticket_id, flush_at, \
          state, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     )?
     .execute(params![
-        pipeline,
-        ticket_id,
-        kind.as_str(),
-        reopen,
-        correlate_ticket_id,
-        collect_until,
+        action.pipeline,
+        action.ticket,
+        action.kind.as_str(),
+        action.reopen,
+        action.correlate_ticket,
+        action.collect_until,
         state,
-        at
+        action.at
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(ActionId::new(conn.last_insert_rowid()))
 }
 
 /// Ends collection for every update whose `flush_at` has come: it becomes pending, and its
 /// ticket stops pointing at it (the next repeat opens a new collection). Returns how many.
-pub fn flush_due(conn: &Connection, pipeline: &str, now: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
+pub fn flush_due(conn: &Connection, pipeline: &str, now: Timestamp) -> rusqlite::Result<usize> {
+    let (collecting, pending) = (ActionState::Collecting.sql(), ActionState::Pending.sql());
+    conn.prepare_cached(&format!(
         "UPDATE tickets SET collecting_outbox_id = NULL, update_count = update_count + 1 \
          WHERE collecting_outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 \
-         AND state = 'collecting' AND flush_at <= ?2)",
-    )?
+         AND state = {collecting} AND flush_at <= ?2)"
+    ))?
     .execute(params![pipeline, now])?;
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'pending', next_at = ?2 \
-         WHERE pipeline = ?1 AND state = 'collecting' AND flush_at <= ?2",
-    )?
+    conn.prepare_cached(&format!(
+        "UPDATE outbox SET state = {pending}, next_at = ?2 \
+         WHERE pipeline = ?1 AND state = {collecting} AND flush_at <= ?2"
+    ))?
     .execute(params![pipeline, now])
 }
 
 /// The update of ticket `ticket` that is due but not sent yet (never attempted), if any.
-pub fn unsent_update(conn: &Connection, ticket: i64) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT id FROM outbox WHERE ticket_id = ?1 AND state = 'pending' AND kind = 'update' \
-         AND attempts = 0 ORDER BY id DESC LIMIT 1",
-    )?
+pub fn unsent_update(conn: &Connection, ticket: TicketId) -> rusqlite::Result<Option<ActionId>> {
+    let pending = ActionState::Pending.sql();
+    conn.prepare_cached(&format!(
+        "SELECT id FROM outbox WHERE ticket_id = ?1 AND state = {pending} AND kind = 'update' \
+         AND attempts = 0 ORDER BY id DESC LIMIT 1"
+    ))?
     .query_row(params![ticket], |r| r.get(0))
     .optional()
 }
 
 /// How many alerts ticket action `id` carries so far.
-pub fn alert_count(conn: &Connection, id: i64) -> rusqlite::Result<u64> {
+pub fn alert_count(conn: &Connection, id: ActionId) -> rusqlite::Result<u64> {
     conn.prepare_cached("SELECT alert_count FROM outbox WHERE id = ?1")?
         .query_row(params![id], |r| Ok(r.get::<_, i64>(0)? as u64))
 }
 
 /// Counts `n` more alerts on ticket action `id`.
-pub fn add_alerts(conn: &Connection, id: i64, n: u64) -> rusqlite::Result<()> {
+pub fn add_alerts(conn: &Connection, id: ActionId, n: u64) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE outbox SET alert_count = alert_count + ?2 WHERE id = ?1")?
         .execute(params![id, n as i64])?;
     Ok(())
 }
 
-/// When the next collecting update ends, ms.
-pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = 'collecting'",
-    )?
+/// When the next collecting update ends.
+pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<Timestamp>> {
+    let collecting = ActionState::Collecting.sql();
+    conn.prepare_cached(&format!(
+        "SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = {collecting}"
+    ))?
     .query_row(params![pipeline], |r| r.get(0))
 }
 
@@ -166,103 +377,117 @@ pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<
 pub fn due(
     conn: &Connection,
     pipeline: &str,
-    now: i64,
+    now: Timestamp,
     limit: usize,
 ) -> rusqlite::Result<Vec<OutboxRow>> {
+    let pending = ActionState::Pending.sql();
+    let unsent = ActionState::sql_list(&[ActionState::Pending, ActionState::InFlight]);
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox o WHERE o.pipeline = ?1 AND o.state = 'pending' \
+        "SELECT {COLUMNS} FROM outbox o WHERE o.pipeline = ?1 AND o.state = {pending} \
          AND o.next_at <= ?2 \
          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ticket_id = o.ticket_id \
-                         AND p.id < o.id AND p.state IN ('pending', 'in_flight')) \
+                         AND p.id < o.id AND p.state IN ({unsent})) \
          AND (o.correlate_ticket_id IS NULL OR NOT EXISTS ( \
                 SELECT 1 FROM outbox c WHERE c.ticket_id = o.correlate_ticket_id \
-                AND c.kind = 'open' AND c.state IN ('pending', 'in_flight'))) \
+                AND c.kind = 'open' AND c.state IN ({unsent}))) \
          ORDER BY o.kind = 'open' DESC, o.id LIMIT ?3"
     ))?
     .query_map(params![pipeline, now, limit as i64], row)?
     .collect()
 }
 
-/// When the next pending action falls due, ms.
-pub fn next_due(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT min(next_at) FROM outbox WHERE pipeline = ?1 AND state = 'pending'",
-    )?
+/// When the next pending action falls due.
+pub fn next_due(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<Timestamp>> {
+    let pending = ActionState::Pending.sql();
+    conn.prepare_cached(&format!(
+        "SELECT min(next_at) FROM outbox WHERE pipeline = ?1 AND state = {pending}"
+    ))?
     .query_row(params![pipeline], |r| r.get(0))
 }
 
 /// Actions left in flight by a process that died.
 pub fn in_flight(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<OutboxRow>> {
+    let in_flight = ActionState::InFlight.sql();
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE pipeline = ?1 AND state = 'in_flight' ORDER BY id"
+        "SELECT {COLUMNS} FROM outbox WHERE pipeline = ?1 AND state = {in_flight} ORDER BY id"
     ))?
     .query_map(params![pipeline], row)?
     .collect()
 }
 
 /// The action with id `id`.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<OutboxRow>> {
+pub fn get(conn: &Connection, id: ActionId) -> rusqlite::Result<Option<OutboxRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"))?
         .query_row(params![id], row)
         .optional()
 }
 
 /// Marks the action as being sent, counting the attempt.
-pub fn start(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, \
-         first_attempt_at = coalesce(first_attempt_at, ?2) WHERE id = ?1",
-    )?
+pub fn start(conn: &Connection, id: ActionId, now: Timestamp) -> rusqlite::Result<()> {
+    let in_flight = ActionState::InFlight.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE outbox SET state = {in_flight}, attempts = attempts + 1, \
+         first_attempt_at = coalesce(first_attempt_at, ?2) WHERE id = ?1"
+    ))?
     .execute(params![id, now])?;
     Ok(())
 }
 
 /// Records confirmed steps of a partly done action.
-pub fn set_steps(conn: &Connection, id: i64, steps_done: u32) -> rusqlite::Result<()> {
+pub fn set_steps(conn: &Connection, id: ActionId, steps_done: Steps) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE outbox SET steps_done = ?2 WHERE id = ?1")?
         .execute(params![id, steps_done])?;
     Ok(())
 }
 
 /// Marks the action delivered.
-pub fn finish(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1",
-    )?
+pub fn finish(conn: &Connection, id: ActionId, now: Timestamp) -> rusqlite::Result<()> {
+    let done = ActionState::Done.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE outbox SET state = {done}, done_at = ?2, last_error = NULL WHERE id = ?1"
+    ))?
     .execute(params![id, now])?;
     Ok(())
 }
 
 /// Puts the action back to wait until `next_at`.
-pub fn retry_at(conn: &Connection, id: i64, next_at: i64, error: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'pending', next_at = ?2, last_error = ?3 WHERE id = ?1",
-    )?
+pub fn retry_at(
+    conn: &Connection,
+    id: ActionId,
+    next_at: Timestamp,
+    error: &str,
+) -> rusqlite::Result<()> {
+    let pending = ActionState::Pending.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE outbox SET state = {pending}, next_at = ?2, last_error = ?3 WHERE id = ?1"
+    ))?
     .execute(params![id, next_at, redact(error)])?;
     Ok(())
 }
 
 /// Puts an action whose first steps are done back in the queue for the rest, due at
 /// `next_at`, without an error: it is progress, not a failure.
-pub fn requeue(conn: &Connection, id: i64, next_at: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'pending', next_at = ?2, last_error = NULL WHERE id = ?1",
-    )?
+pub fn requeue(conn: &Connection, id: ActionId, next_at: Timestamp) -> rusqlite::Result<()> {
+    let pending = ActionState::Pending.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE outbox SET state = {pending}, next_at = ?2, last_error = NULL WHERE id = ?1"
+    ))?
     .execute(params![id, next_at])?;
     Ok(())
 }
 
 /// Dead-letters the action.
-pub fn kill(conn: &Connection, id: i64, now: i64, error: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET state = 'dead', done_at = ?2, last_error = ?3 WHERE id = ?1",
-    )?
+pub fn kill(conn: &Connection, id: ActionId, now: Timestamp, error: &str) -> rusqlite::Result<()> {
+    let dead = ActionState::Dead.sql();
+    conn.prepare_cached(&format!(
+        "UPDATE outbox SET state = {dead}, done_at = ?2, last_error = ?3 WHERE id = ?1"
+    ))?
     .execute(params![id, now, redact(error)])?;
     Ok(())
 }
 
-/// Counts of actions per state for `pipeline`.
-pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+/// Counts of actions per state for `pipeline`, in the order of the states' names.
+pub fn by_state(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(ActionState, u64)>> {
     conn.prepare_cached(
         "SELECT state, count(*) FROM outbox WHERE pipeline = ?1 GROUP BY state ORDER BY state",
     )?
@@ -270,4 +495,45 @@ pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String
         Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
     })?
     .collect()
+}
+
+/// [`by_state`], each state by its name (as reports print them).
+pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+    Ok(by_state(conn, pipeline)?
+        .into_iter()
+        .map(|(state, n)| (state.as_str().to_owned(), n))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_listed_by_name_and_read_back() {
+        let names: Vec<&str> = ActionState::ALL.iter().map(|s| s.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        for state in ActionState::ALL {
+            assert_eq!(ActionState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(
+            ActionState::sql_list(&ActionState::FINISHED),
+            "'done', 'dead'"
+        );
+    }
+
+    #[test]
+    fn steps_keep_the_bits_of_steps_done() {
+        let steps = Steps::of(Step::Notes).with(Step::Attach);
+        assert_eq!(steps, Steps(6));
+        assert!(steps.contains(Step::Attach) && !steps.contains(Step::Reopen));
+        assert!(steps.contains_all(Steps::of(Step::Notes)));
+        assert!(!Steps::of(Step::Notes).contains_all(steps));
+        assert_eq!(
+            [Step::Reopen, Step::Notes].into_iter().collect::<Steps>(),
+            Steps(3)
+        );
+    }
 }

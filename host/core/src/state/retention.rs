@@ -1,23 +1,29 @@
 //! Pruning: finished history is kept within the vendor add-on's limits (a count and an age),
 //! correlation history as long as the correlation interval, seen record ids as configured.
 
+use std::time::Duration;
+
 use rusqlite::{params, Connection};
+
+use super::alerts::AlertStatus;
+use super::outbox::ActionState;
+use crate::time::Timestamp;
 
 /// What to keep.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Finished alerts kept at most.
     pub alerts: usize,
-    /// Finished alerts older than this (ms) go.
-    pub alert_age_ms: i64,
+    /// Finished alerts older than this go.
+    pub alert_age: Duration,
     /// Finished ticket actions kept at most.
     pub actions: usize,
-    /// Finished ticket actions older than this (ms) go.
-    pub action_age_ms: i64,
-    /// Tickets whose last alert is older than this (ms) go, unless work is pending on them.
-    pub ticket_age_ms: i64,
-    /// Seen record ids older than this (ms) go.
-    pub seen_age_ms: i64,
+    /// Finished ticket actions older than this go.
+    pub action_age: Duration,
+    /// Tickets whose last alert is older than this go, unless work is pending on them.
+    pub ticket_age: Duration,
+    /// Seen record ids older than this go.
+    pub seen_age: Duration,
     /// Events kept at most.
     pub events: usize,
     /// Alerts deleted at most in one pass: a pass is one transaction, and a response action
@@ -44,49 +50,34 @@ pub struct Pruned {
 pub fn prune(
     conn: &Connection,
     pipeline: &str,
-    now: i64,
+    now: Timestamp,
     limits: &Limits,
 ) -> rusqlite::Result<Pruned> {
-    // An alert is finished when the ticket action it belongs to is; found through the outbox
-    // index, so a pass costs what it deletes, not the size of the queue. The count limit keeps
-    // the newest alerts, as the vendor add-on evicts the oldest requests first.
-    // The ids are collected first and deleted in id order, so each page of the table is
-    // rewritten once; in index order, ticket by ticket, a flood's pages were visited again
-    // for every ticket its alerts interleave with.
     let per_pass = limits.alerts_per_pass.max(1);
-    let alerts = conn.execute(
-        "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
-         AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead')) \
-         AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3) \
-         ORDER BY id LIMIT ?4)",
-        params![
-            pipeline,
-            now - limits.alert_age_ms,
-            limits.alerts as i64,
-            per_pass as i64
-        ],
-    )?;
-    let ignored = conn.execute(
-        "DELETE FROM alerts WHERE pipeline = ?1 AND status = 'ignored' AND received_at < ?2",
-        params![pipeline, now - limits.alert_age_ms],
-    )?;
+    let alerts = prune_alerts(conn, pipeline, now, limits, per_pass)?;
+    let finished = ActionState::sql_list(&ActionState::FINISHED);
+    let unfinished = ActionState::sql_list(&ActionState::UNFINISHED);
     // A finished action goes only once no alert refers to it any more.
     let actions = conn.execute(
-        "DELETE FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead') AND (done_at < ?2 OR id <= \
-         (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ('done', 'dead') ORDER BY id DESC LIMIT 1 OFFSET ?3)) \
-         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.outbox_id = outbox.id)",
-        params![pipeline, now - limits.action_age_ms, limits.actions as i64],
+        &format!(
+            "DELETE FROM outbox WHERE pipeline = ?1 AND state IN ({finished}) AND (done_at < ?2 OR id <= \
+             (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ({finished}) ORDER BY id DESC LIMIT 1 OFFSET ?3)) \
+             AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.outbox_id = outbox.id)"
+        ),
+        params![pipeline, now - limits.action_age, limits.actions as i64],
     )?;
     let tickets = conn.execute(
-        "DELETE FROM tickets WHERE pipeline = ?1 AND last_alert_at < ?2 AND collecting_outbox_id IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = tickets.id AND o.state IN ('collecting', 'pending', 'in_flight')) \
-         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.ticket_id = tickets.id) \
-         AND NOT EXISTS (SELECT 1 FROM flood_windows f WHERE f.flood_ticket_id = tickets.id)",
-        params![pipeline, now - limits.ticket_age_ms],
+        &format!(
+            "DELETE FROM tickets WHERE pipeline = ?1 AND last_alert_at < ?2 AND collecting_outbox_id IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = tickets.id AND o.state IN ({unfinished})) \
+             AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.ticket_id = tickets.id) \
+             AND NOT EXISTS (SELECT 1 FROM flood_windows f WHERE f.flood_ticket_id = tickets.id)"
+        ),
+        params![pipeline, now - limits.ticket_age],
     )?;
     let seen = conn.execute(
         "DELETE FROM seen_records WHERE pipeline = ?1 AND seen_at < ?2",
-        params![pipeline, now - limits.seen_age_ms],
+        params![pipeline, now - limits.seen_age],
     )?;
     conn.execute(
         "DELETE FROM events WHERE pipeline = ?1 AND id <= \
@@ -94,12 +85,55 @@ pub fn prune(
         params![pipeline, limits.events as i64],
     )?;
     Ok(Pruned {
-        more: alerts >= per_pass,
-        alerts: alerts + ignored,
+        more: alerts.finished >= per_pass,
+        alerts: alerts.finished + alerts.ignored,
         actions,
         tickets,
         seen,
     })
+}
+
+/// Alerts removed by one pass.
+struct PrunedAlerts {
+    /// Of finished ticket actions (at most the pass's share).
+    finished: usize,
+    /// Ignored ones.
+    ignored: usize,
+}
+
+/// Removes finished and ignored alerts, finished ones at most `per_pass`.
+fn prune_alerts(
+    conn: &Connection,
+    pipeline: &str,
+    now: Timestamp,
+    limits: &Limits,
+    per_pass: usize,
+) -> rusqlite::Result<PrunedAlerts> {
+    // An alert is finished when the ticket action it belongs to is; found through the outbox
+    // index, so a pass costs what it deletes, not the size of the queue. The count limit keeps
+    // the newest alerts, as the vendor add-on evicts the oldest requests first.
+    // The ids are collected first and deleted in id order, so each page of the table is
+    // rewritten once; in index order, ticket by ticket, a flood's pages were visited again
+    // for every ticket its alerts interleave with.
+    let finished_states = ActionState::sql_list(&ActionState::FINISHED);
+    let ignored_status = AlertStatus::Ignored.sql();
+    let old = now - limits.alert_age;
+    let finished = conn.execute(
+        &format!(
+            "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
+             AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ({finished_states})) \
+             AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3) \
+             ORDER BY id LIMIT ?4)"
+        ),
+        params![pipeline, old, limits.alerts as i64, per_pass as i64],
+    )?;
+    let ignored = conn.execute(
+        &format!(
+            "DELETE FROM alerts WHERE pipeline = ?1 AND status = {ignored_status} AND received_at < ?2"
+        ),
+        params![pipeline, old],
+    )?;
+    Ok(PrunedAlerts { finished, ignored })
 }
 
 #[cfg(test)]
@@ -142,11 +176,11 @@ mod tests {
     fn limits(alerts_per_pass: usize) -> Limits {
         Limits {
             alerts: 10,
-            alert_age_ms: i64::MAX / 4,
+            alert_age: Duration::from_millis(i64::MAX as u64 / 4),
             actions: 1000,
-            action_age_ms: i64::MAX / 4,
-            ticket_age_ms: i64::MAX / 4,
-            seen_age_ms: i64::MAX / 4,
+            action_age: Duration::from_millis(i64::MAX as u64 / 4),
+            ticket_age: Duration::from_millis(i64::MAX as u64 / 4),
+            seen_age: Duration::from_millis(i64::MAX as u64 / 4),
             events: 1000,
             alerts_per_pass,
         }
@@ -164,7 +198,9 @@ mod tests {
         let (_dir, mut store) = finished(250);
         let mut passes = 0;
         loop {
-            let pruned = store.write(|tx| prune(tx, "p", 0, &limits(100))).unwrap();
+            let pruned = store
+                .write(|tx| prune(tx, "p", Timestamp::EPOCH, &limits(100)))
+                .unwrap();
             passes += 1;
             assert!(pruned.alerts <= 100, "{pruned:?}");
             if !pruned.more {

@@ -2,11 +2,16 @@
 //! its flood window, the tickets still taking repeats, and recent problems. Reads only; safe
 //! while `sluice run` writes (WAL).
 
+use std::time::Duration;
+
 use rusqlite::{params, Connection};
 
+use super::alerts::{self, AlertState};
 use super::checkpoints::{self, Activity};
+use super::ids::TicketId;
+use super::outbox::{self, ActionState};
 use super::tickets::{self, FloodWindow, TicketKind, TicketRow};
-use super::{alerts, outbox};
+use crate::time::Timestamp;
 
 /// Recent problems listed, at most.
 const RECENT: usize = 10;
@@ -14,24 +19,33 @@ const RECENT: usize = 10;
 /// A pipeline's state, as stored.
 #[derive(Debug, Clone)]
 pub struct PipelineStatus {
-    /// Alerts per state: `queued`, `ready`, `collecting`, `pending`, `in_flight`, `done`,
-    /// `dead`, `ignored`.
-    pub alerts: Vec<(String, u64)>,
-    /// Ticket actions per state.
-    pub actions: Vec<(String, u64)>,
-    /// When records were last read from the source, ms.
-    pub last_fetch: Option<i64>,
-    /// When the sink last confirmed a ticket action, ms.
-    pub last_delivery: Option<i64>,
+    /// Alerts per state, in the order of the states' names.
+    pub alerts: Vec<(AlertState, u64)>,
+    /// Ticket actions per state, in the order of the states' names.
+    pub actions: Vec<(ActionState, u64)>,
+    /// When records were last read from the source.
+    pub last_fetch: Option<Timestamp>,
+    /// When the sink last confirmed a ticket action.
+    pub last_delivery: Option<Timestamp>,
     /// The flood window, if one was ever opened, and its flood ticket.
     pub flood_window: Option<(FloodWindow, Option<TicketRow>)>,
     /// Tickets still taking repeats, per alert.
     pub open_tickets: Vec<OpenTickets>,
     /// Ticket actions waiting to be tried again, newest first (at most 10), and how many in all.
     pub retrying: (Vec<Retrying>, u64),
-    /// Recent problems (source failures, dead letters, refusals), newest first: (ms, kind,
+    /// Recent problems (source failures, dead letters, refusals), newest first: (when, kind,
     /// message).
-    pub events: Vec<(i64, String, String)>,
+    pub events: Vec<(Timestamp, String, String)>,
+}
+
+impl PipelineStatus {
+    /// How many alerts are in `state`.
+    pub fn alerts_in(&self, state: AlertState) -> u64 {
+        self.alerts
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// The tickets of one alert that still take its repeats.
@@ -58,19 +72,19 @@ pub struct Retrying {
     pub ticket: Option<String>,
     /// Attempts so far.
     pub attempts: u32,
-    /// When it is tried next, ms.
-    pub next_at: i64,
+    /// When it is tried next.
+    pub next_at: Timestamp,
     /// Why the last attempt failed.
     pub error: String,
 }
 
-/// Reads `pipeline`'s status at `now`; a ticket takes repeats for `update_interval_ms` after
-/// its last alert.
+/// Reads `pipeline`'s status at `now`; a ticket takes repeats for `update_interval` after its
+/// last alert.
 pub fn read(
     conn: &Connection,
     pipeline: &str,
-    now: i64,
-    update_interval_ms: i64,
+    now: Timestamp,
+    update_interval: Duration,
 ) -> rusqlite::Result<PipelineStatus> {
     let flood_window = match tickets::flood_window(conn, pipeline)? {
         Some(w) => {
@@ -83,12 +97,12 @@ pub fn read(
         None => None,
     };
     Ok(PipelineStatus {
-        alerts: alerts::counts(conn, pipeline)?,
-        actions: outbox::counts(conn, pipeline)?,
+        alerts: alerts::by_state(conn, pipeline)?,
+        actions: outbox::by_state(conn, pipeline)?,
         last_fetch: checkpoints::last_done(conn, pipeline, Activity::Fetch)?,
         last_delivery: checkpoints::last_done(conn, pipeline, Activity::Delivery)?,
         flood_window,
-        open_tickets: open_tickets(conn, pipeline, now.saturating_sub(update_interval_ms))?,
+        open_tickets: open_tickets(conn, pipeline, now - update_interval)?,
         retrying: retrying(conn, pipeline)?,
         events: checkpoints::recent_events(conn, pipeline, RECENT)?,
     })
@@ -97,9 +111,9 @@ pub fn read(
 fn open_tickets(
     conn: &Connection,
     pipeline: &str,
-    since: i64,
+    since: Timestamp,
 ) -> rusqlite::Result<Vec<OpenTickets>> {
-    let groups: Vec<(String, i64, i64, i64)> = conn
+    let groups: Vec<(String, i64, i64, TicketId)> = conn
         .prepare_cached(
             "SELECT alert_name, count(*), sum(alert_count), max(id) FROM tickets \
              WHERE pipeline = ?1 AND usable = 1 AND last_alert_at >= ?2 \
@@ -125,19 +139,20 @@ fn open_tickets(
 }
 
 fn retrying(conn: &Connection, pipeline: &str) -> rusqlite::Result<(Vec<Retrying>, u64)> {
+    let pending = ActionState::Pending.sql();
     let total: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM outbox WHERE pipeline = ?1 AND state = 'pending' \
-             AND last_error IS NOT NULL",
-        )?
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM outbox WHERE pipeline = ?1 AND state = {pending} \
+             AND last_error IS NOT NULL"
+        ))?
         .query_row(params![pipeline], |r| r.get(0))?;
     let rows = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT t.alert_name, t.number, o.attempts, o.next_at, o.last_error \
              FROM outbox o JOIN tickets t ON t.id = o.ticket_id \
-             WHERE o.pipeline = ?1 AND o.state = 'pending' AND o.last_error IS NOT NULL \
-             ORDER BY o.id DESC LIMIT ?2",
-        )?
+             WHERE o.pipeline = ?1 AND o.state = {pending} AND o.last_error IS NOT NULL \
+             ORDER BY o.id DESC LIMIT ?2"
+        ))?
         .query_map(params![pipeline, RECENT as i64], |r| {
             Ok(Retrying {
                 alert: r.get(0)?,

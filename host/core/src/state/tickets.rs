@@ -2,6 +2,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::ids::{ActionId, TicketId};
+use crate::time::Timestamp;
+
 /// Whether a ticket stands for one alert or collects a flood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TicketKind {
@@ -33,7 +36,7 @@ impl TicketKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketRow {
     /// Row id.
-    pub id: i64,
+    pub id: TicketId,
     /// Its suppression key.
     pub suppression_key: String,
     /// Alert or flood.
@@ -50,12 +53,12 @@ pub struct TicketRow {
     pub link: Option<String>,
     /// Its last known state.
     pub state: Option<String>,
-    /// When it was decided, ms.
-    pub created_at: i64,
-    /// When its last alert arrived, ms.
-    pub last_alert_at: i64,
+    /// When it was decided.
+    pub created_at: Timestamp,
+    /// When its last alert arrived.
+    pub last_alert_at: Timestamp,
     /// The update collecting its repeats, if one is open.
-    pub collecting_outbox_id: Option<i64>,
+    pub collecting_outbox_id: Option<ActionId>,
     /// Whether the sink still takes updates to it.
     pub usable: bool,
     /// Alerts it stands for.
@@ -91,16 +94,33 @@ fn row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
     })
 }
 
-/// Inserts a ticket decided at `at`; its correlation id is `{prefix}{row id}`.
-pub fn insert(
-    conn: &Connection,
-    pipeline: &str,
-    suppression_key: &str,
-    kind: TicketKind,
-    alert_name: &str,
-    correlation_prefix: &str,
-    at: i64,
-) -> rusqlite::Result<TicketRow> {
+/// A ticket to insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewTicket<'a> {
+    /// Its pipeline.
+    pub pipeline: &'a str,
+    /// Its suppression key.
+    pub suppression_key: &'a str,
+    /// Alert or flood.
+    pub kind: TicketKind,
+    /// The alert it is for ("" for a flood ticket).
+    pub alert_name: &'a str,
+    /// Its correlation id is this and its row id.
+    pub correlation_prefix: &'a str,
+    /// When it was decided.
+    pub at: Timestamp,
+}
+
+/// Inserts `ticket`; its correlation id is `{prefix}{row id}`.
+pub fn insert(conn: &Connection, ticket: &NewTicket<'_>) -> rusqlite::Result<TicketRow> {
+    let NewTicket {
+        pipeline,
+        suppression_key,
+        kind,
+        alert_name,
+        correlation_prefix,
+        at,
+    } = *ticket;
     // The row id is only known after the insert; a placeholder keeps the UNIQUE constraint
     // satisfied until then.
     conn.prepare_cached(
@@ -108,7 +128,7 @@ pub fn insert(
          created_at, last_alert_at, alert_count) VALUES (?1, ?2, ?3, ?4, hex(randomblob(16)), ?5, ?5, 1)",
     )?
     .execute(params![pipeline, suppression_key, kind.as_str(), alert_name, at])?;
-    let id = conn.last_insert_rowid();
+    let id = TicketId::new(conn.last_insert_rowid());
     let correlation_id = format!("{correlation_prefix}{id}");
     conn.prepare_cached("UPDATE tickets SET correlation_id = ?2 WHERE id = ?1")?
         .execute(params![id, correlation_id])?;
@@ -116,7 +136,7 @@ pub fn insert(
 }
 
 /// The ticket with row id `id`.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<TicketRow>> {
+pub fn get(conn: &Connection, id: TicketId) -> rusqlite::Result<Option<TicketRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"))?
         .query_row(params![id], row)
         .optional()
@@ -127,7 +147,7 @@ pub fn newest_for_key(
     conn: &Connection,
     pipeline: &str,
     key: &str,
-    since: i64,
+    since: Timestamp,
 ) -> rusqlite::Result<Option<TicketRow>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND suppression_key = ?2 \
@@ -138,7 +158,12 @@ pub fn newest_for_key(
 }
 
 /// Records `count` more alerts on the ticket, the last at `last_at`.
-pub fn add_alerts(conn: &Connection, id: i64, count: u64, last_at: i64) -> rusqlite::Result<()> {
+pub fn add_alerts(
+    conn: &Connection,
+    id: TicketId,
+    count: u64,
+    last_at: Timestamp,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE tickets SET alert_count = alert_count + ?2, last_alert_at = max(last_alert_at, ?3) \
          WHERE id = ?1",
@@ -148,7 +173,11 @@ pub fn add_alerts(conn: &Connection, id: i64, count: u64, last_at: i64) -> rusql
 }
 
 /// Sets the update collecting the ticket's repeats.
-pub fn set_collecting(conn: &Connection, id: i64, outbox_id: i64) -> rusqlite::Result<()> {
+pub fn set_collecting(
+    conn: &Connection,
+    id: TicketId,
+    outbox_id: ActionId,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET collecting_outbox_id = ?2 WHERE id = ?1")?
         .execute(params![id, outbox_id])?;
     Ok(())
@@ -157,7 +186,7 @@ pub fn set_collecting(conn: &Connection, id: i64, outbox_id: i64) -> rusqlite::R
 /// Stores what the sink reported about the ticket.
 pub fn set_sink_state(
     conn: &Connection,
-    id: i64,
+    id: TicketId,
     sink_id: &str,
     number: &str,
     link: &str,
@@ -171,14 +200,14 @@ pub fn set_sink_state(
 }
 
 /// Counts a reopen.
-pub fn count_reopen(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub fn count_reopen(conn: &Connection, id: TicketId) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET reopen_count = reopen_count + 1 WHERE id = ?1")?
         .execute(params![id])?;
     Ok(())
 }
 
 /// Marks the ticket as refusing updates: the next alert for its key opens a new ticket.
-pub fn set_unusable(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub fn set_unusable(conn: &Connection, id: TicketId) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE tickets SET usable = 0 WHERE id = ?1")?
         .execute(params![id])?;
     Ok(())
@@ -196,12 +225,12 @@ pub fn recent(conn: &Connection, pipeline: &str, limit: usize) -> rusqlite::Resu
 /// The flood window of a pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FloodWindow {
-    /// When it opened, ms.
-    pub started_at: i64,
+    /// When it opened.
+    pub started_at: Timestamp,
     /// Tickets opened in it.
     pub created: u32,
     /// Its flood ticket, once there is one.
-    pub flood_ticket_id: Option<i64>,
+    pub flood_ticket_id: Option<TicketId>,
 }
 
 /// The pipeline's flood window, if one was ever opened.

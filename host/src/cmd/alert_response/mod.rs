@@ -26,7 +26,7 @@ use crate::handoff::{self, Handoff};
 use sluice_core::{ConfigFile, SecretResolver};
 
 use sluice_core::store::alerts::{self, NewAlert, Origin};
-use sluice_core::{millis, Store};
+use sluice_core::{Store, Timestamp};
 
 /// Arguments of `sluice alert-response`.
 #[derive(Debug, Args)]
@@ -68,7 +68,7 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
             ),
         }
     }
-    let now = millis(std::time::SystemTime::now());
+    let now = Timestamp::now();
     let state = &file.config.state;
     let open_store = || {
         Store::open(&state.path, state.durability)
@@ -144,7 +144,7 @@ fn queue_csv(
     pipelines: &[String],
     path: &std::path::Path,
     alert_name: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> anyhow::Result<(usize, usize)> {
     let rows = csv::read(path).map_err(anyhow::Error::msg)?;
     let name = alert_name.unwrap_or("Netwrix Auditor alert");

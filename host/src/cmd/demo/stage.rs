@@ -21,7 +21,7 @@ use crate::telemetry::Metrics;
 use sluice_core::pipeline_specs;
 use sluice_core::ConfigErrors;
 use sluice_core::Engine;
-use sluice_core::{from_millis, Store};
+use sluice_core::Store;
 use sluice_core::{Clock, ManualClock};
 
 /// The pipeline that takes the alerts Netwrix Auditor raises (its response action runs
@@ -126,7 +126,9 @@ impl Stage {
         // Whole seconds, like Auditor's `When`; the clock never runs behind the real one,
         // because `sluice alert-response` stamps alerts with the real time.
         let start = Timestamp::from_second(Timestamp::now().as_second())?;
-        let clock = Arc::new(ManualClock::new(from_millis(start.as_millisecond())));
+        let clock = Arc::new(ManualClock::new(
+            sluice_core::Timestamp::from_millis(start.as_millisecond()).to_system_time(),
+        ));
         let config = dir.join("sluice.toml");
         std::fs::write(
             &config,
@@ -227,12 +229,16 @@ impl Stage {
     /// Moves the host clock (and the emulators' clocks) to `offset` after the start, but
     /// never behind the real time.
     pub fn at(&self, offset: Duration) {
-        let target = from_millis(self.start.as_millisecond()) + offset;
+        let target = sluice_core::Timestamp::from_millis(self.start.as_millisecond())
+            .to_system_time()
+            + offset;
         let now = target.max(SystemTime::now()).max(self.clock.now());
         self.clock.set(now);
         self.servicenow.set_now(now);
-        self.auditor
-            .set_now(Timestamp::from_millisecond(sluice_core::millis(now)).ok());
+        self.auditor.set_now(
+            Timestamp::from_millisecond(sluice_core::Timestamp::from_system_time(now).as_millis())
+                .ok(),
+        );
     }
 
     /// The scenario's time `offset` after the start.

@@ -15,21 +15,23 @@
 mod build;
 mod settle;
 
-use std::time::Duration;
+use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use sluice_sdk::{ActionOutcome, SinkInstance, Ticket, TicketAction};
 
 use self::settle::Settling;
 use super::mapping::TicketTemplate;
 use super::notes::LoadedAlert;
-use super::pace::Paces;
+use super::pace::{BatchPace, Paces};
 use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
 use crate::state::alerts;
-use crate::state::outbox::{self, OutboxKind, OutboxRow};
+use crate::state::outbox::{self, OutboxKind, OutboxRow, Step};
 use crate::state::tickets::{self, TicketKind, TicketRow};
-use crate::state::{checkpoints, Store, StoreError};
+use crate::state::{checkpoints, ActionId, Store, StoreError};
+use crate::time::Timestamp;
 
 /// Where ticket actions go: a sink plugin, or a stand-in in tests.
 pub trait TicketSink {
@@ -42,11 +44,6 @@ impl TicketSink for SinkInstance {
         SinkInstance::deliver(self, actions)
     }
 }
-
-/// Steps of an update, as bits of `steps_done`.
-const STEP_REOPEN: u32 = 1;
-const STEP_NOTES: u32 = 2;
-const STEP_ATTACH: u32 = 4;
 
 /// What one delivery round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +83,33 @@ pub struct Delivery<'a> {
     pub computer: &'a str,
 }
 
+/// Why an action is not done this round and will be tried again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RetryLater {
+    /// Why, for the log and the store.
+    reason: String,
+    /// How long the system asked us to wait, if it did.
+    after: Option<Duration>,
+}
+
+impl RetryLater {
+    fn new(reason: impl Into<String>, after: Option<Duration>) -> Self {
+        RetryLater {
+            reason: reason.into(),
+            after,
+        }
+    }
+}
+
+/// A step of a job sent in this round: its actions' place in the write batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SentStep {
+    /// The step.
+    step: Step,
+    /// Indexes of its actions in the batch (and of their outcomes).
+    actions: Range<usize>,
+}
+
 /// One outbox action being delivered.
 struct Job {
     row: OutboxRow,
@@ -96,10 +120,20 @@ struct Job {
     burst: Vec<LoadedAlert>,
     previous: Option<TicketRow>,
     previous_fields: Option<Ticket>,
+    /// The ticket an earlier attempt opened, found by its correlation key.
     adopted: Option<Ticket>,
-    deferred: Option<(String, Option<Duration>)>,
-    /// (step bit, indexes of its actions in the write batch)
-    steps: Vec<(u32, std::ops::Range<usize>)>,
+    /// Not sent this round: the lookup before it failed.
+    deferred: Option<RetryLater>,
+    /// The steps sent this round, in order.
+    steps: Vec<SentStep>,
+}
+
+/// The read a job needs before its write (see [`Delivery::lookups`]).
+enum Lookup {
+    /// Whether an earlier attempt opened the ticket already.
+    Find,
+    /// The current fields of the previous ticket the new one references.
+    Previous,
 }
 
 impl Delivery<'_> {
@@ -121,77 +155,28 @@ impl Delivery<'_> {
         })
     }
 
-    /// Delivers the actions due at `now` (ms), at most one batch, as large as `paces` says for
-    /// its kind.
+    /// Delivers the actions due at `now`, at most one batch, as large as `paces` says for its
+    /// kind.
     /// `random` gives numbers in `[0, 1)` for retry jitter.
     pub fn run(
         &self,
         store: &mut Store,
         sink: &mut dyn TicketSink,
-        now: i64,
+        now: Timestamp,
         paces: &mut Paces,
         random: &mut dyn FnMut() -> f64,
     ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
-        let (open_limit, update_limit) = (
-            paces.open.limit(self.delivery),
-            paces.update.limit(self.delivery),
-        );
-        let mut rows = store.read(outbox::due(
-            store.conn(),
-            self.pipeline,
-            now,
-            open_limit.max(update_limit),
-        ))?;
-        // New tickets go in a round of their own (`due` lists them first): a round ends when
-        // its slowest ticket is done, and a new ticket should not wait for updates to others.
-        let opens = rows.first().is_some_and(|r| r.kind == OutboxKind::Open);
-        let pace = if opens {
-            rows.retain(|r| r.kind == OutboxKind::Open);
-            rows.truncate(open_limit);
-            &mut paces.open
-        } else {
-            rows.truncate(update_limit);
-            &mut paces.update
-        };
+        let (rows, pace) = self.due_round(store, now, paces)?;
         if rows.is_empty() {
             return Ok(report);
         }
-        let mut jobs = Vec::with_capacity(rows.len());
-        for row in rows {
-            jobs.push(self.load(store, row)?);
-        }
-
+        let mut jobs = rows
+            .into_iter()
+            .map(|row| self.load(store, row))
+            .collect::<Result<Vec<Job>, StoreError>>()?;
         self.lookups(&mut jobs, sink, &mut report);
-
-        // Mark what is about to be sent, durably, before sending it.
-        let mut actions = Vec::new();
-        for job in jobs.iter_mut() {
-            if job.adopted.is_none() && job.deferred.is_none() {
-                self.build(job, &mut actions);
-            }
-        }
-        let sending: Vec<i64> = jobs
-            .iter()
-            .filter(|j| !j.steps.is_empty())
-            .map(|j| j.row.id)
-            .collect();
-        store.write(|tx| {
-            for id in &sending {
-                outbox::start(tx, *id, now)?;
-            }
-            Ok(())
-        })?;
-        let outcomes = if actions.is_empty() {
-            Vec::new()
-        } else {
-            report.sink_calls += 1;
-            let started = std::time::Instant::now();
-            let outcomes = sink.deliver(actions);
-            pace.observe(self.delivery, sending.len(), started.elapsed());
-            outcomes
-        };
-
+        let outcomes = self.send(store, sink, &mut jobs, now, pace, &mut report)?;
         store.write(|tx| {
             let mut settling = Settling {
                 tx,
@@ -206,12 +191,80 @@ impl Delivery<'_> {
             let confirmed = outcomes
                 .iter()
                 .any(|o| matches!(o, ActionOutcome::Done(_) | ActionOutcome::Unchanged(_)));
-            if confirmed || report.adopted > 0 {
+            if confirmed || settling.report.adopted > 0 {
                 checkpoints::touch(tx, self.pipeline, checkpoints::Activity::Delivery, now)?;
             }
             Ok(())
         })?;
         Ok(report)
+    }
+
+    /// The actions of this round, and the pace that sizes it. New tickets go in a round of
+    /// their own (`due` lists them first): a round ends when its slowest ticket is done, and a
+    /// new ticket should not wait for updates to others.
+    fn due_round<'p>(
+        &self,
+        store: &Store,
+        now: Timestamp,
+        paces: &'p mut Paces,
+    ) -> Result<(Vec<OutboxRow>, &'p mut BatchPace), StoreError> {
+        let (open_limit, update_limit) = (
+            paces.open.limit(self.delivery),
+            paces.update.limit(self.delivery),
+        );
+        let mut rows = store.read(outbox::due(
+            store.conn(),
+            self.pipeline,
+            now,
+            open_limit.max(update_limit),
+        ))?;
+        let opens = rows.first().is_some_and(|r| r.kind == OutboxKind::Open);
+        if opens {
+            rows.retain(|r| r.kind == OutboxKind::Open);
+            rows.truncate(open_limit);
+            Ok((rows, &mut paces.open))
+        } else {
+            rows.truncate(update_limit);
+            Ok((rows, &mut paces.update))
+        }
+    }
+
+    /// Builds the write actions of `jobs`, marks the jobs that have any as being sent,
+    /// durably, before sending them, and sends them in one call.
+    fn send(
+        &self,
+        store: &mut Store,
+        sink: &mut dyn TicketSink,
+        jobs: &mut [Job],
+        now: Timestamp,
+        pace: &mut BatchPace,
+        report: &mut DeliveryReport,
+    ) -> Result<Vec<ActionOutcome>, StoreError> {
+        let mut actions = Vec::new();
+        for job in jobs.iter_mut() {
+            if job.adopted.is_none() && job.deferred.is_none() {
+                self.build(job, &mut actions);
+            }
+        }
+        let sending: Vec<ActionId> = jobs
+            .iter()
+            .filter(|j| !j.steps.is_empty())
+            .map(|j| j.row.id)
+            .collect();
+        store.write(|tx| {
+            for id in &sending {
+                outbox::start(tx, *id, now)?;
+            }
+            Ok(())
+        })?;
+        if actions.is_empty() {
+            return Ok(Vec::new());
+        }
+        report.sink_calls += 1;
+        let started = Instant::now();
+        let outcomes = sink.deliver(actions);
+        pace.observe(self.delivery, sending.len(), started.elapsed());
+        Ok(outcomes)
     }
 
     fn load(&self, store: &Store, row: OutboxRow) -> Result<Job, StoreError> {
@@ -243,21 +296,7 @@ impl Delivery<'_> {
                 row,
             })
             .collect();
-        let burst = match (row.kind, ticket.kind, alerts.first()) {
-            (OutboxKind::Open, TicketKind::Alert, Some(first)) => first
-                .row
-                .extra_records
-                .as_deref()
-                .map(record::many_from_json)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| LoadedAlert {
-                    record: Some(r),
-                    ..first.clone()
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let burst = burst_of(&row, &ticket, &alerts);
         let previous = match row.correlate_ticket_id {
             Some(id) => store.read(tickets::get(conn, id))?,
             None => None,
@@ -279,15 +318,11 @@ impl Delivery<'_> {
     /// Reads before writing: opens that may already exist are looked up by correlation key;
     /// new tickets that reference a previous one read its current fields.
     fn lookups(&self, jobs: &mut [Job], sink: &mut dyn TicketSink, report: &mut DeliveryReport) {
-        enum Lookup {
-            Find,
-            Previous,
-        }
         let mut actions = Vec::new();
         let mut targets = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             // An open whose ticket is confirmed has only its attachment left.
-            if job.row.kind != OutboxKind::Open || job.row.steps_done & STEP_NOTES != 0 {
+            if job.row.kind != OutboxKind::Open || job.row.steps_done.contains(Step::Notes) {
                 continue;
             }
             if job.row.attempts > 0 {
@@ -309,37 +344,61 @@ impl Delivery<'_> {
         report.sink_calls += 1;
         let outcomes = sink.deliver(actions);
         for ((i, lookup), outcome) in targets.into_iter().zip(outcomes) {
-            let job = &mut jobs[i];
-            match (lookup, outcome) {
-                (Lookup::Find, ActionOutcome::Done(ticket) | ActionOutcome::Unchanged(ticket)) => {
-                    job.adopted = Some(ticket);
-                }
-                (Lookup::Find, ActionOutcome::NotFound) => {}
-                (
-                    Lookup::Find,
-                    ActionOutcome::Retry {
-                        reason,
-                        retry_after,
-                    },
-                ) => {
-                    job.deferred = Some((
-                        format!("looking the ticket up first: {reason}"),
-                        retry_after,
-                    ));
-                }
-                (Lookup::Find, ActionOutcome::Failed(e)) => {
-                    job.deferred = Some((format!("looking the ticket up first: {e}"), None));
-                }
-                (
-                    Lookup::Previous,
-                    ActionOutcome::Done(ticket) | ActionOutcome::Unchanged(ticket),
-                ) => {
-                    job.previous_fields = Some(ticket);
-                }
-                // The previous ticket cannot be read now: reference what sluice knows of it.
-                (Lookup::Previous, _) => {}
-                (_, _) => {}
-            }
+            looked_up(&mut jobs[i], lookup, outcome);
         }
+    }
+}
+
+/// The other records of a threshold alert that `row` opens a ticket for (none for any other
+/// action): each as an alert of its own, for rendering.
+fn burst_of(row: &OutboxRow, ticket: &TicketRow, alerts: &[LoadedAlert]) -> Vec<LoadedAlert> {
+    match (row.kind, ticket.kind, alerts.first()) {
+        (OutboxKind::Open, TicketKind::Alert, Some(first)) => first
+            .row
+            .extra_records
+            .as_deref()
+            .map(record::many_from_json)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| LoadedAlert {
+                record: Some(r),
+                ..first.clone()
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a lookup's `outcome` means for `job`.
+fn looked_up(job: &mut Job, lookup: Lookup, outcome: ActionOutcome) {
+    match (lookup, outcome) {
+        (Lookup::Find, ActionOutcome::Done(ticket) | ActionOutcome::Unchanged(ticket)) => {
+            job.adopted = Some(ticket);
+        }
+        (Lookup::Find, ActionOutcome::NotFound) => {}
+        (
+            Lookup::Find,
+            ActionOutcome::Retry {
+                reason,
+                retry_after,
+            },
+        ) => {
+            job.deferred = Some(RetryLater::new(
+                format!("looking the ticket up first: {reason}"),
+                retry_after,
+            ));
+        }
+        (Lookup::Find, ActionOutcome::Failed(e)) => {
+            job.deferred = Some(RetryLater::new(
+                format!("looking the ticket up first: {e}"),
+                None,
+            ));
+        }
+        (Lookup::Previous, ActionOutcome::Done(ticket) | ActionOutcome::Unchanged(ticket)) => {
+            job.previous_fields = Some(ticket);
+        }
+        // The previous ticket cannot be read now: reference what sluice knows of it.
+        (Lookup::Previous, _) => {}
+        (_, _) => {}
     }
 }

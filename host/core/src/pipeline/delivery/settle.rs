@@ -1,23 +1,58 @@
 //! Settling: what the sink's outcomes mean for each outbox row, written in one transaction.
+//!
+//! A job's outcomes are first tallied step by step ([`Tally`]): which steps the sink
+//! confirmed, the ticket as it last showed it, and the first reason to try again or failure.
+//! Then the tally is written: the ticket's state at the sink, a reopen or an open counted, and
+//! the action finished, put back for its remaining steps, retried, or given up on.
+
+use std::time::Duration;
 
 use sluice_sdk::{ActionOutcome, ErrorKind, PluginError, Ticket};
 
-use super::{Delivery, DeliveryReport, Job, STEP_ATTACH, STEP_NOTES, STEP_REOPEN};
+use super::{Delivery, DeliveryReport, Job, RetryLater};
 use crate::retry::Backoff;
 use crate::state::alerts;
-use crate::state::outbox::{self, OutboxKind};
+use crate::state::checkpoints;
+use crate::state::outbox::{self, OutboxKind, Step, Steps};
 use crate::state::tickets::{self, TicketKind};
-use crate::state::{checkpoints, duration_ms};
+use crate::time::Timestamp;
 
 /// What settling a batch shares across its jobs: the transaction, the time, how to retry, and
 /// the report it adds to.
 pub(super) struct Settling<'a> {
     pub tx: &'a rusqlite::Connection,
-    pub now: i64,
+    pub now: Timestamp,
     pub backoff: Backoff,
     /// Numbers in `[0, 1)` for retry jitter.
     pub random: &'a mut dyn FnMut() -> f64,
     pub report: &'a mut DeliveryReport,
+}
+
+/// What the sink's outcomes say of one job's steps, taken in the order they were sent.
+struct Tally<'o> {
+    /// The steps confirmed: in earlier rounds, and in this one.
+    done: Steps,
+    /// The ticket as the sink last showed it.
+    ticket: Option<&'o Ticket>,
+    /// Whether the sink reopened the ticket.
+    reopened: bool,
+    /// The first reason to try again: the sink asked to, or an outcome was missing or unknown.
+    retry: Option<RetryLater>,
+    /// The first failure.
+    failure: Option<PluginError>,
+}
+
+impl Tally<'_> {
+    /// Keeps the first reason to try again.
+    fn retry(&mut self, reason: impl Into<String>, after: Option<Duration>) {
+        self.retry
+            .get_or_insert_with(|| RetryLater::new(reason, after));
+    }
+
+    /// Keeps the first failure.
+    fn fail(&mut self, error: PluginError) {
+        self.failure.get_or_insert(error);
+    }
 }
 
 impl Delivery<'_> {
@@ -28,206 +63,241 @@ impl Delivery<'_> {
         job: &Job,
         outcomes: &[ActionOutcome],
     ) -> rusqlite::Result<()> {
-        let (tx, now) = (s.tx, s.now);
-        let row = &job.row;
-        let key = &job.ticket.suppression_key;
         if let Some(ticket) = &job.adopted {
-            tickets::set_sink_state(
-                tx,
-                job.ticket.id,
-                &ticket.id,
-                &ticket.number,
-                &ticket.link,
-                &ticket.state,
-            )?;
-            if self.steps_needed(job) & STEP_ATTACH != 0 {
-                outbox::set_steps(tx, row.id, STEP_NOTES)?;
-                outbox::requeue(tx, row.id, now)?;
-            } else {
-                outbox::finish(tx, row.id, now)?;
-            }
-            s.report.created += 1;
-            s.report.adopted += 1;
-            tracing::info!(
-                pipeline = self.pipeline, alert = %job.ticket.alert_name, %key,
-                ticket = %ticket.number, decision = "adopt",
-                "Found the ticket an interrupted attempt had opened; not opening it again."
-            );
-            return Ok(());
+            return self.adopt(s, job, ticket);
         }
-        if let Some((reason, after)) = &job.deferred {
-            return self.retry(s, job, reason, *after);
+        if let Some(deferred) = &job.deferred {
+            return self.retry(s, job, &deferred.reason, deferred.after);
         }
         if job.steps.is_empty() {
-            // An update whose ticket never reached the sink: its alerts go to a new ticket.
-            if row.kind == OutboxKind::Update && job.ticket.sink_id.is_none() {
-                let n = alerts::redecide_outbox(tx, row.id)?;
-                outbox::kill(
-                    tx,
-                    row.id,
-                    now,
-                    "the ticket was never opened; its alerts were decided again",
-                )?;
-                tickets::set_unusable(tx, job.ticket.id)?;
-                tracing::warn!(
-                    pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, alerts = n,
-                    decision = "redecide",
-                    "The ticket to update was never opened; its alerts go to a new ticket."
-                );
-                return Ok(());
-            }
-            // Nothing left to send (no journal configured, say): done.
-            outbox::finish(tx, row.id, now)?;
-            return Ok(());
+            return self.nothing_sent(s, job);
         }
-
-        let mut steps_done = row.steps_done;
-        let mut last_ticket: Option<&Ticket> = None;
-        let mut reopened = false;
-        let mut retry: Option<(String, Option<std::time::Duration>)> = None;
-        let mut failure: Option<(u32, PluginError)> = None;
-        for (bit, range) in &job.steps {
-            let results: Vec<&ActionOutcome> = outcomes
-                .get(range.clone())
-                .unwrap_or_default()
-                .iter()
-                .collect();
-            if results.is_empty() {
-                retry.get_or_insert(("the sink returned no outcome".to_owned(), None));
-                continue;
-            }
-            let mut step_ok = true;
-            for outcome in results {
-                match outcome {
-                    ActionOutcome::Done(t) => {
-                        last_ticket = Some(t);
-                        if *bit == STEP_REOPEN {
-                            reopened = true;
-                        }
-                    }
-                    ActionOutcome::Unchanged(t) => last_ticket = Some(t),
-                    ActionOutcome::NotFound => {
-                        step_ok = false;
-                        failure.get_or_insert((
-                            *bit,
-                            PluginError::rejected("the ticket no longer exists at the sink"),
-                        ));
-                    }
-                    ActionOutcome::Retry {
-                        reason,
-                        retry_after,
-                    } => {
-                        step_ok = false;
-                        retry.get_or_insert((reason.clone(), *retry_after));
-                    }
-                    ActionOutcome::Failed(e)
-                        if *bit == STEP_ATTACH && e.kind() == ErrorKind::Rejected =>
-                    {
-                        // As the vendor's IgnoreUploadAttachmentError: the note says what happened.
-                        tracing::warn!(pipeline = self.pipeline, %key, error = %e, "The sink refused the records attachment; the update is kept without it.");
-                    }
-                    ActionOutcome::Failed(e) => {
-                        step_ok = false;
-                        failure.get_or_insert((*bit, e.clone()));
-                    }
-                    _ => {
-                        step_ok = false;
-                        retry.get_or_insert((
-                            "the sink reported an outcome this host does not know".to_owned(),
-                            None,
-                        ));
-                    }
-                }
-            }
-            if step_ok {
-                steps_done |= bit;
-            }
+        let tally = self.tally(job, outcomes);
+        if let Some(ticket) = tally.ticket {
+            record_ticket(s.tx, job, ticket)?;
         }
-        if let Some(t) = last_ticket {
-            if row.kind == OutboxKind::Open {
-                tickets::set_sink_state(tx, job.ticket.id, &t.id, &t.number, &t.link, &t.state)?;
-            } else {
-                tickets::set_sink_state(
-                    tx,
-                    job.ticket.id,
-                    job.ticket.sink_id.as_deref().unwrap_or(&t.id),
-                    if t.number.is_empty() {
-                        job.ticket.number.as_deref().unwrap_or_default()
-                    } else {
-                        &t.number
-                    },
-                    if t.link.is_empty() {
-                        job.ticket.link.as_deref().unwrap_or_default()
-                    } else {
-                        &t.link
-                    },
-                    &t.state,
-                )?;
-            }
+        let before = job.row.steps_done;
+        if tally.reopened && tally.done.contains(Step::Reopen) && !before.contains(Step::Reopen) {
+            self.reopened(s, job)?;
         }
-        if reopened && steps_done & STEP_REOPEN != 0 && row.steps_done & STEP_REOPEN == 0 {
-            tickets::count_reopen(tx, job.ticket.id)?;
-            s.report.reopened += 1;
-            tracing::info!(
-                pipeline = self.pipeline, alert = %job.ticket.alert_name, %key,
-                ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "reopen",
-                "Reopened the ticket: its alert repeated after it was closed."
-            );
-        }
-        let opened = row.kind == OutboxKind::Open
-            && steps_done & STEP_NOTES != 0
-            && row.steps_done & STEP_NOTES == 0;
-        let number = last_ticket
+        let opened = job.row.kind == OutboxKind::Open
+            && tally.done.contains(Step::Notes)
+            && !before.contains(Step::Notes);
+        let number = tally
+            .ticket
             .map(|t| t.number.as_str())
             .filter(|n| !n.is_empty())
             .or(job.ticket.number.as_deref())
             .unwrap_or_default();
         if opened {
-            s.report.created += 1;
-            if job.ticket.kind == TicketKind::Flood {
-                s.report.flood_created += 1;
+            self.opened(s, job, number);
+        }
+        if tally.done.contains_all(self.steps_needed(job)) {
+            return self.finished(s, job, number);
+        }
+        let (tx, id) = (s.tx, job.row.id);
+        outbox::set_steps(tx, id, tally.done)?;
+        if opened && tally.retry.is_none() && tally.failure.is_none() {
+            // The rest (the records' attachment) goes in the next round, right away.
+            return outbox::requeue(tx, id, s.now);
+        }
+        self.not_done(s, job, tally.retry, tally.failure)
+    }
+
+    /// The ticket an earlier attempt opened was found: it is this action's, not opened again.
+    fn adopt(&self, s: &mut Settling<'_>, job: &Job, ticket: &Ticket) -> rusqlite::Result<()> {
+        let (tx, now, id) = (s.tx, s.now, job.row.id);
+        tickets::set_sink_state(
+            tx,
+            job.ticket.id,
+            &ticket.id,
+            &ticket.number,
+            &ticket.link,
+            &ticket.state,
+        )?;
+        if self.steps_needed(job).contains(Step::Attach) {
+            outbox::set_steps(tx, id, Steps::of(Step::Notes))?;
+            outbox::requeue(tx, id, now)?;
+        } else {
+            outbox::finish(tx, id, now)?;
+        }
+        s.report.created += 1;
+        s.report.adopted += 1;
+        tracing::info!(
+            pipeline = self.pipeline, alert = %job.ticket.alert_name,
+            key = %job.ticket.suppression_key, ticket = %ticket.number, decision = "adopt",
+            "Found the ticket an interrupted attempt had opened; not opening it again."
+        );
+        Ok(())
+    }
+
+    /// `job` sent nothing: an update whose ticket never reached the sink sends its alerts to
+    /// a new ticket; anything else had nothing left to send (no journal configured, say).
+    fn nothing_sent(&self, s: &mut Settling<'_>, job: &Job) -> rusqlite::Result<()> {
+        let (tx, now, id) = (s.tx, s.now, job.row.id);
+        if job.row.kind != OutboxKind::Update || job.ticket.sink_id.is_some() {
+            return outbox::finish(tx, id, now);
+        }
+        let n = alerts::redecide_outbox(tx, id)?;
+        outbox::kill(
+            tx,
+            id,
+            now,
+            "the ticket was never opened; its alerts were decided again",
+        )?;
+        tickets::set_unusable(tx, job.ticket.id)?;
+        tracing::warn!(
+            pipeline = self.pipeline, alert = %job.ticket.alert_name,
+            key = %job.ticket.suppression_key, alerts = n, decision = "redecide",
+            "The ticket to update was never opened; its alerts go to a new ticket."
+        );
+        Ok(())
+    }
+
+    /// Tallies the outcomes of `job`'s steps.
+    fn tally<'o>(&self, job: &Job, outcomes: &'o [ActionOutcome]) -> Tally<'o> {
+        let mut tally = Tally {
+            done: job.row.steps_done,
+            ticket: None,
+            reopened: false,
+            retry: None,
+            failure: None,
+        };
+        for sent in &job.steps {
+            let results = outcomes.get(sent.actions.clone()).unwrap_or_default();
+            if results.is_empty() {
+                tally.retry("the sink returned no outcome", None);
+                continue;
             }
+            let mut confirmed = true;
+            for outcome in results {
+                confirmed &= self.take(&mut tally, job, sent.step, outcome);
+            }
+            if confirmed {
+                tally.done.insert(sent.step);
+            }
+        }
+        tally
+    }
+
+    /// Adds the `outcome` of an action of `step` to the tally; whether it confirms the step.
+    fn take<'o>(
+        &self,
+        tally: &mut Tally<'o>,
+        job: &Job,
+        step: Step,
+        outcome: &'o ActionOutcome,
+    ) -> bool {
+        match outcome {
+            ActionOutcome::Done(t) => {
+                tally.ticket = Some(t);
+                tally.reopened |= step == Step::Reopen;
+                true
+            }
+            ActionOutcome::Unchanged(t) => {
+                tally.ticket = Some(t);
+                true
+            }
+            ActionOutcome::NotFound => {
+                tally.fail(PluginError::rejected(
+                    "the ticket no longer exists at the sink",
+                ));
+                false
+            }
+            ActionOutcome::Retry {
+                reason,
+                retry_after,
+            } => {
+                tally.retry(reason.clone(), *retry_after);
+                false
+            }
+            ActionOutcome::Failed(e) if step == Step::Attach && e.kind() == ErrorKind::Rejected => {
+                // As the vendor's IgnoreUploadAttachmentError: the note says what happened.
+                tracing::warn!(
+                    pipeline = self.pipeline, key = %job.ticket.suppression_key, error = %e,
+                    "The sink refused the records attachment; the update is kept without it."
+                );
+                true
+            }
+            ActionOutcome::Failed(e) => {
+                tally.fail(e.clone());
+                false
+            }
+            _ => {
+                tally.retry("the sink reported an outcome this host does not know", None);
+                false
+            }
+        }
+    }
+
+    /// Counts the reopen of `job`'s ticket.
+    fn reopened(&self, s: &mut Settling<'_>, job: &Job) -> rusqlite::Result<()> {
+        tickets::count_reopen(s.tx, job.ticket.id)?;
+        s.report.reopened += 1;
+        tracing::info!(
+            pipeline = self.pipeline, alert = %job.ticket.alert_name,
+            key = %job.ticket.suppression_key,
+            ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "reopen",
+            "Reopened the ticket: its alert repeated after it was closed."
+        );
+        Ok(())
+    }
+
+    /// Counts the ticket `job` opened, numbered `number`.
+    fn opened(&self, s: &mut Settling<'_>, job: &Job, number: &str) {
+        let flood = job.ticket.kind == TicketKind::Flood;
+        s.report.created += 1;
+        if flood {
+            s.report.flood_created += 1;
+        }
+        tracing::info!(
+            pipeline = self.pipeline, alert = %job.ticket.alert_name,
+            key = %job.ticket.suppression_key, ticket = number,
+            decision = if flood { "open_flood" } else { "open" },
+            "Opened a ticket."
+        );
+    }
+
+    /// Every step of `job` is confirmed.
+    fn finished(&self, s: &mut Settling<'_>, job: &Job, number: &str) -> rusqlite::Result<()> {
+        outbox::finish(s.tx, job.row.id, s.now)?;
+        if job.row.kind == OutboxKind::Update {
+            s.report.updated += 1;
             tracing::info!(
-                pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
-                decision = if job.ticket.kind == TicketKind::Flood { "open_flood" } else { "open" },
-                "Opened a ticket."
+                pipeline = self.pipeline, alert = %job.ticket.alert_name,
+                key = %job.ticket.suppression_key, ticket = number, alerts = job.total,
+                decision = "update", "Updated the ticket with repeated alerts."
             );
         }
-        let all = self.steps_needed(job);
-        if steps_done & all == all {
-            outbox::finish(tx, row.id, now)?;
-            if row.kind == OutboxKind::Update {
-                s.report.updated += 1;
-                tracing::info!(
-                    pipeline = self.pipeline, alert = %job.ticket.alert_name, %key, ticket = number,
-                    alerts = job.total, decision = "update", "Updated the ticket with repeated alerts."
-                );
-            }
-            return Ok(());
-        }
-        if opened && retry.is_none() && failure.is_none() {
-            // The rest (the records' attachment) goes in the next round, right away.
-            outbox::set_steps(tx, row.id, steps_done)?;
-            return outbox::requeue(tx, row.id, now);
-        }
-        outbox::set_steps(tx, row.id, steps_done)?;
-        if let Some((_, error)) = failure
-            .as_ref()
-            .filter(|(_, e)| e.kind() == ErrorKind::Rejected)
-        {
+        Ok(())
+    }
+
+    /// Some step of `job` is not confirmed: the action is refused for good if the sink
+    /// rejected it, and tried again otherwise.
+    fn not_done(
+        &self,
+        s: &mut Settling<'_>,
+        job: &Job,
+        retry: Option<RetryLater>,
+        failure: Option<PluginError>,
+    ) -> rusqlite::Result<()> {
+        if let Some(error) = failure.as_ref().filter(|e| e.kind() == ErrorKind::Rejected) {
             return self.refused(s, job, error);
         }
-        let (reason, after) = match (retry, failure) {
-            (Some(r), _) => r,
-            (None, Some((_, e))) => {
+        let retry = match (retry, failure) {
+            (Some(retry), _) => retry,
+            (None, Some(e)) => {
                 if !e.kind().is_retryable() {
-                    tracing::error!(pipeline = self.pipeline, %key, error = %e, kind = e.kind().as_code(), "The sink failed a ticket action; retrying later.");
+                    tracing::error!(
+                        pipeline = self.pipeline, key = %job.ticket.suppression_key, error = %e,
+                        kind = e.kind().as_code(), "The sink failed a ticket action; retrying later."
+                    );
                 }
-                (e.to_string(), e.retry_after())
+                RetryLater::new(e.to_string(), e.retry_after())
             }
-            (None, None) => ("incomplete".to_owned(), None),
+            (None, None) => RetryLater::new("incomplete", None),
         };
-        self.retry(s, job, &reason, after)
+        self.retry(s, job, &retry.reason, retry.after)
     }
 
     fn retry(
@@ -235,12 +305,12 @@ impl Delivery<'_> {
         s: &mut Settling<'_>,
         job: &Job,
         reason: &str,
-        retry_after: Option<std::time::Duration>,
+        retry_after: Option<Duration>,
     ) -> rusqlite::Result<()> {
         let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let first = row.first_attempt_at.unwrap_or(now);
-        if now - first >= duration_ms(self.delivery.give_up_after.get()) {
+        if now >= first + self.delivery.give_up_after.get() {
             let message = format!("gave up after {} attempts: {reason}", row.attempts.max(1));
             outbox::kill(tx, row.id, now, &message)?;
             checkpoints::event(tx, self.pipeline, now, "dead_letter", &message)?;
@@ -255,13 +325,14 @@ impl Delivery<'_> {
         }
         let attempts = row.attempts + u32::from(job.deferred.is_none() && !job.steps.is_empty());
         let delay = s.backoff.delay(attempts.max(1), retry_after, (s.random)());
-        outbox::retry_at(tx, row.id, now + duration_ms(delay), reason)?;
+        outbox::retry_at(tx, row.id, now + delay, reason)?;
         s.report.retried += 1;
         tracing::warn!(
             pipeline = self.pipeline, alert = %job.ticket.alert_name,
             key = %job.ticket.suppression_key,
             ticket = job.ticket.number.as_deref().unwrap_or_default(), decision = "retry",
-            %reason, retry_in_ms = duration_ms(delay), "Ticket action not done; it will be retried."
+            %reason, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "Ticket action not done; it will be retried."
         );
         Ok(())
     }
@@ -307,4 +378,27 @@ impl Delivery<'_> {
         }
         Ok(())
     }
+}
+
+/// Stores what the sink last showed of `job`'s ticket: all of it for an open; for an update,
+/// its state, keeping the known id, and the known number and link where the sink gave none.
+fn record_ticket(tx: &rusqlite::Connection, job: &Job, t: &Ticket) -> rusqlite::Result<()> {
+    if job.row.kind == OutboxKind::Open {
+        return tickets::set_sink_state(tx, job.ticket.id, &t.id, &t.number, &t.link, &t.state);
+    }
+    let or_known = |given: &str, known: &Option<String>| -> String {
+        if given.is_empty() {
+            known.clone().unwrap_or_default()
+        } else {
+            given.to_owned()
+        }
+    };
+    tickets::set_sink_state(
+        tx,
+        job.ticket.id,
+        job.ticket.sink_id.as_deref().unwrap_or(&t.id),
+        &or_known(&t.number, &job.ticket.number),
+        &or_known(&t.link, &job.ticket.link),
+        &t.state,
+    )
 }

@@ -1,10 +1,13 @@
 //! Evaluation: a record's values prepared once, then tested against many filters.
 
+use std::time::Duration;
+
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use sluice_sdk::Record;
 
 use super::{Field, FieldFilter, Test, TextOp, Timeframe};
+use crate::time::Timestamp as Time;
 
 /// A record prepared for filtering: every value lower-cased once, so many rules can test it
 /// cheaply.
@@ -23,7 +26,7 @@ pub struct RecordView {
     detail_texts: Vec<String>,
     befores: Vec<String>,
     afters: Vec<String>,
-    time_ms: Option<i64>,
+    time: Option<Time>,
 }
 
 impl RecordView {
@@ -61,7 +64,7 @@ impl RecordView {
                 .iter()
                 .filter_map(|d| lower(&d.after))
                 .collect(),
-            time_ms: record.time.map(crate::state::millis),
+            time: record.time.map(Time::from_system_time),
         }
     }
 
@@ -85,13 +88,13 @@ impl RecordView {
     }
 }
 
-pub(super) fn field_matches(filter: &FieldFilter, record: &RecordView, now_ms: i64) -> bool {
-    let test = |t: &Test| passes(t, filter.field, record, now_ms);
+pub(super) fn field_matches(filter: &FieldFilter, record: &RecordView, now: Time) -> bool {
+    let test = |t: &Test| passes(t, filter.field, record, now);
     (filter.positive.is_empty() || filter.positive.iter().any(test))
         && !filter.negative.iter().any(test)
 }
 
-fn passes(test: &Test, field: Field, record: &RecordView, now_ms: i64) -> bool {
+fn passes(test: &Test, field: Field, record: &RecordView, now: Time) -> bool {
     match test {
         Test::Text(op, want) => record.values(field).iter().any(|v| match op {
             TextOp::Equals => v == want,
@@ -99,15 +102,13 @@ fn passes(test: &Test, field: Field, record: &RecordView, now_ms: i64) -> bool {
             TextOp::StartsWith => v.starts_with(want.as_str()),
             TextOp::EndsWith => v.ends_with(want.as_str()),
         }),
-        Test::Timeframe(frame) => record
-            .time_ms
-            .is_some_and(|t| in_timeframe(*frame, t, now_ms)),
-        Test::Between(from, to) => record.time_ms.is_some_and(|t| {
-            from.is_none_or(|f| t >= f.as_millisecond())
-                && to.is_none_or(|to| t <= to.as_millisecond())
+        Test::Timeframe(frame) => record.time.is_some_and(|t| in_timeframe(*frame, t, now)),
+        Test::Between(from, to) => record.time.is_some_and(|t| {
+            from.is_none_or(|f| t.as_millis() >= f.as_millisecond())
+                && to.is_none_or(|to| t.as_millis() <= to.as_millisecond())
         }),
-        Test::Hours(from, to) => record.time_ms.is_some_and(|t| {
-            let s = (t / 1000).rem_euclid(86_400);
+        Test::Hours(from, to) => record.time.is_some_and(|t| {
+            let s = (t.as_millis() / 1000).rem_euclid(86_400);
             if from <= to {
                 (*from..=*to).contains(&s)
             } else {
@@ -117,21 +118,22 @@ fn passes(test: &Test, field: Field, record: &RecordView, now_ms: i64) -> bool {
     }
 }
 
-fn in_timeframe(frame: Timeframe, t_ms: i64, now_ms: i64) -> bool {
-    let day_start = |ms: i64| -> Option<i64> {
-        let zoned = Timestamp::from_millisecond(ms)
+fn in_timeframe(frame: Timeframe, t: Time, now: Time) -> bool {
+    let day_start = |time: Time| -> Option<Time> {
+        let zoned = Timestamp::from_millisecond(time.as_millis())
             .ok()?
             .to_zoned_datetime(TimeZone::UTC);
-        Some(zoned.start_of_day().ok()?.timestamp().as_millisecond())
+        let start = zoned.start_of_day().ok()?.timestamp();
+        Some(Time::from_millis(start.as_millisecond()))
     };
-    let Some(today) = day_start(now_ms) else {
+    let Some(today) = day_start(now) else {
         return false;
     };
-    let days = |n: i64| n * 86_400_000;
+    let days = |n: u64| Duration::from_secs(n * 86_400);
     match frame {
-        Timeframe::Today => t_ms >= today && t_ms <= now_ms,
-        Timeframe::Yesterday => t_ms >= today - days(1) && t_ms < today,
-        Timeframe::LastSevenDays => t_ms >= today - days(6) && t_ms <= now_ms,
-        Timeframe::LastThirtyDays => t_ms >= today - days(29) && t_ms <= now_ms,
+        Timeframe::Today => t >= today && t <= now,
+        Timeframe::Yesterday => t >= today - days(1) && t < today,
+        Timeframe::LastSevenDays => t >= today - days(6) && t <= now,
+        Timeframe::LastThirtyDays => t >= today - days(29) && t <= now,
     }
 }

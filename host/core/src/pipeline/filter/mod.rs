@@ -1,5 +1,5 @@
 //! Netwrix Auditor Integration API filters, evaluated by sluice over records (the polling
-//! intake), with the documented semantics (shared/reference/netwrix-auditor.md §3.2–3.3):
+//! intake), with the semantics the Integration API documents:
 //!
 //! - fields combine with AND;
 //! - within a field, positive entries (`Equals`, `Contains`, `StartsWith`, `EndsWith`) combine
@@ -212,9 +212,9 @@ impl Filters {
         Ok(Filters { fields })
     }
 
-    /// Whether `record` passes, at host time `now_ms` (for timeframes).
-    pub fn matches(&self, record: &RecordView, now_ms: i64) -> bool {
-        self.fields.iter().all(|f| field_matches(f, record, now_ms))
+    /// Whether `record` passes, at host time `now` (for timeframes).
+    pub fn matches(&self, record: &RecordView, now: crate::time::Timestamp) -> bool {
+        self.fields.iter().all(|f| field_matches(f, record, now))
     }
 
     /// Whether there are no filters.

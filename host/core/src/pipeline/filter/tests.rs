@@ -6,9 +6,10 @@ use super::*;
 
 fn record(who: &str, what: &str, when: &str) -> RecordView {
     let mut r = Record::new("20240311084512345A1B2C3D4E5F60718293A4B5C6D7E8F90");
-    r.time = Some(crate::state::from_millis(
-        when.parse::<Timestamp>().unwrap().as_millisecond(),
-    ));
+    r.time = Some(
+        crate::time::Timestamp::from_millis(when.parse::<Timestamp>().unwrap().as_millisecond())
+            .to_system_time(),
+    );
     r.fields.push("Who", who);
     r.fields.push("What", what);
     r.fields.push("Action", "Modified");
@@ -23,8 +24,8 @@ fn filters(toml_text: &str) -> Filters {
 
 const NOW: &str = "2024-03-11T12:00:00Z";
 
-fn now() -> i64 {
-    NOW.parse::<Timestamp>().unwrap().as_millisecond()
+fn now() -> crate::time::Timestamp {
+    crate::time::Timestamp::from_millis(NOW.parse::<Timestamp>().unwrap().as_millisecond())
 }
 
 #[test]
