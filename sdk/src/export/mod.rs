@@ -18,11 +18,30 @@ mod guard;
 /// `name` is how `sluice plugins` and error messages call the plugin; it defaults to the
 /// crate's package name.
 ///
-/// ```ignore
+/// ```
+/// # use schemars::JsonSchema;
+/// # use serde::Deserialize;
+/// # use sluice_sdk::{Checkpoint, Host, PluginError, Record, Source, SourceBatch};
+/// # #[derive(Deserialize, JsonSchema)]
+/// # struct Config {}
+/// # struct NetwrixAuditor;
+/// # impl Source for NetwrixAuditor {
+/// #     const NAME: &'static str = "netwrix_auditor";
+/// #     const DESCRIPTION: &'static str = "Reads Netwrix Auditor activity records.";
+/// #     type Config = Config;
+/// #     fn new(_: Config, _: Host) -> Result<Self, PluginError> { Ok(NetwrixAuditor) }
+/// #     fn poll(&mut self, c: Option<Checkpoint>) -> Result<SourceBatch, PluginError> {
+/// #         Ok(SourceBatch { records: Vec::new(), checkpoint: c.unwrap_or_default(), more: false })
+/// #     }
+/// #     fn fetch(&mut self, _: Vec<String>) -> Result<Vec<Record>, PluginError> { Ok(Vec::new()) }
+/// # }
 /// sluice_sdk::export_plugin! {
 ///     name: "netwrix-auditor",
 ///     sources: [NetwrixAuditor],
 /// }
+/// # fn main() {
+/// #     assert_eq!(in_process().unwrap().manifest().name, "netwrix-auditor");
+/// # }
 /// ```
 #[macro_export]
 macro_rules! export_plugin {
