@@ -53,7 +53,7 @@ pub use retry::{jitter, Backoff};
 pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
 pub use state::alerts::AlertState;
 pub use state::outbox::ActionState;
-pub use state::{ActionId, AlertId, Durability, Store, StoreError, TicketId};
+pub use state::{ActionId, AlertId, DeliveryLock, Durability, Store, StoreError, TicketId};
 pub use stop::{Doorbell, StopSignal};
 pub use time::Timestamp;
 

@@ -22,8 +22,8 @@ use crate::telemetry::{Metrics, Role};
 use sluice_core::Clock;
 use sluice_core::Doorbell;
 use sluice_core::{ConfigErrors, ConfigFile, Diagnostic};
+use sluice_core::{DeliveryLock, Store, StoreError};
 use sluice_core::{Engine, PipelineSpec};
-use sluice_core::{Store, StoreError};
 
 /// The engine of a pipeline built from config.
 type PipelineEngine = Engine<SourceInstance, SinkInstance>;
@@ -85,6 +85,8 @@ struct Waiting {
 
 /// The config in force and its pipelines.
 pub struct Host {
+    /// Held while the host runs: no other host delivers from its store.
+    _lock: DeliveryLock,
     options: HostOptions,
     file: ConfigFile,
     prepared: Vec<Prepared>,
@@ -107,10 +109,16 @@ impl Host {
     ///
     /// # Errors
     ///
-    /// Every problem of the config at once, or a state store that cannot be opened.
+    /// Every problem of the config at once, a state store that cannot be opened, or one
+    /// that another host delivers from.
     pub fn load(options: HostOptions) -> Result<Host, StartError> {
-        let (file, prepared) = prepare(&options)?;
+        let (file, registry) = super::config_and_plugins(&options.config, &options.plugin_dirs)?;
+        // Before anything opens the store: a second host must not even recover in-flight
+        // actions, which are the first host's.
+        let lock = DeliveryLock::acquire(&file.config.state.path)?;
+        let prepared = build_all(&file, &registry, &options)?;
         Ok(Host {
+            _lock: lock,
             running: Running::new(options.doorbell.clone()),
             options,
             file,
@@ -287,11 +295,21 @@ impl Host {
 /// Loads and checks the config and builds its enabled pipelines, reporting every problem.
 fn prepare(options: &HostOptions) -> Result<(ConfigFile, Vec<Prepared>), StartError> {
     let (file, registry) = super::config_and_plugins(&options.config, &options.plugin_dirs)?;
-    let specs = sluice_core::pipeline_specs(&file)?;
+    let prepared = build_all(&file, &registry, options)?;
+    Ok((file, prepared))
+}
+
+/// Builds the enabled pipelines of `file`, reporting every problem.
+fn build_all(
+    file: &ConfigFile,
+    registry: &PluginRegistry,
+    options: &HostOptions,
+) -> Result<Vec<Prepared>, StartError> {
+    let specs = sluice_core::pipeline_specs(file)?;
     let mut prepared = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for spec in specs {
-        match build(&file, &registry, spec, options) {
+        match build(file, registry, spec, options) {
             Ok(p) => prepared.push(p),
             Err(Failure::Config(mut d)) => problems.append(&mut d),
             Err(Failure::Store(e)) => return Err(e.into()),
@@ -300,7 +318,7 @@ fn prepare(options: &HostOptions) -> Result<(ConfigFile, Vec<Prepared>), StartEr
     if !problems.is_empty() {
         return Err(ConfigErrors(problems).into());
     }
-    Ok((file, prepared))
+    Ok(prepared)
 }
 
 /// Why a pipeline could not be built.

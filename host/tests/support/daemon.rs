@@ -143,6 +143,11 @@ impl Exit {
 }
 
 impl Daemon<'_> {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.borrow().id()
+    }
+
     /// Everything it wrote so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()

@@ -12,6 +12,7 @@
 //! [`TicketId`], [`ActionId`]).
 
 mod ids;
+mod lock;
 mod schema;
 
 pub mod alerts;
@@ -27,6 +28,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use ids::{ActionId, AlertId, TicketId};
+pub use lock::DeliveryLock;
 
 /// How hard SQLite works to keep a commit on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
@@ -64,6 +66,26 @@ pub enum StoreError {
         found: i64,
         /// Ours.
         supported: i64,
+    },
+    /// Another host delivers from this store.
+    #[error(
+        "state store {store} is in use by another sluice run ({}); a store is delivered from \
+         by one host at a time: stop that one first, or give this one a `state.path` of its own",
+        holder.as_deref().unwrap_or("a process that is starting")
+    )]
+    InUse {
+        /// The store.
+        store: PathBuf,
+        /// Who holds it, as it wrote about itself (`process 1234 since …`).
+        holder: Option<String>,
+    },
+    /// The lock beside the store cannot be taken.
+    #[error("state store lock {path}: {error}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
     },
     /// A value in the store could not be read back.
     #[error("state store {path}: corrupt row in {table}: {message}")]

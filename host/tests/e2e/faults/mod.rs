@@ -3,6 +3,7 @@
 
 mod auditor;
 mod kill;
+mod second_host;
 mod servicenow;
 
 /// Alert names of the floods: shipped ones, so tickets carry their definitions.
