@@ -262,6 +262,16 @@ impl Site {
         alerts::counts(self.store().conn(), PIPELINE).expect("count alerts")
     }
 
+    /// Alerts of the pipeline whose ticket action is in flight: sent, or being sent, and not
+    /// yet settled.
+    pub fn in_flight(&self) -> u64 {
+        self.alert_states()
+            .iter()
+            .filter(|(state, _)| state == "in_flight")
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Whether at least `alerts` alerts are in the store, each delivered or given up on (more
     /// than expected is for the test's accounting to report).
     pub fn settled(&self, alerts: u64) -> bool {

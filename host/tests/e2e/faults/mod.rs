@@ -2,6 +2,7 @@
 //! accounted for, no duplicate ticket, no lost update, a sound state store.
 
 mod auditor;
+mod drain;
 mod kill;
 mod second_host;
 mod servicenow;

@@ -10,15 +10,6 @@ use super::{alerts, NAMES};
 use crate::ledger::{account, Expect};
 use crate::support::{tail, write_lockouts, Site, BRISK};
 
-/// Alerts of `site` whose ticket action is in flight.
-fn in_flight(site: &Site) -> u64 {
-    site.alert_states()
-        .iter()
-        .filter(|(state, _)| state == "in_flight")
-        .map(|(_, n)| n)
-        .sum()
-}
-
 #[test]
 fn a_second_host_on_one_store_refuses_to_start_and_nothing_is_sent_twice() {
     let site = Site::new(&[BRISK]);
@@ -30,7 +21,7 @@ fn a_second_host_on_one_store_refuses_to_start_and_nothing_is_sent_twice() {
     });
     let first = site.run().start();
     site.queue(&alerts(&rids, &NAMES));
-    first.wait_until("ticket actions in flight", || in_flight(&site) > 0);
+    first.wait_until("ticket actions in flight", || site.in_flight() > 0);
 
     let second = site.run().spawn().wait();
     assert_eq!(second.code, Some(1), "{}", tail(&second.log));
