@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use sluice_core::store::outbox;
-use sluice_core::{Durability, Store};
+use sluice_core::testkit::MemorySink;
+use sluice_core::{Durability, Store, TicketSink};
+use sluice_sdk::{ActionOutcome, TicketAction};
 
 use crate::support::{hours, minutes, Harness};
 
@@ -157,4 +159,60 @@ fn history_is_pruned_within_the_retention_limits() {
         .unwrap();
     assert!(n <= 10, "{n} alerts kept");
     assert_eq!(store.integrity_check(), Ok(()));
+}
+
+/// A sink that delivers to a [`MemorySink`] and then, once, has another connection take the
+/// store's write lock and keep it: the engine cannot record the outcome, as when the disk is
+/// full or the store is locked for longer than it waits.
+struct StoreFailsAfterSending {
+    inner: MemorySink,
+    store: std::path::PathBuf,
+    armed: bool,
+    holder: std::rc::Rc<std::cell::RefCell<Option<Store>>>,
+}
+
+impl TicketSink for StoreFailsAfterSending {
+    fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
+        let outcomes = self.inner.deliver(actions);
+        if std::mem::take(&mut self.armed) {
+            let store = Store::open(&self.store, Durability::Normal).unwrap();
+            store.conn().execute_batch("BEGIN IMMEDIATE").unwrap();
+            *self.holder.borrow_mut() = Some(store);
+        }
+        outcomes
+    }
+}
+
+/// Issue 20, item 4: actions marked in flight when the store failed stayed in flight until a
+/// restart. Once the store can be written again, the next step reconciles them as a restart
+/// would: the ticket the sink opened is found, not opened again.
+#[test]
+fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
+    let mut h = Harness::new("");
+    h.alert("A");
+    let holder = std::rc::Rc::default();
+    let sink = StoreFailsAfterSending {
+        inner: MemorySink::default(),
+        store: h.dir.path().join("state.db"),
+        armed: true,
+        holder: std::rc::Rc::clone(&holder),
+    };
+    let source = std::mem::take(h.engine.source_mut());
+    let mut engine = Harness::engine_with(&h.dir, "", Vec::new(), h.clock.clone(), source, sink);
+
+    assert!(engine.step().is_err(), "the outcome cannot be recorded");
+    assert_eq!(engine.sink().inner.tickets.len(), 1, "the sink opened it");
+    // The disk has room again / the lock is gone.
+    holder.borrow_mut().take();
+    for _ in 0..5 {
+        h.clock.advance(minutes(1));
+        engine.step().expect("the store works again");
+    }
+    assert_eq!(engine.sink().inner.tickets.len(), 1, "no duplicate");
+    let counts = outbox::counts(engine.store().conn(), "p").unwrap();
+    assert_eq!(
+        counts,
+        vec![("done".to_owned(), 1)],
+        "nothing left in flight"
+    );
 }

@@ -12,7 +12,7 @@ use sluice_core::{default_ticket_fields, TicketTemplate};
 use sluice_core::{AlertDefinition, AlertSet};
 use sluice_core::{ConfigFile, PipelineSettings, SecretResolver};
 use sluice_core::{Durability, Store, Timestamp};
-use sluice_core::{Engine, PipelineSpec};
+use sluice_core::{Engine, PipelineSpec, TicketSink};
 
 pub const START: u64 = 1_710_000_000;
 
@@ -71,6 +71,18 @@ impl Harness {
         source: MemorySource,
         sink: MemorySink,
     ) -> Engine<MemorySource, MemorySink> {
+        Self::engine_with(dir, extra, alerts, clock, source, sink)
+    }
+
+    /// [`Harness::engine`] with a sink of the test's own.
+    pub fn engine_with<K: TicketSink>(
+        dir: &tempfile::TempDir,
+        extra: &str,
+        alerts: Vec<AlertDefinition>,
+        clock: Arc<ManualClock>,
+        source: MemorySource,
+        sink: K,
+    ) -> Engine<MemorySource, K> {
         let settings = settings(extra);
         let fields = settings
             .ticket

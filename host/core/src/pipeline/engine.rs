@@ -191,16 +191,24 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         if !self.recovered {
             let n = delivery.recover(&mut self.store)?;
             if n > 0 {
-                tracing::warn!(pipeline = %spec.name, actions = n, "Recovered ticket actions interrupted by a stop; opens among them are looked up before they are sent again.");
+                tracing::warn!(pipeline = %spec.name, actions = n, "Recovered ticket actions interrupted by a stop or a store failure; opens among them are looked up before they are sent again.");
             }
             self.recovered = true;
         }
 
         // From here on, a commit by another process is an alert this step has not taken in.
         self.store.changed_elsewhere();
-        self.intake(now)?;
-        self.decide(now)?;
-        self.deliver(&delivery, now)?;
+        let stages = self
+            .intake(now)
+            .and_then(|()| self.decide(now))
+            .and_then(|()| self.deliver(&delivery, now));
+        if let Err(error) = stages {
+            // The store failed (a full disk, a lock held too long), perhaps after a batch was
+            // sent but before its outcome was recorded: its actions stay marked in flight.
+            // The next step reconciles them as a restart would, once the store works again.
+            self.recovered = false;
+            return Err(error);
+        }
 
         if now >= self.next_prune_at {
             let more = self.prune(now)?;
