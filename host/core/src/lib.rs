@@ -14,12 +14,14 @@
 //! - `state`: the durable store (queue, outbox, tickets, windows, checkpoints), its rows
 //!   typed: row ids per table, the states of alerts and ticket actions;
 //! - `time`: points in time ([`Timestamp`]) as the pipeline and the store reckon them;
-//! - `retry`, `clock`, `stop`: when to try again, what time it is, when to stop.
+//! - `retry`, `clock`, `stop`: when to try again, what time it is, when to stop;
+//! - `file`: reading a file a user named (regular files only, up to a limit).
 //!
 //! The module tree is private; what other crates may use is re-exported below.
 
 mod clock;
 mod config;
+mod file;
 mod pipeline;
 mod retry;
 mod secret;
@@ -36,6 +38,7 @@ pub use config::{
     PluginSettings, ResponseView, RetentionSettings, SourceMap, StateSettings, SuppressionSettings,
     TelemetrySettings, CONFIG_ENV, DEFAULT_CONFIG,
 };
+pub use file::{read_regular_bytes, read_regular_file, FileError, CONFIG_FILE_LIMIT};
 pub use pipeline::delivery::TicketSink;
 pub use pipeline::engine::Engine;
 pub use pipeline::filter::{Filters, RecordView};
@@ -46,7 +49,9 @@ pub use pipeline::mapping::{
 };
 pub use pipeline::observe::{DeliveryReportTotals, EngineObserver, EngineStats, SourceCall};
 pub use pipeline::record::{from_json as record_from_json, to_json as record_to_json};
-pub use pipeline::rules::{load_file as load_alert_file, AlertDefinition, AlertSet};
+pub use pipeline::rules::{
+    check_alert_name, load_file as load_alert_file, AlertDefinition, AlertSet,
+};
 pub use pipeline::spec::{build_spec, pipeline_specs, PipelineSpec};
 pub use pipeline::template::Template;
 pub use retry::{jitter, Backoff};

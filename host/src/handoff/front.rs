@@ -10,16 +10,16 @@
 //! executable is not started at all.
 //!
 //! Anything out of the ordinary is left to the full `sluice alert-response`, which behaves
-//! exactly as before: an option this does not know, a CSV file, an id Auditor would never
-//! pass, a config it cannot read, no host listening, a host that refuses. It then also says
-//! what is wrong; this path prints nothing.
+//! exactly as before: an option this does not know, a CSV file, an id or an alert name
+//! Auditor would never pass, a config it cannot read (or that is not a regular file), no host
+//! listening, a host that refuses. It then also says what is wrong; this path prints nothing.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::{check_id, hand_off, response_pipelines, Handoff};
-use sluice_core::ResponseView;
 use sluice_core::Timestamp;
+use sluice_core::{check_alert_name, read_regular_file, ResponseView, CONFIG_FILE_LIMIT};
 use sluice_core::{CONFIG_ENV, DEFAULT_CONFIG};
 
 /// The arguments the quick way understands: `alert-response` then `--config`, `--alert-name`
@@ -92,6 +92,9 @@ fn try_alert_response(args: &[OsString]) -> Option<()> {
     let invocation = Invocation::parse(args)?;
     check_id(&invocation.alert_id).ok()?;
     check_id(&invocation.record_id).ok()?;
+    if let Some(name) = &invocation.alert_name {
+        check_alert_name(name).ok()?;
+    }
     // As clap reads it: the option, else SLUICE_CONFIG, else the default.
     let config = match invocation.config {
         Some(path) => path,
@@ -101,7 +104,8 @@ fn try_alert_response(args: &[OsString]) -> Option<()> {
             None => PathBuf::from(DEFAULT_CONFIG),
         },
     };
-    let text = std::fs::read_to_string(&config).ok()?;
+    // Never blocks on a FIFO nor reads `/dev/zero` without end; the full path says why.
+    let text = read_regular_file(&config, CONFIG_FILE_LIMIT).ok()?;
     let view = ResponseView::parse(&config, &text)?;
     let pipelines = response_pipelines(view.pipelines(), invocation.pipeline.as_deref());
     if pipelines.is_empty() {

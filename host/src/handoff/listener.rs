@@ -244,6 +244,7 @@ fn read_request(stream: &mut UnixStream) -> Result<Handoff, String> {
             request.version
         ));
     }
+    request.check()?;
     Ok(request)
 }
 
@@ -380,6 +381,41 @@ mod tests {
             Err(HandoffError::Refused { reason, .. }) if reason.contains("version 2")
         ));
         assert_eq!(hand_off(&state.path, &alert("r1")).unwrap(), (2, 0));
+    }
+
+    #[test]
+    fn a_forged_alert_name_or_id_sent_to_the_socket_is_refused_and_not_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = store_in(dir.path());
+        let _listener = HandoffListener::start(&state, Doorbell::default()).expect("listening");
+        let mut forged = alert("r1");
+        forged.alert_name = "Locked out\nINFO sluice: forged line".into();
+        let mut bad_id = alert("r1");
+        bad_id.record_id = "r1\u{1b}[2K".into();
+        for (request, says) in [
+            (
+                forged,
+                "the alert name \"Locked out\\nINFO sluice: forged line\" contains",
+            ),
+            (bad_id, "the record id \"r1\\u{1b}[2K\" contains"),
+        ] {
+            let line = format!("{}\n", serde_json::to_string(&request).unwrap());
+            let answer = ask(&socket_path(&state.path), &line);
+            let Ok(Answer::Refused { reason }) = serde_json::from_str(answer.trim_end()) else {
+                panic!("not refused: {answer}");
+            };
+            assert!(reason.starts_with(says), "{reason}");
+            assert!(
+                !reason.contains('\n') && !reason.contains('\u{1b}'),
+                "{reason}"
+            );
+        }
+        let store = Store::open(&state.path, state.durability).unwrap();
+        let queued: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(queued, 0);
     }
 
     #[test]

@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use sluice_core::response_action_alert;
 use sluice_core::store::alerts;
 use sluice_core::Timestamp;
+use sluice_core::{check_alert_name, response_action_alert};
 
 #[cfg(unix)]
 pub use client::hand_off;
@@ -86,6 +86,30 @@ impl Handoff {
                 str::to_owned,
             ),
             received_at,
+        }
+    }
+
+    /// Refuses what no `sluice alert-response` sends: an id Auditor would never pass
+    /// ([`check_id`]), an alert name that would forge lines in the host's log
+    /// ([`check_alert_name`]), a pipeline name with a control character. The listener checks
+    /// every request: one may come straight to the socket.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong, the value quoted escaped.
+    pub fn check(&self) -> Result<(), String> {
+        let quoted = |what: &str, value: &str, problem: &str| format!("{what} {value:?} {problem}");
+        check_id(&self.alert_id).map_err(|p| quoted("the alert id", &self.alert_id, p))?;
+        check_id(&self.record_id).map_err(|p| quoted("the record id", &self.record_id, p))?;
+        check_alert_name(&self.alert_name)
+            .map_err(|p| quoted("the alert name", &self.alert_name, p))?;
+        match self
+            .pipelines
+            .iter()
+            .find(|p| p.chars().any(char::is_control))
+        {
+            Some(p) => Err(quoted("the pipeline", p, "contains a control character")),
+            None => Ok(()),
         }
     }
 

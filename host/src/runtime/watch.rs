@@ -12,7 +12,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use sluice_core::ConfigFile;
+use sluice_core::{read_regular_bytes, ConfigFile, CONFIG_FILE_LIMIT};
 
 /// The files of the running config, and what they held.
 #[derive(Debug)]
@@ -59,7 +59,11 @@ impl ConfigWatch {
     /// to [`ConfigWatch::loaded`] after.
     pub fn fingerprint(&self) -> u64 {
         let mut h = DefaultHasher::new();
-        std::fs::read(&self.config).ok().hash(&mut h);
+        // Never a plain read: a FIFO put in the config's place would block the main loop,
+        // and with it the stop.
+        read_regular_bytes(&self.config, CONFIG_FILE_LIMIT)
+            .ok()
+            .hash(&mut h);
         for dir in &self.alert_dirs {
             dir_listing(dir).hash(&mut h);
         }

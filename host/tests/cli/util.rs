@@ -43,16 +43,21 @@ pub fn workspace_plugin(package: &str) -> PathBuf {
         package.replace('-', "_"),
         std::env::consts::DLL_SUFFIX
     ));
-    // Stale: missing, or built before the SDK it links was last rebuilt (a run of `cargo
-    // test -p sluice` after an SDK change rebuilds the host, not the plugins). A host-only
-    // change leaves the SDK, and so the plugins, alone.
+    // Stale: missing, built before the SDK it links was last rebuilt (a run of `cargo test
+    // -p sluice` after an SDK change rebuilds the host, not the plugins), or older than the
+    // copy a test build of the plugin itself left in deps/ (cargo copies a library up into
+    // the profile directory only when it builds it for itself). A host-only change leaves
+    // the SDK, and so the plugins, alone.
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let sdk = profile_dir().join("libsluice_sdk.rlib");
-    let stale = match (modified(&file), modified(&sdk)) {
-        (Some(plugin), Some(sdk)) => plugin < sdk,
+    let newer = |other: &Path| match (modified(&file), modified(other)) {
+        (Some(plugin), Some(other)) => plugin < other,
         (Some(_), None) => false,
         (None, _) => true,
     };
+    let deps = profile_dir()
+        .join("deps")
+        .join(file.file_name().expect("a file name"));
+    let stale = newer(&profile_dir().join("libsluice_sdk.rlib")) || newer(&deps);
     if stale {
         let mut cmd = cargo();
         cmd.current_dir(workspace_root())

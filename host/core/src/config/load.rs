@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{ConfigErrors, Diagnostic};
 use super::model::{Config, PipelineSettings};
+use crate::file::{read_regular_file, CONFIG_FILE_LIMIT};
 use crate::secret::{SecretResolver, Secrets};
 
 /// A parsed config file, with what is needed to report later problems precisely.
@@ -35,15 +36,15 @@ impl ConfigFile {
         path: &Path,
         resolver: &SecretResolver<E>,
     ) -> Result<ConfigFile, ConfigErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+        let text = read_regular_file(path, CONFIG_FILE_LIMIT).map_err(|e| {
+            let hint = if e.io_kind() == Some(std::io::ErrorKind::NotFound) {
                 "; pass --config FILE, or create it (see the README's config walkthrough)"
             } else {
                 ""
             };
             ConfigErrors::one(Diagnostic::new(
                 path,
-                format!("cannot read the config: {e}{hint}"),
+                format!("cannot read the config: {}{hint}", e.problem()),
             ))
         })?;
         Self::parse(path, text, resolver)

@@ -35,6 +35,7 @@ use super::filter::{Filters, RecordView, RuleIndex};
 use super::mapping::ALERT_PLACEHOLDERS;
 use super::template::Template;
 use crate::config::{ConfigErrors, Diagnostic, HumanDuration, SourceMap};
+use crate::file::{read_regular_file, CONFIG_FILE_LIMIT};
 use crate::time::Timestamp;
 
 #[derive(Debug, Deserialize)]
@@ -212,12 +213,32 @@ impl AlertSet {
     }
 }
 
+/// Refuses an alert name that would forge lines in the host's log or rewrite a terminal:
+/// empty, or holding a line break or another control character. Wherever a name arrives (an
+/// alert file, `--alert-name`, the hand-off socket) it is checked with this.
+///
+/// # Errors
+///
+/// What is wrong with the name, to follow "the alert name {name:?} ".
+pub fn check_alert_name(name: &str) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        Err("is empty")
+    } else if name
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
+        Err("contains a line break or control character")
+    } else {
+        Ok(())
+    }
+}
+
 /// Loads one alert definition file.
 pub fn load_file(file: &Path) -> Result<AlertDefinition, ConfigErrors> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let text = read_regular_file(file, CONFIG_FILE_LIMIT).map_err(|e| {
         ConfigErrors::one(Diagnostic::new(
             file,
-            format!("cannot read the alert definition: {e}"),
+            format!("cannot read the alert definition: {}", e.problem()),
         ))
     })?;
     let source = SourceMap::new(file, text)?;
@@ -225,6 +246,8 @@ pub fn load_file(file: &Path) -> Result<AlertDefinition, ConfigErrors> {
     let mut problems = Vec::new();
     if raw.name.trim().is_empty() {
         problems.push(source.diagnostic("name", "must not be empty"));
+    } else if let Err(problem) = check_alert_name(&raw.name) {
+        problems.push(source.diagnostic("name", format!("{problem}; a name is one line")));
     }
     let filters = Filters::parse(&raw.filters).unwrap_or_else(|e| {
         problems.push(source.diagnostic(&format!("filters.{}", e.key), e.message));
@@ -320,5 +343,58 @@ urgency = "2"
     fn a_missing_directory_is_an_empty_set() {
         let set = AlertSet::load_dir(Path::new("/nonexistent/alerts")).unwrap();
         assert!(set.all().is_empty());
+    }
+
+    #[test]
+    fn a_name_that_would_forge_log_lines_is_refused() {
+        for name in [
+            "a\nb",
+            "a\rb",
+            "a\u{1b}[2Kb",
+            "a\tb",
+            "a\u{2028}b",
+            "a\u{85}b",
+        ] {
+            assert_eq!(
+                check_alert_name(name),
+                Err("contains a line break or control character"),
+                "{name:?}"
+            );
+        }
+        assert_eq!(check_alert_name(" "), Err("is empty"));
+        assert_eq!(
+            check_alert_name("ITSM Add-On: User Account Locked Out (ü, 日本)"),
+            Ok(())
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.toml", "name = \"Locked\\nINFO forged\"\n");
+        let err = AlertSet::load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("name: contains a line break or control character"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_among_the_alert_files_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let alerts = dir.path().to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(AlertSet::load_dir(&alerts).map(drop));
+        });
+        let err = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("loading the alert directory blocked on a FIFO")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("fifo.toml: cannot read the alert definition: it is a FIFO"),
+            "{err}"
+        );
     }
 }

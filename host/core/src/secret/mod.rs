@@ -10,6 +10,8 @@ mod redact;
 
 use std::path::Path;
 
+use crate::file::read_regular_file;
+
 pub use exec::EXEC_TIMEOUT;
 pub use redact::{redact, Secrets, REDACTED};
 
@@ -140,13 +142,17 @@ impl<E: Fn(&str) -> Option<String>> SecretResolver<E> {
     }
 }
 
+/// The most read from a secret file: 1 MiB. A password, a token or a PEM key is a few KB.
+const SECRET_FILE_LIMIT: u64 = 1024 * 1024;
+
 /// The content of the secret file at `path`, without its trailing newline.
 fn read_file(path: &Path) -> Result<String, String> {
-    let content = std::fs::read_to_string(path).map_err(|e| {
+    let content = read_regular_file(path, SECRET_FILE_LIMIT).map_err(|e| {
         format!(
-            "cannot read secret file {} ({e}); the value `file:PATH` must name a \
+            "cannot read secret file {} ({}); the value `file:PATH` must name a \
              readable file",
-            path.display()
+            path.display(),
+            e.problem()
         )
     })?;
     Ok(content.trim_end_matches(['\n', '\r']).to_owned())
@@ -208,6 +214,30 @@ mod tests {
             .resolve("file:/nonexistent/pw", dir.path(), &mut s)
             .unwrap_err();
         assert!(err.contains("/nonexistent/pw"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_that_is_no_regular_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("pw"))
+            .status();
+        assert!(made.unwrap().success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let base = dir.path().to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(resolver().resolve("file:pw", &base, &mut Secrets::default()));
+        });
+        let err = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO secret file blocked")
+            .unwrap_err();
+        assert!(err.contains("it is a FIFO, not a regular file"), "{err}");
+        let err = resolver()
+            .resolve("file:/dev/zero", dir.path(), &mut Secrets::default())
+            .unwrap_err();
+        assert!(err.contains("it is a character device"), "{err}");
     }
 
     #[cfg(unix)]

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use sluice_core::read_regular_bytes;
 use sluice_sdk::{Detail, Record};
 
 /// What a CSV row gives: the record id to fetch, or the record itself.
@@ -21,84 +22,109 @@ const UNTICK: &str = "In Netwrix Auditor, open the alert's Response Action tab a
                       \"Write data to CSV file\", so that Auditor passes {AlertID} {RecordID} \
                       to sluice alert-response.";
 
-/// Reads the CSV at `path`.
+/// What a usable file looks like, for the error about one that is not: it names the columns
+/// sluice reads, never what the file holds (the argument may name any file the account can
+/// read: a password file, `/proc/self/environ`).
+const EXPECTED: &str = "expected a CSV file whose first row names the columns of Auditor's \
+                        activity records: a Record ID column, or at least three of Who, \
+                        Action, Object Type, What, When, Where, Workstation, Data Source, \
+                        Monitoring Plan, Item";
+
+/// The largest CSV read: 64 MiB. One row is one Activity Record, a few KB with its details,
+/// and the file holds one alert's records (a threshold alert's few, rarely more): this is
+/// tens of thousands of rows, far more than Auditor writes for one alert, and still a small
+/// fraction of memory when Auditor runs eight response actions at once.
+pub const CSV_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Reads the CSV at `path`. No error quotes the file's content.
 pub fn read(path: &Path) -> Result<Vec<CsvAlert>, String> {
+    let bytes = read_regular_bytes(path, CSV_LIMIT).map_err(|e| format!("{e}. {UNTICK}"))?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(path)
-        .map_err(|e| {
-            format!(
-                "cannot read the CSV file {} ({e}). {UNTICK}",
-                path.display()
-            )
-        })?;
-    let headers: Vec<String> = reader
+        .from_reader(bytes.as_slice());
+    let unusable = || {
+        format!(
+            "{} is not a CSV file sluice can read: {EXPECTED}. {UNTICK}",
+            path.display()
+        )
+    };
+    let columns = reader
         .headers()
-        .map_err(|e| {
-            format!(
-                "{} is not a CSV file sluice can read ({e}). {UNTICK}",
-                path.display()
-            )
-        })?
-        .iter()
-        .map(normalize)
-        .collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let id = col(&["rid", "recordid", "activityrecordid"]);
-    let fields: Vec<(&str, Option<usize>)> = vec![
-        ("Who", col(&["who"])),
-        ("Action", col(&["action"])),
-        ("ObjectType", col(&["objecttype"])),
-        ("What", col(&["what"])),
-        ("When", col(&["when", "time", "date"])),
-        ("Where", col(&["where"])),
-        ("Workstation", col(&["workstation"])),
-        ("DataSource", col(&["datasource", "auditedsystem"])),
-        (
-            "MonitoringPlan.Name",
-            col(&["monitoringplan", "monitoringplanname", "managedobject"]),
-        ),
-        ("Item.Name", col(&["item", "itemname"])),
-    ];
-    let details = col(&["details", "detail"]);
-    if id.is_none() && fields.iter().filter(|(_, c)| c.is_some()).count() < 3 {
-        return Err(format!(
-            "{} has no columns sluice recognises (it found: {}). {UNTICK}",
-            path.display(),
-            headers.join(", ")
-        ));
-    }
+        .ok()
+        .and_then(Columns::find)
+        .ok_or_else(unusable)?;
     let mut alerts = Vec::new();
     for (n, row) in reader.records().enumerate() {
         let row = row.map_err(|e| format!("{}: row {}: {e}. {UNTICK}", path.display(), n + 2))?;
+        alerts.extend(columns.alert(&row));
+    }
+    if alerts.is_empty() {
+        return Err(format!("{} holds no records. {UNTICK}", path.display()));
+    }
+    Ok(alerts)
+}
+
+/// Where the columns sluice reads are in the file.
+struct Columns {
+    /// The record id's.
+    id: Option<usize>,
+    /// Each record field's, by the field's name.
+    fields: Vec<(&'static str, Option<usize>)>,
+    /// The details'.
+    details: Option<usize>,
+}
+
+impl Columns {
+    /// The columns the header row names; `None` when it names too few of them to use.
+    fn find(headers: &csv::StringRecord) -> Option<Columns> {
+        let headers: Vec<String> = headers.iter().map(normalize).collect();
+        let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+        let columns = Columns {
+            id: col(&["rid", "recordid", "activityrecordid"]),
+            fields: vec![
+                ("Who", col(&["who"])),
+                ("Action", col(&["action"])),
+                ("ObjectType", col(&["objecttype"])),
+                ("What", col(&["what"])),
+                ("When", col(&["when", "time", "date"])),
+                ("Where", col(&["where"])),
+                ("Workstation", col(&["workstation"])),
+                ("DataSource", col(&["datasource", "auditedsystem"])),
+                (
+                    "MonitoringPlan.Name",
+                    col(&["monitoringplan", "monitoringplanname", "managedobject"]),
+                ),
+                ("Item.Name", col(&["item", "itemname"])),
+            ],
+            details: col(&["details", "detail"]),
+        };
+        let named = columns.fields.iter().filter(|(_, c)| c.is_some()).count();
+        (columns.id.is_some() || named >= 3).then_some(columns)
+    }
+
+    /// What `row` gives: its record id, else its record; `None` for a row without either.
+    fn alert(&self, row: &csv::StringRecord) -> Option<CsvAlert> {
         let get = |c: Option<usize>| {
             c.and_then(|c| row.get(c))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        if let Some(rid) = get(id) {
-            alerts.push(CsvAlert::ById(rid.to_owned()));
-            continue;
+        if let Some(rid) = get(self.id) {
+            return Some(CsvAlert::ById(rid.to_owned()));
         }
         let mut record = Record::new(String::new());
-        for (name, c) in &fields {
+        for (name, c) in &self.fields {
             if let Some(v) = get(*c) {
                 record.fields.push(*name, v);
             }
         }
         // The column holds the details already written out ("Member: (none) -> CORP\x"):
         // kept as one detail of that text, it reads in the ticket as Auditor showed it.
-        if let Some(text) = get(details) {
+        if let Some(text) = get(self.details) {
             record.details.push(Detail::new(text));
         }
-        if !record.fields.is_empty() {
-            alerts.push(CsvAlert::Record(record));
-        }
+        (!record.fields.is_empty()).then_some(CsvAlert::Record(record))
     }
-    if alerts.is_empty() {
-        return Err(format!("{} holds no records. {UNTICK}", path.display()));
-    }
-    Ok(alerts)
 }
 
 fn normalize(header: &str) -> String {
@@ -159,6 +185,10 @@ mod tests {
         let f = write("Foo,Bar\n1,2\n");
         let err = read(f.path()).unwrap_err();
         assert!(err.contains("untick \"Write data to CSV file\""), "{err}");
-        assert!(err.contains("it found: foo, bar"), "{err}");
+        assert!(
+            err.contains("a Record ID column"),
+            "says what it expected: {err}"
+        );
+        assert!(!err.to_lowercase().contains("foo"), "quotes nothing: {err}");
     }
 }

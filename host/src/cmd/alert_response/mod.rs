@@ -46,28 +46,13 @@ pub struct AlertResponseArgs {
 }
 
 pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(name) = &args.alert_name {
+        check_alert_name(name)?;
+    }
     // Auditor runs this once per alert, as its own account: no secret is needed here, so none
     // is looked up (no variable that may be unset, no `exec:` command to wait for).
     let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
-    let pipelines = handoff::response_pipelines(
-        file.config
-            .pipelines
-            .iter()
-            .map(|(name, p)| (name.as_str(), p.takes_response_actions())),
-        args.pipeline.as_deref(),
-    );
-    if pipelines.is_empty() {
-        match &args.pipeline {
-            Some(p) => bail!(
-                "the config {} has no pipeline named {p}",
-                args.config.config.display()
-            ),
-            None => bail!(
-                "no enabled pipeline in {} takes response actions (intake.response_action)",
-                args.config.config.display()
-            ),
-        }
-    }
+    let pipelines = pipelines(&args, &file)?;
     let now = Timestamp::now();
     let state = &file.config.state;
     let open_store = || {
@@ -80,13 +65,11 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
         _ => None,
     };
     let (queued, duplicates) = match csv_path {
-        Some(path) if path.exists() => queue_csv(
-            &mut open_store()?,
-            &pipelines,
-            &path,
-            args.alert_name.as_deref(),
-            now,
-        )?,
+        Some(path) if path.exists() => {
+            let rows = csv::read(&path).map_err(anyhow::Error::msg)?;
+            let name = args.alert_name.as_deref();
+            queue_csv(&mut open_store()?, &pipelines, &rows, name, now)?
+        }
         Some(path) => bail!(
             "expected <AlertID> <RecordID>, or the path of a CSV file; {} is neither. Check the \
              response action's command line in Netwrix Auditor (`sluice alerts list` prints it).",
@@ -117,6 +100,30 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
     Ok(ExitCode::from(exit::OK))
 }
 
+/// The pipelines the alert goes to; an error when there are none.
+fn pipelines(args: &AlertResponseArgs, file: &ConfigFile) -> anyhow::Result<Vec<String>> {
+    let pipelines = handoff::response_pipelines(
+        file.config
+            .pipelines
+            .iter()
+            .map(|(name, p)| (name.as_str(), p.takes_response_actions())),
+        args.pipeline.as_deref(),
+    );
+    if pipelines.is_empty() {
+        match &args.pipeline {
+            Some(p) => bail!(
+                "the config {} has no pipeline named {p}",
+                args.config.config.display()
+            ),
+            None => bail!(
+                "no enabled pipeline in {} takes response actions (intake.response_action)",
+                args.config.config.display()
+            ),
+        }
+    }
+    Ok(pipelines)
+}
+
 /// The host is not running (or did not answer): queue into the store, as the host would.
 fn queue_directly(store: &mut Store, alert: &Handoff) -> anyhow::Result<(usize, usize)> {
     Ok(store.write(|tx| alert.enqueue(tx))?)
@@ -126,6 +133,19 @@ fn queue_directly(store: &mut Store, alert: &Handoff) -> anyhow::Result<(usize, 
 #[cfg(not(unix))]
 fn hand_off(_: &std::path::Path, _: &Handoff) -> Result<(usize, usize), &'static str> {
     Err("no hand-off on this platform")
+}
+
+/// Refuses an alert name that would forge lines in the host's log
+/// ([`sluice_core::check_alert_name`]): nothing is queued. The name is quoted escaped
+/// (`{:?}`), so the message is one line.
+fn check_alert_name(name: &str) -> anyhow::Result<()> {
+    sluice_core::check_alert_name(name).or_else(|problem| {
+        bail!(
+            "the --alert-name argument {name:?} {problem}. Give the alert's name as it is in \
+             Netwrix Auditor, on one line (`sluice alerts list` prints the command line); \
+             nothing was queued."
+        )
+    })
 }
 
 /// Refuses an id Auditor would never pass ([`handoff::check_id`]): nothing is queued.
@@ -139,19 +159,19 @@ fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
     })
 }
 
+/// Queues the CSV's `rows` in each of `pipelines`; returns (newly queued, already there).
 fn queue_csv(
     store: &mut Store,
     pipelines: &[String],
-    path: &std::path::Path,
+    rows: &[CsvAlert],
     alert_name: Option<&str>,
     now: Timestamp,
 ) -> anyhow::Result<(usize, usize)> {
-    let rows = csv::read(path).map_err(anyhow::Error::msg)?;
     let name = alert_name.unwrap_or("Netwrix Auditor alert");
     let counts = store.write(|tx| {
         let mut counts = (0, 0);
         for pipeline in pipelines {
-            for row in &rows {
+            for row in rows {
                 let (record_id, record_json, key) = match row {
                     CsvAlert::ById(rid) => (Some(rid.as_str()), None, format!("csv:{name}:{rid}")),
                     CsvAlert::Record(r) => {

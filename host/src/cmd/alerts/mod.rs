@@ -30,7 +30,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
 use crate::cmd::GlobalArgs;
-use sluice_core::{ConfigFile, SecretResolver};
+use sluice_core::{read_regular_file, ConfigFile, SecretResolver, CONFIG_FILE_LIMIT};
 
 /// Arguments of `sluice alerts`.
 #[derive(Debug, Args)]
@@ -138,17 +138,7 @@ fn label(pipelines: &[String]) -> String {
 
 impl Targets {
     fn load(config: &Path, only: Option<&str>) -> anyhow::Result<Targets> {
-        let text = std::fs::read_to_string(config).with_context(|| {
-            format!(
-                "cannot read the config {}; pass --config FILE (the file `sluice run` uses)",
-                config.display()
-            )
-        })?;
-        // The alerts commands never use a secret's value, and the shell an administrator runs
-        // them from rarely has the service's environment: an unset `${VAR}` must not stop
-        // them.
-        let resolver = SecretResolver::placeholders();
-        let file = ConfigFile::parse(config, text, &resolver)?;
+        let file = read_config(config)?;
         let config = absolute(config)?;
         let pipelines = &file.config.pipelines;
         if let Some(name) = only {
@@ -204,6 +194,25 @@ impl Targets {
                 .collect(),
         })
     }
+}
+
+/// The config at `path`, its secrets left unresolved.
+fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = read_regular_file(path, CONFIG_FILE_LIMIT)
+        .map_err(|e| anyhow::Error::msg(e.problem()))
+        .with_context(|| {
+            format!(
+                "cannot read the config {}; pass --config FILE (the file `sluice run` uses)",
+                path.display()
+            )
+        })?;
+    // The alerts commands never use a secret's value, and the shell an administrator runs
+    // them from rarely has the service's environment: an unset `${VAR}` must not stop them.
+    Ok(ConfigFile::parse(
+        path,
+        text,
+        &SecretResolver::placeholders(),
+    )?)
 }
 
 /// `path` made absolute against the working directory, without resolving links: a Windows

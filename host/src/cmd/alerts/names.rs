@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::alert_files;
+use sluice_core::{read_regular_file, CONFIG_FILE_LIMIT};
 
 /// One alert file and the name it defines.
 #[derive(Debug)]
@@ -21,8 +22,8 @@ pub(super) struct NamedFile {
 pub(super) fn read_names(dir: &Path) -> anyhow::Result<Vec<NamedFile>> {
     let mut out = Vec::new();
     for path in alert_files(dir)? {
-        let (name, problem) = match std::fs::read_to_string(&path) {
-            Err(e) => (None, Some(format!("cannot read it: {e}"))),
+        let (name, problem) = match read_regular_file(&path, CONFIG_FILE_LIMIT) {
+            Err(e) => (None, Some(format!("cannot read it: {}", e.problem()))),
             Ok(text) => match text.parse::<toml::Table>() {
                 Err(e) => (None, Some(format!("invalid TOML: {}", e.message().trim()))),
                 Ok(table) => match table.get("name").and_then(toml::Value::as_str) {

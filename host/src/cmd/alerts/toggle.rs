@@ -14,7 +14,7 @@ use toml_edit::DocumentMut;
 use super::names::{closest_first, read_names};
 use super::{print, Targets};
 use crate::exit;
-use sluice_core::load_alert_file;
+use sluice_core::{load_alert_file, read_regular_file, CONFIG_FILE_LIMIT};
 
 pub(super) fn run(targets: &Targets, name: &str, enabled: bool) -> anyhow::Result<ExitCode> {
     let word = if enabled { "enabled" } else { "disabled" };
@@ -88,8 +88,7 @@ pub(super) fn run(targets: &Targets, name: &str, enabled: bool) -> anyhow::Resul
 
 /// Sets `enabled` in `path`; whether the file changed.
 fn set_in_file(path: &Path, enabled: bool) -> anyhow::Result<bool> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_regular_file(path, CONFIG_FILE_LIMIT)?;
     let Some(new) =
         set_enabled(&text, enabled).with_context(|| format!("cannot edit {}", path.display()))?
     else {

@@ -23,7 +23,7 @@ use super::shipped::SHIPPED;
 use super::toggle::set_enabled;
 use super::{label, print, Targets};
 use crate::exit;
-use sluice_core::AlertSet;
+use sluice_core::{read_regular_bytes, AlertSet, CONFIG_FILE_LIMIT};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -148,9 +148,9 @@ fn install(dir: &Path, file: &str, content: &str, force: bool) -> anyhow::Result
             )
         })
     };
-    let existing = match std::fs::read(&path) {
+    let existing = match read_regular_bytes(&path, CONFIG_FILE_LIMIT) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.io_kind() == Some(std::io::ErrorKind::NotFound) => {
             let clash = read_names(dir)?
                 .into_iter()
                 .find(|n| n.name.as_deref() == Some(alert.as_str()));
@@ -166,7 +166,7 @@ fn install(dir: &Path, file: &str, content: &str, force: bool) -> anyhow::Result
             write(&path)?;
             return Ok(report(Outcome::Written, None));
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => return Err(e.into()),
     };
     if existing == content.as_bytes() {
         remove_copy(&shipped_path)?;

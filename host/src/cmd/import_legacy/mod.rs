@@ -29,6 +29,7 @@ use clap::Args;
 
 use crate::cmd::GlobalArgs;
 use crate::exit;
+use sluice_core::{read_regular_bytes, CONFIG_FILE_LIMIT};
 
 /// Arguments of `sluice import-legacy`.
 #[derive(Debug, Args)]
@@ -127,8 +128,9 @@ pub(crate) fn run(args: ImportLegacyArgs, global: &GlobalArgs) -> anyhow::Result
 }
 
 /// Reads and parses one settings file; the error names the file (and the place, for XML).
+/// The add-on's settings files are a few KB: one over [`CONFIG_FILE_LIMIT`] is not one.
 fn read_xml(path: &Path) -> anyhow::Result<xml::Element> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = read_regular_bytes(path, CONFIG_FILE_LIMIT)?;
     Ok(xml::parse(path, &bytes)?)
 }
 
