@@ -3,7 +3,9 @@
 //!
 //! Libraries are loaded once and never unloaded (abi_stable leaks them on purpose: code of an
 //! unloaded library could still be referenced). Each file is loaded with its own header and
-//! checked on its own, so one bad file never prevents loading the others.
+//! checked on its own, so one bad file never prevents loading the others. On Linux a file is
+//! first checked to export sluice's root module (`loader/elf.rs`), so a library that is no
+//! plugin is refused without being loaded, and none of its code (its constructors) runs.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,9 @@ use crate::{
     Record, SourceBatch, TicketAction,
 };
 
+#[cfg(target_os = "linux")]
+mod elf;
+
 /// A loaded plugin library.
 pub struct Plugin {
     path: Option<PathBuf>,
@@ -29,7 +34,9 @@ pub struct Plugin {
 }
 
 impl Plugin {
-    /// Loads the plugin library at `path`, checking its ABI version and type layouts.
+    /// Loads the plugin library at `path`, checking its ABI version and type layouts. On
+    /// Linux, a file whose ELF dynamic symbols do not include sluice's root module is refused
+    /// before it is loaded, so its constructors never run.
     ///
     /// # Errors
     ///
@@ -38,6 +45,11 @@ impl Plugin {
     /// layout comparison), for `-v`.
     pub fn load(path: impl AsRef<Path>) -> Result<Plugin, LoadError> {
         let path = path.as_ref();
+        #[cfg(target_os = "linux")]
+        elf::check(path).map_err(|(kind, detail)| LoadError {
+            detail,
+            ..LoadError::new(path.to_owned(), kind)
+        })?;
         let fail = |e: LibraryError| LoadError::from_library(path, e);
         let header = lib_header_from_path(path).map_err(fail)?;
         let module = header.init_root_module::<PluginModRef>().map_err(fail)?;

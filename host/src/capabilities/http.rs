@@ -1,5 +1,6 @@
 //! The HTTP client plugins use, run by the host with reqwest and rustls: one client (one
-//! connection pool, one TLS and proxy setup) per component.
+//! connection pool, one TLS and proxy setup) per component. It follows no redirect: a 3xx
+//! reaches the plugin as it came, `Location` and all.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::sync::Once;
 use sluice_sdk::{HttpError, HttpErrorKind, HttpRequest, HttpResponse};
 use tokio::runtime::Handle;
 
-use sluice_core::HttpSettings;
+use sluice_core::{read_regular_bytes, FileError, HttpSettings, CONFIG_FILE_LIMIT};
 
 /// Responses larger than this are cut off with an error, so a misbehaving server cannot
 /// exhaust memory.
@@ -17,14 +18,9 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// Why a component's HTTP client could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpSetupError {
-    /// A certificate or key file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// A certificate or key file could not be read (or is no regular file, or too large).
+    #[error(transparent)]
+    Read(#[from] FileError),
     /// A file did not hold what it should.
     #[error("{path}: {message}")]
     Invalid {
@@ -75,38 +71,12 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .min_tls_version(reqwest::tls::Version::TLS_1_2)
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
-            .pool_idle_timeout(std::time::Duration::from_secs(90));
-        if let Some(path) = &settings.ca_file {
-            let pem = std::fs::read(path).map_err(|source| HttpSetupError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                HttpSetupError::Invalid {
-                    path: path.clone(),
-                    message: format!("not a PEM bundle of CA certificates ({e})"),
-                }
-            })?;
-            if certs.is_empty() {
-                return Err(HttpSetupError::Invalid {
-                    path: path.clone(),
-                    message: "holds no PEM certificate".to_owned(),
-                });
-            }
-            builder = builder.tls_certs_merge(certs);
-        }
-        if let Some(path) = &settings.client_identity_file {
-            let pem = std::fs::read(path).map_err(|source| HttpSetupError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let identity =
-                reqwest::Identity::from_pem(&pem).map_err(|e| HttpSetupError::Invalid {
-                    path: path.clone(),
-                    message: format!("needs a PEM certificate and its private key ({e})"),
-                })?;
-            builder = builder.identity(identity);
-        }
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            // A redirect would re-send the request (its credentials and body: incident
+            // content, activity searches) to another address. The plugin gets the 3xx and
+            // says where it pointed, so the operator can fix `endpoint`.
+            .redirect(reqwest::redirect::Policy::none());
+        builder = with_tls_files(builder, settings)?;
         match settings.proxy.as_deref() {
             None => {}
             Some("none") => builder = builder.no_proxy(),
@@ -183,6 +153,37 @@ impl HttpClient {
             body,
         })
     }
+}
+
+/// `builder` trusting `http.ca_file` and presenting `http.client_identity_file`, when set.
+fn with_tls_files(
+    mut builder: reqwest::ClientBuilder,
+    settings: &HttpSettings,
+) -> Result<reqwest::ClientBuilder, HttpSetupError> {
+    if let Some(path) = &settings.ca_file {
+        let pem = read_regular_bytes(path, CONFIG_FILE_LIMIT)?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| HttpSetupError::Invalid {
+                path: path.clone(),
+                message: format!("not a PEM bundle of CA certificates ({e})"),
+            })?;
+        if certs.is_empty() {
+            return Err(HttpSetupError::Invalid {
+                path: path.clone(),
+                message: "holds no PEM certificate".to_owned(),
+            });
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    if let Some(path) = &settings.client_identity_file {
+        let pem = read_regular_bytes(path, CONFIG_FILE_LIMIT)?;
+        let identity = reqwest::Identity::from_pem(&pem).map_err(|e| HttpSetupError::Invalid {
+            path: path.clone(),
+            message: format!("needs a PEM certificate and its private key ({e})"),
+        })?;
+        builder = builder.identity(identity);
+    }
+    Ok(builder)
 }
 
 /// Sorts a reqwest error into the SDK's kinds, with its cause chain as the message.

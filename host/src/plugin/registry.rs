@@ -95,14 +95,7 @@ impl PluginRegistry {
                 name: name.to_owned(),
             }),
             [] => Err(self.not_found(kind, settings)),
-            many => Err(format!(
-                "{} plugins provide a {kind} named `{name}` ({}); add `plugin = \"NAME\"` to say which",
-                many.len(),
-                many.iter()
-                    .map(|p| p.manifest().name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            many => Err(ambiguous(kind, name, many)),
         }
     }
 
@@ -168,6 +161,57 @@ impl PluginRegistry {
         }
         problems
     }
+}
+
+/// More than one loaded plugin provides the component `name`. Plugins of different names are
+/// told apart with `plugin = "NAME"`; copies of one plugin (the same name, from different
+/// files) cannot be, so say which files they are and that one must go.
+fn ambiguous(kind: ComponentKind, name: &str, many: &[&Arc<Plugin>]) -> String {
+    // Plugin names in order of first appearance, each with its files.
+    let mut by_name: Vec<(&str, Vec<String>)> = Vec::new();
+    for plugin in many {
+        let file = plugin
+            .path()
+            .map_or_else(|| "<in-process>".to_owned(), |f| f.display().to_string());
+        let plugin_name = plugin.manifest().name.as_str();
+        match by_name.iter_mut().find(|(n, _)| *n == plugin_name) {
+            Some((_, files)) => files.push(file),
+            None => by_name.push((plugin_name, vec![file])),
+        }
+    }
+    let names: Vec<&str> = by_name.iter().map(|(n, _)| *n).collect();
+    let copies: Vec<String> = by_name
+        .iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(plugin, files)| {
+            format!(
+                "{} copies of plugin `{plugin}` provide a {kind} named `{name}`: {}",
+                files.len(),
+                files.join(", ")
+            )
+        })
+        .collect();
+    if copies.is_empty() {
+        return format!(
+            "{} plugins provide a {kind} named `{name}` ({}); add `plugin = \"NAME\"` to say which",
+            many.len(),
+            names.join(", ")
+        );
+    }
+    let most = by_name.iter().map(|(_, f)| f.len()).max().unwrap_or(2);
+    let mut message = format!(
+        "{}; remove {} of the copies from the plugin directories (copies of one plugin have \
+         the same name, so `plugin` cannot choose between them)",
+        copies.join("; "),
+        if most > 2 { "all but one" } else { "one" }
+    );
+    if names.len() > 1 {
+        message.push_str(&format!(
+            ", and add `plugin = \"NAME\"` to choose among {}",
+            names.join(", ")
+        ));
+    }
+    message
 }
 
 /// A plugin's error about its settings, placed at the key it names.

@@ -10,6 +10,7 @@
 //! | 403 | credentials | the account lacks a role |
 //! | 400 | returned to the caller | a stale mark is recoverable while polling; otherwise rejected |
 //! | 404, 405 | config (`endpoint`) | no Integration API at that address: other paths answer 404, wrong methods 405 |
+//! | 3xx | config (`endpoint`) | the host follows no redirect (it would re-send the request, credentials and search to another address); says where it pointed |
 //! | 408, 429, 5xx (503: Archive busy) | transient, honouring `Retry-After` | a busy Archive Service or Audit Database passes |
 //! | 413 | rejected | request too large |
 //! | anything else | protocol | not in the documented table |
@@ -104,6 +105,7 @@ pub fn failure(
             request.base
         ))
         .at("endpoint"),
+        300..=399 => redirected(response, request),
         408 | 429 => transient(format!(
             "Netwrix Auditor answered {status} to {label}; retrying later"
         )),
@@ -127,6 +129,58 @@ pub fn failure(
             errors()
         )),
     })
+}
+
+/// A 3xx: the host's client follows no redirect, so say where it pointed and what to fix.
+fn redirected(response: &HttpResponse, request: RequestInfo<'_>) -> PluginError {
+    let status = response.status;
+    let reason = match status {
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        _ => "Redirect",
+    };
+    let (to, advice) = match response.header("location") {
+        Some(location) => (
+            format!("to {}", printable(location)),
+            "point `endpoint` at the address the server redirects to (the server and port; \
+             sluice appends /netwrix/api/v1/)",
+        ),
+        None => (
+            "naming no address (no Location header)".to_owned(),
+            "point `endpoint` at the Auditor server's own address and Integration API port",
+        ),
+    };
+    PluginError::config(format!(
+        "Netwrix Auditor answered {status} {reason} {to} for {}; sluice follows no redirect (a \
+         redirect would re-send the request, credentials and content to another address): \
+         {advice}",
+        request.label
+    ))
+    .at("endpoint")
+}
+
+/// A header value the server chose, as it may appear in a message and a log line: at most 300
+/// characters, control characters escaped.
+fn printable(value: &str) -> String {
+    const MAX: usize = 300;
+    let mut out = String::new();
+    for (i, c) in value.trim().chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The 401 message: the account, the roles it needs, and whether the server offers Basic at
@@ -223,6 +277,9 @@ mod tests {
             assert_eq!(kind(transient), Some(ErrorKind::Transient), "{transient}");
         }
         assert_eq!(kind(418), Some(ErrorKind::Protocol));
+        for redirect in [300, 301, 302, 303, 307, 308] {
+            assert_eq!(kind(redirect), Some(ErrorKind::Config), "{redirect}");
+        }
         assert_eq!(kind(400), None);
     }
 
@@ -287,6 +344,30 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(err.is_some_and(|m| m.contains("ServerError: 0x80040C0A")));
+    }
+
+    #[test]
+    fn a_redirect_says_where_it_pointed() {
+        let moved = [(
+            "location",
+            "https://elsewhere:9699/netwrix/api/v1/activity_records/search",
+        )];
+        let err = failure(&response(308, &moved, b""), INFO, now()).err();
+        let err = err.expect("a redirect fails");
+        assert_eq!(err.key_path(), Some("endpoint"));
+        let message = err.message();
+        assert!(
+            message.starts_with(
+                "Netwrix Auditor answered 308 Permanent Redirect to \
+                 https://elsewhere:9699/netwrix/api/v1/activity_records/search for POST \
+                 https://a:9699/"
+            ) && message.contains("sluice follows no redirect"),
+            "{message}"
+        );
+        let forged = [("location", "https://x/\r\nFAKE")];
+        let err = failure(&response(302, &forged, b""), INFO, now()).err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("to https://x/\\r\\nFAKE for"), "{message}");
     }
 
     #[test]

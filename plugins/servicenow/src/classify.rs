@@ -8,6 +8,7 @@
 //! | 401 (after one OAuth refresh, when OAuth is on) | `Credentials` | `Failed` (credentials) |
 //! | other 4xx: 400 bad data, 403 ACL / data policy, 404 unknown sys_id | `Rejected` | `Failed` (rejected), with `error.message` and `error.detail` |
 //! | 2xx whose body cannot be read | `Protocol` | `Retry` |
+//! | 3xx (the host follows no redirect) | `Redirected` | `Failed` (config: `endpoint`), saying where it pointed |
 //!
 //! Nothing here sleeps or loops; the host's retry policy owns backoff and attempt limits.
 
@@ -64,6 +65,15 @@ pub(crate) enum CallError {
     /// A success status with a body we cannot read.
     #[error("{0}")]
     Protocol(String),
+    /// A 3xx. The host's client follows no redirect: following one would re-send the request,
+    /// its credentials and the incident's content to another address.
+    #[error("{}", redirected(*status, location.as_deref()))]
+    Redirected {
+        /// The status.
+        status: u16,
+        /// Where it pointed (`Location`, made printable), if it said.
+        location: Option<String>,
+    },
 }
 
 impl CallError {
@@ -98,9 +108,9 @@ impl CallError {
                 reason: format!("cannot {doing}: {}", self.explain()),
                 retry_after: self.retry_after(),
             },
-            CallError::Credentials(_) | CallError::Rejected { .. } => {
-                ActionOutcome::Failed(self.plugin_error(doing))
-            }
+            CallError::Credentials(_)
+            | CallError::Rejected { .. }
+            | CallError::Redirected { .. } => ActionOutcome::Failed(self.plugin_error(doing)),
         }
     }
 
@@ -130,6 +140,9 @@ impl CallError {
             }
             CallError::Rejected { .. } => {
                 PluginError::rejected(format!("ServiceNow refused to {doing}: {self}"))
+            }
+            CallError::Redirected { .. } => {
+                PluginError::config(format!("cannot {doing}: {self}")).at("endpoint")
             }
         }
     }
@@ -180,6 +193,10 @@ pub(crate) fn classify(
                 .or_else(|| rate_limit_reset(&response, now)),
             error,
         },
+        300..=399 => CallError::Redirected {
+            status,
+            location: response.header("location").map(printable_location),
+        },
         408 | 500..=599 => CallError::Unavailable {
             status,
             retry_after: if status == 503 {
@@ -195,6 +212,58 @@ pub(crate) fn classify(
             error,
         },
     })
+}
+
+/// What a redirect means, where it pointed, and what to do.
+fn redirected(status: u16, location: Option<&str>) -> String {
+    let (to, advice) = match location {
+        Some(to) => (
+            format!("to {to}"),
+            "point `endpoint` at the address the server redirects to",
+        ),
+        None => (
+            "naming no address (no Location header)".to_owned(),
+            "point `endpoint` at the instance's own address",
+        ),
+    };
+    format!(
+        "ServiceNow answered {status} {} {to}; sluice follows no redirect (a redirect would \
+         re-send the request, credentials and content to another address): {advice}",
+        redirect_reason(status)
+    )
+}
+
+/// The reason phrase of a redirect status, for the message.
+fn redirect_reason(status: u16) -> &'static str {
+    match status {
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        _ => "Redirect",
+    }
+}
+
+/// A `Location` as it may appear in a message and a log line: at most 300 characters, control
+/// characters escaped (a header value the server chose must not forge a log line).
+fn printable_location(value: &str) -> String {
+    const MAX: usize = 300;
+    let mut out = String::new();
+    for (i, c) in value.trim().chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `X-RateLimit-Reset`: the Unix time (in seconds) at which ServiceNow's hourly rate-limit
@@ -341,6 +410,47 @@ mod tests {
         assert!(
             text.contains("write access to inactive incidents"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_redirect_is_a_config_failure_that_says_where_it_pointed() {
+        let moved = response(
+            307,
+            &[(
+                "location",
+                "https://other.example/api/now/v2/table/incident",
+            )],
+            "",
+        );
+        let outcome = classify(moved, "svc", at(0))
+            .err()
+            .map(|e| e.outcome("create an incident"));
+        let Some(ActionOutcome::Failed(error)) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(error.kind(), sluice_sdk::ErrorKind::Config);
+        assert_eq!(error.key_path(), Some("endpoint"));
+        assert_eq!(
+            error.message(),
+            "cannot create an incident: ServiceNow answered 307 Temporary Redirect to \
+             https://other.example/api/now/v2/table/incident; sluice follows no redirect (a \
+             redirect would re-send the request, credentials and content to another address): \
+             point `endpoint` at the address the server redirects to"
+        );
+        let forged = response(302, &[("location", "/x\nFAKE log line")], "");
+        let text = classify(forged, "svc", at(0))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(text.contains("302 Found to /x\\nFAKE log line;"), "{text}");
+        let nowhere = classify(response(300, &[], ""), "svc", at(0))
+            .err()
+            .map(|e| e.plugin_error("read states"));
+        assert!(
+            nowhere.is_some_and(|e| e.kind() == sluice_sdk::ErrorKind::Config
+                && e.message()
+                    .contains("300 Multiple Choices naming no address")),
         );
     }
 
