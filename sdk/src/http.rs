@@ -179,6 +179,28 @@ impl HttpResponse {
         (200..300).contains(&self.status)
     }
 
+    /// The redirect this answer is, if it is a 3xx: its status and where it points. The host
+    /// follows no redirect (one would re-send the request, its credentials and its content to
+    /// another address), so a plugin reports it as a config error with this in its message.
+    ///
+    /// ```
+    /// use sluice_sdk::HttpResponse;
+    ///
+    /// let answer = HttpResponse {
+    ///     status: 307,
+    ///     headers: vec![("location".into(), "https://elsewhere.example/api\n".into())],
+    ///     body: Vec::new(),
+    /// };
+    /// let redirect = answer.redirect().unwrap();
+    /// assert_eq!(redirect.to_string(), "307 Temporary Redirect to https://elsewhere.example/api");
+    /// ```
+    pub fn redirect(&self) -> Option<Redirect> {
+        (300..400).contains(&self.status).then(|| Redirect {
+            status: self.status,
+            location: self.header("location").map(printable),
+        })
+    }
+
     /// The body as text, with invalid UTF-8 replaced.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
@@ -393,4 +415,57 @@ mod tests {
             MAX_RETRY_AFTER
         );
     }
+}
+
+/// A 3xx answer: its status and, made printable, where it pointed. Displays as `307 Temporary
+/// Redirect to https://…`, or `… naming no address (no Location header)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The status.
+    pub status: u16,
+    /// The `Location` header, at most 300 characters with control characters escaped (a value
+    /// the server chose must not forge a log line); `None` when there was none.
+    pub location: Option<String>,
+}
+
+impl fmt::Display for Redirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = match self.status {
+            300 => "Multiple Choices",
+            301 => "Moved Permanently",
+            302 => "Found",
+            303 => "See Other",
+            304 => "Not Modified",
+            307 => "Temporary Redirect",
+            308 => "Permanent Redirect",
+            _ => "Redirect",
+        };
+        match &self.location {
+            Some(to) => write!(f, "{} {reason} to {to}", self.status),
+            None => write!(
+                f,
+                "{} {reason} naming no address (no Location header)",
+                self.status
+            ),
+        }
+    }
+}
+
+/// `value` as it may appear in a message and a log line: at most 300 characters, control
+/// characters escaped.
+fn printable(value: &str) -> String {
+    const MAX: usize = 300;
+    let mut out = String::new();
+    for (i, c) in value.trim().chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -21,7 +21,7 @@
 
 use std::time::SystemTime;
 
-use sluice_sdk::{HttpError, HttpErrorKind, HttpResponse, PluginError};
+use sluice_sdk::{HttpError, HttpErrorKind, HttpResponse, PluginError, Redirect};
 
 use crate::error_list::{self, ApiError};
 use crate::page::Format;
@@ -73,6 +73,9 @@ pub fn failure(
     request: RequestInfo<'_>,
     now: SystemTime,
 ) -> Result<Vec<ApiError>, PluginError> {
+    if let Some(redirect) = response.redirect() {
+        return Err(redirected(&redirect, request));
+    }
     let label = request.label;
     let status = response.status;
     let errors = || {
@@ -105,7 +108,6 @@ pub fn failure(
             request.base
         ))
         .at("endpoint"),
-        300..=399 => redirected(response, request),
         408 | 429 => transient(format!(
             "Netwrix Auditor answered {status} to {label}; retrying later"
         )),
@@ -132,55 +134,20 @@ pub fn failure(
 }
 
 /// A 3xx: the host's client follows no redirect, so say where it pointed and what to fix.
-fn redirected(response: &HttpResponse, request: RequestInfo<'_>) -> PluginError {
-    let status = response.status;
-    let reason = match status {
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        _ => "Redirect",
-    };
-    let (to, advice) = match response.header("location") {
-        Some(location) => (
-            format!("to {}", printable(location)),
+fn redirected(redirect: &Redirect, request: RequestInfo<'_>) -> PluginError {
+    let advice = match redirect.location {
+        Some(_) => {
             "point `endpoint` at the address the server redirects to (the server and port; \
-             sluice appends /netwrix/api/v1/)",
-        ),
-        None => (
-            "naming no address (no Location header)".to_owned(),
-            "point `endpoint` at the Auditor server's own address and Integration API port",
-        ),
+             sluice appends /netwrix/api/v1/)"
+        }
+        None => "point `endpoint` at the Auditor server's own address and Integration API port",
     };
     PluginError::config(format!(
-        "Netwrix Auditor answered {status} {reason} {to} for {}; sluice follows no redirect (a \
-         redirect would re-send the request, credentials and content to another address): \
-         {advice}",
+        "Netwrix Auditor answered {redirect} for {}; sluice follows no redirect (a redirect \
+         would re-send the request, credentials and content to another address): {advice}",
         request.label
     ))
     .at("endpoint")
-}
-
-/// A header value the server chose, as it may appear in a message and a log line: at most 300
-/// characters, control characters escaped.
-fn printable(value: &str) -> String {
-    const MAX: usize = 300;
-    let mut out = String::new();
-    for (i, c) in value.trim().chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The 401 message: the account, the roles it needs, and whether the server offers Basic at

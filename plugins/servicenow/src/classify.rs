@@ -15,7 +15,7 @@
 use std::time::{Duration, SystemTime};
 
 use sluice_sdk::{
-    retry_delay_until, ActionOutcome, HttpError, HttpErrorKind, HttpResponse, PluginError,
+    retry_delay_until, ActionOutcome, HttpError, HttpErrorKind, HttpResponse, PluginError, Redirect,
 };
 
 use crate::envelope::{self, ApiError};
@@ -67,13 +67,8 @@ pub(crate) enum CallError {
     Protocol(String),
     /// A 3xx. The host's client follows no redirect: following one would re-send the request,
     /// its credentials and the incident's content to another address.
-    #[error("{}", redirected(*status, location.as_deref()))]
-    Redirected {
-        /// The status.
-        status: u16,
-        /// Where it pointed (`Location`, made printable), if it said.
-        location: Option<String>,
-    },
+    #[error("{}", redirected(.0))]
+    Redirected(Redirect),
 }
 
 impl CallError {
@@ -108,9 +103,9 @@ impl CallError {
                 reason: format!("cannot {doing}: {}", self.explain()),
                 retry_after: self.retry_after(),
             },
-            CallError::Credentials(_)
-            | CallError::Rejected { .. }
-            | CallError::Redirected { .. } => ActionOutcome::Failed(self.plugin_error(doing)),
+            CallError::Credentials(_) | CallError::Rejected { .. } | CallError::Redirected(_) => {
+                ActionOutcome::Failed(self.plugin_error(doing))
+            }
         }
     }
 
@@ -141,7 +136,7 @@ impl CallError {
             CallError::Rejected { .. } => {
                 PluginError::rejected(format!("ServiceNow refused to {doing}: {self}"))
             }
-            CallError::Redirected { .. } => {
+            CallError::Redirected(_) => {
                 PluginError::config(format!("cannot {doing}: {self}")).at("endpoint")
             }
         }
@@ -181,6 +176,9 @@ pub(crate) fn classify(
     if response.is_success() {
         return Ok(response);
     }
+    if let Some(redirect) = response.redirect() {
+        return Err(CallError::Redirected(redirect));
+    }
     let error = envelope::failure(&response.body);
     Err(match status {
         401 => CallError::Credentials(format!(
@@ -192,10 +190,6 @@ pub(crate) fn classify(
                 .retry_after(now)
                 .or_else(|| rate_limit_reset(&response, now)),
             error,
-        },
-        300..=399 => CallError::Redirected {
-            status,
-            location: response.header("location").map(printable_location),
         },
         408 | 500..=599 => CallError::Unavailable {
             status,
@@ -215,55 +209,15 @@ pub(crate) fn classify(
 }
 
 /// What a redirect means, where it pointed, and what to do.
-fn redirected(status: u16, location: Option<&str>) -> String {
-    let (to, advice) = match location {
-        Some(to) => (
-            format!("to {to}"),
-            "point `endpoint` at the address the server redirects to",
-        ),
-        None => (
-            "naming no address (no Location header)".to_owned(),
-            "point `endpoint` at the instance's own address",
-        ),
+fn redirected(redirect: &Redirect) -> String {
+    let advice = match redirect.location {
+        Some(_) => "point `endpoint` at the address the server redirects to",
+        None => "point `endpoint` at the instance's own address",
     };
     format!(
-        "ServiceNow answered {status} {} {to}; sluice follows no redirect (a redirect would \
-         re-send the request, credentials and content to another address): {advice}",
-        redirect_reason(status)
+        "ServiceNow answered {redirect}; sluice follows no redirect (a redirect would re-send \
+         the request, credentials and content to another address): {advice}"
     )
-}
-
-/// The reason phrase of a redirect status, for the message.
-fn redirect_reason(status: u16) -> &'static str {
-    match status {
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        _ => "Redirect",
-    }
-}
-
-/// A `Location` as it may appear in a message and a log line: at most 300 characters, control
-/// characters escaped (a header value the server chose must not forge a log line).
-fn printable_location(value: &str) -> String {
-    const MAX: usize = 300;
-    let mut out = String::new();
-    for (i, c) in value.trim().chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `X-RateLimit-Reset`: the Unix time (in seconds) at which ServiceNow's hourly rate-limit
