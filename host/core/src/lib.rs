@@ -58,7 +58,9 @@ pub use retry::{jitter, Backoff};
 pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
 pub use state::alerts::AlertState;
 pub use state::outbox::ActionState;
-pub use state::{ActionId, AlertId, DeliveryLock, Durability, Store, StoreError, TicketId};
+pub use state::{
+    check_identity, ActionId, AlertId, DeliveryLock, Durability, Store, StoreError, TicketId,
+};
 pub use stop::{Doorbell, StopSignal};
 pub use time::Timestamp;
 

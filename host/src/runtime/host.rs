@@ -21,8 +21,8 @@ use crate::plugin::{instantiate, PluginRegistry};
 use crate::telemetry::{Metrics, Role};
 use sluice_core::Clock;
 use sluice_core::Doorbell;
+use sluice_core::{check_identity, DeliveryLock, Store, StoreError};
 use sluice_core::{ConfigErrors, ConfigFile, Diagnostic};
-use sluice_core::{DeliveryLock, Store, StoreError};
 use sluice_core::{Engine, PipelineSpec};
 
 /// The engine of a pipeline built from config.
@@ -116,6 +116,9 @@ impl Host {
         // Before anything opens the store: a second host must not even recover in-flight
         // actions, which are the first host's.
         let lock = DeliveryLock::acquire(&file.config.state.path)?;
+        // A store replaced behind our back must not pass for this site's.
+        let state = &file.config.state;
+        check_identity(&Store::open(&state.path, state.durability)?)?;
         let prepared = build_all(&file, &registry, &options)?;
         Ok(Host {
             _lock: lock,

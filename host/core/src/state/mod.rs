@@ -11,6 +11,7 @@
 //! as integer milliseconds since 1970; row ids are typed per table ([`AlertId`],
 //! [`TicketId`], [`ActionId`]).
 
+mod identity;
 mod ids;
 mod lock;
 mod schema;
@@ -27,6 +28,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use identity::check_identity;
 pub use ids::{ActionId, AlertId, TicketId};
 pub use lock::DeliveryLock;
 
@@ -78,6 +80,24 @@ pub enum StoreError {
         store: PathBuf,
         /// Who holds it, as it wrote about itself (`process 1234 since …`).
         holder: Option<String>,
+    },
+    /// The store is not the one the marker beside it names: it was replaced or reset.
+    #[error(
+        "state store {store} is not the store this site ran on: it has id {found}, but \
+         {marker} records id {recorded}. The alerts and tickets sluice had acknowledged were in \
+         that store, and polling from an empty one would open their incidents again. Restore \
+         the store (from a backup, or undo what replaced it); to start afresh knowingly, delete \
+         {marker}"
+    )]
+    Replaced {
+        /// The store.
+        store: PathBuf,
+        /// The marker beside it.
+        marker: PathBuf,
+        /// The id the marker records.
+        recorded: String,
+        /// The id of the store found.
+        found: String,
     },
     /// The lock beside the store cannot be taken.
     #[error("state store lock {path}: {error}")]

@@ -4,6 +4,7 @@
 mod auditor;
 mod drain;
 mod kill;
+mod reset_store;
 mod second_host;
 mod servicenow;
 

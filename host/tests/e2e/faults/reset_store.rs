@@ -1,0 +1,35 @@
+//! A state store reset behind sluice's back (the file truncated to 0 bytes, its write-ahead
+//! log gone). It used to open as a new, empty store: acknowledged alerts were lost without a
+//! word, and polling the same records again opened a second incident for each. Now `sluice
+//! run` refuses it, saying what happened and how to start afresh knowingly.
+
+use super::{alerts, NAMES};
+use crate::support::{tail, write_lockouts, Site, BRISK};
+
+#[test]
+fn a_store_reset_to_an_empty_file_is_refused_and_opens_nothing() {
+    let site = Site::new(&[BRISK]);
+    let rids = write_lockouts(&site.auditor, "reset", 8);
+    let host = site.run().start();
+    site.queue(&alerts(&rids, &NAMES));
+    host.wait_settled(8);
+    host.stop().assert_clean();
+    let incidents = site.incidents().len();
+
+    let store = site.dir().join("state.db");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+    }
+    std::fs::write(&store, b"").unwrap();
+
+    let refused = site.run().spawn().wait();
+    assert_eq!(refused.code, Some(1), "{}", tail(&refused.log));
+    for words in ["is not the store this site ran on", "state.db.id"] {
+        assert!(refused.log.contains(words), "{}", tail(&refused.log));
+    }
+    assert_eq!(site.incidents().len(), incidents, "nothing opened again");
+
+    // Starting afresh is the operator's explicit choice.
+    std::fs::remove_file(site.dir().join("state.db.id")).unwrap();
+    site.run().start().stop().assert_clean();
+}
