@@ -116,9 +116,12 @@ impl Host {
         // Before anything opens the store: a second host must not even recover in-flight
         // actions, which are the first host's.
         let lock = DeliveryLock::acquire(&file.config.state.path)?;
-        // A store replaced behind our back must not pass for this site's.
+        // A store replaced behind our back must not pass for this site's, and one that cannot
+        // be written must not start a host that could acknowledge nothing.
         let state = &file.config.state;
-        check_identity(&Store::open(&state.path, state.durability)?)?;
+        let mut store = Store::open(&state.path, state.durability)?;
+        check_identity(&store)?;
+        store.check_writable()?;
         let prepared = build_all(&file, &registry, &options)?;
         Ok(Host {
             _lock: lock,

@@ -49,7 +49,7 @@ pub enum Durability {
 pub enum StoreError {
     /// SQLite failed. (The cause is part of the message, so it is not also reported as the
     /// error's source: a report would show it twice.)
-    #[error("state store {path}: {error}")]
+    #[error("state store {path}: {error}{}", advice(error))]
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -126,6 +126,32 @@ impl StoreError {
             path: path.to_owned(),
             error,
         }
+    }
+}
+
+/// What an operator can do about a SQLite failure, for the kinds that need them to act.
+fn advice(error: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => {
+            "; sluice must write the store, the -wal and -shm files beside it, and new files \
+             in its directory: check their owner and permissions and that the file system is \
+             not mounted read-only"
+        }
+        Some(ErrorCode::CannotOpen) => {
+            "; check that its directory exists and that this user may create and write files \
+             in it"
+        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            "; the file is not a sluice state store or is damaged: restore it from a backup, \
+             or move it away, with the .id file beside it, to start afresh (the alerts and \
+             tickets it held are then lost to sluice)"
+        }
+        Some(ErrorCode::DiskFull) => {
+            "; the disk is full: free space, and sluice goes on where it stopped (nothing \
+             acknowledged is lost)"
+        }
+        _ => "",
     }
 }
 
@@ -210,6 +236,19 @@ impl Store {
         let value = f(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(value)
+    }
+
+    /// Proves the store can be written now (a host that cannot write it can acknowledge
+    /// nothing, so it should not start): records when a host last started on it.
+    pub fn check_writable(&mut self) -> Result<(), StoreError> {
+        let now = crate::time::Timestamp::now().as_millis().to_string();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_start_ms', ?1)",
+                [now],
+            )
+            .map(drop)
+        })
     }
 
     /// Wraps a read error with the file's path.

@@ -33,3 +33,26 @@ fn a_store_reset_to_an_empty_file_is_refused_and_opens_nothing() {
     std::fs::remove_file(site.dir().join("state.db.id")).unwrap();
     site.run().start().stop().assert_clean();
 }
+
+#[test]
+fn a_store_that_is_no_database_is_refused_at_start_saying_what_to_do() {
+    let site = Site::new(&[BRISK]);
+    std::fs::write(
+        site.dir().join("state.db"),
+        "this is not a SQLite database, but it is long enough to be read as one: \
+         SQLite looks at the first hundred bytes of the header before it says so"
+            .repeat(20),
+    )
+    .unwrap();
+    for flags in [&[][..], &["--require-healthy"][..]] {
+        let refused = site.run().args(flags).spawn().wait();
+        assert_eq!(refused.code, Some(1), "{}", tail(&refused.log));
+        assert!(
+            refused
+                .log
+                .contains("is not a sluice state store or is damaged: restore it from a backup"),
+            "{}",
+            tail(&refused.log)
+        );
+    }
+}
