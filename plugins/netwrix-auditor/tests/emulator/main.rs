@@ -14,6 +14,7 @@
 //! - `poll`: windows, late arrivals, restarts, order, pre-filters;
 //! - `faults`: last pages with and without marks, endless marks, page caps, truncated
 //!   bodies, 503, dropped connections, 401, stale marks, wrong endpoints;
+//! - `html`: an HTML page (proxy, login portal) where a page was expected;
 //! - `config`: config errors name their key.
 
 mod harness;
@@ -21,4 +22,5 @@ mod harness;
 mod config;
 mod faults;
 mod fetch;
+mod html;
 mod poll;
