@@ -186,12 +186,15 @@ fn with_tls_files(
     Ok(builder)
 }
 
-/// Sorts a reqwest error into the SDK's kinds, with its cause chain as the message.
+/// Sorts a reqwest error into the SDK's kinds, with its cause chain as the message (and, for
+/// a TLS failure an operator cannot read from rustls's words alone, what happened and what to
+/// do).
 fn classify(error: reqwest::Error) -> HttpError {
-    let chain = error_chain(&error);
+    let mut chain = error_chain(&error);
+    let tls = rustls_error(&error);
     let kind = if error.is_timeout() {
         HttpErrorKind::Timeout
-    } else if is_tls(&error) {
+    } else if tls.is_some() {
         HttpErrorKind::Tls
     } else if error.is_connect() {
         HttpErrorKind::Connect
@@ -202,26 +205,50 @@ fn classify(error: reqwest::Error) -> HttpError {
     } else {
         HttpErrorKind::Other
     };
+    if tls.is_some_and(is_ca_used_as_end_entity) {
+        chain.push_str(CA_USED_AS_END_ENTITY);
+    }
     HttpError::new(kind, chain)
 }
 
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Appended to webpki's `CaUsedAsEndEntity`.
+const CA_USED_AS_END_ENTITY: &str = ": the server presents a CA certificate (CA:TRUE) as its \
+    own certificate, and webpki refuses a CA certificate as the end entity, whether or not \
+    `ca_file` trusts it (a self-signed certificate, such as Netwrix Auditor's default one, \
+    exported and given as `ca_file` does this). Give `ca_file` the certificate that signed it, \
+    not the server's own; if the server's certificate is self-signed, give the server one \
+    with CA:FALSE (issued by your CA, whose certificate goes in `ca_file`) instead. Turning \
+    verification off (`insecure_skip_verify`) is not the fix";
+
+/// The rustls error in `error`'s causes, if any. rustls's error reaches us inside an
+/// `io::Error` (possibly inside another), whose `source()` skips past what it wraps to that
+/// error's own source: look inside with `get_ref` instead.
+fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut current = Some(error);
     while let Some(e) = current {
-        // rustls's error reaches us inside an io::Error, whose `source()` skips past it to
-        // the error's own source (none): look inside with `get_ref`.
-        let inner = e
+        if let Some(found) = e.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        current = match e
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
-            .map(|inner| inner as &(dyn std::error::Error + 'static));
-        if e.downcast_ref::<rustls::Error>().is_some()
-            || inner.is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some())
         {
-            return true;
-        }
-        current = e.source();
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
-    false
+    None
+}
+
+/// webpki's `CaUsedAsEndEntity`, which rustls carries as an opaque `Other` certificate error
+/// (the webpki crate is not ours to name, so it is recognised by its name).
+fn is_ca_used_as_end_entity(error: &rustls::Error) -> bool {
+    match error {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+            format!("{other:?}").contains("CaUsedAsEndEntity")
+        }
+        _ => false,
+    }
 }
 
 /// `error: cause: cause`, with credentials in URLs removed.

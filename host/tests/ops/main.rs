@@ -13,6 +13,7 @@ mod health;
 mod network;
 mod reload;
 mod secrets;
+mod self_signed_ca;
 mod shutdown;
 mod status;
 // The site both this suite and the end-to-end tests run on: emulators, config, `sluice run`.

@@ -107,15 +107,11 @@ impl Client {
             .map_err(|e| status::transport(&e, info))?;
         if !response.is_success() {
             let errors = status::failure(&response, info, self.host.now())?;
-            let error = status::rejected(&errors, &response.body, info);
+            let error = status::rejected(&errors, &response, info);
             return Ok(Answer::Refused { errors, error });
         }
-        let page = page::parse_page(self.format, &response.body).map_err(|e| {
-            PluginError::protocol(format!(
-                "{e}, in the answer to {label}; nothing from this page was taken and the \
-                 checkpoint did not move"
-            ))
-        })?;
+        let page = page::parse_page(self.format, &response.body)
+            .map_err(|e| status::not_a_page(&response, &e, info))?;
         if page.unidentified > 0 {
             self.host.warn(format!(
                 "{} record(s) without a RID in the answer to {label} were left out: a record \

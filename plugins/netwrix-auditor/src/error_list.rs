@@ -6,6 +6,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde::Deserialize;
 
+use crate::html;
 use crate::page::Format;
 
 /// One `Error` of an `ErrorList`.
@@ -30,11 +31,15 @@ pub fn parse(format: Format, body: &[u8]) -> Vec<ApiError> {
     found.unwrap_or_default()
 }
 
-/// `Category: Description (at Location)`, joined; or, for a body that is no `ErrorList`, the
-/// start of the body itself (control characters removed).
-pub fn describe(errors: &[ApiError], body: &[u8]) -> String {
+/// `Category: Description (at Location)`, joined; or, for a body that is no `ErrorList`, an
+/// HTML page's title (see [`crate::html`]) or the start of the body itself (control
+/// characters removed). `content_type` is the answer's, if known.
+pub fn describe(errors: &[ApiError], content_type: Option<&str>, body: &[u8]) -> String {
     if errors.is_empty() {
-        return snippet(body);
+        return match html::recognise(content_type, body) {
+            Some(page) => page.to_string(),
+            None => snippet(body),
+        };
     }
     errors
         .iter()
@@ -142,7 +147,7 @@ mod tests {
         let errors = parse(Format::Xml, body);
         assert_eq!(errors.len(), 1);
         assert_eq!(
-            describe(&errors, body),
+            describe(&errors, None, body),
             "InputError: Invalid count parameter specified. Error details: 0x80040204 & more (at count)"
         );
     }
@@ -151,7 +156,7 @@ mod tests {
     fn json_error_list_and_a_format_mismatch() {
         let body = br#"{"ErrorList":[{"Category":"ServerError","Description":"SQL unreachable"}]}"#;
         assert_eq!(
-            describe(&parse(Format::Json, body), body),
+            describe(&parse(Format::Json, body), None, body),
             "ServerError: SQL unreachable"
         );
         // An XML answer to a JSON request is still understood.
@@ -162,8 +167,13 @@ mod tests {
     #[test]
     fn anything_else_is_quoted_briefly() {
         assert!(parse(Format::Json, b"<html>oops</html>").is_empty());
-        assert_eq!(describe(&[], b""), "an empty body");
+        assert_eq!(describe(&[], None, b""), "an empty body");
         let long = vec![b'x'; 1000];
-        assert!(describe(&[], &long).ends_with("…\""));
+        assert!(describe(&[], None, &long).ends_with("…\""));
+        let page = b"<!DOCTYPE html><title>Service Unavailable</title><p>secret</p>";
+        assert_eq!(
+            describe(&[], Some("text/html"), page),
+            "an HTML page (Content-Type text/html; title \"Service Unavailable\")"
+        );
     }
 }

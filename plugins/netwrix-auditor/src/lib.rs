@@ -34,6 +34,7 @@ mod endpoint;
 mod error_list;
 mod fetch;
 mod filter;
+mod html;
 mod page;
 mod poll;
 mod search;

@@ -24,7 +24,8 @@ use std::time::SystemTime;
 use sluice_sdk::{HttpError, HttpErrorKind, HttpResponse, PluginError, Redirect};
 
 use crate::error_list::{self, ApiError};
-use crate::page::Format;
+use crate::html;
+use crate::page::{Format, PageError};
 
 /// What the messages need to know about the request.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +81,7 @@ pub fn failure(
     let status = response.status;
     let errors = || {
         let list = error_list::parse(request.format, &response.body);
-        error_list::describe(&list, &response.body)
+        error_list::describe(&list, response.header("content-type"), &response.body)
     };
     let retry_after = response.retry_after(now);
     let transient = |message: String| {
@@ -190,11 +191,40 @@ fn unauthorized(response: &HttpResponse, request: RequestInfo<'_>) -> String {
 }
 
 /// A 400 the caller cannot recover from.
-pub fn rejected(errors: &[ApiError], body: &[u8], request: RequestInfo<'_>) -> PluginError {
+pub fn rejected(
+    errors: &[ApiError],
+    response: &HttpResponse,
+    request: RequestInfo<'_>,
+) -> PluginError {
     PluginError::rejected(format!(
         "Netwrix Auditor refused {} with 400 Bad Request: {}",
         request.label,
-        error_list::describe(errors, body)
+        error_list::describe(errors, response.header("content-type"), &response.body)
+    ))
+}
+
+/// A 2xx whose body is not a page. An HTML page (a proxy's or a login portal's) is named as
+/// such, with its title: "malformed JSON" would hide that the request never reached the
+/// Integration API.
+pub fn not_a_page(
+    response: &HttpResponse,
+    error: &PageError,
+    request: RequestInfo<'_>,
+) -> PluginError {
+    let label = request.label;
+    let kept = "nothing from this page was taken and the checkpoint did not move";
+    let Some(page) = html::recognise(response.header("content-type"), &response.body) else {
+        return PluginError::protocol(format!("{error}, in the answer to {label}; {kept}"));
+    };
+    let wire = match request.format {
+        Format::Json => "JSON",
+        Format::Xml => "XML",
+    };
+    PluginError::protocol(format!(
+        "Netwrix Auditor answered {} with {page}, not the {wire} the Integration API sends, \
+         to {label}: is `endpoint` the Integration API (port 9699 unless changed under \
+         Settings → Integrations), and is no proxy or login page in between? {kept}",
+        response.status
     ))
 }
 

@@ -202,7 +202,7 @@ impl Poller {
              window starts again from its first page. Records already taken from it may come \
              again; the host drops repeats by RID",
             request.purpose,
-            error_list::describe(errors, b"")
+            error_list::describe(errors, None, b"")
         ));
         scan.restart();
         self.memory.restart_scan();
