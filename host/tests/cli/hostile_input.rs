@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{sluice, sluice_with_probe, text};
+use crate::util::{sluice, sluice_with_probe, text, PROBE_PIPELINE};
 
 /// The longest any command here may take; one that blocks on a FIFO is killed after it.
 const BOUND: Duration = Duration::from_secs(30);
@@ -332,23 +332,9 @@ fn validate_refuses_a_fifo_as_the_config_without_blocking() {
     );
 }
 
-/// A config `validate` takes, with the probe plugins (`util::sluice_with_probe`).
-const PROBE_CONFIG: &str = r#"
-[state]
-path = "state.db"
-
-[pipelines.audit.source]
-type = "probe_source"
-records = 3
-
-[pipelines.audit.sink]
-type = "probe_sink"
-prefix = "AUD"
-"#;
-
 #[test]
 fn validate_refuses_a_fifo_as_an_alert_file_without_blocking() {
-    let site = Site::with_config(PROBE_CONFIG);
+    let site = Site::with_config(PROBE_PIPELINE);
     site.fifo("alerts/locked-out.toml");
     let mut validate = sluice_with_probe();
     validate
@@ -499,7 +485,7 @@ fn a_csv_larger_than_the_limit_is_refused_saying_the_limit() {
     assert_eq!(site.queued(), 0);
 }
 
-/// `sluice run` on [`PROBE_CONFIG`] in `site`, its log (info) in `run.log`; returns once it
+/// `sluice run` on [`PROBE_PIPELINE`] in `site`, its log (info) in `run.log`; returns once it
 /// listens for response actions.
 fn start_host(site: &Site) -> std::process::Child {
     let log = std::fs::File::create(site.path("run.log")).unwrap();
@@ -546,7 +532,7 @@ impl Site {
 /// file and keeps the running config, and SIGTERM still stops the host.
 #[test]
 fn a_running_host_refuses_a_fifo_alert_file_at_reload_and_still_stops() {
-    let site = Site::with_config(PROBE_CONFIG);
+    let site = Site::with_config(PROBE_PIPELINE);
     std::fs::create_dir(site.path("alerts")).unwrap();
     let mut host = start_host(&site);
     site.fifo("alerts/locked-out.toml");
@@ -568,7 +554,7 @@ fn a_running_host_refuses_a_fifo_alert_file_at_reload_and_still_stops() {
 /// The config itself replaced by a FIFO under a running host: the same.
 #[test]
 fn a_running_host_refuses_a_fifo_config_at_reload_and_still_stops() {
-    let site = Site::with_config(PROBE_CONFIG);
+    let site = Site::with_config(PROBE_PIPELINE);
     let mut host = start_host(&site);
     std::fs::remove_file(site.path("sluice.toml")).unwrap();
     site.fifo("sluice.toml");

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{probe_plugin, run, sluice, sluice_with_probe, text, workspace_plugin};
+use crate::util::{
+    probe_plugin, run, sluice, sluice_with_probe, text, workspace_plugin, PROBE_PIPELINE,
+};
 
 fn library_name(stem: &str) -> String {
     format!(
@@ -85,19 +87,6 @@ fn refusal(listing: &serde_json::Value, path: &Path) -> String {
         .unwrap_or_else(|| panic!("{} is not refused: {listing}", path.display()))
         .to_owned()
 }
-
-const PROBE_PIPELINE: &str = r#"
-[state]
-path = "state.db"
-
-[pipelines.audit.source]
-type = "probe_source"
-records = 3
-
-[pipelines.audit.sink]
-type = "probe_sink"
-prefix = "AUD"
-"#;
 
 #[test]
 fn a_library_whose_constructor_aborts_is_refused_without_being_loaded() {

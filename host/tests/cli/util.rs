@@ -85,6 +85,21 @@ pub fn probe_plugin() -> PathBuf {
     library(&target, "sluice_probe_plugin")
 }
 
+/// A config of one pipeline from the probe plugin's source to its sink, which `validate`
+/// takes (with [`sluice_with_probe`]). Tests assert line numbers in it: append, never insert.
+pub const PROBE_PIPELINE: &str = r#"
+[state]
+path = "state.db"
+
+[pipelines.audit.source]
+type = "probe_source"
+records = 3
+
+[pipelines.audit.sink]
+type = "probe_sink"
+prefix = "AUD"
+"#;
+
 /// The `sluice` binary under test, looking for plugins in the probe plugin's directory too.
 pub fn sluice_with_probe() -> Command {
     let probe = probe_plugin();

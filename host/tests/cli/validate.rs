@@ -1,25 +1,12 @@
 //! `sluice validate`: exit 0 on a good config, 78 with file, line, column and key otherwise.
 
-use crate::util::{run, sluice, sluice_with_probe, text, workspace_plugin};
+use crate::util::{run, sluice, sluice_with_probe, text, workspace_plugin, PROBE_PIPELINE};
 
 fn write_config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
     let path = dir.join("sluice.toml");
     std::fs::write(&path, body).unwrap();
     path
 }
-
-const PROBE_PIPELINE: &str = r#"
-[state]
-path = "state.db"
-
-[pipelines.audit.source]
-type = "probe_source"
-records = 3
-
-[pipelines.audit.sink]
-type = "probe_sink"
-prefix = "AUD"
-"#;
 
 #[test]
 fn a_valid_config_exits_0() {
