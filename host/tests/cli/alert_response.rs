@@ -1,24 +1,12 @@
 //! `sluice alert-response` handed what Auditor would never pass, or what a misconfigured
 //! response action passes: a clear error, a non-zero exit, and nothing queued.
 
-use super::util::{run, sluice, text};
-
-const CONFIG: &str = r#"
-[state]
-path = "state.db"
-
-[pipelines.main.source]
-type = "netwrix_auditor"
-password = "${SLUICE_TEST_NEVER_SET}"
-
-[pipelines.main.sink]
-type = "servicenow"
-"#;
+use super::util::{run, sluice, text, RESPONSE_ACTION_CONFIG};
 
 /// Runs `sluice alert-response ARGS` in a fresh site; returns (exit code, stderr, alerts queued).
 fn alert_response(args: &[&str], files: &[(&str, &str)]) -> (i32, String, i64) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sluice.toml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("sluice.toml"), RESPONSE_ACTION_CONFIG).unwrap();
     for (name, content) in files {
         std::fs::write(dir.path().join(name), content).unwrap();
     }

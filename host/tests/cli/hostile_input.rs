@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{sluice, sluice_with_probe, text, PROBE_PIPELINE};
+use crate::util::{sluice, sluice_with_probe, text, PROBE_PIPELINE, RESPONSE_ACTION_CONFIG};
 
 /// The longest any command here may take; one that blocks on a FIFO is killed after it.
 const BOUND: Duration = Duration::from_secs(30);
@@ -29,26 +29,14 @@ const MEMORY_KIB: u64 = 2 * 1024 * 1024;
 /// A recognisable secret, the first line of the files sluice must not quote.
 const SECRET: &str = "Zq7Xv9Kp3Wm";
 
-const CONFIG: &str = r#"
-[state]
-path = "state.db"
-
-[pipelines.main.source]
-type = "netwrix_auditor"
-password = "${SLUICE_TEST_NEVER_SET}"
-
-[pipelines.main.sink]
-type = "servicenow"
-"#;
-
-/// A temporary site: `sluice.toml` (with [`CONFIG`]) in a directory of its own.
+/// A temporary site: `sluice.toml` (with [`RESPONSE_ACTION_CONFIG`]) in a directory of its own.
 struct Site {
     dir: tempfile::TempDir,
 }
 
 impl Site {
     fn new() -> Site {
-        Site::with_config(CONFIG)
+        Site::with_config(RESPONSE_ACTION_CONFIG)
     }
 
     fn with_config(config: &str) -> Site {
@@ -377,7 +365,9 @@ fn the_alerts_commands_refuse_a_fifo_as_an_alert_file_without_blocking() {
 
 #[test]
 fn a_fifo_as_a_secret_file_is_refused_without_blocking() {
-    let site = Site::with_config(&CONFIG.replace("${SLUICE_TEST_NEVER_SET}", "file:password"));
+    let site = Site::with_config(
+        &RESPONSE_ACTION_CONFIG.replace("${SLUICE_TEST_NEVER_SET}", "file:password"),
+    );
     site.fifo("password");
     let out = bounded(&mut site.sluice(&["validate", "--config", "sluice.toml"]));
     assert_eq!(out.status.code(), Some(78), "{}", said(&out));

@@ -85,6 +85,21 @@ pub fn probe_plugin() -> PathBuf {
     library(&target, "sluice_probe_plugin")
 }
 
+/// A config of one pipeline from Netwrix Auditor to ServiceNow, enough for `sluice
+/// alert-response` (which reads only the store and the pipelines); its source password is a
+/// reference no test sets.
+pub const RESPONSE_ACTION_CONFIG: &str = r#"
+[state]
+path = "state.db"
+
+[pipelines.main.source]
+type = "netwrix_auditor"
+password = "${SLUICE_TEST_NEVER_SET}"
+
+[pipelines.main.sink]
+type = "servicenow"
+"#;
+
 /// A config of one pipeline from the probe plugin's source to its sink, which `validate`
 /// takes (with [`sluice_with_probe`]). Tests assert line numbers in it: append, never insert.
 pub const PROBE_PIPELINE: &str = r#"
