@@ -46,11 +46,49 @@ fn main() {
     }
     out.push_str("];\n");
 
+    build_identity(&manifest);
+
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     let target = out_dir.join("shipped_alerts.rs");
     if let Err(e) = std::fs::write(&target, out) {
         panic!("cannot write {}: {e}", target.display());
     }
+}
+
+/// Tells the build which revision and target it is (`sluice --version`, `sluice_build_info`):
+/// `SLUICE_REVISION` from the environment (a build from a source archive sets it), else the
+/// git commit of the work tree, else `unknown`; `SLUICE_TARGET`, the target triple.
+fn build_identity(manifest: &Path) {
+    println!("cargo:rerun-if-env-changed=SLUICE_REVISION");
+    let git = manifest.join("..").join(".git");
+    for file in ["HEAD", "packed-refs"] {
+        if git.join(file).exists() {
+            println!("cargo:rerun-if-changed={}", git.join(file).display());
+        }
+    }
+    if let Some(head) = std::fs::read_to_string(git.join("HEAD"))
+        .ok()
+        .and_then(|h| h.strip_prefix("ref: ").map(|r| r.trim().to_owned()))
+        .filter(|r| git.join(r).exists())
+    {
+        println!("cargo:rerun-if-changed={}", git.join(head).display());
+    }
+    let revision = std::env::var("SLUICE_REVISION")
+        .ok()
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| {
+            let out = std::process::Command::new("git")
+                .args(["rev-parse", "--short=12", "HEAD"])
+                .current_dir(manifest)
+                .output()
+                .ok()?;
+            let rev = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+            (out.status.success() && !rev.is_empty()).then_some(rev)
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    println!("cargo:rustc-env=SLUICE_REVISION={revision}");
+    let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".to_owned());
+    println!("cargo:rustc-env=SLUICE_TARGET={target}");
 }
 
 fn file_name(path: &Path) -> String {

@@ -6,16 +6,27 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cmd::{
-    AlertResponseArgs, AlertsArgs, DemoArgs, EmulateArgs, ImportLegacyArgs, PluginsArgs, RunArgs,
-    SchemaArgs, StatusArgs, ValidateArgs,
+    AlertResponseArgs, AlertsArgs, DeadLettersArgs, DemoArgs, EmulateArgs, ExplainArgs,
+    GenerateArgs, ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, StatusArgs, ValidateArgs,
 };
 pub use crate::cmd::{ConfigArg, GlobalArgs};
+
+/// This build of sluice: its version, the git revision it was built from, and its target
+/// (`sluice --version`, and `sluice_build_info` in the metrics).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (revision ",
+    env!("SLUICE_REVISION"),
+    ", ",
+    env!("SLUICE_TARGET"),
+    ")"
+);
 
 /// sluice: Netwrix Auditor activity to ServiceNow incidents, without the flood.
 #[derive(Debug, Parser)]
 #[command(
     name = "sluice",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -92,13 +103,20 @@ pub enum Command {
     /// Show what the state store says of each pipeline: queue, last fetch and delivery, flood
     /// window, open tickets, recent problems (also while `sluice run` runs).
     Status(StatusArgs),
+    /// Say what sluice would do with an activity record, and why, without writing anything:
+    /// which alerts it raises, what suppression decides now, the incident fields it sends.
+    Explain(ExplainArgs),
+    /// List, show and requeue the ticket actions sluice gave up on.
+    DeadLetters(DeadLettersArgs),
+    /// Write shell completions or man pages, generated from these definitions.
+    Generate(GenerateArgs),
 }
 
 /// Runs the subcommand `cli` names.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     use crate::cmd::{
-        alert_response, alerts, demo, emulate, import_legacy, plugins, run, schema, status,
-        validate,
+        alert_response, alerts, dead_letters, demo, emulate, explain, generate, import_legacy,
+        plugins, run, schema, status, validate,
     };
     let global = &cli.global;
     match cli.command {
@@ -112,5 +130,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emulate(args) => emulate::run(args, global),
         Command::Demo(args) => demo::run(args, global),
         Command::Status(args) => status::run(args, global),
+        Command::Explain(args) => explain::run(args, global),
+        Command::DeadLetters(args) => dead_letters::run(args, global),
+        Command::Generate(args) => {
+            generate::run(args, <Cli as clap::CommandFactory>::command(), global)
+        }
     }
 }

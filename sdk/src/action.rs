@@ -233,9 +233,35 @@ pub enum ActionOutcome {
     },
     /// Not done, and retrying will not help (rejected, forbidden, bad data).
     Failed(PluginError),
+    /// Sent, but whether it took effect is unknown: the request left and no answer came back
+    /// (a timeout, a dropped connection, a gateway error), so the system may still commit it.
+    ///
+    /// Report this rather than [`ActionOutcome::Retry`] when a repeat could do the work twice.
+    /// For a [`TicketAction::Create`], the host then does not send the create again until the
+    /// ticket cannot appear any more (its `delivery.in_doubt_window`): meanwhile it looks the
+    /// ticket up by its correlation key ([`TicketAction::FindByCorrelation`]) and adopts it if
+    /// it appears. Other actions are retried as after a `Retry`.
+    ///
+    /// ```
+    /// use sluice_sdk::ActionOutcome;
+    ///
+    /// let outcome = ActionOutcome::in_doubt("no answer within 60 s; the ticket may still be created");
+    /// assert!(matches!(outcome, ActionOutcome::InDoubt { .. }));
+    /// ```
+    InDoubt {
+        /// What happened, for logs.
+        reason: String,
+    },
 }
 
 impl ActionOutcome {
+    /// An in-doubt outcome: sent, result unknown.
+    pub fn in_doubt(reason: impl Into<String>) -> Self {
+        ActionOutcome::InDoubt {
+            reason: reason.into(),
+        }
+    }
+
     /// A retry outcome with no requested delay.
     pub fn retry(reason: impl Into<String>) -> Self {
         ActionOutcome::Retry {

@@ -68,6 +68,9 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The whole request, connect to last byte, must finish within this.
     pub timeout: Duration,
+    /// Credentials the host authenticates with ([`HttpRequest::auth`]); `None` sends the
+    /// request as it is.
+    pub auth: Option<HttpAuth>,
 }
 
 impl HttpRequest {
@@ -79,6 +82,7 @@ impl HttpRequest {
             headers: Vec::new(),
             body: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
+            auth: None,
         }
     }
 
@@ -110,6 +114,19 @@ impl HttpRequest {
         self.header("Authorization", format!("Basic {token}"))
     }
 
+    /// Authenticates with `scheme` as `username` (`DOMAIN\user` or `user@domain`). The host
+    /// does the work: for Basic it adds the header; NTLM and Negotiate authenticate a
+    /// connection rather than a request, so the host runs their handshake on a connection it
+    /// keeps for this origin and account, and sends this and later requests on it.
+    pub fn auth(mut self, scheme: AuthScheme, username: &str, password: &str) -> Self {
+        self.auth = Some(HttpAuth {
+            scheme,
+            username: username.to_owned(),
+            password: password.to_owned(),
+        });
+        self
+    }
+
     /// Adds `Authorization: Bearer …`.
     pub fn bearer_auth(self, token: &str) -> Self {
         self.header("Authorization", format!("Bearer {token}"))
@@ -137,7 +154,8 @@ impl fmt::Debug for HttpRequest {
             .map(|(n, v)| {
                 let sensitive = n.eq_ignore_ascii_case("authorization")
                     || n.eq_ignore_ascii_case("cookie")
-                    || n.eq_ignore_ascii_case("proxy-authorization");
+                    || n.eq_ignore_ascii_case("proxy-authorization")
+                    || n.eq_ignore_ascii_case("x-sn-apikey");
                 (
                     n.as_str(),
                     if sensitive { "<redacted>" } else { v.as_str() },
@@ -150,7 +168,76 @@ impl fmt::Debug for HttpRequest {
             .field("headers", &headers)
             .field("body_bytes", &self.body.len())
             .field("timeout", &self.timeout)
+            .field("auth", &self.auth)
             .finish()
+    }
+}
+
+/// How the host authenticates a request: the scheme, the account and its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpAuth {
+    /// The scheme.
+    pub scheme: AuthScheme,
+    /// The account: `DOMAIN\user`, or `user@domain`.
+    pub username: String,
+    /// Its password.
+    pub password: String,
+}
+
+// Hand-written so that the password never reaches a log through `{:?}`.
+impl fmt::Debug for HttpAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpAuth")
+            .field("scheme", &self.scheme)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// An HTTP authentication scheme the host speaks for plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// HTTP Basic: the account and password on every request (RFC 7617).
+    Basic,
+    /// NTLM (NTLMv2): a challenge and response that authenticates the connection.
+    Ntlm,
+    /// Negotiate (SPNEGO, RFC 4559) carrying NTLM; Kerberos is not offered.
+    Negotiate,
+}
+
+impl AuthScheme {
+    /// The scheme's name as `WWW-Authenticate` and `Authorization` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthScheme::Basic => "Basic",
+            AuthScheme::Ntlm => "NTLM",
+            AuthScheme::Negotiate => "Negotiate",
+        }
+    }
+
+    pub(crate) fn to_code(self) -> u8 {
+        match self {
+            AuthScheme::Basic => 1,
+            AuthScheme::Ntlm => 2,
+            AuthScheme::Negotiate => 3,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(AuthScheme::Basic),
+            2 => Some(AuthScheme::Ntlm),
+            3 => Some(AuthScheme::Negotiate),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -113,8 +113,8 @@ pub use error::{ErrorKind, PluginError};
 pub use fields::Fields;
 pub use host::{Capabilities, Host, LogLevel};
 pub use http::{
-    retry_delay_until, HttpError, HttpErrorKind, HttpRequest, HttpResponse, Redirect,
-    DEFAULT_TIMEOUT, MAX_RETRY_AFTER,
+    retry_delay_until, AuthScheme, HttpAuth, HttpError, HttpErrorKind, HttpRequest, HttpResponse,
+    Redirect, DEFAULT_TIMEOUT, MAX_RETRY_AFTER,
 };
 pub use loader::{LoadError, LoadErrorKind, Plugin, SinkInstance, SourceInstance};
 pub use manifest::{ComponentInfo, ComponentKind, PluginManifest};

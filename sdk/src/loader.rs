@@ -97,6 +97,13 @@ impl Plugin {
         self.path.as_deref()
     }
 
+    /// The same plugin, said to come from `path`: the file the user installed, when the host
+    /// loaded a private copy of it (so that replacing that file cannot touch running code).
+    pub fn loaded_as(mut self, path: PathBuf) -> Self {
+        self.path = Some(path);
+        self
+    }
+
     /// Its name, version, SDK version and components.
     pub fn manifest(&self) -> &PluginManifest {
         &self.manifest
@@ -409,6 +416,13 @@ impl LoadError {
     /// The long form (abi_stable's layout comparison, for example), for `-v`.
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
+    }
+
+    /// The same refusal, said of `path`: the file the user installed, when the host tried a
+    /// private copy of it.
+    pub fn loaded_as(mut self, path: PathBuf) -> Self {
+        self.path = path;
+        self
     }
 }
 

@@ -14,4 +14,4 @@ pub mod auditor;
 mod serve;
 pub mod servicenow;
 
-pub use serve::{serve, Served};
+pub use serve::{serve, serve_tls, ConnectionId, Served};

@@ -343,15 +343,17 @@ fn print_workload(run: &Run<'_>) {
     println!(
         "{} Activity Records, {} alerts over {} alert types; consolidation interval {}; \
          response actions {} at a time; ServiceNow (London emulator) answers at once when \
-         polling, in {} ms for response actions; the sink keeps {} requests in flight \
-         (`max_concurrent_requests`; default 4).",
+         polling, in {} ms for response actions; the sink's requests in flight: {}.",
         n(size.records as u64),
         n(size.alerts as u64),
         size.types,
         run.consolidation,
         run.parallel,
         run.latency_ms,
-        sink_concurrency()
+        sink_concurrency().map_or_else(
+            || "the default (adaptive, up to 16)".to_owned(),
+            |n| format!("{n}, fixed (SLUICE_BENCH_CONCURRENCY)")
+        )
     );
 }
 

@@ -53,6 +53,7 @@ pub use pipeline::rules::{
     check_alert_name, load_file as load_alert_file, AlertDefinition, AlertSet,
 };
 pub use pipeline::spec::{build_spec, pipeline_specs, PipelineSpec};
+pub use pipeline::suppression::{Decision, Placement, Suppression};
 pub use pipeline::template::Template;
 pub use retry::{jitter, Backoff};
 pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
@@ -66,5 +67,5 @@ pub use time::Timestamp;
 
 /// What the host reads from the store for status, metrics and its commands.
 pub mod store {
-    pub use crate::state::{alerts, checkpoints, outbox, status, tickets};
+    pub use crate::state::{alerts, checkpoints, dead_letters, outbox, status, tickets};
 }

@@ -24,6 +24,18 @@ pub struct MemTicket {
     pub attachments: Vec<(String, Vec<u8>)>,
 }
 
+/// Whether a [`MemorySink`] answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Availability {
+    /// It does.
+    #[default]
+    Up,
+    /// Every action answers `Retry`: an outage.
+    Down,
+    /// Every action answers `Retry` asking to wait this long: a rate limit.
+    RateLimited(Duration),
+}
+
 /// A little ticket system: states 1 New … 6 Resolved, 7 Closed, 8 Canceled; reopen to 1.
 #[derive(Debug, Default)]
 pub struct MemorySink {
@@ -36,8 +48,15 @@ pub struct MemorySink {
     pub requests: usize,
     /// The next actions of these kinds answer `Retry` with this delay.
     pub retry_next: Vec<(&'static str, Option<Duration>)>,
-    /// Creates are applied but answered `Retry` (an ambiguous failure).
+    /// Whether the system answers at all.
+    pub availability: Availability,
+    /// Creates are applied but answered `InDoubt` (the answer was lost).
     pub ambiguous_creates: usize,
+    /// Creates are answered `InDoubt` and held: they appear only at [`MemorySink::commit_held`],
+    /// as a create the system commits after its client gave up.
+    pub held_creates: usize,
+    /// The held creates, not yet visible.
+    pub held: Vec<MemTicket>,
     /// Updates of these tickets (by number) are refused.
     pub refuse_updates_of: Vec<String>,
 }
@@ -54,6 +73,11 @@ impl MemorySink {
             .expect("ticket exists")
     }
 
+    /// Commits the held creates: their tickets appear.
+    pub fn commit_held(&mut self) {
+        self.tickets.append(&mut self.held);
+    }
+
     /// Resolves a ticket, as an agent would.
     pub fn set_state(&mut self, number: &str, state: &str) {
         let t = self
@@ -65,6 +89,16 @@ impl MemorySink {
     }
 
     fn apply(&mut self, action: TicketAction) -> ActionOutcome {
+        match self.availability {
+            Availability::Up => {}
+            Availability::Down => return ActionOutcome::retry("stand-in down"),
+            Availability::RateLimited(after) => {
+                return ActionOutcome::Retry {
+                    reason: "stand-in rate limiting".into(),
+                    retry_after: Some(after),
+                }
+            }
+        }
         if let Some(i) = self
             .retry_next
             .iter()
@@ -97,9 +131,9 @@ impl MemorySink {
         }
     }
 
-    /// Opens a ticket (answering `Retry` while `ambiguous_creates` lasts).
+    /// Opens a ticket (answering `InDoubt` while `ambiguous_creates` or `held_creates` last).
     fn create(&mut self, correlation_id: String, fields: sluice_sdk::Fields) -> ActionOutcome {
-        let n = self.tickets.len() + 1;
+        let n = self.tickets.len() + self.held.len() + 1;
         let ticket = Ticket {
             id: format!("sys{n}").into(),
             number: format!("INC{n:07}").into(),
@@ -114,15 +148,21 @@ impl MemorySink {
             .collect(),
             fields,
         };
-        self.tickets.push(MemTicket {
+        let created = MemTicket {
             ticket: ticket.clone(),
             correlation_id,
             notes: Vec::new(),
             attachments: Vec::new(),
-        });
+        };
+        if self.held_creates > 0 {
+            self.held_creates -= 1;
+            self.held.push(created);
+            return ActionOutcome::in_doubt("no answer within the request timeout");
+        }
+        self.tickets.push(created);
         if self.ambiguous_creates > 0 {
             self.ambiguous_creates -= 1;
-            return ActionOutcome::retry("connection reset after the request was sent");
+            return ActionOutcome::in_doubt("connection reset after the request was sent");
         }
         ActionOutcome::Done(ticket)
     }

@@ -1,8 +1,15 @@
 //! What the host offers plugins ([`sluice_sdk::Capabilities`]): HTTP through one reqwest
-//! client per component (`http.rs`), logging into the host's tracing output under the plugin's
+//! client per component (`http.rs`), with one TLS setup (`tls.rs`: roots, `ca_file`, a pinned
+//! certificate, `certificate.rs`) and connections kept for NTLM and Negotiate
+//! (`windows_auth/`), logging into the host's tracing output under the plugin's
 //! name, and the host clock.
 
+mod certificate;
+mod failure;
 mod http;
+mod setup;
+mod tls;
+mod windows_auth;
 
 use std::sync::Arc;
 use std::time::SystemTime;

@@ -3,11 +3,15 @@
 
 mod args;
 mod output;
+mod ticket_state;
 
 pub(crate) mod alert_response;
 pub(crate) mod alerts;
+pub(crate) mod dead_letters;
 pub(crate) mod demo;
 pub(crate) mod emulate;
+pub(crate) mod explain;
+pub(crate) mod generate;
 pub(crate) mod import_legacy;
 pub(crate) mod plugins;
 pub(crate) mod run;
@@ -18,8 +22,11 @@ pub(crate) mod validate;
 pub use alert_response::AlertResponseArgs;
 pub use alerts::AlertsArgs;
 pub use args::{ConfigArg, GlobalArgs};
+pub use dead_letters::DeadLettersArgs;
 pub use demo::DemoArgs;
 pub use emulate::EmulateArgs;
+pub use explain::ExplainArgs;
+pub use generate::GenerateArgs;
 pub use import_legacy::ImportLegacyArgs;
 pub use plugins::PluginsArgs;
 pub use run::RunArgs;

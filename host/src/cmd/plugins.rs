@@ -10,13 +10,13 @@ use super::output::{print, print_line};
 use crate::cmd::GlobalArgs;
 use crate::exit;
 use crate::runtime::load_plugins;
-use sluice_core::ConfigFile;
+use sluice_core::{ConfigFile, SecretResolver};
 
 /// Arguments of `sluice plugins`.
 #[derive(Debug, Args)]
 pub struct PluginsArgs {
-    /// A config whose `plugins.directories` are searched too. Default: `sluice.toml` when it
-    /// exists.
+    /// A config whose `plugins.directories` are searched too (its secrets are not needed).
+    /// Default: `sluice.toml` when it exists.
     #[arg(short, long, value_name = "FILE", env = "SLUICE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Print one JSON object instead of a table.
@@ -60,17 +60,16 @@ pub(crate) fn run(args: PluginsArgs, global: &GlobalArgs) -> anyhow::Result<Exit
         .config
         .clone()
         .or_else(|| Some(PathBuf::from("sluice.toml")).filter(|p| p.exists()));
+    // The plugin directories need none of the config's secrets: references are not resolved,
+    // so an operator's shell without the service's environment lists what the service loads.
+    // A config that cannot be read is an error, not a shorter list.
     let configured = match &config_path {
-        Some(path) => match ConfigFile::load(path) {
-            Ok(file) => file.config.plugins.directories,
-            Err(errors) => {
-                tracing::warn!(
-                    config = %path.display(),
-                    "Cannot use the config's plugin directories; listing the others.\n{errors}"
-                );
-                Vec::new()
-            }
-        },
+        Some(path) => {
+            ConfigFile::load_with(path, &SecretResolver::placeholders())?
+                .config
+                .plugins
+                .directories
+        }
         None => Vec::new(),
     };
     let registry = load_plugins(&configured, &global.plugin_dirs);

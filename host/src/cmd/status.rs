@@ -11,6 +11,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::output::print;
+use super::ticket_state::state_name;
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
 use sluice_core::store::status::{self, OpenTickets, PipelineStatus};
@@ -101,7 +102,12 @@ fn pipeline_json(
         .flood_window
         .as_ref()
         .map(|(w, ticket)| flood_json(settings, w, ticket.as_ref(), now));
-    let open: Vec<Value> = s.open_tickets.iter().map(open_tickets_json).collect();
+    let sink = settings.sink.component.as_str();
+    let open: Vec<Value> = s
+        .open_tickets
+        .iter()
+        .map(|o| open_tickets_json(o, sink))
+        .collect();
     let (retrying, retrying_total) = &s.retrying;
     let retrying: Vec<Value> = retrying
         .iter()
@@ -157,8 +163,9 @@ fn flood_json(
     })
 }
 
-/// The tickets of one alert still taking repeats.
-fn open_tickets_json(o: &OpenTickets) -> Value {
+/// The tickets of one alert still taking repeats; `sink` is the pipeline's sink type, which
+/// names the states.
+fn open_tickets_json(o: &OpenTickets, sink: &str) -> Value {
     json!({
         "alert": o.alert,
         "kind": o.kind.as_str(),
@@ -167,6 +174,7 @@ fn open_tickets_json(o: &OpenTickets) -> Value {
         "newest": {
             "number": o.newest.number,
             "state": o.newest.state,
+            "state_name": o.newest.state.as_deref().map(|v| state_name(sink, v)),
             "last_alert_at": time(o.newest.last_alert_at),
         },
     })
@@ -215,8 +223,15 @@ fn human_pipeline(out: &mut String, p: &Value) {
     let a = &p["alerts"];
     let _ = writeln!(
         out,
-        "  Alerts handled: {} delivered, {} given up on, {} ignored (definition off)",
-        a["done"], a["dead"], a["ignored"]
+        "  Alerts handled: {} delivered, {} given up on, {} ignored (definition off){}",
+        a["done"],
+        a["dead"],
+        a["ignored"],
+        if a["dead"].as_u64().unwrap_or(0) > 0 {
+            "; `sluice dead-letters list` shows what was given up on"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "  Last fetch:     {}", or_never(&p["last_fetch"]));
     let _ = writeln!(out, "  Last delivery:  {}", or_never(&p["last_delivery"]));
@@ -273,7 +288,7 @@ fn human_open_tickets(out: &mut String, p: &Value) {
             o["tickets"],
             o["alerts"],
             newest["number"].as_str().unwrap_or("not opened yet"),
-            newest["state"].as_str().unwrap_or("unknown"),
+            newest["state_name"].as_str().unwrap_or("unknown"),
             text(&newest["last_alert_at"])
         );
     }

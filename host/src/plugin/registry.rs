@@ -24,18 +24,19 @@ pub struct ComponentRef {
 
 impl PluginRegistry {
     /// Loads every library in `files`, one at a time (libloading's error reporting is not
-    /// thread-safe on every platform). Refusals are kept; the others still load.
+    /// thread-safe on every platform), each from a private copy (`private.rs`). Refusals are
+    /// kept; the others still load.
     pub fn load(files: &[std::path::PathBuf]) -> Self {
         let mut registry = PluginRegistry::default();
         for file in files {
-            match Plugin::load(file) {
+            match super::private::load(file) {
                 Ok(plugin) => {
                     let m = plugin.manifest();
                     tracing::debug!(
                         plugin = %m.name, version = %m.version, path = %file.display(),
                         "Loaded plugin."
                     );
-                    registry.loaded.push(Arc::new(plugin));
+                    registry.loaded.push(plugin);
                 }
                 Err(error) => registry.refused.push(error),
             }

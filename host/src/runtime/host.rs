@@ -5,10 +5,12 @@
 //! keys, the plugins, each plugin's checks of its settings, the alert definitions and ticket
 //! templates) and builds every new component before anything running is touched. When any of
 //! that fails, the error is logged with its file, line and column, and the running pipelines
-//! carry on with the config they have. When it succeeds, the running pipelines are stopped
-//! (each finishes its batch) and the new ones start on the same state store, where every alert
-//! not yet delivered waits: a reload in the middle of a flood loses nothing, and the flood
-//! window and open tickets carry over.
+//! carry on with the config they have. When it succeeds, the pipelines whose settings or
+//! alert files changed are stopped (each finishes its batch) and start again on the same state
+//! store, where every alert not yet delivered waits: a reload in the middle of a flood loses
+//! nothing, and the flood window and open tickets carry over. The others run on untouched.
+//! A change of `[telemetry]` is applied at the next restart, and said so; the rest of the new
+//! config is applied at once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use std::time::Duration;
 
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
+use super::inputs::PipelineInputs;
 use super::running::{Late, Running};
 use crate::plugin::{instantiate, PluginRegistry};
 use crate::telemetry::{Metrics, Role};
@@ -75,6 +78,8 @@ struct Prepared {
     source_plugin: String,
     sink_plugin: String,
     checks: Vec<(Role, Result<(), PluginError>)>,
+    /// What it was built from, to tell on a reload whether it changed.
+    inputs: PipelineInputs,
 }
 
 /// A new pipeline waiting for the thread of its predecessor to return.
@@ -92,6 +97,8 @@ pub struct Host {
     prepared: Vec<Prepared>,
     running: Running,
     waiting: Vec<Waiting>,
+    /// What each running pipeline was built from.
+    applied: std::collections::BTreeMap<String, PipelineInputs>,
 }
 
 impl std::fmt::Debug for Host {
@@ -130,6 +137,7 @@ impl Host {
             file,
             prepared,
             waiting: Vec::new(),
+            applied: std::collections::BTreeMap::new(),
         })
     }
 
@@ -160,10 +168,7 @@ impl Host {
     /// running pipelines carry on.
     pub fn reload(&mut self, trigger: &str) -> bool {
         tracing::info!(%trigger, config = %self.options.config.display(), "Reloading the config.");
-        let (file, mut prepared) = match prepare(&self.options).and_then(|(file, prepared)| {
-            self.unchanged_process_settings(&file)
-                .map(|()| (file, prepared))
-        }) {
+        let (mut file, prepared) = match prepare(&self.options) {
             Ok(ready) => ready,
             Err(error) => {
                 self.options.metrics.reloaded(false);
@@ -181,17 +186,58 @@ impl Host {
                 return false;
             }
         };
+        if let Err(d) = self.same_state_store(&file) {
+            self.options.metrics.reloaded(false);
+            tracing::error!("{d}");
+            tracing::error!(
+                config = %self.options.config.display(),
+                "The new config moves the state store, which needs a restart; the running \
+                 pipelines keep the previous config."
+            );
+            return false;
+        }
+        self.keep_telemetry(&mut file);
+        let changed = self.restart_changed(prepared);
+        self.file = file;
+        self.options.metrics.reloaded(true);
+        tracing::info!(
+            pipelines = ?self.running.names(), restarted = ?changed, "Reloaded the config."
+        );
+        true
+    }
+
+    /// Stops the pipelines whose inputs changed or that the new config removed, and starts
+    /// the changed and new ones of `prepared`; the others run on. Returns the pipelines
+    /// started anew.
+    fn restart_changed(&mut self, prepared: Vec<Prepared>) -> Vec<String> {
+        let running: Vec<String> = self.running.names().iter().map(|n| n.to_string()).collect();
+        let (unchanged, mut prepared): (Vec<Prepared>, Vec<Prepared>) =
+            prepared.into_iter().partition(|p| {
+                let name = &p.engine.spec().name;
+                running.contains(name) && self.applied.get(name) == Some(&p.inputs)
+            });
+        let kept: Vec<&str> = unchanged.iter().map(|p| p.name()).collect();
+        let stale: Vec<&str> = running
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !kept.contains(n))
+            .collect();
         for p in &mut prepared {
             p.check();
         }
         // Pipelines still waiting for an earlier reload's predecessor get the newest config.
         let mut olds: Vec<Late> = self.waiting.drain(..).map(|w| w.old).collect();
-        let running = std::mem::replace(
-            &mut self.running,
-            Running::new(self.options.doorbell.clone()),
-        );
-        olds.extend(running.stop(self.options.drain));
-        self.keep_metrics_of(&prepared);
+        olds.extend(self.running.take(&stale).stop(self.options.drain));
+        for name in &stale {
+            self.applied.remove(*name);
+        }
+        let names: Vec<&str> = kept
+            .iter()
+            .copied()
+            .chain(prepared.iter().map(Prepared::name))
+            .collect();
+        self.options.metrics.keep_pipelines(&names);
+        let started = prepared.iter().map(|p| p.name().to_owned()).collect();
         for p in prepared {
             match olds.iter().position(|l| l.name == p.engine.spec().name) {
                 Some(i) => {
@@ -209,12 +255,22 @@ impl Host {
         // nothing.
         self.waiting
             .extend(olds.into_iter().map(|old| Waiting { old, next: None }));
-        self.file = file;
-        self.options.metrics.reloaded(true);
-        tracing::info!(
-            pipelines = ?self.running.names(), "Reloaded the config."
-        );
-        true
+        started
+    }
+
+    /// Keeps the telemetry endpoint in force when the new config changes `[telemetry]`: the
+    /// endpoint is bound at start, so the change waits for a restart (and is said so); the
+    /// rest of the new config is applied.
+    fn keep_telemetry(&self, new: &mut ConfigFile) {
+        let running = &self.file.config.telemetry;
+        if new.config.telemetry != *running {
+            tracing::warn!(
+                config = %self.options.config.display(),
+                "The telemetry endpoint is set when sluice run starts: the new [telemetry] \
+                 applies at the next restart; the rest of the new config applies now."
+            );
+            new.config.telemetry = running.clone();
+        }
     }
 
     /// Starts the new pipelines whose predecessors have returned since the last reload.
@@ -254,7 +310,9 @@ impl Host {
 
     fn spawn(&mut self, p: Prepared) {
         let name = p.engine.spec().name.clone();
+        self.applied.insert(name.clone(), p.inputs.clone());
         let metrics = &self.options.metrics;
+        metrics.describe_pipeline(&name, &p.engine.spec().settings);
         let view = || metrics.pipeline(&name, &p.source_plugin, &p.sink_plugin);
         let health = view();
         for (role, result) in &p.checks {
@@ -275,26 +333,16 @@ impl Host {
         self.options.metrics.keep_pipelines(&names);
     }
 
-    /// The settings a reload cannot change: where the state is and the telemetry endpoint.
-    fn unchanged_process_settings(&self, new: &ConfigFile) -> Result<(), StartError> {
-        let mut problems = Vec::new();
-        if new.config.state != self.file.config.state {
-            problems.push(new.source.diagnostic(
-                "state",
-                "the state store cannot change while sluice runs; restart it to use the new one",
-            ));
+    /// The setting a reload cannot change: where the state store is (the running host holds
+    /// its lock, and its pipelines' alerts are there).
+    fn same_state_store(&self, new: &ConfigFile) -> Result<(), Diagnostic> {
+        if new.config.state == self.file.config.state {
+            return Ok(());
         }
-        if new.config.telemetry != self.file.config.telemetry {
-            problems.push(new.source.diagnostic(
-                "telemetry",
-                "the telemetry endpoint cannot change while sluice runs; restart it to apply",
-            ));
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigErrors(problems).into())
-        }
+        Err(new.source.diagnostic(
+            "state",
+            "the state store cannot change while sluice runs; restart it to use the new one",
+        ))
     }
 }
 
@@ -354,15 +402,22 @@ fn build(
     };
     let state = &file.config.state;
     let store = Store::open(&state.path, state.durability).map_err(Failure::Store)?;
+    let inputs = PipelineInputs::read(&spec.settings);
     Ok(Prepared {
         engine: Engine::new(Arc::new(spec), store, source.instance, sink.instance, clock),
         source_plugin: source.context.plugin,
         sink_plugin: sink.context.plugin,
         checks: Vec::new(),
+        inputs,
     })
 }
 
 impl Prepared {
+    /// Its pipeline's name.
+    fn name(&self) -> &str {
+        &self.engine.spec().name
+    }
+
     /// Runs the healthchecks of its source and sink; logs and returns the failures.
     fn check(&mut self) -> Vec<Unhealthy> {
         self.checks = vec![

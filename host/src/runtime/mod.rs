@@ -11,6 +11,7 @@
 
 mod events;
 mod host;
+mod inputs;
 mod prepare;
 mod running;
 mod watch;

@@ -146,6 +146,18 @@ impl Running {
         late
     }
 
+    /// Takes the pipelines named in `names` out, to stop them apart from the others.
+    pub fn take(&mut self, names: &[&str]) -> Running {
+        let (taken, kept) = std::mem::take(&mut self.threads)
+            .into_iter()
+            .partition(|t| names.contains(&t.name.as_str()));
+        self.threads = kept;
+        Running {
+            threads: taken,
+            doorbell: self.doorbell.clone(),
+        }
+    }
+
     /// The names of the running pipelines.
     pub fn names(&self) -> Vec<&str> {
         self.threads.iter().map(|t| t.name.as_str()).collect()

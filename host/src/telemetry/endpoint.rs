@@ -47,7 +47,7 @@ struct Shared {
 }
 
 /// Serves the endpoint on `listen` in a task of the current tokio runtime; `state` is the
-/// store `sluice_queue_depth` is read from at each scrape. Returns the bound address (useful
+/// store the gauges of `store.rs` are read from at each scrape. Returns the bound address (useful
 /// with port 0) and the server's task.
 ///
 /// # Errors
@@ -112,7 +112,7 @@ async fn readyz(State(shared): State<Shared>) -> Response {
 
 async fn metrics(State(shared): State<Shared>) -> Response {
     let refreshed = tokio::task::spawn_blocking(move || {
-        refresh_queue_depth(&shared);
+        refresh_store_gauges(&shared);
         shared.metrics.render()
     })
     .await;
@@ -132,15 +132,16 @@ async fn metrics(State(shared): State<Shared>) -> Response {
     }
 }
 
-/// Reads the queue depth of every running pipeline; a store that cannot be read leaves the
-/// last values and is logged (the scrape still answers).
-fn refresh_queue_depth(shared: &Shared) {
+/// Reads the store gauges of every running pipeline (queue depth, dead letters, freshness,
+/// flood window); a store that cannot be read leaves the last values and is logged (the
+/// scrape still answers).
+fn refresh_store_gauges(shared: &Shared) {
     let mut store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
     if store.is_none() {
         match Store::open(&shared.state.path, shared.state.durability) {
             Ok(s) => *store = Some(s),
             Err(error) => {
-                tracing::warn!(%error, "Cannot open the state store for the queue depth.");
+                tracing::warn!(%error, "Cannot open the state store for the metrics.");
                 return;
             }
         }
@@ -156,8 +157,8 @@ fn refresh_queue_depth(shared: &Shared) {
         .collect();
     pipelines.dedup();
     for pipeline in pipelines {
-        if let Err(error) = shared.metrics.refresh_queue_depth(store, &pipeline) {
-            tracing::warn!(%pipeline, %error, "Cannot read the queue depth.");
+        if let Err(error) = shared.metrics.refresh_store_gauges(store, &pipeline) {
+            tracing::warn!(%pipeline, %error, "Cannot read the state store for the metrics.");
         }
     }
 }

@@ -39,7 +39,7 @@ impl EngineObserver for PipelineMetrics {
         let mut trouble: Option<String> = None;
         for outcome in outcomes {
             match outcome {
-                ActionOutcome::Retry { reason, .. } => {
+                ActionOutcome::Retry { reason, .. } | ActionOutcome::InDoubt { reason } => {
                     self.error_class(Role::Sink, "transient");
                     trouble.get_or_insert_with(|| reason.clone());
                 }

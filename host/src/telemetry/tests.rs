@@ -53,7 +53,7 @@ fn engine_totals_are_added_once_whatever_how_often_they_are_reported() {
             1.0,
         ),
         (
-            r#"sluice_retries_total{pipeline="security",plugin="servicenow"}"#,
+            r#"sluice_ticket_actions_total{pipeline="security",plugin="servicenow",outcome="retried"}"#,
             3.0,
         ),
     ] {

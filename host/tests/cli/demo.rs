@@ -241,6 +241,14 @@ fn the_metrics_after_a_demo_run_count_what_the_report_says() {
         );
     }
     assert_eq!(of("sluice_queue_depth", &[]), 0.0, "nothing left queued");
-    assert_eq!(of("sluice_retries_total", &[]), 0.0);
-    assert_eq!(of("sluice_dead_letters_total", &[]), 0.0);
+    let outcome = |o: &str| format!("outcome=\"{o}\"");
+    assert_eq!(
+        of("sluice_ticket_actions_total", &[&outcome("retried")]),
+        0.0
+    );
+    assert_eq!(
+        of("sluice_ticket_actions_total", &[&outcome("dead_lettered")]),
+        0.0
+    );
+    assert!(of("sluice_ticket_actions_total", &[&outcome("done")]) > 0.0);
 }

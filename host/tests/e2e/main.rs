@@ -15,6 +15,8 @@ mod handoff;
 mod ledger;
 mod migration;
 mod response_action;
+mod servicenow_today;
+mod windows_auth;
 // The site both this suite and the operations tests run on: emulators, config, `sluice run`.
 // Each suite uses part of it.
 #[allow(dead_code, unused_imports)]

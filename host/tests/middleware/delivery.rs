@@ -49,6 +49,84 @@ fn an_ambiguous_create_is_looked_up_before_it_is_retried_so_no_duplicate() {
     assert_eq!(h.sink().tickets[0].notes.len(), 1);
 }
 
+/// The default settings against a create ServiceNow commits 65 s after it arrived, when the
+/// sink had given up at 60 s: looked up, not sent again, and adopted once it lands.
+#[test]
+fn a_create_committed_after_the_timeout_is_adopted_with_the_default_settings() {
+    let mut h = Harness::new("");
+    h.engine.sink_mut().held_creates = 1;
+    h.alert("A");
+    h.step();
+    assert!(h.sink().tickets.is_empty(), "in doubt: nothing visible yet");
+    // The next looks, every 15 s, find nothing, and send nothing.
+    for _ in 0..4 {
+        h.advance(Duration::from_secs(15));
+    }
+    assert!(h.sink().tickets.is_empty(), "not sent again while in doubt");
+    assert_eq!(h.engine.sink().held.len(), 1);
+    h.engine.sink_mut().commit_held();
+    for _ in 0..2 {
+        h.advance(Duration::from_secs(15));
+    }
+    assert_eq!(
+        h.sink().tickets.len(),
+        1,
+        "one ticket: the late one, adopted"
+    );
+    assert_eq!(h.engine.stats().delivery.adopted, 1);
+}
+
+/// A create that never lands is sent again once the window is over, and only then.
+#[test]
+fn a_create_in_doubt_that_never_lands_is_sent_again_after_the_window() {
+    let mut h = Harness::new("delivery.in_doubt_window = \"2m\"");
+    h.engine.sink_mut().held_creates = 1;
+    h.alert("A");
+    h.step();
+    let sent = h.now();
+    while h.now() < sent + Duration::from_secs(110) {
+        h.advance(Duration::from_secs(5));
+        assert!(
+            h.sink().tickets.is_empty(),
+            "not sent again within the window"
+        );
+    }
+    for _ in 0..6 {
+        h.advance(Duration::from_secs(5));
+    }
+    assert_eq!(h.sink().tickets.len(), 1, "sent again after the window");
+}
+
+/// A host that stopped while a create was out: the restart cannot know whether it was sent,
+/// so the create is in doubt from then on, as after a timeout.
+#[test]
+fn a_create_left_in_flight_by_a_crash_is_in_doubt_until_the_window_passes() {
+    let mut h = Harness::new("");
+    h.engine.sink_mut().held_creates = 1;
+    h.alert("A");
+    h.step();
+    {
+        let mut store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "UPDATE outbox SET state = 'in_flight', in_doubt_since = NULL",
+                    [],
+                )
+                .map(drop)
+            })
+            .unwrap();
+    }
+    h.restart("");
+    h.step();
+    h.advance(Duration::from_secs(60));
+    assert!(h.sink().tickets.is_empty(), "looked up, not sent again");
+    h.engine.sink_mut().commit_held();
+    h.advance(Duration::from_secs(20));
+    assert_eq!(h.sink().tickets.len(), 1);
+    assert_eq!(h.engine.stats().delivery.adopted, 1);
+}
+
 #[test]
 fn an_action_left_in_flight_by_a_crash_is_reconciled_on_restart() {
     let mut h = Harness::new("");

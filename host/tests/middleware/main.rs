@@ -9,5 +9,6 @@
 
 mod delivery;
 mod intake;
+mod soak;
 mod support;
 mod suppression;

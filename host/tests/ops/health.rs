@@ -79,6 +79,15 @@ fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
         r#"sluice_queue_depth{pipeline="p",state="pending"} 0"#,
         r#"sluice_component_up{pipeline="p",plugin="servicenow",component="sink"} 1"#,
         r#"sluice_build_info{version=""#,
+        r#"sluice_ticket_actions_total{pipeline="p",plugin="servicenow",outcome="done"} 3"#,
+        r#"sluice_ticket_actions_total{pipeline="p",plugin="servicenow",outcome="dead_lettered"} 0"#,
+        r#"sluice_dead_letters{pipeline="p"} 0"#,
+        r#"sluice_flood_active{pipeline="p"} 0"#,
+        r#"sluice_flood_window_tickets{pipeline="p"} 2"#,
+        "# TYPE sluice_last_successful_delivery_timestamp_seconds gauge",
+        "# TYPE sluice_config_last_reload_success_timestamp_seconds gauge",
+        "# TYPE process_cpu_seconds counter",
+        "# TYPE process_resident_memory_bytes gauge",
         "# TYPE sluice_sink_latency_seconds histogram",
     ] {
         assert!(metrics.contains(expected), "{expected}\n{metrics}");
@@ -88,6 +97,33 @@ fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
         r#"sluice_sink_latency_seconds_count{pipeline="p",plugin="servicenow"}"#,
     );
     assert!(sink_calls >= Some(2.0), "{metrics}");
+    let fresh = |series: &str| {
+        let at = metric(&metrics, series).unwrap_or_else(|| panic!("{series}\n{metrics}"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        assert!((now - 600.0..=now + 1.0).contains(&at), "{series} {at}");
+    };
+    fresh(r#"sluice_last_successful_delivery_timestamp_seconds{pipeline="p"}"#);
+    fresh(r#"sluice_last_successful_fetch_timestamp_seconds{pipeline="p"}"#);
+    fresh("sluice_config_last_reload_success_timestamp_seconds");
+    fresh("process_start_time_seconds");
+    assert!(
+        metric(&metrics, "process_cpu_seconds_total") > Some(0.0),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            r#"revision="{}""#,
+            std::process::Command::new("git")
+                .args(["rev-parse", "--short=12", "HEAD"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default()
+        )) || metrics.contains(r#"revision="unknown""#),
+        "build_info names the revision: {metrics}"
+    );
     assert_eq!(servicenow.incidents().len(), 2);
     let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");

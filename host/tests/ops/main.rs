@@ -9,11 +9,18 @@
 //!     └──asserts──► incidents, journals   Auditor emu    ServiceNow emu   /healthz /readyz /metrics
 //! ```
 
+mod dead_letters;
+mod explain;
 mod health;
+mod monitoring;
 mod network;
+mod package;
+mod plugin_replaced;
 mod reload;
+mod reload_scope;
 mod secrets;
 mod self_signed_ca;
+mod service_unit;
 mod shutdown;
 mod status;
 // The site both this suite and the end-to-end tests run on: emulators, config, `sluice run`.

@@ -145,7 +145,9 @@ fn reloads_in_the_middle_of_a_flood_lose_nothing_and_the_flood_limit_holds() {
     daemon.wait_until("the first tickets", || !site.incidents().is_empty());
     assert!(site.unfinished() > 0, "the flood is still being delivered");
     for round in 1..=3 {
-        site.write_config(&format!("{base}\n# edit {round}\n"));
+        // A setting changes each time, so that the pipeline is stopped and started again.
+        let edit = format!("\n[pipelines.p.intake]\nfetch_batch = {}\n", 100 + round);
+        site.write_config(&format!("{base}{edit}"));
         daemon.signal("HUP");
         daemon.wait_for_lines("Reloaded the config.", round);
     }

@@ -80,7 +80,10 @@ impl Site {
     }
 
     /// The base: pipeline `p` from the Auditor emulator to the ServiceNow emulator (London),
-    /// with their default accounts and retries within a second; everything else as shipped.
+    /// with their default accounts and retries within a second; everything else as shipped
+    /// but the window in which an unanswered create may still commit: the emulator finishes no
+    /// write after its client has gone (a real instance can, for up to its transaction limit),
+    /// except under its late-commit fault, whose tests set the window to its delays.
     fn base(&self) -> toml::Table {
         format!(
             r#"
@@ -103,6 +106,7 @@ impl Site {
             [pipelines.p.delivery]
             retry_initial = "200ms"
             retry_max = "1s"
+            in_doubt_window = "2s"
             "#,
             auditor = quoted(&self.auditor_url()),
             user = quoted(AUDITOR_USER),

@@ -1,7 +1,7 @@
 //! [`Client`]: one `POST …/activity_records/search` through the host,
 //! answered by a decoded page, by the errors of a 400, or by a classified [`PluginError`].
 //!
-//! The client owns the request's shape (URL, query, Basic auth on every request, content
+//! The client owns the request's shape (URL, query, the authentication the host runs, content
 //! type, timeout) and nothing of paging: [`crate::fetch`] and [`crate::poll`] decide which
 //! requests to make.
 
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use sluice_sdk::{Host, HttpRequest, PluginError};
 
+use crate::auth::AuthMethod;
 use crate::config::Password;
 use crate::endpoint::Endpoint;
 use crate::error_list::ApiError;
@@ -39,6 +40,7 @@ pub struct Client {
     endpoint: Endpoint,
     username: String,
     password: Password,
+    auth: AuthMethod,
     format: Format,
     timeout: Duration,
 }
@@ -48,6 +50,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("endpoint", &self.endpoint)
             .field("username", &self.username)
+            .field("auth", &self.auth)
             .field("format", &self.format)
             .finish_non_exhaustive()
     }
@@ -60,6 +63,7 @@ impl Client {
         endpoint: Endpoint,
         username: String,
         password: Password,
+        auth: AuthMethod,
         format: Format,
         timeout: Duration,
     ) -> Self {
@@ -68,6 +72,7 @@ impl Client {
             endpoint,
             username,
             password,
+            auth,
             format,
             timeout,
         }
@@ -93,11 +98,12 @@ impl Client {
         let info = RequestInfo {
             label: &label,
             account: &self.username,
+            auth: self.auth,
             base: self.endpoint.base(),
             format: self.format,
         };
         let request = HttpRequest::post(url.as_str())
-            .basic_auth(&self.username, self.password.expose())
+            .auth(self.auth.scheme(), &self.username, self.password.expose())
             .header("Content-Type", self.format.content_type())
             .body(search::render(self.format, conditions, mark))
             .timeout(self.timeout);

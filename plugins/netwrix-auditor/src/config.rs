@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sluice_sdk::{HumanDuration, PluginError};
 
+use crate::auth::AuthMethod;
 use crate::endpoint::Endpoint;
 use crate::filter::PollFilter;
 use crate::page::Format;
@@ -28,8 +29,15 @@ pub struct NetwrixAuditorConfig {
     /// of the local "Netwrix Auditor Client Users" group on the Auditor server. Required.
     pub username: String,
     /// The account's password; write `"${ENV_VAR}"` or `"file:/path"` to keep it out of the
-    /// file. Sent with HTTP Basic on every request. Required.
+    /// file. Required.
     pub password: Password,
+    /// How to authenticate: `"ntlm"` (NTLMv2; what Netwrix recommends), `"negotiate"`
+    /// (SPNEGO carrying NTLM; no Kerberos), or `"basic"` (the password on every request).
+    /// NTLM and Negotiate authenticate a connection, which the host keeps for this server and
+    /// account. Default: `"basic"`.
+    #[serde(default)]
+    #[schemars(extend("default" = "basic"))]
+    pub auth: AuthMethod,
     /// Wire format, `"json"` or `"xml"`. Default: `"json"` (smaller pages, faster to read).
     #[serde(default)]
     #[schemars(extend("default" = "json"))]
@@ -132,7 +140,7 @@ impl NetwrixAuditorConfig {
             )
             .at("username"));
         }
-        if username.contains(':') {
+        if username.contains(':') && self.auth == AuthMethod::Basic {
             return Err(PluginError::config(
                 "cannot contain ':' (HTTP Basic separates the user from the password with it); \
                  write DOMAIN\\user",

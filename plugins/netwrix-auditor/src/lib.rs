@@ -28,6 +28,7 @@
 //! assert_eq!(page.mark.as_deref(), Some("M"));
 //! ```
 
+mod auth;
 mod client;
 mod config;
 mod endpoint;
@@ -43,6 +44,7 @@ mod start;
 mod status;
 mod when;
 
+pub use auth::AuthMethod;
 pub use config::{NetwrixAuditorConfig, Password};
 pub use endpoint::Endpoint;
 pub use filter::{FilterField, Operator, PollFilter};

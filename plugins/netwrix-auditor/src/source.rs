@@ -61,6 +61,7 @@ impl Source for NetwrixAuditor {
             config.endpoint,
             config.username.trim().to_owned(),
             config.password,
+            config.auth,
             config.format,
             config.request_timeout.get(),
         );

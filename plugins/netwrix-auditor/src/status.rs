@@ -5,8 +5,8 @@
 //! | answer | kind | why |
 //! |---|---|---|
 //! | no answer: timeout, refused, reset | transient | the host retries with backoff |
-//! | TLS failure | config | a certificate to trust (`http.ca_file`) or a host name to fix |
-//! | 401 | credentials | says which account and the role it needs, never the password |
+//! | TLS failure | config | a certificate to pin (`http.tls_fingerprint`) or trust (`http.ca_file`), or a host name to fix |
+//! | 401 | credentials | the account, the scheme and what to change (`auth.rs`), never the password |
 //! | 403 | credentials | the account lacks a role |
 //! | 400 | returned to the caller | a stale mark is recoverable while polling; otherwise rejected |
 //! | 404, 405 | config (`endpoint`) | no Integration API at that address: other paths answer 404, wrong methods 405 |
@@ -23,6 +23,7 @@ use std::time::SystemTime;
 
 use sluice_sdk::{HttpError, HttpErrorKind, HttpResponse, PluginError, Redirect};
 
+use crate::auth::{self, AuthMethod};
 use crate::error_list::{self, ApiError};
 use crate::html;
 use crate::page::{Format, PageError};
@@ -34,6 +35,8 @@ pub struct RequestInfo<'a> {
     pub label: &'a str,
     /// The account, `DOMAIN\user`.
     pub account: &'a str,
+    /// How it authenticates.
+    pub auth: AuthMethod,
     /// The API base URL.
     pub base: &'a str,
     /// The format asked for, to read an `ErrorList` in.
@@ -46,9 +49,9 @@ pub fn transport(error: &HttpError, request: RequestInfo<'_>) -> PluginError {
     match error.kind {
         HttpErrorKind::Tls => PluginError::config(format!(
             "TLS with Netwrix Auditor failed on {label}: {}. Auditor uses a self-signed \
-             certificate unless told otherwise: trust its CA with `ca_file` in \
-             [pipelines.NAME.source.http], and write `endpoint` with the host name the \
-             certificate names",
+             certificate unless told otherwise: pin it with `tls_fingerprint = \"sha256:…\"`, \
+             or trust its issuer with `ca_file` (and write `endpoint` with the host name the \
+             certificate names), in [pipelines.NAME.source.http]",
             error.message
         )),
         HttpErrorKind::InvalidRequest => {
@@ -93,7 +96,12 @@ pub fn failure(
     };
     Err(match status {
         400 => return Ok(error_list::parse(request.format, &response.body)),
-        401 => PluginError::credentials(unauthorized(response, request)),
+        401 => PluginError::credentials(auth::refused(
+            response,
+            request.auth,
+            request.account,
+            request.label,
+        )),
         403 => PluginError::credentials(format!(
             "Netwrix Auditor answered 403 Forbidden to {label} for account {}: the account \
              needs the Global reviewer role, or membership of the local \"Netwrix Auditor \
@@ -151,45 +159,6 @@ fn redirected(redirect: &Redirect, request: RequestInfo<'_>) -> PluginError {
     .at("endpoint")
 }
 
-/// The 401 message: the account, the roles it needs, and whether the server offers Basic at
-/// all (the host's client speaks only Basic; Auditor may offer NTLM, Negotiate, Digest and
-/// Basic).
-fn unauthorized(response: &HttpResponse, request: RequestInfo<'_>) -> String {
-    let offered: Vec<&str> = response
-        .headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
-        .map(|(_, value)| value.as_str())
-        .collect();
-    let basic_offered = offered.is_empty()
-        || offered.iter().any(|v| {
-            v.to_ascii_lowercase()
-                .split([',', ' '])
-                .any(|s| s == "basic")
-        });
-    let mut message = format!(
-        "Netwrix Auditor refused the credentials of account {} (401 Unauthorized) on {}. \
-         Check `username` (DOMAIN\\user) and `password`; the account needs the Global reviewer \
-         role in Auditor, or membership of the local \"Netwrix Auditor Client Users\" group \
-         on the Auditor server (Global administrator and \"Netwrix Auditor Administrators\" \
-         also read).",
-        request.account, request.label
-    );
-    if basic_offered {
-        message.push_str(
-            " sluice sends HTTP Basic only (NTLM and Negotiate are not supported), so Basic \
-             authentication must also be allowed for the Integration API.",
-        );
-    } else {
-        message.push_str(&format!(
-            " The server offers only {}: sluice sends HTTP Basic only, so Basic \
-             authentication must be allowed for the Integration API.",
-            offered.join(", ")
-        ));
-    }
-    message
-}
-
 /// A 400 the caller cannot recover from.
 pub fn rejected(
     errors: &[ApiError],
@@ -242,6 +211,7 @@ mod tests {
     const INFO: RequestInfo<'static> = RequestInfo {
         label: "POST https://a:9699/netwrix/api/v1/activity_records/search?count=1 (healthcheck)",
         account: r"CORP\svc-sluice",
+        auth: AuthMethod::Basic,
         base: "https://a:9699/netwrix/api/v1/",
         format: Format::Json,
     };
@@ -317,8 +287,9 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(err.contains(r"CORP\svc-sluice"), "{err}");
-        assert!(err.contains("Global reviewer"), "{err}");
+        assert!(err.contains("does not offer Basic"), "{err}");
         assert!(err.contains("Negotiate, NTLM"), "{err}");
+        assert!(err.contains("`auth = \"ntlm\"`"), "{err}");
         let offered = failure(
             &response(
                 401,
@@ -332,6 +303,7 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(!offered.contains("offers only"), "{offered}");
+        assert!(offered.contains("Global reviewer"), "{offered}");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //!
 //! | what happened | [`CallError`] | action outcome |
 //! |---|---|---|
-//! | no response: timeout, refused, reset, dropped | `Unreachable` | `Retry` |
+//! | no response: timeout, refused, reset, dropped | `Unreachable` | `Retry`; for a create sent but unanswered (timeout, reset), `InDoubt` |
 //! | 429 (a rate-limit rule, or a node out of request threads) | `RateLimited` | `Retry`, `retry_after` from `Retry-After`, else `X-RateLimit-Reset` |
-//! | 408, 5xx (also HTML pages from a proxy) | `Unavailable` | `Retry` |
+//! | 408, 5xx (also HTML pages from a proxy) | `Unavailable` | `Retry`; for a create answered 500, 502 or 504, `InDoubt` |
 //! | 401 (after one OAuth refresh, when OAuth is on) | `Credentials` | `Failed` (credentials) |
 //! | other 4xx: 400 bad data, 403 ACL / data policy, 404 unknown sys_id | `Rejected` | `Failed` (rejected), with `error.message` and `error.detail` |
 //! | 2xx whose body cannot be read | `Protocol` | `Retry` |
@@ -109,6 +109,21 @@ impl CallError {
         }
     }
 
+    /// Whether a write that failed this way may still be done by the instance: the request
+    /// left and no answer came (a timeout, a broken connection), or a gateway in front of the
+    /// instance gave up on it (500 "transaction cancelled" aside, whose work is rolled back,
+    /// a 5xx may come after the work), so the instance may finish it later.
+    pub(crate) fn may_have_committed(&self) -> bool {
+        match self {
+            CallError::Unreachable { kind, .. } => matches!(
+                kind,
+                HttpErrorKind::Timeout | HttpErrorKind::Interrupted | HttpErrorKind::Other
+            ),
+            CallError::Unavailable { status, .. } => matches!(status, 500 | 502 | 504),
+            _ => false,
+        }
+    }
+
     /// The same classification as a [`PluginError`] (for `healthcheck`).
     pub(crate) fn plugin_error(&self, doing: &str) -> PluginError {
         match self {
@@ -165,11 +180,21 @@ impl CallError {
     }
 }
 
-/// `Ok(response)` for a 2xx, else what the status means. `user` names the account in a 401
+/// Who a request signed in as, for the message of a 401: what was refused and which keys to
+/// check. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Principal {
+    /// What ServiceNow refused: "the credentials of user `svc`", "the API key".
+    pub(crate) refused: String,
+    /// The config keys to check: "`username` and `password`".
+    pub(crate) check: &'static str,
+}
+
+/// `Ok(response)` for a 2xx, else what the status means. `who` names the sign-in in a 401
 /// message; `now` is the host clock, to turn `X-RateLimit-Reset` into a delay.
 pub(crate) fn classify(
     response: HttpResponse,
-    user: &str,
+    who: &Principal,
     now: SystemTime,
 ) -> Result<HttpResponse, CallError> {
     let status = response.status;
@@ -182,8 +207,8 @@ pub(crate) fn classify(
     let error = envelope::failure(&response.body);
     Err(match status {
         401 => CallError::Credentials(format!(
-            "ServiceNow refused the credentials of user `{user}` (HTTP 401 {error}); check \
-             `username` and `password`"
+            "ServiceNow refused {} (HTTP 401 {error}); check {}",
+            who.refused, who.check
         )),
         429 => CallError::RateLimited {
             retry_after: response
@@ -260,6 +285,13 @@ fn hint(error: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn svc() -> Principal {
+        Principal {
+            refused: "the credentials of user `svc`".to_owned(),
+            check: "`username` and `password`",
+        }
+    }
     use sluice_sdk::MAX_RETRY_AFTER;
 
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
@@ -286,7 +318,7 @@ mod tests {
             &[("retry-after", "1320"), ("x-ratelimit-reset", "1527850800")],
             body,
         );
-        let outcome = classify(with_both, "svc", at(1_527_849_480))
+        let outcome = classify(with_both, &svc(), at(1_527_849_480))
             .err()
             .map(|e| e.outcome("create an incident"));
         assert!(
@@ -295,7 +327,7 @@ mod tests {
             "{outcome:?}"
         );
         let reset_only = response(429, &[("x-ratelimit-reset", "1527850800")], body);
-        let err = classify(reset_only, "svc", at(1_527_850_000)).err();
+        let err = classify(reset_only, &svc(), at(1_527_850_000)).err();
         assert_eq!(
             err.and_then(|e| e.retry_after()),
             Some(Duration::from_secs(800))
@@ -305,16 +337,16 @@ mod tests {
             &[("retry-after", "Fri, 01 Jun 2018 11:00:00 GMT")],
             body,
         );
-        let err = classify(date, "svc", at(1_527_850_000)).err();
+        let err = classify(date, &svc(), at(1_527_850_000)).err();
         assert_eq!(
             err.and_then(|e| e.retry_after()),
             Some(Duration::from_secs(800))
         );
         let absurd = response(429, &[("retry-after", "18446744073709551615")], body);
-        let err = classify(absurd, "svc", at(0)).err();
+        let err = classify(absurd, &svc(), at(0)).err();
         assert_eq!(err.and_then(|e| e.retry_after()), Some(MAX_RETRY_AFTER));
         let busy = response(429, &[], "{}");
-        let err = classify(busy, "svc", at(0)).err();
+        let err = classify(busy, &svc(), at(0)).err();
         assert!(matches!(
             err,
             Some(CallError::RateLimited {
@@ -327,7 +359,7 @@ mod tests {
     #[test]
     fn statuses_sort_into_retry_failed_and_credentials() {
         let html = "<html><head><title>502 Bad Gateway</title></head></html>";
-        let outcome = classify(response(502, &[], html), "svc", at(0))
+        let outcome = classify(response(502, &[], html), &svc(), at(0))
             .err()
             .map(|e| e.outcome("update incident x"));
         assert!(
@@ -336,7 +368,7 @@ mod tests {
         );
         // service.TableApiClientTest_healthCheckInvalidCredentials.json
         let denied = r#"{"error":{"detail":"Required to provide Auth information","message":"User Not Authenticated"},"status":"failure"}"#;
-        let err = classify(response(401, &[], denied), "svc", at(0)).err();
+        let err = classify(response(401, &[], denied), &svc(), at(0)).err();
         let err = err.map(|e| e.plugin_error("read states"));
         assert_eq!(
             err.as_ref().map(PluginError::kind),
@@ -346,7 +378,7 @@ mod tests {
             && e.message().contains("Required to provide Auth information")));
         // output.ServiceNowOutputTest_insertRecordError.json
         let insert = r#"{"error":{"detail":"Error during insert of incident (2135483521432)","message":"Operation Failed"},"status":"failure"}"#;
-        let outcome = classify(response(403, &[], insert), "svc", at(0))
+        let outcome = classify(response(403, &[], insert), &svc(), at(0))
             .err()
             .map(|e| e.outcome("create an incident"));
         assert!(
@@ -359,7 +391,7 @@ mod tests {
     #[test]
     fn acl_refusal_names_the_permission() {
         let body = r#"{"error":{"message":"Operation Failed","detail":"ACL Exception Update Failed due to security constraints"},"status":"failure"}"#;
-        let err = classify(response(403, &[], body), "svc", at(0)).err();
+        let err = classify(response(403, &[], body), &svc(), at(0)).err();
         let text = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(
             text.contains("write access to inactive incidents"),
@@ -377,7 +409,7 @@ mod tests {
             )],
             "",
         );
-        let outcome = classify(moved, "svc", at(0))
+        let outcome = classify(moved, &svc(), at(0))
             .err()
             .map(|e| e.outcome("create an incident"));
         let Some(ActionOutcome::Failed(error)) = outcome else {
@@ -393,12 +425,12 @@ mod tests {
              point `endpoint` at the address the server redirects to"
         );
         let forged = response(302, &[("location", "/x\nFAKE log line")], "");
-        let text = classify(forged, "svc", at(0))
+        let text = classify(forged, &svc(), at(0))
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(text.contains("302 Found to /x\\nFAKE log line;"), "{text}");
-        let nowhere = classify(response(300, &[], ""), "svc", at(0))
+        let nowhere = classify(response(300, &[], ""), &svc(), at(0))
             .err()
             .map(|e| e.plugin_error("read states"));
         assert!(

@@ -1,7 +1,7 @@
 //! HTTP to the instance, through the host: one [`Call`] becomes one request (two after a 401
-//! with OAuth: the refreshed token is tried once), with authentication, the
-//! standard headers and the configured timeout, and the answer is classified
-//! ([`crate::classify`]).
+//! with OAuth: the refreshed token is tried once), signed in as configured (Basic, an OAuth
+//! token or an API key in `x-sn-apikey`), with the standard headers and the configured
+//! timeout, and the answer is classified ([`crate::classify`]).
 //!
 //! A [`Client`] is shared by the threads that deliver a batch's tickets concurrently. The OAuth
 //! token is behind a lock held while a token is fetched, so requests that need a new token
@@ -13,12 +13,18 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use sluice_sdk::{Host, HttpRequest, HttpResponse};
+use sluice_sdk::{Host, HttpErrorKind, HttpRequest, HttpResponse};
 
-use crate::classify::{classify, CallError};
+use crate::classify::{classify, CallError, Principal};
 use crate::config::{Secret, ServiceNowConfig};
-use crate::oauth::{OAuth, TokenEndpoint};
+use crate::envelope::ApiError;
+use crate::in_flight::{InFlightLimit, Load};
+use crate::oauth::{Grant, OAuth, TokenEndpoint};
 use crate::query::Query;
+use crate::signin::Method;
+
+/// The header an API key travels in.
+const API_KEY_HEADER: &str = "x-sn-apikey";
 
 /// One request to make: method, path under the instance URL, query, body and extra headers.
 #[derive(Debug, Clone)]
@@ -75,31 +81,80 @@ impl Call {
     }
 }
 
+/// How requests sign in.
+#[derive(Debug)]
+enum SignIn {
+    /// `Authorization: Basic`.
+    Basic { username: String, password: Secret },
+    /// `Authorization: Bearer`, from the token endpoint.
+    OAuth(Mutex<OAuth>),
+    /// `x-sn-apikey`.
+    ApiKey(Secret),
+}
+
 /// The instance, as this sink reaches it.
 #[derive(Debug)]
 pub(crate) struct Client {
     host: Host,
     base_url: String,
-    username: String,
-    password: Secret,
-    oauth: Option<Mutex<OAuth>>,
+    sign_in: SignIn,
+    /// Whom a 401 is about.
+    principal: Principal,
     timeout: Duration,
+    /// How many requests may be in flight at once.
+    in_flight: InFlightLimit,
 }
 
 impl Client {
-    /// A client for `config`; no IO.
-    pub(crate) fn new(config: &ServiceNowConfig, host: Host) -> Self {
+    /// A client for `config`, which `ServiceNowConfig::check` accepted; no IO.
+    pub(crate) fn new(config: &ServiceNowConfig, method: Method, host: Host) -> Self {
+        let username = config.username.as_deref().unwrap_or("").trim().to_owned();
+        let password = config.password.clone().unwrap_or_else(|| Secret::new(""));
+        let user_principal = Principal {
+            refused: format!("the credentials of user `{username}`"),
+            check: "`username` and `password`",
+        };
+        let oauth = |grant: Grant| {
+            let (id, secret) = config
+                .oauth
+                .as_ref()
+                .map(|o| (o.client_id.trim().to_owned(), o.client_secret.clone()))
+                .unwrap_or_else(|| (String::new(), Secret::new("")));
+            SignIn::OAuth(Mutex::new(OAuth::new(id, secret, grant)))
+        };
+        let (sign_in, principal) = match method {
+            Method::Basic => (SignIn::Basic { username, password }, user_principal),
+            Method::OAuthPassword => (
+                oauth(Grant::Password { username, password }),
+                user_principal,
+            ),
+            Method::OAuthClientCredentials => (
+                oauth(Grant::ClientCredentials),
+                Principal {
+                    refused: "the OAuth client-credentials token".to_owned(),
+                    check: "`oauth.client_id` and `oauth.client_secret`",
+                },
+            ),
+            Method::ApiKey => (
+                SignIn::ApiKey(config.api_key.clone().unwrap_or_else(|| Secret::new(""))),
+                Principal {
+                    refused: "the API key".to_owned(),
+                    check: "`api_key`: it may have been revoked or have expired, or the \
+                            instance's API access policy may not cover the Table and \
+                            Attachment APIs",
+                },
+            ),
+        };
         Client {
             host,
             base_url: config.base_url().to_owned(),
-            username: config.username.trim().to_owned(),
-            password: config.password.clone(),
-            oauth: config
-                .oauth
-                .as_ref()
-                .map(|o| OAuth::new(o.client_id.trim().to_owned(), o.client_secret.clone()))
-                .map(Mutex::new),
+            sign_in,
+            principal,
             timeout: config.request_timeout.get(),
+            in_flight: InFlightLimit::new(
+                config.max_concurrent_requests,
+                config.adaptive_concurrency,
+            ),
         }
     }
 
@@ -108,9 +163,18 @@ impl Client {
         &self.base_url
     }
 
-    /// The integration user.
-    pub(crate) fn username(&self) -> &str {
-        &self.username
+    /// Who requests sign in as, for messages: "user `svc`", "an API key", ….
+    pub(crate) fn signed_in_as(&self) -> String {
+        match &self.sign_in {
+            SignIn::Basic { username, .. } => format!("user `{username}`"),
+            SignIn::OAuth(oauth) => match &*lock(oauth) {
+                o if o.is_client_credentials() => {
+                    format!("OAuth client `{}` (client credentials)", o.client_id())
+                }
+                o => format!("{} (OAuth)", o.holder()),
+            },
+            SignIn::ApiKey(_) => "an API key".to_owned(),
+        }
     }
 
     /// The host, for logging and the clock.
@@ -118,11 +182,31 @@ impl Client {
         &self.host
     }
 
-    /// Sends `call`; `Ok` only for a 2xx answer.
+    /// Sends `call` when a place in flight is free; `Ok` only for a 2xx answer. While a
+    /// `Retry-After` lasts, answers at once as rate limited, with the time left.
     pub(crate) fn send(&self, call: &Call) -> Result<HttpResponse, CallError> {
+        let place = self
+            .in_flight
+            .enter()
+            .map_err(|left| CallError::RateLimited {
+                error: ApiError {
+                    message: "not sent".to_owned(),
+                    detail: Some(
+                        "ServiceNow asked to wait (Retry-After) after an earlier request"
+                            .to_owned(),
+                    ),
+                },
+                retry_after: Some(left),
+            })?;
+        let result = self.send_now(call);
+        place.leave(load_of(&result));
+        result
+    }
+
+    fn send_now(&self, call: &Call) -> Result<HttpResponse, CallError> {
         let (response, bearer) = self.attempt(call)?;
         if response.status == 401 {
-            if let (Some(oauth), Some(bearer)) = (&self.oauth, bearer) {
+            if let (SignIn::OAuth(oauth), Some(bearer)) = (&self.sign_in, bearer) {
                 // The token may have been revoked or have expired by the instance's clock:
                 // refresh it once and try again (Splunk's add-on does the same); a second 401 is
                 // about the credentials.
@@ -136,7 +220,7 @@ impl Client {
                     );
                 }
                 let (response, _) = self.attempt(call)?;
-                return classify(response, &self.username, self.host.now()).map_err(|e| match e {
+                return classify(response, &self.principal, self.host.now()).map_err(|e| match e {
                     CallError::Credentials(message) => CallError::Credentials(format!(
                         "{message} (even with a freshly refreshed OAuth token)"
                     )),
@@ -144,7 +228,7 @@ impl Client {
                 });
             }
         }
-        classify(response, &self.username, self.host.now())
+        classify(response, &self.principal, self.host.now())
     }
 
     /// One request; also returns the OAuth access token it carried, if any.
@@ -157,23 +241,22 @@ impl Client {
         let mut request = HttpRequest::new(call.method, url)
             .header("Accept", "application/json")
             .timeout(self.timeout);
-        let bearer = match &self.oauth {
-            Some(oauth) => {
+        let mut bearer = None;
+        request = match &self.sign_in {
+            SignIn::Basic { username, password } => request.basic_auth(username, password.expose()),
+            SignIn::OAuth(oauth) => {
                 let endpoint = TokenEndpoint {
                     host: &self.host,
                     base_url: &self.base_url,
-                    username: &self.username,
-                    password: &self.password,
                     timeout: self.timeout,
                 };
                 // Held while a token is fetched: the other requests wait for it and use it.
-                Some(lock(oauth).bearer(&endpoint)?)
+                let token = lock(oauth).bearer(&endpoint)?;
+                let request = request.bearer_auth(&token);
+                bearer = Some(token);
+                request
             }
-            None => None,
-        };
-        request = match &bearer {
-            Some(token) => request.bearer_auth(token),
-            None => request.basic_auth(&self.username, self.password.expose()),
+            SignIn::ApiKey(key) => request.header(API_KEY_HEADER, key.expose()),
         };
         for (name, value) in &call.headers {
             request = request.header(*name, value.as_str());
@@ -185,6 +268,21 @@ impl Client {
         }
         let response = self.host.http(request).map_err(CallError::transport)?;
         Ok((response, bearer))
+    }
+}
+
+/// What the outcome of a request says of the instance's load.
+fn load_of(result: &Result<HttpResponse, CallError>) -> Load {
+    match result {
+        Ok(_) => Load::Answered,
+        Err(CallError::RateLimited { retry_after, .. }) => Load::PushedBack(*retry_after),
+        Err(CallError::Unavailable { retry_after, .. }) => Load::PushedBack(*retry_after),
+        Err(CallError::Unreachable {
+            kind: HttpErrorKind::Timeout,
+            ..
+        }) => Load::PushedBack(None),
+        Err(CallError::Unreachable { .. }) => Load::Unknown,
+        Err(_) => Load::Answered,
     }
 }
 

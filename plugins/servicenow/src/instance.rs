@@ -14,26 +14,23 @@ use crate::client::{Call, Client};
 use crate::config::ServiceNowConfig;
 use crate::envelope;
 use crate::query::Query;
-
-/// One choice of a choice list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Choice {
-    pub(crate) value: String,
-    pub(crate) label: String,
-}
+use crate::states::{Choice, States};
 
 /// The instance's lists; empty when they could not be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Instance {
     pub(crate) states: Vec<Choice>,
     pub(crate) close_codes: Vec<String>,
+    /// The `close_code` a resolve or close sends when it names none: the configured one, or
+    /// the release's usual one the instance lists ([`choose_close_code`]).
+    pub(crate) close_code: String,
 }
 
 /// Reads the state and close-code lists of `config.table`. Proves reachability and
 /// credentials on the way: a 401 is a credentials error naming the user.
 pub(crate) fn read(
     client: &Client,
-    adapter: &dyn Adapter,
+    adapter: &Adapter,
     config: &ServiceNowConfig,
 ) -> Result<Instance, PluginError> {
     let states = choices(client, adapter, &config.table, "state")?;
@@ -56,13 +53,14 @@ pub(crate) fn read(
             .into_iter()
             .map(|c| c.value)
             .collect(),
+        close_code: String::new(),
     })
 }
 
 /// The active choices of `table.element`; `None` if the user may not read them.
 fn choices(
     client: &Client,
-    adapter: &dyn Adapter,
+    adapter: &Adapter,
     table: &str,
     element: &str,
 ) -> Result<Option<Vec<Choice>>, PluginError> {
@@ -127,14 +125,23 @@ fn choices(
 /// states it does have. An empty list (unreadable) checks nothing.
 pub(crate) fn check_states(
     instance: &Instance,
+    states: &States,
     config: &ServiceNowConfig,
 ) -> Result<(), PluginError> {
+    if states.closed.contains(&states.reopen) {
+        return Err(PluginError::config(format!(
+            "{:?} is also in closed_states, so a reopened ticket would still count as closed; \
+             use an open state",
+            states.reopen
+        ))
+        .at("reopen_state"));
+    }
     if instance.states.is_empty() {
         return Ok(());
     }
     let has = |value: &str| instance.states.iter().any(|c| c.value == value);
-    let missing: Vec<(String, &str)> = config
-        .configured_states()
+    let missing: Vec<(String, &str)> = states
+        .keyed()
         .into_iter()
         .filter(|(_, value)| !has(value))
         .collect();
@@ -168,36 +175,89 @@ pub(crate) fn check_states(
     .at(first_key.clone()))
 }
 
-/// Refuses a `close_code` default the instance does not know; with no list from the instance,
-/// warns if it is not a code of the release's era.
-pub(crate) fn check_close_code(
-    instance: &Instance,
+/// Chooses the `close_code` a resolve sends when it names none, into `instance.close_code`.
+///
+/// A configured `close_code` the instance does not list is refused, naming the key and the
+/// codes it has; with no list from the instance, it is checked against the release's era and
+/// a mismatch is only warned about. Without a configured one, the release's usual code is
+/// taken if the instance lists it ("Solved (Permanently)" until London, "Solution provided"
+/// from Washington DC, either between); an instance that lists neither, or whose list cannot
+/// be read on a release whose list is not known, is refused: `close_code` must then be set.
+pub(crate) fn choose_close_code(
+    instance: &mut Instance,
     config: &ServiceNowConfig,
-    adapter: &dyn Adapter,
+    adapter: &Adapter,
     warn: impl Fn(String),
 ) -> Result<(), PluginError> {
-    let code = config.close_code.as_str();
-    if instance.close_codes.is_empty() {
-        if !adapter.close_codes().contains(&code) {
-            warn(format!(
-                "close_code {code:?} is not one of the {} era close codes ({}); the instance's own \
-                 list could not be read, so it is not checked. An unknown value is dropped silently \
-                 by ServiceNow.",
-                adapter.title(),
-                adapter.close_codes().join(", ")
-            ));
+    let listed = |code: &str| instance.close_codes.iter().any(|c| c == code);
+    if config.is_security_incident() && config.close_code.is_none() {
+        return Err(PluginError::config(format!(
+            "is not set; the closure codes of {} are the instance's own, so name the one a \
+             close sends{}",
+            config.table,
+            if instance.close_codes.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", instance.close_codes.join(", "))
+            }
+        ))
+        .at("close_code"));
+    }
+    let chosen = match (
+        config.close_code.as_deref().map(str::trim),
+        instance.close_codes.is_empty(),
+    ) {
+        (Some(code), true) => {
+            if !adapter.close_codes().contains(&code) {
+                warn(format!(
+                    "close_code {code:?} is not one of the {} era close codes ({}); the \
+                     instance's own list could not be read, so it is not checked. An unknown \
+                     value is dropped silently by ServiceNow.",
+                    adapter.title(),
+                    adapter.close_codes().join(", ")
+                ));
+            }
+            code.to_owned()
         }
-        return Ok(());
-    }
-    if instance.close_codes.iter().any(|c| c == code) {
-        return Ok(());
-    }
-    Err(PluginError::config(format!(
-        "{code:?} is not a close code of {}; it has: {}",
-        config.base_url(),
-        instance.close_codes.join(", ")
-    ))
-    .at("close_code"))
+        (Some(code), false) if listed(code) => code.to_owned(),
+        (Some(code), false) => {
+            return Err(PluginError::config(format!(
+                "{code:?} is not a close code of {}; it has: {}",
+                config.base_url(),
+                instance.close_codes.join(", ")
+            ))
+            .at("close_code"))
+        }
+        (None, false) => match adapter.default_close_codes().iter().find(|c| listed(c)) {
+            Some(code) => (*code).to_owned(),
+            None => {
+                return Err(PluginError::config(format!(
+                    "is not set, and {} lists none of the usual close codes of {} ({}); set it \
+                     to one of the instance's: {}",
+                    config.base_url(),
+                    adapter.title(),
+                    adapter.default_close_codes().join(", "),
+                    instance.close_codes.join(", ")
+                ))
+                .at("close_code"))
+            }
+        },
+        (None, true) => match adapter.era_default_close_code() {
+            Some(code) => code.to_owned(),
+            None => {
+                return Err(PluginError::config(format!(
+                    "is not set, the close codes of {} cannot be read, and {} instances have \
+                     either the \"Solved (Permanently)\" list or the \"Solution provided\" \
+                     one; set it to one of the instance's close codes",
+                    config.base_url(),
+                    adapter.title()
+                ))
+                .at("close_code"))
+            }
+        },
+    };
+    instance.close_code = chosen;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -230,6 +290,7 @@ mod tests {
                 })
                 .collect(),
             close_codes: Vec::new(),
+            close_code: String::new(),
         }
     }
 
@@ -245,31 +306,83 @@ mod tests {
 
     #[test]
     fn old_model_lacks_canceled() {
-        let err = check_states(&states(&OLD), &config(serde_json::json!({}))).err();
+        let resolved = |c: &ServiceNowConfig| States::resolve(c, &[]).unwrap_or_default();
+        let defaults = config(serde_json::json!({}));
+        let err = check_states(&states(&OLD), &resolved(&defaults), &defaults).err();
         let Some(err) = err else { panic!("accepted") };
         assert_eq!(err.key_path(), Some("closed_states[2]"));
         assert!(err.message().contains("\"8\""), "{err}");
         assert!(err.message().contains("2 Active"), "{err}");
         assert!(err.message().contains("old incident state model"), "{err}");
         let fine = config(serde_json::json!({"closed_states": ["6", "7"]}));
-        assert!(check_states(&states(&OLD), &fine).is_ok());
-        assert!(check_states(&Instance::default(), &config(serde_json::json!({}))).is_ok());
+        assert!(check_states(&states(&OLD), &resolved(&fine), &fine).is_ok());
+        assert!(check_states(&Instance::default(), &resolved(&defaults), &defaults).is_ok());
+    }
+
+    fn codes(list: &[&str]) -> Instance {
+        Instance {
+            close_codes: list.iter().map(|c| (*c).to_owned()).collect(),
+            ..Instance::default()
+        }
+    }
+
+    fn adapter(name: &str) -> &'static Adapter {
+        let Some(adapter) = crate::adapter::find(name) else {
+            panic!("no adapter {name}")
+        };
+        adapter
     }
 
     #[test]
-    fn unknown_close_code_is_refused() {
-        let instance = Instance {
-            states: Vec::new(),
-            close_codes: vec!["Solution provided".to_owned()],
-        };
-        let adapter = crate::adapter::find("london");
-        let Some(adapter) = adapter else { panic!() };
-        let err = check_close_code(&instance, &config(serde_json::json!({})), adapter, |_| {});
+    fn a_configured_close_code_the_instance_lacks_is_refused() {
+        let mut instance = codes(&["Solution provided"]);
+        let config = config(serde_json::json!({"close_code": "Solved (Permanently)"}));
+        let err = choose_close_code(&mut instance, &config, adapter("london"), |_| {});
+        let err = err.err();
+        assert_eq!(err.as_ref().and_then(|e| e.key_path()), Some("close_code"));
+        assert!(err
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("Solution provided"));
+    }
+
+    #[test]
+    fn the_default_is_the_usual_code_the_instance_lists() {
+        let config = config(serde_json::json!({}));
+        for (release, list, expected) in [
+            (
+                "london",
+                vec!["Solved (Permanently)"],
+                "Solved (Permanently)",
+            ),
+            ("rome", vec!["Solved (Permanently)"], "Solved (Permanently)"),
+            (
+                "rome",
+                vec!["Duplicate", "Solution provided"],
+                "Solution provided",
+            ),
+            (
+                "zurich",
+                vec!["Duplicate", "Solution provided"],
+                "Solution provided",
+            ),
+        ] {
+            let mut instance = codes(&list);
+            let chosen = choose_close_code(&mut instance, &config, adapter(release), |_| {});
+            assert!(chosen.is_ok(), "{release}: {chosen:?}");
+            assert_eq!(instance.close_code, expected, "{release}");
+        }
+        let mut unreadable = Instance::default();
+        assert!(choose_close_code(&mut unreadable, &config, adapter("zurich"), |_| {}).is_ok());
+        assert_eq!(unreadable.close_code, "Solution provided");
+        let err = choose_close_code(&mut Instance::default(), &config, adapter("rome"), |_| {});
         assert_eq!(
             err.err()
                 .and_then(|e| e.key_path().map(str::to_owned))
                 .as_deref(),
             Some("close_code")
         );
+        let err = choose_close_code(&mut codes(&["Fixed"]), &config, adapter("zurich"), |_| {});
+        assert!(err.is_err());
     }
 }

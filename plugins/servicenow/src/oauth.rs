@@ -1,16 +1,15 @@
-//! OAuth 2.0 tokens from the instance's `/oauth_token.do`: a password
-//! grant to start, the refresh-token grant before the access token expires by the **host**
-//! clock (so tests move time instead of sleeping), and once more after a 401.
-//!
-//! The client-credentials grant does not exist before Washington DC (2024), so the
-//! password grant is the only one every supported release has.
+//! OAuth 2.0 tokens from the instance's `/oauth_token.do`: the password grant (every release)
+//! or the client-credentials grant (Washington DC on) to start, the refresh-token grant
+//! before the access token expires by the **host** clock (so tests move time instead of
+//! sleeping), and once more after a 401. A client-credentials token may come without a
+//! refresh token; then the grant itself is asked again.
 
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 use sluice_sdk::{Host, HttpRequest};
 
-use crate::classify::{classify, CallError};
+use crate::classify::{classify, CallError, Principal};
 use crate::config::Secret;
 use crate::envelope;
 use crate::query::Query;
@@ -22,14 +21,21 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// cannot overflow on a nonsensical answer.
 const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
-/// Where and as whom tokens are requested.
+/// Where tokens are requested.
 #[derive(Debug)]
 pub(crate) struct TokenEndpoint<'a> {
     pub(crate) host: &'a Host,
     pub(crate) base_url: &'a str,
-    pub(crate) username: &'a str,
-    pub(crate) password: &'a Secret,
     pub(crate) timeout: Duration,
+}
+
+/// The grant that starts a token's life.
+#[derive(Debug)]
+pub(crate) enum Grant {
+    /// As `username`, with its password.
+    Password { username: String, password: Secret },
+    /// As the client's OAuth Application User.
+    ClientCredentials,
 }
 
 /// The OAuth client and its current token.
@@ -37,6 +43,7 @@ pub(crate) struct TokenEndpoint<'a> {
 pub(crate) struct OAuth {
     client_id: String,
     client_secret: Secret,
+    grant: Grant,
     token: Option<Token>,
 }
 
@@ -69,17 +76,23 @@ struct Granted {
 
 impl OAuth {
     /// A client with no token yet.
-    pub(crate) fn new(client_id: String, client_secret: Secret) -> Self {
+    pub(crate) fn new(client_id: String, client_secret: Secret, grant: Grant) -> Self {
         OAuth {
             client_id,
             client_secret,
+            grant,
             token: None,
         }
     }
 
-    /// An access token that is valid now by the host clock: minted with the password grant if
-    /// there is none, refreshed if it is about to expire (falling back to the password grant
-    /// if the refresh token is refused).
+    /// The client id, for messages.
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// An access token that is valid now by the host clock: minted with the configured grant
+    /// if there is none, refreshed if it is about to expire (falling back to the configured
+    /// grant if the refresh token is refused or there is none).
     pub(crate) fn bearer(&mut self, endpoint: &TokenEndpoint<'_>) -> Result<String, CallError> {
         let now = endpoint.host.now();
         if let Some(token) = &self.token {
@@ -96,14 +109,15 @@ impl OAuth {
             ) {
                 Ok(token) => token,
                 Err(CallError::Credentials(_)) => {
-                    endpoint
-                        .host
-                        .debug("ServiceNow refused the OAuth refresh token; requesting a new one with the password grant.");
-                    self.password_grant(endpoint)?
+                    endpoint.host.debug(
+                        "ServiceNow refused the OAuth refresh token; requesting a new token \
+                         with the configured grant.",
+                    );
+                    self.first_grant(endpoint)?
                 }
                 Err(other) => return Err(other),
             },
-            None => self.password_grant(endpoint)?,
+            None => self.first_grant(endpoint)?,
         };
         let access = token.access.clone();
         self.token = Some(token);
@@ -124,15 +138,49 @@ impl OAuth {
         }
     }
 
-    fn password_grant(&self, endpoint: &TokenEndpoint<'_>) -> Result<Token, CallError> {
-        self.grant(
-            endpoint,
-            &[
-                ("grant_type", "password"),
-                ("username", endpoint.username),
-                ("password", endpoint.password.expose()),
-            ],
-        )
+    /// The configured grant: password or client credentials.
+    fn first_grant(&self, endpoint: &TokenEndpoint<'_>) -> Result<Token, CallError> {
+        match &self.grant {
+            Grant::Password { username, password } => self.grant(
+                endpoint,
+                &[
+                    ("grant_type", "password"),
+                    ("username", username),
+                    ("password", password.expose()),
+                ],
+            ),
+            Grant::ClientCredentials => {
+                self.grant(endpoint, &[("grant_type", "client_credentials")])
+            }
+        }
+    }
+
+    /// Whether tokens come from the client-credentials grant.
+    pub(crate) fn is_client_credentials(&self) -> bool {
+        matches!(self.grant, Grant::ClientCredentials)
+    }
+
+    /// Whom tokens are for, in messages: "user `svc`" or "the OAuth application's user".
+    pub(crate) fn holder(&self) -> String {
+        match &self.grant {
+            Grant::Password { username, .. } => format!("user `{username}`"),
+            Grant::ClientCredentials => "the OAuth application's user".to_owned(),
+        }
+    }
+
+    /// The config keys a refused grant is about.
+    fn grant_keys(&self) -> &'static str {
+        match &self.grant {
+            Grant::Password { .. } => {
+                "`username`, `password`, `oauth.client_id` and `oauth.client_secret` (of an \
+                 application registered on the instance)"
+            }
+            Grant::ClientCredentials => {
+                "`oauth.client_id` and `oauth.client_secret`, and that the instance enables \
+                 the client-credentials grant (system property \
+                 glide.oauth.inbound.client.credential.grant_type.enabled)"
+            }
+        }
     }
 
     fn grant(
@@ -154,17 +202,22 @@ impl OAuth {
             .timeout(endpoint.timeout);
         let requested = endpoint.host.now();
         let response = endpoint.host.http(request).map_err(CallError::transport)?;
-        let response = match classify(response, endpoint.username, requested) {
+        let who = Principal {
+            refused: format!("the OAuth {grant_type} grant"),
+            check: "",
+        };
+        let response = match classify(response, &who, requested) {
             Ok(response) => response,
             // The token endpoint answers 401 (sometimes 400) for a bad client, user or grant
             // (`{"error":"server_error","error_description":"access_denied"}`): all of them
             // mean the credentials, not the request.
             Err(CallError::Credentials(_) | CallError::Rejected { .. }) => {
                 return Err(CallError::Credentials(format!(
-                    "ServiceNow refused the OAuth {grant_type} grant for user `{}` with client \
-                     `{}`; check `username`, `password` and `oauth` (client id and secret of an \
-                     application registered on the instance)",
-                    endpoint.username, self.client_id
+                    "ServiceNow refused the OAuth {grant_type} grant for {} with client `{}`; \
+                     check {}",
+                    self.holder(),
+                    self.client_id,
+                    self.grant_keys()
                 )))
             }
             Err(other) => return Err(other),
@@ -190,8 +243,8 @@ impl OAuth {
             .min(MAX_LIFETIME);
         let margin = REFRESH_MARGIN.min(lifetime / 10);
         endpoint.host.debug(format!(
-            "Got an OAuth access token for `{}` ({grant_type} grant), valid {}s.",
-            endpoint.username,
+            "Got an OAuth access token for {} ({grant_type} grant), valid {}s.",
+            self.holder(),
             lifetime.as_secs()
         ));
         Ok(Token {

@@ -9,30 +9,48 @@ use crate::config::ServiceNowConfig;
 use crate::instance::Instance;
 use crate::known::Known;
 use crate::plan::Rules;
+use crate::states::States;
 
 /// A sink's connection to one instance, and what it knows of it.
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) config: ServiceNowConfig,
-    pub(crate) adapter: &'static dyn Adapter,
+    pub(crate) adapter: &'static Adapter,
     pub(crate) client: Client,
     pub(crate) known: Known,
     /// The instance's state and close-code lists, once `healthcheck` read them.
     pub(crate) instance: Option<Instance>,
+    /// The states the actions move tickets to: the configured ones and the table's
+    /// defaults, settled by `healthcheck` against the instance's own list.
+    pub(crate) states: States,
 }
 
 impl Session {
     /// What the planner needs.
     pub(crate) fn rules(&self) -> Rules<'_> {
         Rules {
-            reopen_state: &self.config.reopen_state,
-            closed_states: &self.config.closed_states,
-            resolved_state: &self.config.resolved_state,
-            closed_state: &self.config.closed_state,
-            default_close_code: &self.config.close_code,
+            reopen_state: &self.states.reopen,
+            closed_states: &self.states.closed,
+            resolved_state: &self.states.resolved,
+            closed_state: &self.states.close,
+            default_close_code: self.default_close_code(),
             default_close_notes: &self.config.close_notes,
             hold_reason: self.adapter.hold_reason(),
             close_codes: self.instance.as_ref().map(|i| i.close_codes.as_slice()),
+        }
+    }
+
+    /// The `close_code` of a resolve or close that names none: as chosen at the healthcheck,
+    /// else the configured one, else the release's usual one.
+    fn default_close_code(&self) -> &str {
+        match &self.instance {
+            Some(instance) if !instance.close_code.is_empty() => &instance.close_code,
+            _ => self
+                .config
+                .close_code
+                .as_deref()
+                .or(self.adapter.era_default_close_code())
+                .unwrap_or(""),
         }
     }
 

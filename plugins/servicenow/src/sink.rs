@@ -10,6 +10,7 @@ use crate::config::ServiceNowConfig;
 use crate::instance;
 use crate::known::Known;
 use crate::session::Session;
+use crate::states::States;
 
 /// Creates and updates ServiceNow incidents through the Table and Attachment APIs.
 #[derive(Debug)]
@@ -20,7 +21,7 @@ pub struct ServiceNow {
 impl Sink for ServiceNow {
     const NAME: &'static str = "servicenow";
     const DESCRIPTION: &'static str =
-        "Creates, updates, reopens and resolves ServiceNow incidents (Helsinki to London).";
+        "Creates, updates, reopens and resolves ServiceNow incidents (Helsinki to Brazil).";
     type Config = ServiceNowConfig;
 
     fn validate(config: &ServiceNowConfig) -> Result<(), PluginError> {
@@ -29,6 +30,7 @@ impl Sink for ServiceNow {
 
     fn new(config: ServiceNowConfig, host: Host) -> Result<Self, PluginError> {
         let adapter = config.adapter()?;
+        let method = config.sign_in_for(adapter)?;
         if let Some(why) = adapter.experimental() {
             host.warn(format!(
                 "ServiceNow {} support is experimental: {why}.",
@@ -45,30 +47,34 @@ impl Sink for ServiceNow {
                  unencrypted. ServiceNow instances speak HTTPS."
             ));
         }
+        // For sn_si_incident the defaults are known once the instance is read.
+        let states = States::resolve(&config, &[]).unwrap_or_default();
         Ok(ServiceNow {
             session: Session {
-                client: Client::new(&config, host),
+                client: Client::new(&config, method, host),
                 config,
                 adapter,
                 known: Known::default(),
                 instance: None,
+                states,
             },
         })
     }
 
     fn healthcheck(&mut self) -> Result<(), PluginError> {
         let session = &mut self.session;
-        let instance = instance::read(&session.client, session.adapter, &session.config)?;
-        instance::check_states(&instance, &session.config)?;
+        let mut instance = instance::read(&session.client, session.adapter, &session.config)?;
+        let states = States::resolve(&session.config, &instance.states)?;
+        instance::check_states(&instance, &states, &session.config)?;
         let host = session.client.host().clone();
-        instance::check_close_code(&instance, &session.config, session.adapter, |m| {
+        instance::choose_close_code(&mut instance, &session.config, session.adapter, |m| {
             host.warn(m)
         })?;
         host.info(format!(
-            "Connected to ServiceNow {} at {} as `{}`; {} states: {}.",
+            "Connected to ServiceNow {} at {} as {}; {} states: {}.",
             session.adapter.title(),
             session.client.base_url(),
-            session.client.username(),
+            session.client.signed_in_as(),
             session.config.table,
             instance
                 .states
@@ -78,6 +84,7 @@ impl Sink for ServiceNow {
                 .join(", ")
         ));
         session.instance = Some(instance);
+        session.states = states;
         Ok(())
     }
 

@@ -272,7 +272,8 @@ fn lookups_read_an_empty_and_a_full_list() {
         "{}",
         requests[1].url
     );
-    assert!(requests[1].url.contains("sysparm_limit=1"));
+    // Two rows: a second one would be a duplicate incident, to report.
+    assert!(requests[1].url.contains("sysparm_limit=2"));
 }
 
 #[test]

@@ -15,9 +15,9 @@ use abi_stable::std_types::{RArc, RBox, ROption, RResult, RStr, RString, RVec};
 use super::traits::{HostBox, HostObj, HostObj_TO};
 use super::types::*;
 use crate::{
-    ActionOutcome, Capabilities, ComponentInfo, ComponentKind, Correlation, Detail, ErrorKind,
-    Fields, HttpError, HttpErrorKind, HttpRequest, HttpResponse, Journal, LogLevel, PluginError,
-    PluginManifest, Record, StateChange, Text, Ticket, TicketAction,
+    ActionOutcome, AuthScheme, Capabilities, ComponentInfo, ComponentKind, Correlation, Detail,
+    ErrorKind, Fields, HttpAuth, HttpError, HttpErrorKind, HttpRequest, HttpResponse, Journal,
+    LogLevel, PluginError, PluginManifest, Record, StateChange, Text, Ticket, TicketAction,
 };
 
 // ---- small pieces ------------------------------------------------------------------------
@@ -403,6 +403,9 @@ fn outcome_to_abi(outcome: ActionOutcome) -> AbiOutcome {
             retry_after_ms: retry_after.map(duration_ms).into(),
         },
         ActionOutcome::Failed(error) => AbiOutcome::Failed(error_to_abi(error)),
+        ActionOutcome::InDoubt { reason } => AbiOutcome::InDoubt {
+            reason: reason.into(),
+        },
     }
 }
 
@@ -419,6 +422,9 @@ fn outcome_from_abi(outcome: AbiOutcome) -> ActionOutcome {
             retry_after: retry_after_ms.into_option().map(Duration::from_millis),
         },
         AbiOutcome::Failed(error) => ActionOutcome::Failed(error_from_abi(error)),
+        AbiOutcome::InDoubt { reason } => ActionOutcome::InDoubt {
+            reason: string(reason),
+        },
         AbiOutcome::Vacant => ActionOutcome::Failed(PluginError::internal(
             "the sink gave no outcome for this action",
         )),
@@ -460,17 +466,49 @@ pub(crate) fn request_to_abi(r: HttpRequest) -> AbiHttpRequest {
         headers: pairs_to_abi(r.headers),
         body: r.body.into(),
         timeout_ms: duration_ms(r.timeout),
+        auth: r.auth.map(auth_to_abi).into(),
     }
 }
 
-pub(crate) fn request_from_abi(r: AbiHttpRequest) -> HttpRequest {
-    HttpRequest {
+fn auth_to_abi(a: HttpAuth) -> AbiHttpAuth {
+    AbiHttpAuth {
+        scheme: AbiAuthScheme(a.scheme.to_code()),
+        username: a.username.into(),
+        password: a.password.into(),
+    }
+}
+
+/// `Err` for a scheme this host does not know (a newer plugin's).
+fn auth_from_abi(a: AbiHttpAuth) -> Result<HttpAuth, u8> {
+    Ok(HttpAuth {
+        scheme: AuthScheme::from_code(a.scheme.0).ok_or(a.scheme.0)?,
+        username: string(a.username),
+        password: string(a.password),
+    })
+}
+
+pub(crate) fn request_from_abi(r: AbiHttpRequest) -> Result<HttpRequest, HttpError> {
+    let auth = match r.auth.into_option().map(auth_from_abi).transpose() {
+        Ok(auth) => auth,
+        Err(code) => {
+            return Err(HttpError::new(
+                HttpErrorKind::InvalidRequest,
+                format!(
+                    "the plugin asked for an authentication scheme this host does not know \
+                     (code {code}); upgrade sluice or rebuild the plugin against this host's \
+                     sluice-sdk"
+                ),
+            ))
+        }
+    };
+    Ok(HttpRequest {
         method: string(r.method),
         url: string(r.url),
         headers: pairs_from_abi(r.headers),
         body: r.body.into_vec(),
         timeout: Duration::from_millis(r.timeout_ms),
-    }
+        auth,
+    })
 }
 
 fn response_to_abi(r: HttpResponse) -> AbiHttpResponse {
@@ -553,7 +591,10 @@ struct CapabilitiesObj(Arc<dyn Capabilities>);
 
 impl HostObj for CapabilitiesObj {
     fn http(&self, request: AbiHttpRequest) -> RResult<AbiHttpResponse, AbiHttpError> {
-        let request = request_from_abi(request);
+        let request = match request_from_abi(request) {
+            Ok(request) => request,
+            Err(error) => return RResult::RErr(http_error_to_abi(error)),
+        };
         match catch_unwind(AssertUnwindSafe(|| self.0.http(request))) {
             Ok(Ok(response)) => RResult::ROk(response_to_abi(response)),
             Ok(Err(error)) => RResult::RErr(http_error_to_abi(error)),
@@ -681,6 +722,7 @@ mod tests {
                 retry_after: Some(Duration::from_secs(3)),
             },
             ActionOutcome::Failed(PluginError::rejected("no").at("x")),
+            ActionOutcome::in_doubt("no answer"),
         ];
         let mut slot = AbiOutcome_NE::new(AbiOutcome::Vacant);
         for o in outcomes {

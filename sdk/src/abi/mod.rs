@@ -32,8 +32,11 @@ pub(crate) mod types;
 ///
 /// abi_stable's rule for `0.y.z`: the host and the plugin must agree on `y`, and the plugin's `z`
 /// must be at least the host's. Bump `y` for any breaking change to a type in `types.rs`.
+///
+/// History: `0.2` added `AbiHttpRequest::auth` (the host runs NTLM and Negotiate handshakes
+/// for plugins), which changed that type's layout; `0.1` was the first.
 #[cfg(not(feature = "__test_version_drift"))]
-pub const ABI_VERSION: &str = "0.1.0";
+pub const ABI_VERSION: &str = "0.2.0";
 /// A version no real host has, to test the loader's refusal.
 #[cfg(feature = "__test_version_drift")]
 pub const ABI_VERSION: &str = "0.99.0";

@@ -168,6 +168,10 @@ pub enum AbiOutcome {
     /// An empty slot: what the host leaves when it takes an outcome out (see
     /// `SinkObj::deliver`). Found after a call, it means the sink gave no outcome.
     Vacant,
+    /// Sent, result unknown. Added after `Vacant`: a non-exhaustive enum grows at its end.
+    InDoubt {
+        reason: RString,
+    },
 }
 
 /// An HTTP request a plugin asks the host to execute.
@@ -179,6 +183,21 @@ pub struct AbiHttpRequest {
     pub headers: AbiFields,
     pub body: RVec<u8>,
     pub timeout_ms: u64,
+    pub auth: ROption<AbiHttpAuth>,
+}
+
+/// Authentication scheme codes; see `crate::AuthScheme`. A `u8` so schemes can be added.
+#[repr(transparent)]
+#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbiAuthScheme(pub u8);
+
+/// The credentials of an [`AbiHttpRequest`].
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct AbiHttpAuth {
+    pub scheme: AbiAuthScheme,
+    pub username: RString,
+    pub password: RString,
 }
 
 /// The response the host got.

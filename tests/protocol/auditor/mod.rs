@@ -4,6 +4,7 @@
 //!
 //! ```text
 //!   reqwest ──HTTP Basic──▶ serve(Auditor::router()) on 127.0.0.1:0
+//!   requests-ntlm, pyspnego ──NTLM, Negotiate──▶   (HTTP, or HTTPS with a self-signed certificate)
 //!      │                          │
 //!      └── asserts status, Content-Type, WWW-Authenticate and body shape (XML or JSON)
 //! ```
@@ -36,7 +37,8 @@ struct Env {
 struct Reply {
     status: u16,
     content_type: Option<String>,
-    challenge: Option<String>,
+    /// Every `WWW-Authenticate` header, in order.
+    challenges: Vec<String>,
     body: String,
 }
 
@@ -74,12 +76,17 @@ impl Env {
         };
         let status = response.status().as_u16();
         let content_type = header(reqwest::header::CONTENT_TYPE);
-        let challenge = header(reqwest::header::WWW_AUTHENTICATE);
+        let challenges = response
+            .headers()
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
         let body = response.text().await.expect("body");
         Reply {
             status,
             content_type,
-            challenge,
+            challenges,
             body,
         }
     }
@@ -307,4 +314,5 @@ mod enumerate;
 mod errors;
 mod faults;
 mod search;
+mod windows_auth;
 mod writes;

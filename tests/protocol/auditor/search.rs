@@ -82,7 +82,7 @@ async fn search_in_xml_combines_operators_as_documented() {
         ),
         (r#"<Monitoring Plan>Cloud</Monitoring Plan>"#, &[]),
         (
-            r#"<MonitoringPlan Operator="StartsWith">cl</MonitoringPlan><Colour>blue</Colour>"#,
+            r#"<MonitoringPlan Operator="StartsWith">cl</MonitoringPlan>"#,
             &["admin@corp.onmicrosoft.com"],
         ),
         (
@@ -369,4 +369,29 @@ async fn in_group_uses_the_directory() {
     assert!(whos(&json_page(&reply).0)
         .iter()
         .all(|w| w == r"CORP\hd-bwong"));
+}
+
+#[tokio::test]
+async fn a_filter_outside_the_schema_is_refused_not_ignored() {
+    let env = default_env().await;
+    write_search_fixture(&env).await;
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><ActivityRecordSearch xmlns="{ACTIVITY_RECORDS_NS}"><FilterList><Who>jdoe</Who><Colour>blue</Colour></FilterList></ActivityRecordSearch>"#
+    );
+    let reply = env.post("activity_records/search", body).await;
+    assert_error_xml(&reply, "XMLError");
+    assert!(reply.body.contains("FilterList/Colour"), "{}", reply.body);
+    let reply = env
+        .post_json(
+            "activity_records/search?format=json",
+            &json!({"FilterList": {"Who": "jdoe", "Colour": "blue"}}),
+        )
+        .await;
+    assert_error_json(&reply, "InputError");
+    assert!(reply.body.contains("FilterList/Colour"), "{}", reply.body);
+    // The documented filters alone still search.
+    assert_eq!(
+        search_json(&env, json!({"Who": "jdoe"})).await,
+        [r"CORP\jdoe"]
+    );
 }

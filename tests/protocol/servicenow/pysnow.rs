@@ -120,3 +120,47 @@ async fn pysnow_drives_the_emulator() {
         );
     }
 }
+
+#[tokio::test]
+async fn pysnow_drives_security_incidents_with_an_api_key() {
+    let python = tokio::task::spawn_blocking(pysnow_python)
+        .await
+        .expect("venv setup");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("protocol/pysnow/drive_security_incident.py");
+    for release in [Release::WashingtonDc, Release::Zurich, Release::Brazil] {
+        let sn = start_release(release).await;
+        let correlation_id = format!("sluice:pysnow-sir:{}", release.key());
+        let args = [
+            script.to_string_lossy().into_owned(),
+            sn.served.addr().to_string(),
+            "sluice-api-key".to_owned(),
+            correlation_id.clone(),
+        ];
+        let python = python.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(python).args(args).output()
+        })
+        .await
+        .expect("the script ran")
+        .expect("python started");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{release}: pysnow script failed ({})\nstdout:\n{stdout}\nstderr:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let sys_id = stdout.lines().last().unwrap_or_default().trim().to_owned();
+        let stored = sn.sn.security_incidents();
+        assert_eq!(stored.len(), 1, "{release}: one security incident");
+        assert_eq!(stored[0].sys_id(), sys_id);
+        assert_eq!(stored[0].get("correlation_id"), correlation_id);
+        assert_eq!(stored[0].get("active"), "false");
+        assert_eq!(
+            sn.sn.requests().with_status(401),
+            0,
+            "{release}: the key signed in"
+        );
+    }
+}

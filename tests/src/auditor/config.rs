@@ -68,10 +68,16 @@ impl Default for AuditorConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Behaviour {
-    /// Authentication \[I\]: HTTP Basic is accepted. Default `true`; `false` answers every
-    /// request with 401 and the `Negotiate, NTLM, Basic` challenge, like a server where only
-    /// the Windows schemes work.
+    /// Authentication \[D\]: HTTP Basic is offered and accepted. Default `true`; `false`
+    /// leaves it out of every challenge and refuses it, like a server where Basic is turned
+    /// off.
     pub accept_basic: bool,
+    /// Authentication \[D\]: NTLM (NTLMv2) is offered and accepted, on servers that can tell
+    /// connections apart (see [`crate::ConnectionId`]). Default `true`.
+    pub accept_ntlm: bool,
+    /// Authentication \[D\]: Negotiate (SPNEGO carrying NTLM; no Kerberos) is offered and
+    /// accepted, on servers that can tell connections apart. Default `true`.
+    pub accept_negotiate: bool,
     /// Paging \[I\]: the empty page that ends the data still carries a `ContinuationMark`.
     /// Default `true`; `false` omits the mark on that page.
     pub mark_on_last_page: bool,
@@ -117,6 +123,8 @@ impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
             accept_basic: true,
+            accept_ntlm: true,
+            accept_negotiate: true,
             mark_on_last_page: true,
             write_without_trailing_slash: true,
             json_keys: KeyMatching::Exact,

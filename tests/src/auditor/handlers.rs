@@ -1,5 +1,5 @@
 //! The three documented endpoints: enum, search and write. Each runs the same gate
-//! (authentication, method, faults), then does its own work, and never panics: every malformed
+//! (method, faults; authentication is the layer in front of them), then does its own work, and never panics: every malformed
 //! input ends in a documented error response.
 
 use std::future::poll_fn;
@@ -11,7 +11,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 
-use super::auth;
 use super::error::ApiError;
 use super::faults::{self, FaultPlan, Severe};
 use super::filter::FilterBuilder;
@@ -32,7 +31,7 @@ pub(crate) async fn enumerate(
     RawQuery(raw): RawQuery,
     body: Body,
 ) -> Response {
-    let plan = match gate(&shared, Endpoint::Enum, &method, &headers).await {
+    let plan = match gate(&shared, Endpoint::Enum, &method).await {
         Ok(plan) => plan,
         Err(response) => return tagged(response, Endpoint::Enum),
     };
@@ -73,7 +72,7 @@ pub(crate) async fn search(
     RawQuery(raw): RawQuery,
     body: Body,
 ) -> Response {
-    let plan = match gate(&shared, Endpoint::Search, &method, &headers).await {
+    let plan = match gate(&shared, Endpoint::Search, &method).await {
         Ok(plan) => plan,
         Err(response) => return tagged(response, Endpoint::Search),
     };
@@ -126,7 +125,7 @@ pub(crate) async fn write(
     RawQuery(raw): RawQuery,
     body: Body,
 ) -> Response {
-    let plan = match gate(&shared, Endpoint::Write, &method, &headers).await {
+    let plan = match gate(&shared, Endpoint::Write, &method).await {
         Ok(plan) => plan,
         Err(response) => return tagged(response, Endpoint::Write),
     };
@@ -156,18 +155,9 @@ pub(crate) async fn not_found() -> Response {
     tagged(reply::empty(StatusCode::NOT_FOUND), Endpoint::Other)
 }
 
-/// Authentication, then the method, then the faults that replace a response.
-async fn gate(
-    shared: &Shared,
-    endpoint: Endpoint,
-    method: &Method,
-    headers: &HeaderMap,
-) -> Result<FaultPlan, Response> {
-    let accepted = shared.behaviour.accept_basic
-        && auth::authorized(headers, &shared.username, &shared.password);
-    if !accepted {
-        return Err(auth::challenge());
-    }
+/// The method, then the faults that replace a response (authentication came first, in the
+/// layer in front of every endpoint: `auth::layer`).
+async fn gate(shared: &Shared, endpoint: Endpoint, method: &Method) -> Result<FaultPlan, Response> {
     let allowed: &[Method] = match endpoint {
         Endpoint::Write => &[Method::POST],
         _ => &[Method::GET, Method::POST],

@@ -4,7 +4,8 @@
 //!
 //! A body that is not JSON at all is [`ApiError::MalformedJson`] (500, empty); JSON of the
 //! wrong shape is a 400 `InputError`. Keys are matched exactly unless
-//! [`KeyMatching::CaseInsensitive`](super::KeyMatching) is configured; unknown keys are skipped.
+//! [`KeyMatching::CaseInsensitive`](super::KeyMatching) is configured; a key the schema does
+//! not have inside `FilterList` is refused, elsewhere it is skipped.
 
 use serde_json::{Map, Value};
 
@@ -99,8 +100,12 @@ pub(crate) fn search(
         None => return Err(ApiError::input("The search body has no FilterList.").at("FilterList")),
     };
     for (name, spec) in filters {
+        // Schema-invalid post data is refused, as in XML.
         let Some(field) = builder.field(name) else {
-            continue;
+            return Err(ApiError::input(format!(
+                "'{name}' is not a search filter; FilterList takes only the documented filters."
+            ))
+            .at(format!("FilterList/{name}")));
         };
         let location = format!("FilterList/{name}");
         let entries = match spec {

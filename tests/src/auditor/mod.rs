@@ -14,7 +14,11 @@
 //! | POST | `activity_records/` (and without the slash, a switch) | `ActivityRecordList` / a bare JSON array |
 //!
 //! XML is the default; `?format=json` switches request and response to JSON. `count=N` sets
-//! the page size (default 1000). Every endpoint needs HTTP Basic with the configured account.
+//! the page size (default 1000). Every endpoint needs the configured account, by NTLM
+//! (NTLMv2), Negotiate (SPNEGO carrying NTLM) or HTTP Basic, each a switch of
+//! [`Behaviour`]; NTLM and Negotiate authenticate the connection. [`SelfSigned`] and
+//! [`crate::serve_tls`] serve it over HTTPS with a self-signed certificate, as Auditor does by
+//! default.
 //!
 //! # What the responses look like
 //!
@@ -25,8 +29,9 @@
 //! - Writes: 200, empty, `text/plain`. Records get a RID, `DataSource` "Netwrix API", and
 //!   " (Integration)" after `Item.Name`; they become visible to enum and search.
 //! - 400 with an `ErrorList` (`XMLError` for malformed XML, `InputError` for a bad count, mark,
-//!   filter or record); 500 empty for malformed JSON; 401 empty with
-//!   `WWW-Authenticate: Negotiate, NTLM, Basic`; 404 and 405 empty; 413 empty above
+//!   filter or record); 500 empty for malformed JSON; 401 empty with one `WWW-Authenticate`
+//!   header per scheme offered (`Negotiate`, `NTLM`, `Basic realm="HOST"`); 404 and 405
+//!   empty; 413 empty above
 //!   [`AuditorConfig::max_body_bytes`].
 //!
 //! # Example
@@ -46,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod certificate;
 mod config;
 pub mod dataset;
 mod error;
@@ -73,6 +79,7 @@ use std::sync::Arc;
 use axum::Router;
 use jiff::Timestamp;
 
+pub use certificate::{CertificateError, SelfSigned};
 pub use config::{AuditorConfig, Behaviour, KeyMatching, ResultOrder, DEFAULT_MAX_BODY_BYTES};
 pub use dataset::{Category, DatasetConfig};
 pub use faults::Faults;

@@ -1,7 +1,8 @@
 //! XML request documents: the write body (`ActivityRecordList`),
 //! the enum continuation (`ContinuationMark` root) and the search (`ActivityRecordSearch`).
 //!
-//! Children are picked by name, so their order is free, and unknown elements are skipped.
+//! Children are picked by name, so their order is free; an element the schema does not have
+//! inside `FilterList` is refused, elsewhere it is skipped.
 
 use super::error::ApiError;
 use super::filter::{Field, FilterBuilder, RawSpan};
@@ -33,8 +34,15 @@ pub(crate) fn search(
             .at("ActivityRecordSearch/FilterList")
     })?;
     for entry in &filters.children {
+        // Schema-invalid post data is refused: the document is validated against the
+        // search schema, whose FilterList allows only the documented filters. Its category for
+        // XML is inferred: MSXML's schema validation reports an XMLError.
         let Some(field) = builder.field(&entry.name) else {
-            continue;
+            return Err(ApiError::xml(format!(
+                "Element '{}' is unexpected according to content model of parent element 'FilterList'.",
+                entry.name
+            ))
+            .at(format!("FilterList/{}", entry.name)));
         };
         let operator = entry.attribute("Operator").map(str::trim);
         let located = |e: ApiError| e.at(format!("FilterList/{}", entry.name));

@@ -1,5 +1,8 @@
-//! Who is calling: Basic credentials or an OAuth Bearer token, resolved to an [`Actor`].
-//! Every failure is the same 401, whatever was wrong, as on a real instance.
+//! Who is calling: Basic credentials, an OAuth Bearer token or an API key (header
+//! `x-sn-apikey`, where the release and profile have the plugin), resolved to an [`Actor`].
+//! Every failure is the same 401, whatever was wrong, as on a real instance. A key sent as a
+//! query parameter, which ServiceNow also reads, is not served here: clients should not put a
+//! secret in a URL, and sluice does not.
 
 use base64::Engine as _;
 use http::header::AUTHORIZATION;
@@ -10,13 +13,33 @@ use super::account::{check_password, Account, Actor};
 use super::errors::ApiError;
 use super::tokens::Tokens;
 
-/// Checks the `Authorization` header against the accounts and the live tokens.
+/// The header an API key travels in.
+pub(crate) const API_KEY_HEADER: &str = "x-sn-apikey";
+
+/// Checks the `x-sn-apikey` or `Authorization` header against the accounts and the live
+/// tokens.
 pub(crate) fn authenticate(
     headers: &HeaderMap,
     accounts: &[Account],
     tokens: &Tokens,
     now: Timestamp,
 ) -> Result<Actor, ApiError> {
+    // Without the plugin the header means nothing and the other credentials decide.
+    if let Some(key) = headers
+        .get(API_KEY_HEADER)
+        .filter(|_| tokens.api_keys_active())
+    {
+        let user = key
+            .to_str()
+            .ok()
+            .and_then(|key| tokens.user_of_api_key(key.trim()))
+            .ok_or(ApiError::NotAuthenticated)?;
+        return accounts
+            .iter()
+            .find(|a| a.user_name == user)
+            .map(Actor::from)
+            .ok_or(ApiError::NotAuthenticated);
+    }
     let value = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -100,5 +123,31 @@ mod tests {
             );
             assert!(matches!(result, Err(ApiError::NotAuthenticated)), "{value}");
         }
+    }
+
+    #[test]
+    fn an_api_key_signs_in_while_live() {
+        let mut tokens = Tokens::default();
+        tokens.add_api_key("key-1", "svc");
+        tokens.set_api_keys_active(true);
+        let with_key = |key: &str| {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = key.parse() {
+                headers.insert(API_KEY_HEADER, v);
+            }
+            authenticate(&headers, &accounts(), &tokens, Timestamp::now())
+        };
+        assert_eq!(
+            with_key("key-1").map(|a| a.user_name).ok().as_deref(),
+            Some("svc")
+        );
+        assert!(matches!(with_key("key-2"), Err(ApiError::NotAuthenticated)));
+        tokens.set_api_keys_active(false);
+        let inactive = {
+            let mut headers = HeaderMap::new();
+            headers.insert(API_KEY_HEADER, http::HeaderValue::from_static("key-1"));
+            authenticate(&headers, &accounts(), &tokens, Timestamp::now())
+        };
+        assert!(matches!(inactive, Err(ApiError::NotAuthenticated)));
     }
 }

@@ -54,6 +54,10 @@ pub(crate) enum ApiError {
     /// `output.ServiceNowOutputTest_insertRecordError.json`).
     #[error("Error during insert of {table} ({display})")]
     InsertFailed { table: String, display: String },
+    /// 403, a business rule aborted the update (e.g. closing a security incident that is not
+    /// in Review); the detail's wording is not documented.
+    #[error("Error during update of {table} ({display})")]
+    UpdateAborted { table: String, display: String },
     /// 403, the close-info data policy; carries the missing field labels.
     #[error("Data Policy Exception: The following fields are mandatory: {}", .0.join(", "))]
     DataPolicy(Vec<&'static str>),
@@ -107,6 +111,7 @@ impl ApiError {
             | ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Acl(_)
             | ApiError::InsertFailed { .. }
+            | ApiError::UpdateAborted { .. }
             | ApiError::DataPolicy(_)
             | ApiError::QueryForbidden => StatusCode::FORBIDDEN,
             ApiError::NoRecord | ApiError::NoMatchV1 => StatusCode::NOT_FOUND,
@@ -139,7 +144,10 @@ impl ApiError {
                     "Rejected large REST payload with content-length = {length} bytes. Max allowed: {max} bytes."
                 )),
             ),
-            ApiError::Acl(_) | ApiError::InsertFailed { .. } | ApiError::DataPolicy(_) => {
+            ApiError::Acl(_)
+            | ApiError::InsertFailed { .. }
+            | ApiError::UpdateAborted { .. }
+            | ApiError::DataPolicy(_) => {
                 ("Operation Failed".to_owned(), Some(self.to_string()))
             }
             ApiError::NoRecord => (

@@ -1,6 +1,7 @@
 //! Runtime fault injection: latency, 5xx, dropped connections, the "ambiguous POST" (record
-//! created, response lost) and 429 without `Retry-After` (node semaphore exhaustion, which
-//! answers 429 even where no rate-limit rule exists). Switched at runtime with
+//! created, response lost), the late commit (a write finished after its client gave up) and
+//! 429 without `Retry-After` (node semaphore exhaustion, which answers 429 even where no
+//! rate-limit rule exists). Switched at runtime with
 //! `ServiceNow::set_faults`; deserializable so the CLI can take it as JSON, e.g.
 //! `{"latency_ms":200,"server_error":{"next":2},"server_error_status":503}`.
 
@@ -119,6 +120,20 @@ pub struct Faults {
     /// Answer 429 without `Retry-After` or rate-limit headers (node busy; that such answers
     /// lack the headers is unverified).
     pub busy: Trigger,
+    /// On a Table API write (POST, PUT, PATCH, DELETE): hold it for a delay in `late_commit_ms` before
+    /// doing it, and do it even if the client has gone away meanwhile, as an instance finishes
+    /// a transaction whose client stopped waiting. (`latency_ms`, like a slow network, is
+    /// cancelled with the connection: nothing is written.)
+    pub late_commit: Trigger,
+    /// The delay of a late commit, uniform between the two bounds, in milliseconds.
+    pub late_commit_ms: (u64, u64),
+    /// With more than this many requests in progress at once, answer the next ones 429
+    /// without `Retry-After`, as a node whose REST threads are all busy does (0: no limit).
+    pub max_transactions: usize,
+    /// Past this many requests in a second, answer the rest of that second 429 with
+    /// `Retry-After: 1` (0: no limit). A stand-in for a rate limit with a short period: the
+    /// rules of a real instance count per hour.
+    pub max_requests_per_second: u32,
 }
 
 /// What to do with a request before it reaches the API.
@@ -128,12 +143,17 @@ pub(crate) enum PreFault {
     Drop,
     ServerError(ServerErrorStatus),
     Busy,
+    OverRate,
 }
 
-/// The live switches, whose `next` counters count down.
+/// The live switches, whose `next` counters count down, the requests in progress and those
+/// of the current second.
 #[derive(Debug, Default)]
 pub(crate) struct FaultState {
     pub(crate) faults: Faults,
+    transactions: usize,
+    second: u64,
+    in_second: u32,
 }
 
 impl FaultState {
@@ -162,6 +182,52 @@ impl FaultState {
             PreFault::None
         };
         (latency, fault)
+    }
+
+    /// Starts a transaction; `false` when `max_transactions` are in progress already (the
+    /// request is refused, and must not be ended).
+    pub(crate) fn begin_transaction(&mut self) -> bool {
+        let max = self.faults.max_transactions;
+        if max > 0 && self.transactions >= max {
+            return false;
+        }
+        self.transactions += 1;
+        true
+    }
+
+    /// Counts a request in second `second` (of any clock); whether it is past
+    /// `max_requests_per_second`.
+    pub(crate) fn over_rate(&mut self, second: u64) -> bool {
+        let max = self.faults.max_requests_per_second;
+        if max == 0 {
+            return false;
+        }
+        if second != self.second {
+            self.second = second;
+            self.in_second = 0;
+        }
+        self.in_second += 1;
+        self.in_second > max
+    }
+
+    /// Ends a transaction [`FaultState::begin_transaction`] started.
+    pub(crate) fn end_transaction(&mut self) {
+        self.transactions = self.transactions.saturating_sub(1);
+    }
+
+    /// How long to hold a write to a table that commits late, if this one does.
+    pub(crate) fn late_commit(&mut self, method: &Method, table: bool) -> Option<Duration> {
+        let write = table
+            && matches!(
+                *method,
+                Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+            );
+        if !write || !self.applies(method) || !self.faults.late_commit.fire() {
+            return None;
+        }
+        let (low, high) = self.faults.late_commit_ms;
+        let (low, high) = (low.min(high), low.max(high));
+        Some(Duration::from_millis(rand::random_range(low..=high)))
     }
 
     /// Whether to drop the response of a POST that succeeded.
@@ -211,6 +277,22 @@ pub(crate) fn busy() -> Response {
     )
 }
 
+/// The response to a request past `max_requests_per_second`: ServiceNow's rate-limit answer,
+/// to be tried again in a second.
+pub(crate) fn over_rate() -> Response {
+    let mut response = json_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        &error_body(
+            "Rate limit exceeded",
+            Some("Rate limit of requests per second for REST APIs exceeded"),
+        ),
+    );
+    response
+        .headers_mut()
+        .insert("Retry-After", HeaderValue::from_static("1"));
+    response
+}
+
 /// A response whose body fails before its first byte is sent: hyper then closes the connection
 /// without having written the status line, which the client sees as a dropped connection.
 ///
@@ -244,6 +326,7 @@ mod tests {
                 server_error: Trigger::next(2),
                 ..Faults::default()
             },
+            ..FaultState::default()
         };
         let fired: Vec<_> = (0..3).map(|_| state.before(&Method::GET).1).collect();
         assert_eq!(
@@ -265,12 +348,61 @@ mod tests {
                 ambiguous_post: Trigger::next(1),
                 ..Faults::default()
             },
+            ..FaultState::default()
         };
         assert_eq!(state.before(&Method::GET).1, PreFault::None);
         assert!(!state.drop_after_post(&Method::PATCH));
         assert_eq!(state.before(&Method::POST).1, PreFault::Drop);
         assert!(state.drop_after_post(&Method::POST));
         assert!(!state.drop_after_post(&Method::POST));
+    }
+
+    #[test]
+    fn late_commits_hold_writes_only_within_their_bounds() {
+        let mut state = FaultState {
+            faults: Faults {
+                late_commit: Trigger::probability(1.0),
+                late_commit_ms: (300, 200),
+                ..Faults::default()
+            },
+            ..FaultState::default()
+        };
+        assert_eq!(state.late_commit(&Method::GET, true), None);
+        assert_eq!(state.late_commit(&Method::POST, false), None);
+        for _ in 0..20 {
+            let held = state
+                .late_commit(&Method::POST, true)
+                .expect("a write is held");
+            assert!((200..=300).contains(&held.as_millis()), "{held:?}");
+        }
+    }
+
+    #[test]
+    fn transactions_beyond_the_limit_are_refused_until_one_ends() {
+        let mut state = FaultState {
+            faults: Faults {
+                max_transactions: 2,
+                ..Faults::default()
+            },
+            ..FaultState::default()
+        };
+        assert!(state.begin_transaction() && state.begin_transaction());
+        assert!(!state.begin_transaction(), "a third at once");
+        state.end_transaction();
+        assert!(state.begin_transaction());
+    }
+
+    #[test]
+    fn requests_past_the_rate_are_refused_until_the_next_second() {
+        let mut state = FaultState {
+            faults: Faults {
+                max_requests_per_second: 2,
+                ..Faults::default()
+            },
+            ..FaultState::default()
+        };
+        let refused: Vec<bool> = [7, 7, 7, 8].iter().map(|s| state.over_rate(*s)).collect();
+        assert_eq!(refused, [false, false, true, false]);
     }
 
     #[test]

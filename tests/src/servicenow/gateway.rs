@@ -1,6 +1,7 @@
 //! What happens to every request before and after its handler, in this order: injected faults
 //! and latency, the REST payload cap, `Accept` negotiation, authentication (all but the token
-//! endpoint), rate limiting; afterwards the ambiguous-POST drop, boilerplate headers and the
+//! endpoint), rate limiting, the handler (held and finished apart from the connection for a
+//! late commit); afterwards the ambiguous-POST drop, boilerplate headers and the
 //! request statistics.
 
 use std::sync::Arc;
@@ -27,45 +28,40 @@ pub(crate) async fn gateway(
 ) -> Response {
     let method = request.method().clone();
     let (kind, table) = PathKind::classify(request.uri().path());
-    let (latency, fault) = shared.lock().faults.before(&method);
+    let transaction = Transaction::begin(&shared);
+    let (latency, fault, late) = {
+        let mut inner = shared.lock();
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let (latency, fault) = match transaction {
+            _ if inner.faults.over_rate(second) => (std::time::Duration::ZERO, PreFault::OverRate),
+            Some(_) => inner.faults.before(&method),
+            None => (std::time::Duration::ZERO, PreFault::Busy),
+        };
+        let late = match fault {
+            PreFault::None => inner.faults.late_commit(&method, kind.is_table()),
+            _ => None,
+        };
+        (latency, fault, late)
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let response = match fault {
-        PreFault::Drop => None,
-        PreFault::ServerError(status) => Some(faults::server_error(status)),
-        PreFault::Busy => Some(faults::busy()),
-        PreFault::None => {
-            let uploads = matches!(kind, PathKind::AttachmentFile | PathKind::AttachmentUpload);
-            let max = shared.lock().profile.max_body_bytes;
-            let too_large = if uploads {
-                Ok(())
-            } else {
-                check_length(request.headers(), max)
-            };
-            let response = if let Err(error) = too_large {
-                // Drain the body first: a client still sending would otherwise see a reset
-                // instead of the 400.
-                let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
-                error.into_response()
-            } else {
-                match admit(&shared, request, kind) {
-                    Ok((request, rate)) => {
-                        let mut response = next.run(request).await;
-                        if let Some(rate) = rate {
-                            rate.apply(response.headers_mut());
-                        }
-                        response
-                    }
-                    Err(error) => error.into_response(),
-                }
-            };
-            let created = response.status().is_success();
-            if created && shared.lock().faults.drop_after_post(&method) {
-                None
-            } else {
-                Some(response)
-            }
+    let response = match (fault, late) {
+        (PreFault::Drop, _) => None,
+        (PreFault::ServerError(status), _) => Some(faults::server_error(status)),
+        (PreFault::Busy, _) => Some(faults::busy()),
+        (PreFault::OverRate, _) => Some(faults::over_rate()),
+        (PreFault::None, None) => handle(Arc::clone(&shared), request, kind, next).await,
+        (PreFault::None, Some(hold)) => {
+            // A task of its own, so that the write is done even if the client hangs up first.
+            let shared = Arc::clone(&shared);
+            let write = tokio::spawn(async move {
+                tokio::time::sleep(hold).await;
+                handle(shared, request, kind, next).await
+            });
+            write.await.unwrap_or(None)
         }
     };
     shared.lock().stats.record(RequestKey {
@@ -82,6 +78,64 @@ pub(crate) async fn gateway(
             response
         }
         None => faults::dropped_connection().await,
+    }
+}
+
+/// A request in progress, for `max_transactions`; ended however the request ends (a client
+/// that hangs up cancels it).
+struct Transaction(Arc<Shared>);
+
+impl Transaction {
+    fn begin(shared: &Arc<Shared>) -> Option<Transaction> {
+        let begun = shared.lock().faults.begin_transaction();
+        begun.then(|| Transaction(Arc::clone(shared)))
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.0.lock().faults.end_transaction();
+    }
+}
+
+/// The request past the faults that answer before it: the payload cap, the checks, the
+/// handler. `None` when the ambiguous-POST fault drops the answer of a write that was done.
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request,
+    kind: PathKind,
+    next: Next,
+) -> Option<Response> {
+    let method = request.method().clone();
+    let uploads = matches!(kind, PathKind::AttachmentFile | PathKind::AttachmentUpload);
+    let max = shared.lock().profile.max_body_bytes;
+    let too_large = if uploads {
+        Ok(())
+    } else {
+        check_length(request.headers(), max)
+    };
+    let response = if let Err(error) = too_large {
+        // Drain the body first: a client still sending would otherwise see a reset instead of
+        // the 400.
+        let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
+        error.into_response()
+    } else {
+        match admit(&shared, request, kind) {
+            Ok((request, rate)) => {
+                let mut response = next.run(request).await;
+                if let Some(rate) = rate {
+                    rate.apply(response.headers_mut());
+                }
+                response
+            }
+            Err(error) => error.into_response(),
+        }
+    };
+    let created = response.status().is_success();
+    if created && shared.lock().faults.drop_after_post(&method) {
+        None
+    } else {
+        Some(response)
     }
 }
 

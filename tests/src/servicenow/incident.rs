@@ -361,7 +361,7 @@ pub(crate) fn agent_set_state(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servicenow::profile::Release;
+    use crate::servicenow::release::Release;
 
     fn actor(admin: bool) -> Actor {
         Actor {

@@ -1,4 +1,4 @@
-//! Emulator of the ServiceNow Table and Attachment APIs (Helsinki → London), held to
+//! Emulator of the ServiceNow Table and Attachment APIs (Helsinki → Brazil), held to
 //! ServiceNow's documentation, to what other clients have seen, and to the real exchanges
 //! recorded in `tests/fixtures/servicenow-captures-2018/`.
 //!
@@ -14,16 +14,22 @@
 //!
 //! | path | methods |
 //! |---|---|
-//! | `/api/now[/v1\|/v2]/table/{table}` | GET (query), POST (incident only) |
-//! | `/api/now[/v1\|/v2]/table/{table}/{sys_id}` | GET, PUT, PATCH, DELETE (writes: incident only) |
+//! | `/api/now[/v1\|/v2]/table/{table}` | GET (query), POST (incident, sn_si_incident) |
+//! | `/api/now[/v1\|/v2]/table/{table}/{sys_id}` | GET, PUT, PATCH, DELETE (writes: incident, sn_si_incident) |
 //! | `/api/now[/v1]/attachment` | GET (metadata list) |
 //! | `/api/now[/v1]/attachment/file` · `/upload` | POST (binary · multipart) |
 //! | `/api/now[/v1]/attachment/{sys_id}` · `/{sys_id}/file` | GET, DELETE · GET (content) |
-//! | `/oauth_token.do` | POST (password and refresh-token grants) |
+//! | `/api/now[/v1]/stats/{table}` | GET (Aggregate API: count, avg, min, max, sum, group by) |
+//! | `/api/now/v1/batch` | POST (Batch API; from London) |
+//! | `/oauth_token.do` | POST (password and refresh-token grants; client credentials from Washington DC where enabled) |
 //!
-//! Tables: `incident`, `sys_user`, `sys_user_group` ("Service Desk", "Security Operations",
-//! "Network", "Database", "Hardware"), `sys_choice` (the incident choice lists of the profile),
-//! `sys_journal_field` and `sys_attachment`. Anything else is `400 Invalid table`.
+//! The Table and Aggregate APIs answer XML to `Accept: application/xml`; attachment metadata
+//! carries `hash` and the users' names from Quebec on (profile switches).
+//!
+//! Tables: `incident`, `sn_si_incident` (where the profile installs Security Incident
+//! Response), `sys_user`, `sys_user_group` ("Service Desk", "Security Operations", "Network",
+//! "Database", "Hardware"), `sys_choice` (the choice lists of the profile), `sys_journal_field`
+//! and `sys_attachment`. Anything else is `400 Invalid table`.
 //!
 //! ```no_run
 //! use sluice_emulators::servicenow::{Release, ServiceNow, ServiceNowConfig};
@@ -39,8 +45,10 @@
 //! ```
 
 mod account;
+mod aggregate_api;
 mod attachment_api;
 mod auth;
+mod batch_api;
 mod clock;
 mod errors;
 mod faults;
@@ -54,9 +62,11 @@ mod params;
 mod profile;
 mod query;
 mod rate_limit;
+mod release;
 mod render;
 mod reply;
 mod schema;
+mod security_incident;
 mod seed;
 mod snapshot;
 mod state;
@@ -65,6 +75,7 @@ mod store;
 mod table_api;
 mod tokens;
 mod walk;
+mod xml;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -76,9 +87,10 @@ use axum::{middleware, Router};
 pub use faults::{Faults, ServerErrorStatus, Trigger};
 pub use profile::{
     CloseInfoPolicy, ClosedWrites, InvalidQuery, MultipartSysIdField, Profile, RateLimitApi,
-    RateLimitRule, Release, ReopenEffects, StateModel, UnknownRelease, DEFAULT_MAX_BODY_BYTES,
-    ERA_CLOSE_CODES,
+    RateLimitRule, ReopenEffects, StateModel, CURRENT_CLOSE_CODES, DEFAULT_MAX_BODY_BYTES,
+    ERA_CLOSE_CODES, SECURITY_INCIDENT_CLOSE_CODES, SECURITY_INCIDENT_STATES,
 };
+pub use release::{normalise_release_name, Release, UnknownRelease};
 pub use seed::{ADMIN_SYS_ID, API_USER_SYS_ID, SERVICE_DESK_SYS_ID};
 pub use snapshot::{Attachment, Incident, JournalEntry};
 pub use stats::{PathKind, RequestKey, RequestStats};
@@ -113,7 +125,11 @@ pub struct ServiceNowConfig {
     /// `admin` / `admin`; `None` for no admin login.
     pub admin: Option<Credentials>,
     /// OAuth clients `(client_id, client_secret)`. Default `[("sluice", "sluice-secret")]`.
+    /// A client-credentials token acts as the API user.
     pub oauth_clients: Vec<(String, String)>,
+    /// API keys `(key, user_name)`; they sign in only where the release and profile have the
+    /// plugin (Washington DC on). Default `[("sluice-api-key", "sluice")]`.
+    pub api_keys: Vec<(String, String)>,
     /// Access-token lifespan (answered as `expires_in` = lifespan − 1 s). Default 1800 s.
     pub access_token_lifetime: Duration,
     /// Refresh-token lifespan. Default 100 days.
@@ -137,6 +153,7 @@ impl ServiceNowConfig {
                 password: "admin".to_owned(),
             }),
             oauth_clients: vec![("sluice".to_owned(), "sluice-secret".to_owned())],
+            api_keys: vec![("sluice-api-key".to_owned(), "sluice".to_owned())],
             access_token_lifetime: Duration::from_secs(1800),
             refresh_token_lifetime: Duration::from_secs(100 * 24 * 3600),
             instance_url: None,
@@ -213,7 +230,17 @@ impl ServiceNow {
                     get(attachment_api::get_content).fallback(not_allowed()),
                 );
         }
+        for prefix in ["/api/now", "/api/now/v1"] {
+            router = router.route(
+                &format!("{prefix}/stats/{{table}}"),
+                get(aggregate_api::stats).fallback(not_allowed()),
+            );
+        }
         router
+            .route(
+                "/api/now/v1/batch",
+                post(batch_api::batch).fallback(not_allowed()),
+            )
             .route(
                 "/oauth_token.do",
                 post(oauth::token).fallback(not_allowed()),
@@ -222,6 +249,11 @@ impl ServiceNow {
             .layer(middleware::from_fn_with_state(
                 self.shared.clone(),
                 gateway::gateway,
+            ))
+            // Outside the gateway: XML is asked for before its `Accept` check sees the request.
+            .layer(middleware::from_fn_with_state(
+                self.shared.clone(),
+                xml::negotiate,
             ))
             // The REST payload cap is the profile's, checked by the gateway and handlers.
             .layer(DefaultBodyLimit::disable())
@@ -243,7 +275,21 @@ impl ServiceNow {
         let mut inner = self.shared.lock();
         let now = inner.now_text();
         seed::seed_choices(&mut inner.store, &profile, &now);
+        let keys = state::api_keys_active(self.shared.release, &profile);
+        inner.tokens.set_api_keys_active(keys);
         inner.profile = profile;
+    }
+
+    /// Makes `key` an API key that signs in as `user_name`, as an admin does in the
+    /// "REST API Key" table. It works only where the release and profile have the plugin.
+    pub fn add_api_key(&self, key: &str, user_name: &str) {
+        self.shared.lock().tokens.add_api_key(key, user_name);
+    }
+
+    /// Revokes an API key; requests carrying it get 401 from now on. Returns whether it was
+    /// live.
+    pub fn revoke_api_key(&self, key: &str) -> bool {
+        self.shared.lock().tokens.revoke_api_key(key)
     }
 
     /// Every incident, oldest first, with raw values.
@@ -260,6 +306,34 @@ impl ServiceNow {
     /// The incident with this sys_id or number.
     pub fn incident(&self, sys_id_or_number: &str) -> Option<Incident> {
         incident::find(&self.shared.lock().store, sys_id_or_number).map(Incident::from_record)
+    }
+
+    /// Every security incident (`sn_si_incident`), oldest first, with raw values.
+    pub fn security_incidents(&self) -> Vec<Incident> {
+        self.shared
+            .lock()
+            .store
+            .rows(schema::SECURITY_INCIDENT.name)
+            .iter()
+            .map(Incident::from_record)
+            .collect()
+    }
+
+    /// Moves a security incident to the state labelled `label` (`"Review"`, `"Closed"`, …) as
+    /// an analyst would through the form: closing goes through Review and fills in a closure
+    /// code. False if there is no such record or state.
+    pub fn set_security_incident_state(&self, sys_id_or_number: &str, label: &str) -> bool {
+        let mut guard = self.shared.lock();
+        let inner = &mut *guard;
+        let agent = self.shared.agent(inner);
+        let now = inner.now_text();
+        let ctx = WriteContext {
+            profile: &inner.profile,
+            actor: &agent,
+            now: &now,
+            suppress_auto_sys: false,
+        };
+        security_incident::analyst_set_state(&mut inner.store, &ctx, sys_id_or_number, label)
     }
 
     /// The work notes and comments of an incident, oldest first.

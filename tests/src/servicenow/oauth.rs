@@ -1,5 +1,8 @@
 //! The inbound OAuth token endpoint `POST /oauth_token.do` with the password and refresh-token
-//! grants. The tokens it hands out are kept in [`Tokens`](super::tokens::Tokens).
+//! grants on every release, and the client-credentials grant from Washington DC where the
+//! instance enables it. The tokens it hands out are kept in [`Tokens`](super::tokens::Tokens).
+//! A client-credentials token acts as the client's "OAuth Application User" (here the API
+//! user) and comes without a refresh token: the client asks again.
 
 use std::sync::Arc;
 
@@ -11,8 +14,10 @@ use http::StatusCode;
 use serde_json::json;
 
 use super::account::check_password;
+use super::release::Release;
 use super::reply::json_response;
 use super::state::Shared;
+use super::tokens::Refresh;
 
 /// The failure body for every refused token request, the one real instances answer with.
 fn denied() -> Response {
@@ -60,7 +65,7 @@ pub(crate) async fn token(
             };
             inner
                 .tokens
-                .issue(&account.user_name, client_id, now, lifetimes, None)
+                .issue(&account.user_name, client_id, now, lifetimes, Refresh::New)
         }
         Some("refresh_token") => {
             let Some(refresh) = param("refresh_token") else {
@@ -74,19 +79,27 @@ pub(crate) async fn token(
                 client_id,
                 now,
                 lifetimes,
-                Some(refresh.to_owned()),
+                Refresh::Reuse(refresh.to_owned()),
             )
+        }
+        Some("client_credentials")
+            if shared.release >= Release::WashingtonDc && inner.profile.client_credentials =>
+        {
+            let user = shared.client_credentials_user.clone();
+            inner
+                .tokens
+                .issue(&user, client_id, now, lifetimes, Refresh::None)
         }
         _ => return denied(),
     };
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "scope": "useraccount",
-            "token_type": "Bearer",
-            "expires_in": issued.expires_in,
-            "refresh_token": issued.refresh_token,
-            "access_token": issued.access_token,
-        }),
-    )
+    let mut body = json!({
+        "scope": "useraccount",
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "access_token": issued.access_token,
+    });
+    if let Some(refresh) = issued.refresh_token {
+        body["refresh_token"] = json!(refresh);
+    }
+    json_response(StatusCode::OK, &body)
 }

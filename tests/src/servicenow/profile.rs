@@ -5,94 +5,41 @@
 //! clients' code or write-ups: plausible, not authoritative) or [U]nverified (an inference).
 //! Everything the emulator does that is not [C] for every release lives here as a switch, so
 //! a test can flip it instead of trusting a guess. [`Profile::for_release`] picks the defaults;
-//! the table below says which and why.
+//! the table below says which and why. Ranges are inclusive and oldest first ("Kingston on" =
+//! Kingston to Brazil).
 //!
-//! | switch | Helsinki | Istanbul | Jakarta | Kingston | London | why |
-//! |---|---|---|---|---|---|---|
-//! | `state_model` | New | New | New | New | New | new model on new (zbooted) instances from Helsinki on; `Old` = an instance upgraded from an older release, which keeps the old model [C] |
-//! | `hold_reason` | no | no | yes | yes | yes | the hold-reason choice list exists on new instances "as of Jakarta" [C] |
-//! | `close_codes` | era list | era list | era list | era list | era list | the "Solved (…)" list of that era, as clients of the time send it [P] |
-//! | `close_info` | None | None | None | DataPolicy | DataPolicy | [U]: whether 2016–2018 instances enforced close info server-side is not known. Guess: 2018 demo data says "Closed before close notes were made mandatory" (a record read in the same 2018 recording session as `tests/fixtures/servicenow-captures-2018/`), so the two 2018 releases enforce it |
-//! | `closed_writes` | Strict | Strict | Strict | Strict | Strict | documented intent: closed incidents read-only for non-admins [C]; peers who saw writes succeed likely used admin users, which the emulator's admin credential reproduces [U] |
-//! | `reopen` | CountAndClear | (same) | (same) | (same) | (same) | the UI's reopen increments `reopen_count`; what a REST reopen does to it and to the resolve fields [U] |
-//! | `priority_on_update` | yes | yes | yes | yes | yes | the priority data lookup is believed to rerun when impact or urgency change [U] |
-//! | `rate_limit` | none | none | none | none | none | no built-in default rule exists, admins add them [P]; the release that introduced rules [U] — tests opt in |
-//! | `no_response_body_header` | no | no | no | yes | yes | `X-no-response-body` seen in the 2018 captures only ([C] for 2018, [U] earlier) |
-//! | `invalid_query` | Ignore | Ignore | Ignore | Ignore | Ignore | ignoring an invalid term is documented since Geneva [C] |
-//! | `v1_empty_is_404` | yes | yes | yes | yes | yes | the one documented difference between v1 and v2 (ServiceNow KB0551763) [C] |
-//! | `name_value_filters` | no | no | no | yes | yes | only current docs [C]; a 2018–19 bridge relied on it [P] |
-//! | `no_count_param` | no | no | no | no | no | `sysparm_no_count` only in current docs [U] |
-//! | `link_on_single_page` | yes | yes | yes | yes | yes | the docs describe `Link` on collection GETs, prev/next left out when not applicable; one peer saw none on a single page [P] |
-//! | `multipart_sys_id_field` | Either | Either | Either | Either | Either | `record_sys_id` (Geneva docs) vs `table_sys_id` (current); which one each release accepts [U] |
-//! | `journal_table_readable` | yes | yes | yes | yes | yes | `sys_journal_field` ACLs may be stricter than the incident's [U] |
-//! | `oauth` | yes | yes | yes | yes | yes | password + refresh grants on all five [P] |
-//! | `max_body_bytes` | 10 MiB | 10 MiB | 10 MiB | 10 MiB | 10 MiB | ServiceNow's default REST payload cap, 10 MB (KB0747638) [C] |
-
-use std::fmt;
-use std::str::FromStr;
+//! | switch | default | why |
+//! |---|---|---|
+//! | `state_model` | New, every release | new model on new (zbooted) instances from Helsinki on, unchanged to today; `Old` = an instance upgraded from an older release, which keeps the old model [C] |
+//! | `hold_reason` | Jakarta on | the hold-reason choice list exists on new instances "as of Jakarta" [C]; hold reasons 1/3/4/5 still today [C] |
+//! | `close_codes` | "Solved (…)" list to Vancouver; today's list (Duplicate … User error) from Washington DC | the old list is what clients of 2016–2018 send [P]; today's list is documented [C]; which release switched is not documented [U]: Ansible's `servicenow.itsm` moved to today's list in April 2024, the Washington DC era [P] |
+//! | `close_info` | DataPolicy from Kingston | [U] for 2016–2018: 2018 demo data says "Closed before close notes were made mandatory" (a record read in the same 2018 recording session as `tests/fixtures/servicenow-captures-2018/`), so 2018 on enforce it; today's instances answer `Data Policy Exception` [P] |
+//! | `closed_writes` | Strict, every release | documented intent: closed incidents read-only for non-admins [C]; peers who saw writes succeed likely used admin users, which the emulator's admin credential reproduces [U] |
+//! | `reopen` | CountAndClear | the UI's reopen increments `reopen_count`; what a REST reopen does to it and to the resolve fields [U] |
+//! | `priority_on_update` | yes | the priority data lookup is believed to rerun when impact or urgency change [U] |
+//! | `rate_limit` | none | no built-in default rule exists, admins add them [P]; the release that introduced rules [U] — tests opt in |
+//! | `no_response_body_header` | Kingston on | `X-no-response-body` seen in the 2018 captures and documented in today's Table API reference [C]; not seen before 2018 [U] |
+//! | `invalid_query` | Ignore | ignoring an invalid term is documented since Geneva, and today [C] |
+//! | `v1_empty_is_404` | yes | the one documented difference between v1 and v2 (ServiceNow KB0551763, and today's Table API reference) [C] |
+//! | `name_value_filters` | Kingston on | in today's docs [C]; a 2018–19 bridge relied on it [P] |
+//! | `no_count_param` | Washington DC on | `sysparm_no_count` is in today's docs [C]; the release that added it [U] |
+//! | `link_on_single_page` | yes | the docs describe `Link` on collection GETs, prev/next left out when not applicable; one peer saw none on a single page [P] |
+//! | `multipart_sys_id_field` | Either | `record_sys_id` (Geneva docs) vs `table_sys_id` (current); which one each release accepts [U] |
+//! | `journal_table_readable` | yes | `sys_journal_field` ACLs may be stricter than the incident's [U] |
+//! | `oauth` | yes | password + refresh grants on every release [P] |
+//! | `client_credentials` | off | the grant exists from Washington DC, off until the property `glide.oauth.inbound.client.credential.grant_type.enabled` is set [C]; has no effect before Washington DC |
+//! | `api_key` | Washington DC on | the "API Key and HMAC Authentication" plugin, header `x-sn-apikey`; earliest docs found are Washington DC's [C]; has no effect before Washington DC |
+//! | `max_body_bytes` | 10 MiB | ServiceNow's default REST payload cap, 10 MB (KB0747638) [C] |
+//! | `attachment_extended_fields` | Quebec on | `hash`, `chunk_size_bytes`, `state` seen on 2021–2023 instances, `created_by_name`/`updated_by_name` in today's docs [C today]; the release that added them [U] |
+//! | `xml` | yes | the Table API serves `application/xml` (today's reference, and the `Accept` documented since Geneva) [C] |
+//! | `batch_api` | London on | `POST /api/now/v1/batch`, documented today [C]; since London per a ServiceNow performance-team article [P] |
+//! | `aggregate_api` | yes | `GET /api/now/stats/{table}`, documented today [C]; older releases [U] |
+//! | `security_incident_response` | Washington DC on | the application and its table `sn_si_incident` are documented today [C]; an application an instance installs, so older profiles switch it on [U] |
+//! | `security_incident_states`, `…_close_codes` | Draft 10 … Review 100, Closed 3, Cancelled 7; four codes | the lifecycle and the closure code from Review are documented [C]; the values are not [U] |
 
 use serde::{Deserialize, Serialize};
 
-/// A ServiceNow release the emulator can stand in for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Release {
-    /// Helsinki (2016): first release with the new incident state model.
-    Helsinki,
-    /// Istanbul (2017).
-    Istanbul,
-    /// Jakarta (2017): hold-reason choices on new instances.
-    Jakarta,
-    /// Kingston (2018): the release era of the 2018 captures.
-    Kingston,
-    /// London (2018).
-    London,
-}
-
-impl Release {
-    /// Every release, oldest first; tests loop over it.
-    pub const ALL: [Release; 5] = [
-        Release::Helsinki,
-        Release::Istanbul,
-        Release::Jakarta,
-        Release::Kingston,
-        Release::London,
-    ];
-
-    /// The release name as ServiceNow spells it (`"Kingston"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Release::Helsinki => "Helsinki",
-            Release::Istanbul => "Istanbul",
-            Release::Jakarta => "Jakarta",
-            Release::Kingston => "Kingston",
-            Release::London => "London",
-        }
-    }
-}
-
-impl fmt::Display for Release {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A release name that is not one of [`Release::ALL`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown ServiceNow release `{0}`; expected one of helsinki, istanbul, jakarta, kingston, london")]
-pub struct UnknownRelease(pub String);
-
-impl FromStr for Release {
-    type Err = UnknownRelease;
-
-    /// Case-insensitive: `london`, `London` and `LONDON` all parse.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Release::ALL
-            .into_iter()
-            .find(|r| r.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| UnknownRelease(s.to_owned()))
-    }
-}
+use super::release::Release;
 
 /// Which incident state model the instance runs. Independent of the release, because an
 /// upgraded instance keeps the old model.
@@ -239,11 +186,57 @@ pub struct Profile {
     pub journal_table_readable: bool,
     /// `POST /oauth_token.do` with the password and refresh-token grants.
     pub oauth: bool,
+    /// The client-credentials grant is enabled (the system property
+    /// `glide.oauth.inbound.client.credential.grant_type.enabled`). No effect before Washington
+    /// DC, which introduced the grant.
+    pub client_credentials: bool,
+    /// The "API Key and HMAC Authentication" plugin is active: a key in the `x-sn-apikey`
+    /// header signs in as the user it was issued to. No effect before Washington DC.
+    pub api_key: bool,
     /// Largest accepted request body; larger → 400 (KB0747638: 10485760 bytes).
     pub max_body_bytes: usize,
+    /// The Security Incident Response application is installed: `sn_si_incident` exists
+    /// (otherwise `400 Invalid table`, as for any unknown table).
+    pub security_incident_response: bool,
+    /// Its `state` choices `(value, label)`, in lifecycle order. The lifecycle is documented
+    /// (Draft → Analysis → Contain → Eradicate → Recover → Review → Closed / Cancelled); the
+    /// values are not (\[U\]), so clients must read them from `sys_choice`.
+    pub security_incident_states: Vec<(String, String)>,
+    /// Its closure codes (`close_code`); not documented (\[U\]).
+    pub security_incident_close_codes: Vec<String>,
+    /// Attachment metadata carries `hash` (SHA-256 of the content), `chunk_size_bytes`,
+    /// `state`, `created_by_name` and `updated_by_name`.
+    pub attachment_extended_fields: bool,
+    /// The Table API serves XML to `Accept: application/xml`.
+    pub xml: bool,
+    /// The Batch API, `POST /api/now/v1/batch`.
+    pub batch_api: bool,
+    /// The Aggregate API, `GET /api/now/stats/{table}`.
+    pub aggregate_api: bool,
 }
 
+/// `sn_si_incident` states in lifecycle order: labels as documented, values \[U\].
+pub const SECURITY_INCIDENT_STATES: [(&str, &str); 8] = [
+    ("10", "Draft"),
+    ("16", "Analysis"),
+    ("18", "Contain"),
+    ("19", "Eradicate"),
+    ("20", "Recover"),
+    ("100", "Review"),
+    ("3", "Closed"),
+    ("7", "Cancelled"),
+];
+
+/// `sn_si_incident` closure codes \[U\].
+pub const SECURITY_INCIDENT_CLOSE_CODES: [&str; 4] = [
+    "Confirmed incident",
+    "False positive",
+    "Duplicate",
+    "Risk accepted",
+];
+
 /// `close_code` values of the 2016–2018 era (\[P\]: what the Ansible and Elastic clients send).
+/// Until a release that is not documented; see [`CURRENT_CLOSE_CODES`].
 pub const ERA_CLOSE_CODES: [&str; 7] = [
     "Solved (Work Around)",
     "Solved (Permanently)",
@@ -254,17 +247,38 @@ pub const ERA_CLOSE_CODES: [&str; 7] = [
     "Closed/Resolved by Caller",
 ];
 
+/// `close_code` values of today's base system (ServiceNow's "resolve and close an incident"
+/// documentation), in its order.
+pub const CURRENT_CLOSE_CODES: [&str; 10] = [
+    "Duplicate",
+    "Known error",
+    "No resolution provided",
+    "Resolved by caller",
+    "Resolved by change",
+    "Resolved by problem",
+    "Resolved by request",
+    "Solution provided",
+    "Workaround provided",
+    "User error",
+];
+
 /// Default REST payload cap (KB0747638).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 10_485_760;
 
 impl Profile {
     /// The defaults for `release` (see the module docs for the table and its evidence).
     pub fn for_release(release: Release) -> Self {
-        let from_2018 = matches!(release, Release::Kingston | Release::London);
+        let from_2018 = release >= Release::Kingston;
+        let today = release >= Release::WashingtonDc;
+        let close_codes: &[&str] = if today {
+            &CURRENT_CLOSE_CODES
+        } else {
+            &ERA_CLOSE_CODES
+        };
         Profile {
             state_model: StateModel::New,
             hold_reason: release >= Release::Jakarta,
-            close_codes: ERA_CLOSE_CODES.iter().map(|c| (*c).to_owned()).collect(),
+            close_codes: close_codes.iter().map(|c| (*c).to_owned()).collect(),
             close_info: if from_2018 {
                 CloseInfoPolicy::DataPolicy
             } else {
@@ -278,12 +292,27 @@ impl Profile {
             invalid_query: InvalidQuery::Ignore,
             v1_empty_is_404: true,
             name_value_filters: from_2018,
-            no_count_param: false,
+            no_count_param: today,
             link_on_single_page: true,
             multipart_sys_id_field: MultipartSysIdField::Either,
             journal_table_readable: true,
             oauth: true,
+            client_credentials: false,
+            api_key: today,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            security_incident_response: today,
+            security_incident_states: SECURITY_INCIDENT_STATES
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect(),
+            security_incident_close_codes: SECURITY_INCIDENT_CLOSE_CODES
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
+            attachment_extended_fields: release >= Release::Quebec,
+            xml: true,
+            batch_api: release >= Release::London,
+            aggregate_api: true,
         }
     }
 }
@@ -300,15 +329,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn release_parses_case_insensitively_and_round_trips() {
-        for release in Release::ALL {
-            assert_eq!(release.to_string().parse::<Release>(), Ok(release));
-            assert_eq!(
-                release.name().to_uppercase().parse::<Release>(),
-                Ok(release)
-            );
-        }
-        assert!("madrid".parse::<Release>().is_err());
+    fn close_codes_change_with_washington_dc() {
+        let vancouver = Profile::for_release(Release::Vancouver).close_codes;
+        assert!(vancouver.iter().any(|c| c == "Solved (Permanently)"));
+        let washington = Profile::for_release(Release::WashingtonDc).close_codes;
+        assert!(washington.iter().any(|c| c == "Solution provided"));
+        assert!(!washington.iter().any(|c| c == "Solved (Permanently)"));
     }
 
     #[test]

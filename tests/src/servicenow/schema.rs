@@ -222,12 +222,48 @@ static ATTACHMENT_FIELDS: [FieldDef; 17] = with_sys_fields![
     f("average_image_color", T),
 ];
 
+/// `sn_si_incident` columns: the task columns an integration writes and reads, and the
+/// security incident's own. Which columns a real instance has beyond these is not recorded
+/// here; unknown columns in a write are dropped, as on any table.
+static SECURITY_INCIDENT_FIELDS: [FieldDef; 28] = with_sys_fields![
+    f("number", T),
+    f("short_description", T),
+    f("description", T),
+    f("state", C),
+    f("priority", C),
+    f("severity", C),
+    f("category", T),
+    f("subcategory", T),
+    f("assignment_group", R("sys_user_group")),
+    f("assigned_to", R("sys_user")),
+    f("correlation_id", T),
+    f("correlation_display", T),
+    f("work_notes", J),
+    f("comments", J),
+    f("close_code", C),
+    f("close_notes", T),
+    f("active", B),
+    f("opened_at", D),
+    f("opened_by", R("sys_user")),
+    f("closed_at", D),
+    f("closed_by", R("sys_user")),
+];
+
 /// The incident table.
 pub(crate) static INCIDENT: TableDef = TableDef {
     name: "incident",
     label: "Incident",
     display_field: "number",
     fields: &INCIDENT_FIELDS,
+};
+
+/// Security incidents (`sn_si_incident`), where the Security Incident Response application is
+/// installed.
+pub(crate) static SECURITY_INCIDENT: TableDef = TableDef {
+    name: "sn_si_incident",
+    label: "Security Incident",
+    display_field: "number",
+    fields: &SECURITY_INCIDENT_FIELDS,
 };
 
 /// Users (`sys_user`).
@@ -270,9 +306,17 @@ pub(crate) static ATTACHMENT: TableDef = TableDef {
     fields: &ATTACHMENT_FIELDS,
 };
 
-/// Every table the emulator knows; anything else is `400 Invalid table`.
-pub(crate) static TABLES: [&TableDef; 6] =
-    [&INCIDENT, &USER, &GROUP, &CHOICE, &JOURNAL, &ATTACHMENT];
+/// Every table the emulator knows; anything else is `400 Invalid table`, and so is
+/// `sn_si_incident` where the profile lacks the application (the handlers check).
+pub(crate) static TABLES: [&TableDef; 7] = [
+    &INCIDENT,
+    &SECURITY_INCIDENT,
+    &USER,
+    &GROUP,
+    &CHOICE,
+    &JOURNAL,
+    &ATTACHMENT,
+];
 
 /// The table named `name`.
 pub(crate) fn table(name: &str) -> Option<&'static TableDef> {

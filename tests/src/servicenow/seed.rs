@@ -228,10 +228,32 @@ pub(crate) fn seed_choices(store: &mut Store, profile: &Profile, now: &str) {
             ]),
         ));
     }
+    insert_choices(store, schema::INCIDENT.name, lists, now);
+    if profile.security_incident_response {
+        let codes = profile
+            .security_incident_close_codes
+            .iter()
+            .map(|c| (c.clone(), c.clone()))
+            .collect();
+        let lists = vec![
+            ("state", profile.security_incident_states.clone()),
+            ("close_code", codes),
+        ];
+        insert_choices(store, schema::SECURITY_INCIDENT.name, lists, now);
+    }
+}
+
+/// Adds `sys_choice` rows for `table`'s choice `lists`, in list order.
+fn insert_choices(
+    store: &mut Store,
+    table: &str,
+    lists: Vec<(&str, Vec<(String, String)>)>,
+    now: &str,
+) {
     for (element, choices) in lists {
         for (sequence, (value, label)) in choices.into_iter().enumerate() {
             let mut row = sys_row(&schema::CHOICE, &new_sys_id(), now);
-            row.set("name", schema::INCIDENT.name);
+            row.set("name", table);
             row.set("element", element);
             row.set("value", value);
             row.set("label", label);

@@ -7,8 +7,9 @@ use std::time::Duration;
 use super::account::{Account, Actor};
 use super::clock::{glide_date_time, Clock};
 use super::faults::FaultState;
-use super::profile::{Profile, Release};
+use super::profile::Profile;
 use super::rate_limit::RateLimiter;
+use super::release::Release;
 use super::schema;
 use super::seed::{self, ADMIN_SYS_ID, AGENT_USER_NAME, API_USER_SYS_ID, SECOND_ADMIN_SYS_ID};
 use super::stats::RequestStats;
@@ -22,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) release: Release,
     pub(crate) accounts: Vec<Account>,
     pub(crate) oauth_clients: Vec<(String, String)>,
+    /// The user a client-credentials token acts as (the OAuth Application User).
+    pub(crate) client_credentials_user: String,
     pub(crate) access_token_lifetime: Duration,
     pub(crate) refresh_token_lifetime: Duration,
     pub(crate) instance_url: Option<String>,
@@ -93,8 +96,14 @@ impl Shared {
             &config.profile,
             &glide_date_time(clock.now()),
         );
+        let mut tokens = Tokens::default();
+        for (key, user) in &config.api_keys {
+            tokens.add_api_key(key, user);
+        }
+        tokens.set_api_keys_active(api_keys_active(config.release, &config.profile));
         Shared {
             release: config.release,
+            client_credentials_user: config.username.clone(),
             accounts,
             oauth_clients: config.oauth_clients,
             access_token_lifetime: config.access_token_lifetime,
@@ -104,7 +113,7 @@ impl Shared {
                 profile: config.profile,
                 clock,
                 store,
-                tokens: Tokens::default(),
+                tokens,
                 faults: FaultState::default(),
                 rate: RateLimiter::default(),
                 stats: RequestStats::default(),
@@ -132,4 +141,9 @@ impl Shared {
             admin: true,
         }
     }
+}
+
+/// Whether API keys sign in: the release has the plugin and the profile has it active.
+pub(crate) fn api_keys_active(release: Release, profile: &Profile) -> bool {
+    release >= Release::WashingtonDc && profile.api_key
 }

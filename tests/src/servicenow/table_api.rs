@@ -20,11 +20,12 @@ use super::query::Query;
 use super::render::{render, RenderOptions};
 use super::reply::{empty_response, result_response, with_location};
 use super::schema::{self, TableDef};
+use super::security_incident;
 use super::state::{Inner, Shared};
 use super::store::Record;
 use super::walk;
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 /// Any verb a path does not support: 405.
 pub(crate) async fn method_not_allowed(method: Method) -> ApiError {
@@ -32,12 +33,27 @@ pub(crate) async fn method_not_allowed(method: Method) -> ApiError {
 }
 
 /// The table named in the path, or `400 Invalid table <name>`.
-fn table_def(name: &str) -> Result<&'static TableDef, ApiError> {
+pub(crate) fn table_def(name: &str) -> Result<&'static TableDef, ApiError> {
     schema::table(name).ok_or_else(|| ApiError::InvalidTable(name.to_owned()))
 }
 
+/// The tables the API user may write: incidents and security incidents; the rest are
+/// reference data, read-only to an itil user.
+fn writable(table: &TableDef) -> bool {
+    table.name == schema::INCIDENT.name || table.name == schema::SECURITY_INCIDENT.name
+}
+
+/// `sn_si_incident` exists only where the profile installs its application.
+fn check_installed(inner: &Inner, table: &TableDef) -> Result<(), ApiError> {
+    if table.name == schema::SECURITY_INCIDENT.name && !inner.profile.security_incident_response {
+        return Err(ApiError::InvalidTable(table.name.to_owned()));
+    }
+    Ok(())
+}
+
 /// `sys_journal_field` may be closed to the API user (`journal_table_readable`).
-fn check_readable(inner: &Inner, table: &TableDef) -> Result<(), ApiError> {
+pub(crate) fn check_readable(inner: &Inner, table: &TableDef) -> Result<(), ApiError> {
+    check_installed(inner, table)?;
     if table.name == schema::JOURNAL.name && !inner.profile.journal_table_readable {
         return Err(ApiError::QueryForbidden);
     }
@@ -82,7 +98,11 @@ fn render_one(
 
 /// The query of a collection GET: `sysparm_query`, or `field=value` shorthand filters when the
 /// profile accepts them and `sysparm_query` is empty.
-fn query_text(params: &Params, table: &'static TableDef, name_value_filters: bool) -> String {
+pub(crate) fn query_text(
+    params: &Params,
+    table: &'static TableDef,
+    name_value_filters: bool,
+) -> String {
     let text = params.get("sysparm_query").unwrap_or("").trim();
     if !text.is_empty() || !name_value_filters {
         return text.to_owned();
@@ -223,7 +243,8 @@ pub(crate) async fn create(
     let table = table_def(&table)?;
     let mut guard = shared.lock();
     let inner = &mut *guard;
-    if table.name != schema::INCIDENT.name {
+    check_installed(inner, table)?;
+    if !writable(table) {
         return Err(ApiError::Acl(Operation::Insert));
     }
     let changes = read_changes(inner, table, &headers, &params, &body)?;
@@ -234,7 +255,11 @@ pub(crate) async fn create(
         now: &now,
         suppress_auto_sys: params.flag("sysparm_suppress_auto_sys_field"),
     };
-    let record = incident::insert(&mut inner.store, &ctx, &changes)?;
+    let record = if table.name == schema::SECURITY_INCIDENT.name {
+        security_incident::insert(&mut inner.store, &ctx, &changes)?
+    } else {
+        incident::insert(&mut inner.store, &ctx, &changes)?
+    };
     let base = base_url(&headers, shared.instance_url.as_deref());
     let location = format!(
         "{base}{}/{}",
@@ -266,10 +291,11 @@ pub(crate) async fn update(
     let table = table_def(&table)?;
     let mut guard = shared.lock();
     let inner = &mut *guard;
+    check_installed(inner, table)?;
     if inner.store.find(table.name, &sys_id).is_none() {
         return Err(ApiError::NoRecord);
     }
-    if table.name != schema::INCIDENT.name {
+    if !writable(table) {
         return Err(ApiError::Acl(Operation::Update));
     }
     let changes = read_changes(inner, table, &headers, &params, &body)?;
@@ -280,7 +306,11 @@ pub(crate) async fn update(
         now: &now,
         suppress_auto_sys: params.flag("sysparm_suppress_auto_sys_field"),
     };
-    let record = incident::update(&mut inner.store, &ctx, &sys_id, &changes)?;
+    let record = if table.name == schema::SECURITY_INCIDENT.name {
+        security_incident::update(&mut inner.store, &ctx, &sys_id, &changes)?
+    } else {
+        incident::update(&mut inner.store, &ctx, &sys_id, &changes)?
+    };
     if no_body(&headers, inner) {
         return Ok(empty_response(StatusCode::OK));
     }
@@ -300,10 +330,11 @@ pub(crate) async fn delete(
     let Path((table, sys_id)) = path.map_err(|_| ApiError::UnknownUri)?;
     let table = table_def(&table)?;
     let mut inner = shared.lock();
+    check_installed(&inner, table)?;
     if inner.store.find(table.name, &sys_id).is_none() {
         return Err(ApiError::NoRecord);
     }
-    if table.name != schema::INCIDENT.name {
+    if !writable(table) {
         return Err(ApiError::Acl(Operation::Delete));
     }
     let store = &mut inner.store;

@@ -457,7 +457,7 @@ http.ca_file = "/etc/ssl/corp.pem"
         let file = parse(GOOD).unwrap();
         assert!(!file.config.telemetry.enabled);
         assert!(file.config.telemetry.listen.ip().is_loopback());
-        let remote = format!("{GOOD}\n[telemetry]\nenabled = true\nlisten = \"0.0.0.0:9598\"\n");
+        let remote = format!("{GOOD}\n[telemetry]\nenabled = true\nlisten = \"0.0.0.0:10157\"\n");
         let err = parse(&remote).unwrap_err().to_string();
         assert!(
             err.contains(
@@ -468,7 +468,7 @@ http.ca_file = "/etc/ssl/corp.pem"
         let meant = format!("{remote}allow_remote = true\n");
         assert_eq!(
             parse(&meant).unwrap().config.telemetry.listen.to_string(),
-            "0.0.0.0:9598"
+            "0.0.0.0:10157"
         );
         let err = parse(&format!("{GOOD}\n[telemetry]\nlisten = \"localhost\"\n"))
             .unwrap_err()

@@ -38,11 +38,11 @@ pub struct TelemetrySettings {
     /// Serve the endpoint. Default: false.
     #[serde(default)]
     pub enabled: bool,
-    /// The IP address and port to listen on. Default: `"127.0.0.1:9598"` (this machine only).
+    /// The IP address and port to listen on. Default: `"127.0.0.1:10157"` (this machine only).
     #[serde(default = "default_telemetry_listen")]
     #[schemars(with = "String")]
     pub listen: SocketAddr,
-    /// Allow `listen` to be an address other machines can reach (`"0.0.0.0:9598"`, a LAN
+    /// Allow `listen` to be an address other machines can reach (`"0.0.0.0:10157"`, a LAN
     /// address). Anyone who can reach it can read the metrics. Default: false.
     #[serde(default)]
     pub allow_remote: bool,
@@ -59,7 +59,7 @@ impl Default for TelemetrySettings {
 }
 
 fn default_telemetry_listen() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 9598))
+    SocketAddr::from(([127, 0, 0, 1], 10157))
 }
 
 /// The durable state store.
@@ -91,7 +91,7 @@ pub(super) fn default_state_path() -> PathBuf {
 }
 
 /// Plugin discovery.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginSettings {
     /// Extra directories searched for plugin libraries, after the executable's directory;
@@ -101,7 +101,7 @@ pub struct PluginSettings {
 }
 
 /// One pipeline: a source, a sink, and what happens in between.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSettings {
     /// Whether the pipeline runs. Default: true.
@@ -148,7 +148,7 @@ pub fn default_correlation_format() -> String {
 }
 
 /// How alerts reach a pipeline.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeSettings {
     /// Accept alerts from `sluice alert-response`, run by Netwrix Auditor as an alert's
@@ -205,7 +205,7 @@ const fn default_fetch_attempts() -> u32 {
 }
 
 /// Flood suppression. The defaults are the vendor add-on's (`ITSMSettings.xml`).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuppressionSettings {
     /// The most tickets opened for new alerts in one `ticket_flood_interval`; beyond it, new
@@ -297,7 +297,7 @@ const fn default_max_records_per_update() -> usize {
 }
 
 /// Delivery to the sink.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliverySettings {
     /// The most ticket actions sent to the sink in one call. Default: 50.
@@ -323,6 +323,15 @@ pub struct DeliverySettings {
     /// (`sluice status` lists it). Default: `"24h"`.
     #[serde(default = "default_give_up_after")]
     pub give_up_after: HumanDuration,
+    /// How long a new ticket whose create went unanswered (a timeout, a dropped connection, a
+    /// crash while it was being sent) may still appear at the sink. Until then sluice looks
+    /// the ticket up by its correlation key instead of sending the create again, so a create
+    /// the sink commits late does not become a second ticket. Default: `"2m"`: ServiceNow
+    /// cancels a REST Table API transaction after 60 seconds (its "REST Table API request
+    /// timeout" quota rule), plus as long again for a request queued before it started. Raise
+    /// it if your instance's quota rule allows longer transactions.
+    #[serde(default = "default_in_doubt_window")]
+    pub in_doubt_window: HumanDuration,
 }
 
 impl DeliverySettings {
@@ -346,6 +355,7 @@ impl Default for DeliverySettings {
             retry_max: default_retry_max(),
             retry_after_max: default_retry_after_max(),
             give_up_after: default_give_up_after(),
+            in_doubt_window: default_in_doubt_window(),
         }
     }
 }
@@ -374,8 +384,12 @@ fn default_give_up_after() -> HumanDuration {
     HumanDuration::from_secs(86_400)
 }
 
+fn default_in_doubt_window() -> HumanDuration {
+    HumanDuration::from_secs(120)
+}
+
 /// History kept in the state store. The defaults are the vendor add-on's.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
     /// Handled alerts (activity-record requests) kept at most. Default: 5000.
@@ -425,7 +439,7 @@ pub(super) const fn yes() -> bool {
 
 /// A source or sink: the host's keys, and the component's own keys, which its plugin
 /// validates (`sluice schema` shows them per component).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 pub struct ComponentSettings {
     /// The component, by name (`netwrix_auditor`, `servicenow`, …); `sluice plugins` lists
     /// what is installed.
@@ -445,7 +459,7 @@ pub struct ComponentSettings {
 }
 
 /// HTTP client settings for one component. The host runs every plugin's HTTP requests.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     /// A PEM file of CA certificates to trust in addition to the system's roots (for
@@ -463,6 +477,12 @@ pub struct HttpSettings {
     /// ignores them.
     #[serde(default)]
     pub proxy: Option<String>,
+    /// The SHA-256 fingerprint of the server's own certificate, like `"sha256:5f0c…"` (64
+    /// hex digits; colons allowed): that certificate is trusted, and no other, whoever issued
+    /// it, such as Netwrix Auditor's self-signed one. `sluice validate --environment` prints
+    /// the fingerprint of a certificate it could not verify. Default: none.
+    #[serde(default)]
+    pub tls_fingerprint: Option<String>,
     /// Do not verify the server's TLS certificate. Insecure: anyone on the path can read
     /// and change the traffic. Logged as a warning at start. Default: false.
     #[serde(default)]

@@ -189,7 +189,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             computer: &spec.computer,
         };
         if !self.recovered {
-            let n = delivery.recover(&mut self.store)?;
+            let n = delivery.recover(&mut self.store, now)?;
             if n > 0 {
                 tracing::warn!(pipeline = %spec.name, actions = n, "Recovered ticket actions interrupted by a stop or a store failure; opens among them are looked up before they are sent again.");
             }
@@ -201,7 +201,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         let stages = self
             .intake(now)
             .and_then(|()| self.decide(now))
-            .and_then(|()| self.deliver(&delivery, now));
+            .and_then(|()| self.deliver(&delivery));
         if let Err(error) = stages {
             // The store failed (a full disk, a lock held too long), perhaps after a batch was
             // sent but before its outcome was recorded: its actions stay marked in flight.
@@ -225,8 +225,11 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     /// Delivers until nothing more is due now (each round is one batch), but stops for alerts
     /// queued by `sluice alert-response` meanwhile: the next step takes them in, and their new
     /// tickets go before the backlog of updates.
-    fn deliver(&mut self, delivery: &Delivery<'_>, now: Timestamp) -> Result<(), StoreError> {
+    fn deliver(&mut self, delivery: &Delivery<'_>) -> Result<(), StoreError> {
         while !self.stopping() {
+            // Read for each round: a round can take a request timeout, and what it records (a
+            // retry's due time, since when a create is in doubt) must not lag behind.
+            let now = self.now();
             let mut sink = Observed::new(&mut self.sink, self.observer.as_deref());
             let report = delivery.run(
                 &mut self.store,

@@ -5,12 +5,32 @@
 //! being handed the config: log lines, error messages, `--json` output, and the messages the
 //! state store keeps for `sluice status`. A secret stays registered after a reload replaced
 //! it: text about the old one may still be around.
+//!
+//! A secret that could be an ordinary word (short, or letters only: `sluice`, `admin`) is
+//! redacted only where a secret can appear: as a whole word after a word that names one
+//! (`password`, `token`, `secret`, `key`, `authorization`, …) or as the password of a URL
+//! (`user:secret@host`). Redacting it everywhere would blank file names (`sluice.toml`), user
+//! names and messages that merely contain the word. Any other secret is redacted wherever it
+//! appears.
 
 use std::borrow::Cow;
 use std::sync::RwLock;
 
 /// What a secret's value is replaced with.
 pub const REDACTED: &str = "<redacted>";
+
+/// Words that name a secret: a weak secret is redacted after one of them.
+const SECRET_WORDS: [&str; 9] = [
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "authorization",
+    "credential",
+    "bearer",
+];
 
 /// The values of secrets, for redaction.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +41,59 @@ pub struct Secrets {
 
 /// Every secret this process resolved.
 static REGISTERED: RwLock<Secrets> = RwLock::new(Secrets { values: Vec::new() });
+
+/// Whether `value` could be an ordinary word: shorter than 8 characters, or letters only and
+/// shorter than 12.
+fn is_weak(value: &str) -> bool {
+    let n = value.chars().count();
+    n < 8 || (n < 12 && value.chars().all(char::is_alphabetic))
+}
+
+/// Whether `c` continues a word, a file name or a path around a match.
+fn joins(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '\\'))
+}
+
+/// Whether the weak secret found at `text[start..end]` sits where a secret appears: a whole
+/// word whose previous word (quotes, `=` and `:` between them aside) names a secret, or a
+/// URL's password (`:secret@`).
+fn in_secret_place(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let url_password = before == Some(':') && after == Some('@');
+    if url_password {
+        return true;
+    }
+    if joins(before) || joins(after) {
+        return false;
+    }
+    let before = text[..start].trim_end_matches([' ', '"', '\'', '=', ':']);
+    let word_start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let word = before[word_start..].to_lowercase();
+    SECRET_WORDS.iter().any(|w| word.contains(w))
+}
+
+/// `text` with the weak secret `value` replaced where it sits in a secret's place.
+fn redact_weak(text: &str, value: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, _) in text.match_indices(value) {
+        let end = start + value.len();
+        if start < last || !in_secret_place(text, start, end) {
+            continue;
+        }
+        out.push_str(&text[last..start]);
+        out.push_str(REDACTED);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
 
 impl Secrets {
     /// Remembers `value` as secret (empty and very short values are ignored: redacting them
@@ -50,7 +123,14 @@ impl Secrets {
         }
         let mut out = text.to_owned();
         for v in &self.values {
-            out = out.replace(v.as_str(), REDACTED);
+            out = if is_weak(v) {
+                redact_weak(&out, v)
+            } else {
+                out.replace(v.as_str(), REDACTED)
+            };
+        }
+        if out == text {
+            return Cow::Borrowed(text);
         }
         Cow::Owned(out)
     }
@@ -93,7 +173,46 @@ mod tests {
         s.insert("ab");
         s.insert("hunter2");
         s.insert("hunter22");
-        assert_eq!(s.redact("ab hunter22 hunter2"), "ab <redacted> <redacted>");
+        assert_eq!(
+            s.redact("ab hunter22 password hunter2"),
+            "ab <redacted> password <redacted>"
+        );
+    }
+
+    /// A password `sluice` turned file names into `<redacted>.toml`.
+    #[test]
+    fn a_secret_that_is_an_ordinary_word_is_redacted_only_where_a_secret_appears() {
+        let mut s = Secrets::default();
+        s.insert("sluice");
+        for kept in [
+            "sluice.toml: cannot read the config",
+            "ServiceNow refused the credentials of user 'sluice' (HTTP 401)",
+            "/opt/sluice/libsluice_sink_servicenow.so",
+            "Reloaded the config of sluice-host.",
+        ] {
+            assert_eq!(s.redact(kept), kept);
+        }
+        for (text, redacted) in [
+            ("password = \"sluice\"", "password = \"<redacted>\""),
+            (r#"{"password":"sluice"}"#, r#"{"password":"<redacted>"}"#),
+            (
+                "GET http://svc:sluice@sn.example/",
+                "GET http://svc:<redacted>@sn.example/",
+            ),
+            (
+                "Authorization: Bearer sluice",
+                "Authorization: Bearer <redacted>",
+            ),
+            ("the token sluice expired", "the token <redacted> expired"),
+        ] {
+            assert_eq!(s.redact(text), redacted, "{text}");
+        }
+        let mut strong = Secrets::default();
+        strong.insert("sluice-demo-7f3e");
+        assert_eq!(
+            strong.redact("a/sluice-demo-7f3e.toml"),
+            "a/<redacted>.toml"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod schema;
 
 pub mod alerts;
 pub mod checkpoints;
+pub mod dead_letters;
 pub mod outbox;
 pub mod retention;
 pub mod status;
@@ -236,6 +237,20 @@ impl Store {
         let value = f(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(value)
+    }
+
+    /// Runs `f` in a transaction that is always rolled back: what the store would do, with
+    /// nothing written (`sluice explain` asks the pipeline's own suppression this way).
+    pub fn dry_run<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let err = StoreError::sqlite(&path);
+        let tx = self.conn.transaction().map_err(err)?;
+        let value = f(&tx).map_err(err);
+        tx.rollback().map_err(err)?;
+        value
     }
 
     /// Proves the store can be written now (a host that cannot write it can acknowledge

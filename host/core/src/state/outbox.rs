@@ -210,10 +210,14 @@ pub struct OutboxRow {
     pub next_at: Timestamp,
     /// Why the last attempt did not succeed.
     pub last_error: Option<String>,
+    /// For an open: since when a create sent for it has had no answer, so that the sink may
+    /// still commit it (the latest such send, or the restart after a stop that left it out).
+    pub in_doubt_since: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "id, ticket_id, kind, reopen, correlate_ticket_id, state, steps_done, \
-                       attempts, created_at, first_attempt_at, next_at, last_error";
+                       attempts, created_at, first_attempt_at, next_at, last_error, \
+                       in_doubt_since";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok(OutboxRow {
@@ -233,6 +237,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         first_attempt_at: r.get(9)?,
         next_at: r.get(10)?,
         last_error: r.get(11)?,
+        in_doubt_since: r.get(12)?,
     })
 }
 
@@ -430,6 +435,16 @@ pub fn start(conn: &Connection, id: ActionId, now: Timestamp) -> rusqlite::Resul
          first_attempt_at = coalesce(first_attempt_at, ?2) WHERE id = ?1"
     ))?
     .execute(params![id, now])?;
+    Ok(())
+}
+
+/// Records that a create sent for the action has had no answer as of `since`: the sink may
+/// still commit it. Keeps the latest such time.
+pub fn doubt(conn: &Connection, id: ActionId, since: Timestamp) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbox SET in_doubt_since = max(coalesce(in_doubt_since, ?2), ?2) WHERE id = ?1",
+    )?
+    .execute(params![id, since])?;
     Ok(())
 }
 

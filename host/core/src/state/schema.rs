@@ -148,6 +148,12 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX alerts_by_outbox;
     CREATE INDEX alerts_by_outbox ON alerts (outbox_id, id, received_at) WHERE outbox_id IS NOT NULL;
     "#,
+    // 4: since when an open's create has been in doubt (sent, no answer: a timeout, a lost
+    // connection, a stop while it was out), so that it is looked up, not sent again, while
+    // the sink may still commit it.
+    r#"
+    ALTER TABLE outbox ADD COLUMN in_doubt_since INTEGER;
+    "#,
 ];
 
 /// The schema version this sluice writes.

@@ -165,3 +165,20 @@ fn retrying(conn: &Connection, pipeline: &str) -> rusqlite::Result<(Vec<Retrying
         .collect::<rusqlite::Result<_>>()?;
     Ok((rows, total as u64))
 }
+
+/// When ticket action `action` stops collecting repeats and is sent (an update in a
+/// consolidation buffer); `None` for an action that does not collect.
+pub fn collecting_until(
+    conn: &Connection,
+    action: super::ids::ActionId,
+) -> rusqlite::Result<Option<Timestamp>> {
+    use rusqlite::OptionalExtension;
+    let collecting = ActionState::Collecting.sql();
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT flush_at FROM outbox WHERE id = ?1 AND state = {collecting}"
+        ))?
+        .query_row(params![action], |r| r.get::<_, Option<Timestamp>>(0))
+        .optional()?
+        .flatten())
+}

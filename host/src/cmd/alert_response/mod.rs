@@ -9,7 +9,7 @@
 //! has, so the last two arguments are taken. Handed one path to a CSV file instead (the
 //! "Write data to CSV file" option), it reads the records from the file.
 
-mod csv;
+pub(crate) mod csv;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -22,8 +22,10 @@ const NOTES: [&str; 3] = [
      occurs\", paste \"Run\" and \"With parameters\", and untick \"Write data to CSV file\": \
      sluice needs the {AlertID} {RecordID} that Auditor passes only without it.",
     "Auditor appends {AlertID} {RecordID} to the parameters itself; do not type them.",
-    "`enabled` governs polling (intake.poll) only: Auditor's response action queues its alert \
-     whether or not the file is enabled; switch the alert off in Auditor to stop it.",
+    "`enabled = false` turns an alert off in sluice for both intakes: polling does not raise \
+     it, and Auditor's response action still queues it but sluice ignores it (no ticket; \
+     `sluice status` counts it as ignored). Switch the alert off in Auditor too, to stop the \
+     response action running at all.",
 ];
 
 #[derive(Debug, Serialize)]

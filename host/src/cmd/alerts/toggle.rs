@@ -52,7 +52,10 @@ pub(super) fn run(targets: &Targets, name: &str, enabled: bool) -> anyhow::Resul
         }
     }
     if found > 0 {
-        print("`sluice run` reads alert files when it starts: restart it to apply.\n")?;
+        print(
+            "A running `sluice run` notices the edit and reloads its alert files (its log says \
+             \"Reloaded the config.\"); a stopped one reads them when it starts.\n",
+        )?;
         return Ok(ExitCode::from(exit::OK));
     }
     let dirs: Vec<String> = targets

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sluice_emulators::servicenow::Release;
+use sluice_emulators::servicenow::{Release, UnknownRelease};
 
 use self::report::Report;
 use self::scenario::ACTS;
@@ -34,7 +34,8 @@ pub struct DemoArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// The ServiceNow release to emulate: helsinki, istanbul, jakarta, kingston or london.
+    /// The ServiceNow release to emulate, Helsinki to Brazil: helsinki, …, london, madrid, …,
+    /// washingtondc (or "washington dc"), xanadu, yokohama, zurich, australia, brazil.
     #[arg(long, default_value = "london", value_parser = parse_release)]
     pub release: Release,
     /// Keep the demo's config, alert files and state store in this new or empty directory
@@ -48,9 +49,7 @@ pub struct DemoArgs {
 }
 
 fn parse_release(text: &str) -> Result<Release, String> {
-    text.parse().map_err(|_| {
-        format!("unknown release {text:?}; the emulator knows helsinki, istanbul, jakarta, kingston and london")
-    })
+    text.parse().map_err(|e: UnknownRelease| e.to_string())
 }
 
 pub(crate) fn run(args: DemoArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {

@@ -175,9 +175,16 @@ fn resolve(stage: &Stage, alert: &str) -> anyhow::Result<()> {
         stage.servicenow_url,
         incident.sys_id()
     );
+    // A code the instance lists: "Solved (Permanently)" on the older releases' list, "Solution
+    // provided" on today's.
+    let codes = stage.servicenow.profile().close_codes;
+    let close_code = ["Solved (Permanently)", "Solution provided"]
+        .into_iter()
+        .find(|c| codes.iter().any(|listed| listed == c))
+        .unwrap_or_default();
     let body = serde_json::json!({
         "state": "6",
-        "close_code": "Solved (Permanently)",
+        "close_code": close_code,
         "close_notes": "Unlocked the account. The user had an old password saved on their phone.",
     });
     let status = stage.runtime.block_on(async {

@@ -267,7 +267,7 @@ impl Stage {
     pub fn render_metrics(&self) -> anyhow::Result<String> {
         for engine in &self.engines {
             self.metrics
-                .refresh_queue_depth(engine.store(), &engine.spec().name)?;
+                .refresh_store_gauges(engine.store(), &engine.spec().name)?;
         }
         Ok(self.metrics.render())
     }
@@ -301,7 +301,7 @@ fn registry_missing(errors: &ConfigErrors) -> bool {
 /// The demo's config: two pipelines, one per intake, with the vendor add-on's suppression
 /// defaults; the polling one gives each account its own ticket.
 fn config_text(auditor: &str, servicenow: &str, release: Release, start: Timestamp) -> String {
-    let release = release.name().to_lowercase();
+    let release = release.key();
     let source = format!(
         "type = \"netwrix_auditor\"\nendpoint = \"{auditor}\"\nusername = '{AUDITOR_USER}'\n\
          password = \"{AUDITOR_PASSWORD}\"\nstart = \"{start}\"\n"

@@ -153,3 +153,28 @@ fn a_field_given_twice_keeps_the_later_template_in_the_later_place() {
         "{notes:#?}"
     );
 }
+
+#[test]
+fn the_auditor_account_signs_in_with_ntlm_as_the_add_on_did() {
+    for itsm in [
+        "<R><NetwrixAuditorUserName>CORP\\svc</NetwrixAuditorUserName>\
+         <NetwrixAuditorPassword>pw</NetwrixAuditorPassword></R>",
+        "<R/>",
+    ] {
+        let (config, notes) = import(itsm, "<S/>");
+        let source = &config["pipelines"]["security"]["source"];
+        assert_eq!(source["auth"].as_str(), Some("ntlm"), "{itsm}");
+        assert!(
+            !has(&notes, "HTTP Basic"),
+            "no Basic caveat once the scheme carries over: {notes:#?}"
+        );
+    }
+    let (config, _) = import(
+        "<R><NetwrixAuditorUserName>CORP\\svc</NetwrixAuditorUserName></R>",
+        "<S/>",
+    );
+    assert_eq!(
+        config["pipelines"]["security"]["source"]["username"].as_str(),
+        Some("CORP\\svc")
+    );
+}

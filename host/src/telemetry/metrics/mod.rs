@@ -6,7 +6,9 @@
 //! labelled with; the engine reports its totals to it after each step, and wraps its source
 //! and sink calls the engine reports (`observer.rs`), which times them, counts records and
 //! classifies errors.
-//! Series names start with `sluice_`; `docs/operating.md` lists them all.
+//! Series names start with `sluice_`, except the process metrics every client library
+//! exports as `process_*` (`process.rs`); the gauges read from the state store at each scrape
+//! are in `store.rs`. `docs/operating.md` lists them all.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -20,22 +22,20 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Metric, Registry, Unit};
 
-use sluice_core::store::alerts;
-use sluice_core::{AlertState, EngineStats};
-use sluice_core::{Store, StoreError};
+use sluice_core::EngineStats;
 
 mod pipeline;
+mod process;
+mod store;
 
 pub use pipeline::PipelineMetrics;
+use store::{PipelineFacts, StoreSeries};
 
 /// Upper bounds of the sink and source latency buckets, seconds: 5 ms to about 41 s (a batch
 /// of ticket actions takes one request per action).
 pub const SINK_LATENCY_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96,
 ];
-
-/// The alert states `sluice_queue_depth` reports: every state of an alert not yet delivered.
-const QUEUE_STATES: [AlertState; 5] = AlertState::WAITING;
 
 /// Source or sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,6 +99,13 @@ struct TicketLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    pipeline: String,
+    plugin: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ErrorLabels {
     pipeline: String,
     plugin: String,
@@ -126,6 +133,13 @@ struct ReloadLabels {
 
 type HistogramFamily = Family<PluginLabels, Histogram, fn() -> Histogram>;
 
+/// Now, in seconds since 1970.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// Registers `metric` under `sluice_{name}`, and returns it.
 fn registered<M: Metric + Clone>(r: &mut Registry, name: &str, help: &str, metric: M) -> M {
     r.register(name, help, metric.clone());
@@ -151,17 +165,19 @@ struct Series {
     tickets_updated: Family<PluginLabels, Counter>,
     tickets_reopened: Family<PluginLabels, Counter>,
     tickets_adopted: Family<PluginLabels, Counter>,
-    retries: Family<PluginLabels, Counter>,
-    dead_letters: Family<PluginLabels, Counter>,
+    ticket_actions: Family<ActionLabels, Counter>,
     errors: Family<ErrorLabels, Counter>,
     store_errors: Family<PipelineLabels, Counter>,
     sink_latency: HistogramFamily,
     source_latency: HistogramFamily,
-    queue_depth: Family<QueueLabels, Gauge>,
+    store: StoreSeries,
     up: Family<ComponentLabels, Gauge>,
     reloads: Family<ReloadLabels, Counter>,
     last_reload_successful: Gauge,
+    last_reload_success_time: Gauge<f64, std::sync::atomic::AtomicU64>,
     reachability: Mutex<BTreeMap<(String, Role), Contact>>,
+    /// What each pipeline's settings say that its store gauges need.
+    facts: Mutex<BTreeMap<String, PipelineFacts>>,
 }
 
 /// What is known of one component's system.
@@ -212,8 +228,7 @@ struct TicketSeries {
     tickets_updated: Family<PluginLabels, Counter>,
     tickets_reopened: Family<PluginLabels, Counter>,
     tickets_adopted: Family<PluginLabels, Counter>,
-    retries: Family<PluginLabels, Counter>,
-    dead_letters: Family<PluginLabels, Counter>,
+    ticket_actions: Family<ActionLabels, Counter>,
 }
 
 impl TicketSeries {
@@ -244,16 +259,11 @@ impl TicketSeries {
                  instead of opened again",
                 Family::default(),
             ),
-            retries: registered(
+            ticket_actions: registered(
                 r,
-                "retries",
-                "Ticket actions scheduled to be tried again",
-                Family::default(),
-            ),
-            dead_letters: registered(
-                r,
-                "dead_letters",
-                "Ticket actions given up on (dead-lettered or refused for good)",
+                "ticket_actions",
+                "Ticket actions settled by the sink, by outcome: done (confirmed), retried \
+                 (to be tried again), dead_lettered (given up on, or refused for good)",
                 Family::default(),
             ),
         }
@@ -266,7 +276,6 @@ struct CallSeries {
     store_errors: Family<PipelineLabels, Counter>,
     sink_latency: HistogramFamily,
     source_latency: HistogramFamily,
-    queue_depth: Family<QueueLabels, Gauge>,
 }
 
 impl CallSeries {
@@ -295,14 +304,6 @@ impl CallSeries {
                 "source_latency",
                 "Time of each call to the source (a poll or a fetch by id)",
             ),
-            queue_depth: registered(
-                r,
-                "queue_depth",
-                "Alerts not yet delivered, by state: queued (waiting for their record), ready \
-                 (to decide), collecting (in a consolidation buffer), pending (to deliver or \
-                 retry), in_flight",
-                Family::default(),
-            ),
         }
     }
 }
@@ -312,6 +313,7 @@ struct HealthSeries {
     up: Family<ComponentLabels, Gauge>,
     reloads: Family<ReloadLabels, Counter>,
     last_reload_successful: Gauge,
+    last_reload_success_time: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl HealthSeries {
@@ -339,13 +341,29 @@ impl HealthSeries {
                  config is older than the file",
                 Gauge::default(),
             ),
+            last_reload_success_time: {
+                let gauge = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+                r.register_with_unit(
+                    "config_last_reload_success_timestamp",
+                    "When the config was last loaded successfully (at start or by a reload), \
+                     seconds since 1970",
+                    Unit::Seconds,
+                    gauge.clone(),
+                );
+                gauge
+            },
         };
         r.register(
             "build",
-            "The version of sluice",
-            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+            "The version of sluice, the git revision it was built from, and its target",
+            Info::new(vec![
+                ("version", env!("CARGO_PKG_VERSION")),
+                ("revision", env!("SLUICE_REVISION")),
+                ("target", env!("SLUICE_TARGET")),
+            ]),
         );
         series.last_reload_successful.set(1);
+        series.last_reload_success_time.set(unix_now());
         for result in ["success", "failure"] {
             let _ = series.reloads.get_or_create(&ReloadLabels { result });
         }
@@ -362,7 +380,7 @@ impl HealthSeries {
 /// let engine = Engine::new(spec, store, source, sink, clock)
 ///     .with_metrics(metrics.pipeline(&name, &source_plugin, &sink_plugin));
 /// engine.step()?; …                                               // reports as it goes
-/// metrics.refresh_queue_depth(engine.store(), &name)?;            // gauges from the store
+/// metrics.refresh_store_gauges(engine.store(), &name)?;           // gauges from the store
 /// print!("{}", metrics.render());                                 // the text /metrics serves
 /// ```
 #[derive(Debug, Clone)]
@@ -379,8 +397,9 @@ impl Default for Metrics {
 impl Metrics {
     /// An empty registry with every series declared.
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("sluice");
-        let r = &mut registry;
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(process::ProcessCollector));
+        let r = registry.sub_registry_with_prefix("sluice");
         // Declared in the order `/metrics` lists them.
         let AlertSeries {
             records,
@@ -392,20 +411,20 @@ impl Metrics {
             tickets_updated,
             tickets_reopened,
             tickets_adopted,
-            retries,
-            dead_letters,
+            ticket_actions,
         } = TicketSeries::declare(r);
         let CallSeries {
             errors,
             store_errors,
             sink_latency,
             source_latency,
-            queue_depth,
         } = CallSeries::declare(r);
+        let store = StoreSeries::declare(r);
         let HealthSeries {
             up,
             reloads,
             last_reload_successful,
+            last_reload_success_time,
         } = HealthSeries::declare(r);
         let series = Series {
             registry,
@@ -416,17 +435,18 @@ impl Metrics {
             tickets_updated,
             tickets_reopened,
             tickets_adopted,
-            retries,
-            dead_letters,
+            ticket_actions,
             errors,
             store_errors,
             sink_latency,
             source_latency,
-            queue_depth,
+            store,
             up,
             reloads,
             last_reload_successful,
+            last_reload_success_time,
             reachability: Mutex::new(BTreeMap::new()),
+            facts: Mutex::new(BTreeMap::new()),
         };
         Metrics {
             series: Arc::new(series),
@@ -453,6 +473,9 @@ impl Metrics {
         for intake in ["poll", "response_action"] {
             handle.records(intake, 0);
         }
+        let _ = self.series.store_errors.get_or_create(&PipelineLabels {
+            pipeline: pipeline.to_owned(),
+        });
         for role in [Role::Source, Role::Sink] {
             let family = match role {
                 Role::Source => &self.series.source_latency,
@@ -491,12 +514,17 @@ impl Metrics {
                     component: key.1.as_str(),
                 });
             }
-            for state in QUEUE_STATES {
-                self.series.queue_depth.remove(&QueueLabels {
-                    pipeline: key.0.clone(),
-                    state: state.as_str(),
-                });
-            }
+            self.series.store.forget(&key.0);
+        }
+        let mut facts = self.facts();
+        let forgotten: Vec<String> = facts
+            .keys()
+            .filter(|p| !names.contains(&p.as_str()))
+            .cloned()
+            .collect();
+        for pipeline in forgotten {
+            facts.remove(&pipeline);
+            self.series.store.forget(&pipeline);
         }
     }
 
@@ -508,25 +536,9 @@ impl Metrics {
             .get_or_create(&ReloadLabels { result })
             .inc();
         self.series.last_reload_successful.set(i64::from(ok));
-    }
-
-    /// Sets `sluice_queue_depth` of `pipeline` from the state store.
-    pub fn refresh_queue_depth(&self, store: &Store, pipeline: &str) -> Result<(), StoreError> {
-        let counts = store.read(alerts::by_state(store.conn(), pipeline))?;
-        for state in QUEUE_STATES {
-            let n = counts
-                .iter()
-                .find(|(s, _)| *s == state)
-                .map_or(0, |(_, n)| *n);
-            self.series
-                .queue_depth
-                .get_or_create(&QueueLabels {
-                    pipeline: pipeline.to_owned(),
-                    state: state.as_str(),
-                })
-                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        if ok {
+            self.series.last_reload_success_time.set(unix_now());
         }
-        Ok(())
     }
 
     /// The reachability of every known component: (pipeline, role) → state.

@@ -9,8 +9,8 @@ use sluice_core::{redact, EngineStats};
 use sluice_sdk::{ErrorKind, PluginError};
 
 use super::{
-    ComponentLabels, Contact, ErrorLabels, Metrics, PipelineLabels, PluginLabels, Reachability,
-    RecordLabels, Role, SuppressedLabels, TicketLabels,
+    ActionLabels, ComponentLabels, Contact, ErrorLabels, Metrics, PipelineLabels, PluginLabels,
+    Reachability, RecordLabels, Role, SuppressedLabels, TicketLabels,
 };
 
 /// One engine's view of the metrics: its pipeline's labels, and the totals it reported last.
@@ -101,8 +101,18 @@ impl PipelineMetrics {
             d.adopted,
             w.adopted,
         );
-        add(&s.retries.get_or_create(&sink), d.retried, w.retried);
-        add(&s.dead_letters.get_or_create(&sink), d.dead, w.dead);
+        for (outcome, now, was) in [
+            ("done", d.created + d.updated, w.created + w.updated),
+            ("retried", d.retried, w.retried),
+            ("dead_lettered", d.dead, w.dead),
+        ] {
+            let labels = ActionLabels {
+                pipeline: self.pipeline.clone(),
+                plugin: self.sink_plugin.clone(),
+                outcome,
+            };
+            add(&s.ticket_actions.get_or_create(&labels), now, was);
+        }
         self.reported = *stats;
     }
 

@@ -16,7 +16,7 @@ const KILLS: usize = 22;
 
 /// Layer: quick consolidation and small delivery batches, so a run has many steps to be
 /// killed in. Ends in `[pipelines.p.suppression]`, for a test to add to.
-const FLOOD: &str = r#"
+pub(super) const FLOOD: &str = r#"
     [pipelines.p.delivery]
     batch = 10
 
@@ -26,7 +26,7 @@ const FLOOD: &str = r#"
 
 /// Ten enabled shipped alerts and four unknown to the alert set: more than the flood limit
 /// (10), so some go to the flood ticket.
-const NAMES: [&str; 14] = [
+pub(super) const NAMES: [&str; 14] = [
     "ITSM Add-On: Audit or Security Log Cleared",
     "ITSM Add-On: Group Policy Object Modified or Linked",
     "ITSM Add-On: Exchange Mailbox Permission Granted",
@@ -43,15 +43,26 @@ const NAMES: [&str; 14] = [
     "Custom: VPN Logon From Abroad",
 ];
 
-/// Runs the host `KILLS` times, each run fed by `feed` first (which returns the alerts fed so
-/// far) and SIGKILLed at a random point; then once more until everything is delivered, and
-/// checks the ledger.
-fn kill_repeatedly(site: &Site, rng: &mut Lcg, mut feed: impl FnMut(&mut Lcg) -> u64) {
-    // Each request takes a moment, so kills also land between a request and its answer.
-    site.servicenow.set_faults(Faults {
+/// Each request takes a moment, so kills also land between a request and its answer.
+pub(super) fn slow_answers() -> Faults {
+    Faults {
         latency_ms: 10,
         ..Faults::default()
-    });
+    }
+}
+
+/// Runs the host `KILLS` times with ServiceNow's `faults`, each run fed by `feed` first (which
+/// returns the alerts fed so far) and SIGKILLed at a random point; then `drains` times fed and
+/// stopped with a drain limit too short for its batch; then once more until everything is
+/// delivered, and checks the ledger.
+pub(super) fn kill_repeatedly(
+    site: &Site,
+    rng: &mut Lcg,
+    faults: Faults,
+    drains: usize,
+    mut feed: impl FnMut(&mut Lcg) -> u64,
+) {
+    site.servicenow.set_faults(faults.clone());
     // Every run's log, for the record below.
     let mut log = String::new();
     for _ in 0..KILLS {
@@ -78,6 +89,26 @@ fn kill_repeatedly(site: &Site, rng: &mut Lcg, mut feed: impl FnMut(&mut Lcg) ->
         }
         log += &host.kill().log;
     }
+    for _ in 0..drains {
+        // Answers slower than the drain allows, so the stop leaves a batch unanswered.
+        site.servicenow.set_faults(Faults {
+            latency_ms: 1500,
+            ..faults.clone()
+        });
+        feed(rng);
+        let host = site.run().args(&["--drain", "100ms"]).start();
+        host.wait_until("ticket actions in flight", || site.in_flight() > 0);
+        let exit = host.stop();
+        assert_eq!(exit.code, Some(0), "{}", crate::support::tail(&exit.log));
+        assert!(
+            exit.log
+                .contains("Stopped before these pipelines finished their batch"),
+            "{}",
+            crate::support::tail(&exit.log)
+        );
+        log += &exit.log;
+    }
+    site.servicenow.set_faults(faults);
     let fed = feed(rng);
 
     // A last run until everything is delivered, then a clean stop.
@@ -113,7 +144,7 @@ fn sigkill_at_random_points_of_a_response_action_flood() {
     // 1000 ran out for about one seed in twenty.
     let rids = write_lockouts(&site.auditor, "flood", (KILLS + 1) * 59);
     let mut queued = 0;
-    kill_repeatedly(&site, &mut rng, |rng| {
+    kill_repeatedly(&site, &mut rng, slow_answers(), 0, |rng| {
         let n = 20 + rng.next(40) as usize;
         let burst: Vec<(&str, &str)> = rids[queued..queued + n]
             .iter()
@@ -133,7 +164,7 @@ fn sigkill_at_random_points_of_a_polled_flood() {
     let site = Site::new(&[BRISK, POLLING, &format!("{FLOOD}\ngroup_by = [\"Who\"]")]);
     let mut lockouts = 0;
     let mut deleted = [0u64; 3];
-    kill_repeatedly(&site, &mut rng, |rng| {
+    kill_repeatedly(&site, &mut rng, slow_answers(), 0, |rng| {
         let now = jiff::Timestamp::now();
         let n = 20 + rng.next(40);
         let mut records: Vec<_> = (0..n)

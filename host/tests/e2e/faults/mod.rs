@@ -2,8 +2,10 @@
 //! accounted for, no duplicate ticket, no lost update, a sound state store.
 
 mod auditor;
+mod busy_instance;
 mod drain;
 mod kill;
+mod late_commit;
 mod reset_store;
 mod second_host;
 mod servicenow;

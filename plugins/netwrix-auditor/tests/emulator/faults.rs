@@ -217,6 +217,13 @@ fn unauthorized_is_a_credentials_error(format: Format) {
     );
     assert_eq!(err.kind(), ErrorKind::Credentials);
     assert!(err.message().contains("Basic"), "{err}");
+    // The Windows schemes the server does offer work, through the host's handshake.
+    for auth in ["ntlm", "negotiate"] {
+        let config = windows_only.config(format, json!({ "auth": auth }));
+        if let Err(e) = windows_only.source(&config).healthcheck() {
+            panic!("{auth}: {e}");
+        }
+    }
 }
 
 /// A stored mark the server no longer accepts (400 after a restart) restarts the window's

@@ -54,6 +54,13 @@ pub(super) fn run(session: &Session, correlation: &Correlation, fields: &Fields)
     );
     let response = match session.client.send(&call) {
         Ok(response) => response,
+        // The instance may still insert it: the host looks it up before sending it again.
+        Err(error) if error.may_have_committed() => {
+            return ActionOutcome::in_doubt(format!(
+                "cannot tell whether ServiceNow created the {} for correlation key {:?}: {error}",
+                session.config.table, correlation.id
+            ))
+        }
         Err(error) => return error.outcome(&doing),
     };
     let ticket = match ticket_in(session, &response.body) {
@@ -61,14 +68,11 @@ pub(super) fn run(session: &Session, correlation: &Correlation, fields: &Fields)
         unread => match ticket_from_location(session, &response, unread.err()) {
             Ok(ticket) => ticket,
             Err(why) => {
-                return ActionOutcome::Retry {
-                    reason: format!(
-                        "cannot {doing}: ServiceNow answered {} but {why}; the host will look \
-                         the ticket up by its correlation key before trying again",
-                        response.status
-                    ),
-                    retry_after: None,
-                }
+                return ActionOutcome::in_doubt(format!(
+                    "cannot {doing}: ServiceNow answered {} but {why}; the host will look the \
+                     ticket up by its correlation key before trying again",
+                    response.status
+                ))
             }
         },
     };

@@ -42,8 +42,9 @@ pub(super) fn get(session: &Session, sys_id: &str) -> ActionOutcome {
 }
 
 /// The newest ticket carrying `correlation_id`:
-/// `correlation_id=<key>^ORDERBYDESCsys_created_on`, one row (the lookup Elastic's ServiceNow
-/// connector makes too).
+/// `correlation_id=<key>^ORDERBYDESCsys_created_on` (the lookup Elastic's ServiceNow connector
+/// makes too). Two rows are asked for: a second one is a duplicate ticket (a create the
+/// instance committed later than anyone could wait for), reported so an agent can close it.
 pub(super) fn find(session: &Session, correlation_id: &str) -> ActionOutcome {
     if let Err(error) = check_correlation_id(correlation_id) {
         return ActionOutcome::Failed(error);
@@ -53,7 +54,7 @@ pub(super) fn find(session: &Session, correlation_id: &str) -> ActionOutcome {
             "sysparm_query",
             &format!("correlation_id={correlation_id}^ORDERBYDESCsys_created_on"),
         )
-        .param("sysparm_limit", "1")
+        .param("sysparm_limit", "2")
         .param("sysparm_suppress_pagination_header", "true");
     let call = Call::get(session.table_path(), query);
     let doing = format!(
@@ -76,14 +77,27 @@ pub(super) fn find(session: &Session, correlation_id: &str) -> ActionOutcome {
         Ok(_) => return ActionOutcome::retry(format!("cannot {doing}: the answer is not a list")),
         Err(e) => return ActionOutcome::retry(format!("cannot {doing}: {e}")),
     };
-    let Some(first) = rows.first() else {
-        return ActionOutcome::NotFound;
-    };
-    match record::ticket(first, session.client.base_url(), &session.config.table) {
-        Some(ticket) => {
-            session.known.remember(&ticket);
-            ActionOutcome::Done(ticket)
+    let mut tickets = rows
+        .iter()
+        .map(|row| record::ticket(row, session.client.base_url(), &session.config.table));
+    let newest = match tickets.next() {
+        None => return ActionOutcome::NotFound,
+        Some(None) => {
+            return ActionOutcome::retry(format!("cannot {doing}: the record has no sys_id"))
         }
-        None => ActionOutcome::retry(format!("cannot {doing}: the record has no sys_id")),
+        Some(Some(ticket)) => ticket,
+    };
+    if let Some(Some(older)) = tickets.next() {
+        session.client.host().warn(format!(
+            "Duplicate {table}s: {} and {} both carry correlation key {correlation_id:?}; \
+             sluice keeps to the newer one, {}. Close {} as a duplicate of it.",
+            newest.number,
+            older.number,
+            newest.number,
+            older.number,
+            table = session.config.table,
+        ));
     }
+    session.known.remember(&newest);
+    ActionOutcome::Done(newest)
 }

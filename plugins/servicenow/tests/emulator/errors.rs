@@ -88,7 +88,8 @@ fn server_errors_and_proxy_pages_are_retried(release: Release) {
     }
 }
 
-fn a_dropped_connection_is_retried(release: Release) {
+/// A create whose connection broke may have been done: the sink cannot tell, and says so.
+fn a_dropped_connection_leaves_a_create_in_doubt(release: Release) {
     let rig = Rig::new(release);
     let mut sink = rig.sink();
     rig.sn.set_faults(Faults {
@@ -97,19 +98,24 @@ fn a_dropped_connection_is_retried(release: Release) {
     });
     let outcome = one(&mut sink, create("k"));
     assert!(
-        matches!(
-            outcome,
-            ActionOutcome::Retry {
-                retry_after: None,
-                ..
-            }
-        ),
+        matches!(&outcome, ActionOutcome::InDoubt { reason } if reason.contains("\"k\"")),
         "{outcome:?}"
     );
     assert_eq!(rig.requests().dropped(), 1);
+    // A note on a known ticket is simply retried: it is not a create.
+    let id = rig.create(&mut sink, "k2").id;
+    rig.sn.set_faults(Faults {
+        drop_connection: Trigger::next(1),
+        ..Faults::default()
+    });
+    let outcome = one(&mut sink, note(&id, "x"));
+    assert!(
+        matches!(outcome, ActionOutcome::Retry { .. }),
+        "{outcome:?}"
+    );
 }
 
-fn a_lost_create_answer_is_retried_and_found_by_its_key(release: Release) {
+fn a_lost_create_answer_is_in_doubt_and_found_by_its_key(release: Release) {
     let rig = Rig::new(release);
     let mut sink = rig.sink();
     rig.sn.set_faults(Faults {
@@ -118,7 +124,7 @@ fn a_lost_create_answer_is_retried_and_found_by_its_key(release: Release) {
     });
     assert!(matches!(
         one(&mut sink, create("ambiguous")),
-        ActionOutcome::Retry { .. }
+        ActionOutcome::InDoubt { .. }
     ));
     // What the host does before retrying a create whose outcome it never learned.
     let found = one(&mut sink, find("ambiguous"));
@@ -247,7 +253,7 @@ fn a_data_policy_refusal_is_failed(release: Release) {
             .contains("HTTP 403 Operation Failed: Data Policy Exception"),
         "{error}"
     );
-    assert_eq!(done(&one(&mut sink, resolve(&id))).state, "6");
+    assert_eq!(done(&one(&mut sink, resolve(&id, release))).state, "6");
 }
 
 fn an_unknown_sys_id_is_failed_and_later_actions_wait(release: Release) {
@@ -283,11 +289,64 @@ per_release!(
     rate_limit_429_is_retry_after_the_announced_delay,
     a_busy_node_429_is_retry_without_a_delay,
     server_errors_and_proxy_pages_are_retried,
-    a_dropped_connection_is_retried,
-    a_lost_create_answer_is_retried_and_found_by_its_key,
+    a_dropped_connection_leaves_a_create_in_doubt,
+    a_lost_create_answer_is_in_doubt_and_found_by_its_key,
     bad_data_400_is_failed_with_servicenows_words,
     wrong_credentials_are_a_credentials_failure_naming_the_user,
     a_closed_incident_under_the_strict_acl_is_failed_naming_the_permission,
     a_data_policy_refusal_is_failed,
     an_unknown_sys_id_is_failed_and_later_actions_wait,
 );
+
+/// A create the instance finishes after the client gave up (its transaction runs on): the
+/// sink reports it in doubt, a lookup meanwhile finds nothing, and the incident appears later.
+/// Release-independent, so it runs once.
+#[test]
+fn a_create_committed_after_the_client_gave_up_is_in_doubt_then_found() {
+    let rig = Rig::new(Release::London);
+    let mut sink = rig.sink_with(serde_json::json!({"request_timeout": "300ms"}));
+    rig.sn.set_faults(Faults {
+        late_commit: Trigger::next(1),
+        late_commit_ms: (1000, 1000),
+        ..Faults::default()
+    });
+    let outcome = one(&mut sink, create("late"));
+    assert!(
+        matches!(&outcome, ActionOutcome::InDoubt { reason } if reason.contains("\"late\"")),
+        "{outcome:?}"
+    );
+    assert!(
+        matches!(one(&mut sink, find("late")), ActionOutcome::NotFound),
+        "not committed yet"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while rig.sn.incidents().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        rig.sn.incidents().len(),
+        1,
+        "the instance finished the create although the client had gone"
+    );
+    done(&one(&mut sink, find("late")));
+}
+
+/// Two incidents with one correlation key (a create committed later than the window allowed
+/// for): the lookup takes the newer and reports both, so an agent can close the duplicate.
+#[test]
+fn a_duplicate_incident_found_by_a_lookup_is_reported() {
+    let rig = Rig::new(Release::London);
+    let mut sink = rig.sink();
+    let first = rig.create(&mut sink, "twice");
+    rig.sn.set_now(SystemTime::now() + Duration::from_secs(60));
+    let second = rig.create(&mut sink, "twice");
+    let found = one(&mut sink, find("twice"));
+    assert_eq!(done(&found).id, second.id, "the newer incident");
+    let warnings = rig.warnings();
+    assert!(
+        warnings.iter().any(|w| w.contains("Duplicate incidents")
+            && w.contains(first.number.as_str())
+            && w.contains(second.number.as_str())),
+        "{warnings:?}"
+    );
+}

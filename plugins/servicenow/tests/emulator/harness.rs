@@ -29,8 +29,9 @@ use sluice_sdk::{
 use tokio::runtime::Runtime;
 
 /// One `#[test]` per release for each named test body `fn name(release: Release)`:
-/// `per_release!(name, …)` makes a module `name` with `helsinki`, `istanbul`, `jakarta`,
-/// `kingston` and `london` (so `cargo test name::london` runs one).
+/// `per_release!(name, …)` makes a module `name` with one test per release, Helsinki to
+/// Brazil (so `cargo test name::zurich` runs one). Keep it in step with `Release::ALL`; the
+/// test `startup::every_release_has_an_adapter` fails if a release is missing here.
 macro_rules! per_release {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -54,6 +55,70 @@ macro_rules! per_release {
             #[test]
             fn london() {
                 super::$name(Release::London)
+            }
+            #[test]
+            fn madrid() {
+                super::$name(Release::Madrid)
+            }
+            #[test]
+            fn new_york() {
+                super::$name(Release::NewYork)
+            }
+            #[test]
+            fn orlando() {
+                super::$name(Release::Orlando)
+            }
+            #[test]
+            fn paris() {
+                super::$name(Release::Paris)
+            }
+            #[test]
+            fn quebec() {
+                super::$name(Release::Quebec)
+            }
+            #[test]
+            fn rome() {
+                super::$name(Release::Rome)
+            }
+            #[test]
+            fn san_diego() {
+                super::$name(Release::SanDiego)
+            }
+            #[test]
+            fn tokyo() {
+                super::$name(Release::Tokyo)
+            }
+            #[test]
+            fn utah() {
+                super::$name(Release::Utah)
+            }
+            #[test]
+            fn vancouver() {
+                super::$name(Release::Vancouver)
+            }
+            #[test]
+            fn washington_dc() {
+                super::$name(Release::WashingtonDc)
+            }
+            #[test]
+            fn xanadu() {
+                super::$name(Release::Xanadu)
+            }
+            #[test]
+            fn yokohama() {
+                super::$name(Release::Yokohama)
+            }
+            #[test]
+            fn zurich() {
+                super::$name(Release::Zurich)
+            }
+            #[test]
+            fn australia() {
+                super::$name(Release::Australia)
+            }
+            #[test]
+            fn brazil() {
+                super::$name(Release::Brazil)
             }
         }
     )*};
@@ -137,7 +202,7 @@ impl Rig {
     pub fn config(&self) -> Value {
         json!({
             "endpoint": self.served.base_url(),
-            "release": self.release.name().to_lowercase(),
+            "release": self.release.key(),
             "username": "sluice",
             "password": "sluice",
         })
@@ -392,14 +457,30 @@ pub fn reopen(ticket: &str) -> TicketAction {
     change(ticket, StateChange::Reopen)
 }
 
-pub fn resolve(ticket: &str) -> TicketAction {
+/// A resolve with a close code of the release's era ("Solved Remotely (Permanently)", or
+/// "Workaround provided" where today's list applies).
+pub fn resolve(ticket: &str, release: Release) -> TicketAction {
     change(
         ticket,
         StateChange::Resolve {
-            close_code: "Solved Remotely (Permanently)".to_owned(),
+            close_code: era_close_code(release).to_owned(),
             close_notes: "Account unlocked by the service desk.".to_owned(),
         },
     )
+}
+
+/// A close code the release's default profile lists, other than the sink's default.
+pub fn era_close_code(release: Release) -> &'static str {
+    let profile = sluice_emulators::servicenow::Profile::for_release(release);
+    if profile
+        .close_codes
+        .iter()
+        .any(|c| c == "Solved Remotely (Permanently)")
+    {
+        "Solved Remotely (Permanently)"
+    } else {
+        "Workaround provided"
+    }
 }
 
 pub fn get(ticket: &str) -> TicketAction {

@@ -7,16 +7,19 @@
 //!                   host HttpClient (reqwest) ──loopback──► emulator (axum, per-release profile)
 //! ```
 //!
-//! Each module covers one area; `per_release!` runs a body for Helsinki, Istanbul, Jakarta,
-//! Kingston and London. Request counts come from the emulator's own statistics, so "one
-//! request per create" is measured on the server side.
+//! Each module covers one area; `per_release!` runs a body for every release from Helsinki to
+//! Brazil. Request counts come from the emulator's own statistics, so "one request per
+//! create" is measured on the server side.
 
 mod harness;
 
+mod adaptive;
 mod attach;
 mod concurrency;
 mod create;
 mod errors;
 mod lookup;
+mod security_incident;
+mod signin;
 mod startup;
 mod update;

@@ -84,7 +84,7 @@ fn note_update_resolve_and_an_attachment_cost_one_patch_and_one_upload(release: 
             note(&id, "Unlocked."),
             attach(&id, "events.csv", "text/csv", b"when,who\n10:45,jdoe\n"),
             update(&id, &[("urgency", "3")]),
-            resolve(&id),
+            resolve(&id, release),
         ])
     });
     assert!(
@@ -165,7 +165,7 @@ fn resolve_and_close_send_close_info_in_the_same_request(release: Release) {
     let rig = Rig::new(release);
     let mut sink = rig.sink();
     let id = rig.create(&mut sink, "k").id;
-    let (outcome, cost) = counting(&rig, || one(&mut sink, resolve(&id)));
+    let (outcome, cost) = counting(&rig, || one(&mut sink, resolve(&id, release)));
     assert_eq!(done(&outcome).state, "6");
     assert_eq!(cost.total(), 1);
     let stored = rig.sn.incident(&id).expect("exists");
@@ -177,11 +177,12 @@ fn resolve_and_close_send_close_info_in_the_same_request(release: Release) {
         ),
         (
             "6",
-            "Solved Remotely (Permanently)",
+            era_close_code(release),
             "Account unlocked by the service desk."
         )
     );
-    // An empty code and notes take the configured defaults.
+    // An empty code and notes take the defaults: the release's usual code, the configured
+    // notes.
     let closed = one(
         &mut sink,
         change(
@@ -200,7 +201,7 @@ fn resolve_and_close_send_close_info_in_the_same_request(release: Release) {
             stored.get("close_notes"),
             stored.is_active()
         ),
-        ("Solved (Permanently)", "Resolved by sluice.", false)
+        (usual_close_code(release), "Resolved by sluice.", false)
     );
 }
 
@@ -217,10 +218,19 @@ fn set_honours_only_from(release: Release) {
     );
 }
 
-fn suppressed_update_bodies_on_the_2018_releases(release: Release) {
+/// The close code the sink sends by default: the usual one of the release's era.
+fn usual_close_code(release: Release) -> &'static str {
+    if release >= Release::WashingtonDc {
+        "Solution provided"
+    } else {
+        "Solved (Permanently)"
+    }
+}
+
+fn suppressed_update_bodies_from_kingston_on(release: Release) {
     let rig = Rig::new(release);
     let lean = serde_json::json!({"suppress_update_bodies": true});
-    if release.name() != "Kingston" && release.name() != "London" {
+    if release < Release::Kingston {
         let err = rig.build(lean).expect_err("refused before Kingston");
         assert_eq!(err.key_path(), Some("suppress_update_bodies"));
         return;
@@ -259,5 +269,5 @@ per_release!(
     reopen_of_an_open_ticket_is_unchanged,
     resolve_and_close_send_close_info_in_the_same_request,
     set_honours_only_from,
-    suppressed_update_bodies_on_the_2018_releases,
+    suppressed_update_bodies_from_kingston_on,
 );

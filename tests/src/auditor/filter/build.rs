@@ -73,8 +73,8 @@ impl<'b> FilterBuilder<'b> {
         }
     }
 
-    /// The field a filter element or key names, or `None` for an unknown name (which the
-    /// readers skip: unknown elements are never fatal on input).
+    /// The field a filter element or key names, or `None` for a name the search schema does
+    /// not have (which the readers refuse with 400).
     pub(crate) fn field(&self, name: &str) -> Option<Field> {
         let spaced_plan =
             self.behaviour.spaced_monitoring_plan && self.same(name, "Monitoring Plan");

@@ -262,11 +262,6 @@ fn semantics_table() {
             vec![0, 2],
         ),
         (
-            "unknown field is ignored",
-            vec![Text("Colour", None, "blue")],
-            vec![0, 1, 2],
-        ),
-        (
             "when interval",
             vec![When(
                 None,

@@ -7,12 +7,15 @@
 //!    it so, and the next one puts it back in the queue with its attempt counted;
 //! 2. an open whose earlier attempt may have reached the sink (any attempt before this one) is
 //!    first looked up by the ticket's correlation key; a ticket found is adopted, not created
-//!    again.
+//!    again;
+//! 3. an open whose create is in doubt (sent, never answered: the sink may still commit it) is
+//!    not sent again until `in_doubt_window` has passed since, only looked up ([`doubt`]).
 //!
 //! Updates are at-least-once: each step (reopen, note, attachment) is recorded when the sink
 //! confirms it, and only unconfirmed steps are sent again.
 
 mod build;
+mod doubt;
 mod settle;
 
 use std::ops::Range;
@@ -20,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use sluice_sdk::{ActionOutcome, SinkInstance, Ticket, TicketAction};
 
+use self::doubt::DoubtWindow;
 use self::settle::Settling;
 use super::mapping::TicketTemplate;
 use super::notes::LoadedAlert;
@@ -138,12 +142,17 @@ enum Lookup {
 
 impl Delivery<'_> {
     /// Puts actions a dead process left in flight back in the queue. Their attempt stays
-    /// counted, so opens among them are reconciled before they are sent again.
-    pub fn recover(&self, store: &mut Store) -> Result<usize, StoreError> {
+    /// counted, so opens among them are reconciled before they are sent again; their creates
+    /// are in doubt from `now` on, since that process may have sent them just before it
+    /// stopped.
+    pub fn recover(&self, store: &mut Store, now: Timestamp) -> Result<usize, StoreError> {
         let pipeline = self.pipeline;
         store.write(|tx| {
             let rows = outbox::in_flight(tx, pipeline)?;
             for row in &rows {
+                if row.kind == OutboxKind::Open && !row.steps_done.contains(Step::Notes) {
+                    outbox::doubt(tx, row.id, now)?;
+                }
                 outbox::retry_at(
                     tx,
                     row.id,
@@ -166,6 +175,7 @@ impl Delivery<'_> {
         paces: &mut Paces,
         random: &mut dyn FnMut() -> f64,
     ) -> Result<DeliveryReport, StoreError> {
+        let began = Instant::now();
         let mut report = DeliveryReport::default();
         let (rows, pace) = self.due_round(store, now, paces)?;
         if rows.is_empty() {
@@ -175,12 +185,13 @@ impl Delivery<'_> {
             .into_iter()
             .map(|row| self.load(store, row))
             .collect::<Result<Vec<Job>, StoreError>>()?;
-        self.lookups(&mut jobs, sink, &mut report);
+        self.lookups(&mut jobs, sink, now, &mut report);
         let outcomes = self.send(store, sink, &mut jobs, now, pace, &mut report)?;
         store.write(|tx| {
             let mut settling = Settling {
                 tx,
                 now,
+                answered: now + began.elapsed(),
                 backoff: self.delivery.backoff(),
                 random,
                 report: &mut report,
@@ -317,7 +328,13 @@ impl Delivery<'_> {
 
     /// Reads before writing: opens that may already exist are looked up by correlation key;
     /// new tickets that reference a previous one read its current fields.
-    fn lookups(&self, jobs: &mut [Job], sink: &mut dyn TicketSink, report: &mut DeliveryReport) {
+    fn lookups(
+        &self,
+        jobs: &mut [Job],
+        sink: &mut dyn TicketSink,
+        now: Timestamp,
+        report: &mut DeliveryReport,
+    ) {
         let mut actions = Vec::new();
         let mut targets = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -343,8 +360,23 @@ impl Delivery<'_> {
         }
         report.sink_calls += 1;
         let outcomes = sink.deliver(actions);
+        let doubt = DoubtWindow(self.delivery.in_doubt_window.get());
         for ((i, lookup), outcome) in targets.into_iter().zip(outcomes) {
-            looked_up(&mut jobs[i], lookup, outcome);
+            let job = &mut jobs[i];
+            let not_found = matches!((&lookup, &outcome), (Lookup::Find, ActionOutcome::NotFound));
+            looked_up(job, lookup, outcome);
+            if not_found {
+                job.deferred =
+                    doubt.wait(job.row.in_doubt_since, now, job.row.last_error.as_deref());
+                if job.deferred.is_none() && job.row.in_doubt_since.is_some() {
+                    tracing::warn!(
+                        pipeline = self.pipeline, alert = %job.ticket.alert_name,
+                        key = %job.ticket.suppression_key, decision = "create_again",
+                        "An earlier create of this ticket got no answer and no ticket appeared \
+                         within delivery.in_doubt_window; sending it again."
+                    );
+                }
+            }
         }
     }
 }

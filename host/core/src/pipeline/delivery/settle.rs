@@ -22,6 +22,8 @@ use crate::time::Timestamp;
 pub(super) struct Settling<'a> {
     pub tx: &'a rusqlite::Connection,
     pub now: Timestamp,
+    /// When the sink's answers had all come back: a create it left in doubt was sent before.
+    pub answered: Timestamp,
     pub backoff: Backoff,
     /// Numbers in `[0, 1)` for retry jitter.
     pub random: &'a mut dyn FnMut() -> f64,
@@ -40,6 +42,8 @@ struct Tally<'o> {
     retry: Option<RetryLater>,
     /// The first failure.
     failure: Option<PluginError>,
+    /// Whether the sink could not tell if the ticket's create was committed.
+    create_in_doubt: bool,
 }
 
 impl Tally<'_> {
@@ -97,6 +101,9 @@ impl Delivery<'_> {
         }
         let (tx, id) = (s.tx, job.row.id);
         outbox::set_steps(tx, id, tally.done)?;
+        if tally.create_in_doubt {
+            outbox::doubt(tx, id, s.answered)?;
+        }
         if opened && tally.retry.is_none() && tally.failure.is_none() {
             // The rest (the records' attachment) goes in the next round, right away.
             return outbox::requeue(tx, id, s.now);
@@ -162,6 +169,7 @@ impl Delivery<'_> {
             reopened: false,
             retry: None,
             failure: None,
+            create_in_doubt: false,
         };
         for sent in &job.steps {
             let results = outcomes.get(sent.actions.clone()).unwrap_or_default();
@@ -209,6 +217,11 @@ impl Delivery<'_> {
                 retry_after,
             } => {
                 tally.retry(reason.clone(), *retry_after);
+                false
+            }
+            ActionOutcome::InDoubt { reason } => {
+                tally.retry(reason.clone(), None);
+                tally.create_in_doubt |= job.row.kind == OutboxKind::Open && step == Step::Notes;
                 false
             }
             ActionOutcome::Failed(e) if step == Step::Attach && e.kind() == ErrorKind::Rejected => {

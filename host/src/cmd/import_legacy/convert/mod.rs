@@ -4,7 +4,7 @@
 //! | add-on (`ITSMSettings.xml`, `ServiceNowSettings.xml`) | sluice |
 //! |---|---|
 //! | NetwrixAuditorHost | `source.endpoint` (scheme-less means https) |
-//! | NetwrixAuditorUserName / Password | `source.username` / `password` (empty: `${ENV}` placeholders) |
+//! | NetwrixAuditorUserName / Password | `source.username` / `password` (empty: `${ENV}` placeholders), `source.auth = "ntlm"` (the add-on's Windows client used NTLM) |
 //! | TicketFloodLimit, TicketFloodInterval, ConsolidationInterval, UpdateTicketOnRepetitiveAlerts, ReopenTicketOnRepetitiveAlerts, UpdateInterval, EnableTicketCorrelation, CorrelationInterval, DisplayOnlyFirstActivityRecord | `suppression.*` |
 //! | ActivityRecordRequestsRetention, TicketRequestsRetention | `retention.*` |
 //! | ActivityRecordWebRequests RequestLimit / RequestTimeout | `source.count` / `request_timeout` |

@@ -22,6 +22,13 @@ impl Converter<'_> {
                 windows_auth: true,
             },
         );
+        // The add-on's Windows client negotiated NTLM with the Integration API, as Netwrix
+        // recommends; sluice speaks it too, so Basic need not be turned on for the move.
+        t.set(
+            "auth",
+            "ntlm".into(),
+            "the add-on signed in with Windows authentication (NTLM)",
+        );
         let count = self.clamped(ItsmParam::WebRequestLimit, 200, COUNT_RANGE, "records");
         t.set(
             "count",
@@ -102,10 +109,11 @@ impl Converter<'_> {
                     "NetwrixAuditorHost",
                     Verdict::Check,
                     format!(
-                        "{shown} is plain http: sluice signs in with HTTP Basic, so the \
-                         password crosses the network readable; switch the Integration API to \
-                         https (APIAdminTool.exe api https, in the Audit Core folder of the \
-                         Auditor install)"
+                        "{shown} is plain http: the activity records cross the network \
+                         readable (NTLM keeps the password itself off the wire); switch the \
+                         Integration API to https (APIAdminTool.exe api https, in the Audit \
+                         Core folder of the Auditor install), and pin its self-signed \
+                         certificate with the source's http.tls_fingerprint"
                     ),
                 );
                 host.to_owned()
@@ -175,20 +183,9 @@ impl Converter<'_> {
         t.set("password", Value::Str(c.password_reference()), "");
     }
 
-    /// The add-on's user, written as `username`; with Windows authentication, a note that
-    /// sluice signs in with Basic only.
+    /// The add-on's user, written as `username` (with Windows authentication, the source
+    /// signs in with NTLM as the add-on did: `auth = "ntlm"`).
     fn account_as_given(&mut self, t: &mut Table, c: &Credentials<'_>, user: Setting<String>) {
-        if c.windows_auth {
-            self.note(
-                Some(&user.at),
-                c.file,
-                c.user_setting,
-                Verdict::Check,
-                "sluice signs in with HTTP Basic only, where the add-on's Windows client could \
-                 use NTLM: the Integration API must accept Basic for this account"
-                    .to_owned(),
-            );
-        }
         t.set(
             "username",
             Value::Str(escape_references(&user.value)),

@@ -2,7 +2,10 @@
 //! for trying sluice without a Netwrix Auditor or a ServiceNow instance.
 //!
 //! The emulators are the ones every test runs against (`sluice-emulators`), held to the
-//! vendors' documentation and recorded exchanges.
+//! vendors' documentation and recorded exchanges. The Auditor emulator starts with a few
+//! sample records (`samples.rs`) and prints their ids, to try a response action by hand.
+
+mod samples;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -12,7 +15,7 @@ use clap::{Args, Subcommand};
 use sluice_emulators::auditor::{Auditor, AuditorConfig, DatasetConfig};
 use sluice_emulators::servicenow::{Release, ServiceNow, ServiceNowConfig};
 
-use super::output::print_line;
+use super::output::{print, print_line};
 use crate::cmd::GlobalArgs;
 use crate::exit;
 
@@ -60,7 +63,8 @@ pub struct AuditorArgs {
 /// Arguments of `sluice emulate servicenow`.
 #[derive(Debug, Args)]
 pub struct ServiceNowArgs {
-    /// The release to behave as: helsinki, istanbul, jakarta, kingston or london.
+    /// The release to behave as, Helsinki to Brazil: helsinki, …, london, madrid, …,
+    /// washingtondc (or "washington dc"), …, zurich, australia, brazil.
     #[arg(long, default_value = "london")]
     pub release: String,
     /// Address to listen on.
@@ -99,20 +103,17 @@ pub(crate) fn run(args: EmulateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
                     serde_json::from_str(json).context("--faults is not valid fault JSON")?;
             }
             let auditor = Auditor::new(config);
+            let samples = samples::store(&auditor);
             let what = format!(
                 "Netwrix Auditor Integration API emulator, {} records, user {}",
                 auditor.records().len(),
                 a.username
             );
+            let what = (what, Some(samples::describe(&samples)));
             (auditor.router(), a.listen, what)
         }
         EmulatedSystem::Servicenow(s) => {
-            let release: Release = s.release.parse().map_err(|_| {
-                anyhow::anyhow!(
-                    "unknown release {:?}; the emulator knows helsinki, istanbul, jakarta, kingston and london",
-                    s.release
-                )
-            })?;
+            let release: Release = s.release.parse().map_err(anyhow::Error::new)?;
             let config = ServiceNowConfig {
                 username: s.username.clone(),
                 password: s.password,
@@ -124,7 +125,10 @@ pub(crate) fn run(args: EmulateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
                     serde_json::from_str(json).context("--faults is not valid fault JSON")?,
                 );
             }
-            let what = format!("ServiceNow {release} emulator, user {}", s.username);
+            let what = (
+                format!("ServiceNow {release} emulator, user {}", s.username),
+                None,
+            );
             (servicenow.router(), s.listen, what)
         }
     };
@@ -132,10 +136,12 @@ pub(crate) fn run(args: EmulateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
         let served = sluice_emulators::serve(router, listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        print_line(&format!(
-            "{what}: {}\nPress Ctrl-C to stop.",
-            served.base_url()
-        ))?;
+        let (what, samples) = what;
+        print_line(&format!("{what}: {}", served.base_url()))?;
+        if let Some(samples) = samples {
+            print(&samples)?;
+        }
+        print_line("Press Ctrl-C to stop.")?;
         let _ = tokio::signal::ctrl_c().await;
         served.shutdown().await;
         anyhow::Ok(())
