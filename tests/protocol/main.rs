@@ -3,3 +3,4 @@
 
 mod auditor;
 mod servicenow;
+mod venv;

@@ -2,60 +2,13 @@
 
 use super::*;
 
-/// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable path");
-    exe.parent()
-        .and_then(Path::parent)
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .expect("the test executable is in target/<profile>/deps")
-}
-
 /// pysnow 0.7.17 is the last release; it works on Python 3.11 as is (python-magic falls back
 /// to text/plain if libmagic is missing, pytz and ijson install as pure-Python wheels).
 const PYSNOW: &str = "pysnow==0.7.17";
 
-/// A venv with pysnow under the target dir, created on first use. Panics with the reason when
-/// it cannot be built (e.g. no network for pip): this test must never pass silently.
+/// A venv with pysnow under the target dir (see `venv::python_with`).
 fn pysnow_python() -> PathBuf {
-    let venv = target_dir().join("pysnow-venv");
-    let python = venv.join("bin").join("python");
-    let importable = |python: &Path| {
-        std::process::Command::new(python)
-            .args(["-c", "import pysnow"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if importable(&python) {
-        return python;
-    }
-    let run = |program: &Path, args: &[&str]| {
-        let output = std::process::Command::new(program)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-        assert!(
-            output.status.success(),
-            "`{} {}` failed; the pysnow test needs python3 with venv and network access to PyPI.\nstdout:\n{}\nstderr:\n{}",
-            program.display(),
-            args.join(" "),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let venv_arg = venv.to_string_lossy().into_owned();
-    run(Path::new("python3"), &["-m", "venv", &venv_arg]);
-    run(
-        &venv.join("bin").join("pip"),
-        &["install", "--quiet", "--disable-pip-version-check", PYSNOW],
-    );
-    assert!(
-        importable(&python),
-        "pysnow installed but `import pysnow` fails in {}",
-        venv.display()
-    );
-    python
+    crate::venv::python_with("pysnow-venv", &[PYSNOW], "pysnow")
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use sluice_emulators::servicenow::Faults;
 
 use crate::ledger::{account, Expect};
-use crate::support::{write_lockouts, Site, BRISK};
+use crate::support::{write_lockouts, Daemon, Site, BRISK};
 
 /// A ticket per account, and no flood ticket: each alert is a create of its own.
 const TICKET_PER_ACCOUNT: &str = r#"
@@ -14,22 +14,32 @@ const TICKET_PER_ACCOUNT: &str = r#"
     ticket_flood_limit = 1000
 "#;
 
-#[test]
-fn a_busy_instance_gets_few_requests_it_must_refuse_and_every_alert_is_delivered() {
-    let site = Site::new(&[BRISK, TICKET_PER_ACCOUNT]);
-    let rids = write_lockouts(&site.auditor, "busy", 150);
-    // Four requests at once at most, each taking 20 ms: the sink's ceiling is 16.
-    site.servicenow.set_faults(Faults {
-        latency_ms: 20,
-        max_transactions: 4,
-        ..Faults::default()
-    });
+/// The site's host, started against a ServiceNow with `faults`, with a lockout alert queued
+/// for each of 150 accounts.
+fn lockouts_against(site: &Site, faults: Faults) -> Daemon<'_> {
+    let rids = write_lockouts(&site.auditor, "lockout", 150);
+    site.servicenow.set_faults(faults);
     let host = site.run().start();
     let alerts: Vec<(&str, &str)> = rids
         .iter()
         .map(|rid| ("ITSM Add-On: User Account Locked Out", rid.as_str()))
         .collect();
     site.queue(&alerts);
+    host
+}
+
+#[test]
+fn a_busy_instance_gets_few_requests_it_must_refuse_and_every_alert_is_delivered() {
+    let site = Site::new(&[BRISK, TICKET_PER_ACCOUNT]);
+    // Four requests at once at most, each taking 20 ms: the sink's ceiling is 16.
+    let host = lockouts_against(
+        &site,
+        Faults {
+            latency_ms: 20,
+            max_transactions: 4,
+            ..Faults::default()
+        },
+    );
     host.wait_settled(150);
     host.stop().assert_clean();
 
@@ -49,18 +59,14 @@ fn a_busy_instance_gets_few_requests_it_must_refuse_and_every_alert_is_delivered
 #[test]
 fn a_rate_limited_instance_gets_few_requests_it_must_refuse_and_every_alert_is_delivered() {
     let site = Site::new(&[BRISK, TICKET_PER_ACCOUNT]);
-    let rids = write_lockouts(&site.auditor, "rate", 150);
-    site.servicenow.set_faults(Faults {
-        latency_ms: 5,
-        max_requests_per_second: 40,
-        ..Faults::default()
-    });
-    let host = site.run().start();
-    let alerts: Vec<(&str, &str)> = rids
-        .iter()
-        .map(|rid| ("ITSM Add-On: User Account Locked Out", rid.as_str()))
-        .collect();
-    site.queue(&alerts);
+    let host = lockouts_against(
+        &site,
+        Faults {
+            latency_ms: 5,
+            max_requests_per_second: 40,
+            ..Faults::default()
+        },
+    );
     // The first incidents are where the sink learns the instance's pace.
     host.wait_until("50 incidents", || site.incidents().len() >= 50);
     let learned = site.servicenow.requests();

@@ -19,55 +19,9 @@ use super::*;
 /// tooling; requests-ntlm, the NTLM handler most Python clients use, runs on it.
 const PACKAGES: [&str; 2] = ["pyspnego==0.12.4", "requests-ntlm==1.3.0"];
 
-/// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable path");
-    exe.parent()
-        .and_then(Path::parent)
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .expect("the test executable is in target/<profile>/deps")
-}
-
-/// A venv with the packages, created on first use. Panics with the reason when it cannot be
-/// built (no network for pip, say): these tests must never pass silently.
+/// The venv's python, with the packages (see `venv::python_with`).
 fn python() -> PathBuf {
-    let venv = target_dir().join("pyspnego-venv");
-    let python = venv.join("bin").join("python");
-    let importable = |python: &Path| {
-        std::process::Command::new(python)
-            .args(["-c", "import spnego, requests_ntlm"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if importable(&python) {
-        return python;
-    }
-    let run = |program: &Path, args: &[&str]| {
-        let output = std::process::Command::new(program)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-        assert!(
-            output.status.success(),
-            "`{} {}` failed; these tests need python3 with venv and access to PyPI.\n{}{}",
-            program.display(),
-            args.join(" "),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let venv_arg = venv.to_string_lossy().into_owned();
-    run(Path::new("python3"), &["-m", "venv", &venv_arg]);
-    let mut args = vec!["install", "--quiet", "--disable-pip-version-check"];
-    args.extend(PACKAGES);
-    run(&venv.join("bin").join("pip"), &args);
-    assert!(
-        importable(&python),
-        "installed, but the import fails in {}",
-        venv.display()
-    );
-    python
+    crate::venv::python_with("pyspnego-venv", &PACKAGES, "spnego, requests_ntlm")
 }
 
 /// Runs `drive_auth.py SCHEME URL USER PASSWORD [CA_FILE]`; its JSON report.
