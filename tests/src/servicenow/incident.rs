@@ -289,32 +289,50 @@ pub(crate) fn update(
     sys_id: &str,
     changes: &[(String, String)],
 ) -> Result<Record, ApiError> {
-    let old = store
-        .find(schema::INCIDENT.name, sys_id)
-        .cloned()
-        .ok_or(ApiError::NoRecord)?;
-    let locked = old.get("active") == "false";
-    if locked && ctx.profile.closed_writes == ClosedWrites::Strict && !ctx.actor.admin {
-        return Err(ApiError::Acl(Operation::Update));
-    }
+    let old = before_update(store, schema::INCIDENT.name, sys_id, ctx)?;
     let mut record = old.clone();
     let entries = apply(&mut record, changes, ctx, false);
     derive(&mut record, old.get("state"), ctx, false);
     data_policy(&record, ctx.profile)?;
     let entries: Vec<_> = entries.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     if (record != old || !entries.is_empty()) && !ctx.suppress_auto_sys {
-        let count = record
-            .get("sys_mod_count")
-            .parse::<u64>()
-            .unwrap_or(0)
-            .saturating_add(1);
-        record.set("sys_mod_count", count.to_string());
+        count_modification(&mut record);
         record.set("sys_updated_on", ctx.now);
         record.set("sys_updated_by", ctx.actor.user_name.as_str());
     }
     store.replace(schema::INCIDENT.name, record.clone());
     write_journal(store, sys_id, entries, ctx);
     Ok(record)
+}
+
+/// Record `sys_id` of `table` before `ctx.actor` updates it: `NoRecord` if there is none, an
+/// ACL refusal if it is closed, closed records are read-only in the profile and the actor is
+/// no admin.
+pub(crate) fn before_update(
+    store: &Store,
+    table: &str,
+    sys_id: &str,
+    ctx: &WriteContext<'_>,
+) -> Result<Record, ApiError> {
+    let old = store
+        .find(table, sys_id)
+        .cloned()
+        .ok_or(ApiError::NoRecord)?;
+    let locked = old.get("active") == "false";
+    if locked && ctx.profile.closed_writes == ClosedWrites::Strict && !ctx.actor.admin {
+        return Err(ApiError::Acl(Operation::Update));
+    }
+    Ok(old)
+}
+
+/// One more modification of `record`: `sys_mod_count` goes up by one.
+pub(crate) fn count_modification(record: &mut Record) {
+    let count = record
+        .get("sys_mod_count")
+        .parse::<u64>()
+        .unwrap_or(0)
+        .saturating_add(1);
+    record.set("sys_mod_count", count.to_string());
 }
 
 /// Finds an incident by sys_id or number.

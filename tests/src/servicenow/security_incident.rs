@@ -9,10 +9,10 @@
 //! update (403 "Operation Failed").
 
 use super::account::Actor;
-use super::errors::{ApiError, Operation};
-use super::incident::WriteContext;
+use super::errors::ApiError;
+use super::incident::{before_update, count_modification, WriteContext};
 use super::journal;
-use super::profile::{ClosedWrites, Profile};
+use super::profile::Profile;
 use super::schema::{self, FieldKind};
 use super::store::{new_sys_id, Record, Store};
 
@@ -182,24 +182,12 @@ pub(crate) fn update(
     sys_id: &str,
     changes: &[(String, String)],
 ) -> Result<Record, ApiError> {
-    let old = store
-        .find(TABLE, sys_id)
-        .cloned()
-        .ok_or(ApiError::NoRecord)?;
-    let locked = old.get("active") == "false";
-    if locked && ctx.profile.closed_writes == ClosedWrites::Strict && !ctx.actor.admin {
-        return Err(ApiError::Acl(Operation::Update));
-    }
+    let old = before_update(store, TABLE, sys_id, ctx)?;
     let mut record = old.clone();
     let entries = apply(&mut record, changes, ctx.profile);
     transition(&mut record, old.get("state"), ctx)?;
     if record != old || !entries.is_empty() {
-        let count = record
-            .get("sys_mod_count")
-            .parse::<u64>()
-            .unwrap_or(0)
-            .saturating_add(1);
-        record.set("sys_mod_count", count.to_string());
+        count_modification(&mut record);
         stamp(&mut record, ctx.actor, ctx.now);
     }
     store.replace(TABLE, record.clone());
