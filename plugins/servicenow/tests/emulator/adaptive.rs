@@ -62,7 +62,7 @@ fn a_retry_after_holds_the_rest_of_the_batch_unsent() {
     let mut profile = rig.sn.profile();
     profile.rate_limit = Some(RateLimitRule::per_hour(5));
     rig.sn.set_profile(profile);
-    let (outcomes, cost) = counting(&rig, || sink.deliver(creates("limited", 40)));
+    let (outcomes, cost) = counting(&rig, || sink.deliver(creates("limited", 60)));
     let created = outcomes
         .iter()
         .filter(|o| matches!(o, ActionOutcome::Done(_)))
@@ -71,14 +71,15 @@ fn a_retry_after_holds_the_rest_of_the_batch_unsent() {
         .iter()
         .filter(|o| matches!(o, ActionOutcome::Retry { retry_after: Some(d), .. } if d.as_secs() > 2900))
         .count();
-    assert_eq!(created + waiting, 40, "{outcomes:?}");
+    assert_eq!(created + waiting, 60, "{outcomes:?}");
     assert!(created <= 5, "{created}");
-    // Refused: the requests already in flight when the first refusal came, at most the few
-    // the limit had grown to; the other thirty-odd were never sent.
+    // Refused: only the requests already in flight when the first refusal came back, at most
+    // the ceiling of 16 (how far slow start had grown the limit by then depends on how the
+    // answers interleave); the other forty-odd were never sent.
     assert!(
-        cost.status(429) <= 8,
+        cost.status(429) <= 16,
         "{} requests refused: the rest should have waited without being sent",
         cost.status(429)
     );
-    assert!(cost.total() <= 13, "{} requests sent", cost.total());
+    assert!(cost.total() <= 21, "{} requests sent", cost.total());
 }
