@@ -161,6 +161,7 @@ fn resolve_relative_paths(config: &mut Config, config_path: &Path) {
     };
     resolve(&mut config.state.path);
     config.plugins.directories.iter_mut().for_each(resolve);
+    config.response_intake.resolve_paths(resolve);
     for pipeline in config.pipelines.values_mut() {
         resolve(&mut pipeline.intake.alerts);
         for component in [&mut pipeline.source, &mut pipeline.sink] {
@@ -218,8 +219,8 @@ fn collect_value(value: &DeValue<'_>, path: &str, out: &mut HashMap<String, Rang
     }
 }
 
-/// Resolves secret references in every string a component passes to its plugin, and in the
-/// proxy URL (which may carry credentials).
+/// Resolves secret references in every string a component passes to its plugin, in the
+/// proxy URL (which may carry credentials) and in the response intake's token.
 fn resolve_secrets<E: Fn(&str) -> Option<String>>(
     config: &mut Config,
     source: &SourceMap,
@@ -250,6 +251,13 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
                     Err(m) => problems.push(source.diagnostic(&format!("{base}.http.proxy"), m)),
                 }
             }
+        }
+    }
+    if let Some(token) = &mut config.response_intake.token {
+        match resolver.resolve(token, dir, &mut secrets) {
+            Ok(Some(v)) => *token = v,
+            Ok(None) => {}
+            Err(m) => problems.push(source.diagnostic("response_intake.token", m)),
         }
     }
     if problems.is_empty() {
@@ -302,6 +310,7 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
             ),
         ));
     }
+    config.response_intake.check(source, &mut problems);
     for (name, pipeline) in &config.pipelines {
         check_pipeline(name, pipeline, source, &mut problems);
     }

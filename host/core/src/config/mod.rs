@@ -16,6 +16,7 @@ mod diagnostic;
 
 mod load;
 mod model;
+mod response_intake;
 mod response_view;
 mod schema;
 
@@ -26,6 +27,7 @@ pub use model::{
     IntakeSettings, PipelineSettings, PluginSettings, RetentionSettings, StateSettings,
     SuppressionSettings, TelemetrySettings,
 };
+pub use response_intake::ResponseIntakeSettings;
 pub use response_view::ResponseView;
 pub use schema::config_schema;
 pub use sluice_sdk::HumanDuration;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::response_intake::ResponseIntakeSettings;
 use crate::retry::Backoff;
 use crate::state::Durability;
 use sluice_sdk::HumanDuration;
@@ -27,6 +28,9 @@ pub struct Config {
     /// The HTTP endpoint for health checks and Prometheus metrics. Off by default.
     #[serde(default)]
     pub telemetry: TelemetrySettings,
+    /// The intake for response actions forwarded from the Auditor server. Off by default.
+    #[serde(default)]
+    pub response_intake: ResponseIntakeSettings,
 }
 
 /// The HTTP endpoint of `sluice run`: `/healthz`, `/readyz` and `/metrics` (Prometheus).
