@@ -13,7 +13,10 @@
 //!
 //! - `cli`, `cmd/`: the command line and one module per subcommand;
 //! - `runtime/`: the running host: pipelines on their threads, reload, stop;
-//! - `handoff/`: response actions' alerts handed to the running host over a socket;
+//! - `handoff/`: response actions' alerts handed to the running host over a socket, and the
+//!   group commit every way in shares;
+//! - `intake/`: the HTTPS intake of `sluice run` for response actions forwarded from the
+//!   Auditor server;
 //! - `plugin/`: finding and loading plugin libraries, resolving components;
 //! - `capabilities/`: what plugins get from the host (HTTP, logging, clock);
 //! - `telemetry/`: logs, metrics, and the health and metrics endpoint.
@@ -26,6 +29,7 @@ mod cmd;
 mod executables;
 pub mod exit;
 mod handoff;
+mod intake;
 mod plugin;
 mod runtime;
 mod telemetry;

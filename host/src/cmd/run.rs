@@ -1,5 +1,6 @@
 //! `sluice run`: run the configured pipelines until stopped; reload the config on SIGHUP and
-//! when its files change; serve health and metrics when `[telemetry]` says so.
+//! when its files change; serve health and metrics when `[telemetry]` says so, and forwarded
+//! response actions when `[response_intake]` does.
 
 use std::process::ExitCode;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -10,6 +11,8 @@ use clap::Args;
 
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
+use crate::handoff::ResponsePipelines;
+use crate::intake::ResponseIntake;
 use crate::runtime::{listen, ConfigWatch, Event, Host, HostOptions, StartError};
 use crate::telemetry::{self, Metrics};
 use sluice_core::Doorbell;
@@ -50,7 +53,7 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     if config.telemetry.enabled {
         runtime.block_on(telemetry::serve(
             config.telemetry.listen,
-            metrics,
+            metrics.clone(),
             config.state.clone(),
         ))?;
     }
@@ -59,6 +62,22 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         refuse_to_start(&unreachable);
         return Ok(ExitCode::from(exit::UNAVAILABLE));
     }
+    // Which pipelines take response actions, for the intake; kept current at each reload.
+    let routes = ResponsePipelines::of(&config);
+    let intake = config
+        .response_intake
+        .enabled
+        .then(|| {
+            ResponseIntake::start(
+                &config.response_intake,
+                &config.state,
+                routes.clone(),
+                metrics.intake(),
+                doorbell.clone(),
+                runtime.handle(),
+            )
+        })
+        .transpose()?;
     host.start();
     // Response actions hand their alerts over instead of each writing the store (`handoff`).
     #[cfg(unix)]
@@ -66,9 +85,11 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     #[cfg(not(unix))]
     drop(doorbell);
     tracing::info!(state = %config.state.path.display(), "sluice is running.");
-    let signal = serve_until_stopped(&mut host, &events, watch.as_mut());
+    let signal = serve_until_stopped(&mut host, &events, watch.as_mut(), &routes);
     tracing::info!(%signal, drain = ?args.drain, "Stopping: finishing the batches in progress.");
-    // From here, response actions write the store themselves.
+    // From here, forwarders are refused (and retry) and response actions on this machine
+    // write the store themselves.
+    drop(intake);
     #[cfg(unix)]
     drop(handoff);
     if !stop(host) {
@@ -138,6 +159,7 @@ fn serve_until_stopped(
     host: &mut Host,
     events: &Receiver<Event>,
     mut watch: Option<&mut ConfigWatch>,
+    routes: &ResponsePipelines,
 ) -> &'static str {
     loop {
         match events.recv_timeout(TICK) {
@@ -159,6 +181,7 @@ fn serve_until_stopped(
             }
             Err(RecvTimeoutError::Disconnected) => return "the signal listener ended",
         }
+        routes.update(&host.config().config);
         host.tick();
     }
 }

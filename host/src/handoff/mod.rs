@@ -18,18 +18,23 @@
 
 #[cfg(unix)]
 mod client;
+pub mod commit;
+pub mod csv;
 #[cfg(unix)]
 pub mod front;
 #[cfg(unix)]
 mod listener;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
 use sluice_core::store::alerts;
 use sluice_core::Timestamp;
-use sluice_core::{check_alert_name, response_action_alert};
+use sluice_core::{check_alert_name, response_action_alert, Config};
+
+use self::csv::CsvAlert;
 
 #[cfg(unix)]
 pub use client::hand_off;
@@ -132,6 +137,98 @@ impl Handoff {
             }
         }
         Ok((queued, duplicates))
+    }
+}
+
+/// A response action's alert as it reaches the host: Auditor's ids, or the CSV of its "Write
+/// data to CSV file" mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseAlert {
+    /// `{AlertID} {RecordID}` and the alert's name, for its pipelines.
+    Ids(Handoff),
+    /// The CSV's rows, as alert `alert_name`, for `pipelines`.
+    Csv {
+        /// The pipelines to queue into.
+        pipelines: Vec<String>,
+        /// The rows read.
+        rows: Vec<CsvAlert>,
+        /// The alert's name, if given.
+        alert_name: Option<String>,
+        /// When it arrived.
+        received_at: Timestamp,
+    },
+}
+
+impl ResponseAlert {
+    /// Queues the alert within `tx`; returns (newly queued, already there).
+    pub fn enqueue(&self, tx: &rusqlite::Connection) -> rusqlite::Result<(usize, usize)> {
+        match self {
+            ResponseAlert::Ids(handoff) => handoff.enqueue(tx),
+            ResponseAlert::Csv {
+                pipelines,
+                rows,
+                alert_name,
+                received_at,
+            } => csv::enqueue(tx, pipelines, rows, alert_name.as_deref(), *received_at),
+        }
+    }
+
+    /// How many alerts it is per pipeline (a CSV row each).
+    pub fn alerts(&self) -> usize {
+        match self {
+            ResponseAlert::Ids(_) => 1,
+            ResponseAlert::Csv { rows, .. } => rows.len(),
+        }
+    }
+
+    /// The pipelines it goes to.
+    pub fn pipelines(&self) -> &[String] {
+        match self {
+            ResponseAlert::Ids(handoff) => &handoff.pipelines,
+            ResponseAlert::Csv { pipelines, .. } => pipelines,
+        }
+    }
+}
+
+/// Which pipelines take response actions, as the running host's config says; shared with
+/// what receives them and updated at each reload.
+#[derive(Debug, Clone, Default)]
+pub struct ResponsePipelines(Arc<RwLock<Vec<(String, bool)>>>);
+
+impl ResponsePipelines {
+    /// The pipelines of `config`.
+    pub fn of(config: &Config) -> ResponsePipelines {
+        let pipelines = ResponsePipelines::default();
+        pipelines.update(config);
+        pipelines
+    }
+
+    /// Takes the pipelines of `config` (a reload).
+    pub fn update(&self, config: &Config) {
+        let pipelines = config
+            .pipelines
+            .iter()
+            .map(|(name, p)| (name.clone(), p.takes_response_actions()))
+            .collect();
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = pipelines;
+    }
+
+    /// The pipelines an alert goes to: the one `wanted` (as `sluice alert-response
+    /// --pipeline` takes it), or every one that is enabled and takes response actions.
+    ///
+    /// # Errors
+    ///
+    /// None would take it: what is wrong, for the sender.
+    pub fn route(&self, wanted: Option<&str>) -> Result<Vec<String>, String> {
+        let known = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        let chosen = response_pipelines(known.iter().map(|(n, t)| (n.as_str(), *t)), wanted);
+        match (chosen.is_empty(), wanted) {
+            (false, _) => Ok(chosen),
+            (true, Some(name)) => Err(format!("this host has no pipeline named {name:?}")),
+            (true, None) => Err("no enabled pipeline on this host takes response actions \
+                 (intake.response_action)"
+                .to_owned()),
+        }
     }
 }
 

@@ -9,8 +9,8 @@
 //! alert files changed are stopped (each finishes its batch) and start again on the same state
 //! store, where every alert not yet delivered waits: a reload in the middle of a flood loses
 //! nothing, and the flood window and open tickets carry over. The others run on untouched.
-//! A change of `[telemetry]` is applied at the next restart, and said so; the rest of the new
-//! config is applied at once.
+//! A change of `[telemetry]` or `[response_intake]` is applied at the next restart, and said
+//! so; the rest of the new config is applied at once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -258,9 +258,9 @@ impl Host {
         started
     }
 
-    /// Keeps the telemetry endpoint in force when the new config changes `[telemetry]`: the
-    /// endpoint is bound at start, so the change waits for a restart (and is said so); the
-    /// rest of the new config is applied.
+    /// Keeps the telemetry endpoint and the response intake in force when the new config
+    /// changes `[telemetry]` or `[response_intake]`: both are bound at start, so the change
+    /// waits for a restart (and is said so); the rest of the new config is applied.
     fn keep_telemetry(&self, new: &mut ConfigFile) {
         let running = &self.file.config.telemetry;
         if new.config.telemetry != *running {
@@ -270,6 +270,15 @@ impl Host {
                  applies at the next restart; the rest of the new config applies now."
             );
             new.config.telemetry = running.clone();
+        }
+        let running = &self.file.config.response_intake;
+        if new.config.response_intake != *running {
+            tracing::warn!(
+                config = %self.options.config.display(),
+                "The response intake is set when sluice run starts: the new [response_intake] \
+                 applies at the next restart; the rest of the new config applies now."
+            );
+            new.config.response_intake = running.clone();
         }
     }
 

@@ -12,6 +12,7 @@ mod alerts_cli;
 mod crash;
 mod demo;
 mod emulate_samples;
+mod forward;
 mod generate;
 mod hostile_input;
 mod import_legacy;

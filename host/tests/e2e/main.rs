@@ -12,6 +12,7 @@
 
 mod faults;
 mod handoff;
+mod intake;
 mod ledger;
 mod migration;
 mod response_action;

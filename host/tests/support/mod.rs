@@ -14,11 +14,12 @@
 
 mod config;
 mod daemon;
+pub mod pki;
 mod records;
 mod site;
 
 pub use config::{closed_port, telemetry, AUDITOR_PASSWORD, AUDITOR_USER, BRISK, POLLING};
-pub use daemon::{tail, Daemon, Exit};
+pub use daemon::{tail, Daemon, Exit, PATIENCE};
 pub use records::{
     deletion, distinct_alerts, lockout, write_lockout, write_lockouts, write_modifications,
 };

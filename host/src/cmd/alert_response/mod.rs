@@ -8,8 +8,13 @@
 //! Auditor appends `{AlertID} {RecordID}` after any parameters the action's command line
 //! has, so the last two arguments are taken. Handed one path to a CSV file instead (the
 //! "Write data to CSV file" option), it reads the records from the file.
+//!
+//! With `--to URL`, it forwards the alert instead, to `sluice run` on another machine
+//! (`forward.rs`): for the Auditor server, where sluice does not run. That reads no config,
+//! makes one HTTPS request, and exits 0 only once that host has committed the alert.
 
-pub(crate) mod csv;
+pub(crate) use crate::handoff::csv;
+mod forward;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +22,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use self::csv::CsvAlert;
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
 #[cfg(unix)]
@@ -25,7 +29,6 @@ use crate::handoff::hand_off;
 use crate::handoff::{self, Handoff};
 use sluice_core::{ConfigFile, SecretResolver};
 
-use sluice_core::store::alerts::{self, NewAlert, Origin};
 use sluice_core::{Store, Timestamp};
 
 /// Arguments of `sluice alert-response`.
@@ -43,11 +46,16 @@ pub struct AlertResponseArgs {
     /// path of the CSV file Auditor wrote.
     #[arg(required = true, num_args = 1.., value_name = "ARGS")]
     pub args: Vec<String>,
+    #[command(flatten)]
+    pub forward: forward::ForwardArgs,
 }
 
 pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &args.alert_name {
         check_alert_name(name)?;
+    }
+    if let Some(to) = &args.forward.to {
+        return forward::run(&args, to);
     }
     // Auditor runs this once per alert, as its own account: no secret is needed here, so none
     // is looked up (no variable that may be unset, no `exec:` command to wait for).
@@ -68,7 +76,7 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
         Some(path) if path.exists() => {
             let rows = csv::read(&path).map_err(anyhow::Error::msg)?;
             let name = args.alert_name.as_deref();
-            queue_csv(&mut open_store()?, &pipelines, &rows, name, now)?
+            open_store()?.write(|tx| csv::enqueue(tx, &pipelines, &rows, name, now))?
         }
         Some(path) => bail!(
             "expected <AlertID> <RecordID>, or the path of a CSV file; {} is neither. Check the \
@@ -159,53 +167,3 @@ fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
     })
 }
 
-/// Queues the CSV's `rows` in each of `pipelines`; returns (newly queued, already there).
-fn queue_csv(
-    store: &mut Store,
-    pipelines: &[String],
-    rows: &[CsvAlert],
-    alert_name: Option<&str>,
-    now: Timestamp,
-) -> anyhow::Result<(usize, usize)> {
-    let name = alert_name.unwrap_or("Netwrix Auditor alert");
-    let counts = store.write(|tx| {
-        let mut counts = (0, 0);
-        for pipeline in pipelines {
-            for row in rows {
-                let (record_id, record_json, key) = match row {
-                    CsvAlert::ById(rid) => (Some(rid.as_str()), None, format!("csv:{name}:{rid}")),
-                    CsvAlert::Record(r) => {
-                        let json = sluice_core::record_to_json(r);
-                        let key = format!("csv:{name}:{:016x}", fnv(&json));
-                        (None, Some(json), key)
-                    }
-                };
-                let alert = NewAlert {
-                    pipeline,
-                    dedupe_key: key,
-                    origin: Origin::ResponseAction,
-                    alert_name: name,
-                    auditor_alert_id: None,
-                    record_id,
-                    received_at: now,
-                    record: record_json.as_deref(),
-                    extra_records: None,
-                };
-                if alerts::enqueue(tx, &alert)? {
-                    counts.0 += 1;
-                } else {
-                    counts.1 += 1;
-                }
-            }
-        }
-        Ok(counts)
-    })?;
-    Ok(counts)
-}
-
-/// A stable hash of a CSV row's content, to recognise a retried duplicate.
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}

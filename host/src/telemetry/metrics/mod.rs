@@ -24,10 +24,12 @@ use prometheus_client::registry::{Metric, Registry, Unit};
 
 use sluice_core::EngineStats;
 
+mod intake;
 mod pipeline;
 mod process;
 mod store;
 
+pub use intake::{IntakeMetrics, Refusal};
 pub use pipeline::PipelineMetrics;
 use store::{PipelineFacts, StoreSeries};
 
@@ -175,6 +177,7 @@ struct Series {
     reloads: Family<ReloadLabels, Counter>,
     last_reload_successful: Gauge,
     last_reload_success_time: Gauge<f64, std::sync::atomic::AtomicU64>,
+    intake: IntakeMetrics,
     reachability: Mutex<BTreeMap<(String, Role), Contact>>,
     /// What each pipeline's settings say that its store gauges need.
     facts: Mutex<BTreeMap<String, PipelineFacts>>,
@@ -426,6 +429,7 @@ impl Metrics {
             last_reload_successful,
             last_reload_success_time,
         } = HealthSeries::declare(r);
+        let intake = IntakeMetrics::declare(r);
         let series = Series {
             registry,
             records,
@@ -445,12 +449,18 @@ impl Metrics {
             reloads,
             last_reload_successful,
             last_reload_success_time,
+            intake,
             reachability: Mutex::new(BTreeMap::new()),
             facts: Mutex::new(BTreeMap::new()),
         };
         Metrics {
             series: Arc::new(series),
         }
+    }
+
+    /// The handle the response intake reports into.
+    pub fn intake(&self) -> IntakeMetrics {
+        self.series.intake.clone()
     }
 
     /// The handle an engine of `pipeline` reports into; its source and sink are provided by

@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use sluice_core::read_regular_bytes;
+use sluice_core::store::alerts::{self, NewAlert, Origin};
+use sluice_core::Timestamp;
 use sluice_sdk::{Detail, Record};
 
 /// What a CSV row gives: the record id to fetch, or the record itself.
@@ -39,15 +41,14 @@ pub const CSV_LIMIT: u64 = 64 * 1024 * 1024;
 /// Reads the CSV at `path`. No error quotes the file's content.
 pub fn read(path: &Path) -> Result<Vec<CsvAlert>, String> {
     let bytes = read_regular_bytes(path, CSV_LIMIT).map_err(|e| format!("{e}. {UNTICK}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(bytes.as_slice());
-    let unusable = || {
-        format!(
-            "{} is not a CSV file sluice can read: {EXPECTED}. {UNTICK}",
-            path.display()
-        )
-    };
+    parse(&bytes, &path.display().to_string())
+}
+
+/// Reads a CSV's `bytes`, which came from `origin` (a file's path, "the request body"). No
+/// error quotes the content.
+pub fn parse(bytes: &[u8], origin: &str) -> Result<Vec<CsvAlert>, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let unusable = || format!("{origin} is not a CSV file sluice can read: {EXPECTED}. {UNTICK}");
     let columns = reader
         .headers()
         .ok()
@@ -55,13 +56,63 @@ pub fn read(path: &Path) -> Result<Vec<CsvAlert>, String> {
         .ok_or_else(unusable)?;
     let mut alerts = Vec::new();
     for (n, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| format!("{}: row {}: {e}. {UNTICK}", path.display(), n + 2))?;
+        let row = row.map_err(|e| format!("{origin}: row {}: {e}. {UNTICK}", n + 2))?;
         alerts.extend(columns.alert(&row));
     }
     if alerts.is_empty() {
-        return Err(format!("{} holds no records. {UNTICK}", path.display()));
+        return Err(format!("{origin} holds no records. {UNTICK}"));
     }
     Ok(alerts)
+}
+
+/// Queues the CSV's `rows` as alert `alert_name` in each of `pipelines` within `tx`; returns
+/// (newly queued, already there). A row is recognised again by its record id, or by a hash
+/// of its content when it has none, so a retried action queues nothing twice.
+pub fn enqueue(
+    tx: &rusqlite::Connection,
+    pipelines: &[String],
+    rows: &[CsvAlert],
+    alert_name: Option<&str>,
+    now: Timestamp,
+) -> rusqlite::Result<(usize, usize)> {
+    let name = alert_name.unwrap_or("Netwrix Auditor alert");
+    let mut counts = (0, 0);
+    for pipeline in pipelines {
+        for row in rows {
+            let (record_id, record_json, key) = match row {
+                CsvAlert::ById(rid) => (Some(rid.as_str()), None, format!("csv:{name}:{rid}")),
+                CsvAlert::Record(r) => {
+                    let json = sluice_core::record_to_json(r);
+                    let key = format!("csv:{name}:{:016x}", fnv(&json));
+                    (None, Some(json), key)
+                }
+            };
+            let alert = NewAlert {
+                pipeline,
+                dedupe_key: key,
+                origin: Origin::ResponseAction,
+                alert_name: name,
+                auditor_alert_id: None,
+                record_id,
+                received_at: now,
+                record: record_json.as_deref(),
+                extra_records: None,
+            };
+            if alerts::enqueue(tx, &alert)? {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// A stable hash of a CSV row's content, to recognise a retried duplicate.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Where the columns sluice reads are in the file.
