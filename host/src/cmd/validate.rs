@@ -15,7 +15,7 @@ use super::output::print_line;
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
 use crate::plugin::{instantiate, PluginRegistry};
-use crate::runtime::config_and_plugins;
+use crate::runtime::config_with_plugins;
 use sluice_core::pipeline_specs;
 use sluice_core::SystemClock;
 use sluice_core::{ConfigErrors, ConfigFile};
@@ -35,13 +35,22 @@ pub struct ValidateArgs {
 
 pub(crate) fn run(args: ValidateArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let path = &args.config.config;
-    let result = config_and_plugins(path, &global.plugin_dirs).and_then(|(file, registry)| {
-        pipeline_specs(&file)?;
-        if args.environment {
-            healthchecks(&file, &registry)?;
-        }
-        Ok(file)
-    });
+    // Every problem at once: the plugins' checks of their settings and the alert files and
+    // templates together; the systems are contacted only for a config without any.
+    let result = config_with_plugins(path, &global.plugin_dirs).and_then(
+        |(file, registry, mut problems)| {
+            if let Err(specs) = pipeline_specs(&file) {
+                problems.extend(specs.0);
+            }
+            if !problems.is_empty() {
+                return Err(ConfigErrors(problems));
+            }
+            if args.environment {
+                healthchecks(&file, &registry)?;
+            }
+            Ok(file)
+        },
+    );
     match (result, args.json) {
         (Ok(file), json) => {
             let names: Vec<&str> = file.config.pipelines.keys().map(String::as_str).collect();

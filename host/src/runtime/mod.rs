@@ -18,5 +18,5 @@ mod watch;
 
 pub use events::{listen, Event};
 pub use host::{Host, HostOptions, StartError};
-pub(crate) use prepare::{config_and_plugins, load_plugins};
+pub(crate) use prepare::{config_and_plugins, config_with_plugins, load_plugins};
 pub use watch::ConfigWatch;

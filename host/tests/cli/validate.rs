@@ -86,6 +86,38 @@ fn every_problem_is_reported_and_json_says_where() {
     );
 }
 
+/// A plugin's setting and a ticket template wrong in one file: one run names both.
+#[test]
+fn the_plugins_settings_and_the_templates_are_checked_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}\n[pipelines.audit.ticket]\nshort_description = \"%NoSuchField%\"\n",
+        PROBE_PIPELINE.replace("prefix =", "prefx =")
+    );
+    let config = write_config(dir.path(), &body);
+    let out = run(sluice_with_probe()
+        .arg("validate")
+        .arg("--json")
+        .arg("--config")
+        .arg(&config));
+    assert_eq!(out.status.code(), Some(78));
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = verdict["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["key_path"].as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "pipelines.audit.sink.prefx",
+            "pipelines.audit.ticket.short_description"
+        ],
+        "{verdict}"
+    );
+}
+
 #[test]
 fn secrets_never_appear_in_errors() {
     let dir = tempfile::tempdir().unwrap();
