@@ -35,8 +35,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     config_schema, default_correlation_format, ComponentSettings, Config, ConfigErrors, ConfigFile,
     DeliverySettings, Diagnostic, HttpSettings, HumanDuration, IntakeSettings, PipelineSettings,
-    PluginSettings, ResponseIntakeSettings, ResponseView, RetentionSettings, SourceMap, StateSettings, SuppressionSettings,
-    TelemetrySettings, CONFIG_ENV, DEFAULT_CONFIG,
+    PluginSettings, ResponseIntakeSettings, ResponseView, RetentionSettings, SourceMap,
+    StateSettings, SuppressionSettings, TelemetrySettings, CONFIG_ENV, DEFAULT_CONFIG,
 };
 pub use file::{read_regular_bytes, read_regular_file, FileError, CONFIG_FILE_LIMIT};
 pub use pipeline::delivery::TicketSink;

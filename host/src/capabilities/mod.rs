@@ -18,8 +18,8 @@ use sluice_core::Clock;
 use sluice_sdk::{Capabilities, HttpError, HttpRequest, HttpResponse, LogLevel};
 
 pub(crate) use http::install_crypto_provider;
-pub(crate) use tls::certificates as pem_certificates;
 pub use http::HttpClient;
+pub(crate) use tls::certificates as pem_certificates;
 
 /// Who is calling: the names every plugin log line carries.
 #[derive(Debug, Clone, PartialEq, Eq)]

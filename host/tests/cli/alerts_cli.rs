@@ -49,16 +49,26 @@ impl Site {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_as("sluice-test-host", args)
+    }
+
+    /// Runs with `HOSTNAME` set to `host`, the name the intake's URL is made of.
+    fn run_as(&self, host: &str, args: &[&str]) -> Output {
         run(sluice()
             .current_dir(self.dir.path())
             .env_remove("SLUICE_TEST_NEVER_SET")
+            .env("HOSTNAME", host)
             .arg("alerts")
             .args(args))
     }
 
     /// Runs and expects exit 0; standard output.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+        self.ok_as("sluice-test-host", args)
+    }
+
+    fn ok_as(&self, host: &str, args: &[&str]) -> String {
+        let out = self.run_as(host, args);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -250,6 +260,113 @@ fn list_prints_each_alert_with_its_response_action() {
     assert!(out.contains("threshold        40 records within 2m, counted per Who"));
     assert!(out.contains("{AlertID} {RecordID}"), "{out}");
     assert!(out.contains("untick \"Write data to CSV file\""), "{out}");
+    assert!(!out.contains("Topology") && !out.contains("sluice-forward.cmd"));
+}
+
+/// `CONFIG` with a response intake: the Auditor server is another machine.
+fn forwarded(intake: &str) -> String {
+    format!(
+        "[response_intake]\nenabled = true\ntoken_sha256 = \"{}\"\n{intake}\n{CONFIG}",
+        "ab".repeat(32)
+    )
+}
+
+const SCRIPT: &str = r"C:\Program Files\sluice\sluice-forward.cmd";
+const TOKEN: &str = r#""C:\Program Files\sluice\sluice-intake.token""#;
+
+#[test]
+fn list_with_the_intake_on_prints_the_forwarder_for_the_auditor_server() {
+    let site = Site::new(&forwarded("listen = \"127.0.0.1:10158\""));
+    site.ok(&["upload"]);
+    let out = site.ok(&["list"]);
+    let url = "http://127.0.0.1:10158";
+    assert!(
+        out.contains(&format!(
+            "Topology: the Auditor server forwards to this host's intake at {url} \
+             (response_intake.enabled = true; the URL is response_intake.public_url"
+        )) && out.contains("With response_intake.enabled = false"),
+        "{out}"
+    );
+    assert_eq!(out.matches("Topology:").count(), 1, "said once: {out}");
+    assert!(
+        out.contains(&format!("Run              {SCRIPT}\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("With parameters  \"{LOCKOUT}\"\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            r#"sluice.exe       "C:\Program Files\sluice\sluice.exe" alert-response --to {url} --token-file {TOKEN} --alert-name "{LOCKOUT}""#
+        )),
+        "{out}"
+    );
+    assert!(
+        !out.contains("--config") && !out.contains("\n  sh "),
+        "{out}"
+    );
+    assert!(out.contains("set SLUICE_URL") && out.contains("SLUICE_CA_FILE"));
+}
+
+#[test]
+fn list_json_with_the_intake_on_names_the_topology_and_both_forwarders() {
+    let site = Site::new(&forwarded("listen = \"127.0.0.1:10158\""));
+    site.ok(&["upload"]);
+    let listing: Value = serde_json::from_str(&site.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listing["topology"], "forwarded");
+    assert_eq!(listing["forwarder"]["url"], "http://127.0.0.1:10158");
+    assert_eq!(listing["forwarder"]["script"], SCRIPT);
+    for a in listing["alerts"].as_array().unwrap() {
+        let name = a["name"].as_str().unwrap();
+        assert_eq!(
+            a["response_action"]["argv"],
+            serde_json::json!([SCRIPT, name])
+        );
+        assert!(a["response_action"].get("sh").is_none());
+        assert_eq!(
+            a["sluice_forwarder"]["argv"],
+            serde_json::json!([
+                r"C:\Program Files\sluice\sluice.exe",
+                "alert-response",
+                "--to",
+                "http://127.0.0.1:10158",
+                "--token-file",
+                TOKEN.trim_matches('"'),
+                "--alert-name",
+                name
+            ])
+        );
+    }
+
+    let same: Value = serde_json::from_str(&Site::new(CONFIG).ok(&["list", "--json"])).unwrap();
+    assert_eq!(same["topology"], "same_machine");
+    assert!(same["forwarder"].is_null());
+}
+
+#[test]
+fn the_intake_url_is_the_public_url_or_made_of_the_host_name() {
+    let cases = [
+        (
+            "listen = \"0.0.0.0:10158\"\nallow_plain_http = true",
+            "http://sluice.corp.local:10158",
+        ),
+        (
+            "listen = \"0.0.0.0:8443\"\ntls_certificate = \"/etc/sluice/intake.pem\"\n\
+             tls_key = \"/etc/sluice/intake.key\"",
+            "https://sluice.corp.local:8443",
+        ),
+        (
+            "allow_plain_http = true\npublic_url = \"https://intake.corp.local/\"",
+            "https://intake.corp.local",
+        ),
+    ];
+    for (intake, url) in cases {
+        let site = Site::new(&forwarded(intake));
+        let listing: Value =
+            serde_json::from_str(&site.ok_as("sluice.corp.local", &["list", "--json"])).unwrap();
+        assert_eq!(listing["forwarder"]["url"], url, "{intake}");
+    }
 }
 
 #[test]
@@ -404,6 +521,26 @@ alerts = "branch-alerts"
         parameters.contains(" --pipeline hq --alert-name "),
         "{parameters}"
     );
+    // Forwarded, the sluice line names it; the script cannot, and says so.
+    let config = std::fs::read_to_string(site.root().join("sluice.toml")).unwrap();
+    std::fs::write(
+        site.root().join("sluice.toml"),
+        format!(
+            "[response_intake]\nenabled = true\nallow_plain_http = true\n\
+             token = \"${{T}}\"\n{config}"
+        ),
+    )
+    .unwrap();
+    let listing: Value =
+        serde_json::from_str(&site.ok(&["list", "--json", "--pipeline", "hq"])).unwrap();
+    let alert = &listing["alerts"][0];
+    let parameters = alert["sluice_forwarder"]["parameters"].as_str().unwrap();
+    assert!(
+        parameters.contains(" --pipeline hq --alert-name "),
+        "{parameters}"
+    );
+    let warning = alert["response_action"]["warning"].as_str().unwrap();
+    assert!(warning.contains("--pipeline hq"), "{warning}");
 
     let out = site.run(&["list", "--pipeline", "nope"]);
     assert_eq!(out.status.code(), Some(1));

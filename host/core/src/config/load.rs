@@ -310,7 +310,9 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
             ),
         ));
     }
-    config.response_intake.check(source, &mut problems);
+    for (key, message) in config.response_intake.problems() {
+        problems.push(source.diagnostic(&format!("response_intake.{key}"), message));
+    }
     for (name, pipeline) in &config.pipelines {
         check_pipeline(name, pipeline, source, &mut problems);
     }

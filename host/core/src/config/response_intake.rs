@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::diagnostic::Diagnostic;
-use super::load::SourceMap;
 use sluice_sdk::HumanDuration;
 
 /// The intake for response actions forwarded from the Auditor server. Off by default.
@@ -130,87 +128,95 @@ impl ResponseIntakeSettings {
         }
     }
 
-    /// Checks the keys beyond what their types say, adding to `problems`.
-    pub(super) fn check(&self, source: &SourceMap, problems: &mut Vec<Diagnostic>) {
-        if !self.enabled {
-            return;
+    /// What is wrong with the keys beyond what their types say: each problem's key (under
+    /// `response_intake.`) and message.
+    pub(super) fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if self.enabled {
+            self.transport_problems(&mut problems);
+            self.authentication_problems(&mut problems);
+            for (key, value) in [
+                ("max_body_bytes", self.max_body_bytes),
+                ("max_in_flight", self.max_in_flight),
+                ("per_peer_rate", self.per_peer_rate as usize),
+            ] {
+                if value == 0 {
+                    problems.push((key, "must be at least 1".into()));
+                }
+            }
+            if self.request_timeout.get().is_zero() {
+                problems.push(("request_timeout", "must be longer than 0s".into()));
+            }
         }
-        let mut problem = |key: &str, message: String| {
-            problems.push(source.diagnostic(&format!("response_intake.{key}"), message));
-        };
+        problems
+    }
+
+    /// TLS, or plain HTTP where it is allowed.
+    fn transport_problems(&self, problems: &mut Vec<(&'static str, String)>) {
         match (&self.tls_certificate, &self.tls_key) {
-            (Some(_), None) => problem(
+            (Some(_), None) => problems.push((
                 "tls_certificate",
                 "is set without tls_key: give the certificate's private key too".into(),
-            ),
-            (None, Some(_)) => problem(
+            )),
+            (None, Some(_)) => problems.push((
                 "tls_key",
                 "is set without tls_certificate: give the certificate too".into(),
-            ),
-            (None, None) if !self.listen.ip().is_loopback() && !self.allow_plain_http => problem(
-                "listen",
-                format!(
-                    "{} can be reached from other machines, and without tls_certificate and \
-                     tls_key the intake would take tokens and alerts in clear; give both, or \
-                     set response_intake.allow_plain_http = true to mean it",
-                    self.listen.ip()
-                ),
-            ),
+            )),
+            (None, None) if !self.listen.ip().is_loopback() && !self.allow_plain_http => problems
+                .push((
+                    "listen",
+                    format!(
+                        "{} can be reached from other machines, and without tls_certificate \
+                         and tls_key the intake would take tokens and alerts in clear; give \
+                         both, or set response_intake.allow_plain_http = true to mean it",
+                        self.listen.ip()
+                    ),
+                )),
             _ => {}
         }
+        if self.client_ca.is_some() && !self.tls() {
+            problems.push((
+                "client_ca",
+                "client certificates need HTTPS: give tls_certificate and tls_key".into(),
+            ));
+        }
+    }
+
+    /// A token or its digest, client certificates, or both; never none.
+    fn authentication_problems(&self, problems: &mut Vec<(&'static str, String)>) {
         if self.token.is_some() && self.token_sha256.is_some() {
-            problem(
+            problems.push((
                 "token_sha256",
                 "is set with token: give one of them (token_sha256 keeps the token itself off \
                  this machine)"
                     .into(),
-            );
+            ));
         }
         if let Some(digest) = &self.token_sha256 {
             if digest.len() != 64 || !digest.chars().all(|c| c.is_ascii_hexdigit()) {
-                problem(
+                problems.push((
                     "token_sha256",
                     "must be 64 hexadecimal digits, the SHA-256 of the token (`sluice generate \
                      intake-token` prints it)"
                         .into(),
-                );
+                ));
             }
         }
-        if let Some(token) = &self.token {
-            if token.trim().len() < 16 {
-                problem(
-                    "token",
-                    "is shorter than 16 characters: use a long random token (`sluice generate \
-                     intake-token` makes one)"
-                        .into(),
-                );
-            }
+        if self.token.as_deref().is_some_and(|t| t.trim().len() < 16) {
+            problems.push((
+                "token",
+                "is shorter than 16 characters: use a long random token (`sluice generate \
+                 intake-token` makes one)"
+                    .into(),
+            ));
         }
         if self.token.is_none() && self.token_sha256.is_none() && self.client_ca.is_none() {
-            problem(
+            problems.push((
                 "enabled",
                 "the intake needs authentication: set token (or token_sha256), client_ca, or \
                  both"
                     .into(),
-            );
-        }
-        if self.client_ca.is_some() && !self.tls() {
-            problem(
-                "client_ca",
-                "client certificates need HTTPS: give tls_certificate and tls_key".into(),
-            );
-        }
-        for (key, value) in [
-            ("max_body_bytes", self.max_body_bytes),
-            ("max_in_flight", self.max_in_flight),
-            ("per_peer_rate", self.per_peer_rate as usize),
-        ] {
-            if value == 0 {
-                problem(key, "must be at least 1".into());
-            }
-        }
-        if self.request_timeout.get().is_zero() {
-            problem("request_timeout", "must be longer than 0s".into());
+            ));
         }
     }
 }
@@ -233,4 +239,40 @@ const fn default_per_peer_rate() -> u32 {
 
 fn default_request_timeout() -> HumanDuration {
     HumanDuration::from_secs(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(settings: &ResponseIntakeSettings) -> Vec<&'static str> {
+        settings.problems().into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn off_it_is_never_a_problem() {
+        assert!(keys(&ResponseIntakeSettings::default()).is_empty());
+    }
+
+    #[test]
+    fn on_it_needs_authentication_and_tls_or_a_loopback_address() {
+        let on = ResponseIntakeSettings {
+            enabled: true,
+            ..Default::default()
+        };
+        assert_eq!(keys(&on), ["listen", "enabled"]);
+        let loopback = ResponseIntakeSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 10158)),
+            token_sha256: Some("ab".repeat(32)),
+            ..on.clone()
+        };
+        assert!(keys(&loopback).is_empty());
+        let half_tls = ResponseIntakeSettings {
+            tls_certificate: Some("intake.pem".into()),
+            token: Some("short".into()),
+            client_ca: Some("ca.pem".into()),
+            ..on
+        };
+        assert_eq!(keys(&half_tls), ["tls_certificate", "token"]);
+    }
 }

@@ -166,4 +166,3 @@ fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
         )
     })
 }
-

@@ -2,6 +2,12 @@
 //! its threshold, and the response action to paste into Netwrix Auditor (the vendor tool's
 //! `/List`).
 //!
+//! The response action depends on where Auditor runs it, which the config says: a config that
+//! serves `[response_intake]` is taken to mean the Auditor server is another machine, which
+//! forwards each alert to that intake; otherwise the Auditor server is this machine, and the
+//! action runs `sluice alert-response --config` here. The listing names the topology it
+//! assumed once, at the top, and how to choose the other.
+//!
 //! A file that does not load is reported (as `sluice run` would report it) after the alerts
 //! that do, and the exit code is then 78, as for an invalid config.
 
@@ -11,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::response_action::{self, ResponseAction};
+use super::response_action::{self, ResponseAction, FORWARD_SCRIPT, TOKEN_FILE, WINDOWS_EXE};
 use super::{absolute, alert_files, label, print, AlertDir, Targets};
 use crate::exit;
 use sluice_core::{load_alert_file, AlertDefinition, AlertSet};
@@ -28,14 +34,44 @@ const NOTES: [&str; 3] = [
      response action running at all.",
 ];
 
+/// What a forwarded response action needs besides its command line.
+const FORWARD_NOTES: [&str; 3] = [
+    "On the Auditor server, put sluice-forward.cmd and the token file sluice-intake.token \
+     (`sluice generate intake-token --out sluice-intake.token` makes it) in \
+     C:\\Program Files\\sluice\\, and set SLUICE_URL at the top of the script to the intake's \
+     URL above. The account Auditor runs response actions as must be able to read both files.",
+    "If Windows does not trust the intake's certificate (a self-signed one), copy the \
+     certificate there too and set SLUICE_CA_FILE at the top of the script (--ca-file for \
+     sluice.exe).",
+    "The sluice.exe line is for a Windows build of sluice used instead of the script: \
+     \"Run\" is C:\\Program Files\\sluice\\sluice.exe, \"With parameters\" the rest of the \
+     line. The project makes and tests no Windows build.",
+];
+
 #[derive(Debug, Serialize)]
 struct Listing {
     config: String,
     executable: String,
+    /// `same_machine`: Auditor runs `sluice alert-response --config` on this machine;
+    /// `forwarded`: the Auditor server forwards to this host's response intake.
+    topology: &'static str,
+    /// What the forwarded topology installs on the Auditor server; `None` on the same machine.
+    forwarder: Option<ForwarderEntry>,
     directories: Vec<DirEntry>,
     alerts: Vec<AlertEntry>,
     problems: Vec<String>,
-    notes: [&'static str; 3],
+    notes: Vec<&'static str>,
+}
+
+/// The forwarded topology's pieces on the Auditor server, at the places the docs install them
+/// (this host cannot see that machine).
+#[derive(Debug, Serialize)]
+struct ForwarderEntry {
+    /// The intake's URL, `response_intake.url`.
+    url: String,
+    script: &'static str,
+    token_file: &'static str,
+    executable: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -54,8 +90,12 @@ struct AlertEntry {
     file: String,
     pipelines: Vec<String>,
     threshold: Option<ThresholdEntry>,
-    /// `None` when none of the directory's pipelines takes response actions.
+    /// `None` when none of the directory's pipelines takes response actions. Forwarded: the
+    /// script.
     response_action: Option<ResponseAction>,
+    /// Forwarded only: the same through a Windows build of sluice (`alert-response --to`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sluice_forwarder: Option<ResponseAction>,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,13 +111,27 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
     let exe = crate::executables::front()
         .context("cannot find the path of the running sluice executable")?;
     let exe = absolute(&exe)?;
+    let mut notes = NOTES.to_vec();
+    if targets.intake_url.is_some() {
+        notes.extend(FORWARD_NOTES);
+    }
     let mut listing = Listing {
         config: targets.config.display().to_string(),
         executable: exe.display().to_string(),
+        topology: match targets.intake_url {
+            Some(_) => "forwarded",
+            None => "same_machine",
+        },
+        forwarder: targets.intake_url.as_ref().map(|url| ForwarderEntry {
+            url: url.clone(),
+            script: FORWARD_SCRIPT,
+            token_file: TOKEN_FILE,
+            executable: WINDOWS_EXE,
+        }),
         directories: Vec::new(),
         alerts: Vec::new(),
         problems: Vec::new(),
-        notes: NOTES,
+        notes,
     };
     for dir in &targets.dirs {
         let queue = queue(targets, dir);
@@ -88,7 +142,7 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
             if let Ok(definition) = load_alert_file(file) {
                 listing
                     .alerts
-                    .push(entry(&definition, dir, &exe, &targets.config, queue));
+                    .push(entry(&definition, dir, targets, &exe, queue));
             }
         }
         if let Err(errors) = AlertSet::load_dir(&dir.path) {
@@ -154,10 +208,28 @@ fn queue<'a>(targets: &Targets, dir: &'a AlertDir) -> Queue<'a> {
 fn entry(
     definition: &AlertDefinition,
     dir: &AlertDir,
+    targets: &Targets,
     exe: &Path,
-    config: &Path,
     queue: Queue<'_>,
 ) -> AlertEntry {
+    let name = definition.name.as_str();
+    // No response action, or one that queues into the pipeline named (`None`: the default).
+    let pipeline = match queue {
+        Queue::Nowhere => None,
+        Queue::Default => Some(None),
+        Queue::Only(p) => Some(Some(p)),
+    };
+    let (response_action, sluice_forwarder) = match (pipeline, &targets.intake_url) {
+        (None, _) => (None, None),
+        (Some(p), None) => (
+            Some(response_action::for_alert(exe, &targets.config, name, p)),
+            None,
+        ),
+        (Some(p), Some(url)) => (
+            Some(response_action::forward_script(name, p)),
+            Some(response_action::forward_sluice(url, name, p)),
+        ),
+    };
     AlertEntry {
         name: definition.name.clone(),
         enabled: definition.enabled,
@@ -170,26 +242,23 @@ fn entry(
             within_secs: t.within.as_secs(),
             group_by: t.group_by.clone(),
         }),
-        response_action: match queue {
-            Queue::Nowhere => None,
-            Queue::Default => Some(response_action::for_alert(
-                exe,
-                config,
-                &definition.name,
-                None,
-            )),
-            Queue::Only(p) => Some(response_action::for_alert(
-                exe,
-                config,
-                &definition.name,
-                Some(p),
-            )),
-        },
+        response_action,
+        sluice_forwarder,
     }
 }
 
 fn render(listing: &Listing) -> String {
     let mut out = vec![format!("Config: {}", listing.config)];
+    if let Some(f) = &listing.forwarder {
+        out.push(format!(
+            "Topology: the Auditor server forwards to this host's intake at {} \
+             (response_intake.enabled = true; the URL is response_intake.public_url, or made \
+             of this host's name), so each response action runs the forwarder installed on \
+             the Auditor server. With response_intake.enabled = false, the Auditor server is \
+             taken to be this machine, and the response action runs sluice here.",
+            f.url
+        ));
+    }
     for dir in &listing.directories {
         let pipelines = label(&dir.pipelines);
         out.push(String::new());
@@ -202,52 +271,60 @@ fn render(listing: &Listing) -> String {
             ));
         } else {
             out.push(format!(
-                "No alerts in {} (pipeline {pipelines}): the directory does not exist. \
+                "No alerts in {} ({pipelines}): the directory does not exist. \
                  `sluice alerts upload` installs the shipped set there.",
                 dir.path
             ));
         }
     }
     for a in &listing.alerts {
-        out.push(String::new());
-        out.push(a.name.clone());
-        out.push(format!(
-            "  enabled          {}",
-            if a.enabled { "yes" } else { "no" }
-        ));
-        out.push(format!("  file             {}", a.file));
-        if let Some(t) = &a.threshold {
-            let per = t
-                .group_by
-                .as_deref()
-                .map(|g| format!(", counted per {g}"))
-                .unwrap_or_default();
-            out.push(format!(
-                "  threshold        {} records within {}{per}",
-                t.count, t.within
-            ));
-        }
-        match &a.response_action {
-            Some(r) => {
-                out.push(format!("  Run              {}", r.run));
-                out.push(format!("  With parameters  {}", r.parameters));
-                out.push(format!("  cmd              {}", r.cmd));
-                out.push(format!("  sh               {}", r.sh));
-                if let Some(w) = &r.warning {
-                    out.push(format!("  warning          {w}"));
-                }
-            }
-            None => out.push(format!(
-                "  response action  none: pipeline {} does not take response actions \
-                 (intake.response_action = false); polling raises this alert",
-                a.pipelines.join(", ")
-            )),
-        }
+        render_alert(a, &mut out);
     }
     if !listing.alerts.is_empty() {
         out.push(String::new());
-        out.extend(NOTES.iter().map(|n| (*n).to_owned()));
+        out.extend(listing.notes.iter().map(|n| (*n).to_owned()));
     }
     out.push(String::new());
     out.join("\n")
+}
+
+fn render_alert(a: &AlertEntry, out: &mut Vec<String>) {
+    out.push(String::new());
+    out.push(a.name.clone());
+    out.push(format!(
+        "  enabled          {}",
+        if a.enabled { "yes" } else { "no" }
+    ));
+    out.push(format!("  file             {}", a.file));
+    if let Some(t) = &a.threshold {
+        let per = t
+            .group_by
+            .as_deref()
+            .map(|g| format!(", counted per {g}"))
+            .unwrap_or_default();
+        out.push(format!(
+            "  threshold        {} records within {}{per}",
+            t.count, t.within
+        ));
+    }
+    let Some(r) = &a.response_action else {
+        out.push(format!(
+            "  response action  none: pipeline {} does not take response actions \
+             (intake.response_action = false); polling raises this alert",
+            a.pipelines.join(", ")
+        ));
+        return;
+    };
+    out.push(format!("  Run              {}", r.run));
+    out.push(format!("  With parameters  {}", r.parameters));
+    match &a.sluice_forwarder {
+        Some(f) => out.push(format!("  sluice.exe       {}", f.cmd)),
+        None => out.push(format!("  cmd              {}", r.cmd)),
+    }
+    if let Some(sh) = &r.sh {
+        out.push(format!("  sh               {sh}"));
+    }
+    if let Some(w) = &r.warning {
+        out.push(format!("  warning          {w}"));
+    }
 }

@@ -100,6 +100,9 @@ struct Targets {
     config: PathBuf,
     /// Every pipeline of the config that takes response actions and is enabled.
     response_pipelines: Vec<String>,
+    /// The URL of this host's response intake when the config serves one: the Auditor server
+    /// is then another machine, and its response actions forward alerts there.
+    intake_url: Option<String>,
     /// The selected directories, each with the selected pipelines that use it, in pipeline
     /// order; absolute.
     dirs: Vec<AlertDir>,
@@ -180,8 +183,10 @@ impl Targets {
                 response_action: p.intake.response_action,
             });
         }
+        let intake = &file.config.response_intake;
         Ok(Targets {
             config,
+            intake_url: intake.enabled.then(|| intake.url(&host_name())),
             response_pipelines: crate::handoff::response_pipelines(
                 pipelines
                     .iter()
@@ -213,6 +218,21 @@ fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
         text,
         &SecretResolver::placeholders(),
     )?)
+}
+
+/// This machine's name, for the intake's URL when the config gives no `public_url` (which a
+/// site sets when the Auditor server knows this host by another name): the `HOSTNAME`
+/// variable, else `/etc/hostname`, else `localhost`.
+fn host_name() -> String {
+    [
+        std::env::var("HOSTNAME").ok(),
+        std::fs::read_to_string("/etc/hostname").ok(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|name| name.trim().to_owned())
+    .find(|name| !name.is_empty())
+    .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// `path` made absolute against the working directory, without resolving links: a Windows

@@ -46,8 +46,26 @@ fn run_curl(intake: &Intake, token_file: &Path, alert_id: &str, record_id: &str)
     output.status.code()
 }
 
+/// Whether curl is installed; outside CI (where `.ci/run` installs it) its absence skips the
+/// test, with a line saying so.
+fn curl_installed() -> bool {
+    let found = Command::new("curl").arg("--version").output().is_ok();
+    if !found {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "curl is not installed; CI must install it (Debian's `curl` package)"
+        );
+        eprintln!("curl is not installed: the Windows forwarder's command line is not run here");
+    }
+    found
+}
+
 #[test]
 fn the_windows_forwarders_curl_line_opens_one_incident_and_fails_on_every_refusal() {
+    if !curl_installed() {
+        return;
+    }
     let intake = Intake::new("", &[]);
     let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     // The host is down: curl cannot connect (7), and Auditor will retry.
