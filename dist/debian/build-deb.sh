@@ -12,6 +12,8 @@
 #   /lib/systemd/system/sluice.service          the hardened unit, LoadCredential= for secrets
 #   completions (bash, zsh, fish) and man pages, generated from the command line's definitions
 #   /usr/share/doc/sluice/                      README, operating.md, first-ticket.md
+#   /usr/share/sluice/windows/                  sluice-forward.cmd and its README, to copy
+#                                               to the Netwrix Auditor server
 #
 # The package creates the `sluice` system user when it is installed. SLUICE_REVISION, if set,
 # names the revision built (for a build outside a git checkout).
@@ -40,7 +42,7 @@ install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/lib/sluice/plugins" \
     "$stage/etc/sluice/alerts" "$stage/lib/systemd/system" \
     "$stage/usr/share/doc/sluice" "$stage/usr/share/man/man1" \
     "$stage/usr/share/bash-completion/completions" "$stage/usr/share/zsh/vendor-completions" \
-    "$stage/usr/share/fish/vendor_completions.d"
+    "$stage/usr/share/fish/vendor_completions.d" "$stage/usr/share/sluice/windows"
 install -d -m 0700 "$stage/etc/sluice/credentials"
 
 install -m 0755 "$release/sluice" "$release/sluice-host" "$stage/usr/lib/sluice/"
@@ -64,6 +66,7 @@ host=$release/sluice-host
 gzip -9n "$stage"/usr/share/man/man1/*.1
 
 install -m 0644 README.md docs/operating.md docs/first-ticket.md "$stage/usr/share/doc/sluice/"
+install -m 0644 dist/windows/sluice-forward.cmd dist/windows/README.md "$stage/usr/share/sluice/windows/"
 sed -i 's|(dist/systemd/sluice.service)|(/lib/systemd/system/sluice.service)|' \
     "$stage/usr/share/doc/sluice/README.md"
 

@@ -45,7 +45,13 @@ impl TokenCheck {
     /// digits).
     pub(super) fn new(settings: &ResponseIntakeSettings) -> TokenCheck {
         let digest = match (&settings.token, &settings.token_sha256) {
-            (Some(token), _) => Some(sha256(bare(token))),
+            // The token file forwarders use holds the token or its header line; either may be
+            // named here.
+            (Some(token), _) => Some(sha256(
+                parse_token(token.as_bytes())
+                    .as_deref()
+                    .unwrap_or(token.trim()),
+            )),
             (None, Some(hex)) => parse_hex(hex),
             (None, None) => None,
         };
@@ -73,22 +79,31 @@ impl TokenCheck {
     }
 }
 
-/// The token in `value`: the token alone, or the header line `Authorization: Bearer <token>`
-/// that forwarders' token files hold (`sluice generate intake-token` writes it), so one file
-/// can serve both ends.
-fn bare(value: &str) -> &str {
-    let value = value.trim();
-    let Some((name, rest)) = value.split_once(':') else {
-        return value;
-    };
-    let Some((scheme, token)) = rest.trim().split_once(' ') else {
-        return value;
-    };
-    if name.trim().eq_ignore_ascii_case("authorization") && scheme.eq_ignore_ascii_case("bearer") {
-        token.trim()
-    } else {
-        value
+/// The token in the content of a token file: the token alone, or the header line curl's
+/// `-H @file` sends (`Authorization: Bearer <token>`), whitespace and line ends (CRLF
+/// included) trimmed, a UTF-8 byte order mark (Notepad's) ignored. What is wrong otherwise,
+/// never quoting the content.
+pub(crate) fn parse_token(content: &[u8]) -> Result<String, &'static str> {
+    let text = std::str::from_utf8(content).map_err(|_| "is not UTF-8 text")?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let line = lines.next().ok_or("is empty")?;
+    if lines.next().is_some() {
+        return Err("holds more than one line");
     }
+    let token = match line.split_once(':') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("authorization") => {
+            match value.trim().split_once(char::is_whitespace) {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                _ => return Err("holds an Authorization line without `Bearer <token>`"),
+            }
+        }
+        _ => line,
+    };
+    if token.is_empty() || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err("holds no token, or one with spaces, control or non-ASCII characters");
+    }
+    Ok(token.to_owned())
 }
 
 /// The SHA-256 of `token`.

@@ -43,7 +43,7 @@ use crate::handoff::ResponsePipelines;
 use crate::telemetry::IntakeMetrics;
 use sluice_core::{Doorbell, ResponseIntakeSettings, StateSettings};
 
-pub(crate) use auth::sha256 as token_digest;
+pub(crate) use auth::{parse_token, sha256 as token_digest};
 
 /// Who sent a request: the address, and the subject of the client certificate the TLS
 /// handshake verified.

@@ -26,6 +26,7 @@ use reqwest::Url;
 use self::answer::{causes, judge, shown, unanswered, Answer};
 use super::{check_id, csv, AlertResponseArgs};
 use crate::exit;
+use crate::intake::parse_token;
 use sluice_core::{read_regular_bytes, Secrets, CONFIG_FILE_LIMIT};
 
 /// The variable that holds the token when no `--token-file` is given.
@@ -223,33 +224,6 @@ fn token(args: &ForwardArgs) -> anyhow::Result<Option<String>> {
     secrets.insert(&token);
     secrets.register();
     Ok(Some(token))
-}
-
-/// The token in the content of a token file: the token alone, or the header line curl's
-/// `-H @file` sends (`Authorization: Bearer <token>`), whitespace and line ends (CRLF
-/// included) trimmed, a UTF-8 byte order mark (Notepad's) ignored. What is wrong otherwise,
-/// never quoting the content.
-pub(crate) fn parse_token(content: &[u8]) -> Result<String, &'static str> {
-    let text = std::str::from_utf8(content).map_err(|_| "is not UTF-8 text")?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let line = lines.next().ok_or("is empty")?;
-    if lines.next().is_some() {
-        return Err("holds more than one line");
-    }
-    let token = match line.split_once(':') {
-        Some((name, value)) if name.trim().eq_ignore_ascii_case("authorization") => {
-            match value.trim().split_once(char::is_whitespace) {
-                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-                _ => return Err("holds an Authorization line without `Bearer <token>`"),
-            }
-        }
-        _ => line,
-    };
-    if token.is_empty() || !token.chars().all(|c| c.is_ascii_graphic()) {
-        return Err("holds no token, or one with spaces, control or non-ASCII characters");
-    }
-    Ok(token.to_owned())
 }
 
 /// The HTTP client: the system's roots plus `--ca-file` and the client certificate, through
