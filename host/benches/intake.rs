@@ -7,11 +7,14 @@
 //!   (this process)                                              └── POST/PATCH ──► ServiceNow
 //! ```
 //!
-//! Two ways to forward, each over the same 10,000 alerts (200 alert types):
+//! Three runs, each over the same 10,000 alerts (200 alert types):
 //! - **kept connections**: each forwarder keeps its HTTPS connection, as a forwarding
 //!   service or a long-lived client would;
 //! - **a connection per alert**: each alert opens its own TCP and TLS connection, as
-//!   `curl.exe` in `sluice-forward.cmd` or `sluice alert-response --to` does.
+//!   `curl.exe` in `sluice-forward.cmd` or `sluice alert-response --to` does;
+//! - **the intake alone**: kept connections, the pipeline disabled (the alerts name it, so
+//!   they are queued for it): what the intake costs without the deliveries competing for the
+//!   cores and the store.
 //!
 //! Measured: forwarded alerts per second (from the first request to the last answer, every
 //! answer 200 after the host's commit) and the latency of one forward (p50, p99). Targets:
@@ -33,7 +36,6 @@ mod memory;
 mod workload;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rcgen::{CertificateParams, DnType, KeyPair};
@@ -77,9 +79,10 @@ fn main() {
         "{:<26} {:>10} {:>10} {:>10} {:>12} {:>12}",
         "", "alerts/s", "p50 ms", "p99 ms", "host CPU s", "peak RSS MB"
     );
-    for (name, reuse) in [
-        ("kept connections", true),
-        ("a connection per alert", false),
+    for (name, reuse, delivering) in [
+        ("kept connections", true, true),
+        ("a connection per alert", false, true),
+        ("the intake alone", true, false),
     ] {
         let servicenow = ServiceNow::new(ServiceNowConfig::default());
         let served = rt
@@ -89,14 +92,13 @@ fn main() {
         let url = prepare(
             &dir,
             &workload,
-            &auditor_served.base_url(),
-            &served.base_url(),
+            (&auditor_served.base_url(), &served.base_url()),
+            delivering,
         );
         let mut host = host::Host::start(&dir);
         wait_ready(&rt, &url, &dir);
         let cpu_before = host.cpu_seconds();
-        let (elapsed, mut latencies) =
-            rt.block_on(forward_all(&url, &dir, &workload.alerts, reuse));
+        let (elapsed, mut latencies) = forward_all(&url, &dir, &workload.alerts, reuse);
         host.check_alive();
         let cpu = host.cpu_seconds() - cpu_before;
         latencies.sort();
@@ -107,15 +109,23 @@ fn main() {
             ms(percentile(&latencies, 99.0)),
             host.peak_rss_mb(),
         );
-        host.wait_delivered(workload.alerts.len() as u64, Duration::from_secs(600));
+        if delivering {
+            host.wait_delivered(workload.alerts.len() as u64, Duration::from_secs(600));
+        }
         host.stop();
     }
     println!("targets: at least 2000 alerts/s; p99 of one forward at most 20 ms");
 }
 
 /// Writes the config (the bench's, with the intake on a free port over HTTPS), the alert set
-/// and a certificate into `dir`; returns the intake's URL.
-fn prepare(dir: &Path, workload: &Workload, auditor: &str, servicenow: &str) -> String {
+/// and a certificate into `dir`; returns the intake's URL. Unless `delivering`, the pipeline
+/// is disabled: alerts are queued for it (they name it) and nothing else runs.
+fn prepare(
+    dir: &Path,
+    workload: &Workload,
+    (auditor, servicenow): (&str, &str),
+    delivering: bool,
+) -> String {
     std::fs::create_dir_all(dir).expect("a work directory");
     workload
         .write_alert_set(&dir.join("alerts"))
@@ -145,7 +155,14 @@ fn prepare(dir: &Path, workload: &Workload, auditor: &str, servicenow: &str) -> 
     let text = format!(
         "{}\n[response_intake]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n\
          tls_certificate = \"intake.pem\"\ntls_key = \"intake.key\"\ntoken_sha256 = \"{digest}\"\n",
-        config.text()
+        if delivering {
+            config.text()
+        } else {
+            config.text().replace(
+                "[pipelines.bench.source]",
+                "[pipelines.bench]\nenabled = false\n\n[pipelines.bench.source]",
+            )
+        }
     );
     std::fs::write(dir.join("sluice.toml"), text).expect("write the config");
     format!("https://localhost:{port}")
@@ -181,58 +198,68 @@ fn wait_ready(rt: &tokio::runtime::Runtime, url: &str, dir: &Path) {
     }
 }
 
-/// Forwards every alert, `FORWARDERS` at a time; the whole time and each forward's.
-async fn forward_all(
+/// Forwards every alert, `FORWARDERS` at a time; the whole time and each forward's. Each
+/// forwarder is a thread with a runtime of its own, as forwarders are processes of their own
+/// on the Auditor server: none waits behind the emulators' work in this process.
+fn forward_all(url: &str, dir: &Path, alerts: &[Alert], reuse: bool) -> (Duration, Vec<Duration>) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let url = format!("{url}/v1/alerts");
+    let started = Instant::now();
+    let latencies = std::thread::scope(|scope| {
+        let forwarders: Vec<_> = (0..FORWARDERS)
+            .map(|_| scope.spawn(|| forward_some(&url, dir, alerts, reuse, &next)))
+            .collect();
+        forwarders
+            .into_iter()
+            .flat_map(|f| f.join().expect("a forwarder"))
+            .collect()
+    });
+    (started.elapsed(), latencies)
+}
+
+/// One forwarder: takes the next alert until none is left; each forward's time.
+fn forward_some(
     url: &str,
     dir: &Path,
     alerts: &[Alert],
     reuse: bool,
-) -> (Duration, Vec<Duration>) {
-    let alerts = Arc::new(alerts.to_vec());
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..FORWARDERS)
-        .map(|_| {
-            let (alerts, next, client, url) = (
-                alerts.clone(),
-                next.clone(),
-                client(dir, reuse),
-                format!("{url}/v1/alerts"),
-            );
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(alert) = alerts.get(i) else {
-                        return latencies;
-                    };
-                    let body = serde_urlencoded::to_string([
-                        ("alert_id", alert.alert_id.as_str()),
-                        ("record_id", alert.record_id.as_str()),
-                        ("alert_name", alert.name.as_str()),
-                    ])
-                    .expect("form fields");
-                    let sent = Instant::now();
-                    let response = client
-                        .post(&url)
-                        .bearer_auth(TOKEN)
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .body(body)
-                        .send()
-                        .await
-                        .expect("the intake answers");
-                    assert_eq!(response.status().as_u16(), 200, "alert {i}");
-                    let _ = response.bytes().await;
-                    latencies.push(sent.elapsed());
-                }
-            })
-        })
-        .collect();
+    next: &std::sync::atomic::AtomicUsize,
+) -> Vec<Duration> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let client = client(dir, reuse);
     let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.expect("a forwarder"));
+    loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(alert) = alerts.get(i) else {
+            return latencies;
+        };
+        let body = serde_urlencoded::to_string([
+            ("alert_id", alert.alert_id.as_str()),
+            ("record_id", alert.record_id.as_str()),
+            ("alert_name", alert.name.as_str()),
+            ("pipeline", "bench"),
+        ])
+        .expect("form fields");
+        let sent = Instant::now();
+        let status = runtime.block_on(async {
+            let response = client
+                .post(url)
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("the intake answers");
+            let status = response.status().as_u16();
+            let _ = response.bytes().await;
+            status
+        });
+        assert_eq!(status, 200, "alert {i}");
+        latencies.push(sent.elapsed());
     }
-    (started.elapsed(), latencies)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
