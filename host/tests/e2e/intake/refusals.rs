@@ -179,3 +179,38 @@ fn bad_requests_get_a_clear_answer_and_stalled_clients_hold_up_nobody() {
     host.stop().assert_clean();
     account(&intake.site, Expect::delivered(1));
 }
+
+/// Past `per_peer_rate`, a peer is answered 429 with `Retry-After`; what it sent within the
+/// rate is queued.
+#[test]
+fn a_peer_past_its_rate_is_told_to_wait() {
+    let intake = Intake::new("per_peer_rate = 2", &[]);
+    let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
+    let host = intake.site.run().start();
+    let client = intake.client(None);
+    let answers: Vec<(u16, Option<String>)> = intake.site.block_on(async {
+        let mut answers = Vec::new();
+        for _ in 0..6 {
+            let request = form(
+                client.post(format!("{}/v1/alerts", intake.url)),
+                &[("alert_id", ALERT_ID), ("record_id", &rid)],
+            );
+            let response = request.bearer_auth(TOKEN).send().await.expect("answered");
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            answers.push((response.status().as_u16(), retry_after));
+        }
+        answers
+    });
+    assert_eq!(answers[0], (200, None), "{answers:?}");
+    assert!(
+        answers.contains(&(429, Some("1".to_owned()))),
+        "a burst of 6 against 2 a second: {answers:?}"
+    );
+    host.wait_settled(1);
+    host.stop().assert_clean();
+    assert_eq!(alerts_in_store(&intake.site), 1);
+}
