@@ -2,8 +2,14 @@
 # Builds the Debian package of sluice: target/debian/sluice_<version>_<arch>.deb.
 #
 #   bash dist/debian/build-deb.sh            # from anywhere in the repository
+#   bash dist/debian/build-deb.sh --from target/debug
+#                                            # package binaries already built (stripped here)
 #
-# It needs cargo, dpkg-deb (Debian's dpkg) and objdump (binutils), nothing else: the release binaries are built
+# --from takes the executables and plugins from a build that exists, instead of building the
+# release: CI packages the binaries its tests were built with, so that installing the package
+# is tested without a second, release, build of everything.
+#
+# It needs cargo, dpkg-deb (Debian's dpkg) and objdump and strip (binutils), nothing else: the release binaries are built
 # stripped (no line tables), then laid out as the package installs them:
 #
 #   /usr/bin/sluice -> /usr/lib/sluice/sluice   the command (sluice-host beside it)
@@ -26,10 +32,17 @@ out=$target/debian
 stage=$out/stage
 release=$target/release
 
-# Stripped: without line tables the two executables shrink from tens of megabytes to a few.
-CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols \
-    cargo build --release --locked -p sluice -p sluice-source-netwrix-auditor \
-    -p sluice-sink-servicenow -p sluice-sink-jsonl
+if [ "${1:-}" = --from ]; then
+    release=$(cd "${2:?--from needs the directory of a build, like target/debug}" && pwd)
+    strip_staged=yes
+else
+    # Stripped: without line tables the two executables shrink from tens of megabytes to a
+    # few.
+    CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols \
+        cargo build --release --locked -p sluice -p sluice-source-netwrix-auditor \
+        -p sluice-sink-servicenow -p sluice-sink-jsonl
+    strip_staged=no
+fi
 
 version=$("$release/sluice-host" --version | awk '{print $2}')
 arch=$(dpkg --print-architecture)
@@ -50,6 +63,10 @@ ln -s ../lib/sluice/sluice "$stage/usr/bin/sluice"
 for plugin in sluice_source_netwrix_auditor sluice_sink_servicenow sluice_sink_jsonl; do
     install -m 0644 "$release/lib$plugin.so" "$stage/usr/lib/sluice/plugins/"
 done
+if [ "$strip_staged" = yes ]; then
+    strip --strip-all "$stage"/usr/lib/sluice/sluice "$stage"/usr/lib/sluice/sluice-host
+    strip --strip-unneeded "$stage"/usr/lib/sluice/plugins/*.so
+fi
 
 install -m 0640 dist/debian/sluice.toml "$stage/etc/sluice/sluice.toml"
 install -m 0644 alerts/*.toml "$stage/etc/sluice/alerts/"
@@ -58,7 +75,7 @@ sed 's|/opt/sluice/sluice|/usr/bin/sluice|g' dist/systemd/sluice.service \
     > "$stage/lib/systemd/system/sluice.service"
 chmod 0644 "$stage/lib/systemd/system/sluice.service"
 
-host=$release/sluice-host
+host=$stage/usr/lib/sluice/sluice-host
 "$host" generate completions bash > "$stage/usr/share/bash-completion/completions/sluice"
 "$host" generate completions zsh > "$stage/usr/share/zsh/vendor-completions/_sluice"
 "$host" generate completions fish > "$stage/usr/share/fish/vendor_completions.d/sluice.fish"
