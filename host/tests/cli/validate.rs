@@ -86,6 +86,30 @@ fn every_problem_is_reported_and_json_says_where() {
     );
 }
 
+/// Two misspelled host keys in different tables: one run names both, each at its line.
+#[test]
+fn every_misspelled_host_key_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}\n[pipelines.audit.delivery]\nretry_mx = \"1s\"\n",
+        PROBE_PIPELINE.replace("path =", "paht =")
+    );
+    let config = write_config(dir.path(), &body);
+    let out = run(sluice().arg("validate").arg("--config").arg(&config));
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = text(&out.stderr);
+    for said in [
+        format!("{}:3:1: state.paht: unknown field `paht`", config.display()),
+        format!(
+            "{}:14:1: pipelines.audit.delivery.retry_mx: unknown field `retry_mx`",
+            config.display()
+        ),
+        "2 problems in the config".to_owned(),
+    ] {
+        assert!(stderr.contains(&said), "{said}: {stderr}");
+    }
+}
+
 /// A plugin's setting and a ticket template wrong in one file: one run names both.
 #[test]
 fn the_plugins_settings_and_the_templates_are_checked_in_one_run() {

@@ -57,7 +57,9 @@ impl ConfigFile {
         resolver: &SecretResolver<E>,
     ) -> Result<ConfigFile, ConfigErrors> {
         let source = SourceMap::new(path, text)?;
-        let mut config = source.deserialize::<Config>()?;
+        let mut config = source
+            .deserialize::<Config>()
+            .map_err(|first| with_unknown_keys(first, &source))?;
         resolve_relative_paths(&mut config, path);
         let secrets = resolve_secrets(&mut config, &source, resolver)?;
         // From here on, every way text leaves the process redacts them.
@@ -74,6 +76,22 @@ impl ConfigFile {
     pub fn path(&self) -> &Path {
         &self.source.file
     }
+}
+
+/// The first error deserializing stopped at, and every other key the host's schema refuses
+/// (`unknown.rs`), in the order of the file.
+fn with_unknown_keys(first: ConfigErrors, source: &SourceMap) -> ConfigErrors {
+    let mut all = first.0;
+    for (key, message) in super::unknown::unknown_keys(&source.text) {
+        if !all
+            .iter()
+            .any(|seen| seen.key_path.as_deref() == Some(key.as_str()))
+        {
+            all.push(source.diagnostic(&key, message));
+        }
+    }
+    all.sort_by_key(|d| d.position);
+    ConfigErrors(all)
 }
 
 /// Where each key of a config file is, by dotted key path.

@@ -19,6 +19,7 @@ mod model;
 mod response_intake;
 mod response_view;
 mod schema;
+mod unknown;
 
 pub use diagnostic::{ConfigErrors, Diagnostic};
 pub use load::{ConfigFile, SourceMap};
