@@ -24,7 +24,7 @@ use crate::plugin::{instantiate, PluginRegistry};
 use crate::telemetry::{Metrics, Role};
 use sluice_core::Clock;
 use sluice_core::Doorbell;
-use sluice_core::{check_identity, DeliveryLock, Store, StoreError};
+use sluice_core::{check_identity, record_progress, DeliveryLock, Store, StoreError};
 use sluice_core::{ConfigErrors, ConfigFile, Diagnostic};
 use sluice_core::{Engine, PipelineSpec};
 
@@ -127,7 +127,7 @@ impl Host {
         // be written must not start a host that could acknowledge nothing.
         let state = &file.config.state;
         let mut store = Store::open(&state.path, state.durability)?;
-        check_identity(&store)?;
+        check_identity(&mut store)?;
         store.check_writable()?;
         let prepared = build_all(&file, &registry, &options)?;
         Ok(Host {
@@ -312,6 +312,15 @@ impl Host {
             }
             if !w.old.is_finished() {
                 late.push(w.old.name.clone());
+            }
+        }
+        if late.is_empty() {
+            // Still holding the lock: the next start knows this generation of the store.
+            let state = &self.file.config.state;
+            let recorded = Store::open(&state.path, state.durability)
+                .and_then(|mut store| record_progress(&mut store));
+            if let Err(error) = recorded {
+                tracing::warn!(%error, "Cannot record the state store's generation at this stop.");
             }
         }
         late

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use identity::check_identity;
+pub use identity::{check_identity, record_progress};
 pub use ids::{ActionId, AlertId, TicketId};
 pub use lock::DeliveryLock;
 
@@ -88,7 +88,8 @@ pub enum StoreError {
          {marker} records id {recorded}. The alerts and tickets sluice had acknowledged were in \
          that store, and polling from an empty one would open their incidents again. Restore \
          the store (from a backup, or undo what replaced it); to start afresh knowingly, delete \
-         {marker}"
+         {marker} and set the source's `start` to when the old store stopped (or \"now\"), so \
+         that records it handled raise no alert again"
     )]
     Replaced {
         /// The store.
@@ -99,6 +100,25 @@ pub enum StoreError {
         recorded: String,
         /// The id of the store found.
         found: String,
+    },
+    /// The store is an older copy of the one the marker names: a backup restored over it, say.
+    #[error(
+        "state store {store} is an older copy of the store this site ran on: it is at \
+         generation {found}, but {marker} records generation {recorded} (each start and clean \
+         stop adds one). What it held since is gone: alerts sluice acknowledged, and the record \
+         of incidents it opened, which polling would open again. Restore the newest copy; to go \
+         on with this one knowingly, delete {marker} and set the source's `start` to when the \
+         newer store stopped (or \"now\"), so that records it handled raise no alert again"
+    )]
+    Rewound {
+        /// The store.
+        store: PathBuf,
+        /// The marker beside it.
+        marker: PathBuf,
+        /// The generation the marker records.
+        recorded: u64,
+        /// The store's generation.
+        found: u64,
     },
     /// The lock beside the store cannot be taken.
     #[error("state store lock {path}: {error}")]

@@ -34,6 +34,46 @@ fn a_store_reset_to_an_empty_file_is_refused_and_opens_nothing() {
     site.run().start().stop().assert_clean();
 }
 
+/// A backup restored over a newer store keeps the store's id and loses what came after it:
+/// `sluice run` refuses it as an older copy.
+#[test]
+fn a_backup_restored_over_a_newer_store_is_refused_and_opens_nothing() {
+    let site = Site::new(&[BRISK]);
+    let rids = write_lockouts(&site.auditor, "restored", 8);
+    let store = site.dir().join("state.db");
+    let backup = site.dir().join("backup.db");
+
+    let host = site.run().start();
+    site.queue(&alerts(&rids[..4], &NAMES));
+    host.wait_settled(4);
+    host.stop().assert_clean();
+    std::fs::copy(&store, &backup).unwrap();
+    let host = site.run().start();
+    site.queue(&alerts(&rids[4..], &NAMES));
+    host.wait_settled(8);
+    host.stop().assert_clean();
+    let incidents = site.incidents().len();
+
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+    }
+    std::fs::copy(&backup, &store).unwrap();
+    let refused = site.run().spawn().wait();
+    assert_eq!(refused.code, Some(1), "{}", tail(&refused.log));
+    for words in [
+        "is an older copy of the store this site ran on",
+        "state.db.id",
+        "`start`",
+    ] {
+        assert!(
+            refused.log.contains(words),
+            "{words}: {}",
+            tail(&refused.log)
+        );
+    }
+    assert_eq!(site.incidents().len(), incidents, "nothing opened again");
+}
+
 #[test]
 fn a_store_that_is_no_database_is_refused_at_start_saying_what_to_do() {
     let site = Site::new(&[BRISK]);
