@@ -20,14 +20,17 @@ use sluice_sdk::{ActionOutcome, TicketAction};
 use super::ticket_of;
 use crate::plan::Step;
 
-/// The plan's steps as per-ticket sequences, in order of first appearance: all steps on one
-/// ticket, in plan order; a step on no ticket (`Create`, `FindByCorrelation`) alone.
+/// The plan's steps as per-ticket sequences: all steps on one ticket, in plan order; a step
+/// on no ticket (`Create`, `FindByCorrelation`) alone. Those come first, in plan order, then
+/// the tickets' sequences in order of first appearance: a new alert's incident is opened
+/// before the updates of open tickets that share its batch, not after them.
 pub(super) fn by_ticket<'s>(steps: &'s [Step], actions: &[TicketAction]) -> Vec<Vec<&'s Step>> {
+    let mut alone: Vec<Vec<&Step>> = Vec::new();
     let mut groups: Vec<Vec<&Step>> = Vec::new();
     let mut of_ticket: HashMap<&str, usize> = HashMap::new();
     for step in steps {
         let Some(ticket) = ticket_of(step, actions) else {
-            groups.push(vec![step]);
+            alone.push(vec![step]);
             continue;
         };
         match of_ticket.entry(ticket) {
@@ -42,7 +45,8 @@ pub(super) fn by_ticket<'s>(steps: &'s [Step], actions: &[TicketAction]) -> Vec<
             }
         }
     }
-    groups
+    alone.extend(groups);
+    alone
 }
 
 /// Runs every group with `run_group` on `workers` threads, the calling one included, and
@@ -152,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn steps_group_by_ticket_in_order_and_ticketless_steps_stand_alone() {
+    fn ticketless_steps_stand_alone_first_then_each_tickets_steps_in_order() {
         let actions = [
             note("a"),
             create(),
@@ -166,7 +170,7 @@ mod tests {
             .iter()
             .map(|g| g.iter().flat_map(|s| s.members()).collect())
             .collect();
-        assert_eq!(groups, [vec![0, 3], vec![1], vec![2, 5], vec![4]]);
+        assert_eq!(groups, [vec![1], vec![4], vec![0, 3], vec![2, 5]]);
     }
 
     #[test]
