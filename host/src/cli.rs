@@ -92,7 +92,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// List the installed plugins, their components and ABI versions, and refused files.
     Plugins(PluginsArgs),
-    /// Queue an alert from Netwrix Auditor's response action, and exit at once.
+    /// Queue an alert from Netwrix Auditor's response action, and exit at once; with --to,
+    /// forward it to `sluice run` on another machine.
     AlertResponse(AlertResponseArgs),
     /// Manage the alert set: list, upload the shipped alerts, enable, disable.
     Alerts(AlertsArgs),
@@ -108,7 +109,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List, show and requeue the ticket actions sluice gave up on.
     DeadLetters(DeadLettersArgs),
-    /// Write shell completions or man pages, generated from these definitions.
+    /// Write shell completions or man pages, generated from these definitions, or a new token
+    /// for the response intake.
     Generate(GenerateArgs),
 }
 

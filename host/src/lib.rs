@@ -48,7 +48,7 @@ pub mod plugin_host {
 }
 
 /// Runs the command line `cli` and returns the process exit code: 0 success, 1 failure, 2
-/// usage, 78 a config problem.
+/// usage, 78 a config problem (and, for `alert-response --to`, 65, 75 and 77: see [`exit`]).
 ///
 /// Errors are printed to standard error here, every secret redacted: config problems one per
 /// line with file, line, column and key path (exit 78), anything else with its cause chain
