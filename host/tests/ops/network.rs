@@ -28,11 +28,30 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A TCP listener whose connections complete a TLS handshake (client certificate required)
-/// before axum sees them; failed handshakes are dropped.
+/// Connections that completed a TLS handshake (client certificate required) before axum sees
+/// them; failed handshakes are dropped. Each handshake runs on a task of its own, so one that
+/// stalls (a connection the client opened and gave up on) holds up no other.
 struct MutualTls {
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
+    handshaken: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, std::net::SocketAddr)>,
+    addr: std::net::SocketAddr,
+}
+
+impl MutualTls {
+    fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> MutualTls {
+        let addr = tcp.local_addr().unwrap();
+        let (done, handshaken) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            while let Ok((stream, peer)) = tcp.accept().await {
+                let (acceptor, done) = (acceptor.clone(), done.clone());
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(stream).await {
+                        let _ = done.send((tls, peer)).await;
+                    }
+                });
+            }
+        });
+        MutualTls { handshaken, addr }
+    }
 }
 
 impl axum::serve::Listener for MutualTls {
@@ -40,18 +59,15 @@ impl axum::serve::Listener for MutualTls {
     type Addr = std::net::SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((tcp, addr)) = self.tcp.accept().await else {
-                continue;
-            };
-            if let Ok(tls) = self.acceptor.accept(tcp).await {
-                return (tls, addr);
-            }
+        match self.handshaken.recv().await {
+            Some(connection) => connection,
+            // The accepting task ended: nothing more will come.
+            None => std::future::pending().await,
         }
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
+        Ok(self.addr)
     }
 }
 
@@ -77,10 +93,7 @@ fn serve_mutual_tls(site: &Site) -> String {
     site.block_on(async {
         let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = tcp.local_addr().unwrap().port();
-        let listener = MutualTls {
-            tcp,
-            acceptor: TlsAcceptor::from(Arc::new(tls)),
-        };
+        let listener = MutualTls::new(tcp, TlsAcceptor::from(Arc::new(tls)));
         tokio::spawn(async move {
             let _ = axum::serve(listener, servicenow.router()).await;
         });

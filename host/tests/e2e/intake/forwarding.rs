@@ -170,3 +170,43 @@ fn forward_all(
         accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// Auditor's "Write data to CSV file" mode on the Auditor server: the forwarder sends the CSV
+/// as it is, the host reads its rows; a retry of the action is the same alerts.
+#[test]
+fn a_forwarded_csv_opens_one_incident_with_its_record_and_a_retry_adds_nothing() {
+    let intake = Intake::new("", &[]);
+    let csv = intake.site.dir().join("alert.csv");
+    std::fs::write(
+        &csv,
+        "Who,Object Type,Action,What,Where,When,Details\n\
+         CORP\\ckent,user,Modified,\\local\\corp\\Users\\ckent,dc01.corp.local,\
+         2025-03-11T11:15:00Z,\"Account Locked Out: False -> True\"\n",
+    )
+    .expect("write the CSV");
+    let host = intake.site.run().start();
+    for _ in 0..2 {
+        let output = crate::util::sluice()
+            .args(["alert-response", "--to", &intake.url, "--ca-file"])
+            .arg(&intake.pki.ca)
+            .arg("--token-file")
+            .arg(&intake.token_file)
+            .args(["--alert-name", LOCKED_OUT])
+            .arg(&csv)
+            .env_remove("SLUICE_CONFIG")
+            .output()
+            .expect("sluice runs");
+        assert!(output.status.success(), "{output:?}");
+    }
+    host.wait_settled(1);
+    host.stop().assert_clean();
+    assert_eq!(alerts_in_store(&intake.site), 1);
+    let incidents = intake.site.incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    let notes = intake.site.work_notes(&incidents[0]);
+    assert!(
+        notes.iter().any(|n| n.value.contains("CORP\\ckent")),
+        "the record's fields in the notes: {notes:#?}"
+    );
+    account(&intake.site, Expect::delivered(1));
+}
