@@ -72,20 +72,6 @@ fn the_same_alert_forwarded_sixteen_times_at_once_is_one_alert() {
     account(&intake.site, Expect::delivered(1));
 }
 
-/// Sends every future at once and waits for all, in order.
-async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let tasks: Vec<_> = futures.map(tokio::spawn).collect();
-    let mut outputs = Vec::new();
-    for task in tasks {
-        outputs.push(task.await.expect("the task"));
-    }
-    outputs
-}
-
 #[test]
 fn with_the_host_down_the_forwarder_fails_and_its_retry_makes_one_incident() {
     let intake = Intake::new("", &[]);

@@ -159,3 +159,17 @@ pub fn alerts_in_store(site: &Site) -> i64 {
         .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
         .expect("count alerts")
 }
+
+/// Sends every future at once and waits for all, in order.
+pub async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let tasks: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut outputs = Vec::new();
+    for task in tasks {
+        outputs.push(task.await.expect("the task"));
+    }
+    outputs
+}

@@ -184,18 +184,23 @@ fn bad_requests_get_a_clear_answer_and_stalled_clients_hold_up_nobody() {
 /// rate is queued.
 #[test]
 fn a_peer_past_its_rate_is_told_to_wait() {
-    let intake = Intake::new("per_peer_rate = 2", &[]);
+    let intake = Intake::new("per_peer_rate = 1", &[]);
     let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = intake.site.run().start();
     let client = intake.client(None);
+    // Twenty at once against one a second: however slow the machine, most wait.
     let answers: Vec<(u16, Option<String>)> = intake.site.block_on(async {
-        let mut answers = Vec::new();
-        for _ in 0..6 {
-            let request = form(
+        let sends = (0..20).map(|_| {
+            form(
                 client.post(format!("{}/v1/alerts", intake.url)),
                 &[("alert_id", ALERT_ID), ("record_id", &rid)],
-            );
-            let response = request.bearer_auth(TOKEN).send().await.expect("answered");
+            )
+            .bearer_auth(TOKEN)
+            .send()
+        });
+        let mut answers = Vec::new();
+        for response in futures_join(sends).await {
+            let response = response.expect("answered");
             let retry_after = response
                 .headers()
                 .get("retry-after")
@@ -205,10 +210,14 @@ fn a_peer_past_its_rate_is_told_to_wait() {
         }
         answers
     });
-    assert_eq!(answers[0], (200, None), "{answers:?}");
+    assert!(answers.contains(&(200, None)), "{answers:?}");
     assert!(
         answers.contains(&(429, Some("1".to_owned()))),
-        "a burst of 6 against 2 a second: {answers:?}"
+        "twenty at once against one a second: {answers:?}"
+    );
+    assert!(
+        answers.iter().all(|a| a.0 == 200 || a.0 == 429),
+        "{answers:?}"
     );
     host.wait_settled(1);
     host.stop().assert_clean();
