@@ -261,6 +261,10 @@ fn list_prints_each_alert_with_its_response_action() {
     assert!(out.contains("{AlertID} {RecordID}"), "{out}");
     assert!(out.contains("untick \"Write data to CSV file\""), "{out}");
     assert!(!out.contains("Topology") && !out.contains("sluice-forward.cmd"));
+    assert!(
+        out.contains("Auditor runs on Windows: to run sluice elsewhere, turn on [response_intake]"),
+        "a hint where the path printed is not a Windows one: {out}"
+    );
 }
 
 /// `CONFIG` with a response intake: the Auditor server is another machine.

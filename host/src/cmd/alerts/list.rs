@@ -34,6 +34,14 @@ const NOTES: [&str; 3] = [
      response action running at all.",
 ];
 
+/// Said where sluice is not a Windows build and the intake is off: the command lines start
+/// sluice where Auditor runs them, which is a Windows machine.
+const SAME_MACHINE_NOTE: &str = "These command lines start sluice on the machine where Netwrix \
+     Auditor runs them, so they work as they are only where Auditor and sluice share a \
+     machine. Auditor runs on Windows: to run sluice elsewhere, turn on [response_intake] in \
+     this config, and `sluice alerts list` prints what to install on the Auditor server \
+     instead (docs/operating.md, \"Three ways to run it\").";
+
 /// What a forwarded response action needs besides its command line.
 const FORWARD_NOTES: [&str; 3] = [
     "On the Auditor server, put sluice-forward.cmd and the token file sluice-intake.token \
@@ -114,6 +122,8 @@ pub(super) fn run(targets: &Targets, json: bool) -> anyhow::Result<ExitCode> {
     let mut notes = NOTES.to_vec();
     if targets.intake_url.is_some() {
         notes.extend(FORWARD_NOTES);
+    } else if !cfg!(windows) {
+        notes.push(SAME_MACHINE_NOTE);
     }
     let mut listing = Listing {
         config: targets.config.display().to_string(),
