@@ -223,3 +223,68 @@ fn a_peer_past_its_rate_is_told_to_wait() {
     host.stop().assert_clean();
     assert_eq!(alerts_in_store(&intake.site), 1);
 }
+
+/// A client that completes the TLS handshake, then sends its request's headers a byte at a
+/// time: cut off after `request_timeout` (1 s here), long before it would finish, while
+/// another alert goes through.
+#[test]
+fn a_client_trickling_its_headers_after_the_handshake_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let intake = Intake::new("", &[]);
+    let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
+    let host = intake.site.run().start();
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = std::fs::read(&intake.pki.ca).expect("the CA");
+    for cert in rustls_pemfile_certs(&ca) {
+        roots.add(cert).expect("a CA certificate");
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let port: u16 = intake.url.rsplit(':').next().unwrap().parse().unwrap();
+    let request = b"POST /v1/alerts HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n";
+    let (cut_off_after, sent) = intake.site.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut tls = connector.connect(name, tcp).await.expect("the handshake");
+        let started = Instant::now();
+        let mut sent = 0;
+        for byte in request {
+            if tls.write_all(&[*byte]).await.is_err() || tls.flush().await.is_err() {
+                break;
+            }
+            sent += 1;
+            // Closed (or answered) by the host yet? Look for a moment, then send the next byte.
+            let mut answer = [0u8; 256];
+            let read = tokio::time::timeout(Duration::from_millis(250), tls.read(&mut answer));
+            if read.await.is_ok() {
+                break;
+            }
+        }
+        (started.elapsed(), sent)
+    });
+    assert!(
+        sent < request.len(),
+        "the whole request went out over {cut_off_after:?}: nothing cut it off"
+    );
+    assert!(cut_off_after < Duration::from_secs(10), "{cut_off_after:?}");
+    let client = intake.client(None);
+    assert_eq!(
+        intake.post(&client, Some(TOKEN), &rid).expect("answered").0,
+        200
+    );
+    host.wait_settled(1);
+    host.stop().assert_clean();
+}
+
+/// The certificates of a PEM bundle.
+fn rustls_pemfile_certs(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .map(|c| c.expect("a PEM certificate"))
+        .collect()
+}
