@@ -167,7 +167,7 @@ fn serve_until_stopped(
             Ok(Event::Reload) => {
                 telemetry::reopen_log_file();
                 let seen = watch.as_deref().map(ConfigWatch::fingerprint);
-                reload(host, watch.as_deref_mut(), seen, "SIGHUP");
+                reload(host, watch.as_deref_mut(), seen, "SIGHUP", routes);
             }
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(seen) = watch.as_deref_mut().and_then(ConfigWatch::changed) {
@@ -176,12 +176,12 @@ fn serve_until_stopped(
                         watch.as_deref_mut(),
                         Some(seen),
                         "the config files changed",
+                        routes,
                     );
                 }
             }
             Err(RecvTimeoutError::Disconnected) => return "the signal listener ended",
         }
-        routes.update(&host.config().config);
         host.tick();
     }
 }
@@ -197,10 +197,19 @@ fn stop(host: Host) -> bool {
     late.is_empty()
 }
 
-/// Reloads the config; `seen` is the watch's fingerprint of the files, taken before reading
-/// them.
-fn reload(host: &mut Host, watch: Option<&mut ConfigWatch>, seen: Option<u64>, trigger: &str) {
+/// Reloads the config, and keeps `routes` (the pipelines the intake queues into) to the config
+/// in force; `seen` is the watch's fingerprint of the files, taken before reading them.
+fn reload(
+    host: &mut Host,
+    watch: Option<&mut ConfigWatch>,
+    seen: Option<u64>,
+    trigger: &str,
+    routes: &ResponsePipelines,
+) {
     let applied = host.reload(trigger);
+    if applied {
+        routes.update(&host.config().config);
+    }
     if let (Some(watch), Some(seen)) = (watch, seen) {
         if applied && watch.follow(host.config()) {
             // Other alert directories now: their files were read just now.

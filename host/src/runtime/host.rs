@@ -196,7 +196,7 @@ impl Host {
             );
             return false;
         }
-        self.keep_telemetry(&mut file);
+        self.keep_bound_at_start(&mut file);
         let changed = self.restart_changed(prepared);
         self.file = file;
         self.options.metrics.reloaded(true);
@@ -261,24 +261,32 @@ impl Host {
     /// Keeps the telemetry endpoint and the response intake in force when the new config
     /// changes `[telemetry]` or `[response_intake]`: both are bound at start, so the change
     /// waits for a restart (and is said so); the rest of the new config is applied.
-    fn keep_telemetry(&self, new: &mut ConfigFile) {
-        let running = &self.file.config.telemetry;
-        if new.config.telemetry != *running {
+    fn keep_bound_at_start(&self, new: &mut ConfigFile) {
+        let running = &self.file.config;
+        self.keep(
+            "telemetry endpoint",
+            "telemetry",
+            &running.telemetry,
+            &mut new.config.telemetry,
+        );
+        self.keep(
+            "response intake",
+            "response_intake",
+            &running.response_intake,
+            &mut new.config.response_intake,
+        );
+    }
+
+    /// Keeps `running` in place of `new` when they differ, saying that the new `[section]`
+    /// (the `what` sluice serves) applies at the next restart.
+    fn keep<T: PartialEq + Clone>(&self, what: &str, section: &str, running: &T, new: &mut T) {
+        if new != running {
             tracing::warn!(
                 config = %self.options.config.display(),
-                "The telemetry endpoint is set when sluice run starts: the new [telemetry] \
-                 applies at the next restart; the rest of the new config applies now."
+                "The {what} is set when sluice run starts: the new [{section}] applies at the \
+                 next restart; the rest of the new config applies now."
             );
-            new.config.telemetry = running.clone();
-        }
-        let running = &self.file.config.response_intake;
-        if new.config.response_intake != *running {
-            tracing::warn!(
-                config = %self.options.config.display(),
-                "The response intake is set when sluice run starts: the new [response_intake] \
-                 applies at the next restart; the rest of the new config applies now."
-            );
-            new.config.response_intake = running.clone();
+            *new = running.clone();
         }
     }
 
