@@ -24,20 +24,14 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// `promtool`, or `None` when it is not installed and this is not CI (where it must be:
-/// `.ci/run` installs Debian's `prometheus` package).
+/// `promtool`, or `None` when it is not installed and this is not CI.
 fn promtool() -> Option<&'static str> {
-    let found = Command::new("promtool").arg("--version").output().is_ok();
-    if !found {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "promtool is not installed; CI must install it (Debian's `prometheus` package)"
-        );
-        eprintln!("promtool is not installed: the alerting rules are not checked here");
-        return None;
-    }
-    Some("promtool")
+    crate::support::installed(
+        "promtool",
+        "prometheus",
+        "the alerting rules are not checked here",
+    )
+    .then_some("promtool")
 }
 
 #[test]

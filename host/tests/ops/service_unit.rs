@@ -7,20 +7,12 @@ use std::process::Command;
 
 /// `systemd-analyze`, or `None` when it is not installed and this is not CI.
 fn systemd_analyze() -> Option<&'static str> {
-    if Command::new("systemd-analyze")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
-        return Some("systemd-analyze");
-    }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "systemd-analyze is not installed; CI must have it (Debian's `systemd` package)"
-    );
-    eprintln!("systemd-analyze is not installed: the unit's hardening is not checked here");
-    None
+    crate::support::installed(
+        "systemd-analyze",
+        "systemd",
+        "the unit's hardening is not checked here",
+    )
+    .then_some("systemd-analyze")
 }
 
 #[test]

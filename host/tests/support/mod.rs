@@ -24,3 +24,23 @@ pub use records::{
     deletion, distinct_alerts, lockout, write_lockout, write_lockouts, write_modifications,
 };
 pub use site::{metric, Site, PIPELINE};
+
+/// Whether `program` runs here. When it does not, a test that needs it is skipped, saying so
+/// with `unchecked` ("the alerting rules are not checked here"), except in CI (`CI=true`),
+/// where `.ci/run` installs it (Debian's `package`) and its absence fails the test.
+pub fn installed(program: &str, package: &str, unchecked: &str) -> bool {
+    if std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "{program} is not installed; CI must install it (Debian's `{package}` package)"
+    );
+    eprintln!("{program} is not installed: {unchecked}");
+    false
+}

@@ -46,24 +46,10 @@ fn run_curl(intake: &Intake, token_file: &Path, alert_id: &str, record_id: &str)
     output.status.code()
 }
 
-/// Whether curl is installed; outside CI (where `.ci/run` installs it) its absence skips the
-/// test, with a line saying so.
-fn curl_installed() -> bool {
-    let found = Command::new("curl").arg("--version").output().is_ok();
-    if !found {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "curl is not installed; CI must install it (Debian's `curl` package)"
-        );
-        eprintln!("curl is not installed: the Windows forwarder's command line is not run here");
-    }
-    found
-}
-
 #[test]
 fn the_windows_forwarders_curl_line_opens_one_incident_and_fails_on_every_refusal() {
-    if !curl_installed() {
+    let unchecked = "the Windows forwarder's command line is not run here";
+    if !crate::support::installed("curl", "curl", unchecked) {
         return;
     }
     let intake = Intake::new("", &[]);
