@@ -19,6 +19,11 @@ fn target_dir() -> PathBuf {
 pub fn python_with(name: &str, packages: &[&str], imports: &str) -> PathBuf {
     let venv = target_dir().join(name);
     let python = venv.join("bin").join("python");
+    // Test processes run side by side: one builds the venv while the others wait for it,
+    // instead of all running venv and pip into one directory at once.
+    let lock = std::fs::File::create(target_dir().join(format!("{name}.lock")))
+        .expect("create the venv's lock file");
+    lock.lock().expect("lock the venv");
     let importable = |python: &Path| {
         std::process::Command::new(python)
             .args(["-c", &format!("import {imports}")])
