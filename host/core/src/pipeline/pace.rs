@@ -88,7 +88,14 @@ impl BatchPace {
             .as_secs_f64()
             .max(round_trip * ROUND_TRIP_SLACK);
         let current = self.limit(settings);
-        let next = if took > budget {
+        // A call smaller than the limit, before any round trip is known, cannot tell a slow
+        // sink from one slow round trip (the first call also opens the connections): it
+        // says nothing about the limit. Shrinking on it left new tickets queueing behind
+        // calls of one or two while the limit grew back a quarter at a time.
+        let learnt_nothing = self.round_trip.is_none() && actions < current;
+        let next = if learnt_nothing {
+            current
+        } else if took > budget {
             self.starting = false;
             // `as` saturates; a zero budget gives zero, and the clamp one.
             (actions as f64 * budget / took).floor() as usize
@@ -227,6 +234,19 @@ mod tests {
         let limits = run(&mut pace, &s, 10, |n| concurrent(16, 10, n));
         // 80 take 50 ms; 128 take 80, over: back to 80, then a quarter more at a time.
         assert_eq!(limits, [1, 2, 4, 8, 16, 32, 64, 128, 80, 100]);
+    }
+
+    #[test]
+    fn a_slow_small_first_call_does_not_shrink_the_limit() {
+        // Two new tickets, the first call of the run, slow (connections opening): 50 stays.
+        let s = settings(50, 50);
+        let mut pace = BatchPace::full();
+        pace.observe(&s, 2, Duration::from_millis(70));
+        assert_eq!(pace.limit(&s), 50);
+        // Once a round trip is known, a slow call does shrink it.
+        pace.observe(&s, 1, Duration::from_millis(10));
+        pace.observe(&s, 2, Duration::from_millis(100));
+        assert_eq!(pace.limit(&s), 1);
     }
 
     #[test]
