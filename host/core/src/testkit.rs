@@ -59,6 +59,9 @@ pub struct MemorySink {
     pub held: Vec<MemTicket>,
     /// Updates of these tickets (by number) are refused.
     pub refuse_updates_of: Vec<String>,
+    /// Creates are applied but give no outcome, as a sink that panicked after sending them
+    /// (the host reports an internal failure for them).
+    pub silent_creates: usize,
 }
 
 impl MemorySink {
@@ -163,6 +166,12 @@ impl MemorySink {
         if self.ambiguous_creates > 0 {
             self.ambiguous_creates -= 1;
             return ActionOutcome::in_doubt("connection reset after the request was sent");
+        }
+        if self.silent_creates > 0 {
+            self.silent_creates -= 1;
+            return ActionOutcome::Failed(PluginError::internal(
+                "the sink gave no outcome for this action",
+            ));
         }
         ActionOutcome::Done(ticket)
     }

@@ -25,6 +25,40 @@ fn retry_after_is_honoured_and_the_action_succeeds_later() {
     assert_eq!(h.sink().tickets.len(), 1);
 }
 
+/// A create the sink refused at once (a 429) was not done: sent again without a lookup first,
+/// which against a rate-limited instance would spend its quota.
+#[test]
+fn a_refused_create_is_sent_again_without_a_lookup() {
+    let mut h = Harness::new("");
+    h.engine
+        .sink_mut()
+        .retry_next
+        .push(("create", Some(Duration::from_secs(30))));
+    h.alert("A");
+    h.step();
+    h.advance(Duration::from_secs(31));
+    assert_eq!(h.sink().tickets.len(), 1);
+    assert_eq!(
+        h.sink().requests,
+        2,
+        "the refused create and the create: no lookup between them"
+    );
+}
+
+/// A sink that gave no outcome for a create (it panicked after sending it, say) may have
+/// opened the ticket: looked up, found and adopted, not opened twice.
+#[test]
+fn a_create_without_an_outcome_is_looked_up_so_no_duplicate() {
+    let mut h = Harness::new("");
+    h.engine.sink_mut().silent_creates = 1;
+    h.alert("A");
+    h.step();
+    assert_eq!(h.sink().tickets.len(), 1, "created, no outcome reported");
+    h.advance(Duration::from_secs(60));
+    assert_eq!(h.sink().tickets.len(), 1, "adopted, not created again");
+    assert_eq!(h.engine.stats().delivery.adopted, 1);
+}
+
 #[test]
 fn an_ambiguous_create_is_looked_up_before_it_is_retried_so_no_duplicate() {
     let mut h = Harness::new("");

@@ -154,6 +154,14 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN in_doubt_since INTEGER;
     "#,
+    // 5: an open is looked up before it is sent again only while its create is in doubt. One
+    // retried before version 4 recorded doubt may have been sent: it is in doubt, since its
+    // first attempt (so it is looked up, and sent again if not found, as before).
+    r#"
+    UPDATE outbox SET in_doubt_since = coalesce(first_attempt_at, created_at)
+    WHERE kind = 'open' AND attempts > 0 AND in_doubt_since IS NULL
+      AND state IN ('pending', 'in_flight') AND (steps_done & 2) = 0;
+    "#,
 ];
 
 /// The schema version this sluice writes.
@@ -269,5 +277,48 @@ mod tests {
         assert_eq!((version, alerts), (super::VERSION, 1));
         assert_eq!(store.id(), "abcdef012345");
         assert_eq!(store.integrity_check(), Ok(()));
+    }
+
+    /// An open retried before sluice recorded doubt may have been sent: after the upgrade it
+    /// is in doubt (looked up before it is sent again); a finished one and an update are not.
+    #[test]
+    fn an_open_retried_before_doubt_was_recorded_is_in_doubt_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for (i, sql) in super::MIGRATIONS[..4].iter().enumerate() {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", i as i64 + 1)
+                    .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO meta (key, value) VALUES ('store_id', 'abcdef012345');
+                 INSERT INTO tickets (id, pipeline, suppression_key, kind, alert_name,
+                     correlation_id, created_at, last_alert_at)
+                     VALUES (1, 'p', 'k', 'alert', 'A', 'c1', 0, 0);
+                 INSERT INTO outbox (id, pipeline, ticket_id, kind, state, attempts,
+                     created_at, first_attempt_at, next_at)
+                     VALUES (1, 'p', 1, 'open', 'pending', 2, 100, 200, 300),
+                            (2, 'p', 1, 'open', 'pending', 0, 100, NULL, 300),
+                            (3, 'p', 1, 'open', 'done', 1, 100, 200, 300),
+                            (4, 'p', 1, 'update', 'pending', 3, 100, 200, 300);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, Durability::Normal).unwrap();
+        let doubts: Vec<(i64, Option<i64>)> = store
+            .conn()
+            .prepare("SELECT id, in_doubt_since FROM outbox ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            doubts,
+            [(1, Some(200)), (2, None), (3, None), (4, None)],
+            "only the retried, unfinished open, since its first attempt"
+        );
     }
 }

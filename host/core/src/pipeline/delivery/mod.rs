@@ -5,9 +5,12 @@
 //!
 //! 1. an action is marked in flight, durably, before it is sent; a process that dies leaves
 //!    it so, and the next one puts it back in the queue with its attempt counted;
-//! 2. an open whose earlier attempt may have reached the sink (any attempt before this one) is
-//!    first looked up by the ticket's correlation key; a ticket found is adopted, not created
-//!    again;
+//! 2. an open whose earlier attempt may have reached the sink is first looked up by the
+//!    ticket's correlation key; a ticket found is adopted, not created again. An attempt may
+//!    have reached it unless the sink said it was not done (`Retry`, or a failure of its
+//!    own): it was in flight when a process stopped, or the sink gave no answer (`InDoubt`)
+//!    or no outcome at all. A create refused at once (a 429) costs no lookup before it is
+//!    sent again: against a rate-limited instance, lookups would spend its quota;
 //! 3. an open whose create is in doubt (sent, never answered: the sink may still commit it) is
 //!    not sent again until `in_doubt_window` has passed since, only looked up ([`doubt`]).
 //!
@@ -342,7 +345,7 @@ impl Delivery<'_> {
             if job.row.kind != OutboxKind::Open || job.row.steps_done.contains(Step::Notes) {
                 continue;
             }
-            if job.row.attempts > 0 {
+            if job.row.in_doubt_since.is_some() {
                 actions.push(TicketAction::FindByCorrelation {
                     correlation_id: job.ticket.correlation_id.clone().into(),
                 });

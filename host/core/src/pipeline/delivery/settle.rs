@@ -221,7 +221,7 @@ impl Delivery<'_> {
             }
             ActionOutcome::InDoubt { reason } => {
                 tally.retry(reason.clone(), None);
-                tally.create_in_doubt |= job.row.kind == OutboxKind::Open && step == Step::Notes;
+                tally.create_in_doubt |= creates(job, step);
                 false
             }
             ActionOutcome::Failed(e) if step == Step::Attach && e.kind() == ErrorKind::Rejected => {
@@ -233,11 +233,15 @@ impl Delivery<'_> {
                 true
             }
             ActionOutcome::Failed(e) => {
+                // An internal failure is no word on the request: the sink may have panicked
+                // after sending it, or given no outcome (the host's own failure then).
+                tally.create_in_doubt |= e.kind() == ErrorKind::Internal && creates(job, step);
                 tally.fail(e.clone());
                 false
             }
             _ => {
                 tally.retry("the sink reported an outcome this host does not know", None);
+                tally.create_in_doubt |= creates(job, step);
                 false
             }
         }
@@ -414,4 +418,9 @@ fn record_ticket(tx: &rusqlite::Connection, job: &Job, t: &Ticket) -> rusqlite::
         &or_known(&t.link, &job.ticket.link),
         &t.state,
     )
+}
+
+/// Whether `step` of `job` is its ticket's creation.
+fn creates(job: &Job, step: Step) -> bool {
+    job.row.kind == OutboxKind::Open && step == Step::Notes
 }
