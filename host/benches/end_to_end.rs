@@ -14,6 +14,10 @@
 //!   ServiceNow answering in 5 ms, consolidation interval zero. Targets: p99 of one invocation
 //!   at most 20 ms; p99 alert-to-ticket latency at most 100 ms. The CPU the host and the
 //!   invocations used is reported beside: on a small machine they compete for the cores.
+//! - **rate-limited**: the polling path's alerts against a ServiceNow that takes 30 requests
+//!   a second and answers the rest of each second 429 with `Retry-After: 1`. Targets: every
+//!   alert delivered, no ticket action dead-lettered, fewer than 5 % of requests answered 429
+//!   after the first 5 seconds (while the sink learns the instance's pace).
 //! - **economy**: ServiceNow requests per ticket created and per consolidated update (target:
 //!   one each, plus one per attachment).
 //! - **baseline**: one record fetch and one incident POST per alert (`baseline.rs`), under
@@ -50,8 +54,11 @@ use sluice_emulators::Served;
 
 /// Auditor runs at most this many response actions at a time.
 const PARALLEL: usize = 8;
-/// How long the ServiceNow emulator takes to answer on the response-action path.
+/// How long the ServiceNow emulator takes to answer on the response-action and rate-limited
+/// paths.
 const SERVICENOW_LATENCY_MS: u64 = 5;
+/// Requests a second the rate-limited ServiceNow takes before it answers 429.
+const RATE_LIMIT: u32 = 30;
 
 /// What every path shares: the emulators' runtime, the Auditor with the data, a scratch root.
 #[derive(Debug)]
@@ -68,11 +75,16 @@ pub struct Bench {
 impl Bench {
     /// A fresh ServiceNow (London) answering after `latency_ms`, observed and served.
     pub fn servicenow(&self, latency_ms: u64) -> (ServiceNow, Observer, Served) {
-        let instance = ServiceNow::new(ServiceNowConfig::default());
-        instance.set_faults(Faults {
+        self.servicenow_with(Faults {
             latency_ms,
             ..Faults::default()
-        });
+        })
+    }
+
+    /// A fresh ServiceNow (London) with `faults`, observed and served.
+    pub fn servicenow_with(&self, faults: Faults) -> (ServiceNow, Observer, Served) {
+        let instance = ServiceNow::new(ServiceNowConfig::default());
+        instance.set_faults(faults);
         let observer = Observer::default();
         let router = observer.wrap(instance.router());
         let served = self
@@ -146,6 +158,9 @@ fn main() {
         ))
     };
 
+    eprintln!("rate-limited path…");
+    let rate_limited = paths::rate_limited(&bench, RATE_LIMIT, SERVICENOW_LATENCY_MS);
+
     table::print(&table::Run {
         size,
         consolidation: &bench.consolidation,
@@ -155,6 +170,7 @@ fn main() {
         polling_baseline: &polling_baseline,
         response: &response,
         response_baseline: &response_baseline,
+        rate_limited: &rate_limited,
     });
     if std::env::var("SLUICE_BENCH_KEEP").is_ok_and(|v| !v.is_empty() && v != "0") {
         let Bench { root, .. } = bench;

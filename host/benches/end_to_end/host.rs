@@ -138,18 +138,32 @@ impl Host {
 
     /// Ticket actions done, by kind (`open`, `update`), from the store.
     pub fn actions_done(&self) -> Vec<(String, u64)> {
+        self.count("SELECT kind, count(*) FROM outbox WHERE state = 'done' GROUP BY kind")
+    }
+
+    /// Alerts whose ticket action is done, and ticket actions given up on (dead letters).
+    pub fn delivered_and_dead(&self) -> (u64, u64) {
+        let first = |rows: Vec<(String, u64)>| rows.first().map_or(0, |(_, n)| *n);
+        (
+            first(self.count(
+                "SELECT 'alerts', count(*) FROM alerts a JOIN outbox o ON o.id = a.outbox_id \
+                 WHERE o.state = 'done'",
+            )),
+            first(self.count("SELECT 'dead', count(*) FROM outbox WHERE state = 'dead'")),
+        )
+    }
+
+    /// The `(label, count)` rows `sql` selects from the store.
+    fn count(&self, sql: &str) -> Vec<(String, u64)> {
         let store = Store::open(&self.dir.join("state.db"), Durability::Normal)
             .expect("open the state store");
-        let mut statement = store
-            .conn()
-            .prepare("SELECT kind, count(*) FROM outbox WHERE state = 'done' GROUP BY kind")
-            .expect("query the outbox");
+        let mut statement = store.conn().prepare(sql).expect("query the store");
         statement
             .query_map([], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })
             .and_then(|rows| rows.collect())
-            .expect("read the outbox")
+            .expect("read the store")
     }
 
     /// Stops the host cleanly (SIGTERM) and waits for it.

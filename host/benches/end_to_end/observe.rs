@@ -1,5 +1,5 @@
 //! What the ServiceNow emulator saw, timed: when each incident was created (and for which
-//! alert type), and when the last write was confirmed.
+//! alert type), when the last write was confirmed, and when each request was answered 429.
 //!
 //! The emulator's own timestamps have whole-second resolution, so the bench wraps its router
 //! in a middleware that notes the moment each answer leaves.
@@ -22,6 +22,8 @@ pub struct Seen {
     pub created: Vec<(Instant, String)>,
     /// When the last successful write (POST, PATCH, PUT) was answered.
     pub last_write: Option<Instant>,
+    /// When each request was answered, and whether with 429 (Too Many Requests).
+    pub answers: Vec<(Instant, bool)>,
 }
 
 /// A shared [`Seen`].
@@ -50,6 +52,13 @@ async fn note(seen: Arc<Mutex<Seen>>, request: Request, next: Next) -> Response 
     let method = request.method().clone();
     let creates = method == Method::POST && request.uri().path().ends_with("/table/incident");
     let response = next.run(request).await;
+    seen.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .answers
+        .push((
+            Instant::now(),
+            response.status() == http::StatusCode::TOO_MANY_REQUESTS,
+        ));
     let write = matches!(method, Method::POST | Method::PATCH | Method::PUT);
     if !write || !response.status().is_success() {
         return response;

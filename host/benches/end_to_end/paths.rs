@@ -5,6 +5,8 @@
 //!   ticket action.
 //! - **response action**: `sluice run` is up; Auditor runs `sluice alert-response` for each
 //!   alert, 8 at a time; the host fetches the records by RID and delivers.
+//! - **rate-limited**: the polling path against a ServiceNow that answers 429 with
+//!   `Retry-After: 1` past a fixed number of requests a second.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sluice_emulators::servicenow::ServiceNow;
+use sluice_emulators::servicenow::{Faults, ServiceNow};
 
 use super::host::{binary, Host};
 use super::observe::Downstream;
@@ -47,6 +49,22 @@ pub struct ResponseFigures {
     pub host_cpu_s: f64,
     /// CPU seconds the invocations used, all together.
     pub invocations_cpu_s: f64,
+}
+
+/// What the rate-limited path did.
+#[derive(Debug)]
+pub struct RateLimitedFigures {
+    /// The instance's limit, requests a second.
+    pub limit: u32,
+    /// From the host's start until ServiceNow confirmed the last ticket action.
+    pub elapsed: Duration,
+    /// Each answer, by when after the host's start, and whether it was 429.
+    pub answers: Vec<(Duration, bool)>,
+    /// Alerts whose ticket action ServiceNow confirmed.
+    pub delivered: u64,
+    /// Ticket actions given up on.
+    pub dead: u64,
+    pub downstream: Downstream,
 }
 
 /// Writes the config and alert set of a path into a fresh directory under the bench's root.
@@ -85,6 +103,37 @@ pub fn polling(bench: &Bench) -> PollingFigures {
         auditor_requests: bench.auditor.requests().total(),
         downstream,
         peak_rss_mb,
+    }
+}
+
+/// The polling path against an instance that takes `limit` requests a second (each answered
+/// after `latency_ms`) and answers the rest of that second 429 with `Retry-After: 1`.
+pub fn rate_limited(bench: &Bench, limit: u32, latency_ms: u64) -> RateLimitedFigures {
+    let (servicenow, observer, served) = bench.servicenow_with(Faults {
+        latency_ms,
+        max_requests_per_second: limit,
+        ..Faults::default()
+    });
+    let dir = prepare(bench, "rate-limited", &served.base_url(), true);
+    let started = Instant::now();
+    let mut host = Host::start(&dir);
+    host.wait_delivered(bench.workload.alerts.len() as u64, LIMIT);
+    let seen = observer.take();
+    let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
+    let (delivered, dead) = host.delivered_and_dead();
+    let downstream = Downstream::new(&servicenow, &host.actions_done());
+    host.stop();
+    RateLimitedFigures {
+        limit,
+        elapsed,
+        answers: seen
+            .answers
+            .iter()
+            .map(|(at, refused)| (at.saturating_duration_since(started), *refused))
+            .collect(),
+        delivered,
+        dead,
+        downstream,
     }
 }
 

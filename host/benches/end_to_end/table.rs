@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::baseline::BaselineFigures;
 use super::observe::Downstream;
-use super::paths::{PollingFigures, ResponseFigures};
+use super::paths::{PollingFigures, RateLimitedFigures, ResponseFigures};
 use super::workload::{sink_concurrency, Size};
 
 /// Everything one run measured.
@@ -18,7 +18,12 @@ pub struct Run<'a> {
     pub polling_baseline: &'a BaselineFigures,
     pub response: &'a ResponseFigures,
     pub response_baseline: &'a BaselineFigures,
+    pub rate_limited: &'a RateLimitedFigures,
 }
+
+/// The rate-limited path counts refusals from then on: before, the sink is still learning
+/// what the instance takes.
+const SETTLED_AFTER: Duration = Duration::from_secs(5);
 
 struct Row {
     path: &'static str,
@@ -231,6 +236,7 @@ pub fn print(run: &Run<'_>) {
     let mut rows = Vec::new();
     polling_rows(&mut rows, run);
     response_rows(&mut rows, run);
+    rate_limited_rows(&mut rows, run.rate_limited);
     economy(
         &mut rows,
         "economy, polling",
@@ -333,6 +339,77 @@ fn response_rows(rows: &mut Vec<Row>, run: &Run<'_>) {
             r.host_cpu_s,
             r.invocations_cpu_s,
             cores() * r.elapsed.as_secs_f64()
+        ),
+    ));
+}
+
+/// The rate-limited path: everything delivered, few requests refused once settled.
+fn rate_limited_rows(rows: &mut Vec<Row>, r: &RateLimitedFigures) {
+    const PATH: &str = "rate-limited";
+    let alerts = r.delivered + r.dead;
+    rows.push(
+        Row::new(
+            PATH,
+            "alerts delivered / ticket actions dead-lettered",
+            format!("{} of {} / {}", n(r.delivered), n(alerts), n(r.dead)),
+        )
+        .target("all / 0", r.dead == 0 && r.downstream.incidents > 0),
+    );
+    let share = |answers: &[&(Duration, bool)]| {
+        let refused = answers.iter().filter(|(_, refused)| *refused).count();
+        let percent = 100.0 * refused as f64 / answers.len().max(1) as f64;
+        (refused, answers.len(), percent)
+    };
+    let all: Vec<_> = r.answers.iter().collect();
+    let settled: Vec<_> = r
+        .answers
+        .iter()
+        .filter(|(at, _)| *at >= SETTLED_AFTER)
+        .collect();
+    let (refused, total, percent) = share(&all);
+    rows.push(Row::new(
+        PATH,
+        "requests answered 429, all",
+        format!(
+            "{} of {} ({percent:.1} %)",
+            n(refused as u64),
+            n(total as u64)
+        ),
+    ));
+    let (refused, total, percent) = share(&settled);
+    rows.push(
+        Row::new(
+            PATH,
+            format!(
+                "requests answered 429, after the first {} s",
+                SETTLED_AFTER.as_secs()
+            ),
+            format!(
+                "{} of {} ({percent:.1} %)",
+                n(refused as u64),
+                n(total as u64)
+            ),
+        )
+        .target("< 5 %", total > 0 && percent < 5.0),
+    );
+    let accepted = r.answers.iter().filter(|(_, refused)| !refused).count();
+    rows.push(Row::new(
+        PATH,
+        format!("requests/s ServiceNow took (its limit: {})", r.limit),
+        format!("{:.1}", per_s(accepted, r.elapsed)),
+    ));
+    rows.push(Row::new(
+        PATH,
+        "HTTP requests to ServiceNow",
+        breakdown(&r.downstream),
+    ));
+    rows.push(Row::new(
+        PATH,
+        "tickets opened / updates written",
+        format!(
+            "{} / {}",
+            n(r.downstream.incidents),
+            n(r.downstream.updates)
         ),
     ));
 }
