@@ -68,6 +68,9 @@ struct Pace {
     next: Instant,
     /// When the pace last rose.
     raised: Instant,
+    /// The quickest round trip (a window's mean) since the pace was learned, seconds;
+    /// infinite until one is known.
+    fastest: f64,
 }
 
 /// What an answer says about the instance's load.
@@ -186,9 +189,12 @@ impl Limiter {
             pace.raised = now;
         }
         pace.next = pace.next.max(now) + Duration::from_secs_f64(1.0 / pace.per_second);
-        let unbound = self
-            .usual
-            .is_some_and(|(mean, _)| pace.per_second * mean > self.ceiling as f64);
+        // Unbound when even the quickest round trips would fill every place before the pace
+        // held them back: the instance takes more now than the pace was learned at. (Not the
+        // usual round trip: a stall makes it long for a while, and a pace dropped then sends
+        // a burst into the rate limit once round trips are quick again.)
+        let unbound =
+            pace.fastest.is_finite() && pace.per_second * pace.fastest > self.ceiling as f64;
         if unbound {
             self.pace = None;
         }
@@ -208,6 +214,7 @@ impl Limiter {
             per_second,
             next: now + wait,
             raised: now + wait,
+            fastest: self.usual.map_or(f64::INFINITY, |(mean, _)| mean),
         });
     }
 
@@ -268,6 +275,9 @@ impl Limiter {
                 }
                 _ if self.reached && self.limit < self.ceiling => self.grow(),
                 _ => {}
+            }
+            if let Some(pace) = &mut self.pace {
+                pace.fastest = pace.fastest.min(current);
             }
             self.usual = Some(match self.usual {
                 None => (current, 0.0),
@@ -496,6 +506,41 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(l.take(now + 30 * MS), Take::Go);
+    }
+
+    /// A stall (the instance, or this host, slow for a moment) makes round trips long: the
+    /// limit on requests in flight then binds before the pace does. The pace must outlive it:
+    /// dropped, the round trips back to normal sent a burst into the rate limit.
+    #[test]
+    fn a_learned_pace_outlives_a_stall() {
+        let mut now = Instant::now();
+        let mut l = Limiter::new(16, now);
+        for _ in 0..40 {
+            assert_eq!(l.take(now), Take::Go);
+            now += 5 * MS;
+            l.done(5 * MS, Load::Answered, now);
+        }
+        assert_eq!(l.take(now), Take::Go);
+        l.done(MS, Load::PushedBack(Some(Duration::from_secs(1))), now);
+        now += Duration::from_secs(1);
+        // A stall: each request answered after 800 ms, at the pace.
+        for _ in 0..20 {
+            loop {
+                match l.take(now) {
+                    Take::Go => break,
+                    Take::Wait(pause) => now += pause,
+                    other => panic!("{other:?}"),
+                }
+            }
+            l.done(800 * MS, Load::Answered, now);
+        }
+        // Quick again: the next requests still keep to the pace.
+        assert_eq!(l.take(now + 30 * MS), Take::Go);
+        l.done(5 * MS, Load::Answered, now + 30 * MS);
+        assert!(
+            matches!(l.take(now + 31 * MS), Take::Wait(_)),
+            "the pace was dropped"
+        );
     }
 
     #[test]
