@@ -289,6 +289,7 @@ mod tests {
         let state = StateSettings {
             path: dir.join("state.db"),
             durability: Durability::Normal,
+            ..StateSettings::default()
         };
         Store::open(&state.path, state.durability).unwrap();
         state

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
@@ -24,7 +24,9 @@ use crate::plugin::{instantiate, PluginRegistry};
 use crate::telemetry::{Metrics, Role};
 use sluice_core::Clock;
 use sluice_core::Doorbell;
-use sluice_core::{check_identity, record_progress, DeliveryLock, Store, StoreError};
+use sluice_core::{
+    check_identity, record_progress, DeliveryLock, StateSettings, Store, StoreError,
+};
 use sluice_core::{ConfigErrors, ConfigFile, Diagnostic};
 use sluice_core::{Engine, PipelineSpec};
 
@@ -99,6 +101,8 @@ pub struct Host {
     waiting: Vec<Waiting>,
     /// What each running pipeline was built from.
     applied: std::collections::BTreeMap<String, PipelineInputs>,
+    /// When the store is next checkpointed (`[state] checkpoint_interval`).
+    next_checkpoint: Instant,
 }
 
 impl std::fmt::Debug for Host {
@@ -130,6 +134,7 @@ impl Host {
         check_identity(&mut store)?;
         store.check_writable()?;
         let prepared = build_all(&file, &registry, &options)?;
+        let next_checkpoint = Instant::now() + state.checkpoint_interval.get();
         Ok(Host {
             _lock: lock,
             running: Running::new(options.doorbell.clone()),
@@ -138,6 +143,7 @@ impl Host {
             prepared,
             waiting: Vec::new(),
             applied: std::collections::BTreeMap::new(),
+            next_checkpoint,
         })
     }
 
@@ -290,8 +296,16 @@ impl Host {
         }
     }
 
-    /// Starts the new pipelines whose predecessors have returned since the last reload.
+    /// Starts the new pipelines whose predecessors have returned since the last reload, and
+    /// checkpoints the store when that is due.
     pub fn tick(&mut self) {
+        let now = Instant::now();
+        if now >= self.next_checkpoint {
+            self.next_checkpoint = now + self.file.config.state.checkpoint_interval.get();
+            if let Err(error) = checkpoint(&self.file.config.state) {
+                tracing::warn!(%error, "Cannot checkpoint the state store; trying again after [state] checkpoint_interval.");
+            }
+        }
         let (done, waiting): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut self.waiting)
             .into_iter()
             .partition(|w| w.old.is_finished());
@@ -307,6 +321,7 @@ impl Host {
     /// Stops every pipeline, waiting at most the drain limit for each to finish its batch;
     /// returns the ones that did not.
     pub fn stop(self) -> Vec<String> {
+        let state = self.file.config.state.clone();
         let mut late: Vec<String> = self
             .running
             .stop(self.options.drain)
@@ -314,8 +329,8 @@ impl Host {
             .map(|l| l.name)
             .collect();
         for w in self.waiting {
-            let deadline = std::time::Instant::now() + self.options.drain;
-            while !w.old.is_finished() && std::time::Instant::now() < deadline {
+            let deadline = Instant::now() + self.options.drain;
+            while !w.old.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
             if !w.old.is_finished() {
@@ -324,10 +339,7 @@ impl Host {
         }
         if late.is_empty() {
             // Still holding the lock: the next start knows this generation of the store.
-            let state = &self.file.config.state;
-            let recorded = Store::open(&state.path, state.durability)
-                .and_then(|mut store| record_progress(&mut store));
-            if let Err(error) = recorded {
+            if let Err(error) = checkpoint(&state) {
                 tracing::warn!(%error, "Cannot record the state store's generation at this stop.");
             }
         }
@@ -464,4 +476,10 @@ impl Prepared {
         }
         failed
     }
+}
+
+/// Folds the store's write-ahead log into its file and records its generation beside it, so
+/// that a copy older than now is refused at the next start.
+fn checkpoint(state: &StateSettings) -> Result<(), StoreError> {
+    Store::open(&state.path, state.durability).and_then(|mut store| record_progress(&mut store))
 }

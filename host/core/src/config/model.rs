@@ -79,6 +79,12 @@ pub struct StateSettings {
     /// writes are cheaper. Default: `full`.
     #[serde(default)]
     pub durability: Durability,
+    /// How often the running host checkpoints the store: folds its write-ahead log into the
+    /// database file and records the store's generation in the `.id` file beside it, as it
+    /// also does at every start and clean stop. A copy of the store older than the last
+    /// checkpoint (a backup restored over it) is refused at the next start. Default: `5m`.
+    #[serde(default = "default_checkpoint_interval")]
+    pub checkpoint_interval: HumanDuration,
 }
 
 impl Default for StateSettings {
@@ -86,8 +92,13 @@ impl Default for StateSettings {
         StateSettings {
             path: default_state_path(),
             durability: Durability::default(),
+            checkpoint_interval: default_checkpoint_interval(),
         }
     }
+}
+
+fn default_checkpoint_interval() -> HumanDuration {
+    HumanDuration::from_secs(300)
 }
 
 pub(super) fn default_state_path() -> PathBuf {

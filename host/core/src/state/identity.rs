@@ -8,12 +8,13 @@
 //! added) and refuses a store whose id differs.
 //!
 //! A store can also keep its id and lose its history: a backup restored over a newer store.
-//! So the store counts generations (`meta.generation`), and at every start and clean stop the
-//! host adds one, folds the write-ahead log into the database file (synced) and then records
-//! the generation in the marker too. The marker never runs ahead of what the file durably
-//! holds, so a store whose generation is below the marker's is an older copy, whatever the
-//! durability setting; one that lost only what it held since the last start or stop is not
-//! noticed (see the README's guarantees).
+//! So the store counts generations (`meta.generation`), and at every checkpoint (start, clean
+//! stop, and every `[state] checkpoint_interval` while it runs) the host adds one, folds the
+//! write-ahead log into the database file (synced) and then records the generation in the
+//! marker too. The marker never runs ahead of what the file durably holds, so a store whose
+//! generation is below the marker's is an older copy, whatever the durability setting; one
+//! that lost only what it held since the last checkpoint is not noticed (see the README's
+//! guarantees).
 //!
 //! Starting afresh stays possible, as the operator's explicit choice: delete the marker.
 

@@ -96,3 +96,56 @@ fn a_store_that_is_no_database_is_refused_at_start_saying_what_to_do() {
         );
     }
 }
+
+/// The generation the marker beside `store` records.
+fn recorded_generation(store: &std::path::Path) -> u64 {
+    std::fs::read_to_string(format!("{}.id", store.display()))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("generation "))
+        .and_then(|g| g.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A backup taken while the host ran, after it started: once the host has checkpointed the
+/// store since (`[state] checkpoint_interval`), the backup is an older copy, refused at the
+/// next start, even when the host was killed and no clean stop recorded anything.
+#[test]
+fn a_backup_taken_while_the_host_ran_is_refused_once_a_checkpoint_passed_it() {
+    let site = Site::new(&[BRISK, "[state]\ncheckpoint_interval = \"1s\""]);
+    let rids = write_lockouts(&site.auditor, "restored", 8);
+    let store = site.dir().join("state.db");
+    let backup = site.dir().join("backup.db");
+
+    let host = site.run().start();
+    site.queue(&alerts(&rids[..4], &NAMES));
+    host.wait_settled(4);
+    // A consistent copy of the live store, as a backup tool takes it.
+    let at_backup = recorded_generation(&store);
+    rusqlite::Connection::open(&store)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [backup.to_str().unwrap()])
+        .unwrap();
+    site.queue(&alerts(&rids[4..], &NAMES));
+    host.wait_settled(8);
+    host.wait_until("a checkpoint after the backup", || {
+        recorded_generation(&store) > at_backup
+    });
+    host.kill();
+    let incidents = site.incidents().len();
+
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+    }
+    std::fs::copy(&backup, &store).unwrap();
+    let refused = site.run().spawn().wait();
+    assert_eq!(refused.code, Some(1), "{}", tail(&refused.log));
+    assert!(
+        refused
+            .log
+            .contains("is an older copy of the store this site ran on"),
+        "{}",
+        tail(&refused.log)
+    );
+    assert_eq!(site.incidents().len(), incidents, "nothing opened again");
+}
