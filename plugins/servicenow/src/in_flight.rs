@@ -485,11 +485,11 @@ mod tests {
         assert_eq!(l.take(now + Duration::from_secs(2)), Take::Go);
     }
 
-    #[test]
-    fn a_retry_after_sets_the_pace_the_instance_took() {
+    /// A limiter that saw 40 requests answered in 200 ms, then a 429 asking to wait a second;
+    /// and the time that second is over.
+    fn pushed_back_after_forty() -> (Limiter, Instant) {
         let mut now = Instant::now();
         let mut l = Limiter::new(16, now);
-        // 40 requests answered in 200 ms, then a 429 asking to wait a second.
         for _ in 0..40 {
             assert_eq!(l.take(now), Take::Go);
             now += 5 * MS;
@@ -497,7 +497,12 @@ mod tests {
         }
         assert_eq!(l.take(now), Take::Go);
         l.done(MS, Load::PushedBack(Some(Duration::from_secs(1))), now);
-        now += Duration::from_secs(1);
+        (l, now + Duration::from_secs(1))
+    }
+
+    #[test]
+    fn a_retry_after_sets_the_pace_the_instance_took() {
+        let (mut l, now) = pushed_back_after_forty();
         // 40 in 1.2 s: one request every 30 ms.
         assert_eq!(l.take(now), Take::Go);
         l.done(MS, Load::Answered, now);
@@ -513,16 +518,7 @@ mod tests {
     /// dropped, the round trips back to normal sent a burst into the rate limit.
     #[test]
     fn a_learned_pace_outlives_a_stall() {
-        let mut now = Instant::now();
-        let mut l = Limiter::new(16, now);
-        for _ in 0..40 {
-            assert_eq!(l.take(now), Take::Go);
-            now += 5 * MS;
-            l.done(5 * MS, Load::Answered, now);
-        }
-        assert_eq!(l.take(now), Take::Go);
-        l.done(MS, Load::PushedBack(Some(Duration::from_secs(1))), now);
-        now += Duration::from_secs(1);
+        let (mut l, mut now) = pushed_back_after_forty();
         // A stall: each request answered after 800 ms, at the pace.
         for _ in 0..20 {
             loop {

@@ -54,10 +54,17 @@ fn a_backup_restored_over_a_newer_store_is_refused_and_opens_nothing() {
     host.stop().assert_clean();
     let incidents = site.incidents().len();
 
+    restore_and_expect_refusal(&site, &backup, incidents);
+}
+
+/// Restores `backup` over the site's store, as an operator would: `sluice run` refuses it as
+/// an older copy, says what to do, and opens no incident beyond the `incidents` there were.
+fn restore_and_expect_refusal(site: &Site, backup: &std::path::Path, incidents: usize) {
+    let store = site.dir().join("state.db");
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
     }
-    std::fs::copy(&backup, &store).unwrap();
+    std::fs::copy(backup, &store).unwrap();
     let refused = site.run().spawn().wait();
     assert_eq!(refused.code, Some(1), "{}", tail(&refused.log));
     for words in [
@@ -132,20 +139,5 @@ fn a_backup_taken_while_the_host_ran_is_refused_once_a_checkpoint_passed_it() {
         recorded_generation(&store) > at_backup
     });
     host.kill();
-    let incidents = site.incidents().len();
-
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
-    }
-    std::fs::copy(&backup, &store).unwrap();
-    let refused = site.run().spawn().wait();
-    assert_eq!(refused.code, Some(1), "{}", tail(&refused.log));
-    assert!(
-        refused
-            .log
-            .contains("is an older copy of the store this site ran on"),
-        "{}",
-        tail(&refused.log)
-    );
-    assert_eq!(site.incidents().len(), incidents, "nothing opened again");
+    restore_and_expect_refusal(&site, &backup, site.incidents().len());
 }
