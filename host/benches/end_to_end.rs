@@ -81,6 +81,18 @@ impl Bench {
         })
     }
 
+    /// The baseline script over the workload's alerts, against a fresh ServiceNow answering
+    /// after `latency_ms`.
+    pub fn baseline(&self, latency_ms: u64) -> baseline::BaselineFigures {
+        let (_instance, _observer, served) = self.servicenow(latency_ms);
+        self.rt.block_on(baseline::run(
+            Arc::new(self.workload.alerts.clone()),
+            &self.auditor_url,
+            &served.base_url(),
+            PARALLEL,
+        ))
+    }
+
     /// A fresh ServiceNow (London) with `faults`, observed and served.
     pub fn servicenow_with(&self, faults: Faults) -> (ServiceNow, Observer, Served) {
         let instance = ServiceNow::new(ServiceNowConfig::default());
@@ -131,32 +143,15 @@ fn main() {
         root: tempfile::tempdir().expect("a scratch directory"),
         _auditor_served: served,
     };
-    let alerts = Arc::new(bench.workload.alerts.clone());
 
     eprintln!("polling path…");
     let polling = paths::polling(&bench);
     eprintln!("baseline over the polling path's alerts…");
-    let polling_baseline = {
-        let (_instance, _observer, served) = bench.servicenow(0);
-        bench.rt.block_on(baseline::run(
-            alerts.clone(),
-            &bench.auditor_url,
-            &served.base_url(),
-            PARALLEL,
-        ))
-    };
+    let polling_baseline = bench.baseline(0);
     eprintln!("response-action path…");
     let response = paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS);
     eprintln!("baseline over the response-action path's alerts…");
-    let response_baseline = {
-        let (_instance, _observer, served) = bench.servicenow(SERVICENOW_LATENCY_MS);
-        bench.rt.block_on(baseline::run(
-            alerts,
-            &bench.auditor_url,
-            &served.base_url(),
-            PARALLEL,
-        ))
-    };
+    let response_baseline = bench.baseline(SERVICENOW_LATENCY_MS);
 
     eprintln!("rate-limited path…");
     let rate_limited = paths::rate_limited(&bench, RATE_LIMIT, SERVICENOW_LATENCY_MS);

@@ -103,6 +103,9 @@ pub struct Host {
     applied: std::collections::BTreeMap<String, PipelineInputs>,
     /// When the store is next checkpointed (`[state] checkpoint_interval`).
     next_checkpoint: Instant,
+    /// The checkpoint under way, on a thread of its own: it can wait for the store's locks,
+    /// and the thread that handles signals must not.
+    checkpointing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -144,6 +147,7 @@ impl Host {
             waiting: Vec::new(),
             applied: std::collections::BTreeMap::new(),
             next_checkpoint,
+            checkpointing: None,
         })
     }
 
@@ -300,10 +304,23 @@ impl Host {
     /// checkpoints the store when that is due.
     pub fn tick(&mut self) {
         let now = Instant::now();
-        if now >= self.next_checkpoint {
+        let idle = self
+            .checkpointing
+            .as_ref()
+            .is_none_or(std::thread::JoinHandle::is_finished);
+        if now >= self.next_checkpoint && idle {
             self.next_checkpoint = now + self.file.config.state.checkpoint_interval.get();
-            if let Err(error) = checkpoint(&self.file.config.state) {
-                tracing::warn!(%error, "Cannot checkpoint the state store; trying again after [state] checkpoint_interval.");
+            let state = self.file.config.state.clone();
+            let checkpointing = std::thread::Builder::new()
+                .name("checkpoint".to_owned())
+                .spawn(move || {
+                    if let Err(error) = checkpoint(&state) {
+                        tracing::warn!(%error, "Cannot checkpoint the state store; trying again after [state] checkpoint_interval.");
+                    }
+                });
+            match checkpointing {
+                Ok(handle) => self.checkpointing = Some(handle),
+                Err(error) => tracing::warn!(%error, "Cannot start the state store's checkpoint."),
             }
         }
         let (done, waiting): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut self.waiting)
@@ -322,6 +339,10 @@ impl Host {
     /// returns the ones that did not.
     pub fn stop(self) -> Vec<String> {
         let state = self.file.config.state.clone();
+        // One checkpoint at a time: both write the marker beside the store.
+        if let Some(checkpointing) = self.checkpointing {
+            let _ = checkpointing.join();
+        }
         let mut late: Vec<String> = self
             .running
             .stop(self.options.drain)
