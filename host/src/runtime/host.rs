@@ -201,8 +201,8 @@ impl Host {
             tracing::error!("{d}");
             tracing::error!(
                 config = %self.options.config.display(),
-                "The new config moves the state store, which needs a restart; the running \
-                 pipelines keep the previous config."
+                "The new config changes [state], which needs a restart; the running pipelines \
+                 keep the previous config."
             );
             return false;
         }
@@ -392,15 +392,31 @@ impl Host {
         self.options.metrics.keep_pipelines(&names);
     }
 
-    /// The setting a reload cannot change: where the state store is (the running host holds
-    /// its lock, and its pipelines' alerts are there).
+    /// The settings a reload cannot change: the state store's (the running host holds its
+    /// lock, checked its identity and checkpoints it; its pipelines' alerts are there).
     fn same_state_store(&self, new: &ConfigFile) -> Result<(), Diagnostic> {
-        if new.config.state == self.file.config.state {
+        let (running, next) = (&self.file.config.state, &new.config.state);
+        let changed: Vec<&str> = [
+            ("path", running.path != next.path),
+            ("durability", running.durability != next.durability),
+            (
+                "checkpoint_interval",
+                running.checkpoint_interval != next.checkpoint_interval,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, differs)| differs.then_some(key))
+        .collect();
+        let Some(first) = changed.first() else {
             return Ok(());
-        }
+        };
         Err(new.source.diagnostic(
-            "state",
-            "the state store cannot change while sluice runs; restart it to use the new one",
+            &format!("state.{first}"),
+            format!(
+                "[state] {} cannot change while sluice runs; restart it to apply the new \
+                 value",
+                changed.join(", ")
+            ),
         ))
     }
 }

@@ -1,11 +1,13 @@
 //! What a reload touches: only the pipelines whose settings or alert files changed are
 //! stopped and started again; a new `[telemetry]` is applied at the next restart, and the
-//! rest of the new config at once; an alert disabled with `sluice alerts disable` applies to
-//! the running host and to Auditor's response actions, as the command says.
+//! rest of the new config at once; a reload that changes `[state]` is refused; an alert
+//! disabled with `sluice alerts disable` applies to the running host and to Auditor's
+//! response actions, as the command says.
 //!
 //! ```text
 //!   sluice.toml (p, q) ──edit q──► sluice run: q restarted, p runs on
 //!   + [telemetry] ──► "applies at the next restart", reload counted as a success
+//!   + [state] ──► refused, naming the key; the pipelines run on
 //!   sluice alerts disable ──► running host reloads ──► a response action is ignored
 //! ```
 
@@ -90,6 +92,26 @@ fn telemetry_added_to_a_running_config_waits_for_a_restart_and_the_rest_applies(
         "v2: Alert 00",
         "the rest of the new config applied"
     );
+    let Exit { code, log } = daemon.stop();
+    assert_eq!(code, Some(0), "{log}");
+}
+
+/// The state store is the running host's (its lock, its identity, its checkpoints): a reload
+/// that changes `[state]` is refused, names the key, and the pipelines run on as they were.
+#[test]
+fn a_reload_that_changes_the_state_settings_is_refused_naming_the_key() {
+    let site = Site::new(&[]);
+    let daemon = site.run().args(&["--no-watch-config"]).start();
+    site.configure(&["[state]\ncheckpoint_interval = \"1m\"\n"]);
+    daemon.signal("HUP");
+    daemon.wait_for_lines("which needs a restart", 1);
+    let log = daemon.log();
+    assert!(
+        log.contains("[state] checkpoint_interval cannot change while sluice runs"),
+        "{log}"
+    );
+    site.queue(&distinct_alerts(&site.auditor, 1));
+    daemon.wait_until("a ticket", || site.incidents().len() == 1);
     let Exit { code, log } = daemon.stop();
     assert_eq!(code, Some(0), "{log}");
 }
