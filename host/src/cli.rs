@@ -1,6 +1,8 @@
 //! The command line, as clap derives it. Each subcommand's arguments live with the
 //! subcommand, in `cmd/`.
 
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -46,7 +48,7 @@ impl Cli {
     /// eight at a time, and building the whole command tree was a fifth of its start-up work.
     /// Help and version requests still go through the whole tree, so they read the same.
     pub fn parse_args() -> Cli {
-        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let args: Vec<OsString> = std::env::args_os().collect();
         let asks_for_help = args.iter().skip(2).any(|a| {
             matches!(
                 a.to_str(),
@@ -61,8 +63,33 @@ impl Cli {
                 command: Command::AlertResponse(parsed.args),
             };
         }
-        Cli::parse_from(args)
+        let mut cli = Cli::parse_from(&args);
+        if let Some(dirs) = plugin_dirs(&args) {
+            cli.global.plugin_dirs = dirs;
+        }
+        cli
     }
+}
+
+/// Every `--plugin-dir` of the command line, before and after the subcommand, in order. clap
+/// keeps only the subcommand's when a global option is given on both sides, and a directory
+/// given before the subcommand must not be dropped. (The arguments are valid: clap parsed
+/// them first.) `None` for a `--plugin-dir=…` that is not UTF-8: clap's reading stands.
+fn plugin_dirs(args: &[OsString]) -> Option<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    let mut args = args.iter().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--plugin-dir" {
+            dirs.extend(args.next().map(PathBuf::from));
+        } else if arg.to_string_lossy().starts_with("--plugin-dir=") {
+            let dir = arg.to_str()?.strip_prefix("--plugin-dir=")?;
+            dirs.push(PathBuf::from(dir));
+        }
+    }
+    Some(dirs)
 }
 
 /// `sluice alert-response`'s arguments, parsed without the other subcommands.

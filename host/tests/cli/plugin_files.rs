@@ -100,7 +100,7 @@ fn a_library_whose_constructor_aborts_is_refused_without_being_loaded() {
     let library = dir.path().join(built.file_name().unwrap());
     std::fs::copy(&built, &library).unwrap();
 
-    // `--plugin-dir`s before the subcommand add up; one after it would replace the probe's.
+    // `--plugin-dir`s add up, before the subcommand and after it.
     let out = run(sluice_with_probe()
         .arg("--plugin-dir")
         .arg(dir.path())
@@ -214,4 +214,30 @@ fn two_copies_of_one_plugin_name_their_files() {
         "advice that can be followed: {stderr}"
     );
     assert!(!stderr.contains("plugin = \"NAME\""), "{stderr}");
+}
+
+/// `--plugin-dir` before the subcommand and after it: both directories are searched (clap
+/// alone kept only the one after).
+#[test]
+fn plugin_dirs_before_and_after_the_subcommand_add_up() {
+    let (before, after) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (gone_before, gone_after) = (before.path().join("gone"), after.path().join("gone"));
+    let out = run_bounded(
+        sluice()
+            .arg("--plugin-dir")
+            .arg(&gone_before)
+            .args(["plugins", "--json"])
+            .arg(format!("--plugin-dir={}", gone_after.display())),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for dir in [&gone_before, &gone_after] {
+        assert!(
+            stderr.contains(&format!(
+                "Cannot read a plugin directory. directory={}",
+                dir.display()
+            )),
+            "{} searched: {stderr}",
+            dir.display()
+        );
+    }
 }
