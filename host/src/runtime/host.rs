@@ -396,6 +396,10 @@ impl Host {
     /// lock, checked its identity and checkpoints it; its pipelines' alerts are there).
     fn same_state_store(&self, new: &ConfigFile) -> Result<(), Diagnostic> {
         let (running, next) = (&self.file.config.state, &new.config.state);
+        if next == running {
+            return Ok(());
+        }
+        // Named for the message; the comparison above is what decides, whatever the keys.
         let changed: Vec<&str> = [
             ("path", running.path != next.path),
             ("durability", running.durability != next.durability),
@@ -407,15 +411,14 @@ impl Host {
         .into_iter()
         .filter_map(|(key, differs)| differs.then_some(key))
         .collect();
-        let Some(first) = changed.first() else {
-            return Ok(());
+        let (at, what) = match changed.first() {
+            Some(first) => (format!("state.{first}"), changed.join(", ")),
+            None => ("state".to_owned(), "settings".to_owned()),
         };
         Err(new.source.diagnostic(
-            &format!("state.{first}"),
+            &at,
             format!(
-                "[state] {} cannot change while sluice runs; restart it to apply the new \
-                 value",
-                changed.join(", ")
+                "[state] {what} cannot change while sluice runs; restart it to apply the new value"
             ),
         ))
     }
