@@ -85,10 +85,23 @@ fn prepare(bench: &Bench, name: &str, servicenow_url: &str, poll: bool) -> std::
     dir
 }
 
-/// The polling path.
-pub fn polling(bench: &Bench) -> PollingFigures {
-    let (servicenow, observer, served) = bench.servicenow(0);
-    let dir = prepare(bench, "polling", &served.base_url(), true);
+/// One run of `sluice run` polling every record, against a ServiceNow with `faults`.
+struct PolledRun {
+    started: Instant,
+    /// From the host's start until ServiceNow confirmed the last ticket action.
+    elapsed: Duration,
+    seen: super::observe::Seen,
+    downstream: Downstream,
+    peak_rss_mb: f64,
+    /// Alerts whose ticket action ServiceNow confirmed, and ticket actions given up on.
+    delivered_and_dead: (u64, u64),
+}
+
+/// Polls every record of the workload into a fresh host (work directory `name`), against a
+/// fresh ServiceNow with `faults`, until every alert is delivered.
+fn poll_all(bench: &Bench, name: &str, faults: Faults) -> PolledRun {
+    let (servicenow, observer, served) = bench.servicenow_with(faults);
+    let dir = prepare(bench, name, &served.base_url(), true);
     bench.auditor.reset_requests();
     let started = Instant::now();
     let mut host = Host::start(&dir);
@@ -96,44 +109,52 @@ pub fn polling(bench: &Bench) -> PollingFigures {
     let seen = observer.take();
     let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
     let peak_rss_mb = host.peak_rss_mb();
+    let delivered_and_dead = host.delivered_and_dead();
     let downstream = Downstream::new(&servicenow, &host.actions_done());
     host.stop();
-    PollingFigures {
+    PolledRun {
+        started,
         elapsed,
-        auditor_requests: bench.auditor.requests().total(),
+        seen,
         downstream,
         peak_rss_mb,
+        delivered_and_dead,
+    }
+}
+
+/// The polling path.
+pub fn polling(bench: &Bench) -> PollingFigures {
+    let run = poll_all(bench, "polling", Faults::default());
+    PollingFigures {
+        elapsed: run.elapsed,
+        auditor_requests: bench.auditor.requests().total(),
+        downstream: run.downstream,
+        peak_rss_mb: run.peak_rss_mb,
     }
 }
 
 /// The polling path against an instance that takes `limit` requests a second (each answered
 /// after `latency_ms`) and answers the rest of that second 429 with `Retry-After: 1`.
 pub fn rate_limited(bench: &Bench, limit: u32, latency_ms: u64) -> RateLimitedFigures {
-    let (servicenow, observer, served) = bench.servicenow_with(Faults {
+    let faults = Faults {
         latency_ms,
         max_requests_per_second: limit,
         ..Faults::default()
-    });
-    let dir = prepare(bench, "rate-limited", &served.base_url(), true);
-    let started = Instant::now();
-    let mut host = Host::start(&dir);
-    host.wait_delivered(bench.workload.alerts.len() as u64, LIMIT);
-    let seen = observer.take();
-    let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
-    let (delivered, dead) = host.delivered_and_dead();
-    let downstream = Downstream::new(&servicenow, &host.actions_done());
-    host.stop();
+    };
+    let run = poll_all(bench, "rate-limited", faults);
+    let (delivered, dead) = run.delivered_and_dead;
     RateLimitedFigures {
         limit,
-        elapsed,
-        answers: seen
+        elapsed: run.elapsed,
+        answers: run
+            .seen
             .answers
             .iter()
-            .map(|(at, refused)| (at.saturating_duration_since(started), *refused))
+            .map(|(at, refused)| (at.saturating_duration_since(run.started), *refused))
             .collect(),
         delivered,
         dead,
-        downstream,
+        downstream: run.downstream,
     }
 }
 
