@@ -156,7 +156,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 5: an open is looked up before it is sent again only while its create is in doubt. One
     // retried before version 4 recorded doubt may have been sent: it is in doubt, since its
-    // first attempt (so it is looked up, and sent again if not found, as before).
+    // first attempt (so it is looked up, and sent again if not found, as before). Bit 2 of
+    // `steps_done` is `Step::Notes`: for an open, the create confirmed.
     r#"
     UPDATE outbox SET in_doubt_since = coalesce(first_attempt_at, created_at)
     WHERE kind = 'open' AND attempts > 0 AND in_doubt_since IS NULL
