@@ -49,7 +49,7 @@ fn run_until_idle(
 ) {
     for _ in 0..10_000 {
         engine.step().expect("step");
-        let waiting: u64 = sluice_core::store::outbox::counts(engine.store().conn(), "p")
+        let waiting: u64 = sluice_core::store::outbox::counts(&engine.store().db(), "p")
             .expect("count")
             .iter()
             .filter(|(state, _)| state != "done" && state != "dead")

@@ -122,9 +122,9 @@ impl Host {
         let store = Store::open(&path, Durability::Normal).expect("open the state store");
         loop {
             self.check_alive();
-            let counts = alerts::counts(store.conn(), "bench").unwrap_or_default();
+            let counts = alerts::counts(&store.db(), "bench").unwrap_or_default();
             let total: u64 = counts.iter().map(|(_, n)| n).sum();
-            if total >= expected && alerts::unfinished(store.conn(), "bench").unwrap_or(1) == 0 {
+            if total >= expected && alerts::unfinished(&store.db(), "bench").unwrap_or(1) == 0 {
                 return;
             }
             assert!(
@@ -157,7 +157,7 @@ impl Host {
     fn count(&self, sql: &str) -> Vec<(String, u64)> {
         let store = Store::open(&self.dir.join("state.db"), Durability::Normal)
             .expect("open the state store");
-        let mut statement = store.conn().prepare(sql).expect("query the store");
+        let mut statement = store.sqlite().prepare(sql).expect("query the store");
         statement
             .query_map([], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))

@@ -90,7 +90,7 @@ pub(crate) fn run(args: DeadLettersArgs, _global: &GlobalArgs) -> anyhow::Result
                 sinks.check(name, &args.config)?;
             }
             let letters = store.read(dead_letters::list(
-                store.conn(),
+                &store.db(),
                 pipeline.as_deref(),
                 LIST_LIMIT,
             ))?;
@@ -103,13 +103,13 @@ pub(crate) fn run(args: DeadLettersArgs, _global: &GlobalArgs) -> anyhow::Result
         }
         DeadLettersCommand::Show { id, json } => {
             let id = ActionId::new(id);
-            let Some(letter) = store.read(dead_letters::get(store.conn(), id))? else {
+            let Some(letter) = store.read(dead_letters::get(&store.db(), id))? else {
                 bail!(
                     "there is no dead letter {id} in {}; `sluice dead-letters list` lists them",
                     state.path.display()
                 );
             };
-            let (rows, total) = store.read(alerts::of_outbox(store.conn(), id, SHOW_ALERTS))?;
+            let (rows, total) = store.read(alerts::of_outbox(&store.db(), id, SHOW_ALERTS))?;
             let mut report = letter_json(&letter, &sinks);
             report["alerts_listed"] = rows
                 .iter()
@@ -150,7 +150,7 @@ fn requeue(
 ) -> anyhow::Result<ExitCode> {
     let ids: Vec<ActionId> = if all {
         store
-            .read(dead_letters::list(store.conn(), pipeline, usize::MAX >> 1))?
+            .read(dead_letters::list(&store.db(), pipeline, usize::MAX >> 1))?
             .into_iter()
             .filter(|l| l.alerts > 0)
             .map(|l| l.action.id)

@@ -70,7 +70,7 @@ pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<Exit
     let mut report = Vec::new();
     for (name, settings) in pipelines {
         let update_interval = settings.suppression.update_interval.get();
-        let status = store.read(status::read(store.conn(), name, now, update_interval))?;
+        let status = store.read(status::read(&store.db(), name, now, update_interval))?;
         report.push(pipeline_json(name, settings, &status, now));
     }
     let report = json!({ "state": state.path, "pipelines": report });

@@ -147,7 +147,7 @@ fn commit(store: &mut Store, batch: Vec<Job>) -> bool {
         batch
             .iter()
             .map(|job| job.alert.enqueue(tx))
-            .collect::<rusqlite::Result<Vec<(usize, usize)>>>()
+            .collect::<sluice_core::store::db::Result<Vec<(usize, usize)>>>()
     });
     match committed {
         Ok(counts) => {

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use sluice_core::read_regular_bytes;
 use sluice_core::store::alerts::{self, NewAlert, Origin};
+use sluice_core::store::db::{self, Db};
 use sluice_core::Timestamp;
 use sluice_sdk::{Detail, Record};
 
@@ -69,12 +70,12 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Vec<CsvAlert>, String> {
 /// (newly queued, already there). A row is recognised again by its record id, or by a hash
 /// of its content when it has none, so a retried action queues nothing twice.
 pub fn enqueue(
-    tx: &rusqlite::Connection,
+    db: &Db<'_>,
     pipelines: &[String],
     rows: &[CsvAlert],
     alert_name: Option<&str>,
     now: Timestamp,
-) -> rusqlite::Result<(usize, usize)> {
+) -> db::Result<(usize, usize)> {
     let name = alert_name.unwrap_or("Netwrix Auditor alert");
     let mut counts = (0, 0);
     for pipeline in pipelines {
@@ -98,7 +99,7 @@ pub fn enqueue(
                 record: record_json.as_deref(),
                 extra_records: None,
             };
-            if alerts::enqueue(tx, &alert)? {
+            if alerts::enqueue(db, &alert)? {
                 counts.0 += 1;
             } else {
                 counts.1 += 1;

@@ -261,7 +261,7 @@ fn queue(store: &mut Store, requests: &[(UnixStream, Result<Handoff, String>)]) 
                     reason: reason.clone(),
                 }),
             })
-            .collect::<rusqlite::Result<Vec<Answer>>>()
+            .collect::<sluice_core::store::db::Result<Vec<Answer>>>()
     });
     committed.unwrap_or_else(|error| {
         tracing::warn!(%error, alerts = requests.len(), "Cannot queue handed-over alerts; the response actions write the store themselves.");
@@ -336,7 +336,7 @@ mod tests {
 
         let store = Store::open(&state.path, state.durability).unwrap();
         let queued: i64 = store
-            .conn()
+            .sqlite()
             .query_row(
                 "SELECT count(*) FROM alerts WHERE record_id = 'r1' AND received_at = 42",
                 [],
@@ -413,7 +413,7 @@ mod tests {
         }
         let store = Store::open(&state.path, state.durability).unwrap();
         let queued: i64 = store
-            .conn()
+            .sqlite()
             .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
             .unwrap();
         assert_eq!(queued, 0);

@@ -31,6 +31,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use serde::{Deserialize, Serialize};
 
 use sluice_core::store::alerts;
+use sluice_core::store::db::{self, Db};
 use sluice_core::Timestamp;
 use sluice_core::{check_alert_name, response_action_alert, Config};
 
@@ -120,7 +121,7 @@ impl Handoff {
 
     /// Queues the alert in each of its pipelines within `tx`, as the host does on receipt
     /// and the invocation does when no host answers; returns (newly queued, already there).
-    pub fn enqueue(&self, tx: &rusqlite::Connection) -> rusqlite::Result<(usize, usize)> {
+    pub fn enqueue(&self, db: &Db<'_>) -> db::Result<(usize, usize)> {
         let (mut queued, mut duplicates) = (0, 0);
         for pipeline in &self.pipelines {
             let alert = response_action_alert(
@@ -130,7 +131,7 @@ impl Handoff {
                 &self.alert_name,
                 self.received_at,
             );
-            if alerts::enqueue(tx, &alert)? {
+            if alerts::enqueue(db, &alert)? {
                 queued += 1;
             } else {
                 duplicates += 1;
@@ -161,15 +162,15 @@ pub enum ResponseAlert {
 
 impl ResponseAlert {
     /// Queues the alert within `tx`; returns (newly queued, already there).
-    pub fn enqueue(&self, tx: &rusqlite::Connection) -> rusqlite::Result<(usize, usize)> {
+    pub fn enqueue(&self, db: &Db<'_>) -> db::Result<(usize, usize)> {
         match self {
-            ResponseAlert::Ids(handoff) => handoff.enqueue(tx),
+            ResponseAlert::Ids(handoff) => handoff.enqueue(db),
             ResponseAlert::Csv {
                 pipelines,
                 rows,
                 alert_name,
                 received_at,
-            } => csv::enqueue(tx, pipelines, rows, alert_name.as_deref(), *received_at),
+            } => csv::enqueue(db, pipelines, rows, alert_name.as_deref(), *received_at),
         }
     }
 

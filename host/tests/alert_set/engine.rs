@@ -117,7 +117,7 @@ fn poll_everything(
     }
     assert_eq!(engine.stats().records_polled, total, "every record polled");
     let mut raised: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let conn = engine.store().conn();
+    let conn = engine.store().sqlite();
     let mut query = conn
         .prepare("SELECT alert_name, record_id FROM alerts WHERE pipeline = 'p' ORDER BY id")
         .unwrap();

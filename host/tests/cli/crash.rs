@@ -87,7 +87,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     let mut child = start(dir.path());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending = sluice_core::store::alerts::unfinished(store.conn(), "p").unwrap();
+        let pending = sluice_core::store::alerts::unfinished(&store.db(), "p").unwrap();
         if pending == 0 {
             break;
         }
@@ -100,7 +100,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
     terminate(&mut child, Duration::from_secs(10));
 
     // Every alert accounted for.
-    let counts = sluice_core::store::alerts::counts(store.conn(), "p").unwrap();
+    let counts = sluice_core::store::alerts::counts(&store.db(), "p").unwrap();
     assert_eq!(
         counts,
         vec![("done".to_owned(), queued)],
@@ -146,7 +146,7 @@ fn killed_in_the_middle_of_a_flood_loses_nothing_and_duplicates_no_ticket() {
         "tickets created twice: {duplicated:?}"
     );
     let rows: Vec<(String, i64)> = store
-        .conn()
+        .sqlite()
         .prepare("SELECT t.correlation_id, count(a.id) FROM tickets t JOIN alerts a ON a.ticket_id = t.id GROUP BY t.id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

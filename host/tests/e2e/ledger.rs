@@ -92,7 +92,7 @@ struct Action {
 pub fn account(site: &Site, expect: Expect) -> Ledger {
     let store = site.store();
     assert_eq!(store.integrity_check(), Ok(()), "PRAGMA integrity_check");
-    let conn = store.conn();
+    let conn = store.sqlite();
     let broken_keys: Vec<String> = conn
         .prepare("PRAGMA foreign_key_check")
         .unwrap()
@@ -103,7 +103,7 @@ pub fn account(site: &Site, expect: Expect) -> Ledger {
     assert!(broken_keys.is_empty(), "foreign_key_check: {broken_keys:?}");
 
     // Every alert accounted for.
-    let counts: BTreeMap<String, u64> = sluice_core::store::alerts::counts(conn, PIPELINE)
+    let counts: BTreeMap<String, u64> = sluice_core::store::alerts::counts(&store.db(), PIPELINE)
         .unwrap()
         .into_iter()
         .collect();

@@ -145,7 +145,7 @@ fn a_create_left_in_flight_by_a_crash_is_in_doubt_until_the_window_passes() {
             .write(|tx| {
                 tx.execute(
                     "UPDATE outbox SET state = 'in_flight', in_doubt_since = NULL",
-                    [],
+                    sluice_core::store::db::args![],
                 )
                 .map(drop)
             })
@@ -172,8 +172,11 @@ fn an_action_left_in_flight_by_a_crash_is_reconciled_on_restart() {
         let mut store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
         store
             .write(|tx| {
-                tx.execute("UPDATE outbox SET state = 'in_flight', done_at = NULL", [])
-                    .map(drop)
+                tx.execute(
+                    "UPDATE outbox SET state = 'in_flight', done_at = NULL",
+                    sluice_core::store::db::args![],
+                )
+                .map(drop)
             })
             .unwrap();
     }
@@ -181,7 +184,7 @@ fn an_action_left_in_flight_by_a_crash_is_reconciled_on_restart() {
     h.step();
     assert_eq!(h.sink().tickets.len(), 1, "no duplicate after the restart");
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
-    let counts = outbox::counts(store.conn(), "p").unwrap();
+    let counts = outbox::counts(&store.db(), "p").unwrap();
     assert_eq!(counts, vec![("done".to_owned(), 1)]);
 }
 
@@ -210,7 +213,7 @@ fn an_outage_is_retried_with_backoff_and_given_up_after_the_limit() {
         h.engine.stats()
     );
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
-    let events = sluice_core::store::checkpoints::recent_events(store.conn(), "p", 10).unwrap();
+    let events = sluice_core::store::checkpoints::recent_events(&store.db(), "p", 10).unwrap();
     assert!(
         events
             .iter()
@@ -266,7 +269,7 @@ fn history_is_pruned_within_the_retention_limits() {
     h.advance(hours(1));
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
     let n: i64 = store
-        .conn()
+        .sqlite()
         .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
         .unwrap();
     assert!(n <= 10, "{n} alerts kept");
@@ -288,7 +291,7 @@ impl TicketSink for StoreFailsAfterSending {
         let outcomes = self.inner.deliver(actions);
         if std::mem::take(&mut self.armed) {
             let store = Store::open(&self.store, Durability::Normal).unwrap();
-            store.conn().execute_batch("BEGIN IMMEDIATE").unwrap();
+            store.sqlite().execute_batch("BEGIN IMMEDIATE").unwrap();
             *self.holder.borrow_mut() = Some(store);
         }
         outcomes
@@ -321,7 +324,7 @@ fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
         engine.step().expect("the store works again");
     }
     assert_eq!(engine.sink().inner.tickets.len(), 1, "no duplicate");
-    let counts = outbox::counts(engine.store().conn(), "p").unwrap();
+    let counts = outbox::counts(&engine.store().db(), "p").unwrap();
     assert_eq!(
         counts,
         vec![("done".to_owned(), 1)],

@@ -107,7 +107,7 @@ fn polled_records_raise_the_alerts_whose_filters_match_and_the_checkpoint_advanc
     );
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
     assert_eq!(
-        checkpoints::get(store.conn(), "p").unwrap().as_deref(),
+        checkpoints::get(&store.db(), "p").unwrap().as_deref(),
         Some("3")
     );
     assert_eq!(h.engine.stats().alerts, 2, "r3 seen twice raised one alert");
@@ -218,7 +218,7 @@ fn a_disabled_definition_ignores_its_response_action_alerts_and_others_go_on() {
         .engine
         .store()
         .read(sluice_core::store::alerts::counts(
-            h.engine.store().conn(),
+            &h.engine.store().db(),
             "p",
         ))
         .unwrap();
@@ -227,7 +227,7 @@ fn a_disabled_definition_ignores_its_response_action_alerts_and_others_go_on() {
         .engine
         .store()
         .read(sluice_core::store::alerts::unfinished(
-            h.engine.store().conn(),
+            &h.engine.store().db(),
             "p",
         ))
         .unwrap();

@@ -117,7 +117,7 @@ fn a_day_of_alerts_through_outages_storms_late_commits_and_restarts() {
     let rss_late = resident_kb();
 
     let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
-    let counts: HashMap<String, u64> = sluice_core::store::alerts::counts(store.conn(), "p")
+    let counts: HashMap<String, u64> = sluice_core::store::alerts::counts(&store.db(), "p")
         .unwrap()
         .into_iter()
         .collect();

@@ -32,7 +32,7 @@ fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_on
     // the store knows it opened.
     let store = site.store();
     let in_flight: i64 = store
-        .conn()
+        .sqlite()
         .query_row(
             "SELECT count(*) FROM outbox WHERE state = 'in_flight'",
             [],
@@ -41,7 +41,7 @@ fn sigterm_mid_delivery_finishes_the_batch_and_the_next_run_delivers_the_rest_on
         .unwrap();
     assert_eq!(in_flight, 0);
     let opened: i64 = store
-        .conn()
+        .sqlite()
         .query_row(
             "SELECT count(*) FROM outbox WHERE kind = 'open' AND state = 'done'",
             [],
@@ -93,7 +93,7 @@ fn a_second_sigterm_exits_at_once_and_the_next_run_opens_no_ticket_twice() {
     let daemon = site.run().spawn();
     let in_flight = || -> i64 {
         site.store()
-            .conn()
+            .sqlite()
             .query_row(
                 "SELECT count(*) FROM outbox WHERE state = 'in_flight'",
                 [],

@@ -254,12 +254,12 @@ impl Site {
 
     /// Alerts of the pipeline not yet delivered or given up on.
     pub fn unfinished(&self) -> u64 {
-        alerts::unfinished(self.store().conn(), PIPELINE).expect("count alerts")
+        alerts::unfinished(&self.store().db(), PIPELINE).expect("count alerts")
     }
 
     /// Alerts of the pipeline per state (`done`, `dead`, …).
     pub fn alert_states(&self) -> Vec<(String, u64)> {
-        alerts::counts(self.store().conn(), PIPELINE).expect("count alerts")
+        alerts::counts(&self.store().db(), PIPELINE).expect("count alerts")
     }
 
     /// Alerts of the pipeline whose ticket action is in flight: sent, or being sent, and not
@@ -296,7 +296,7 @@ impl Site {
     fn action_errors(&self, condition: &str) -> Vec<String> {
         let store = self.store();
         let errors = store
-            .conn()
+            .sqlite()
             .prepare(&format!(
                 "SELECT coalesce(o.last_error, '') FROM outbox o \
                  WHERE o.pipeline = ?1 AND {condition}"

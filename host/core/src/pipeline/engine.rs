@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::retry::jitter;
 use crate::state::alerts::{self, AlertStatus};
 use crate::state::retention::{self, Limits};
+
 use crate::state::{outbox, Store, StoreError};
 use crate::stop::StopSignal;
 use crate::time::Timestamp;
@@ -370,7 +371,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         };
         loop {
             let ready = self.store.read(alerts::with_status(
-                self.store.conn(),
+                &self.store.db(),
                 &spec.name,
                 AlertStatus::Ready,
                 DECIDE_BATCH,
@@ -434,24 +435,24 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     /// The earliest of the next poll, source retry, alert to fetch or decide, consolidation
     /// flush, due ticket action and pruning.
     fn own_next(&self, now: Timestamp) -> Result<Timestamp, StoreError> {
-        let conn = self.store.conn();
+        let db = &self.store.db();
         let mut next = self.next_prune_at;
         if self.spec.settings.intake.poll {
             next = next.min(self.next_poll_at.max(self.source_retry_at));
         }
-        if self.store.read(alerts::any_ready(conn, &self.spec.name))? {
+        if self.store.read(alerts::any_ready(db, &self.spec.name))? {
             return Ok(now);
         }
         if let Some(at) = self
             .store
-            .read(alerts::next_fetch_at(conn, &self.spec.name))?
+            .read(alerts::next_fetch_at(db, &self.spec.name))?
         {
             next = next.min(at.max(self.source_retry_at));
         }
-        if let Some(at) = self.store.read(self.suppression().next_flush_at(conn))? {
+        if let Some(at) = self.store.read(self.suppression().next_flush_at(db))? {
             next = next.min(at);
         }
-        if let Some(at) = self.store.read(outbox::next_due(conn, &self.spec.name))? {
+        if let Some(at) = self.store.read(outbox::next_due(db, &self.spec.name))? {
             next = next.min(at);
         }
         Ok(next.max(now))

@@ -18,6 +18,7 @@ use super::rules::{AlertDefinition, AlertSet};
 use super::suppression::{Decision, Placement, Suppression};
 use crate::config::IntakeSettings;
 use crate::state::alerts::{self, AlertRow, NewAlert, Origin};
+use crate::state::db::{self, Db};
 use crate::state::{checkpoints, AlertId, Store, StoreError};
 use crate::time::Timestamp;
 
@@ -107,7 +108,7 @@ impl Intake<'_> {
     ) -> Result<FetchReport, IntakeError> {
         let batch = self.settings.fetch_batch.max(1);
         let due = store.read(alerts::due_for_fetch(
-            store.conn(),
+            &store.db(),
             self.pipeline,
             now,
             batch * 4,
@@ -166,12 +167,12 @@ impl Intake<'_> {
     /// `due` whose record was asked for and not returned.
     fn store_fetched(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &Db<'_>,
         records: &[Record],
         due: &[AlertRow],
         ids: &[String],
         report: &mut FetchReport,
-    ) -> rusqlite::Result<()> {
+    ) -> db::Result<()> {
         let give_up = self.settings.fetch_attempts.max(1);
         let mut found = HashSet::new();
         for r in records {
@@ -220,10 +221,10 @@ impl Intake<'_> {
     /// The alerts the new records of `batch` raise (record ids already seen are skipped).
     fn raise(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &Db<'_>,
         batch: &SourceBatch,
         now: Timestamp,
-    ) -> rusqlite::Result<(PollReport, Raised)> {
+    ) -> db::Result<(PollReport, Raised)> {
         let mut report = PollReport {
             records: batch.records.len(),
             more: batch.more,
@@ -261,12 +262,12 @@ impl Intake<'_> {
     /// Writes a raised alert, already placed (its payload kept only if it will be listed).
     fn insert_placed(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &Db<'_>,
         row: &AlertRow,
         dedupe_key: String,
         p: &Placement,
         now: Timestamp,
-    ) -> rusqlite::Result<AlertId> {
+    ) -> db::Result<AlertId> {
         let new = NewAlert {
             pipeline: self.pipeline,
             dedupe_key,
@@ -310,7 +311,7 @@ fn read_pages(
     source: &mut dyn RecordSource,
 ) -> Result<SourceBatch, IntakeError> {
     let mut checkpoint = store
-        .read(checkpoints::get(store.conn(), pipeline))?
+        .read(checkpoints::get(&store.db(), pipeline))?
         .map(Checkpoint);
     let mut batch = SourceBatch::default();
     loop {
@@ -401,13 +402,13 @@ impl ThresholdState {
 /// extend it while they keep coming within `within` of each other; once the group has been
 /// quiet that long, counting starts again.
 fn threshold_hit(
-    tx: &rusqlite::Connection,
+    tx: &Db<'_>,
     pipeline: &str,
     definition: &AlertDefinition,
     record: &Record,
     json: &str,
     now: Timestamp,
-) -> rusqlite::Result<Option<String>> {
+) -> db::Result<Option<String>> {
     let Some(threshold) = &definition.threshold else {
         return Ok(Some("[]".to_owned()));
     };

@@ -26,7 +26,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::state::db::{self, Db};
 
 use crate::config::SuppressionSettings;
 use crate::state::alerts::{self, AlertRow, Decided};
@@ -168,11 +168,7 @@ struct Batch {
 }
 
 impl Batch {
-    fn ticket(
-        &mut self,
-        tx: &Connection,
-        id: TicketId,
-    ) -> rusqlite::Result<Option<&mut TicketRow>> {
+    fn ticket(&mut self, tx: &Db<'_>, id: TicketId) -> db::Result<Option<&mut TicketRow>> {
         if let Entry::Vacant(e) = self.tickets.entry(id) {
             match tickets::get(tx, id)? {
                 Some(t) => {
@@ -185,7 +181,7 @@ impl Batch {
     }
 
     /// The alerts `action` carries, read from the store the first time.
-    fn action(&mut self, tx: &Connection, action: ActionId) -> rusqlite::Result<&mut ActionAlerts> {
+    fn action(&mut self, tx: &Db<'_>, action: ActionId) -> db::Result<&mut ActionAlerts> {
         Ok(match self.actions.entry(action) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(ActionAlerts {
@@ -196,7 +192,7 @@ impl Batch {
     }
 
     /// Writes the counts and the flood window the batch changed.
-    fn store(self, tx: &Connection, pipeline: &str) -> rusqlite::Result<()> {
+    fn store(self, tx: &Db<'_>, pipeline: &str) -> db::Result<()> {
         for (action, alerts) in self.actions {
             outbox::add_alerts(tx, action, alerts.added)?;
         }
@@ -229,10 +225,10 @@ impl Suppression<'_> {
     /// host time `now`).
     pub fn decide(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         batch: &[AlertRow],
         now: Timestamp,
-    ) -> rusqlite::Result<Vec<Decision>> {
+    ) -> db::Result<Vec<Decision>> {
         let placements = self.place(tx, batch, now)?;
         for (alert, p) in batch.iter().zip(&placements) {
             alerts::decide(tx, alert.id, &p.decided(now))?;
@@ -245,10 +241,10 @@ impl Suppression<'_> {
     /// their placement in one write.
     pub fn place(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         batch: &[AlertRow],
         now: Timestamp,
-    ) -> rusqlite::Result<Vec<Placement>> {
+    ) -> db::Result<Vec<Placement>> {
         let mut state = Batch::default();
         let mut placements = Vec::with_capacity(batch.len());
         let listed = self.settings.max_records_per_update.max(1) as u64;
@@ -265,11 +261,11 @@ impl Suppression<'_> {
 
     fn decide_one(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         state: &mut Batch,
         alert: &AlertRow,
         now: Timestamp,
-    ) -> rusqlite::Result<Placement> {
+    ) -> db::Result<Placement> {
         let t = alert.received_at;
         let key = self.key(alert);
         let newest = self.newest_ticket(tx, state, &key, t)?;
@@ -303,11 +299,11 @@ impl Suppression<'_> {
     /// to reference it), read from the store the first time the batch meets the key.
     fn newest_ticket(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         state: &mut Batch,
         key: &str,
         t: Timestamp,
-    ) -> rusqlite::Result<Option<TicketRow>> {
+    ) -> db::Result<Option<TicketRow>> {
         if !state.newest.contains_key(key) {
             let s = self.settings;
             let since = t - s.update_interval.get().max(s.correlation_interval.get());
@@ -336,12 +332,7 @@ impl Suppression<'_> {
     }
 
     /// The flood window an alert at `t` falls in: the current one, or a new one opening at `t`.
-    fn window_at(
-        &self,
-        tx: &Connection,
-        state: &Batch,
-        t: Timestamp,
-    ) -> rusqlite::Result<FloodWindow> {
+    fn window_at(&self, tx: &Db<'_>, state: &Batch, t: Timestamp) -> db::Result<FloodWindow> {
         let last = match state.window {
             WindowInBatch::Unread => tickets::flood_window(tx, self.pipeline)?,
             WindowInBatch::Updated(window) => Some(window),
@@ -361,13 +352,13 @@ impl Suppression<'_> {
     /// asks for it.
     fn open(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         state: &mut Batch,
         alert: &AlertRow,
         key: String,
         newest: Option<TicketRow>,
         now: Timestamp,
-    ) -> rusqlite::Result<Placement> {
+    ) -> db::Result<Placement> {
         let (s, t) = (self.settings, alert.received_at);
         let previous = newest
             .filter(|_| s.ticket_correlation)
@@ -399,13 +390,13 @@ impl Suppression<'_> {
     /// Opens the flood ticket of `window` for an alert at `t`.
     fn open_flood(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         state: &mut Batch,
         window: &FloodWindow,
         key: String,
         t: Timestamp,
         now: Timestamp,
-    ) -> rusqlite::Result<Placement> {
+    ) -> db::Result<Placement> {
         let flood_key = format!("flood window {}", window.started_at.as_millis());
         let ticket = tickets::insert(
             tx,
@@ -433,13 +424,13 @@ impl Suppression<'_> {
     /// the alert counted on the ticket.
     fn collect(
         &self,
-        tx: &Connection,
+        tx: &Db<'_>,
         state: &mut Batch,
         ticket: TicketId,
         kind: TicketKind,
         t: Timestamp,
         now: Timestamp,
-    ) -> rusqlite::Result<ActionId> {
+    ) -> db::Result<ActionId> {
         let added = state.added.entry(ticket).or_insert(TicketAlerts {
             count: 0,
             last_at: t,
@@ -447,7 +438,7 @@ impl Suppression<'_> {
         added.count += 1;
         added.last_at = added.last_at.max(t);
         let Some(row) = state.ticket(tx, ticket)? else {
-            return Err(rusqlite::Error::QueryReturnedNoRows);
+            return Err(db::DbError::NoRow);
         };
         row.last_alert_at = row.last_alert_at.max(t);
         if let Some(action) = row.collecting_outbox_id {
@@ -471,12 +462,12 @@ impl Suppression<'_> {
     }
 
     /// Ends every collection that is due at `now`: each becomes one pending update.
-    pub fn flush_due(&self, tx: &Connection, now: Timestamp) -> rusqlite::Result<usize> {
+    pub fn flush_due(&self, tx: &Db<'_>, now: Timestamp) -> db::Result<usize> {
         outbox::flush_due(tx, self.pipeline, now)
     }
 
     /// When the next collection ends.
-    pub fn next_flush_at(&self, conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
-        outbox::next_flush(conn, self.pipeline)
+    pub fn next_flush_at(&self, db: &Db<'_>) -> db::Result<Option<Timestamp>> {
+        outbox::next_flush(db, self.pipeline)
     }
 }

@@ -1,8 +1,7 @@
 //! The alert queue: alerts from response actions wait here for their records, and every
 //! alert waits here for its suppression decision and delivery.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
-use rusqlite::{params, Connection, Row};
+use super::db::{self, args, Db, Row};
 
 use super::ids::{ActionId, AlertId, TicketId};
 use super::outbox::ActionState;
@@ -27,17 +26,16 @@ impl Origin {
     }
 }
 
-impl FromSql for Origin {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        match value.as_str()? {
-            "response" => Ok(Origin::ResponseAction),
-            "poll" => Ok(Origin::Poll),
-            other => Err(FromSqlError::Other(
-                format!("unknown alert origin {other:?}").into(),
-            )),
-        }
+impl Origin {
+    /// The origin named `name` (as stored).
+    pub fn parse(name: &str) -> Option<Origin> {
+        [Origin::ResponseAction, Origin::Poll]
+            .into_iter()
+            .find(|o| o.as_str() == name)
     }
 }
+
+crate::stored_as_name!(Origin, "alert origin");
 
 /// Queue status of an alert (the `alerts.status` column). Once decided, an alert belongs to a
 /// ticket action in the outbox, and that action's state is the alert's (see [`AlertState`]):
@@ -116,13 +114,7 @@ impl AlertState {
     }
 }
 
-impl FromSql for AlertState {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let name = value.as_str()?;
-        AlertState::parse(name)
-            .ok_or_else(|| FromSqlError::Other(format!("unknown alert state {name:?}").into()))
-    }
-}
+crate::stored_as_name!(AlertState, "alert state");
 
 /// An alert to enqueue.
 #[derive(Debug, Clone)]
@@ -148,27 +140,23 @@ pub struct NewAlert<'a> {
 }
 
 /// Enqueues `alert`; `false` if an alert with its dedupe key is already there.
-pub fn enqueue(conn: &Connection, alert: &NewAlert<'_>) -> rusqlite::Result<bool> {
-    Ok(enqueue_returning_id(conn, alert)?.is_some())
+pub fn enqueue(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<bool> {
+    Ok(enqueue_returning_id(db, alert)?.is_some())
 }
 
 /// Enqueues `alert`, returning its row id, or `None` if its dedupe key is already there.
-pub fn enqueue_returning_id(
-    conn: &Connection,
-    alert: &NewAlert<'_>,
-) -> rusqlite::Result<Option<AlertId>> {
+pub fn enqueue_returning_id(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<Option<AlertId>> {
     let status = if alert.record.is_some() || alert.record_id.is_none() {
         AlertStatus::Ready
     } else {
         AlertStatus::Queued
     };
-    let inserted = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO alerts (pipeline, dedupe_key, origin, alert_name, \
-             auditor_alert_id, record_id, received_at, record, extra_records, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?
-        .execute(params![
+    db.query_opt(
+        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, \
+         auditor_alert_id, record_id, received_at, record, extra_records, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT DO NOTHING RETURNING id",
+        args![
             alert.pipeline,
             alert.dedupe_key,
             alert.origin.as_str(),
@@ -179,8 +167,9 @@ pub fn enqueue_returning_id(
             alert.record,
             alert.extra_records,
             status.as_str(),
-        ])?;
-    Ok((inserted == 1).then(|| AlertId::new(conn.last_insert_rowid())))
+        ],
+        |r| r.get(0),
+    )
 }
 
 /// The suppression decision for an alert: its key, the ticket and the ticket action it
@@ -203,34 +192,37 @@ pub struct Decided<'a> {
 /// that raises it). A plain insert: the caller guarantees the dedupe key is new (polled
 /// record ids are remembered at least as long as alerts; see `RetentionSettings`).
 pub fn insert_decided(
-    conn: &Connection,
+    db: &Db<'_>,
     alert: &NewAlert<'_>,
     decided: &Decided<'_>,
-) -> rusqlite::Result<AlertId> {
+) -> db::Result<AlertId> {
     let status = AlertStatus::Decided.sql();
-    conn.prepare_cached(&format!(
-        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
+    db.query_one(
+        &format!(
+            "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
          record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
          outbox_id, decision, decided_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {status}, ?10, ?11, ?12, ?13, ?14)"
-    ))?
-    .execute(params![
-        alert.pipeline,
-        alert.dedupe_key,
-        alert.origin.as_str(),
-        alert.alert_name,
-        alert.auditor_alert_id,
-        alert.record_id,
-        alert.received_at,
-        alert.record,
-        alert.extra_records,
-        decided.suppression_key,
-        decided.ticket,
-        decided.action,
-        decided.decision,
-        decided.at,
-    ])?;
-    Ok(AlertId::new(conn.last_insert_rowid()))
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {status}, ?10, ?11, ?12, ?13, ?14) \
+         RETURNING id"
+        ),
+        args![
+            alert.pipeline,
+            alert.dedupe_key,
+            alert.origin.as_str(),
+            alert.alert_name,
+            alert.auditor_alert_id,
+            alert.record_id,
+            alert.received_at,
+            alert.record,
+            alert.extra_records,
+            decided.suppression_key,
+            decided.ticket,
+            decided.action,
+            decided.decision,
+            decided.at,
+        ],
+        |r| r.get(0),
+    )
 }
 
 /// An alert as stored.
@@ -259,7 +251,7 @@ pub struct AlertRow {
 const COLUMNS: &str = "id, origin, alert_name, auditor_alert_id, record_id, received_at, record, \
                        extra_records, fetch_attempts";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<AlertRow> {
+fn row(r: &Row<'_>) -> db::Result<AlertRow> {
     Ok(AlertRow {
         id: r.get(0)?,
         origin: r.get(1)?,
@@ -275,11 +267,11 @@ fn row(r: &Row<'_>) -> rusqlite::Result<AlertRow> {
 
 /// Up to `limit` alerts in state `status` (queued or ready), oldest first.
 pub fn with_status(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     status: AlertStatus,
     limit: usize,
-) -> rusqlite::Result<Vec<AlertRow>> {
+) -> db::Result<Vec<AlertRow>> {
     // The status is written into the SQL, not bound: SQLite uses the partial indexes
     // `alerts_queued` and `alerts_ready` only when the query repeats their condition.
     let status = match status {
@@ -287,11 +279,9 @@ pub fn with_status(
         _ => AlertStatus::Ready,
     }
     .sql();
-    conn.prepare_cached(&format!(
+    db.query(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = {status} ORDER BY id LIMIT ?2"
-    ))?
-    .query_map(params![pipeline, limit as i64], row)?
-    .collect()
+    ), args![pipeline, limit as i64], row)
 }
 
 /// When a queued alert's next fetch attempt is due, ms since 1970: attempt `n` waits `2 n²` seconds after
@@ -301,144 +291,159 @@ const FETCH_DUE_AT: &str = "received_at + fetch_attempts * fetch_attempts * 2000
 
 /// Queued alerts whose next fetch attempt is due at `now` (see [`FETCH_DUE_AT`]).
 pub fn due_for_fetch(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     now: Timestamp,
     limit: usize,
-) -> rusqlite::Result<Vec<AlertRow>> {
+) -> db::Result<Vec<AlertRow>> {
     let queued = AlertStatus::Queued.sql();
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = {queued} \
+    db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM alerts WHERE pipeline = ?1 AND status = {queued} \
          AND {FETCH_DUE_AT} <= ?2 ORDER BY id LIMIT ?3"
-    ))?
-    .query_map(params![pipeline, now, limit as i64], row)?
-    .collect()
+        ),
+        args![pipeline, now, limit as i64],
+        row,
+    )
 }
 
 /// When the next queued alert's fetch falls due (see [`due_for_fetch`]).
-pub fn next_fetch_at(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<Timestamp>> {
+pub fn next_fetch_at(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
     let queued = AlertStatus::Queued.sql();
-    conn.prepare_cached(&format!(
-        "SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = {queued}"
-    ))?
-    .query_row(params![pipeline], |r| r.get(0))
+    db.query_one(
+        &format!(
+            "SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = {queued}"
+        ),
+        args![pipeline],
+        |r| r.get(0),
+    )
 }
 
 /// Whether an alert waits to be decided.
-pub fn any_ready(conn: &Connection, pipeline: &str) -> rusqlite::Result<bool> {
+pub fn any_ready(db: &Db<'_>, pipeline: &str) -> db::Result<bool> {
     let ready = AlertStatus::Ready.sql();
-    conn.prepare_cached(&format!(
-        "SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = {ready})"
-    ))?
-    .query_row(params![pipeline], |r| r.get(0))
+    db.query_one(
+        &format!("SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = {ready})"),
+        args![pipeline],
+        |r| r.get(0),
+    )
 }
 
 /// Stores the fetched record of every queued alert of `pipeline` waiting for `record_id`.
 pub fn set_record(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     record_id: &str,
     record_json: &str,
-) -> rusqlite::Result<usize> {
+) -> db::Result<usize> {
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
-    conn.prepare_cached(&format!(
-        "UPDATE alerts SET record = ?3, status = {ready} \
+    db.execute(
+        &format!(
+            "UPDATE alerts SET record = ?3, status = {ready} \
          WHERE pipeline = ?1 AND record_id = ?2 AND status = {queued}"
-    ))?
-    .execute(params![pipeline, record_id, record_json])
+        ),
+        args![pipeline, record_id, record_json],
+    )
 }
 
 /// Counts a fetch that did not return the alert's record; after `give_up_after` attempts the
 /// alert goes on without it.
-pub fn record_missing(conn: &Connection, id: AlertId, give_up_after: u32) -> rusqlite::Result<()> {
+pub fn record_missing(db: &Db<'_>, id: AlertId, give_up_after: u32) -> db::Result<()> {
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
-    conn.prepare_cached(&format!(
-        "UPDATE alerts SET fetch_attempts = fetch_attempts + 1, \
+    db.execute(
+        &format!(
+            "UPDATE alerts SET fetch_attempts = fetch_attempts + 1, \
          status = CASE WHEN fetch_attempts + 1 >= ?2 THEN {ready} ELSE status END \
          WHERE id = ?1 AND status = {queued}"
-    ))?
-    .execute(params![id, give_up_after])?;
+        ),
+        args![id, give_up_after],
+    )?;
     Ok(())
 }
 
 /// Records the suppression decision for an alert: the ticket and the ticket action it
 /// belongs to.
-pub fn decide(conn: &Connection, id: AlertId, decided: &Decided<'_>) -> rusqlite::Result<()> {
+pub fn decide(db: &Db<'_>, id: AlertId, decided: &Decided<'_>) -> db::Result<()> {
     let status = AlertStatus::Decided.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE alerts SET status = {status}, suppression_key = ?2, ticket_id = ?3, \
+    db.execute(
+        &format!(
+            "UPDATE alerts SET status = {status}, suppression_key = ?2, ticket_id = ?3, \
          outbox_id = ?4, decision = ?5, decided_at = ?6 WHERE id = ?1"
-    ))?
-    .execute(params![
-        id,
-        decided.suppression_key,
-        decided.ticket,
-        decided.action,
-        decided.decision,
-        decided.at
-    ])?;
+        ),
+        args![
+            id,
+            decided.suppression_key,
+            decided.ticket,
+            decided.action,
+            decided.decision,
+            decided.at
+        ],
+    )?;
     Ok(())
 }
 
 /// The first `limit` alerts of ticket action `outbox_id`, and how many it has in all.
 pub fn of_outbox(
-    conn: &Connection,
+    db: &Db<'_>,
     outbox_id: ActionId,
     limit: usize,
-) -> rusqlite::Result<(Vec<AlertRow>, u64)> {
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM alerts WHERE outbox_id = ?1 ORDER BY id LIMIT ?2"
-        ))?
-        .query_map(params![outbox_id, limit as i64], row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let total: i64 = conn
-        .prepare_cached("SELECT count(*) FROM alerts WHERE outbox_id = ?1")?
-        .query_row(params![outbox_id], |r| r.get(0))?;
-    Ok((rows, total as u64))
+) -> db::Result<(Vec<AlertRow>, u64)> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM alerts WHERE outbox_id = ?1 ORDER BY id LIMIT ?2"),
+        args![outbox_id, limit as i64],
+        row,
+    );
+    let total: i64 = db.query_one(
+        "SELECT count(*) FROM alerts WHERE outbox_id = ?1",
+        args![outbox_id],
+        |r| r.get(0),
+    )?;
+    Ok((rows?, total as u64))
 }
 
 /// Sends the alerts of a ticket action back for a new decision (their ticket became
 /// unusable), so they land on a new ticket instead of being lost.
-pub fn redecide_outbox(conn: &Connection, outbox_id: ActionId) -> rusqlite::Result<usize> {
+pub fn redecide_outbox(db: &Db<'_>, outbox_id: ActionId) -> db::Result<usize> {
     let ready = AlertStatus::Ready.sql();
-    conn.prepare_cached(&format!(
+    db.execute(
+        &format!(
         "UPDATE alerts SET status = {ready}, ticket_id = NULL, outbox_id = NULL, decision = NULL \
          WHERE outbox_id = ?1"
-    ))?
-    .execute(params![outbox_id])
+    ),
+        args![outbox_id],
+    )
 }
 
 /// Marks an undecided alert ignored (its definition is disabled).
-pub fn ignore(conn: &Connection, id: AlertId) -> rusqlite::Result<()> {
+pub fn ignore(db: &Db<'_>, id: AlertId) -> db::Result<()> {
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
     let ignored = AlertStatus::Ignored.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE alerts SET status = {ignored}, record = NULL, extra_records = NULL \
+    db.execute(
+        &format!(
+            "UPDATE alerts SET status = {ignored}, record = NULL, extra_records = NULL \
          WHERE id = ?1 AND status IN ({queued}, {ready})"
-    ))?
-    .execute(params![id])?;
+        ),
+        args![id],
+    )?;
     Ok(())
 }
 
 /// Counts of alerts per state for `pipeline` (see [`AlertState`]), in the order of the states'
 /// names. A decided alert whose action was pruned counts as done.
-pub fn by_state(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(AlertState, u64)>> {
+pub fn by_state(db: &Db<'_>, pipeline: &str) -> db::Result<Vec<(AlertState, u64)>> {
     let (decided, done) = (AlertStatus::Decided.sql(), ActionState::Done.sql());
-    conn.prepare_cached(&format!(
+    db.query(&format!(
         "SELECT CASE WHEN a.status = {decided} THEN coalesce(o.state, {done}) ELSE a.status END AS s, \
          count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
          GROUP BY s ORDER BY s"
-    ))?
-    .query_map(params![pipeline], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-    .collect()
+    ), args![pipeline], |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)))
 }
 
 /// [`by_state`], each state by its name (as reports print them): `queued`, `ready`,
 /// `ignored`, or the state of the ticket action a decided alert belongs to (`collecting`,
 /// `pending`, `in_flight`, `done`, `dead`).
-pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
-    Ok(by_state(conn, pipeline)?
+pub fn counts(db: &Db<'_>, pipeline: &str) -> db::Result<Vec<(String, u64)>> {
+    Ok(by_state(db, pipeline)?
         .into_iter()
         .map(|(state, n)| (state.as_str().to_owned(), n))
         .collect())
@@ -446,25 +451,22 @@ pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String
 
 /// How many alerts of `pipeline` each suppression decision took (`open`, `consolidate`,
 /// `open_flood`, `flood`).
-pub fn decisions(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
-    conn.prepare_cached(
+pub fn decisions(db: &Db<'_>, pipeline: &str) -> db::Result<Vec<(String, u64)>> {
+    db.query(
         "SELECT decision, count(*) FROM alerts WHERE pipeline = ?1 AND decision IS NOT NULL \
          GROUP BY decision ORDER BY decision",
-    )?
-    .query_map(params![pipeline], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
-    })?
-    .collect()
+        args![pipeline],
+        |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)),
+    )
 }
 
 /// Alerts of `pipeline` not yet delivered or given up on.
-pub fn unfinished(conn: &Connection, pipeline: &str) -> rusqlite::Result<u64> {
+pub fn unfinished(db: &Db<'_>, pipeline: &str) -> db::Result<u64> {
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
     let decided = AlertStatus::Decided.sql();
     let finished = ActionState::sql_list(&ActionState::FINISHED);
-    conn.prepare_cached(&format!(
+    db.query_one(&format!(
         "SELECT count(*) FROM alerts a LEFT JOIN outbox o ON o.id = a.outbox_id WHERE a.pipeline = ?1 \
          AND (a.status IN ({queued}, {ready}) OR (a.status = {decided} AND o.state NOT IN ({finished})))"
-    ))?
-    .query_row(params![pipeline], |r| Ok(r.get::<_, i64>(0)? as u64))
+    ), args![pipeline], |r| Ok(r.get::<i64>(0)? as u64))
 }

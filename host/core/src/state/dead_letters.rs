@@ -6,7 +6,7 @@
 //! update whose alerts were already sent to a new ticket (its ticket refused updates) carries
 //! none, and there is nothing to requeue.
 
-use rusqlite::{params, Connection};
+use super::db::{self, args, Db};
 
 use super::ids::ActionId;
 use super::outbox::{self, ActionState, OutboxKind, OutboxRow};
@@ -57,27 +57,24 @@ pub enum RequeueError {
     NoAlerts(ActionId),
     /// The store failed.
     #[error(transparent)]
-    Store(#[from] rusqlite::Error),
+    Store(#[from] db::DbError),
 }
 
 /// The dead letters of `pipeline` (of every pipeline with `None`), newest first, at most
 /// `limit`.
-pub fn list(
-    conn: &Connection,
-    pipeline: Option<&str>,
-    limit: usize,
-) -> rusqlite::Result<Vec<DeadLetter>> {
+pub fn list(db: &Db<'_>, pipeline: Option<&str>, limit: usize) -> db::Result<Vec<DeadLetter>> {
     let dead = ActionState::Dead.sql();
-    let ids: Vec<ActionId> = conn
-        .prepare_cached(&format!(
+    let ids: Vec<ActionId> = db.query(
+        &format!(
             "SELECT id FROM outbox WHERE state = {dead} AND (?1 IS NULL OR pipeline = ?1) \
              ORDER BY id DESC LIMIT ?2"
-        ))?
-        .query_map(params![pipeline, limit as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        ),
+        args![pipeline, limit as i64],
+        |r| r.get(0),
+    )?;
     let mut letters = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(letter) = get(conn, id)? {
+        if let Some(letter) = get(db, id)? {
             letters.push(letter);
         }
     }
@@ -86,32 +83,35 @@ pub fn list(
 
 /// How many dead letters of `pipeline` still carry alerts: alerts that reached no ticket
 /// (a dead update whose alerts went to a new ticket is not counted).
-pub fn count(conn: &Connection, pipeline: &str) -> rusqlite::Result<u64> {
+pub fn count(db: &Db<'_>, pipeline: &str) -> db::Result<u64> {
     let dead = ActionState::Dead.sql();
-    conn.prepare_cached(&format!(
-        "SELECT count(*) FROM outbox o WHERE o.pipeline = ?1 AND o.state = {dead} \
+    db.query_one(
+        &format!(
+            "SELECT count(*) FROM outbox o WHERE o.pipeline = ?1 AND o.state = {dead} \
          AND EXISTS (SELECT 1 FROM alerts a WHERE a.outbox_id = o.id)"
-    ))?
-    .query_row(params![pipeline], |r| Ok(r.get::<_, i64>(0)? as u64))
+        ),
+        args![pipeline],
+        |r| Ok(r.get::<i64>(0)? as u64),
+    )
 }
 
 /// The ticket action `id` with its ticket, if it exists and is dead.
-pub fn get(conn: &Connection, id: ActionId) -> rusqlite::Result<Option<DeadLetter>> {
-    let Some(action) = outbox::get(conn, id)? else {
+pub fn get(db: &Db<'_>, id: ActionId) -> db::Result<Option<DeadLetter>> {
+    let Some(action) = outbox::get(db, id)? else {
         return Ok(None);
     };
     if action.state != ActionState::Dead {
         return Ok(None);
     }
-    let Some(ticket) = tickets::get(conn, action.ticket_id)? else {
+    let Some(ticket) = tickets::get(db, action.ticket_id)? else {
         return Ok(None);
     };
-    let (pipeline, given_up_at, alerts): (String, Option<Timestamp>, i64) = conn
-        .prepare_cached(
-            "SELECT pipeline, done_at, (SELECT count(*) FROM alerts WHERE outbox_id = ?1) \
+    let (pipeline, given_up_at, alerts): (String, Option<Timestamp>, i64) = db.query_one(
+        "SELECT pipeline, done_at, (SELECT count(*) FROM alerts WHERE outbox_id = ?1) \
              FROM outbox WHERE id = ?1",
-        )?
-        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        args![id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     Ok(Some(DeadLetter {
         pipeline,
         action,
@@ -130,15 +130,11 @@ pub fn get(conn: &Connection, id: ActionId) -> rusqlite::Result<Option<DeadLette
 /// # Errors
 ///
 /// There is no such action, it is not dead, or it carries no alert; or the store failed.
-pub fn requeue(
-    conn: &Connection,
-    id: ActionId,
-    now: Timestamp,
-) -> Result<DeadLetter, RequeueError> {
-    let letter = match get(conn, id)? {
+pub fn requeue(db: &Db<'_>, id: ActionId, now: Timestamp) -> Result<DeadLetter, RequeueError> {
+    let letter = match get(db, id)? {
         Some(letter) => letter,
         None => {
-            return Err(match outbox::get(conn, id)? {
+            return Err(match outbox::get(db, id)? {
                 Some(row) => RequeueError::NotDead {
                     id,
                     state: row.state,
@@ -151,15 +147,19 @@ pub fn requeue(
         return Err(RequeueError::NoAlerts(id));
     }
     let (dead, pending) = (ActionState::Dead.sql(), ActionState::Pending.sql());
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {pending}, next_at = ?2, first_attempt_at = NULL, \
+    db.execute(
+        &format!(
+            "UPDATE outbox SET state = {pending}, next_at = ?2, first_attempt_at = NULL, \
          done_at = NULL, last_error = NULL \
          WHERE id = ?1 AND state = {dead}"
-    ))?
-    .execute(params![id, now])?;
+        ),
+        args![id, now],
+    )?;
     if letter.action.kind == OutboxKind::Open {
-        conn.prepare_cached("UPDATE tickets SET usable = 1 WHERE id = ?1")?
-            .execute(params![letter.ticket.id])?;
+        db.execute(
+            "UPDATE tickets SET usable = 1 WHERE id = ?1",
+            args![letter.ticket.id],
+        )?;
     }
     Ok(letter)
 }
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn a_dead_letter_is_listed_and_requeued_afresh() {
         let (_dir, mut store, id) = store_with_dead_open();
-        let listed = list(store.conn(), Some("p"), 10).unwrap();
+        let listed = list(&store.db(), Some("p"), 10).unwrap();
         assert_eq!(listed.len(), 1);
         let letter = &listed[0];
         assert_eq!(
@@ -239,14 +239,14 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("HTTP 500"));
-        assert!(list(store.conn(), Some("other"), 10).unwrap().is_empty());
-        assert_eq!(count(store.conn(), "p").unwrap(), 1);
+        assert!(list(&store.db(), Some("other"), 10).unwrap().is_empty());
+        assert_eq!(count(&store.db(), "p").unwrap(), 1);
 
         store
             .write(|tx| Ok(requeue(tx, id, at(100)).map(drop)))
             .unwrap()
             .unwrap();
-        let row = outbox::get(store.conn(), id).unwrap().unwrap();
+        let row = outbox::get(&store.db(), id).unwrap().unwrap();
         assert_eq!(row.state, ActionState::Pending);
         assert_eq!(
             (row.attempts, row.first_attempt_at),
@@ -255,13 +255,13 @@ mod tests {
         );
         assert_eq!((row.next_at, row.last_error), (at(100), None));
         assert!(
-            tickets::get(store.conn(), row.ticket_id)
+            tickets::get(&store.db(), row.ticket_id)
                 .unwrap()
                 .unwrap()
                 .usable
         );
-        assert_eq!(count(store.conn(), "p").unwrap(), 0);
-        let due = outbox::due(store.conn(), "p", at(100), 10).unwrap();
+        assert_eq!(count(&store.db(), "p").unwrap(), 0);
+        let due = outbox::due(&store.db(), "p", at(100), 10).unwrap();
         assert_eq!(due.len(), 1, "the requeued open is due at once");
 
         let again = store.write(|tx| Ok(requeue(tx, id, at(100)))).unwrap();
@@ -294,7 +294,7 @@ mod tests {
         let err = result.unwrap_err().to_string();
         assert!(err.contains("carries no alert any more"), "{err}");
         assert_eq!(
-            outbox::get(store.conn(), id).unwrap().unwrap().state,
+            outbox::get(&store.db(), id).unwrap().unwrap().state,
             ActionState::Dead
         );
     }

@@ -20,7 +20,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Store, StoreError};
+use super::{db, Store, StoreError};
 use crate::file::read_regular_file;
 
 /// The most a marker file is read: it holds an id and a generation.
@@ -92,21 +92,17 @@ pub fn check_identity(store: &mut Store) -> Result<(), StoreError> {
 /// The store or the marker cannot be written.
 pub fn record_progress(store: &mut Store) -> Result<(), StoreError> {
     let path = store.path().to_owned();
-    let sqlite = StoreError::sqlite(&path);
+    let sqlite = StoreError::database(&path);
     let generation = store.write(|tx| {
-        tx.execute(
+        tx.value::<i64>(
             "INSERT INTO meta (key, value) VALUES ('generation', '1') \
-             ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-            [],
-        )?;
-        tx.query_row(
-            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
-            [],
-            |r| r.get::<_, i64>(0),
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT) \
+             RETURNING CAST(value AS BIGINT)",
+            db::args![],
         )
     })?;
     let busy: i64 = store
-        .conn()
+        .sqlite()
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
         .map_err(sqlite)?;
     let recorded = if busy == 0 {
@@ -142,7 +138,7 @@ fn write_marker(store: &Store, generation: Option<u64>) -> Result<(), StoreError
 /// The store's generation: 0 for a store no host has recorded yet.
 fn generation(store: &Store) -> Result<u64, StoreError> {
     let value: Option<i64> = store
-        .conn()
+        .sqlite()
         .query_row(
             "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
             [],

@@ -1,9 +1,9 @@
 //! Row ids of the store's tables, one type per table, so an alert's id cannot be passed where
-//! a ticket's is meant. In SQL each is the table's `INTEGER PRIMARY KEY`.
+//! a ticket's is meant. In SQL each is the table's integer primary key.
 
 use std::fmt;
 
-use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use super::db::{ColumnValue, FromValue, ToValue, Value};
 
 macro_rules! row_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -17,7 +17,7 @@ macro_rules! row_id {
                 $name(id)
             }
 
-            /// The row id, as SQLite numbers it.
+            /// The row id, as the store numbers it.
             pub const fn get(self) -> i64 {
                 self.0
             }
@@ -29,15 +29,15 @@ macro_rules! row_id {
             }
         }
 
-        impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.0))
+        impl ToValue for $name {
+            fn to_value(&self) -> Value<'_> {
+                Value::Integer(self.0)
             }
         }
 
-        impl FromSql for $name {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-                i64::column_result(value).map($name)
+        impl FromValue for $name {
+            fn from_value(value: ColumnValue<'_>) -> Result<Self, String> {
+                i64::from_value(value).map($name)
             }
         }
     };

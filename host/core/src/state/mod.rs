@@ -18,6 +18,7 @@ mod schema;
 
 pub mod alerts;
 pub mod checkpoints;
+pub mod db;
 pub mod dead_letters;
 pub mod outbox;
 pub mod retention;
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use db::{Db, DbError};
 
 pub use identity::{check_identity, record_progress};
 pub use ids::{ActionId, AlertId, TicketId};
@@ -48,14 +51,14 @@ pub enum Durability {
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed. (The cause is part of the message, so it is not also reported as the
-    /// error's source: a report would show it twice.)
+    /// The database failed. (The cause is part of the message, so it is not also reported as
+    /// the error's source: a report would show it twice.)
     #[error("state store {path}: {error}{}", advice(error))]
-    Sqlite {
+    Database {
         /// The file.
         path: PathBuf,
         /// The error.
-        error: rusqlite::Error,
+        error: DbError,
     },
     /// The file was written by a newer sluice.
     #[error(
@@ -141,19 +144,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Wraps SQLite errors on the store at `path`.
-    pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
-        move |error| StoreError::Sqlite {
+    /// Wraps database errors on the store at `path`.
+    pub(crate) fn database<E: Into<DbError>>(path: &Path) -> impl Fn(E) -> StoreError + Copy + '_ {
+        move |error| StoreError::Database {
             path: path.to_owned(),
-            error,
+            error: error.into(),
         }
     }
 }
 
-/// What an operator can do about a SQLite failure, for the kinds that need them to act.
-fn advice(error: &rusqlite::Error) -> &'static str {
+/// What an operator can do about a database failure, for the kinds that need them to act.
+fn advice(error: &DbError) -> &'static str {
     use rusqlite::ErrorCode;
-    match error.sqlite_error_code() {
+    match error.sqlite_code() {
         Some(ErrorCode::ReadOnly) => {
             "; sluice must write the store, the -wal and -shm files beside it, and new files \
              in its directory: check their owner and permissions and that the file system is \
@@ -195,7 +198,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
-        let err = StoreError::sqlite(path);
+        let err = StoreError::database(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -228,8 +231,13 @@ impl Store {
         &self.id
     }
 
-    /// The connection, for reads.
-    pub fn conn(&self) -> &Connection {
+    /// The store's statements, for reads outside a transaction.
+    pub fn db(&self) -> Db<'_> {
+        Db::sqlite(&self.conn)
+    }
+
+    /// The SQLite connection itself, for what only SQLite has (its pragmas, its checks).
+    pub fn sqlite(&self) -> &Connection {
         &self.conn
     }
 
@@ -244,17 +252,14 @@ impl Store {
     }
 
     /// Runs `f` in one immediate transaction and commits it.
-    pub fn write<T>(
-        &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
-    ) -> Result<T, StoreError> {
+    pub fn write<T>(&mut self, f: impl FnOnce(&Db<'_>) -> db::Result<T>) -> Result<T, StoreError> {
         let path = self.path.clone();
-        let err = StoreError::sqlite(&path);
+        let err = StoreError::database(&path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        let value = f(&tx).map_err(err)?;
+        let value = f(&Db::sqlite(&tx)).map_err(StoreError::database(&path))?;
         tx.commit().map_err(err)?;
         Ok(value)
     }
@@ -263,12 +268,12 @@ impl Store {
     /// nothing written (`sluice explain` asks the pipeline's own suppression this way).
     pub fn dry_run<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Db<'_>) -> db::Result<T>,
     ) -> Result<T, StoreError> {
         let path = self.path.clone();
-        let err = StoreError::sqlite(&path);
+        let err = StoreError::database(&path);
         let tx = self.conn.transaction().map_err(err)?;
-        let value = f(&tx).map_err(err);
+        let value = f(&Db::sqlite(&tx)).map_err(StoreError::database(&path));
         tx.rollback().map_err(err)?;
         value
     }
@@ -277,18 +282,19 @@ impl Store {
     /// nothing, so it should not start): records when a host last started on it.
     pub fn check_writable(&mut self) -> Result<(), StoreError> {
         let now = crate::time::Timestamp::now().as_millis().to_string();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_start_ms', ?1)",
-                [now],
+        self.write(|db| {
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_start_ms', ?1) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                db::args![now],
             )
             .map(drop)
         })
     }
 
     /// Wraps a read error with the file's path.
-    pub fn read<T>(&self, result: rusqlite::Result<T>) -> Result<T, StoreError> {
-        result.map_err(StoreError::sqlite(&self.path))
+    pub fn read<T>(&self, result: db::Result<T>) -> Result<T, StoreError> {
+        result.map_err(StoreError::database(&self.path))
     }
 
     /// SQLite's own consistency check (`PRAGMA integrity_check`): `Ok` when it says `ok`.

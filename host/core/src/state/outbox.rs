@@ -1,8 +1,7 @@
 //! The outbox: ticket actions decided but not yet confirmed by the sink, delivered in order
 //! per ticket, retried with backoff, reconciled after a crash.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use super::db::{self, args, ColumnValue, Db, FromValue, Row, ToValue, Value};
 
 use super::ids::{ActionId, TicketId};
 use crate::secret::redact;
@@ -94,19 +93,7 @@ impl ActionState {
     }
 }
 
-impl ToSql for ActionState {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for ActionState {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let name = value.as_str()?;
-        ActionState::parse(name)
-            .ok_or_else(|| FromSqlError::Other(format!("unknown action state {name:?}").into()))
-    }
-}
+crate::stored_as_name!(ActionState, "action state");
 
 /// One step of a ticket action, confirmed by the sink on its own, so that a retry sends only
 /// what is not confirmed yet.
@@ -171,15 +158,15 @@ impl FromIterator<Step> for Steps {
     }
 }
 
-impl ToSql for Steps {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.0))
+impl ToValue for Steps {
+    fn to_value(&self) -> Value<'_> {
+        Value::Integer(i64::from(self.0))
     }
 }
 
-impl FromSql for Steps {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        u32::column_result(value).map(Steps)
+impl FromValue for Steps {
+    fn from_value(value: ColumnValue<'_>) -> Result<Self, String> {
+        u32::from_value(value).map(Steps)
     }
 }
 
@@ -219,11 +206,11 @@ const COLUMNS: &str = "id, ticket_id, kind, reopen, correlate_ticket_id, state, 
                        attempts, created_at, first_attempt_at, next_at, last_error, \
                        in_doubt_since";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+fn row(r: &Row<'_>) -> db::Result<OutboxRow> {
     Ok(OutboxRow {
         id: r.get(0)?,
         ticket_id: r.get(1)?,
-        kind: if r.get::<_, String>(2)? == "open" {
+        kind: if r.get::<String>(2)? == "open" {
             OutboxKind::Open
         } else {
             OutboxKind::Update
@@ -301,77 +288,89 @@ impl<'a> NewAction<'a> {
 }
 
 /// Adds a ticket action; returns its id.
-pub fn insert(conn: &Connection, action: &NewAction<'_>) -> rusqlite::Result<ActionId> {
+pub fn insert(db: &Db<'_>, action: &NewAction<'_>) -> db::Result<ActionId> {
     let state = if action.collect_until.is_some() {
         ActionState::Collecting
     } else {
         ActionState::Pending
     };
-    conn.prepare_cached(
+    db.query_one(
         "INSERT INTO outbox (pipeline, ticket_id, kind, reopen, correlate_ticket_id, flush_at, \
-         state, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-    )?
-    .execute(params![
-        action.pipeline,
-        action.ticket,
-        action.kind.as_str(),
-        action.reopen,
-        action.correlate_ticket,
-        action.collect_until,
-        state,
-        action.at
-    ])?;
-    Ok(ActionId::new(conn.last_insert_rowid()))
+         state, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+        args![
+            action.pipeline,
+            action.ticket,
+            action.kind.as_str(),
+            action.reopen,
+            action.correlate_ticket,
+            action.collect_until,
+            state,
+            action.at
+        ],
+        |r| r.get(0),
+    )
 }
 
 /// Ends collection for every update whose `flush_at` has come: it becomes pending, and its
 /// ticket stops pointing at it (the next repeat opens a new collection). Returns how many.
-pub fn flush_due(conn: &Connection, pipeline: &str, now: Timestamp) -> rusqlite::Result<usize> {
+pub fn flush_due(db: &Db<'_>, pipeline: &str, now: Timestamp) -> db::Result<usize> {
     let (collecting, pending) = (ActionState::Collecting.sql(), ActionState::Pending.sql());
-    conn.prepare_cached(&format!(
-        "UPDATE tickets SET collecting_outbox_id = NULL, update_count = update_count + 1 \
+    db.execute(
+        &format!(
+            "UPDATE tickets SET collecting_outbox_id = NULL, update_count = update_count + 1 \
          WHERE collecting_outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 \
          AND state = {collecting} AND flush_at <= ?2)"
-    ))?
-    .execute(params![pipeline, now])?;
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {pending}, next_at = ?2 \
+        ),
+        args![pipeline, now],
+    )?;
+    db.execute(
+        &format!(
+            "UPDATE outbox SET state = {pending}, next_at = ?2 \
          WHERE pipeline = ?1 AND state = {collecting} AND flush_at <= ?2"
-    ))?
-    .execute(params![pipeline, now])
+        ),
+        args![pipeline, now],
+    )
 }
 
 /// The update of ticket `ticket` that is due but not sent yet (never attempted), if any.
-pub fn unsent_update(conn: &Connection, ticket: TicketId) -> rusqlite::Result<Option<ActionId>> {
+pub fn unsent_update(db: &Db<'_>, ticket: TicketId) -> db::Result<Option<ActionId>> {
     let pending = ActionState::Pending.sql();
-    conn.prepare_cached(&format!(
-        "SELECT id FROM outbox WHERE ticket_id = ?1 AND state = {pending} AND kind = 'update' \
+    db.query_opt(
+        &format!(
+            "SELECT id FROM outbox WHERE ticket_id = ?1 AND state = {pending} AND kind = 'update' \
          AND attempts = 0 ORDER BY id DESC LIMIT 1"
-    ))?
-    .query_row(params![ticket], |r| r.get(0))
-    .optional()
+        ),
+        args![ticket],
+        |r| r.get(0),
+    )
 }
 
 /// How many alerts ticket action `id` carries so far.
-pub fn alert_count(conn: &Connection, id: ActionId) -> rusqlite::Result<u64> {
-    conn.prepare_cached("SELECT alert_count FROM outbox WHERE id = ?1")?
-        .query_row(params![id], |r| Ok(r.get::<_, i64>(0)? as u64))
+pub fn alert_count(db: &Db<'_>, id: ActionId) -> db::Result<u64> {
+    db.query_one(
+        "SELECT alert_count FROM outbox WHERE id = ?1",
+        args![id],
+        |r| Ok(r.get::<i64>(0)? as u64),
+    )
 }
 
 /// Counts `n` more alerts on ticket action `id`.
-pub fn add_alerts(conn: &Connection, id: ActionId, n: u64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE outbox SET alert_count = alert_count + ?2 WHERE id = ?1")?
-        .execute(params![id, n as i64])?;
+pub fn add_alerts(db: &Db<'_>, id: ActionId, n: u64) -> db::Result<()> {
+    db.execute(
+        "UPDATE outbox SET alert_count = alert_count + ?2 WHERE id = ?1",
+        args![id, n as i64],
+    )?;
     Ok(())
 }
 
 /// When the next collecting update ends.
-pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<Timestamp>> {
+pub fn next_flush(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
     let collecting = ActionState::Collecting.sql();
-    conn.prepare_cached(&format!(
-        "SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = {collecting}"
-    ))?
-    .query_row(params![pipeline], |r| r.get(0))
+    db.query_one(
+        &format!("SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = {collecting}"),
+        args![pipeline],
+        |r| r.get(0),
+    )
 }
 
 /// Pending actions due by `now` that are the oldest unfinished action of their ticket, and,
@@ -380,15 +379,16 @@ pub fn next_flush(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<
 /// should not wait behind a backlog of updates to tickets already open; each ticket's own
 /// actions still go in order.
 pub fn due(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     now: Timestamp,
     limit: usize,
-) -> rusqlite::Result<Vec<OutboxRow>> {
+) -> db::Result<Vec<OutboxRow>> {
     let pending = ActionState::Pending.sql();
     let unsent = ActionState::sql_list(&[ActionState::Pending, ActionState::InFlight]);
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox o WHERE o.pipeline = ?1 AND o.state = {pending} \
+    db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM outbox o WHERE o.pipeline = ?1 AND o.state = {pending} \
          AND o.next_at <= ?2 \
          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ticket_id = o.ticket_id \
                          AND p.id < o.id AND p.state IN ({unsent})) \
@@ -396,125 +396,132 @@ pub fn due(
                 SELECT 1 FROM outbox c WHERE c.ticket_id = o.correlate_ticket_id \
                 AND c.kind = 'open' AND c.state IN ({unsent}))) \
          ORDER BY o.kind = 'open' DESC, o.id LIMIT ?3"
-    ))?
-    .query_map(params![pipeline, now, limit as i64], row)?
-    .collect()
+        ),
+        args![pipeline, now, limit as i64],
+        row,
+    )
 }
 
 /// When the next pending action falls due.
-pub fn next_due(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<Timestamp>> {
+pub fn next_due(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
     let pending = ActionState::Pending.sql();
-    conn.prepare_cached(&format!(
-        "SELECT min(next_at) FROM outbox WHERE pipeline = ?1 AND state = {pending}"
-    ))?
-    .query_row(params![pipeline], |r| r.get(0))
+    db.query_one(
+        &format!("SELECT min(next_at) FROM outbox WHERE pipeline = ?1 AND state = {pending}"),
+        args![pipeline],
+        |r| r.get(0),
+    )
 }
 
 /// Actions left in flight by a process that died.
-pub fn in_flight(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<OutboxRow>> {
+pub fn in_flight(db: &Db<'_>, pipeline: &str) -> db::Result<Vec<OutboxRow>> {
     let in_flight = ActionState::InFlight.sql();
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE pipeline = ?1 AND state = {in_flight} ORDER BY id"
-    ))?
-    .query_map(params![pipeline], row)?
-    .collect()
+    db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM outbox WHERE pipeline = ?1 AND state = {in_flight} ORDER BY id"
+        ),
+        args![pipeline],
+        row,
+    )
 }
 
 /// The action with id `id`.
-pub fn get(conn: &Connection, id: ActionId) -> rusqlite::Result<Option<OutboxRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"))?
-        .query_row(params![id], row)
-        .optional()
+pub fn get(db: &Db<'_>, id: ActionId) -> db::Result<Option<OutboxRow>> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+        args![id],
+        row,
+    )
 }
 
 /// Marks the action as being sent, counting the attempt.
-pub fn start(conn: &Connection, id: ActionId, now: Timestamp) -> rusqlite::Result<()> {
+pub fn start(db: &Db<'_>, id: ActionId, now: Timestamp) -> db::Result<()> {
     let in_flight = ActionState::InFlight.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {in_flight}, attempts = attempts + 1, \
+    db.execute(
+        &format!(
+            "UPDATE outbox SET state = {in_flight}, attempts = attempts + 1, \
          first_attempt_at = coalesce(first_attempt_at, ?2) WHERE id = ?1"
-    ))?
-    .execute(params![id, now])?;
+        ),
+        args![id, now],
+    )?;
     Ok(())
 }
 
 /// Records that a create sent for the action has had no answer as of `since`: the sink may
 /// still commit it. Keeps the latest such time.
-pub fn doubt(conn: &Connection, id: ActionId, since: Timestamp) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE outbox SET in_doubt_since = max(coalesce(in_doubt_since, ?2), ?2) WHERE id = ?1",
-    )?
-    .execute(params![id, since])?;
+pub fn doubt(db: &Db<'_>, id: ActionId, since: Timestamp) -> db::Result<()> {
+    db.execute(
+        "UPDATE outbox SET in_doubt_since = CASE WHEN in_doubt_since > ?2 THEN in_doubt_since ELSE ?2 END WHERE id = ?1",
+        args![id, since],
+    )?;
     Ok(())
 }
 
 /// Records confirmed steps of a partly done action.
-pub fn set_steps(conn: &Connection, id: ActionId, steps_done: Steps) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE outbox SET steps_done = ?2 WHERE id = ?1")?
-        .execute(params![id, steps_done])?;
+pub fn set_steps(db: &Db<'_>, id: ActionId, steps_done: Steps) -> db::Result<()> {
+    db.execute(
+        "UPDATE outbox SET steps_done = ?2 WHERE id = ?1",
+        args![id, steps_done],
+    )?;
     Ok(())
 }
 
 /// Marks the action delivered.
-pub fn finish(conn: &Connection, id: ActionId, now: Timestamp) -> rusqlite::Result<()> {
+pub fn finish(db: &Db<'_>, id: ActionId, now: Timestamp) -> db::Result<()> {
     let done = ActionState::Done.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {done}, done_at = ?2, last_error = NULL WHERE id = ?1"
-    ))?
-    .execute(params![id, now])?;
+    db.execute(
+        &format!("UPDATE outbox SET state = {done}, done_at = ?2, last_error = NULL WHERE id = ?1"),
+        args![id, now],
+    )?;
     Ok(())
 }
 
 /// Puts the action back to wait until `next_at`.
-pub fn retry_at(
-    conn: &Connection,
-    id: ActionId,
-    next_at: Timestamp,
-    error: &str,
-) -> rusqlite::Result<()> {
+pub fn retry_at(db: &Db<'_>, id: ActionId, next_at: Timestamp, error: &str) -> db::Result<()> {
     let pending = ActionState::Pending.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {pending}, next_at = ?2, last_error = ?3 WHERE id = ?1"
-    ))?
-    .execute(params![id, next_at, redact(error)])?;
+    db.execute(
+        &format!(
+            "UPDATE outbox SET state = {pending}, next_at = ?2, last_error = ?3 WHERE id = ?1"
+        ),
+        args![id, next_at, redact(error)],
+    )?;
     Ok(())
 }
 
 /// Puts an action whose first steps are done back in the queue for the rest, due at
 /// `next_at`, without an error: it is progress, not a failure.
-pub fn requeue(conn: &Connection, id: ActionId, next_at: Timestamp) -> rusqlite::Result<()> {
+pub fn requeue(db: &Db<'_>, id: ActionId, next_at: Timestamp) -> db::Result<()> {
     let pending = ActionState::Pending.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {pending}, next_at = ?2, last_error = NULL WHERE id = ?1"
-    ))?
-    .execute(params![id, next_at])?;
+    db.execute(
+        &format!(
+            "UPDATE outbox SET state = {pending}, next_at = ?2, last_error = NULL WHERE id = ?1"
+        ),
+        args![id, next_at],
+    )?;
     Ok(())
 }
 
 /// Dead-letters the action.
-pub fn kill(conn: &Connection, id: ActionId, now: Timestamp, error: &str) -> rusqlite::Result<()> {
+pub fn kill(db: &Db<'_>, id: ActionId, now: Timestamp, error: &str) -> db::Result<()> {
     let dead = ActionState::Dead.sql();
-    conn.prepare_cached(&format!(
-        "UPDATE outbox SET state = {dead}, done_at = ?2, last_error = ?3 WHERE id = ?1"
-    ))?
-    .execute(params![id, now, redact(error)])?;
+    db.execute(
+        &format!("UPDATE outbox SET state = {dead}, done_at = ?2, last_error = ?3 WHERE id = ?1"),
+        args![id, now, redact(error)],
+    )?;
     Ok(())
 }
 
 /// Counts of actions per state for `pipeline`, in the order of the states' names.
-pub fn by_state(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(ActionState, u64)>> {
-    conn.prepare_cached(
+pub fn by_state(db: &Db<'_>, pipeline: &str) -> db::Result<Vec<(ActionState, u64)>> {
+    db.query(
         "SELECT state, count(*) FROM outbox WHERE pipeline = ?1 GROUP BY state ORDER BY state",
-    )?
-    .query_map(params![pipeline], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
-    })?
-    .collect()
+        args![pipeline],
+        |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)),
+    )
 }
 
 /// [`by_state`], each state by its name (as reports print them).
-pub fn counts(conn: &Connection, pipeline: &str) -> rusqlite::Result<Vec<(String, u64)>> {
-    Ok(by_state(conn, pipeline)?
+pub fn counts(db: &Db<'_>, pipeline: &str) -> db::Result<Vec<(String, u64)>> {
+    Ok(by_state(db, pipeline)?
         .into_iter()
         .map(|(state, n)| (state.as_str().to_owned(), n))
         .collect())

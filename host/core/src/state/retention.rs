@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use super::db::{self, args, Db};
 
 use super::alerts::AlertStatus;
 use super::outbox::ActionState;
@@ -47,42 +47,31 @@ pub struct Pruned {
 }
 
 /// Prunes `pipeline`'s finished history as of `now`.
-pub fn prune(
-    conn: &Connection,
-    pipeline: &str,
-    now: Timestamp,
-    limits: &Limits,
-) -> rusqlite::Result<Pruned> {
+pub fn prune(db: &Db<'_>, pipeline: &str, now: Timestamp, limits: &Limits) -> db::Result<Pruned> {
     let per_pass = limits.alerts_per_pass.max(1);
-    let alerts = prune_alerts(conn, pipeline, now, limits, per_pass)?;
+    let alerts = prune_alerts(db, pipeline, now, limits, per_pass)?;
     let finished = ActionState::sql_list(&ActionState::FINISHED);
     let unfinished = ActionState::sql_list(&ActionState::UNFINISHED);
     // A finished action goes only once no alert refers to it any more.
-    let actions = conn.execute(
-        &format!(
+    let actions = db.execute(&format!(
             "DELETE FROM outbox WHERE pipeline = ?1 AND state IN ({finished}) AND (done_at < ?2 OR id <= \
              (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ({finished}) ORDER BY id DESC LIMIT 1 OFFSET ?3)) \
              AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.outbox_id = outbox.id)"
-        ),
-        params![pipeline, now - limits.action_age, limits.actions as i64],
-    )?;
-    let tickets = conn.execute(
-        &format!(
+        ), args![pipeline, now - limits.action_age, limits.actions as i64])?;
+    let tickets = db.execute(&format!(
             "DELETE FROM tickets WHERE pipeline = ?1 AND last_alert_at < ?2 AND collecting_outbox_id IS NULL \
              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = tickets.id AND o.state IN ({unfinished})) \
              AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.ticket_id = tickets.id) \
              AND NOT EXISTS (SELECT 1 FROM flood_windows f WHERE f.flood_ticket_id = tickets.id)"
-        ),
-        params![pipeline, now - limits.ticket_age],
-    )?;
-    let seen = conn.execute(
+        ), args![pipeline, now - limits.ticket_age])?;
+    let seen = db.execute(
         "DELETE FROM seen_records WHERE pipeline = ?1 AND seen_at < ?2",
-        params![pipeline, now - limits.seen_age],
+        args![pipeline, now - limits.seen_age],
     )?;
-    conn.execute(
+    db.execute(
         "DELETE FROM events WHERE pipeline = ?1 AND id <= \
          (SELECT id FROM events WHERE pipeline = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        params![pipeline, limits.events as i64],
+        args![pipeline, limits.events as i64],
     )?;
     Ok(Pruned {
         more: alerts.finished >= per_pass,
@@ -103,12 +92,12 @@ struct PrunedAlerts {
 
 /// Removes finished and ignored alerts, finished ones at most `per_pass`.
 fn prune_alerts(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     now: Timestamp,
     limits: &Limits,
     per_pass: usize,
-) -> rusqlite::Result<PrunedAlerts> {
+) -> db::Result<PrunedAlerts> {
     // An alert is finished when the ticket action it belongs to is; found through the outbox
     // index, so a pass costs what it deletes, not the size of the queue. The count limit keeps
     // the newest alerts, as the vendor add-on evicts the oldest requests first.
@@ -118,27 +107,20 @@ fn prune_alerts(
     let finished_states = ActionState::sql_list(&ActionState::FINISHED);
     let ignored_status = AlertStatus::Ignored.sql();
     let old = now - limits.alert_age;
-    let finished = conn.execute(
-        &format!(
+    let finished = db.execute(&format!(
             "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
              AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ({finished_states})) \
              AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3) \
              ORDER BY id LIMIT ?4)"
-        ),
-        params![pipeline, old, limits.alerts as i64, per_pass as i64],
-    )?;
-    let ignored = conn.execute(
-        &format!(
+        ), args![pipeline, old, limits.alerts as i64, per_pass as i64])?;
+    let ignored = db.execute(&format!(
             "DELETE FROM alerts WHERE pipeline = ?1 AND status = {ignored_status} AND received_at < ?2"
-        ),
-        params![pipeline, old],
-    )?;
+        ), args![pipeline, old])?;
     Ok(PrunedAlerts { finished, ignored })
 }
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::params;
 
     use super::*;
     use crate::state::{Durability, Store};
@@ -149,23 +131,14 @@ mod tests {
         let mut store = Store::open(&dir.path().join("state.db"), Durability::Normal).unwrap();
         store
             .write(|tx| {
-                tx.execute(
-                    "INSERT INTO tickets (id, pipeline, kind, suppression_key, alert_name, \
+                tx.execute("INSERT INTO tickets (id, pipeline, kind, suppression_key, alert_name, \
                      correlation_id, created_at, last_alert_at) \
-                     VALUES (1, 'p', 'alert', 'k', 'A', 'c', 0, 0)",
-                    [],
-                )?;
-                tx.execute(
-                    "INSERT INTO outbox (id, pipeline, ticket_id, kind, state, created_at, next_at) \
-                     VALUES (1, 'p', 1, 'open', 'done', 0, 0)",
-                    [],
-                )?;
+                     VALUES (1, 'p', 'alert', 'k', 'A', 'c', 0, 0)", args![])?;
+                tx.execute("INSERT INTO outbox (id, pipeline, ticket_id, kind, state, created_at, next_at) \
+                     VALUES (1, 'p', 1, 'open', 'done', 0, 0)", args![])?;
                 for i in 0..n {
-                    tx.execute(
-                        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, received_at, \
-                         status, ticket_id, outbox_id) VALUES ('p', ?1, 'poll', 'A', 0, 'decided', 1, 1)",
-                        params![format!("d{i}")],
-                    )?;
+                    tx.execute("INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, received_at, \
+                         status, ticket_id, outbox_id) VALUES ('p', ?1, 'poll', 'A', 0, 'decided', 1, 1)", args![format!("d{i}")])?;
                 }
                 Ok(())
             })
@@ -188,7 +161,7 @@ mod tests {
 
     fn count(store: &Store) -> i64 {
         store
-            .conn()
+            .sqlite()
             .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
             .unwrap()
     }
@@ -210,7 +183,7 @@ mod tests {
         assert_eq!(passes, 3, "100 + 100 + 40 of the 240 beyond the limit");
         assert_eq!(count(&store), 10);
         let oldest: i64 = store
-            .conn()
+            .sqlite()
             .query_row("SELECT min(id) FROM alerts", [], |r| r.get(0))
             .unwrap();
         assert_eq!(oldest, 241, "the newest ten are kept");

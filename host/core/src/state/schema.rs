@@ -169,7 +169,7 @@ const MIGRATIONS: &[&str] = &[
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = StoreError::sqlite(path);
+    let err = StoreError::database(path);
     let version =
         |conn: &Connection| conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
     if version(conn).map_err(err)? == VERSION {
@@ -267,7 +267,7 @@ mod tests {
         }
         let store = Store::open(&path, Durability::Normal).unwrap();
         let (version, alerts): (i64, i64) = store
-            .conn()
+            .sqlite()
             .query_row(
                 "SELECT (SELECT user_version FROM pragma_user_version), \
                  (SELECT count(*) FROM alerts)",
@@ -309,7 +309,7 @@ mod tests {
         }
         let store = Store::open(&path, Durability::Normal).unwrap();
         let doubts: Vec<(i64, Option<i64>)> = store
-            .conn()
+            .sqlite()
             .prepare("SELECT id, in_doubt_since FROM outbox ORDER BY id")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use super::db::{self, args, Db};
 
 use super::alerts::{self, AlertState};
 use super::checkpoints::{self, Activity};
@@ -81,15 +81,15 @@ pub struct Retrying {
 /// Reads `pipeline`'s status at `now`; a ticket takes repeats for `update_interval` after its
 /// last alert.
 pub fn read(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     now: Timestamp,
     update_interval: Duration,
-) -> rusqlite::Result<PipelineStatus> {
-    let flood_window = match tickets::flood_window(conn, pipeline)? {
+) -> db::Result<PipelineStatus> {
+    let flood_window = match tickets::flood_window(db, pipeline)? {
         Some(w) => {
             let ticket = match w.flood_ticket_id {
-                Some(id) => tickets::get(conn, id)?,
+                Some(id) => tickets::get(db, id)?,
                 None => None,
             };
             Some((w, ticket))
@@ -97,35 +97,28 @@ pub fn read(
         None => None,
     };
     Ok(PipelineStatus {
-        alerts: alerts::by_state(conn, pipeline)?,
-        actions: outbox::by_state(conn, pipeline)?,
-        last_fetch: checkpoints::last_done(conn, pipeline, Activity::Fetch)?,
-        last_delivery: checkpoints::last_done(conn, pipeline, Activity::Delivery)?,
+        alerts: alerts::by_state(db, pipeline)?,
+        actions: outbox::by_state(db, pipeline)?,
+        last_fetch: checkpoints::last_done(db, pipeline, Activity::Fetch)?,
+        last_delivery: checkpoints::last_done(db, pipeline, Activity::Delivery)?,
         flood_window,
-        open_tickets: open_tickets(conn, pipeline, now - update_interval)?,
-        retrying: retrying(conn, pipeline)?,
-        events: checkpoints::recent_events(conn, pipeline, RECENT)?,
+        open_tickets: open_tickets(db, pipeline, now - update_interval)?,
+        retrying: retrying(db, pipeline)?,
+        events: checkpoints::recent_events(db, pipeline, RECENT)?,
     })
 }
 
-fn open_tickets(
-    conn: &Connection,
-    pipeline: &str,
-    since: Timestamp,
-) -> rusqlite::Result<Vec<OpenTickets>> {
-    let groups: Vec<(String, i64, i64, TicketId)> = conn
-        .prepare_cached(
-            "SELECT alert_name, count(*), sum(alert_count), max(id) FROM tickets \
+fn open_tickets(db: &Db<'_>, pipeline: &str, since: Timestamp) -> db::Result<Vec<OpenTickets>> {
+    let groups: Vec<(String, i64, i64, TicketId)> = db.query(
+        "SELECT alert_name, count(*), CAST(sum(alert_count) AS BIGINT), max(id) FROM tickets \
              WHERE pipeline = ?1 AND usable = 1 AND last_alert_at >= ?2 \
              GROUP BY alert_name, kind ORDER BY kind, alert_name",
-        )?
-        .query_map(params![pipeline, since], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        args![pipeline, since],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let mut out = Vec::with_capacity(groups.len());
     for (alert, count, alerts, newest) in groups {
-        if let Some(newest) = tickets::get(conn, newest)? {
+        if let Some(newest) = tickets::get(db, newest)? {
             out.push(OpenTickets {
                 alert,
                 kind: newest.kind,
@@ -138,22 +131,25 @@ fn open_tickets(
     Ok(out)
 }
 
-fn retrying(conn: &Connection, pipeline: &str) -> rusqlite::Result<(Vec<Retrying>, u64)> {
+fn retrying(db: &Db<'_>, pipeline: &str) -> db::Result<(Vec<Retrying>, u64)> {
     let pending = ActionState::Pending.sql();
-    let total: i64 = conn
-        .prepare_cached(&format!(
+    let total: i64 = db.query_one(
+        &format!(
             "SELECT count(*) FROM outbox WHERE pipeline = ?1 AND state = {pending} \
              AND last_error IS NOT NULL"
-        ))?
-        .query_row(params![pipeline], |r| r.get(0))?;
-    let rows = conn
-        .prepare_cached(&format!(
+        ),
+        args![pipeline],
+        |r| r.get(0),
+    )?;
+    let rows = db.query(
+        &format!(
             "SELECT t.alert_name, t.number, o.attempts, o.next_at, o.last_error \
              FROM outbox o JOIN tickets t ON t.id = o.ticket_id \
              WHERE o.pipeline = ?1 AND o.state = {pending} AND o.last_error IS NOT NULL \
              ORDER BY o.id DESC LIMIT ?2"
-        ))?
-        .query_map(params![pipeline, RECENT as i64], |r| {
+        ),
+        args![pipeline, RECENT as i64],
+        |r| {
             Ok(Retrying {
                 alert: r.get(0)?,
                 ticket: r.get(1)?,
@@ -161,24 +157,23 @@ fn retrying(conn: &Connection, pipeline: &str) -> rusqlite::Result<(Vec<Retrying
                 next_at: r.get(3)?,
                 error: r.get(4)?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     Ok((rows, total as u64))
 }
 
 /// When ticket action `action` stops collecting repeats and is sent (an update in a
 /// consolidation buffer); `None` for an action that does not collect.
 pub fn collecting_until(
-    conn: &Connection,
+    db: &Db<'_>,
     action: super::ids::ActionId,
-) -> rusqlite::Result<Option<Timestamp>> {
-    use rusqlite::OptionalExtension;
+) -> db::Result<Option<Timestamp>> {
     let collecting = ActionState::Collecting.sql();
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT flush_at FROM outbox WHERE id = ?1 AND state = {collecting}"
-        ))?
-        .query_row(params![action], |r| r.get::<_, Option<Timestamp>>(0))
-        .optional()?
+    Ok(db
+        .query_opt(
+            &format!("SELECT flush_at FROM outbox WHERE id = ?1 AND state = {collecting}"),
+            args![action],
+            |r| r.get::<Option<Timestamp>>(0),
+        )?
         .flatten())
 }

@@ -1,6 +1,6 @@
 //! Tickets sluice opened, per suppression key; the flood window; correlation history.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use super::db::{self, args, Db, Row};
 
 use super::ids::{ActionId, TicketId};
 use crate::time::Timestamp;
@@ -73,11 +73,11 @@ const COLUMNS: &str = "id, suppression_key, kind, alert_name, correlation_id, si
                        link, state, created_at, last_alert_at, collecting_outbox_id, usable, alert_count, \
                        update_count, reopen_count";
 
-fn row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+fn row(r: &Row<'_>) -> db::Result<TicketRow> {
     Ok(TicketRow {
         id: r.get(0)?,
         suppression_key: r.get(1)?,
-        kind: TicketKind::parse(&r.get::<_, String>(2)?),
+        kind: TicketKind::parse(&r.get::<String>(2)?),
         alert_name: r.get(3)?,
         correlation_id: r.get(4)?,
         sink_id: r.get(5)?,
@@ -88,9 +88,9 @@ fn row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         last_alert_at: r.get(10)?,
         collecting_outbox_id: r.get(11)?,
         usable: r.get(12)?,
-        alert_count: r.get::<_, i64>(13)? as u64,
-        update_count: r.get::<_, i64>(14)? as u64,
-        reopen_count: r.get::<_, i64>(15)? as u64,
+        alert_count: r.get::<i64>(13)? as u64,
+        update_count: r.get::<i64>(14)? as u64,
+        reopen_count: r.get::<i64>(15)? as u64,
     })
 }
 
@@ -112,7 +112,7 @@ pub struct NewTicket<'a> {
 }
 
 /// Inserts `ticket`; its correlation id is `{prefix}{row id}`.
-pub fn insert(conn: &Connection, ticket: &NewTicket<'_>) -> rusqlite::Result<TicketRow> {
+pub fn insert(db: &Db<'_>, ticket: &NewTicket<'_>) -> db::Result<TicketRow> {
     let NewTicket {
         pipeline,
         suppression_key,
@@ -123,103 +123,108 @@ pub fn insert(conn: &Connection, ticket: &NewTicket<'_>) -> rusqlite::Result<Tic
     } = *ticket;
     // The row id is only known after the insert; a placeholder keeps the UNIQUE constraint
     // satisfied until then.
-    conn.prepare_cached(
+    let placeholder = uuid::Uuid::new_v4().simple().to_string();
+    let id: TicketId = db.value(
         "INSERT INTO tickets (pipeline, suppression_key, kind, alert_name, correlation_id, \
-         created_at, last_alert_at, alert_count) VALUES (?1, ?2, ?3, ?4, hex(randomblob(16)), ?5, ?5, 1)",
-    )?
-    .execute(params![pipeline, suppression_key, kind.as_str(), alert_name, at])?;
-    let id = TicketId::new(conn.last_insert_rowid());
+         created_at, last_alert_at, alert_count) VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5, 1) \
+         RETURNING id",
+        args![
+            pipeline,
+            suppression_key,
+            kind.as_str(),
+            alert_name,
+            at,
+            placeholder
+        ],
+    )?;
     let correlation_id = format!("{correlation_prefix}{id}");
-    conn.prepare_cached("UPDATE tickets SET correlation_id = ?2 WHERE id = ?1")?
-        .execute(params![id, correlation_id])?;
-    get(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    db.execute(
+        "UPDATE tickets SET correlation_id = ?2 WHERE id = ?1",
+        args![id, correlation_id],
+    )?;
+    get(db, id)?.ok_or(db::DbError::NoRow)
 }
 
 /// The ticket with row id `id`.
-pub fn get(conn: &Connection, id: TicketId) -> rusqlite::Result<Option<TicketRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"))?
-        .query_row(params![id], row)
-        .optional()
+pub fn get(db: &Db<'_>, id: TicketId) -> db::Result<Option<TicketRow>> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"),
+        args![id],
+        row,
+    )
 }
 
 /// The newest alert ticket for `key` decided at or after `since`.
 pub fn newest_for_key(
-    conn: &Connection,
+    db: &Db<'_>,
     pipeline: &str,
     key: &str,
     since: Timestamp,
-) -> rusqlite::Result<Option<TicketRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND suppression_key = ?2 \
+) -> db::Result<Option<TicketRow>> {
+    db.query_opt(
+        &format!(
+            "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND suppression_key = ?2 \
          AND kind = 'alert' AND created_at >= ?3 ORDER BY created_at DESC, id DESC LIMIT 1"
-    ))?
-    .query_row(params![pipeline, key, since], row)
-    .optional()
+        ),
+        args![pipeline, key, since],
+        row,
+    )
 }
 
 /// Records `count` more alerts on the ticket, the last at `last_at`.
-pub fn add_alerts(
-    conn: &Connection,
-    id: TicketId,
-    count: u64,
-    last_at: Timestamp,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE tickets SET alert_count = alert_count + ?2, last_alert_at = max(last_alert_at, ?3) \
-         WHERE id = ?1",
-    )?
-    .execute(params![id, count as i64, last_at])?;
+pub fn add_alerts(db: &Db<'_>, id: TicketId, count: u64, last_at: Timestamp) -> db::Result<()> {
+    db.execute("UPDATE tickets SET alert_count = alert_count + ?2, last_alert_at = CASE WHEN last_alert_at > ?3 THEN last_alert_at ELSE ?3 END \
+         WHERE id = ?1", args![id, count as i64, last_at])?;
     Ok(())
 }
 
 /// Sets the update collecting the ticket's repeats.
-pub fn set_collecting(
-    conn: &Connection,
-    id: TicketId,
-    outbox_id: ActionId,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET collecting_outbox_id = ?2 WHERE id = ?1")?
-        .execute(params![id, outbox_id])?;
+pub fn set_collecting(db: &Db<'_>, id: TicketId, outbox_id: ActionId) -> db::Result<()> {
+    db.execute(
+        "UPDATE tickets SET collecting_outbox_id = ?2 WHERE id = ?1",
+        args![id, outbox_id],
+    )?;
     Ok(())
 }
 
 /// Stores what the sink reported about the ticket.
 pub fn set_sink_state(
-    conn: &Connection,
+    db: &Db<'_>,
     id: TicketId,
     sink_id: &str,
     number: &str,
     link: &str,
     state: &str,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+) -> db::Result<()> {
+    db.execute(
         "UPDATE tickets SET sink_id = ?2, number = ?3, link = ?4, state = ?5 WHERE id = ?1",
-    )?
-    .execute(params![id, sink_id, number, link, state])?;
+        args![id, sink_id, number, link, state],
+    )?;
     Ok(())
 }
 
 /// Counts a reopen.
-pub fn count_reopen(conn: &Connection, id: TicketId) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET reopen_count = reopen_count + 1 WHERE id = ?1")?
-        .execute(params![id])?;
+pub fn count_reopen(db: &Db<'_>, id: TicketId) -> db::Result<()> {
+    db.execute(
+        "UPDATE tickets SET reopen_count = reopen_count + 1 WHERE id = ?1",
+        args![id],
+    )?;
     Ok(())
 }
 
 /// Marks the ticket as refusing updates: the next alert for its key opens a new ticket.
-pub fn set_unusable(conn: &Connection, id: TicketId) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET usable = 0 WHERE id = ?1")?
-        .execute(params![id])?;
+pub fn set_unusable(db: &Db<'_>, id: TicketId) -> db::Result<()> {
+    db.execute("UPDATE tickets SET usable = 0 WHERE id = ?1", args![id])?;
     Ok(())
 }
 
 /// All tickets of `pipeline`, newest first, at most `limit`.
-pub fn recent(conn: &Connection, pipeline: &str, limit: usize) -> rusqlite::Result<Vec<TicketRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 ORDER BY id DESC LIMIT ?2"
-    ))?
-    .query_map(params![pipeline, limit as i64], row)?
-    .collect()
+pub fn recent(db: &Db<'_>, pipeline: &str, limit: usize) -> db::Result<Vec<TicketRow>> {
+    db.query(
+        &format!("SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 ORDER BY id DESC LIMIT ?2"),
+        args![pipeline, limit as i64],
+        row,
+    )
 }
 
 /// The flood window of a pipeline.
@@ -234,37 +239,28 @@ pub struct FloodWindow {
 }
 
 /// The pipeline's flood window, if one was ever opened.
-pub fn flood_window(conn: &Connection, pipeline: &str) -> rusqlite::Result<Option<FloodWindow>> {
-    conn.prepare_cached(
+pub fn flood_window(db: &Db<'_>, pipeline: &str) -> db::Result<Option<FloodWindow>> {
+    db.query_opt(
         "SELECT started_at, created, flood_ticket_id FROM flood_windows WHERE pipeline = ?1",
-    )?
-    .query_row(params![pipeline], |r| {
-        Ok(FloodWindow {
-            started_at: r.get(0)?,
-            created: r.get(1)?,
-            flood_ticket_id: r.get(2)?,
-        })
-    })
-    .optional()
+        args![pipeline],
+        |r| {
+            Ok(FloodWindow {
+                started_at: r.get(0)?,
+                created: r.get(1)?,
+                flood_ticket_id: r.get(2)?,
+            })
+        },
+    )
 }
 
 /// Stores the pipeline's flood window.
-pub fn set_flood_window(
-    conn: &Connection,
-    pipeline: &str,
-    w: &FloodWindow,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+pub fn set_flood_window(db: &Db<'_>, pipeline: &str, w: &FloodWindow) -> db::Result<()> {
+    db.execute(
         "INSERT INTO flood_windows (pipeline, started_at, created, flood_ticket_id) \
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT (pipeline) DO UPDATE SET \
          started_at = excluded.started_at, created = excluded.created, \
          flood_ticket_id = excluded.flood_ticket_id",
-    )?
-    .execute(params![
-        pipeline,
-        w.started_at,
-        w.created,
-        w.flood_ticket_id
-    ])?;
+        args![pipeline, w.started_at, w.created, w.flood_ticket_id],
+    )?;
     Ok(())
 }

@@ -93,7 +93,7 @@ impl Report {
             report.count_suppressed(engine)?;
             let pipeline = engine.spec().name.as_str();
             let store = engine.store();
-            for row in store.read(tickets::recent(store.conn(), pipeline, 10_000))? {
+            for row in store.read(tickets::recent(&store.db(), pipeline, 10_000))? {
                 opened.push(OpenedTicket {
                     pipeline: pipeline.to_owned(),
                     row,
@@ -125,7 +125,7 @@ impl Report {
     fn count_suppressed(&mut self, engine: &PluginEngine) -> anyhow::Result<()> {
         let store = engine.store();
         let pipeline = engine.spec().name.as_str();
-        for (decision, n) in store.read(alerts::decisions(store.conn(), pipeline))? {
+        for (decision, n) in store.read(alerts::decisions(&store.db(), pipeline))? {
             let reason = match decision.as_str() {
                 "consolidate" => "consolidated",
                 "flood" | "open_flood" => "flood",

@@ -164,8 +164,8 @@ impl Metrics {
     /// letters, when it last fetched and delivered, and its flood window (at `now`).
     pub fn refresh_store_gauges(&self, store: &Store, pipeline: &str) -> Result<(), StoreError> {
         let s = &self.series.store;
-        let conn = store.conn();
-        let counts = store.read(alerts::by_state(conn, pipeline))?;
+        let db = &store.db();
+        let counts = store.read(alerts::by_state(db, pipeline))?;
         for state in QUEUE_STATES {
             let n = counts
                 .iter()
@@ -181,19 +181,19 @@ impl Metrics {
         let labels = PipelineLabels {
             pipeline: pipeline.to_owned(),
         };
-        let dead = store.read(dead_letters::count(conn, pipeline))?;
+        let dead = store.read(dead_letters::count(db, pipeline))?;
         s.dead_letters.get_or_create(&labels).set(count(dead));
         for (what, family) in [
             (Activity::Fetch, &s.last_fetch),
             (Activity::Delivery, &s.last_delivery),
         ] {
-            if let Some(at) = store.read(checkpoints::last_done(conn, pipeline, what))? {
+            if let Some(at) = store.read(checkpoints::last_done(db, pipeline, what))? {
                 family.get_or_create(&labels).set(unix_seconds(at));
             }
         }
         let facts = self.facts().get(pipeline).copied();
         if let Some(facts) = facts {
-            let window = store.read(tickets::flood_window(conn, pipeline))?;
+            let window = store.read(tickets::flood_window(db, pipeline))?;
             let now = Timestamp::now();
             let current = window.filter(|w| now < w.started_at + facts.flood_interval);
             let tickets = current.map_or(0, |w| w.created);

@@ -20,7 +20,7 @@ fn assert_records_intact(site: &Site) {
         .collect();
     let store = site.store();
     let alerts: Vec<(Option<String>, Option<String>)> = store
-        .conn()
+        .sqlite()
         .prepare("SELECT record_id, record FROM alerts WHERE pipeline = ?1")
         .unwrap()
         .query_map([PIPELINE], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -155,7 +155,7 @@ pub fn json(
 /// Alerts in the store, queued or done.
 pub fn alerts_in_store(site: &Site) -> i64 {
     site.store()
-        .conn()
+        .sqlite()
         .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
         .expect("count alerts")
 }

@@ -35,6 +35,7 @@ use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
 use crate::state::alerts;
+
 use crate::state::outbox::{self, OutboxKind, OutboxRow, Step};
 use crate::state::tickets::{self, TicketKind, TicketRow};
 use crate::state::{checkpoints, ActionId, Store, StoreError};
@@ -227,7 +228,7 @@ impl Delivery<'_> {
             paces.update.limit(self.delivery),
         );
         let mut rows = store.read(outbox::due(
-            store.conn(),
+            &store.db(),
             self.pipeline,
             now,
             open_limit.max(update_limit),
@@ -282,9 +283,9 @@ impl Delivery<'_> {
     }
 
     fn load(&self, store: &Store, row: OutboxRow) -> Result<Job, StoreError> {
-        let conn = store.conn();
+        let db = &store.db();
         let ticket = store
-            .read(tickets::get(conn, row.ticket_id))?
+            .read(tickets::get(db, row.ticket_id))?
             .ok_or_else(|| StoreError::Corrupt {
                 path: store.path().to_owned(),
                 table: "outbox",
@@ -294,7 +295,7 @@ impl Delivery<'_> {
                 ),
             })?;
         let (rows, total) = store.read(alerts::of_outbox(
-            conn,
+            db,
             row.id,
             self.suppression.max_records_per_update.max(1),
         ))?;
@@ -312,7 +313,7 @@ impl Delivery<'_> {
             .collect();
         let burst = burst_of(&row, &ticket, &alerts);
         let previous = match row.correlate_ticket_id {
-            Some(id) => store.read(tickets::get(conn, id))?,
+            Some(id) => store.read(tickets::get(db, id))?,
             None => None,
         };
         Ok(Job {

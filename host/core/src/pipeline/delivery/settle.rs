@@ -13,6 +13,7 @@ use super::{Delivery, DeliveryReport, Job, RetryLater};
 use crate::retry::Backoff;
 use crate::state::alerts;
 use crate::state::checkpoints;
+use crate::state::db::{self, Db};
 use crate::state::outbox::{self, OutboxKind, Step, Steps};
 use crate::state::tickets::{self, TicketKind};
 use crate::time::Timestamp;
@@ -20,7 +21,7 @@ use crate::time::Timestamp;
 /// What settling a batch shares across its jobs: the transaction, the time, how to retry, and
 /// the report it adds to.
 pub(super) struct Settling<'a> {
-    pub tx: &'a rusqlite::Connection,
+    pub tx: &'a Db<'a>,
     pub now: Timestamp,
     /// When the sink's answers had all come back: a create it left in doubt was sent before.
     pub answered: Timestamp,
@@ -66,7 +67,7 @@ impl Delivery<'_> {
         s: &mut Settling<'_>,
         job: &Job,
         outcomes: &[ActionOutcome],
-    ) -> rusqlite::Result<()> {
+    ) -> db::Result<()> {
         if let Some(ticket) = &job.adopted {
             return self.adopt(s, job, ticket);
         }
@@ -112,7 +113,7 @@ impl Delivery<'_> {
     }
 
     /// The ticket an earlier attempt opened was found: it is this action's, not opened again.
-    fn adopt(&self, s: &mut Settling<'_>, job: &Job, ticket: &Ticket) -> rusqlite::Result<()> {
+    fn adopt(&self, s: &mut Settling<'_>, job: &Job, ticket: &Ticket) -> db::Result<()> {
         let (tx, now, id) = (s.tx, s.now, job.row.id);
         tickets::set_sink_state(
             tx,
@@ -140,7 +141,7 @@ impl Delivery<'_> {
 
     /// `job` sent nothing: an update whose ticket never reached the sink sends its alerts to
     /// a new ticket; anything else had nothing left to send (no journal configured, say).
-    fn nothing_sent(&self, s: &mut Settling<'_>, job: &Job) -> rusqlite::Result<()> {
+    fn nothing_sent(&self, s: &mut Settling<'_>, job: &Job) -> db::Result<()> {
         let (tx, now, id) = (s.tx, s.now, job.row.id);
         if job.row.kind != OutboxKind::Update || job.ticket.sink_id.is_some() {
             return outbox::finish(tx, id, now);
@@ -248,7 +249,7 @@ impl Delivery<'_> {
     }
 
     /// Counts the reopen of `job`'s ticket.
-    fn reopened(&self, s: &mut Settling<'_>, job: &Job) -> rusqlite::Result<()> {
+    fn reopened(&self, s: &mut Settling<'_>, job: &Job) -> db::Result<()> {
         tickets::count_reopen(s.tx, job.ticket.id)?;
         s.report.reopened += 1;
         tracing::info!(
@@ -276,7 +277,7 @@ impl Delivery<'_> {
     }
 
     /// Every step of `job` is confirmed.
-    fn finished(&self, s: &mut Settling<'_>, job: &Job, number: &str) -> rusqlite::Result<()> {
+    fn finished(&self, s: &mut Settling<'_>, job: &Job, number: &str) -> db::Result<()> {
         outbox::finish(s.tx, job.row.id, s.now)?;
         if job.row.kind == OutboxKind::Update {
             s.report.updated += 1;
@@ -297,7 +298,7 @@ impl Delivery<'_> {
         job: &Job,
         retry: Option<RetryLater>,
         failure: Option<PluginError>,
-    ) -> rusqlite::Result<()> {
+    ) -> db::Result<()> {
         if let Some(error) = failure.as_ref().filter(|e| e.kind() == ErrorKind::Rejected) {
             return self.refused(s, job, error);
         }
@@ -323,7 +324,7 @@ impl Delivery<'_> {
         job: &Job,
         reason: &str,
         retry_after: Option<Duration>,
-    ) -> rusqlite::Result<()> {
+    ) -> db::Result<()> {
         let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let first = row.first_attempt_at.unwrap_or(now);
@@ -355,12 +356,7 @@ impl Delivery<'_> {
     }
 
     /// The sink refused the action for good.
-    fn refused(
-        &self,
-        s: &mut Settling<'_>,
-        job: &Job,
-        error: &PluginError,
-    ) -> rusqlite::Result<()> {
+    fn refused(&self, s: &mut Settling<'_>, job: &Job, error: &PluginError) -> db::Result<()> {
         let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let key = &job.ticket.suppression_key;
@@ -399,7 +395,7 @@ impl Delivery<'_> {
 
 /// Stores what the sink last showed of `job`'s ticket: all of it for an open; for an update,
 /// its state, keeping the known id, and the known number and link where the sink gave none.
-fn record_ticket(tx: &rusqlite::Connection, job: &Job, t: &Ticket) -> rusqlite::Result<()> {
+fn record_ticket(tx: &Db<'_>, job: &Job, t: &Ticket) -> db::Result<()> {
     if job.row.kind == OutboxKind::Open {
         return tickets::set_sink_state(tx, job.ticket.id, &t.id, &t.number, &t.link, &t.state);
     }
