@@ -60,7 +60,7 @@ pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
 pub use state::alerts::AlertState;
 pub use state::outbox::ActionState;
 pub use state::{
-    check_identity, record_progress, ActionId, AlertId, DeliveryLock, Durability, Store,
+    check_identity, record_progress, ActionId, AlertId, DeliveryLock, Durability, Location, Store,
     StoreError, TicketId,
 };
 pub use stop::{Doorbell, StopSignal};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sluice_core::store::outbox;
 use sluice_core::testkit::MemorySink;
-use sluice_core::{Durability, Store, TicketSink};
+use sluice_core::{Store, TicketSink};
 use sluice_sdk::{ActionOutcome, TicketAction};
 
 use crate::support::{hours, minutes, Harness};
@@ -140,7 +140,7 @@ fn a_create_left_in_flight_by_a_crash_is_in_doubt_until_the_window_passes() {
     h.alert("A");
     h.step();
     {
-        let mut store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+        let mut store = h.place.open();
         store
             .write(|tx| {
                 tx.execute(
@@ -169,7 +169,7 @@ fn an_action_left_in_flight_by_a_crash_is_reconciled_on_restart() {
     // run one step, then put the action back in flight, as a dead process leaves it.
     h.step();
     {
-        let mut store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+        let mut store = h.place.open();
         store
             .write(|tx| {
                 tx.execute(
@@ -183,7 +183,7 @@ fn an_action_left_in_flight_by_a_crash_is_reconciled_on_restart() {
     h.restart("");
     h.step();
     assert_eq!(h.sink().tickets.len(), 1, "no duplicate after the restart");
-    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let store = h.place.open();
     let counts = outbox::counts(&store.db(), "p").unwrap();
     assert_eq!(counts, vec![("done".to_owned(), 1)]);
 }
@@ -212,7 +212,7 @@ fn an_outage_is_retried_with_backoff_and_given_up_after_the_limit() {
         "backoff spaced the retries: {:?}",
         h.engine.stats()
     );
-    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let store = h.place.open();
     let events = sluice_core::store::checkpoints::recent_events(&store.db(), "p", 10).unwrap();
     assert!(
         events
@@ -267,21 +267,24 @@ fn history_is_pruned_within_the_retention_limits() {
         h.step();
     }
     h.advance(hours(1));
-    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let store = h.place.open();
     let n: i64 = store
-        .sqlite()
-        .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+        .db()
+        .value(
+            "SELECT count(*) FROM alerts",
+            sluice_core::store::db::args![],
+        )
         .unwrap();
     assert!(n <= 10, "{n} alerts kept");
     assert_eq!(store.integrity_check(), Ok(()));
 }
 
-/// A sink that delivers to a [`MemorySink`] and then, once, has another connection take the
-/// store's write lock and keep it: the engine cannot record the outcome, as when the disk is
-/// full or the store is locked for longer than it waits.
+/// A sink that delivers to a [`MemorySink`] and then, once, breaks the store (see
+/// `StorePlace::breaker`): the engine cannot record the outcome, as when the disk is full, the
+/// store is locked for longer than it waits, or the connection to the database is lost.
 struct StoreFailsAfterSending {
     inner: MemorySink,
-    store: std::path::PathBuf,
+    breaker: Box<dyn FnMut() -> Option<Store>>,
     armed: bool,
     holder: std::rc::Rc<std::cell::RefCell<Option<Store>>>,
 }
@@ -290,9 +293,7 @@ impl TicketSink for StoreFailsAfterSending {
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
         let outcomes = self.inner.deliver(actions);
         if std::mem::take(&mut self.armed) {
-            let store = Store::open(&self.store, Durability::Normal).unwrap();
-            store.sqlite().execute_batch("BEGIN IMMEDIATE").unwrap();
-            *self.holder.borrow_mut() = Some(store);
+            *self.holder.borrow_mut() = (self.breaker)();
         }
         outcomes
     }
@@ -308,12 +309,12 @@ fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
     let holder = std::rc::Rc::default();
     let sink = StoreFailsAfterSending {
         inner: MemorySink::default(),
-        store: h.dir.path().join("state.db"),
+        breaker: h.place.breaker(),
         armed: true,
         holder: std::rc::Rc::clone(&holder),
     };
     let source = std::mem::take(h.engine.source_mut());
-    let mut engine = Harness::engine_with(&h.dir, "", Vec::new(), h.clock.clone(), source, sink);
+    let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
 
     assert!(engine.step().is_err(), "the outcome cannot be recorded");
     assert_eq!(engine.sink().inner.tickets.len(), 1, "the sink opened it");

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use sluice_core::load_alert_file as load_file;
 use sluice_core::store::checkpoints;
-use sluice_core::{Durability, Store};
 
 use crate::support::{minutes, record, Harness};
 
@@ -105,7 +104,7 @@ fn polled_records_raise_the_alerts_whose_filters_match_and_the_checkpoint_advanc
         h.sink().tickets[0].ticket.fields.get("description"),
         Some("An account was locked out.")
     );
-    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let store = h.place.open();
     assert_eq!(
         checkpoints::get(&store.db(), "p").unwrap().as_deref(),
         Some("3")

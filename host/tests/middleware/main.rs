@@ -6,6 +6,12 @@
 //!     │                                         │ fetch/poll
 //!     └── ManualClock (advance, never sleep) ───┘──────────────► MemorySource
 //! ```
+//!
+//! This binary keeps each test's store in a SQLite file; `middleware_postgres` runs the same
+//! tests with the store on PostgreSQL.
+
+/// Where the suite's stores live.
+const BACKEND: support::Backend = support::Backend::Sqlite;
 
 mod delivery;
 mod intake;

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use sluice_core::testkit::Availability;
-use sluice_core::{Durability, Store};
 
 use crate::support::{hours, minutes, Harness};
 
@@ -116,7 +115,7 @@ fn a_day_of_alerts_through_outages_storms_late_commits_and_restarts() {
     h.advance(hours(1));
     let rss_late = resident_kb();
 
-    let store = Store::open(&h.dir.path().join("state.db"), Durability::Normal).unwrap();
+    let store = h.place.open();
     let counts: HashMap<String, u64> = sluice_core::store::alerts::counts(&store.db(), "p")
         .unwrap()
         .into_iter()

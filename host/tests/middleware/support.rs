@@ -16,12 +16,84 @@ use sluice_core::{Engine, PipelineSpec, TicketSink};
 
 pub const START: u64 = 1_710_000_000;
 
+/// Which database a suite keeps its stores in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // each suite binary uses one
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A throwaway PostgreSQL server of the test's own.
+    Postgres,
+}
+
+/// Where a test's store lives.
+pub enum StorePlace {
+    File(tempfile::TempDir),
+    Postgres(Box<sluice_test_postgres::Cluster>),
+}
+
+impl StorePlace {
+    /// A new, empty place on the suite's backend.
+    pub fn new() -> StorePlace {
+        match crate::BACKEND {
+            Backend::Sqlite => StorePlace::File(tempfile::tempdir().unwrap()),
+            Backend::Postgres => StorePlace::Postgres(Box::new(
+                sluice_test_postgres::Cluster::start().unwrap_or_else(|e| panic!("{e}")),
+            )),
+        }
+    }
+
+    /// A connection to the store, created on first use.
+    pub fn open(&self) -> Store {
+        match self {
+            StorePlace::File(dir) => {
+                Store::open(&dir.path().join("state.db"), Durability::Normal).unwrap()
+            }
+            StorePlace::Postgres(cluster) => Store::open_postgres(&cluster.url()).unwrap(),
+        }
+    }
+
+    /// Something that makes the store fail its users for a while, as a full disk or a lost
+    /// database connection does: on SQLite, another connection takes the write lock and keeps
+    /// it while the returned store lives; on PostgreSQL, every other connection to the
+    /// database is cut (they connect again at their next transaction).
+    pub fn breaker(&self) -> Box<dyn FnMut() -> Option<Store>> {
+        match self {
+            StorePlace::File(dir) => {
+                let path = dir.path().join("state.db");
+                Box::new(move || {
+                    let store = Store::open(&path, Durability::Normal).unwrap();
+                    store.sqlite().execute_batch("BEGIN IMMEDIATE").unwrap();
+                    Some(store)
+                })
+            }
+            StorePlace::Postgres(cluster) => {
+                let url = cluster.url();
+                Box::new(move || {
+                    let mut cutter = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    cutter
+                        .execute(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                            &[],
+                        )
+                        .unwrap();
+                    None
+                })
+            }
+        }
+    }
+}
+
 /// An engine on a manual clock, over a temporary store.
 pub struct Harness {
     pub engine: Engine<MemorySource, MemorySink>,
     pub clock: Arc<ManualClock>,
-    pub dir: tempfile::TempDir,
+    pub place: StorePlace,
     next_record: usize,
+    /// The connection Auditor's response actions queue through, kept (a PostgreSQL
+    /// connection costs a password exchange).
+    queue: Option<Store>,
 }
 
 /// The pipeline settings of `extra` TOML lines under `[pipelines.p]` (source and sink are
@@ -43,12 +115,12 @@ impl Harness {
     }
 
     pub fn with_alerts(extra: &str, alerts: Vec<AlertDefinition>) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let place = StorePlace::new();
         let clock = Arc::new(ManualClock::new(
             SystemTime::UNIX_EPOCH + Duration::from_secs(START),
         ));
         let engine = Self::engine(
-            &dir,
+            &place,
             extra,
             alerts,
             clock.clone(),
@@ -58,25 +130,26 @@ impl Harness {
         Harness {
             engine,
             clock,
-            dir,
+            place,
             next_record: 0,
+            queue: None,
         }
     }
 
     pub fn engine(
-        dir: &tempfile::TempDir,
+        place: &StorePlace,
         extra: &str,
         alerts: Vec<AlertDefinition>,
         clock: Arc<ManualClock>,
         source: MemorySource,
         sink: MemorySink,
     ) -> Engine<MemorySource, MemorySink> {
-        Self::engine_with(dir, extra, alerts, clock, source, sink)
+        Self::engine_with(place, extra, alerts, clock, source, sink)
     }
 
     /// [`Harness::engine`] with a sink of the test's own.
     pub fn engine_with<K: TicketSink>(
-        dir: &tempfile::TempDir,
+        place: &StorePlace,
         extra: &str,
         alerts: Vec<AlertDefinition>,
         clock: Arc<ManualClock>,
@@ -96,8 +169,7 @@ impl Harness {
             template,
             computer: "auditor01".into(),
         };
-        let store = Store::open(&dir.path().join("state.db"), Durability::Normal).unwrap();
-        Engine::new(Arc::new(spec), store, source, sink, clock)
+        Engine::new(Arc::new(spec), place.open(), source, sink, clock)
     }
 
     /// Replaces the engine with a fresh one over the same store, as a restart does.
@@ -105,7 +177,7 @@ impl Harness {
         let source = std::mem::take(self.engine.source_mut());
         let sink = std::mem::take(self.engine.sink_mut());
         self.engine = Self::engine(
-            &self.dir,
+            &self.place,
             extra,
             Vec::new(),
             self.clock.clone(),
@@ -134,11 +206,9 @@ impl Harness {
         );
         self.engine.source_mut().records.insert(rid.clone(), r);
         let now = self.now();
-        let store_path = self.dir.path().join("state.db");
-        let mut store = Store::open(&store_path, Durability::Normal).unwrap();
+        let store = self.queue.get_or_insert_with(|| self.place.open());
         assert!(
-            queue_response_action(&mut store, "p", &format!("{{{name}}}"), &rid, name, now)
-                .unwrap()
+            queue_response_action(store, "p", &format!("{{{name}}}"), &rid, name, now).unwrap()
         );
         rid
     }

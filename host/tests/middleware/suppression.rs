@@ -379,11 +379,7 @@ comments = "%Who% did %Action% on %What%""#,
 fn a_retried_response_action_is_accepted_and_ignored() {
     let mut h = Harness::new("");
     let rid = h.alert("A");
-    let mut store = sluice_core::Store::open(
-        &h.dir.path().join("state.db"),
-        sluice_core::Durability::Normal,
-    )
-    .unwrap();
+    let mut store = h.place.open();
     for _ in 0..5 {
         let queued = sluice_core::queue_response_action(
             &mut store,

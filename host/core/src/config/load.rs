@@ -271,6 +271,13 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
             }
         }
     }
+    if let Some(url) = &mut config.state.url {
+        match resolver.resolve(url, dir, &mut secrets) {
+            Ok(Some(v)) => *url = v,
+            Ok(None) => {}
+            Err(m) => problems.push(source.diagnostic("state.url", m)),
+        }
+    }
     if let Some(token) = &mut config.response_intake.token {
         match resolver.resolve(token, dir, &mut secrets) {
             Ok(Some(v)) => *token = v,

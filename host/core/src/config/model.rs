@@ -85,6 +85,22 @@ pub struct StateSettings {
     /// checkpoint (a backup restored over it) is refused at the next start. Default: `5m`.
     #[serde(default = "default_checkpoint_interval")]
     pub checkpoint_interval: HumanDuration,
+    /// A PostgreSQL database to keep the store in instead of the file at `path`, for several
+    /// hosts sharing one store (one delivers at a time). A `postgres://` URL or `key=value`
+    /// pairs; give the password as a secret reference:
+    /// `postgres://sluice:${PGPASSWORD}@db.example:5432/sluice`. Default: none (the file).
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl StateSettings {
+    /// Where the store is: the database of `url` when it is set, else the file at `path`.
+    pub fn location(&self) -> crate::state::Location<'_> {
+        match &self.url {
+            Some(url) => crate::state::Location::Postgres(url),
+            None => crate::state::Location::File(&self.path, self.durability),
+        }
+    }
 }
 
 impl Default for StateSettings {
@@ -93,6 +109,7 @@ impl Default for StateSettings {
             path: default_state_path(),
             durability: Durability::default(),
             checkpoint_interval: default_checkpoint_interval(),
+            url: None,
         }
     }
 }

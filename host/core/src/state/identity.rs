@@ -54,7 +54,12 @@ impl Marker {
 /// [`StoreError::Rewound`] when it records a later generation than the store's;
 /// [`StoreError::Lock`] when the marker cannot be read or written.
 pub fn check_identity(store: &mut Store) -> Result<(), StoreError> {
-    let marker = marker_path(store.path());
+    // A PostgreSQL store has no file to be reset or replaced beside sluice: keeping it
+    // durable (replication, backups) is the database's job.
+    let Some(path) = store.path().map(Path::to_path_buf) else {
+        return Ok(());
+    };
+    let marker = marker_path(&path);
     if marker.exists() {
         let text = read_regular_file(&marker, MARKER_LIMIT).map_err(|e| StoreError::Lock {
             path: marker.clone(),
@@ -63,7 +68,7 @@ pub fn check_identity(store: &mut Store) -> Result<(), StoreError> {
         let recorded = Marker::parse(&text);
         if recorded.id != store.id() {
             return Err(StoreError::Replaced {
-                store: store.path().to_owned(),
+                store: path.clone(),
                 marker,
                 recorded: recorded.id.chars().take(64).collect(),
                 found: store.id().to_owned(),
@@ -72,7 +77,7 @@ pub fn check_identity(store: &mut Store) -> Result<(), StoreError> {
         let found = generation(store)?;
         if let Some(recorded) = recorded.generation.filter(|g| *g > found) {
             return Err(StoreError::Rewound {
-                store: store.path().to_owned(),
+                store: path.clone(),
                 marker,
                 recorded,
                 found,
@@ -91,8 +96,11 @@ pub fn check_identity(store: &mut Store) -> Result<(), StoreError> {
 ///
 /// The store or the marker cannot be written.
 pub fn record_progress(store: &mut Store) -> Result<(), StoreError> {
-    let path = store.path().to_owned();
-    let sqlite = StoreError::database(&path);
+    let Some(path) = store.path().map(Path::to_path_buf) else {
+        return Ok(());
+    };
+    let name = store.name().to_owned();
+    let sqlite = StoreError::database(&name);
     let generation = store.write(|tx| {
         tx.value::<i64>(
             "INSERT INTO meta (key, value) VALUES ('generation', '1') \
@@ -110,12 +118,13 @@ pub fn record_progress(store: &mut Store) -> Result<(), StoreError> {
     } else {
         None
     };
-    write_marker(store, recorded)
+    write_marker(store, &path, recorded)
 }
 
-/// Writes the marker: the store's id, and `generation` if given, else the one recorded before.
-fn write_marker(store: &Store, generation: Option<u64>) -> Result<(), StoreError> {
-    let marker = marker_path(store.path());
+/// Writes the marker beside the store at `path`: the store's id, and `generation` if given,
+/// else the one recorded before.
+fn write_marker(store: &Store, path: &Path, generation: Option<u64>) -> Result<(), StoreError> {
+    let marker = marker_path(path);
     let io = |error: std::io::Error| StoreError::Lock {
         path: marker.clone(),
         error,

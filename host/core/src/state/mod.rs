@@ -14,7 +14,9 @@
 mod identity;
 mod ids;
 mod lock;
+mod postgres;
 mod schema;
+mod sqlite;
 
 pub mod alerts;
 pub mod checkpoints;
@@ -25,10 +27,8 @@ pub mod retention;
 pub mod status;
 pub mod tickets;
 
+use rusqlite::{Connection, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use db::{Db, DbError};
 
@@ -53,21 +53,21 @@ pub enum Durability {
 pub enum StoreError {
     /// The database failed. (The cause is part of the message, so it is not also reported as
     /// the error's source: a report would show it twice.)
-    #[error("state store {path}: {error}{}", advice(error))]
+    #[error("state store {store}: {error}{}", advice(error))]
     Database {
-        /// The file.
-        path: PathBuf,
+        /// The store: its file, or its database's URL without the password.
+        store: String,
         /// The error.
         error: DbError,
     },
     /// The file was written by a newer sluice.
     #[error(
-        "state store {path} has schema version {found}, newer than this sluice understands ({supported}); \
-         run the sluice that wrote it, or move the file away to start afresh"
+        "state store {store} has schema version {found}, newer than this sluice understands ({supported}); \
+         run the sluice that wrote it (upgrade this host), or give this host a store of its own"
     )]
     TooNew {
-        /// The file.
-        path: PathBuf,
+        /// The store.
+        store: String,
         /// Its version.
         found: i64,
         /// Ours.
@@ -123,6 +123,16 @@ pub enum StoreError {
         /// The store's generation.
         found: u64,
     },
+    /// `[state] url` is not a PostgreSQL connection string.
+    #[error(
+        "state.url is not a PostgreSQL connection URL ({message}); write it as \
+         postgres://USER:PASSWORD@HOST:PORT/DATABASE, the password as a secret reference \
+         (postgres://sluice:${{PGPASSWORD}}@db.example:5432/sluice)"
+    )]
+    Url {
+        /// What the parser said.
+        message: String,
+    },
     /// The lock beside the store cannot be taken.
     #[error("state store lock {path}: {error}")]
     Lock {
@@ -132,10 +142,10 @@ pub enum StoreError {
         error: std::io::Error,
     },
     /// A value in the store could not be read back.
-    #[error("state store {path}: corrupt row in {table}: {message}")]
+    #[error("state store {store}: corrupt row in {table}: {message}")]
     Corrupt {
-        /// The file.
-        path: PathBuf,
+        /// The store.
+        store: String,
         /// The table.
         table: &'static str,
         /// What is wrong.
@@ -144,10 +154,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Wraps database errors on the store at `path`.
-    pub(crate) fn database<E: Into<DbError>>(path: &Path) -> impl Fn(E) -> StoreError + Copy + '_ {
+    /// Wraps database errors on the store named `store` (its file, or its URL without the
+    /// password).
+    pub(crate) fn database<E: Into<DbError>>(store: &str) -> impl Fn(E) -> StoreError + Copy + '_ {
         move |error| StoreError::Database {
-            path: path.to_owned(),
+            store: store.to_owned(),
             error: error.into(),
         }
     }
@@ -175,54 +186,153 @@ fn advice(error: &DbError) -> &'static str {
             "; the disk is full: free space, and sluice goes on where it stopped (nothing \
              acknowledged is lost)"
         }
+        _ => postgres_advice(error),
+    }
+}
+
+/// [`advice`] for PostgreSQL.
+fn postgres_advice(error: &DbError) -> &'static str {
+    use ::postgres::error::SqlState;
+    let Some(code) = error.postgres_code() else {
+        return if error.is_connection() {
+            "; check that PostgreSQL runs, that `state.url` names its host and port, and that \
+             this machine reaches it (firewall, pg_hba.conf)"
+        } else {
+            ""
+        };
+    };
+    match code {
+        c if *c == SqlState::INVALID_PASSWORD
+            || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            "; check the user and password `state.url` gives (the password as a secret \
+             reference, e.g. ${PGPASSWORD}), and the server's pg_hba.conf for this host"
+        }
+        c if *c == SqlState::INVALID_CATALOG_NAME => {
+            "; create the database first (`createdb -O USER DATABASE`): sluice creates its \
+             tables, not the database"
+        }
+        c if *c == SqlState::INSUFFICIENT_PRIVILEGE => {
+            "; the user needs to own the database, or at least create tables in its public \
+             schema and read and write them"
+        }
+        c if *c == SqlState::DISK_FULL || *c == SqlState::OUT_OF_MEMORY => {
+            "; the database server is out of space: free it, and sluice goes on where it \
+             stopped (nothing acknowledged is lost)"
+        }
+        c if *c == SqlState::READ_ONLY_SQL_TRANSACTION => {
+            "; `state.url` reaches a read-only server (a standby): point it at the primary"
+        }
+        c if *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CANNOT_CONNECT_NOW => {
+            "; the server is shutting down or starting: sluice connects again"
+        }
         _ => "",
     }
 }
 
-/// The most memory a connection's page cache takes, KiB.
-const PAGE_CACHE_KIB: u32 = 32 * 1024;
-
-/// How long a connection waits for another's lock before it fails.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Where a store is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// A SQLite file, synced as the durability says.
+    File(&'a Path, Durability),
+    /// A PostgreSQL database, by its connection URL (which may hold a password).
+    Postgres(&'a str),
+}
 
 /// A connection to the state store. Each thread or process opens its own.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    link: Link,
+    /// The file, or the database's URL without its password: what messages name.
+    name: String,
+    /// The file, for a SQLite store.
+    path: Option<PathBuf>,
     id: String,
-    /// `PRAGMA data_version` when last looked at.
-    data_version: i64,
+    /// What [`Store::changed_elsewhere`] saw last.
+    seen: i64,
+}
+
+/// The connection itself.
+enum Link {
+    Sqlite(Connection),
+    Postgres(Box<postgres::Link>),
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Link::Sqlite(_) => "SQLite",
+            Link::Postgres(_) => "PostgreSQL",
+        })
+    }
 }
 
 impl Store {
+    /// Opens the store at `location` (see `StateSettings::location`).
+    pub fn connect(location: Location<'_>) -> Result<Store, StoreError> {
+        match location {
+            Location::File(path, durability) => Store::open(path, durability),
+            Location::Postgres(url) => Store::open_postgres(url),
+        }
+    }
+
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
-        let err = StoreError::database(path);
+        let name = path.display().to_string();
+        let err = StoreError::database(&name);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
-        let conn = connect(path, durability).map_err(err)?;
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-            id: String::new(),
-            data_version: 0,
-        };
-        schema::migrate(&mut store.conn, path)?;
-        store.id = schema::store_id(&store.conn).map_err(err)?;
+        let mut conn = sqlite::connect(path, durability).map_err(err)?;
+        schema::migrate(&mut conn, &name)?;
+        let id = schema::store_id(&Db::sqlite(&conn)).map_err(StoreError::database(&name))?;
         // From here, try again every millisecond: SQLite's own wait backs off to 100 ms sleeps,
         // so one of eight response actions queueing at once could wait half a second for a
         // lock that was free after a few milliseconds. (Not before: the WAL switch above is
         // retried by hand, and a custom handler would not cover it.)
-        store.conn.busy_handler(Some(wait_for_lock)).map_err(err)?;
+        conn.busy_handler(Some(sqlite::wait_for_lock))
+            .map_err(err)?;
+        let mut store = Store {
+            link: Link::Sqlite(conn),
+            name,
+            path: Some(path.to_owned()),
+            id,
+            seen: 0,
+        };
         store.changed_elsewhere();
         Ok(store)
     }
 
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Connects to the PostgreSQL database at `url` and brings its schema up to date.
+    pub fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let (link, name) = postgres::Link::connect(url)?;
+        let err = StoreError::database(&name);
+        schema::postgres::migrate(&link, &name)?;
+        let id = schema::store_id(&link.db()).map_err(err)?;
+        let mut store = Store {
+            link: Link::Postgres(Box::new(link)),
+            name,
+            path: None,
+            id,
+            seen: 0,
+        };
+        store.changed_elsewhere();
+        Ok(store)
+    }
+
+    /// The store, as messages name it: its file, or its database's URL without the password.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file of a SQLite store; `None` for PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Whether the store is a PostgreSQL database (shared by several hosts).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.link, Link::Postgres(_))
     }
 
     /// A random id given to the store when it was created. It goes into ticket correlation
@@ -233,35 +343,56 @@ impl Store {
 
     /// The store's statements, for reads outside a transaction.
     pub fn db(&self) -> Db<'_> {
-        Db::sqlite(&self.conn)
+        match &self.link {
+            Link::Sqlite(conn) => Db::sqlite(conn),
+            Link::Postgres(link) => link.db(),
+        }
     }
 
     /// The SQLite connection itself, for what only SQLite has (its pragmas, its checks).
+    ///
+    /// # Panics
+    ///
+    /// On a PostgreSQL store: callers ask only after [`Store::path`] said it is a file.
     pub fn sqlite(&self) -> &Connection {
-        &self.conn
+        match &self.link {
+            Link::Sqlite(conn) => conn,
+            Link::Postgres(_) => panic!("the store is not a SQLite file"),
+        }
     }
 
     /// Whether another connection (another process: `sluice alert-response` queueing an
-    /// alert) committed since the last call. Costs no query of the tables.
+    /// alert) committed since the last call. Costs no query of the tables on SQLite; on
+    /// PostgreSQL, one look at the newest alert's id.
     pub fn changed_elsewhere(&mut self) -> bool {
-        let version = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
-            .unwrap_or(self.data_version);
-        std::mem::replace(&mut self.data_version, version) != version
+        let marker = match &self.link {
+            Link::Sqlite(conn) => conn
+                .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+                .ok(),
+            Link::Postgres(link) => link.newest_alert().ok(),
+        };
+        let marker = marker.unwrap_or(self.seen);
+        std::mem::replace(&mut self.seen, marker) != marker
     }
 
-    /// Runs `f` in one immediate transaction and commits it.
+    /// Runs `f` in one transaction and commits it. On SQLite the transaction takes the write
+    /// lock at once (`BEGIN IMMEDIATE`); on PostgreSQL it is serialized where the store's
+    /// rules need it (see `postgres.rs`).
     pub fn write<T>(&mut self, f: impl FnOnce(&Db<'_>) -> db::Result<T>) -> Result<T, StoreError> {
-        let path = self.path.clone();
-        let err = StoreError::database(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let value = f(&Db::sqlite(&tx)).map_err(StoreError::database(&path))?;
-        tx.commit().map_err(err)?;
-        Ok(value)
+        let err = StoreError::database(&self.name);
+        match &mut self.link {
+            Link::Sqlite(conn) => {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(err)?;
+                let value = f(&Db::sqlite(&tx)).map_err(StoreError::database(&self.name))?;
+                tx.commit().map_err(err)?;
+                Ok(value)
+            }
+            Link::Postgres(link) => link
+                .write(f, true)
+                .map_err(StoreError::database(&self.name)),
+        }
     }
 
     /// Runs `f` in a transaction that is always rolled back: what the store would do, with
@@ -270,12 +401,18 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Db<'_>) -> db::Result<T>,
     ) -> Result<T, StoreError> {
-        let path = self.path.clone();
-        let err = StoreError::database(&path);
-        let tx = self.conn.transaction().map_err(err)?;
-        let value = f(&Db::sqlite(&tx)).map_err(StoreError::database(&path));
-        tx.rollback().map_err(err)?;
-        value
+        let err = StoreError::database(&self.name);
+        match &mut self.link {
+            Link::Sqlite(conn) => {
+                let tx = conn.transaction().map_err(err)?;
+                let value = f(&Db::sqlite(&tx)).map_err(StoreError::database(&self.name));
+                tx.rollback().map_err(err)?;
+                value
+            }
+            Link::Postgres(link) => link
+                .write(f, false)
+                .map_err(StoreError::database(&self.name)),
+        }
     }
 
     /// Proves the store can be written now (a host that cannot write it can acknowledge
@@ -292,15 +429,18 @@ impl Store {
         })
     }
 
-    /// Wraps a read error with the file's path.
+    /// Wraps a read error with the store's name.
     pub fn read<T>(&self, result: db::Result<T>) -> Result<T, StoreError> {
-        result.map_err(StoreError::database(&self.path))
+        result.map_err(StoreError::database(&self.name))
     }
 
-    /// SQLite's own consistency check (`PRAGMA integrity_check`): `Ok` when it says `ok`.
+    /// The database's own consistency check: SQLite's `PRAGMA integrity_check` (`Ok` when it
+    /// says `ok`); PostgreSQL checks its pages itself, so `Ok`.
     pub fn integrity_check(&self) -> Result<(), String> {
-        let rows: Vec<String> = self
-            .conn
+        let Link::Sqlite(conn) = &self.link else {
+            return Ok(());
+        };
+        let rows: Vec<String> = conn
             .prepare("PRAGMA integrity_check")
             .and_then(|mut s| {
                 s.query_map([], |r| r.get::<_, String>(0))?
@@ -313,56 +453,4 @@ impl Store {
             Err(rows.join("; "))
         }
     }
-}
-
-/// A connection to the file at `path` (created if needed), in WAL mode, set up as every
-/// connection of sluice is: waiting for other writers' locks, syncing as `durability` says,
-/// with foreign keys enforced and a large page cache.
-fn connect(path: &Path, durability: Durability) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // Several processes write (the daemon, `alert-response`): wait for the lock instead of
-    // failing.
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    // Turning a new file to WAL needs it to itself, and SQLite does not wait for that: a
-    // second process creating the store at the same moment gets "database is locked".
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(e)
-                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            result => break result?,
-        }
-    }
-    conn.pragma_update(
-        None,
-        "synchronous",
-        match durability {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        },
-    )?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // SQLite's own page cache (2 MB by default) holds the hot part of the queue tables and
-    // their indexes; past it every page is a read from the operating system's cache.
-    conn.pragma_update(None, "cache_size", -(PAGE_CACHE_KIB as i64))?;
-    Ok(conn)
-}
-
-/// SQLite's busy handler: `attempt` counts from 0; sleep a millisecond and try again, until
-/// about [`BUSY_TIMEOUT`] has passed.
-fn wait_for_lock(attempt: i32) -> bool {
-    if attempt as u128 >= BUSY_TIMEOUT.as_millis() {
-        return false;
-    }
-    std::thread::sleep(Duration::from_millis(1));
-    true
 }

@@ -287,7 +287,7 @@ impl Delivery<'_> {
         let ticket = store
             .read(tickets::get(db, row.ticket_id))?
             .ok_or_else(|| StoreError::Corrupt {
-                path: store.path().to_owned(),
+                store: store.name().to_owned(),
                 table: "outbox",
                 message: format!(
                     "action {} names ticket {}, which does not exist",

@@ -20,8 +20,8 @@ use crate::time::Timestamp;
 
 /// What settling a batch shares across its jobs: the transaction, the time, how to retry, and
 /// the report it adds to.
-pub(super) struct Settling<'a> {
-    pub tx: &'a Db<'a>,
+pub(super) struct Settling<'a, 'c> {
+    pub tx: &'a Db<'c>,
     pub now: Timestamp,
     /// When the sink's answers had all come back: a create it left in doubt was sent before.
     pub answered: Timestamp,
@@ -64,7 +64,7 @@ impl Delivery<'_> {
     /// Records what happened to `job`.
     pub(super) fn settle_job(
         &self,
-        s: &mut Settling<'_>,
+        s: &mut Settling<'_, '_>,
         job: &Job,
         outcomes: &[ActionOutcome],
     ) -> db::Result<()> {
@@ -113,7 +113,7 @@ impl Delivery<'_> {
     }
 
     /// The ticket an earlier attempt opened was found: it is this action's, not opened again.
-    fn adopt(&self, s: &mut Settling<'_>, job: &Job, ticket: &Ticket) -> db::Result<()> {
+    fn adopt(&self, s: &mut Settling<'_, '_>, job: &Job, ticket: &Ticket) -> db::Result<()> {
         let (tx, now, id) = (s.tx, s.now, job.row.id);
         tickets::set_sink_state(
             tx,
@@ -141,7 +141,7 @@ impl Delivery<'_> {
 
     /// `job` sent nothing: an update whose ticket never reached the sink sends its alerts to
     /// a new ticket; anything else had nothing left to send (no journal configured, say).
-    fn nothing_sent(&self, s: &mut Settling<'_>, job: &Job) -> db::Result<()> {
+    fn nothing_sent(&self, s: &mut Settling<'_, '_>, job: &Job) -> db::Result<()> {
         let (tx, now, id) = (s.tx, s.now, job.row.id);
         if job.row.kind != OutboxKind::Update || job.ticket.sink_id.is_some() {
             return outbox::finish(tx, id, now);
@@ -249,7 +249,7 @@ impl Delivery<'_> {
     }
 
     /// Counts the reopen of `job`'s ticket.
-    fn reopened(&self, s: &mut Settling<'_>, job: &Job) -> db::Result<()> {
+    fn reopened(&self, s: &mut Settling<'_, '_>, job: &Job) -> db::Result<()> {
         tickets::count_reopen(s.tx, job.ticket.id)?;
         s.report.reopened += 1;
         tracing::info!(
@@ -262,7 +262,7 @@ impl Delivery<'_> {
     }
 
     /// Counts the ticket `job` opened, numbered `number`.
-    fn opened(&self, s: &mut Settling<'_>, job: &Job, number: &str) {
+    fn opened(&self, s: &mut Settling<'_, '_>, job: &Job, number: &str) {
         let flood = job.ticket.kind == TicketKind::Flood;
         s.report.created += 1;
         if flood {
@@ -277,7 +277,7 @@ impl Delivery<'_> {
     }
 
     /// Every step of `job` is confirmed.
-    fn finished(&self, s: &mut Settling<'_>, job: &Job, number: &str) -> db::Result<()> {
+    fn finished(&self, s: &mut Settling<'_, '_>, job: &Job, number: &str) -> db::Result<()> {
         outbox::finish(s.tx, job.row.id, s.now)?;
         if job.row.kind == OutboxKind::Update {
             s.report.updated += 1;
@@ -294,7 +294,7 @@ impl Delivery<'_> {
     /// rejected it, and tried again otherwise.
     fn not_done(
         &self,
-        s: &mut Settling<'_>,
+        s: &mut Settling<'_, '_>,
         job: &Job,
         retry: Option<RetryLater>,
         failure: Option<PluginError>,
@@ -320,7 +320,7 @@ impl Delivery<'_> {
 
     fn retry(
         &self,
-        s: &mut Settling<'_>,
+        s: &mut Settling<'_, '_>,
         job: &Job,
         reason: &str,
         retry_after: Option<Duration>,
@@ -356,7 +356,7 @@ impl Delivery<'_> {
     }
 
     /// The sink refused the action for good.
-    fn refused(&self, s: &mut Settling<'_>, job: &Job, error: &PluginError) -> db::Result<()> {
+    fn refused(&self, s: &mut Settling<'_, '_>, job: &Job, error: &PluginError) -> db::Result<()> {
         let (tx, now) = (s.tx, s.now);
         let row = &job.row;
         let key = &job.ticket.suppression_key;

@@ -3,6 +3,7 @@
 //! `RETURNING`, `CASE` for a larger of two values) and the same types ([`ToValue`],
 //! [`FromValue`]), so the rules of the queue, the outbox and the tickets are written once.
 
+pub(crate) mod postgres;
 mod sqlite;
 mod value;
 
@@ -14,6 +15,9 @@ pub enum DbError {
     /// SQLite refused or failed.
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL refused or failed, or the connection to it did.
+    #[error("{}", postgres_message(.0))]
+    Postgres(#[from] ::postgres::Error),
     /// A column held what its type cannot read.
     #[error("column {column}: {message}")]
     Column {
@@ -33,6 +37,36 @@ impl DbError {
         match self {
             DbError::Sqlite(e) => e.sqlite_error_code(),
             _ => None,
+        }
+    }
+}
+
+/// PostgreSQL's own message, with its detail, without the client's wrapping ("db error: ").
+fn postgres_message(error: &::postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => error.to_string(),
+    }
+}
+
+impl DbError {
+    /// PostgreSQL's SQLSTATE, when PostgreSQL refused.
+    pub fn postgres_code(&self) -> Option<&::postgres::error::SqlState> {
+        match self {
+            DbError::Postgres(e) => e.code(),
+            _ => None,
+        }
+    }
+
+    /// Whether the connection failed (the server went away, the network broke), as opposed
+    /// to a statement being refused: the store reconnects before its next transaction.
+    pub fn is_connection(&self) -> bool {
+        match self {
+            DbError::Postgres(e) => e.is_closed() || e.as_db_error().is_none(),
+            _ => false,
         }
     }
 }
@@ -57,12 +91,14 @@ pub struct Db<'c> {
 
 enum Backend<'c> {
     Sqlite(&'c rusqlite::Connection),
+    Postgres(postgres::Handle<'c>),
 }
 
 impl std::fmt::Debug for Db<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.backend {
             Backend::Sqlite(_) => f.write_str("Db(SQLite)"),
+            Backend::Postgres(_) => f.write_str("Db(PostgreSQL)"),
         }
     }
 }
@@ -75,17 +111,37 @@ impl<'c> Db<'c> {
         }
     }
 
+    /// Statements on a PostgreSQL connection (or a transaction on one).
+    pub(crate) fn postgres(
+        session: &'c std::cell::RefCell<dyn postgres::Session + 'c>,
+        statements: &'c postgres::Statements,
+    ) -> Db<'c> {
+        Db {
+            backend: Backend::Postgres(postgres::Handle {
+                session,
+                statements,
+            }),
+        }
+    }
+
+    /// Whether this is PostgreSQL (for the few statements that differ).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
     /// Runs a statement; the number of rows it changed.
     pub fn execute(&self, sql: &str, args: &[&dyn ToValue]) -> Result<usize> {
-        match self.backend {
+        match &self.backend {
             Backend::Sqlite(conn) => sqlite::execute(conn, sql, args),
+            Backend::Postgres(pg) => pg.execute(sql, args),
         }
     }
 
     /// Runs statements with no parameters, separated by `;`.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        match self.backend {
+        match &self.backend {
             Backend::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Backend::Postgres(pg) => pg.batch(sql),
         }
     }
 
@@ -111,8 +167,9 @@ impl<'c> Db<'c> {
         args: &[&dyn ToValue],
         f: impl FnMut(&Row<'_>) -> Result<bool>,
     ) -> Result<()> {
-        match self.backend {
+        match &self.backend {
             Backend::Sqlite(conn) => sqlite::each(conn, sql, args, f),
+            Backend::Postgres(pg) => pg.each(sql, args, f),
         }
     }
 
@@ -157,6 +214,7 @@ pub struct Row<'r> {
 
 enum RowInner<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r ::postgres::Row),
 }
 
 impl std::fmt::Debug for Row<'_> {
@@ -170,6 +228,7 @@ impl Row<'_> {
     pub fn get<T: FromValue>(&self, index: usize) -> Result<T> {
         let read = match &self.inner {
             RowInner::Sqlite(row) => sqlite::column(row, index)?,
+            RowInner::Postgres(row) => postgres::column(row, index)?,
         };
         T::from_value(read).map_err(|message| DbError::Column {
             column: index,

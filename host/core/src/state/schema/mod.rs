@@ -2,10 +2,11 @@
 //! written by an older sluice is brought up to date on open; one written by a newer sluice is
 //! refused.
 
-use std::path::Path;
+pub(super) mod postgres;
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 
+use super::db::{self, Db};
 use super::StoreError;
 
 /// Each entry moves the schema one version up.
@@ -168,8 +169,9 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this sluice writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = StoreError::database(path);
+/// Brings the SQLite store `name` up to date.
+pub(super) fn migrate(conn: &mut Connection, name: &str) -> Result<(), StoreError> {
+    let err = StoreError::database(name);
     let version =
         |conn: &Connection| conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
     if version(conn).map_err(err)? == VERSION {
@@ -183,7 +185,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     let current = version(&tx).map_err(err)?;
     if current > VERSION {
         return Err(StoreError::TooNew {
-            path: path.to_owned(),
+            store: name.to_owned(),
             found: current,
             supported: VERSION,
         });
@@ -195,7 +197,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         if i == 0 {
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('store_id', ?1)",
-                params![uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()],
+                params![new_store_id()],
             )
             .map_err(err)?;
         }
@@ -203,12 +205,19 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     tx.commit().map_err(err)
 }
 
-pub(super) fn store_id(conn: &Connection) -> rusqlite::Result<String> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
-            r.get(0)
-        })
-        .optional()?
+/// A new store's id: 12 random hexadecimal digits.
+fn new_store_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
+
+/// The store's id (see [`Store::id`](super::Store::id)).
+pub(super) fn store_id(db: &Db<'_>) -> db::Result<String> {
+    Ok(db
+        .query_opt(
+            "SELECT value FROM meta WHERE key = 'store_id'",
+            db::args![],
+            |r| r.get(0),
+        )?
         .unwrap_or_default())
 }
 

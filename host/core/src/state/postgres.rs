@@ -1,0 +1,149 @@
+//! The store in a PostgreSQL database, shared by several hosts: connecting (and connecting
+//! again after the server or the network went away), transactions, and the name messages
+//! give it (the URL without its password).
+
+use std::cell::RefCell;
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::{Client, Config, NoTls};
+
+use super::db::{self, postgres::Statements, Db};
+use super::StoreError;
+
+/// How long connecting may take when the URL does not say (`connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to the database, with the statements prepared on it.
+pub(super) struct Link {
+    client: RefCell<Client>,
+    statements: Statements,
+    config: Config,
+}
+
+impl Link {
+    /// Connects to `url` (a `postgres://` URL or `key=value` pairs); returns the link and the
+    /// name messages give the store.
+    pub(super) fn connect(url: &str) -> Result<(Link, String), StoreError> {
+        let mut config = Config::from_str(url).map_err(|e| StoreError::Url {
+            message: e.to_string(),
+        })?;
+        if config.get_hosts().is_empty() {
+            return Err(StoreError::Url {
+                message: "it names no host".into(),
+            });
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("sluice");
+        }
+        let name = display_name(&config);
+        let client = config.connect(NoTls).map_err(StoreError::database(&name))?;
+        Ok((
+            Link {
+                client: RefCell::new(client),
+                statements: Statements::default(),
+                config,
+            },
+            name,
+        ))
+    }
+
+    /// Connects again if the connection was lost; statements prepared on the old one go.
+    fn reconnect_if_closed(&self) -> db::Result<()> {
+        if !self.client.borrow().is_closed() {
+            return Ok(());
+        }
+        let client = self.config.connect(NoTls)?;
+        *self.client.borrow_mut() = client;
+        self.statements.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// Statements outside a transaction (each commits on its own).
+    pub(super) fn db(&self) -> Db<'_> {
+        // A failed reconnect shows as the next statement's connection error.
+        let _ = self.reconnect_if_closed();
+        Db::postgres(&self.client, &self.statements)
+    }
+
+    /// Runs `f` in a transaction, committed when `commit` and `f` succeeded, else rolled back.
+    pub(super) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Db<'_>) -> db::Result<T>,
+        commit: bool,
+    ) -> db::Result<T> {
+        self.reconnect_if_closed()?;
+        let mut client = self.client.borrow_mut();
+        let tx = RefCell::new(client.transaction()?);
+        let value = f(&Db::postgres(&tx, &self.statements));
+        let tx = tx.into_inner();
+        match value {
+            Ok(value) if commit => {
+                tx.commit()?;
+                Ok(value)
+            }
+            Ok(value) => {
+                tx.rollback()?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The transaction is rolled back when dropped; a lost connection needs no more.
+                let _ = tx.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Link::write`] for `&self`, committing: for set-up before the store is shared.
+    pub(super) fn transaction<T>(&self, f: impl FnOnce(&Db<'_>) -> db::Result<T>) -> db::Result<T> {
+        let mut client = self.client.borrow_mut();
+        let tx = RefCell::new(client.transaction()?);
+        let value = f(&Db::postgres(&tx, &self.statements))?;
+        tx.into_inner().commit()?;
+        Ok(value)
+    }
+
+    /// The newest alert's id: it grows whenever any host queues an alert.
+    pub(super) fn newest_alert(&self) -> db::Result<i64> {
+        self.db()
+            .value("SELECT coalesce(max(id), 0) FROM alerts", db::args![])
+    }
+}
+
+/// `postgres://user@host:port/database`: the URL without its password, for messages.
+fn display_name(config: &Config) -> String {
+    let user = config.get_user().unwrap_or("");
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            postgres::config::Host::Tcp(h) => format!("{h}:{port}"),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(p) => p.display().to_string(),
+        })
+        .collect();
+    let database = config.get_dbname().unwrap_or(user);
+    let at = if user.is_empty() { "" } else { "@" };
+    format!("postgres://{user}{at}{}/{database}", hosts.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_leaves_the_password_out() {
+        let config =
+            Config::from_str("postgres://sluice:s3cret-pw@db1.example:6432/alerts").unwrap();
+        assert_eq!(
+            display_name(&config),
+            "postgres://sluice@db1.example:6432/alerts"
+        );
+        let config = Config::from_str("host=db2 user=ops password=s3cret-pw").unwrap();
+        assert_eq!(display_name(&config), "postgres://ops@db2:5432/ops");
+    }
+}

@@ -1,0 +1,163 @@
+//! The state store on PostgreSQL, against a real server of its own (a throwaway cluster):
+//! the schema is created once however many hosts start together, rows read back as written,
+//! and a wrong URL, password or database, or a database from a newer sluice, is refused
+//! with a message that says what to do and never shows the password.
+
+use sluice_core::store::alerts::{self, NewAlert, Origin};
+use sluice_core::store::db::args;
+use sluice_core::{Store, StoreError, Timestamp};
+use sluice_test_postgres::Cluster;
+
+fn alert<'a>(key: &str, record: Option<&'a str>) -> NewAlert<'a> {
+    NewAlert {
+        pipeline: "p",
+        dedupe_key: key.to_owned(),
+        origin: Origin::Poll,
+        alert_name: "Account Locked Out",
+        auditor_alert_id: None,
+        record_id: Some("rid-1"),
+        received_at: Timestamp::from_millis(1_700_000_000_123),
+        record,
+        extra_records: None,
+    }
+}
+
+#[test]
+fn alerts_queue_once_per_key_and_read_back_as_written() {
+    let cluster = Cluster::start().unwrap();
+    let mut store = Store::open_postgres(&cluster.url()).unwrap();
+    assert!(store.is_postgres());
+    let first = store
+        .write(|db| alerts::enqueue_returning_id(db, &alert("k1", Some("{\"a\":1}"))))
+        .unwrap();
+    let again = store
+        .write(|db| alerts::enqueue_returning_id(db, &alert("k1", None)))
+        .unwrap();
+    assert!(first.is_some());
+    assert_eq!(
+        again, None,
+        "the second alert with one dedupe key is ignored"
+    );
+    let ready = store
+        .read(alerts::with_status(
+            &store.db(),
+            "p",
+            alerts::AlertStatus::Ready,
+            10,
+        ))
+        .unwrap();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].id, first.unwrap());
+    assert_eq!(ready[0].origin, Origin::Poll);
+    assert_eq!(ready[0].record.as_deref(), Some("{\"a\":1}"));
+    assert_eq!(
+        ready[0].received_at,
+        Timestamp::from_millis(1_700_000_000_123)
+    );
+}
+
+#[test]
+fn hosts_starting_together_create_one_store() {
+    let cluster = Cluster::start().unwrap();
+    let url = cluster.url();
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let opens: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| Store::open_postgres(&url).map(|st| st.id().to_owned())))
+            .collect();
+        opens
+            .into_iter()
+            .map(|o| o.join().unwrap().unwrap())
+            .collect()
+    });
+    assert!(
+        ids.iter().all(|id| id == &ids[0] && id.len() == 12),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn a_store_written_by_a_newer_sluice_is_refused() {
+    let cluster = Cluster::start().unwrap();
+    let mut store = Store::open_postgres(&cluster.url()).unwrap();
+    store
+        .write(|db| {
+            db.execute(
+                "UPDATE meta SET value = '999' WHERE key = 'schema_version'",
+                args![],
+            )
+        })
+        .unwrap();
+    let err = Store::open_postgres(&cluster.url()).unwrap_err();
+    assert!(
+        matches!(err, StoreError::TooNew { found: 999, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("newer than this sluice"), "{err}");
+}
+
+#[test]
+fn a_wrong_password_says_so_without_showing_it() {
+    let cluster = Cluster::start().unwrap();
+    let err = Store::open_postgres(&cluster.url_with_password("not-the-pw-0815")).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("password authentication failed"),
+        "{message}"
+    );
+    assert!(message.contains("check the user and password"), "{message}");
+    assert!(!message.contains("not-the-pw-0815"), "{message}");
+    assert!(message.contains(&format!(
+        "postgres://sluice@127.0.0.1:{}/sluice",
+        cluster.port()
+    )));
+}
+
+#[test]
+fn an_unreachable_server_and_a_missing_database_say_what_to_check() {
+    let cluster = Cluster::start().unwrap();
+    let url = cluster.url();
+    let missing = format!("{}/nosuchdb", url.rsplit_once('/').unwrap().0);
+    let message = Store::open_postgres(&missing).unwrap_err().to_string();
+    assert!(message.contains("create the database first"), "{message}");
+
+    let port = cluster.port();
+    drop(cluster);
+    let message = Store::open_postgres(&url).unwrap_err().to_string();
+    assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+    assert!(message.contains("check that PostgreSQL runs"), "{message}");
+
+    for url in [
+        "postgres://sluice@/sluice",
+        "postgres://sluice@db:port/sluice",
+    ] {
+        let message = Store::open_postgres(url).unwrap_err().to_string();
+        assert!(
+            message.contains("state.url is not a PostgreSQL connection URL"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn the_store_connects_again_after_the_server_restarted() {
+    let mut cluster = Cluster::start().unwrap();
+    let mut store = Store::open_postgres(&cluster.url()).unwrap();
+    store
+        .write(|db| alerts::enqueue(db, &alert("k1", Some("{}"))))
+        .unwrap();
+    cluster.kill();
+    cluster.restart().unwrap();
+    // The first statement after the restart finds the connection gone; the next transaction
+    // connects again.
+    let _ = store.write(|db| alerts::enqueue(db, &alert("k2", Some("{}"))));
+    store
+        .write(|db| alerts::enqueue(db, &alert("k3", Some("{}"))))
+        .unwrap();
+    let keys: i64 = store
+        .read(store.db().value("SELECT count(*) FROM alerts", args![]))
+        .unwrap();
+    assert!(
+        keys >= 2,
+        "k1 survived the crash and k3 was written: {keys}"
+    );
+}
