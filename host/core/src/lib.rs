@@ -68,5 +68,5 @@ pub use time::Timestamp;
 
 /// What the host reads from the store for status, metrics and its commands.
 pub mod store {
-    pub use crate::state::{alerts, checkpoints, db, dead_letters, outbox, status, tickets};
+    pub use crate::state::{alerts, checkpoints, db, dead_letters, lease, outbox, status, tickets};
 }

@@ -22,6 +22,7 @@ pub mod alerts;
 pub mod checkpoints;
 pub mod db;
 pub mod dead_letters;
+pub mod lease;
 pub mod outbox;
 pub mod retention;
 pub mod status;
@@ -250,6 +251,8 @@ pub struct Store {
     id: String,
     /// What [`Store::changed_elsewhere`] saw last.
     seen: i64,
+    /// What every transaction of [`Store::write`] must find in the delivery lease.
+    fence: Option<lease::Fence>,
 }
 
 /// The connection itself.
@@ -298,6 +301,7 @@ impl Store {
             path: Some(path.to_owned()),
             id,
             seen: 0,
+            fence: None,
         };
         store.changed_elsewhere();
         Ok(store)
@@ -315,9 +319,17 @@ impl Store {
             path: None,
             id,
             seen: 0,
+            fence: None,
         };
         store.changed_elsewhere();
         Ok(store)
+    }
+
+    /// Makes every later [`Store::write`] commit only while the delivery lease still has
+    /// `fence`'s holder and epoch (a shared store's delivering host). A SQLite store has one
+    /// delivering host, the holder of its lock file, and ignores it.
+    pub fn set_fence(&mut self, fence: lease::Fence) {
+        self.fence = Some(fence);
     }
 
     /// The store, as messages name it: its file, or its database's URL without the password.
@@ -389,9 +401,17 @@ impl Store {
                 tx.commit().map_err(err)?;
                 Ok(value)
             }
-            Link::Postgres(link) => link
-                .write(f, true)
-                .map_err(StoreError::database(&self.name)),
+            Link::Postgres(link) => {
+                let fence = self.fence.as_ref();
+                let fenced = |db: &Db<'_>| {
+                    if let Some(fence) = fence {
+                        lease::check_fence(db, fence)?;
+                    }
+                    f(db)
+                };
+                link.write(fenced, true)
+                    .map_err(StoreError::database(&self.name))
+            }
         }
     }
 

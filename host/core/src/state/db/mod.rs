@@ -29,6 +29,16 @@ pub enum DbError {
     /// A query that must return a row returned none.
     #[error("the query returned no row")]
     NoRow,
+    /// This host no longer holds the delivery lease it was given: another host delivers
+    /// now, and nothing this host decided was committed.
+    #[error(
+        "this host no longer holds the delivery lease (epoch {epoch}): another host took over \
+         delivery, so nothing was committed"
+    )]
+    Fenced {
+        /// The epoch this host had.
+        epoch: super::lease::Epoch,
+    },
 }
 
 impl DbError {
@@ -224,6 +234,27 @@ impl std::fmt::Debug for Row<'_> {
 }
 
 impl Row<'_> {
+    /// How many columns the row has.
+    pub fn len(&self) -> usize {
+        match &self.inner {
+            RowInner::Sqlite(row) => row.as_ref().column_count(),
+            RowInner::Postgres(row) => row.len(),
+        }
+    }
+
+    /// Whether the row has no column.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Column `index` (from 0) as it is stored, whatever its kind (for copying rows).
+    pub fn value(&self, index: usize) -> Result<ColumnValue<'_>> {
+        match &self.inner {
+            RowInner::Sqlite(row) => sqlite::column(row, index),
+            RowInner::Postgres(row) => postgres::column(row, index),
+        }
+    }
+
     /// Column `index` (from 0) as a `T`.
     pub fn get<T: FromValue>(&self, index: usize) -> Result<T> {
         let read = match &self.inner {
