@@ -81,7 +81,7 @@ pub(crate) fn run(args: DeadLettersArgs, _global: &GlobalArgs) -> anyhow::Result
             state.path.display()
         );
     }
-    let mut store = Store::open(&state.path, state.durability)
+    let mut store = Store::connect(state.location())
         .context("cannot open the state store to read its dead letters")?;
     let sinks = SinkTypes(&file);
     match args.command {

@@ -43,10 +43,10 @@ pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     let runtime = tokio::runtime::Runtime::new()?;
     // First: a SIGHUP (log rotation, say) while starting must not end the process, as the
     // default action would; signals that come early are acted on once the pipelines run.
-    let events = listen(runtime.handle());
+    let (own_events, events) = listen(runtime.handle());
     let metrics = Metrics::new();
     let doorbell = Doorbell::default();
-    let mut host = load_host(&args, global, &runtime, &metrics, &doorbell)?;
+    let mut host = load_host(&args, global, &runtime, &metrics, &doorbell, own_events)?;
     // Taken now, so an edit made while the pipelines start is not missed.
     let mut watch = (!args.no_watch_config).then(|| ConfigWatch::new(host.config()));
     let config = host.config().config.clone();
@@ -108,6 +108,7 @@ fn load_host(
     runtime: &tokio::runtime::Runtime,
     metrics: &Metrics,
     doorbell: &Doorbell,
+    events: std::sync::mpsc::Sender<Event>,
 ) -> anyhow::Result<Host> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Host::load(HostOptions {
@@ -118,6 +119,7 @@ fn load_host(
         metrics: metrics.clone(),
         drain: args.drain,
         doorbell: doorbell.clone(),
+        events,
     })
     .map_err(|e| match e {
         StartError::Config(errors) => anyhow::Error::new(errors),
@@ -164,6 +166,8 @@ fn serve_until_stopped(
     loop {
         match events.recv_timeout(TICK) {
             Ok(Event::Stop(signal)) => return signal,
+            // Acted on below, at once.
+            Ok(Event::Leadership) => {}
             Ok(Event::Reload) => {
                 telemetry::reopen_log_file();
                 let seen = watch.as_deref().map(ConfigWatch::fingerprint);

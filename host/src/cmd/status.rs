@@ -54,7 +54,7 @@ pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<Exit
             state.path.display()
         );
     }
-    let store = Store::open(&state.path, state.durability)
+    let store = Store::connect(state.location())
         .context("cannot open the state store to read the status")?;
     let pipelines: Vec<(&String, &PipelineSettings)> = match &args.pipeline {
         Some(name) => match file.config.pipelines.get_key_value(name) {

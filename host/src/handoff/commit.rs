@@ -66,7 +66,7 @@ impl CommitThread {
         waiting: usize,
         doorbell: Doorbell,
     ) -> Result<(CommitThread, Committer), String> {
-        let store = Store::open(&state.path, state.durability).map_err(|e| e.to_string())?;
+        let store = Store::connect(state.location()).map_err(|e| e.to_string())?;
         let capacity = waiting.max(1);
         let (jobs, receiver) = mpsc::sync_channel::<Job>(capacity);
         let thread = std::thread::Builder::new()

@@ -111,7 +111,7 @@ impl HandoffListener {
         let listener = bind_with_mode(path, mode)?;
         let meta = std::fs::metadata(path)?;
         let file = (meta.dev(), meta.ino());
-        let store = match Store::open(&state.path, state.durability) {
+        let store = match Store::connect(state.location()) {
             Ok(store) => store,
             Err(error) => {
                 let _ = std::fs::remove_file(path);
@@ -291,7 +291,7 @@ mod tests {
             durability: Durability::Normal,
             ..StateSettings::default()
         };
-        Store::open(&state.path, state.durability).unwrap();
+        Store::connect(state.location()).unwrap();
         state
     }
 
@@ -334,7 +334,7 @@ mod tests {
         assert!(!pipeline.wait(Duration::from_secs(30)));
         assert!(started.elapsed() < Duration::from_secs(10), "rung");
 
-        let store = Store::open(&state.path, state.durability).unwrap();
+        let store = Store::connect(state.location()).unwrap();
         let queued: i64 = store
             .sqlite()
             .query_row(
@@ -411,7 +411,7 @@ mod tests {
                 "{reason}"
             );
         }
-        let store = Store::open(&state.path, state.durability).unwrap();
+        let store = Store::connect(state.location()).unwrap();
         let queued: i64 = store
             .sqlite()
             .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))

@@ -14,13 +14,16 @@ pub enum Event {
     Stop(&'static str),
     /// Read the config again (SIGHUP); also reopen the log file.
     Reload,
+    /// This host's role on a shared store changed (it took the delivery lease or lost it).
+    Leadership,
 }
 
-/// Listens for signals on `runtime` and sends them as events.
-pub fn listen(runtime: &tokio::runtime::Handle) -> Receiver<Event> {
+/// Listens for signals on `runtime` and sends them as events; the sender is for the host's
+/// own events.
+pub fn listen(runtime: &tokio::runtime::Handle) -> (Sender<Event>, Receiver<Event>) {
     let (sender, events) = channel();
-    runtime.spawn(forward(sender));
-    events
+    runtime.spawn(forward(sender.clone()));
+    (sender, events)
 }
 
 #[cfg(unix)]

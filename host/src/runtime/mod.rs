@@ -11,7 +11,8 @@
 
 mod events;
 mod host;
-mod inputs;
+pub(crate) mod inputs;
+mod leadership;
 mod prepare;
 mod running;
 mod watch;

@@ -162,11 +162,6 @@ impl Running {
     pub fn names(&self) -> Vec<&str> {
         self.threads.iter().map(|t| t.name.as_str()).collect()
     }
-
-    /// Whether any pipeline runs.
-    pub fn is_empty(&self) -> bool {
-        self.threads.is_empty()
-    }
 }
 
 /// Steps `engine` until `stop`.

@@ -138,7 +138,7 @@ async fn metrics(State(shared): State<Shared>) -> Response {
 fn refresh_store_gauges(shared: &Shared) {
     let mut store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
     if store.is_none() {
-        match Store::open(&shared.state.path, shared.state.durability) {
+        match Store::connect(shared.state.location()) {
             Ok(s) => *store = Some(s),
             Err(error) => {
                 tracing::warn!(%error, "Cannot open the state store for the metrics.");

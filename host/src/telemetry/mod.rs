@@ -18,7 +18,7 @@ pub use endpoint::serve;
 pub use logs::reopen as reopen_log_file;
 #[cfg(test)]
 use metrics::Reachability;
-pub use metrics::{IntakeMetrics, Metrics, PipelineMetrics, Refusal, Role};
+pub use metrics::{IntakeMetrics, LeaseMetrics, Metrics, PipelineMetrics, Refusal, Renewal, Role};
 
 use tracing_subscriber::EnvFilter;
 

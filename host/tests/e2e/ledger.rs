@@ -10,6 +10,7 @@
 //!   ticket, its notes' counts add up to the alerts it collected);
 //! - the store passes `PRAGMA integrity_check` and `foreign_key_check`.
 
+use sluice_core::store::db::args;
 use std::collections::{BTreeMap, HashMap};
 
 use sluice_emulators::servicenow::Incident;
@@ -92,15 +93,19 @@ struct Action {
 pub fn account(site: &Site, expect: Expect) -> Ledger {
     let store = site.store();
     assert_eq!(store.integrity_check(), Ok(()), "PRAGMA integrity_check");
-    let conn = store.sqlite();
-    let broken_keys: Vec<String> = conn
-        .prepare("PRAGMA foreign_key_check")
-        .unwrap()
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(broken_keys.is_empty(), "foreign_key_check: {broken_keys:?}");
+    // PostgreSQL enforces its foreign keys at every commit; SQLite is asked.
+    if store.path().is_some() {
+        let broken_keys: Vec<String> = store
+            .sqlite()
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(broken_keys.is_empty(), "foreign_key_check: {broken_keys:?}");
+    }
+    let db = store.db();
 
     // Every alert accounted for.
     let counts: BTreeMap<String, u64> = sluice_core::store::alerts::counts(&store.db(), PIPELINE)
@@ -117,25 +122,23 @@ pub fn account(site: &Site, expect: Expect) -> Ledger {
         "alerts delivered and given up on: {counts:?}"
     );
 
-    let actions: Vec<Action> = conn
-        .prepare(
+    let actions: Vec<Action> = db
+        .query(
             "SELECT o.id, o.ticket_id, o.kind, o.state, o.last_error, \
              (SELECT count(*) FROM alerts a WHERE a.outbox_id = o.id) \
              FROM outbox o WHERE o.pipeline = ?1 ORDER BY o.id",
+            args![PIPELINE],
+            |r| {
+                Ok(Action {
+                    id: r.get(0)?,
+                    ticket: r.get(1)?,
+                    kind: r.get(2)?,
+                    state: r.get(3)?,
+                    last_error: r.get(4)?,
+                    alerts: r.get(5)?,
+                })
+            },
         )
-        .unwrap()
-        .query_map([PIPELINE], |r| {
-            Ok(Action {
-                id: r.get(0)?,
-                ticket: r.get(1)?,
-                kind: r.get(2)?,
-                state: r.get(3)?,
-                last_error: r.get(4)?,
-                alerts: r.get::<_, i64>(5)? as u64,
-            })
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
         .unwrap();
     for a in actions.iter().filter(|a| a.state == "dead") {
         assert!(
@@ -164,17 +167,13 @@ pub fn account(site: &Site, expect: Expect) -> Ledger {
         "incidents opened twice: {duplicated:?}"
     );
 
-    let rows: Vec<(i64, String, String, String, Option<String>)> = conn
-        .prepare(
+    let rows: Vec<(i64, String, String, String, Option<String>)> = db
+        .query(
             "SELECT id, suppression_key, kind, correlation_id, sink_id FROM tickets \
              WHERE pipeline = ?1 ORDER BY id",
+            args![PIPELINE],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
-        .unwrap()
-        .query_map([PIPELINE], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
         .unwrap();
     let mut tickets = Vec::new();
     for (id, key, kind, correlation, sink_id) in rows {

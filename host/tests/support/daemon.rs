@@ -23,6 +23,8 @@ const RUNNING: &str = "sluice is running.";
 /// started yet: [`Run::start`] or [`Run::spawn`].
 pub struct Run<'s> {
     site: &'s Site,
+    /// The host's own directory under the site's, for one of several hosts on a shared store.
+    host: Option<String>,
     global: Vec<String>,
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -33,6 +35,7 @@ impl Site {
     pub fn run(&self) -> Run<'_> {
         Run {
             site: self,
+            host: None,
             global: Vec::new(),
             args: Vec::new(),
             env: Vec::new(),
@@ -41,6 +44,14 @@ impl Site {
 }
 
 impl<'s> Run<'s> {
+    /// Runs it as host `name` of several on a shared store: from a directory of its own under
+    /// the site's, with a copy of the site's config as it is now (so its hand-off socket is
+    /// its own, as on a machine of its own).
+    pub fn host(mut self, name: &str) -> Self {
+        self.host = Some(name.to_owned());
+        self
+    }
+
     /// Options before `run` (`-v`, `--log-format json`).
     pub fn global(mut self, flags: &[&str]) -> Self {
         self.global.extend(flags.iter().map(|f| f.to_string()));
@@ -70,12 +81,22 @@ impl<'s> Run<'s> {
     /// Starts it and returns at once: for a test that kills it anywhere, start-up included, or
     /// expects it not to come up.
     pub fn spawn(self) -> Daemon<'s> {
+        let (dir, config) = match &self.host {
+            None => (self.site.dir().to_owned(), self.site.config_path()),
+            Some(name) => {
+                let dir = self.site.dir().join(name);
+                std::fs::create_dir_all(&dir).expect("the host's directory");
+                let config = dir.join("sluice.toml");
+                std::fs::copy(self.site.config_path(), &config).expect("the host's config");
+                (dir, config)
+            }
+        };
         let mut child = sluice()
-            .current_dir(self.site.dir())
+            .current_dir(dir)
             .args(&self.global)
             .arg("run")
             .arg("--config")
-            .arg(self.site.config_path())
+            .arg(config)
             .args(&self.args)
             .envs(self.env)
             .stdin(Stdio::null())

@@ -19,7 +19,7 @@ mod records;
 mod site;
 
 pub use config::{closed_port, telemetry, AUDITOR_PASSWORD, AUDITOR_USER, BRISK, POLLING};
-pub use daemon::{tail, Daemon, Exit, PATIENCE};
+pub use daemon::{tail, Daemon, Exit, Run, PATIENCE};
 pub use records::{
     deletion, distinct_alerts, lockout, write_lockout, write_lockouts, write_modifications,
 };

@@ -32,6 +32,8 @@ pub struct Site {
     /// Kept, so that ServiceNow comes back where the config points.
     servicenow_addr: SocketAddr,
     dir: TempDir,
+    /// The PostgreSQL server of a shared store ([`Site::shared`]).
+    postgres: Option<Mutex<sluice_test_postgres::Cluster>>,
     // Last: the servers run on it.
     runtime: Runtime,
 }
@@ -80,10 +82,37 @@ impl Site {
             servicenow_addr: servicenow_served.addr(),
             servicenow_served: Mutex::new(Some(servicenow_served)),
             dir: tempfile::tempdir().expect("a temporary directory"),
+            postgres: None,
             runtime,
         };
         site.configure(layers);
         site
+    }
+
+    /// [`Site::new`] with the store on a PostgreSQL server of its own (`[state] url`), for
+    /// several hosts to share: each started with [`Run::host`](crate::support::Run::host).
+    pub fn shared(layers: &[&str]) -> Site {
+        let cluster = sluice_test_postgres::Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+        let shared = format!("[state]\nurl = {}", toml::Value::from(cluster.url()));
+        let mut site = Site::new(&[]);
+        site.postgres = Some(Mutex::new(cluster));
+        let mut all: Vec<&str> = layers.to_vec();
+        all.push(&shared);
+        site.configure(&all);
+        site
+    }
+
+    /// The PostgreSQL server of a shared store: to stop, kill or restart it.
+    ///
+    /// # Panics
+    ///
+    /// On a site whose store is a file.
+    pub fn postgres(&self) -> std::sync::MutexGuard<'_, sluice_test_postgres::Cluster> {
+        self.postgres
+            .as_ref()
+            .expect("a shared store")
+            .lock()
+            .unwrap()
     }
 
     /// The directory `sluice` runs in: its config, state store and socket.
@@ -228,7 +257,14 @@ impl Site {
 
     /// A connection to the state store (created by the first `sluice` run, or now).
     pub fn store(&self) -> Store {
-        Store::open(&self.dir().join("state.db"), Durability::Full).expect("the state store")
+        match &self.postgres {
+            Some(cluster) => {
+                let url = cluster.lock().unwrap().url();
+                Store::open_postgres(&url).expect("the shared state store")
+            }
+            None => Store::open(&self.dir().join("state.db"), Durability::Full)
+                .expect("the state store"),
+        }
     }
 
     /// Queues alerts `(alert name, record id)` as `sluice alert-response` does, in-process (a
@@ -294,19 +330,17 @@ impl Site {
 
     /// The last errors of the pipeline's ticket actions that meet `condition` (SQL on `o`).
     fn action_errors(&self, condition: &str) -> Vec<String> {
-        let store = self.store();
-        let errors = store
-            .sqlite()
-            .prepare(&format!(
-                "SELECT coalesce(o.last_error, '') FROM outbox o \
-                 WHERE o.pipeline = ?1 AND {condition}"
-            ))
-            .and_then(|mut s| {
-                s.query_map([PIPELINE], |r| r.get(0))?
-                    .collect::<Result<Vec<String>, _>>()
-            })
-            .expect("read the outbox");
-        errors
+        self.store()
+            .db()
+            .query(
+                &format!(
+                    "SELECT coalesce(o.last_error, '') FROM outbox o \
+                     WHERE o.pipeline = ?1 AND {condition}"
+                ),
+                sluice_core::store::db::args![PIPELINE],
+                |r| r.get(0),
+            )
+            .expect("read the outbox")
     }
 }
 

@@ -338,6 +338,18 @@ fn check(config: &Config, source: &SourceMap) -> Result<(), ConfigErrors> {
     for (key, message) in config.response_intake.problems() {
         problems.push(source.diagnostic(&format!("response_intake.{key}"), message));
     }
+    // Renewed every third of its length over a network: shorter than a second, a busy
+    // database or a short pause of the holder would hand delivery back and forth.
+    if config.state.lease.get() < std::time::Duration::from_secs(1) {
+        problems.push(source.diagnostic(
+            "state.lease",
+            format!(
+                "{} is too short: a lease of at least 1s (the default is 10s) lets the \
+                 delivering host renew it in time",
+                config.state.lease
+            ),
+        ));
+    }
     for (name, pipeline) in &config.pipelines {
         check_pipeline(name, pipeline, source, &mut problems);
     }

@@ -91,6 +91,12 @@ pub struct StateSettings {
     /// `postgres://sluice:${PGPASSWORD}@db.example:5432/sluice`. Default: none (the file).
     #[serde(default)]
     pub url: Option<String>,
+    /// With `url`: how long the delivering host's lease lasts unless renewed (it renews every
+    /// third of it). A standby takes over delivery at most this long after the delivering
+    /// host died or was cut off from the database, and at once after it stopped cleanly.
+    /// Default: `10s`.
+    #[serde(default = "default_lease")]
+    pub lease: HumanDuration,
 }
 
 impl StateSettings {
@@ -110,8 +116,13 @@ impl Default for StateSettings {
             durability: Durability::default(),
             checkpoint_interval: default_checkpoint_interval(),
             url: None,
+            lease: default_lease(),
         }
     }
+}
+
+fn default_lease() -> HumanDuration {
+    HumanDuration::from_secs(10)
 }
 
 fn default_checkpoint_interval() -> HumanDuration {

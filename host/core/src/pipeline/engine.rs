@@ -134,6 +134,11 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         &self.store
     }
 
+    /// The state store, to fence its transactions (`Store::set_fence`).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     /// The sink (tests inspect their stand-ins).
     pub fn sink(&self) -> &K {
         &self.sink

@@ -14,6 +14,10 @@ use super::StoreError;
 /// How long connecting may take when the URL does not say (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long data sent to the database may go unacknowledged before the connection counts as
+/// lost (`tcp_user_timeout`), when the URL does not say.
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A connection to the database, with the statements prepared on it.
 pub(super) struct Link {
     client: RefCell<Client>,
@@ -35,6 +39,18 @@ impl Link {
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        // A network cut must show as an error within seconds, not when the operating system
+        // gives up on the connection (minutes): the delivering host has to notice before its
+        // lease lapses.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        }
+        if config.get_keepalives_interval().is_none() {
+            config
+                .keepalives_idle(Duration::from_secs(5))
+                .keepalives_interval(Duration::from_secs(2))
+                .keepalives_retries(3);
         }
         if config.get_application_name().is_none() {
             config.application_name("sluice");

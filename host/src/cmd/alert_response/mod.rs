@@ -64,8 +64,16 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
     let now = Timestamp::now();
     let state = &file.config.state;
     let open_store = || {
-        Store::open(&state.path, state.durability)
-            .context("cannot open the state store to queue the alert")
+        // A shared store's URL carries a password, which only this path needs: read the
+        // config again, secrets and all.
+        let resolved;
+        let state = if state.url.is_some() {
+            resolved = ConfigFile::load_with(&args.config.config, &SecretResolver::from_env())?;
+            &resolved.config.state
+        } else {
+            state
+        };
+        Store::connect(state.location()).context("cannot open the state store to queue the alert")
     };
 
     let csv_path = match args.args.as_slice() {

@@ -208,7 +208,7 @@ impl Stage {
                     .map_err(ConfigErrors::one)?;
             let sink = instantiate::sink(&registry, &file, &name, clock.clone(), handle)
                 .map_err(ConfigErrors::one)?;
-            let store = Store::open(&file.config.state.path, file.config.state.durability)?;
+            let store = Store::connect(file.config.state.location())?;
             let metrics =
                 self.metrics
                     .pipeline(&name, &source.context.plugin, &sink.context.plugin);

@@ -156,7 +156,7 @@ fn names<'a>(names: impl Iterator<Item = &'a String>) -> String {
 fn open_store(file: &ConfigFile) -> anyhow::Result<(Store, Option<&'static str>)> {
     let state = &file.config.state;
     if state.path.exists() {
-        let store = Store::open(&state.path, state.durability)
+        let store = Store::connect(state.location())
             .context("cannot open the state store to ask what suppression would decide")?;
         return Ok((store, None));
     }

@@ -25,11 +25,13 @@ use prometheus_client::registry::{Metric, Registry, Unit};
 use sluice_core::EngineStats;
 
 mod intake;
+mod lease;
 mod pipeline;
 mod process;
 mod store;
 
 pub use intake::{IntakeMetrics, Refusal};
+pub use lease::{LeaseMetrics, Renewal};
 pub use pipeline::PipelineMetrics;
 use store::{PipelineFacts, StoreSeries};
 
@@ -178,6 +180,7 @@ struct Series {
     last_reload_successful: Gauge,
     last_reload_success_time: Gauge<f64, std::sync::atomic::AtomicU64>,
     intake: IntakeMetrics,
+    lease: LeaseMetrics,
     reachability: Mutex<BTreeMap<(String, Role), Contact>>,
     /// What each pipeline's settings say that its store gauges need.
     facts: Mutex<BTreeMap<String, PipelineFacts>>,
@@ -430,6 +433,7 @@ impl Metrics {
             last_reload_success_time,
         } = HealthSeries::declare(r);
         let intake = IntakeMetrics::declare(r);
+        let lease = LeaseMetrics::declare(r);
         let series = Series {
             registry,
             records,
@@ -450,12 +454,18 @@ impl Metrics {
             last_reload_successful,
             last_reload_success_time,
             intake,
+            lease,
             reachability: Mutex::new(BTreeMap::new()),
             facts: Mutex::new(BTreeMap::new()),
         };
         Metrics {
             series: Arc::new(series),
         }
+    }
+
+    /// The handle the delivery lease reports into.
+    pub fn lease(&self) -> LeaseMetrics {
+        self.series.lease.clone()
     }
 
     /// The handle the response intake reports into.

@@ -4,6 +4,7 @@
 mod auditor;
 mod busy_instance;
 mod drain;
+mod failover;
 mod kill;
 mod late_commit;
 mod reset_store;

@@ -18,17 +18,21 @@ use std::time::{Duration, Instant};
 
 use sluice_sdk::{PluginError, SinkInstance, SourceInstance};
 
+mod build;
+
+use build::{build_all, checkpoint, prepare};
+
 use super::inputs::PipelineInputs;
+use super::leadership::{Leadership, Role as LeaseRole};
 use super::running::{Late, Running};
-use crate::plugin::{instantiate, PluginRegistry};
+
 use crate::telemetry::{Metrics, Role};
+use sluice_core::store::lease::Fence;
 use sluice_core::Clock;
 use sluice_core::Doorbell;
-use sluice_core::{
-    check_identity, record_progress, DeliveryLock, StateSettings, Store, StoreError,
-};
+use sluice_core::Engine;
+use sluice_core::{check_identity, DeliveryLock, Store, StoreError};
 use sluice_core::{ConfigErrors, ConfigFile, Diagnostic};
-use sluice_core::{Engine, PipelineSpec};
 
 /// The engine of a pipeline built from config.
 type PipelineEngine = Engine<SourceInstance, SinkInstance>;
@@ -72,6 +76,8 @@ pub struct HostOptions {
     pub drain: Duration,
     /// Rung when an alert is handed over: wakes the running pipelines.
     pub doorbell: Doorbell,
+    /// Where the host's own events go (a change of its role on a shared store).
+    pub events: std::sync::mpsc::Sender<super::Event>,
 }
 
 /// A pipeline built and checked, not yet running.
@@ -84,6 +90,17 @@ struct Prepared {
     inputs: PipelineInputs,
 }
 
+/// Who delivers from the store.
+enum Delivery {
+    /// This host alone: it holds the lock beside its SQLite store.
+    Alone { _lock: DeliveryLock },
+    /// The holder of a shared store's lease; `fence` while that is this host.
+    Shared {
+        leadership: Leadership,
+        fence: Option<Fence>,
+    },
+}
+
 /// A new pipeline waiting for the thread of its predecessor to return.
 struct Waiting {
     old: Late,
@@ -92,10 +109,12 @@ struct Waiting {
 
 /// The config in force and its pipelines.
 pub struct Host {
-    /// Held while the host runs: no other host delivers from its store.
-    _lock: DeliveryLock,
+    /// Who delivers: this host alone (the lock beside its SQLite store, held while it runs),
+    /// or the holder of a shared store's lease.
+    delivery: Delivery,
     options: HostOptions,
     file: ConfigFile,
+    /// Built, not running: before the start, and while this host stands by.
     prepared: Vec<Prepared>,
     running: Running,
     waiting: Vec<Waiting>,
@@ -129,17 +148,33 @@ impl Host {
         let (file, registry) = super::config_and_plugins(&options.config, &options.plugin_dirs)?;
         // Before anything opens the store: a second host must not even recover in-flight
         // actions, which are the first host's.
-        let lock = DeliveryLock::acquire(&file.config.state.path)?;
+        let state = &file.config.state;
+        let delivery = match &state.url {
+            None => Delivery::Alone {
+                _lock: DeliveryLock::acquire(&state.path)?,
+            },
+            Some(url) => Delivery::Shared {
+                leadership: Leadership::start(
+                    url,
+                    state.lease.get(),
+                    options.metrics.lease(),
+                    options.events.clone(),
+                )?,
+                fence: None,
+            },
+        };
+        if let Delivery::Alone { .. } = delivery {
+            options.metrics.lease().delivering(true);
+        }
         // A store replaced behind our back must not pass for this site's, and one that cannot
         // be written must not start a host that could acknowledge nothing.
-        let state = &file.config.state;
-        let mut store = Store::open(&state.path, state.durability)?;
+        let mut store = Store::connect(state.location())?;
         check_identity(&mut store)?;
         store.check_writable()?;
         let prepared = build_all(&file, &registry, &options)?;
         let next_checkpoint = Instant::now() + state.checkpoint_interval.get();
         Ok(Host {
-            _lock: lock,
+            delivery,
             running: Running::new(options.doorbell.clone()),
             options,
             file,
@@ -161,15 +196,16 @@ impl Host {
         self.prepared.iter_mut().flat_map(Prepared::check).collect()
     }
 
-    /// Starts the pipelines built by [`Host::load`].
+    /// Starts the pipelines built by [`Host::load`] (on a shared store, once this host holds
+    /// the delivery lease).
     pub fn start(&mut self) {
         let prepared = std::mem::take(&mut self.prepared);
         self.keep_metrics_of(&prepared);
+        if prepared.is_empty() {
+            tracing::warn!("No enabled pipeline in the config; nothing to run.");
+        }
         for p in prepared {
             self.spawn(p);
-        }
-        if self.running.is_empty() {
-            tracing::warn!("No enabled pipeline in the config; nothing to run.");
         }
     }
 
@@ -300,9 +336,11 @@ impl Host {
         }
     }
 
-    /// Starts the new pipelines whose predecessors have returned since the last reload, and
+    /// Starts the new pipelines whose predecessors have returned since the last reload,
+    /// starts or stops the pipelines when this host's role on a shared store changed, and
     /// checkpoints the store when that is due.
     pub fn tick(&mut self) {
+        self.follow_leadership();
         let now = Instant::now();
         let idle = self
             .checkpointing
@@ -335,8 +373,8 @@ impl Host {
         }
     }
 
-    /// Stops every pipeline, waiting at most the drain limit for each to finish its batch;
-    /// returns the ones that did not.
+    /// Stops every pipeline, waiting at most the drain limit for each to finish its batch,
+    /// then hands a shared store's lease over; returns the pipelines that did not finish.
     pub fn stop(self) -> Vec<String> {
         let state = self.file.config.state.clone();
         // One checkpoint at a time: both write the marker beside the store.
@@ -364,11 +402,63 @@ impl Host {
                 tracing::warn!(%error, "Cannot record the state store's generation at this stop.");
             }
         }
+        if let Delivery::Shared { leadership, .. } = self.delivery {
+            // After the pipelines' last commits: a standby takes over at once.
+            leadership.stop();
+        }
         late
     }
 
-    fn spawn(&mut self, p: Prepared) {
+    /// Starts the pipelines when this host took a shared store's lease; stops them when it
+    /// lost it, keeping them built (anew) for when it takes the lease again.
+    fn follow_leadership(&mut self) {
+        let Delivery::Shared { leadership, fence } = &mut self.delivery else {
+            return;
+        };
+        match (leadership.role(), fence.clone()) {
+            (LeaseRole::Delivering { fence: new, .. }, held) if held.as_ref() != Some(&new) => {
+                *fence = Some(new);
+                for p in std::mem::take(&mut self.prepared) {
+                    self.spawn(p);
+                }
+            }
+            (LeaseRole::Standby, Some(_)) => {
+                *fence = None;
+                // Fenced already: whatever they still try to commit is refused.
+                let names: Vec<String> =
+                    self.running.names().iter().map(|n| n.to_string()).collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let mut late = self.running.take(&names).stop(self.options.drain);
+                late.extend(self.waiting.drain(..).map(|w| w.old));
+                for name in late.iter().map(|l| &l.name) {
+                    tracing::warn!(pipeline = %name, "The pipeline had not finished its batch when this host stopped delivering; the host that delivers now reconciles it.");
+                }
+                self.applied.clear();
+                match prepare(&self.options) {
+                    Ok((_, prepared)) => self.prepared = prepared,
+                    Err(error) => {
+                        tracing::error!(%error, "Cannot build the pipelines again for when this host delivers next; restart it.")
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn spawn(&mut self, mut p: Prepared) {
         let name = p.engine.spec().name.clone();
+        match &self.delivery {
+            Delivery::Alone { .. } => {}
+            Delivery::Shared { fence: None, .. } => {
+                // Standing by: kept until this host takes the lease (a reload replaces it).
+                self.prepared.retain(|q| q.name() != name);
+                self.prepared.push(p);
+                return;
+            }
+            Delivery::Shared {
+                fence: Some(fence), ..
+            } => p.engine.store_mut().set_fence(fence.clone()),
+        }
         self.applied.insert(name.clone(), p.inputs.clone());
         let metrics = &self.options.metrics;
         metrics.describe_pipeline(&name, &p.engine.spec().settings);
@@ -407,6 +497,8 @@ impl Host {
                 "checkpoint_interval",
                 running.checkpoint_interval != next.checkpoint_interval,
             ),
+            ("url", running.url != next.url),
+            ("lease", running.lease != next.lease),
         ]
         .into_iter()
         .filter_map(|(key, differs)| differs.then_some(key))
@@ -422,104 +514,4 @@ impl Host {
             ),
         ))
     }
-}
-
-/// Loads and checks the config and builds its enabled pipelines, reporting every problem.
-fn prepare(options: &HostOptions) -> Result<(ConfigFile, Vec<Prepared>), StartError> {
-    let (file, registry) = super::config_and_plugins(&options.config, &options.plugin_dirs)?;
-    let prepared = build_all(&file, &registry, options)?;
-    Ok((file, prepared))
-}
-
-/// Builds the enabled pipelines of `file`, reporting every problem.
-fn build_all(
-    file: &ConfigFile,
-    registry: &PluginRegistry,
-    options: &HostOptions,
-) -> Result<Vec<Prepared>, StartError> {
-    let specs = sluice_core::pipeline_specs(file)?;
-    let mut prepared = Vec::new();
-    let mut problems: Vec<Diagnostic> = Vec::new();
-    for spec in specs {
-        match build(file, registry, spec, options) {
-            Ok(p) => prepared.push(p),
-            Err(Failure::Config(mut d)) => problems.append(&mut d),
-            Err(Failure::Store(e)) => return Err(e.into()),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ConfigErrors(problems).into());
-    }
-    Ok(prepared)
-}
-
-/// Why a pipeline could not be built.
-enum Failure {
-    Config(Vec<Diagnostic>),
-    Store(StoreError),
-}
-
-/// Builds one pipeline's components and engine.
-fn build(
-    file: &ConfigFile,
-    registry: &PluginRegistry,
-    spec: PipelineSpec,
-    options: &HostOptions,
-) -> Result<Prepared, Failure> {
-    let name = spec.name.clone();
-    let clock = options.clock.clone();
-    let handle = options.runtime.clone();
-    let source = instantiate::source(registry, file, &name, clock.clone(), handle.clone());
-    let sink = instantiate::sink(registry, file, &name, clock.clone(), handle);
-    let (source, sink) = match (source, sink) {
-        (Ok(source), Ok(sink)) => (source, sink),
-        (source, sink) => {
-            let problems = [source.err(), sink.err()].into_iter().flatten().collect();
-            return Err(Failure::Config(problems));
-        }
-    };
-    let state = &file.config.state;
-    let store = Store::open(&state.path, state.durability).map_err(Failure::Store)?;
-    let inputs = PipelineInputs::read(&spec.settings);
-    Ok(Prepared {
-        engine: Engine::new(Arc::new(spec), store, source.instance, sink.instance, clock),
-        source_plugin: source.context.plugin,
-        sink_plugin: sink.context.plugin,
-        checks: Vec::new(),
-        inputs,
-    })
-}
-
-impl Prepared {
-    /// Its pipeline's name.
-    fn name(&self) -> &str {
-        &self.engine.spec().name
-    }
-
-    /// Runs the healthchecks of its source and sink; logs and returns the failures.
-    fn check(&mut self) -> Vec<Unhealthy> {
-        self.checks = vec![
-            (Role::Source, self.engine.source_mut().healthcheck()),
-            (Role::Sink, self.engine.sink_mut().healthcheck()),
-        ];
-        let pipeline = &self.engine.spec().name;
-        let mut failed = Vec::new();
-        for (role, result) in &self.checks {
-            if let Err(error) = result {
-                tracing::error!(%pipeline, component = role.as_str(), %error, "Healthcheck failed.");
-                failed.push(Unhealthy {
-                    pipeline: pipeline.clone(),
-                    role: *role,
-                    error: error.clone(),
-                });
-            }
-        }
-        failed
-    }
-}
-
-/// Folds the store's write-ahead log into its file and records its generation beside it, so
-/// that a copy older than now is refused at the next start.
-fn checkpoint(state: &StateSettings) -> Result<(), StoreError> {
-    Store::open(&state.path, state.durability).and_then(|mut store| record_progress(&mut store))
 }
