@@ -105,7 +105,7 @@ fn a_host_whose_lease_was_taken_over_commits_nothing() {
         .write(|db| alerts::enqueue(db, &alert("after")))
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::Database { error: DbError::Fenced { epoch }, .. } if *epoch == old.epoch),
+        matches!(&err, StoreError::Database { error: DbError::Fenced { epoch }, .. } if *epoch == old.epoch.get()),
         "{err:?}"
     );
     assert!(

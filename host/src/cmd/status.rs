@@ -14,6 +14,7 @@ use super::output::print;
 use super::ticket_state::state_name;
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
+use sluice_core::store::lease::{self, LeaseView};
 use sluice_core::store::status::{self, OpenTickets, PipelineStatus};
 use sluice_core::store::tickets::{FloodWindow, TicketRow};
 use sluice_core::{ActionState, AlertState, Store, Timestamp};
@@ -46,8 +47,13 @@ fn queue_words(state: AlertState) -> &'static str {
 
 pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
+    // A shared store's URL holds its password: the one secret this command needs then.
+    let file = match file.config.state.url {
+        Some(_) => ConfigFile::load_with(&args.config.config, &SecretResolver::from_env())?,
+        None => file,
+    };
     let state = &file.config.state;
-    if !state.path.exists() {
+    if state.url.is_none() && !state.path.exists() {
         bail!(
             "there is no state store at {} yet: `sluice run` or `sluice alert-response` creates \
              it (the path is the config's state.path)",
@@ -73,13 +79,33 @@ pub(crate) fn run(args: StatusArgs, _global: &GlobalArgs) -> anyhow::Result<Exit
         let status = store.read(status::read(&store.db(), name, now, update_interval))?;
         report.push(pipeline_json(name, settings, &status, now));
     }
-    let report = json!({ "state": state.path, "pipelines": report });
+    let delivery = match store.is_postgres() {
+        true => delivery_json(store.read(lease::current(&store.db()))?),
+        false => Value::Null,
+    };
+    let report = json!({ "state": store.name(), "delivery": delivery, "pipelines": report });
     if args.json {
         print(&format!("{report}\n"))?;
     } else {
         print(&human(&report))?;
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+/// Who delivers from a shared store: the lease's holder, since when, and whether it still
+/// holds it.
+fn delivery_json(view: Option<LeaseView>) -> Value {
+    match view {
+        None => json!({ "holder": null, "delivering": false }),
+        Some(view) => json!({
+            "holder": view.lease.holder,
+            "delivering": view.is_live(),
+            "epoch": view.lease.epoch.get(),
+            "since": time(view.lease.acquired_at),
+            "renewed_at": time(view.lease.renewed_at),
+            "expires_at": time(view.lease.expires_at),
+        }),
+    }
 }
 
 /// `time` as an RFC 3339 time.
@@ -183,6 +209,23 @@ fn open_tickets_json(o: &OpenTickets, sink: &str) -> Value {
 /// The report for people, from its JSON form (one source of truth for both).
 fn human(report: &Value) -> String {
     let mut out = format!("State store: {}\n", text(&report["state"]));
+    let d = &report["delivery"];
+    if !d.is_null() {
+        let line = match (d["holder"].as_str(), d["delivering"] == true) {
+            (None, _) => "no host has delivered from this store yet".to_owned(),
+            (Some(holder), true) => format!(
+                "{holder}, since {} (lease epoch {}, renewed {})",
+                text(&d["since"]),
+                d["epoch"],
+                text(&d["renewed_at"])
+            ),
+            (Some(holder), false) => format!(
+                "none: the lease of {holder} ended at {}; a standby takes it within a second",
+                text(&d["expires_at"])
+            ),
+        };
+        let _ = writeln!(out, "Delivering:  {line}");
+    }
     for p in report["pipelines"].as_array().into_iter().flatten() {
         human_pipeline(&mut out, p);
     }

@@ -140,6 +140,11 @@ fn healthchecks(file: &ConfigFile, registry: &PluginRegistry) -> Result<(), Conf
             Err(d) => problems.push(d),
         }
     }
+    if let Some(url) = &file.config.state.url {
+        if let Err(e) = sluice_core::Store::check_postgres(url) {
+            problems.push(file.source.diagnostic("state.url", e.to_string()));
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {

@@ -15,6 +15,7 @@ pub(crate) mod inputs;
 mod leadership;
 mod prepare;
 mod running;
+mod wakeup;
 mod watch;
 
 pub use events::{listen, Event};

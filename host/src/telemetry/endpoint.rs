@@ -3,7 +3,7 @@
 //! | path | answers |
 //! |---|---|
 //! | `GET /healthz` | 200 while the process serves |
-//! | `GET /readyz` | 200 when every running pipeline's source and sink answered last time, 503 when one did not or was not contacted yet; a JSON body says which |
+//! | `GET /readyz` | 200 when every running pipeline's source and sink answered last time, 503 when one did not or was not contacted yet; a JSON body says which, and whether this host delivers or stands by (and who delivers, on a shared store) |
 //! | `GET /metrics` | the Prometheus text exposition (OpenMetrics 1.0) of [`Metrics`] |
 //!
 //! Nothing it serves holds a secret or a record: counts, names and (redacted) error messages.
@@ -106,8 +106,58 @@ async fn readyz(State(shared): State<Shared>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({ "ready": ready, "pipelines": pipelines }).to_string();
+    let delivering = shared.metrics.lease().is_delivering();
+    let delivery = tokio::task::spawn_blocking(move || delivery(&shared, delivering))
+        .await
+        .unwrap_or(Value::Null);
+    let body = json!({ "ready": ready, "delivery": delivery, "pipelines": pipelines }).to_string();
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// This host's role and, on a shared store, who delivers and since when (by the lease).
+/// A standby is ready: it accepts response actions.
+fn delivery(shared: &Shared, delivering: bool) -> Value {
+    let role = if delivering { "delivering" } else { "standby" };
+    if shared.state.url.is_none() {
+        return json!({ "role": role });
+    }
+    let lease = with_store(shared, |store| {
+        store.read(sluice_core::store::lease::current(&store.db()))
+    });
+    match lease {
+        Some(Some(view)) => json!({
+            "role": role,
+            "holder": view.lease.holder,
+            "holder_delivering": view.is_live(),
+            "epoch": view.lease.epoch.get(),
+            "since": jiff::Timestamp::from_millisecond(view.lease.acquired_at.as_millis())
+                .map(|t| t.to_string())
+                .ok(),
+        }),
+        _ => json!({ "role": role, "holder": null }),
+    }
+}
+
+/// Runs `f` on the endpoint's own connection to the store, opened at first use; `None` (and
+/// a warning) when the store cannot be opened or read.
+fn with_store<T>(
+    shared: &Shared,
+    f: impl FnOnce(&Store) -> Result<T, sluice_core::StoreError>,
+) -> Option<T> {
+    let mut store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
+    if store.is_none() {
+        match Store::connect(shared.state.location()) {
+            Ok(s) => *store = Some(s),
+            Err(error) => {
+                tracing::warn!(%error, "Cannot open the state store for the telemetry endpoint.");
+                return None;
+            }
+        }
+    }
+    let result = f(store.as_ref()?);
+    result
+        .inspect_err(|error| tracing::warn!(%error, "Cannot read the state store for the telemetry endpoint."))
+        .ok()
 }
 
 async fn metrics(State(shared): State<Shared>) -> Response {
@@ -136,19 +186,6 @@ async fn metrics(State(shared): State<Shared>) -> Response {
 /// flood window); a store that cannot be read leaves the last values and is logged (the
 /// scrape still answers).
 fn refresh_store_gauges(shared: &Shared) {
-    let mut store = shared.store.lock().unwrap_or_else(|p| p.into_inner());
-    if store.is_none() {
-        match Store::connect(shared.state.location()) {
-            Ok(s) => *store = Some(s),
-            Err(error) => {
-                tracing::warn!(%error, "Cannot open the state store for the metrics.");
-                return;
-            }
-        }
-    }
-    let Some(store) = store.as_ref() else {
-        return;
-    };
     let mut pipelines: Vec<String> = shared
         .metrics
         .reachability()
@@ -156,9 +193,10 @@ fn refresh_store_gauges(shared: &Shared) {
         .map(|(p, _)| p)
         .collect();
     pipelines.dedup();
-    for pipeline in pipelines {
-        if let Err(error) = shared.metrics.refresh_store_gauges(store, &pipeline) {
-            tracing::warn!(%pipeline, %error, "Cannot read the state store for the metrics.");
+    with_store(shared, |store| {
+        for pipeline in pipelines {
+            shared.metrics.refresh_store_gauges(store, &pipeline)?;
         }
-    }
+        Ok(())
+    });
 }

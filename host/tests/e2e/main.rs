@@ -17,6 +17,7 @@ mod ledger;
 mod migration;
 mod response_action;
 mod servicenow_today;
+mod shared_store;
 mod windows_auth;
 // The site both this suite and the operations tests run on: emulators, config, `sluice run`.
 // Each suite uses part of it.

@@ -277,6 +277,14 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
             Ok(None) => {}
             Err(m) => problems.push(source.diagnostic("state.url", m)),
         }
+        // A password written into the URL itself is as secret as a referenced one.
+        if let Some(password) = url
+            .parse::<postgres::Config>()
+            .ok()
+            .and_then(|c| c.get_password().map(<[u8]>::to_vec))
+        {
+            secrets.insert(&String::from_utf8_lossy(&password));
+        }
     }
     if let Some(token) = &mut config.response_intake.token {
         match resolver.resolve(token, dir, &mut secrets) {

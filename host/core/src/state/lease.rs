@@ -159,6 +159,8 @@ pub fn check_fence(db: &Db<'_>, fence: &Fence) -> db::Result<()> {
     if held {
         Ok(())
     } else {
-        Err(DbError::Fenced { epoch: fence.epoch })
+        Err(DbError::Fenced {
+            epoch: fence.epoch.get(),
+        })
     }
 }

@@ -332,6 +332,20 @@ impl Store {
         self.fence = Some(fence);
     }
 
+    /// Connects to the PostgreSQL database at `url` and checks, writing nothing, that sluice
+    /// could keep its store there (`sluice validate --environment`). Returns the store's name
+    /// and its schema version (`None` before a host created the tables).
+    ///
+    /// # Errors
+    ///
+    /// The URL is wrong, the server cannot be reached, refuses the credentials, or holds a
+    /// store of a newer sluice.
+    pub fn check_postgres(url: &str) -> Result<(String, Option<i64>), StoreError> {
+        let (link, name) = postgres::Link::connect(url)?;
+        let version = schema::postgres::check(&link, &name)?;
+        Ok((name, version))
+    }
+
     /// The store, as messages name it: its file, or its database's URL without the password.
     pub fn name(&self) -> &str {
         &self.name
@@ -385,6 +399,21 @@ impl Store {
         };
         let marker = marker.unwrap_or(self.seen);
         std::mem::replace(&mut self.seen, marker) != marker
+    }
+
+    /// Waits up to `wait` for another connection to queue alerts; `true` when one did. On a
+    /// SQLite store (whose writers are on this machine and ring the hand-off's doorbell) it
+    /// only waits.
+    pub fn wait_for_alerts(&mut self, wait: std::time::Duration) -> Result<bool, StoreError> {
+        match &mut self.link {
+            Link::Sqlite(_) => {
+                std::thread::sleep(wait);
+                Ok(false)
+            }
+            Link::Postgres(link) => link
+                .wait_for_alerts(wait)
+                .map_err(StoreError::database(&self.name)),
+        }
     }
 
     /// Runs `f` in one transaction and commits it. On SQLite the transaction takes the write

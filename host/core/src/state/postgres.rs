@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::str::FromStr;
 use std::time::Duration;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 
 use super::db::{self, postgres::Statements, Db};
@@ -23,6 +24,8 @@ pub(super) struct Link {
     client: RefCell<Client>,
     statements: Statements,
     config: Config,
+    /// Whether this connection listens for queued alerts (a new one must be told again).
+    listening: bool,
 }
 
 impl Link {
@@ -52,8 +55,9 @@ impl Link {
                 .keepalives_interval(Duration::from_secs(2))
                 .keepalives_retries(3);
         }
+        // Which process a connection is, for the database's operators (pg_stat_activity).
         if config.get_application_name().is_none() {
-            config.application_name("sluice");
+            config.application_name(&format!("sluice process {}", std::process::id()));
         }
         let name = display_name(&config);
         let client = config.connect(NoTls).map_err(StoreError::database(&name))?;
@@ -62,6 +66,7 @@ impl Link {
                 client: RefCell::new(client),
                 statements: Statements::default(),
                 config,
+                listening: false,
             },
             name,
         ))
@@ -76,6 +81,14 @@ impl Link {
         *self.client.borrow_mut() = client;
         self.statements.borrow_mut().clear();
         Ok(())
+    }
+
+    /// [`Link::reconnect_if_closed`], forgetting the old connection's `LISTEN`.
+    fn reconnect(&mut self) -> db::Result<()> {
+        if self.client.get_mut().is_closed() {
+            self.listening = false;
+        }
+        self.reconnect_if_closed()
     }
 
     /// Statements outside a transaction (each commits on its own).
@@ -120,6 +133,22 @@ impl Link {
         let value = f(&Db::postgres(&tx, &self.statements))?;
         tx.into_inner().commit()?;
         Ok(value)
+    }
+
+    /// Waits up to `wait` for a host to queue alerts (the `alerts_queued` trigger's
+    /// notification); `true` when one did. The first call starts listening.
+    pub(super) fn wait_for_alerts(&mut self, wait: Duration) -> db::Result<bool> {
+        self.reconnect()?;
+        let client = self.client.get_mut();
+        if !self.listening {
+            client.batch_execute("LISTEN sluice_alerts")?;
+            self.listening = true;
+        }
+        let mut notifications = client.notifications();
+        let first = notifications.timeout_iter(wait).next()?;
+        // Several notifications may be waiting: one wake-up is enough for them all.
+        while let Ok(Some(_)) = notifications.iter().next() {}
+        Ok(first.is_some())
     }
 
     /// The newest alert's id: it grows whenever any host queues an alert.

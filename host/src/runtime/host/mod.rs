@@ -25,6 +25,7 @@ use build::{build_all, checkpoint, prepare};
 use super::inputs::PipelineInputs;
 use super::leadership::{Leadership, Role as LeaseRole};
 use super::running::{Late, Running};
+use super::wakeup::AlertWakeup;
 
 use crate::telemetry::{Metrics, Role};
 use sluice_core::store::lease::Fence;
@@ -98,6 +99,8 @@ enum Delivery {
     Shared {
         leadership: Leadership,
         fence: Option<Fence>,
+        /// Wakes the pipelines for alerts other hosts queue.
+        _wakeup: AlertWakeup,
     },
 }
 
@@ -161,6 +164,7 @@ impl Host {
                     options.events.clone(),
                 )?,
                 fence: None,
+                _wakeup: AlertWakeup::start(url, options.doorbell.clone()),
             },
         };
         if let Delivery::Alone { .. } = delivery {
@@ -412,7 +416,10 @@ impl Host {
     /// Starts the pipelines when this host took a shared store's lease; stops them when it
     /// lost it, keeping them built (anew) for when it takes the lease again.
     fn follow_leadership(&mut self) {
-        let Delivery::Shared { leadership, fence } = &mut self.delivery else {
+        let Delivery::Shared {
+            leadership, fence, ..
+        } = &mut self.delivery
+        else {
             return;
         };
         match (leadership.role(), fence.clone()) {

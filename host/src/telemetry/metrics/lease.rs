@@ -82,6 +82,11 @@ impl LeaseMetrics {
         self.delivering.set(i64::from(yes));
     }
 
+    /// Whether this host delivers now.
+    pub fn is_delivering(&self) -> bool {
+        self.delivering.get() == 1
+    }
+
     /// A renewal ended as `result`.
     pub fn renewed(&self, result: Renewal) {
         self.renewals

@@ -10,6 +10,7 @@ mod late_commit;
 mod reset_store;
 mod second_host;
 mod servicenow;
+mod shared_faults;
 
 /// Alert names of the floods: shipped ones, so tickets carry their definitions.
 const NAMES: [&str; 4] = [

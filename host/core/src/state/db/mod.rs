@@ -36,8 +36,8 @@ pub enum DbError {
          delivery, so nothing was committed"
     )]
     Fenced {
-        /// The epoch this host had.
-        epoch: super::lease::Epoch,
+        /// The lease epoch this host had (see `lease::Epoch`).
+        epoch: i64,
     },
 }
 

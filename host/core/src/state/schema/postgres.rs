@@ -136,6 +136,17 @@ CREATE TABLE activity (
 -- Which host delivers: one row, the lease. Times are the database's clock (ms since 1970),
 -- so the hosts' clocks need not agree. `epoch` goes up by one at every change of holder; a
 -- delivering transaction commits only while the lease still has the epoch it was given.
+-- Every statement that queues alerts tells the delivering host at its commit, so that an
+-- alert accepted by a standby is not left for the delivering host's next look.
+CREATE FUNCTION sluice_alerts_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('sluice_alerts', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER alerts_queued AFTER INSERT ON alerts
+    FOR EACH STATEMENT EXECUTE FUNCTION sluice_alerts_queued();
+
 CREATE TABLE lease (
     name TEXT PRIMARY KEY,
     holder TEXT NOT NULL,
@@ -189,6 +200,21 @@ pub(in crate::state) fn migrate(link: &Link, name: &str) -> Result<(), StoreErro
         });
     }
     Ok(())
+}
+
+/// Checks, writing nothing, that the PostgreSQL store `name` could be used: its schema is not
+/// newer than this sluice's. Returns its version, `None` for a database without sluice's
+/// tables (the first host creates them).
+pub(in crate::state) fn check(link: &Link, name: &str) -> Result<Option<i64>, StoreError> {
+    let found = version(&link.db()).map_err(StoreError::database(name))?;
+    match found {
+        Some(found) if found > VERSION => Err(StoreError::TooNew {
+            store: name.to_owned(),
+            found,
+            supported: VERSION,
+        }),
+        found => Ok(found),
+    }
 }
 
 /// The schema version, `None` in a database without sluice's tables.

@@ -1,0 +1,125 @@
+//! Operating hosts on a shared (PostgreSQL) store: `sluice status`, `/readyz` and `/metrics`
+//! say which host delivers; `sluice validate --environment` refuses a store it could not use,
+//! saying why and never showing the password.
+
+use crate::support::{metric, tail, telemetry, Site, BRISK};
+
+#[test]
+fn status_readyz_and_metrics_say_which_host_delivers() {
+    let (layer_a, endpoint_a) = telemetry();
+    let site = Site::shared(&[BRISK, &layer_a]);
+    let a = site.run().host("a").start();
+    a.wait_for_lines("This host took the delivery lease", 1);
+    let (layer_b, endpoint_b) = telemetry();
+    site.configure(&[BRISK, &layer_b, &shared_layer(&site)]);
+    let b = site.run().host("b").start();
+    b.wait_for_lines("Another host delivers", 1);
+
+    let (code, out, err) = site.sluice(&["status"], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let holder = format!("process {}", a.pid());
+    let delivering = out
+        .lines()
+        .find(|l| l.starts_with("Delivering:"))
+        .unwrap_or_else(|| panic!("no Delivering line:\n{out}"));
+    assert!(delivering.contains(&holder), "{out}");
+    assert!(
+        out.contains("State store: postgres://sluice@127.0.0.1:"),
+        "{out}"
+    );
+    assert!(
+        !out.contains(&site.postgres().url()),
+        "the password is not shown:\n{out}"
+    );
+
+    let (status, body) = site.get(&format!("http://{endpoint_b}/readyz"));
+    assert_eq!(
+        status, 200,
+        "a standby is ready: it accepts response actions: {body}"
+    );
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["delivery"]["role"], "standby", "{body}");
+    assert!(
+        body["delivery"]["holder"]
+            .as_str()
+            .unwrap()
+            .contains(&holder),
+        "{body}"
+    );
+    let (_, body) = site.get(&format!("http://{endpoint_a}/readyz"));
+    assert!(body.contains(r#""role":"delivering""#), "{body}");
+
+    let (_, metrics_a) = site.get(&format!("http://{endpoint_a}/metrics"));
+    let (_, metrics_b) = site.get(&format!("http://{endpoint_b}/metrics"));
+    assert_eq!(
+        metric(&metrics_a, "sluice_delivering"),
+        Some(1.0),
+        "{metrics_a}"
+    );
+    assert_eq!(
+        metric(&metrics_b, "sluice_delivering"),
+        Some(0.0),
+        "{metrics_b}"
+    );
+    assert_eq!(
+        metric(&metrics_a, "sluice_lease_takeovers_total"),
+        Some(1.0)
+    );
+    b.stop().assert_clean();
+    a.stop().assert_clean();
+}
+
+/// The `[state] url` layer of `site`'s store.
+fn shared_layer(site: &Site) -> String {
+    format!(
+        "[state]\nurl = {}",
+        toml::Value::from(site.postgres().url())
+    )
+}
+
+#[test]
+fn validate_environment_refuses_a_store_it_could_not_use() {
+    let site = Site::shared(&[BRISK]);
+    let (code, out, err) = site.sluice(&["validate", "--environment"], &[]);
+    assert_eq!(
+        code,
+        Some(0),
+        "a reachable, empty database is fine:\n{out}{err}"
+    );
+
+    let wrong = site.postgres().url_with_password("wr0ng-pa55word");
+    site.configure(&[
+        BRISK,
+        &format!("[state]\nurl = {}", toml::Value::from(wrong)),
+    ]);
+    let (code, _, err) = site.sluice(&["validate", "--environment"], &[]);
+    assert_eq!(code, Some(78), "{err}");
+    assert!(err.contains("state.url"), "{err}");
+    assert!(err.contains("password authentication failed"), "{err}");
+    assert!(!err.contains("wr0ng-pa55word"), "{err}");
+
+    // The password from the environment, as a secret reference: read, and right.
+    let port = site.postgres().port();
+    let password = site
+        .postgres()
+        .url()
+        .split(':')
+        .nth(2)
+        .and_then(|p| p.split('@').next())
+        .unwrap()
+        .to_owned();
+    site.configure(&[
+        BRISK,
+        &format!("[state]\nurl = \"postgres://sluice:${{PGPW}}@127.0.0.1:{port}/sluice\""),
+    ]);
+    let (code, _, err) = site.sluice(&["validate", "--environment"], &[("PGPW", &password)]);
+    assert_eq!(code, Some(0), "{err}");
+
+    site.configure(&[
+        BRISK,
+        "[state]\nurl = \"postgres://sluice@127.0.0.1:1/sluice\"",
+    ]);
+    let (code, _, err) = site.sluice(&["validate", "--environment"], &[]);
+    assert_eq!(code, Some(78), "{err}");
+    assert!(err.contains("check that PostgreSQL runs"), "{}", tail(&err));
+}
