@@ -295,6 +295,166 @@ fn forward_says_what_the_host_refused_and_exits_with_its_code() {
     }
 }
 
+#[test]
+fn forward_passes_over_hosts_that_are_down_or_busy_and_exits_0_at_the_one_that_queues() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (busy, queued) = (Log::default(), Log::default());
+    let busy_at = serve(
+        &runtime,
+        intake(
+            Arc::clone(&busy),
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error": "busy"}"#,
+        ),
+    );
+    let answer = r#"{"queued": true, "alerts": 1}"#;
+    let queued_at = serve(
+        &runtime,
+        intake(Arc::clone(&queued), StatusCode::OK, answer),
+    );
+    let down = closed_port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(forwarder(&dir)
+        .args(["--to", &format!("http://{down}")])
+        .args(["--to", &format!("http://{busy_at}")])
+        .args(["--to", &format!("http://{queued_at}")])
+        .args(["--alert-name", "Account locked out", "0b5e", "r1"]));
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(busy.lock().unwrap().len(), 1);
+    let received = queued.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(received[0].uri, "/v1/alerts");
+    // Auditor sees exit 0 only; whoever runs it by hand sees which hosts were passed over.
+    for part in [
+        format!("warning: sluice at http://{queued_at}/v1/alerts queued the alert"),
+        format!("http://{down}/v1/alerts: cannot connect"),
+        format!("http://{busy_at}/v1/alerts: 503 Service Unavailable: busy"),
+    ] {
+        assert!(stderr.contains(&part), "{part:?} in {stderr}");
+    }
+}
+
+/// A host that took the request and did not answer in time may have queued the alert: the
+/// next is sent it all the same, as the shared store makes the repeat the same alert.
+#[test]
+fn forward_passes_over_a_host_that_does_not_answer_within_the_timeout() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stalled = Router::new().fallback(|| async {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        StatusCode::OK
+    });
+    let stalled_at = serve(&runtime, stalled);
+    let queued = Log::default();
+    let answer = r#"{"queued": true, "alerts": 1}"#;
+    let queued_at = serve(
+        &runtime,
+        intake(Arc::clone(&queued), StatusCode::OK, answer),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = run(forwarder(&dir)
+        .args(["--timeout", "1s", "--to", &format!("http://{stalled_at}")])
+        .args(["--to", &format!("http://{queued_at}"), "0b5e", "r1"]));
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{stderr}"
+    );
+    assert_eq!(queued.lock().unwrap().len(), 1);
+    let part = format!("http://{stalled_at}/v1/alerts: no answer within 1s");
+    assert!(stderr.contains(&part), "{part:?} in {stderr}");
+}
+
+#[test]
+fn forward_takes_several_intakes_in_one_comma_separated_to() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let queued = Log::default();
+    let answer = r#"{"queued": true, "alerts": 1}"#;
+    let queued_at = serve(
+        &runtime,
+        intake(Arc::clone(&queued), StatusCode::OK, answer),
+    );
+    let down = closed_port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(forwarder(&dir)
+        .arg(format!("--to=http://{down}, http://{queued_at}/,"))
+        .args(["0b5e", "r1"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(queued.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn forward_stops_at_a_refused_token_without_trying_the_next_host() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (denying, next) = (Log::default(), Log::default());
+    let denied_at = serve(
+        &runtime,
+        intake(
+            Arc::clone(&denying),
+            StatusCode::UNAUTHORIZED,
+            r#"{"error": "the bearer token is not this intake's"}"#,
+        ),
+    );
+    let answer = r#"{"queued": true, "alerts": 1}"#;
+    let next_at = serve(&runtime, intake(Arc::clone(&next), StatusCode::OK, answer));
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(forwarder(&dir)
+        .env("SLUICE_INTAKE_TOKEN", "s3cr3t-token-for-the-intake")
+        .args(["--to", &format!("http://{denied_at}")])
+        .args(["--to", &format!("http://{next_at}")])
+        .args(["0b5e", "r1"]));
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(77), "{stderr}");
+    assert_eq!(denying.lock().unwrap().len(), 1);
+    assert!(
+        next.lock().unwrap().is_empty(),
+        "another host would refuse the token alike: {stderr}"
+    );
+    for part in [
+        "refused the credentials: 401 Unauthorized: the bearer token is not this intake's",
+        "The other intake given with --to was not tried",
+    ] {
+        assert!(stderr.contains(part), "{part:?} in {stderr}");
+    }
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+}
+
+#[test]
+fn forward_with_every_host_down_exits_75_and_says_what_each_answered() {
+    let (a, b) = (closed_port(), closed_port());
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = run(forwarder(&dir)
+        .args(["--to", &format!("http://{a},http://{b}"), "--timeout", "5s"])
+        .args(["0b5e", "r1"]));
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(75), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{stderr}"
+    );
+    let first = stderr.lines().next().unwrap_or_default();
+    for part in [
+        "error: no intake queued the alert: ".to_owned(),
+        format!("http://{a}/v1/alerts: cannot connect"),
+        format!("; http://{b}/v1/alerts: cannot connect"),
+    ] {
+        assert!(first.contains(&part), "{part:?} in {stderr}");
+    }
+    // Then each host's own message, with what to check there.
+    for url in [a, b] {
+        assert!(
+            stderr.contains(&format!(
+                "error: cannot reach sluice at http://{url}/v1/alerts"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("Netwrix Auditor will retry"), "{stderr}");
+}
+
 /// The token in the header line `Authorization: Bearer <token>\n`.
 fn token_of(header_line: &str) -> String {
     let token = header_line

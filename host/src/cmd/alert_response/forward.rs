@@ -1,6 +1,11 @@
 //! `sluice alert-response --to URL`: forwards the alert to `sluice run` on another machine,
 //! over HTTPS, to its `[response_intake]` (`POST /v1/alerts`).
 //!
+//! Several hosts sharing one store each serve an intake, and `--to` may name them all: they
+//! are tried in order, the next only while the alert could not be taken
+//! ([`Failure::another_may_take_it`]), so a response action still works with any one host
+//! down.
+//!
 //! Netwrix Auditor runs response actions on its own server, a Windows machine where sluice
 //! usually does not run and has no config: so nothing is read but the arguments, the token and
 //! the certificates named. The exit status says what became of the alert, and only 0 means
@@ -19,11 +24,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use clap::Args;
+use clap::{ArgAction, Args};
 use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::Url;
 
-use self::answer::{causes, judge, shown, unanswered, Answer};
+use self::answer::{causes, gave_up, judge, shown, unanswered, Answer, Failure};
 use super::{check_id, csv, AlertResponseArgs};
 use crate::exit;
 use crate::intake::parse_token;
@@ -46,10 +51,14 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 #[command(next_help_heading = "Forwarding to sluice on another machine")]
 pub struct ForwardArgs {
     /// Send the alert to `sluice run` on another machine, to the base URL of its
-    /// [response_intake] (`https://sluice.corp.local:10158`), instead of queuing it here. No
-    /// config file is read.
-    #[arg(long, value_name = "URL")]
-    pub to: Option<String>,
+    /// [response_intake] (`https://sluice.corp.local:10158`), instead of queuing it here;
+    /// several, repeated or separated by commas, are tried in order. No config file is read.
+    ///
+    /// For several hosts sharing one store: the next is tried only when one could not take
+    /// the alert now (down, unreachable, TLS failure, no answer in time, busy); a refusal of
+    /// the token or the request ends the tries, as every host would answer alike.
+    #[arg(long, value_name = "URL", action = ArgAction::Append, value_delimiter = ',')]
+    pub to: Vec<String>,
     /// The file holding the intake's token: the token alone, or the line
     /// `Authorization: Bearer <token>` (as `sluice generate intake-token` writes it).
     /// Default: the variable SLUICE_INTAKE_TOKEN, if set.
@@ -65,7 +74,8 @@ pub struct ForwardArgs {
     /// CA certificates (PEM) to trust for the intake's certificate, besides the system's.
     #[arg(long, value_name = "FILE", requires = "to")]
     pub ca_file: Option<PathBuf>,
-    /// How long to wait for the host's answer, connecting included.
+    /// How long to wait for each host's answer, connecting included: with several --to, up to
+    /// this long for each in turn.
     #[arg(
         long,
         value_name = "DURATION",
@@ -76,44 +86,108 @@ pub struct ForwardArgs {
     pub timeout: Duration,
 }
 
-/// What is sent: where, its content type and body.
+/// What is sent to each intake: the query under its endpoint, the content type and body.
 #[derive(Debug)]
 struct Request {
-    url: Url,
+    query: Vec<(&'static str, String)>,
     content_type: &'static str,
     body: Vec<u8>,
 }
 
-/// Forwards the alert `args` describe to the intake at `to`. Local problems (arguments, files)
-/// are errors; what the host answered, or that it did not, is the exit code, with its message
-/// printed here.
-pub(crate) fn run(args: &AlertResponseArgs, to: &str) -> anyhow::Result<ExitCode> {
-    let url = intake_url(to).map_err(anyhow::Error::msg)?;
-    let request = request(args, url)?;
+impl Request {
+    /// The URL to post to at the intake endpoint `endpoint`.
+    fn url(&self, endpoint: &Url) -> Url {
+        let mut url = endpoint.clone();
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        url
+    }
+}
+
+/// Forwards the alert `args` describe to the intakes at `to`, in turn, until one commits it
+/// or refuses it as any would. Local problems (arguments, files) are errors, found before
+/// anything is sent; what the hosts answered, or that they did not, is the exit code, with
+/// its message printed here.
+pub(crate) fn run(args: &AlertResponseArgs, to: &[String]) -> anyhow::Result<ExitCode> {
+    let endpoints = intake_urls(to).map_err(anyhow::Error::msg)?;
+    let request = request(args)?;
     let token = token(&args.forward)?;
     let client = client(&args.forward)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime for the HTTP client")?;
-    let url = request.url.clone();
-    let outcome = match runtime.block_on(send(&client, request, token.as_deref())) {
-        Ok(answer) => judge(&url, &answer, token.is_some()),
-        Err(error) => Err(unanswered(&url, &error, args.forward.timeout)),
-    };
-    match outcome {
-        Ok(queued) => {
-            tracing::debug!(
-                %url, alerts = queued.alerts, pipelines = ?queued.pipelines,
-                "The host committed the alert."
-            );
-            Ok(ExitCode::from(exit::OK))
-        }
-        Err(failure) => {
-            eprintln!("error: {}", sluice_core::redact(&failure.message));
-            Ok(ExitCode::from(failure.code))
+    let token = token.as_deref();
+    let mut failures: Vec<Failure> = Vec::new();
+    for (tried, endpoint) in endpoints.iter().enumerate() {
+        let url = request.url(endpoint);
+        // `--timeout` bounds each request: all told, at most one timeout per intake.
+        let outcome = match runtime.block_on(send(&client, url.clone(), &request, token)) {
+            Ok(answer) => judge(&url, &answer, token.is_some()),
+            Err(error) => Err(unanswered(&url, &error, args.forward.timeout)),
+        };
+        let failure = match outcome {
+            Ok(queued) => {
+                tracing::debug!(
+                    %url, alerts = queued.alerts, pipelines = ?queued.pipelines,
+                    "The host committed the alert."
+                );
+                detour(&url, &failures);
+                return Ok(ExitCode::from(exit::OK));
+            }
+            Err(failure) => failure,
+        };
+        let go_on = failure.another_may_take_it();
+        failures.push(failure);
+        if !go_on {
+            let untried = endpoints.len() - tried - 1;
+            return Ok(ExitCode::from(report(&failures, untried)));
         }
     }
+    Ok(ExitCode::from(report(&failures, 0)))
+}
+
+/// Says which intakes failed before the one at `url` queued the alert. Auditor looks at the
+/// exit code only; this is for whoever runs the command by hand, to see a host down.
+fn detour(url: &Url, failures: &[Failure]) {
+    if failures.is_empty() {
+        return;
+    }
+    let before: Vec<&str> = failures.iter().map(|f| f.answered.as_str()).collect();
+    let before = before.join("; ");
+    eprintln!(
+        "warning: sluice at {url} queued the alert; before it, {}.",
+        sluice_core::redact(&before)
+    );
+}
+
+/// Prints why no intake queued the alert; the exit code: the last failure's, which is the
+/// refusal that ended the tries, or [`exit::TEMPFAIL`] when no intake could take it now.
+fn report(failures: &[Failure], untried: usize) -> u8 {
+    for line in gave_up(failures, untried) {
+        eprintln!("error: {}", sluice_core::redact(&line));
+    }
+    failures.last().map_or(exit::TEMPFAIL, |f| f.code)
+}
+
+/// The intake endpoints `to` names, in order, each once: every `--to` value, and each URL of
+/// a value that lists several with commas (clap splits them), blanks skipped.
+fn intake_urls(to: &[String]) -> Result<Vec<Url>, String> {
+    let mut urls = Vec::new();
+    for base in to.iter().filter(|base| !base.trim().is_empty()) {
+        let url = intake_url(base)?;
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    if urls.is_empty() {
+        return Err("--to names no URL: give the base URL of an intake, like \
+             https://sluice.corp.local:10158 (repeat --to, or separate URLs with commas, for \
+             several). Nothing was sent."
+            .to_owned());
+    }
+    Ok(urls)
 }
 
 /// The intake's endpoint for the base URL `base`: `https://h:1` and `https://h:1/` give
@@ -143,10 +217,10 @@ pub(crate) fn intake_url(base: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-/// The request for the alert: one CSV file, as Auditor's "Write data to CSV file" mode
-/// passes it, is sent as it is, the alert's name and pipeline in the query; the last two
-/// arguments, `{AlertID} {RecordID}`, as JSON.
-fn request(args: &AlertResponseArgs, mut url: Url) -> anyhow::Result<Request> {
+/// The request for the alert, the same for every intake: one CSV file, as Auditor's "Write
+/// data to CSV file" mode passes it, is sent as it is, the alert's name and pipeline in the
+/// query; the last two arguments, `{AlertID} {RecordID}`, as JSON.
+fn request(args: &AlertResponseArgs) -> anyhow::Result<Request> {
     if let [one] = args.args.as_slice() {
         let path = Path::new(one);
         if !path.exists() {
@@ -163,13 +237,12 @@ fn request(args: &AlertResponseArgs, mut url: Url) -> anyhow::Result<Request> {
             ("alert_name", &args.alert_name),
             ("pipeline", &args.pipeline),
         ];
-        for (key, value) in fields {
-            if let Some(value) = value {
-                url.query_pairs_mut().append_pair(key, value);
-            }
-        }
+        let query = fields
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value.clone()?)))
+            .collect();
         return Ok(Request {
-            url,
+            query,
             content_type: "text/csv",
             body,
         });
@@ -190,7 +263,7 @@ fn request(args: &AlertResponseArgs, mut url: Url) -> anyhow::Result<Request> {
         }
     }
     Ok(Request {
-        url,
+        query: Vec::new(),
         content_type: "application/json",
         body: body.to_string().into_bytes(),
     })
@@ -280,17 +353,18 @@ fn identity(cert: &Path, key: Option<&Path>) -> anyhow::Result<reqwest::Identity
     })
 }
 
-/// Sends `request`, with `token` as a bearer token; the answer, its body cut at
+/// Sends `request` to `url`, with `token` as a bearer token; the answer, its body cut at
 /// [`MAX_ANSWER_BYTES`].
 async fn send(
     client: &reqwest::Client,
-    request: Request,
+    url: Url,
+    request: &Request,
     token: Option<&str>,
 ) -> Result<Answer, reqwest::Error> {
     let mut builder = client
-        .post(request.url)
+        .post(url)
         .header(CONTENT_TYPE, request.content_type)
-        .body(request.body);
+        .body(request.body.clone());
     if let Some(token) = token {
         builder = builder.bearer_auth(token);
     }
@@ -381,6 +455,29 @@ mod tests {
                 .as_str(),
             "http://127.0.0.1:10158/sluice/v1/alerts"
         );
+    }
+
+    #[test]
+    fn several_intakes_are_kept_in_order_each_once() {
+        let to = [
+            "https://a:1",
+            " https://b:1/",
+            "",
+            "https://a:1/v1/alerts",
+            " ",
+        ]
+        .map(String::from);
+        let urls: Vec<String> = intake_urls(&to)
+            .unwrap()
+            .iter()
+            .map(Url::to_string)
+            .collect();
+        assert_eq!(urls, ["https://a:1/v1/alerts", "https://b:1/v1/alerts"]);
+        assert!(intake_urls(&[" ".into(), String::new()])
+            .unwrap_err()
+            .contains("no URL"));
+        let error = intake_urls(&["https://a:1".into(), "b:1".into()]).unwrap_err();
+        assert!(error.contains("\"b:1\""), "{error}");
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //!
 //! With `--to URL`, it forwards the alert instead, to `sluice run` on another machine
 //! (`forward.rs`): for the Auditor server, where sluice does not run. That reads no config,
-//! makes one HTTPS request, and exits 0 only once that host has committed the alert.
+//! makes one HTTPS request per intake named (several hosts sharing a store: tried in order,
+//! the next only while one could not take the alert), and exits 0 only once a host has
+//! committed the alert.
 
 pub(crate) use crate::handoff::csv;
 mod forward;
@@ -54,8 +56,8 @@ pub(crate) fn run(args: AlertResponseArgs, _global: &GlobalArgs) -> anyhow::Resu
     if let Some(name) = &args.alert_name {
         check_alert_name(name)?;
     }
-    if let Some(to) = &args.forward.to {
-        return forward::run(&args, to);
+    if !args.forward.to.is_empty() {
+        return forward::run(&args, &args.forward.to);
     }
     // Auditor runs this once per alert, as its own account: no secret is needed here, so none
     // is looked up (no variable that may be unset, no `exec:` command to wait for).

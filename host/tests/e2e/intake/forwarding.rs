@@ -88,6 +88,44 @@ fn with_the_host_down_the_forwarder_fails_and_its_retry_makes_one_incident() {
     account(&intake.site, Expect::delivered(1));
 }
 
+/// Several hosts share one store, each with its intake, and the Auditor server names them
+/// all: with the first down, the next queues the alert, whether `--to` is repeated or one
+/// value lists both; the second run is Auditor retrying the action, and is the same alert.
+#[test]
+fn with_the_first_intake_down_the_next_queues_the_alert_once() {
+    let intake = Intake::new("", &[]);
+    let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
+    let host = intake.site.run().start();
+    let down = format!("https://localhost:{}", closed_port());
+    let repeated = ["--to", &down, "--to", &intake.url].map(String::from);
+    let listed = ["--to".to_owned(), format!("{down},{}", intake.url)];
+    for to in [&repeated[..], &listed[..]] {
+        let output = crate::util::sluice()
+            .arg("alert-response")
+            .args(to)
+            .arg("--ca-file")
+            .arg(&intake.pki.ca)
+            .arg("--token-file")
+            .arg(&intake.token_file)
+            .args(["--alert-name", LOCKED_OUT, ALERT_ID, &rid])
+            .env_remove("SLUICE_CONFIG")
+            .env_remove("SLUICE_INTAKE_TOKEN")
+            .output()
+            .expect("sluice runs");
+        assert!(output.status.success(), "{to:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{down}/v1/alerts: cannot connect")),
+            "{stderr}"
+        );
+    }
+    host.wait_settled(1);
+    host.stop().assert_clean();
+    assert_eq!(alerts_in_store(&intake.site), 1);
+    assert_eq!(intake.site.incidents().len(), 1);
+    account(&intake.site, Expect::delivered(1));
+}
+
 /// 2,000 alerts sent by 16 forwarders at once, each retrying until the host answers 200, while
 /// the host is stopped and started twice: each alert is queued once and delivered.
 #[test]

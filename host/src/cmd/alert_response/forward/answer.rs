@@ -1,7 +1,7 @@
 //! What became of a forwarded alert, from the host's answer or the lack of one: the exit
-//! code, which tells Netwrix Auditor's log whether a retry can help, and a message that says
-//! what happened, at which URL, in the host's words (its JSON `error`, shown safely), and what
-//! to do.
+//! code, which tells Netwrix Auditor's log whether a retry can help, and with it whether the
+//! next intake given with `--to` may take the alert; and a message that says what happened,
+//! at which URL, in the host's words (its JSON `error`, shown safely), and what to do.
 
 use std::time::Duration;
 
@@ -27,6 +27,46 @@ pub(super) struct Answer {
 pub(super) struct Failure {
     pub(super) code: u8,
     pub(super) message: String,
+    /// The URL and what it answered, without advice, for a line that lists every intake tried.
+    pub(super) answered: String,
+}
+
+impl Failure {
+    /// Whether the next intake given with `--to` may take the alert instead: only when this
+    /// one could not take it now ([`exit::TEMPFAIL`]: not reached, a TLS failure, no answer in
+    /// time, busy, a 5xx). The alert was then not committed, or, after a timeout or a
+    /// connection lost once the request was sent, perhaps committed: sending it again is safe
+    /// all the same, because the hosts share one store, where a repeated alert (the same
+    /// Auditor ids) is the one alert already there. The credentials or the request refused
+    /// ([`exit::NOPERM`], [`exit::DATAERR`]) would be refused alike by every host; a URL that
+    /// is not an intake (404, a redirect) is a command line to fix, said at once rather than
+    /// hidden behind the next host until that one is down.
+    pub(super) fn another_may_take_it(&self) -> bool {
+        self.code == exit::TEMPFAIL
+    }
+}
+
+/// The lines that say why no intake queued the alert, given the `failures` of those tried, in
+/// order, and the number left `untried` after a refusal they would repeat. For one intake,
+/// its message as it is; for several, first what each answered, then each one's message.
+pub(super) fn gave_up(failures: &[Failure], untried: usize) -> Vec<String> {
+    let messages = failures.iter().map(|f| f.message.clone());
+    if failures.len() == 1 && untried == 0 {
+        return messages.collect();
+    }
+    let answered: Vec<&str> = failures.iter().map(|f| f.answered.as_str()).collect();
+    let mut summary = format!("no intake queued the alert: {}.", answered.join("; "));
+    if untried > 0 {
+        let (count, was) = match untried {
+            1 => ("The other intake".to_owned(), "was"),
+            n => (format!("The {n} other intakes"), "were"),
+        };
+        summary.push_str(&format!(
+            " {count} given with --to {was} not tried: only an intake that cannot take the \
+             alert now is passed over, as another host would answer this one alike."
+        ));
+    }
+    std::iter::once(summary).chain(messages).collect()
 }
 
 /// The intake's answer once the alert is committed.
@@ -62,6 +102,7 @@ pub(super) fn judge(url: &Url, answer: &Answer, token_sent: bool) -> Result<Queu
             Ok(queued) if queued.queued => Ok(queued),
             _ => Err(Failure {
                 code: exit::TEMPFAIL,
+                answered: format!("{url}: {status}, but not as sluice's intake answers"),
                 message: format!(
                     "{url} answered 200 OK, but not as sluice's intake does ({{\"queued\": \
                      true, …}}): the alert was not confirmed as queued. Netwrix Auditor will \
@@ -98,7 +139,15 @@ pub(super) fn judge(url: &Url, answer: &Answer, token_sent: bool) -> Result<Queu
             )
         }
     };
-    Err(Failure { code, message })
+    let answered = match &answer.location {
+        Some(to) if status.is_redirection() => format!("{url}: {status} to {to}"),
+        _ => format!("{url}: {status}{said}"),
+    };
+    Err(Failure {
+        code,
+        message,
+        answered,
+    })
 }
 
 /// The message for an answer that cannot change by retrying: a redirect, or a 4xx.
@@ -147,6 +196,18 @@ fn refusal(url: &Url, answer: &Answer, said: &str) -> String {
 /// TLS handshake that failed. All are worth retrying, which Auditor does.
 pub(super) fn unanswered(url: &Url, error: &reqwest::Error, timeout: Duration) -> Failure {
     const RETRY: &str = "Netwrix Auditor will retry the response action";
+    let answered = if error.is_timeout() {
+        format!(
+            "{url}: no answer within {}",
+            humantime::format_duration(timeout)
+        )
+    } else if is_tls(error) {
+        format!("{url}: TLS handshake failed: {}", causes(error))
+    } else if error.is_connect() {
+        format!("{url}: cannot connect: {}", causes(error))
+    } else {
+        format!("{url}: no answer: {}", causes(error))
+    };
     let message = if error.is_timeout() {
         format!(
             "no answer from sluice at {url} within {}: the alert was not confirmed as queued. \
@@ -182,6 +243,7 @@ pub(super) fn unanswered(url: &Url, error: &reqwest::Error, timeout: Duration) -
     Failure {
         code: exit::TEMPFAIL,
         message,
+        answered,
     }
 }
 
@@ -296,5 +358,47 @@ mod tests {
         let denied = judge(&url, &answer(401, "{}"), false).unwrap_err();
         assert_eq!(denied.code, exit::NOPERM);
         assert!(denied.message.contains("no token was sent"));
+    }
+
+    #[test]
+    fn only_an_intake_that_cannot_take_the_alert_now_is_passed_over() {
+        let url = Url::parse("https://a:1/v1/alerts").unwrap();
+        for status in [503, 429, 500, 502, 408] {
+            let failure = judge(&url, &answer(status, "{}"), true).unwrap_err();
+            assert!(failure.another_may_take_it(), "{status}");
+        }
+        for status in [401, 403, 400, 404, 413, 415, 422, 307] {
+            let failure = judge(&url, &answer(status, "{}"), true).unwrap_err();
+            assert!(!failure.another_may_take_it(), "{status}");
+        }
+        let fake = judge(&url, &answer(200, "<html/>"), true).unwrap_err();
+        assert!(fake.another_may_take_it());
+    }
+
+    #[test]
+    fn giving_up_says_what_each_intake_answered_then_what_to_do_at_each() {
+        let a = Url::parse("https://a:1/v1/alerts").unwrap();
+        let b = Url::parse("https://b:1/v1/alerts").unwrap();
+        let busy = judge(&a, &answer(503, r#"{"error": "busy"}"#), true).unwrap_err();
+        assert_eq!(
+            busy.answered,
+            "https://a:1/v1/alerts: 503 Service Unavailable: busy"
+        );
+        let one = gave_up(std::slice::from_ref(&busy), 0);
+        assert_eq!(one, vec![busy.message.clone()]);
+
+        let denied = judge(&b, &answer(401, "{}"), true).unwrap_err();
+        let lines = gave_up(&[busy, denied], 2);
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert!(
+            lines[0].starts_with(
+                "no intake queued the alert: https://a:1/v1/alerts: 503 Service Unavailable: \
+                 busy; https://b:1/v1/alerts: 401 Unauthorized. The 2 other intakes given with \
+                 --to were not tried"
+            ),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[2].contains("refused the credentials"), "{}", lines[2]);
     }
 }
