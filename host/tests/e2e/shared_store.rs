@@ -123,3 +123,54 @@ fn validate_environment_refuses_a_store_it_could_not_use() {
     assert_eq!(code, Some(78), "{err}");
     assert!(err.contains("check that PostgreSQL runs"), "{}", tail(&err));
 }
+
+#[test]
+fn run_refuses_at_start_a_store_it_cannot_use() {
+    let site = Site::shared(&[BRISK]);
+    let right = site.postgres().url();
+    let wrong = site.postgres().url_with_password("n0t-the-pa55word");
+    site.configure(&[
+        BRISK,
+        &format!("[state]\nurl = {}", toml::Value::from(wrong)),
+    ]);
+    let exit = site.run().spawn().wait();
+    assert_eq!(exit.code, Some(1), "{}", tail(&exit.log));
+    assert!(
+        exit.log.contains("password authentication failed"),
+        "{}",
+        tail(&exit.log)
+    );
+    assert!(
+        !exit.log.contains("n0t-the-pa55word"),
+        "{}",
+        tail(&exit.log)
+    );
+
+    // A store a newer sluice wrote: refused by validate --environment and at start.
+    let mut store = sluice_core::Store::open_postgres(&right).unwrap();
+    store
+        .write(|db| {
+            db.execute(
+                "UPDATE meta SET value = '999' WHERE key = 'schema_version'",
+                sluice_core::store::db::args![],
+            )
+        })
+        .unwrap();
+    site.configure(&[
+        BRISK,
+        &format!("[state]\nurl = {}", toml::Value::from(right)),
+    ]);
+    let (code, _, err) = site.sluice(&["validate", "--environment"], &[]);
+    assert_eq!(code, Some(78), "{err}");
+    assert!(
+        err.contains("schema version 999, newer than this sluice"),
+        "{err}"
+    );
+    let exit = site.run().spawn().wait();
+    assert_eq!(exit.code, Some(1), "{}", tail(&exit.log));
+    assert!(
+        exit.log.contains("newer than this sluice"),
+        "{}",
+        tail(&exit.log)
+    );
+}

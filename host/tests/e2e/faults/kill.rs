@@ -144,13 +144,26 @@ pub(super) fn kill_repeatedly(
 
 #[test]
 fn sigkill_at_random_points_of_a_response_action_flood() {
-    let mut rng = Lcg::seeded("sigkill_at_random_points_of_a_response_action_flood");
-    let site = Site::new(&[BRISK, FLOOD]);
+    sigkill_response_action_flood(&Site::new(&[BRISK, FLOOD]), "flood");
+}
+
+/// The same on a shared PostgreSQL store, one host at a time: each restarted host takes the
+/// lease the killed one held once it lapsed (a second).
+#[test]
+fn sigkill_at_random_points_of_a_response_action_flood_on_postgres() {
+    let site = Site::shared(&[BRISK, FLOOD, "[state]\nlease = \"1s\""]);
+    sigkill_response_action_flood(&site, "flood_pg");
+}
+
+fn sigkill_response_action_flood(site: &Site, name: &str) {
+    let mut rng = Lcg::seeded(&format!(
+        "sigkill_at_random_points_of_a_response_action_flood ({name})"
+    ));
     // Enough for every feed (one per kill, and the last run's) at its largest, 59 alerts:
     // 1000 ran out for about one seed in twenty.
-    let rids = write_lockouts(&site.auditor, "flood", (KILLS + 1) * 59);
+    let rids = write_lockouts(&site.auditor, name, (KILLS + 1) * 59);
     let mut queued = 0;
-    kill_repeatedly(&site, &mut rng, slow_answers(), 0, |rng| {
+    kill_repeatedly(site, &mut rng, slow_answers(), 0, |rng| {
         let n = 20 + rng.next(40) as usize;
         let burst: Vec<(&str, &str)> = rids[queued..queued + n]
             .iter()

@@ -66,11 +66,22 @@ fn creates_committed_after_the_timeout_are_adopted_and_never_sent_twice() {
 
 #[test]
 fn sigkills_and_drain_expiries_while_creates_commit_late() {
-    let mut rng = Lcg::seeded("sigkills_and_drain_expiries_while_creates_commit_late");
-    let site = Site::new(&[BRISK, IMPATIENT, FLOOD]);
-    let rids = write_lockouts(&site.auditor, "late", 25 * 39);
+    sigkills_and_drain_expiries_on(&Site::new(&[BRISK, IMPATIENT, FLOOD]), "late");
+}
+
+/// The same on a shared PostgreSQL store: each restarted host takes the lease the killed one
+/// held once it lapsed (a second).
+#[test]
+fn sigkills_and_drain_expiries_while_creates_commit_late_on_postgres() {
+    let site = Site::shared(&[BRISK, IMPATIENT, FLOOD, "[state]\nlease = \"1s\""]);
+    sigkills_and_drain_expiries_on(&site, "late_pg");
+}
+
+fn sigkills_and_drain_expiries_on(site: &Site, name: &str) {
+    let mut rng = Lcg::seeded(&format!("sigkills_and_drain_expiries ({name})"));
+    let rids = write_lockouts(&site.auditor, name, 25 * 39);
     let mut queued = 0;
-    kill_repeatedly(&site, &mut rng, late_creates(0.5), 2, |rng| {
+    kill_repeatedly(site, &mut rng, late_creates(0.5), 2, |rng| {
         let n = 10 + rng.next(30) as usize;
         let burst: Vec<(&str, &str)> = rids[queued..queued + n]
             .iter()
