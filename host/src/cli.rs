@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::cmd::{
     AlertResponseArgs, AlertsArgs, DeadLettersArgs, DemoArgs, EmulateArgs, ExplainArgs,
-    GenerateArgs, ImportLegacyArgs, PluginsArgs, RunArgs, SchemaArgs, StatusArgs, ValidateArgs,
+    GenerateArgs, ImportLegacyArgs, MoveStoreArgs, PluginsArgs, RunArgs, SchemaArgs, StatusArgs,
+    ValidateArgs,
 };
 pub use crate::cmd::{ConfigArg, GlobalArgs};
 
@@ -136,6 +137,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List, show and requeue the ticket actions sluice gave up on.
     DeadLetters(DeadLettersArgs),
+    /// Move the state store from its SQLite file into a PostgreSQL database, for several
+    /// hosts to share: every row, in one transaction, the store's id kept.
+    MoveStore(MoveStoreArgs),
     /// Write shell completions or man pages, generated from these definitions, or a new token
     /// for the response intake.
     Generate(GenerateArgs),
@@ -145,7 +149,7 @@ pub enum Command {
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     use crate::cmd::{
         alert_response, alerts, dead_letters, demo, emulate, explain, generate, import_legacy,
-        plugins, run, schema, status, validate,
+        move_store, plugins, run, schema, status, validate,
     };
     let global = &cli.global;
     match cli.command {
@@ -161,6 +165,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args, global),
         Command::Explain(args) => explain::run(args, global),
         Command::DeadLetters(args) => dead_letters::run(args, global),
+        Command::MoveStore(args) => move_store::run(args, global),
         Command::Generate(args) => {
             generate::run(args, <Cli as clap::CommandFactory>::command(), global)
         }

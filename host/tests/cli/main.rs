@@ -16,6 +16,7 @@ mod forward;
 mod generate;
 mod hostile_input;
 mod import_legacy;
+mod move_store;
 mod plugin_files;
 mod plugins;
 mod plugins_config;
