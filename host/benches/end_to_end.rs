@@ -22,9 +22,18 @@
 //!   one each, plus one per attachment).
 //! - **baseline**: one record fetch and one incident POST per alert (`baseline.rs`), under
 //!   each path's conditions; sluice's figures are given as ratios to it.
+//! - **PostgreSQL**: the polling and response-action paths again, the same workloads, with the
+//!   store in a fresh database of one PostgreSQL server started for the run with `fsync` on
+//!   (`store.rs`). Targets: polling at least 20,000 records/s; alert-to-ticket p99 at most
+//!   twice SQLite's in the same run. Skipped, with a note, when PostgreSQL's server is not
+//!   installed.
+//! - **failover**: two hosts on one PostgreSQL store, alerts queued at a steady pace, the
+//!   delivering host killed with SIGKILL 5 times (`failover.rs`), with the default lease
+//!   (10s) and with a 2s one; from the kill to the new leader's first ticket action. Target:
+//!   at most the lease plus 2 s.
 //!
 //! Run with `cargo bench -p sluice --bench end_to_end`; `-- --quick` (or
-//! `SLUICE_BENCH_QUICK=1`) runs a tenth of the load, for smoke runs.
+//! `SLUICE_BENCH_QUICK=1`) runs a tenth of the load (and 2 kills per lease), for smoke runs.
 //! `SLUICE_BENCH_CONSOLIDATION` sets the consolidation interval (default `0s`);
 //! `SLUICE_BENCH_KEEP=1` keeps the work directories (each path's config, state store and
 //! `host.log`) and prints where they are.
@@ -36,21 +45,31 @@ mod memory;
 
 mod end_to_end {
     pub mod baseline;
+    pub mod cells;
+    pub mod failover;
     pub mod host;
     pub mod observe;
     pub mod paths;
+    pub mod store;
     pub mod table;
+    pub mod table_postgres;
     pub mod workload;
 }
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use end_to_end::failover::FailoverFigures;
 use end_to_end::observe::Observer;
+use end_to_end::paths::{PollingFigures, ResponseFigures};
+use end_to_end::store::StoreAt;
+use end_to_end::table_postgres::Postgres;
 use end_to_end::workload::{Size, Workload};
-use end_to_end::{baseline, host, paths, table};
+use end_to_end::{baseline, failover, host, paths, store, table};
 use sluice_emulators::auditor::{Auditor, AuditorConfig};
 use sluice_emulators::servicenow::{Faults, ServiceNow, ServiceNowConfig};
 use sluice_emulators::Served;
+use sluice_test_postgres::Cluster;
 
 /// Auditor runs at most this many response actions at a time.
 const PARALLEL: usize = 8;
@@ -59,6 +78,11 @@ const PARALLEL: usize = 8;
 const SERVICENOW_LATENCY_MS: u64 = 5;
 /// Requests a second the rate-limited ServiceNow takes before it answers 429.
 const RATE_LIMIT: u32 = 30;
+/// Deaths of the delivering host per lease on the failover path (a quick run: fewer).
+const FAILOVER_RUNS: usize = 5;
+const FAILOVER_RUNS_QUICK: usize = 2;
+/// The leases the failover path runs with: the default, and a short one.
+const LEASES: [Duration; 2] = [Duration::from_secs(10), Duration::from_secs(2)];
 
 /// What every path shares: the emulators' runtime, the Auditor with the data, a scratch root.
 #[derive(Debug)]
@@ -73,6 +97,34 @@ pub struct Bench {
 }
 
 impl Bench {
+    /// Generates the workload and serves it from the Auditor emulator.
+    fn new(size: Size, consolidation: String) -> Bench {
+        eprintln!("generating {} records…", size.records);
+        let workload = Workload::new(size);
+        let auditor = Auditor::new(AuditorConfig::default());
+        auditor.write(workload.records.clone());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let served = rt
+            .block_on(sluice_emulators::serve(
+                auditor.router(),
+                ([127, 0, 0, 1], 0).into(),
+            ))
+            .expect("serve Auditor on loopback");
+        Bench {
+            auditor_url: served.base_url(),
+            rt,
+            workload,
+            auditor,
+            consolidation,
+            root: tempfile::tempdir().expect("a scratch directory"),
+            _auditor_served: served,
+        }
+    }
+
     /// A fresh ServiceNow (London) answering after `latency_ms`, observed and served.
     pub fn servicenow(&self, latency_ms: u64) -> (ServiceNow, Observer, Served) {
         self.servicenow_with(Faults {
@@ -107,6 +159,13 @@ impl Bench {
     }
 }
 
+/// What the PostgreSQL paths measured.
+struct PostgresFigures {
+    polling: PollingFigures,
+    response: ResponseFigures,
+    failover: Vec<FailoverFigures>,
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick")
         || std::env::var("SLUICE_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
@@ -118,43 +177,40 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
-
-    eprintln!("generating {} records…", size.records);
-    let workload = Workload::new(size);
-    let auditor = Auditor::new(AuditorConfig::default());
-    auditor.write(workload.records.clone());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let served = rt
-        .block_on(sluice_emulators::serve(
-            auditor.router(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .expect("serve Auditor on loopback");
-    let bench = Bench {
-        auditor_url: served.base_url(),
-        rt,
-        workload,
-        auditor,
-        consolidation,
-        root: tempfile::tempdir().expect("a scratch directory"),
-        _auditor_served: served,
+    let bench = Bench::new(size, consolidation);
+    let cluster = store::start_postgres();
+    if let Err(note) = &cluster {
+        eprintln!("note: {note}");
+    }
+    let on_postgres = |name: &str| {
+        let cluster = cluster.as_ref().ok()?;
+        eprintln!("{name} path, PostgreSQL…");
+        Some(StoreAt::fresh(cluster, name))
     };
 
     eprintln!("polling path…");
-    let polling = paths::polling(&bench);
+    let polling = paths::polling(&bench, &StoreAt::File);
+    let polling_pg = on_postgres("polling").map(|at| paths::polling(&bench, &at));
     eprintln!("baseline over the polling path's alerts…");
     let polling_baseline = bench.baseline(0);
     eprintln!("response-action path…");
-    let response = paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS);
+    let response = paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS, &StoreAt::File);
+    let response_pg = on_postgres("response")
+        .map(|at| paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS, &at));
     eprintln!("baseline over the response-action path's alerts…");
     let response_baseline = bench.baseline(SERVICENOW_LATENCY_MS);
 
     eprintln!("rate-limited path…");
     let rate_limited = paths::rate_limited(&bench, RATE_LIMIT, SERVICENOW_LATENCY_MS);
+    let postgres = match (&cluster, polling_pg, response_pg) {
+        (Ok(cluster), Some(polling), Some(response)) => Ok(PostgresFigures {
+            polling,
+            response,
+            failover: failover_paths(&bench, cluster),
+        }),
+        (Err(note), ..) => Err(note.as_str()),
+        _ => unreachable!("the PostgreSQL paths ran"),
+    };
 
     table::print(&table::Run {
         size,
@@ -166,9 +222,33 @@ fn main() {
         response: &response,
         response_baseline: &response_baseline,
         rate_limited: &rate_limited,
+        postgres: postgres
+            .as_ref()
+            .map(|p| Postgres {
+                polling: &p.polling,
+                response: &p.response,
+                failover: &p.failover,
+            })
+            .map_err(|note| *note),
     });
     if std::env::var("SLUICE_BENCH_KEEP").is_ok_and(|v| !v.is_empty() && v != "0") {
         let Bench { root, .. } = bench;
         eprintln!("work directories kept in {}", root.keep().display());
     }
+}
+
+/// The failover path, once per lease of [`LEASES`].
+fn failover_paths(bench: &Bench, cluster: &Cluster) -> Vec<FailoverFigures> {
+    let runs = if bench.workload.size.records < Size::FULL.records {
+        FAILOVER_RUNS_QUICK
+    } else {
+        FAILOVER_RUNS
+    };
+    LEASES
+        .iter()
+        .map(|&lease| {
+            eprintln!("failover path, lease {}s…", lease.as_secs());
+            failover::failover(bench, cluster, lease, runs)
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
 //! What the ServiceNow emulator saw, timed: when each incident was created (and for which
-//! alert type), when the last write was confirmed, and when each request was answered 429.
+//! alert type), when the last write was confirmed, when each request was answered 429, and
+//! when each write (a ticket action: POST, PATCH, PUT) arrived.
 //!
 //! The emulator's own timestamps have whole-second resolution, so the bench wraps its router
 //! in a middleware that notes the moment each answer leaves.
@@ -24,6 +25,8 @@ pub struct Seen {
     pub last_write: Option<Instant>,
     /// When each request was answered, and whether with 429 (Too Many Requests).
     pub answers: Vec<(Instant, bool)>,
+    /// When each write (POST, PATCH, PUT) arrived, answered yet or not.
+    pub writes: Vec<Instant>,
 }
 
 /// A shared [`Seen`].
@@ -46,11 +49,24 @@ impl Observer {
     pub fn take(&self) -> Seen {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
+
+    /// When the first write that arrived at `at` or later arrived, if one did yet.
+    pub fn first_write_since(&self, at: Instant) -> Option<Instant> {
+        let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.writes.iter().copied().filter(|w| *w >= at).min()
+    }
 }
 
 async fn note(seen: Arc<Mutex<Seen>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let creates = method == Method::POST && request.uri().path().ends_with("/table/incident");
+    let write = matches!(method, Method::POST | Method::PATCH | Method::PUT);
+    if write {
+        seen.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .writes
+            .push(Instant::now());
+    }
     let response = next.run(request).await;
     seen.lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -59,7 +75,6 @@ async fn note(seen: Arc<Mutex<Seen>>, request: Request, next: Next) -> Response 
             Instant::now(),
             response.status() == http::StatusCode::TOO_MANY_REQUESTS,
         ));
-    let write = matches!(method, Method::POST | Method::PATCH | Method::PUT);
     if !write || !response.status().is_success() {
         return response;
     }

@@ -7,6 +7,9 @@
 //!   alert, 8 at a time; the host fetches the records by RID and delivers.
 //! - **rate-limited**: the polling path against a ServiceNow that answers 429 with
 //!   `Retry-After: 1` past a fixed number of requests a second.
+//!
+//! The polling and response-action paths run on the SQLite file or, the same workload, on a
+//! fresh database of the bench's PostgreSQL server ([`StoreAt`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +21,7 @@ use sluice_emulators::servicenow::{Faults, ServiceNow};
 
 use super::host::{binary, Host};
 use super::observe::Downstream;
+use super::store::StoreAt;
 use super::workload::{Alert, HostConfig};
 use crate::Bench;
 
@@ -49,7 +53,41 @@ pub struct ResponseFigures {
     pub host_cpu_s: f64,
     /// CPU seconds the invocations used, all together.
     pub invocations_cpu_s: f64,
+    /// Whether the invocations handed their alerts to the host.
+    pub handoff: HandoffCheck,
 }
+
+/// Whether the response actions handed their alerts to the running host over its socket,
+/// rather than writing the store themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct HandoffCheck {
+    /// The host's log says it takes response actions over its socket.
+    pub listening: bool,
+    /// Warnings in the host's log that response actions write the store themselves.
+    pub host_warnings: usize,
+    /// Invocations that said they wrote the store themselves (their debug log).
+    pub direct_writes: usize,
+}
+
+impl HandoffCheck {
+    /// Every alert was handed over.
+    pub fn all_handed_over(&self) -> bool {
+        self.listening && self.host_warnings == 0 && self.direct_writes == 0
+    }
+}
+
+/// What the host logs when it takes response actions over its socket (at debug).
+const LISTENING: &str = "Taking response actions over the socket.";
+
+/// What the host warns when response actions have to write the store themselves.
+const FALLBACK_WARNINGS: [&str; 3] = [
+    "write the state store themselves",
+    "the response actions write the store themselves",
+    "Another sluice run uses this state store",
+];
+
+/// What `sluice alert-response` logs (at debug) when it writes the store itself.
+const DIRECT_WRITE: &str = "Writing the state store directly.";
 
 /// What the rate-limited path did.
 #[derive(Debug)]
@@ -67,8 +105,17 @@ pub struct RateLimitedFigures {
     pub downstream: Downstream,
 }
 
+/// The `[state]` table of [`HostConfig::text`], which `prepare` replaces with the store's.
+const SQLITE_STATE: &str = "[state]\npath = \"state.db\"\n";
+
 /// Writes the config and alert set of a path into a fresh directory under the bench's root.
-fn prepare(bench: &Bench, name: &str, servicenow_url: &str, poll: bool) -> std::path::PathBuf {
+pub fn prepare(
+    bench: &Bench,
+    name: &str,
+    servicenow_url: &str,
+    poll: bool,
+    store: &StoreAt,
+) -> std::path::PathBuf {
     let dir = bench.root.path().join(name);
     std::fs::create_dir_all(&dir).expect("a work directory");
     bench
@@ -81,7 +128,13 @@ fn prepare(bench: &Bench, name: &str, servicenow_url: &str, poll: bool) -> std::
         poll,
         consolidation: &bench.consolidation,
     };
-    std::fs::write(dir.join("sluice.toml"), config.text()).expect("write the config");
+    let text = config.text();
+    assert!(
+        text.contains(SQLITE_STATE),
+        "the host config's [state] table changed"
+    );
+    let text = text.replace(SQLITE_STATE, &store.section());
+    std::fs::write(dir.join("sluice.toml"), text).expect("write the config");
     dir
 }
 
@@ -97,14 +150,14 @@ struct PolledRun {
     delivered_and_dead: (u64, u64),
 }
 
-/// Polls every record of the workload into a fresh host (work directory `name`), against a
-/// fresh ServiceNow with `faults`, until every alert is delivered.
-fn poll_all(bench: &Bench, name: &str, faults: Faults) -> PolledRun {
+/// Polls every record of the workload into a fresh host (work directory `name`, state at
+/// `store`), against a fresh ServiceNow with `faults`, until every alert is delivered.
+fn poll_all(bench: &Bench, name: &str, faults: Faults, store: &StoreAt) -> PolledRun {
     let (servicenow, observer, served) = bench.servicenow_with(faults);
-    let dir = prepare(bench, name, &served.base_url(), true);
+    let dir = prepare(bench, name, &served.base_url(), true, store);
     bench.auditor.reset_requests();
     let started = Instant::now();
-    let mut host = Host::start(&dir);
+    let mut host = Host::launch(&dir, store.url(), "host.log", &[]);
     host.wait_delivered(bench.workload.alerts.len() as u64, LIMIT);
     let seen = observer.take();
     let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
@@ -122,9 +175,13 @@ fn poll_all(bench: &Bench, name: &str, faults: Faults) -> PolledRun {
     }
 }
 
-/// The polling path.
-pub fn polling(bench: &Bench) -> PollingFigures {
-    let run = poll_all(bench, "polling", Faults::default());
+/// The polling path, the host's state at `store`.
+pub fn polling(bench: &Bench, store: &StoreAt) -> PollingFigures {
+    let name = match store {
+        StoreAt::File => "polling",
+        StoreAt::Postgres { .. } => "polling-postgres",
+    };
+    let run = poll_all(bench, name, Faults::default(), store);
     PollingFigures {
         elapsed: run.elapsed,
         auditor_requests: bench.auditor.requests().total(),
@@ -141,7 +198,7 @@ pub fn rate_limited(bench: &Bench, limit: u32, latency_ms: u64) -> RateLimitedFi
         max_requests_per_second: limit,
         ..Faults::default()
     };
-    let run = poll_all(bench, "rate-limited", faults);
+    let run = poll_all(bench, "rate-limited", faults, &StoreAt::File);
     let (delivered, dead) = run.delivered_and_dead;
     RateLimitedFigures {
         limit,
@@ -159,12 +216,21 @@ pub fn rate_limited(bench: &Bench, limit: u32, latency_ms: u64) -> RateLimitedFi
 }
 
 /// The response-action path: `parallel` invocations at a time, ServiceNow answering after
-/// `latency_ms`.
-pub fn response(bench: &Bench, parallel: usize, latency_ms: u64) -> ResponseFigures {
+/// `latency_ms`, the host's state at `store`.
+pub fn response(
+    bench: &Bench,
+    parallel: usize,
+    latency_ms: u64,
+    store: &StoreAt,
+) -> ResponseFigures {
+    let name = match store {
+        StoreAt::File => "response",
+        StoreAt::Postgres { .. } => "response-postgres",
+    };
     let (servicenow, observer, served) = bench.servicenow(latency_ms);
-    let dir = prepare(bench, "response", &served.base_url(), false);
+    let dir = prepare(bench, name, &served.base_url(), false, store);
     bench.auditor.reset_requests();
-    let mut host = Host::start(&dir);
+    let mut host = Host::launch(&dir, store.url(), "host.log", &["sluice::handoff=debug"]);
     wait_started(&mut host, bench, &servicenow);
 
     let alerts = Arc::new(bench.workload.alerts.clone());
@@ -176,27 +242,13 @@ pub fn response(bench: &Bench, parallel: usize, latency_ms: u64) -> ResponseFigu
     let host_cpu_s = host.cpu_seconds() - host_cpu;
     let seen = observer.take();
     let elapsed = seen.last_write.unwrap_or_else(Instant::now) - started;
-
-    // Latency of an alert that opened a ticket, measured from the first invocation of its
-    // type: the ticket's opener started no earlier, so this never understates.
-    let mut first_start: HashMap<&str, Instant> = HashMap::new();
-    for (alert, start, _) in &runs {
-        let slot = first_start.entry(alert.name.as_str()).or_insert(*start);
-        *slot = (*slot).min(*start);
-    }
-    let to_ticket = seen
-        .created
-        .iter()
-        .filter_map(|(at, display)| {
-            let name = display.strip_prefix("sluice: ").unwrap_or(display);
-            first_start.get(name).map(|start| *at - *start)
-        })
-        .collect();
+    let to_ticket = to_ticket(&runs, &seen.created);
     let peak_rss_mb = host.peak_rss_mb();
     let downstream = Downstream::new(&servicenow, &host.actions_done());
+    let log = host.log();
     host.stop();
     ResponseFigures {
-        invocations: runs.iter().map(|(_, _, d)| *d).collect(),
+        invocations: runs.iter().map(|run| run.took).collect(),
         to_ticket,
         elapsed,
         auditor_requests: bench.auditor.requests().total(),
@@ -204,7 +256,34 @@ pub fn response(bench: &Bench, parallel: usize, latency_ms: u64) -> ResponseFigu
         peak_rss_mb,
         host_cpu_s,
         invocations_cpu_s,
+        handoff: HandoffCheck {
+            listening: log.contains(LISTENING),
+            host_warnings: log
+                .lines()
+                .filter(|l| FALLBACK_WARNINGS.iter().any(|w| l.contains(w)))
+                .count(),
+            direct_writes: runs.iter().filter(|run| run.direct).count(),
+        },
     }
+}
+
+/// The latency of each alert that opened a ticket, measured from the first invocation of its
+/// type: the ticket's opener started no earlier, so this never understates.
+fn to_ticket(runs: &[Invocation], created: &[(Instant, String)]) -> Vec<Duration> {
+    let mut first_start: HashMap<&str, Instant> = HashMap::new();
+    for run in runs {
+        let slot = first_start
+            .entry(run.alert.name.as_str())
+            .or_insert(run.start);
+        *slot = (*slot).min(run.start);
+    }
+    created
+        .iter()
+        .filter_map(|(at, display)| {
+            let name = display.strip_prefix("sluice: ").unwrap_or(display);
+            first_start.get(name).map(|start| *at - *start)
+        })
+        .collect()
 }
 
 /// Waits until the host has made its start-up requests (healthchecks, the sink's reading of
@@ -219,13 +298,18 @@ fn wait_started(host: &mut Host, bench: &Bench, servicenow: &ServiceNow) {
     std::thread::sleep(Duration::from_millis(200));
 }
 
+/// One `sluice alert-response`: its alert, when it started, how long it took, and whether it
+/// wrote the store itself rather than hand the alert to the host.
+struct Invocation {
+    alert: Alert,
+    start: Instant,
+    took: Duration,
+    direct: bool,
+}
+
 /// Runs `sluice alert-response` for every alert, `parallel` at a time, as Auditor does:
-/// `--alert-name NAME` then the alert and record ids. Returns each with its start and duration.
-fn invoke_all(
-    dir: &Path,
-    alerts: Arc<Vec<Alert>>,
-    parallel: usize,
-) -> Vec<(Alert, Instant, Duration)> {
+/// `--alert-name NAME` then the alert and record ids.
+fn invoke_all(dir: &Path, alerts: Arc<Vec<Alert>>, parallel: usize) -> Vec<Invocation> {
     let next = Arc::new(AtomicUsize::new(0));
     let config = dir.join("sluice.toml");
     let workers: Vec<_> = (0..parallel)
@@ -236,22 +320,7 @@ fn invoke_all(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(alert) = alerts.get(i) else { break };
-                    let start = Instant::now();
-                    let out = std::process::Command::new(binary())
-                        .arg("alert-response")
-                        .arg("--config")
-                        .arg(&config)
-                        .args(["--alert-name", &alert.name])
-                        .args([&alert.alert_id, &alert.record_id])
-                        .output()
-                        .expect("sluice alert-response runs");
-                    let took = start.elapsed();
-                    assert!(
-                        out.status.success(),
-                        "sluice alert-response failed: {}",
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                    runs.push((alert.clone(), start, took));
+                    runs.push(invoke(&config, alert));
                 }
                 runs
             })
@@ -261,4 +330,32 @@ fn invoke_all(
         .into_iter()
         .flat_map(|w| w.join().expect("an invocation worker"))
         .collect()
+}
+
+/// One invocation. Its log is at debug: the quick way (the `sluice` front handing the alert
+/// over) prints nothing either way; the full `sluice alert-response` says when it writes the
+/// store itself.
+fn invoke(config: &Path, alert: &Alert) -> Invocation {
+    let start = Instant::now();
+    let out = std::process::Command::new(binary())
+        .arg("alert-response")
+        .arg("--config")
+        .arg(config)
+        .args(["--alert-name", &alert.name])
+        .args([&alert.alert_id, &alert.record_id])
+        .env("SLUICE_LOG", "sluice=debug")
+        .output()
+        .expect("sluice alert-response runs");
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "sluice alert-response failed: {stderr}"
+    );
+    Invocation {
+        alert: alert.clone(),
+        start,
+        took,
+        direct: stderr.contains(DIRECT_WRITE),
+    }
 }

@@ -1,11 +1,15 @@
 //! The one table: sluice's figures, the baseline's, sluice's as a ratio to the baseline's,
-//! the target and whether it is met.
+//! the target and whether it is met. The SQLite paths' rows come first, as they always were;
+//! the PostgreSQL paths' follow (`table_postgres.rs`).
 
 use std::time::Duration;
 
 use super::baseline::BaselineFigures;
-use super::observe::Downstream;
+use super::cells::{
+    breakdown, cores, economy, n, p50_p99, per_s, print_rows, traffic, Row, Traffic,
+};
 use super::paths::{PollingFigures, RateLimitedFigures, ResponseFigures};
+use super::table_postgres::{self, Postgres, Sqlite};
 use super::workload::{sink_concurrency, Size};
 
 /// Everything one run measured.
@@ -19,217 +23,13 @@ pub struct Run<'a> {
     pub response: &'a ResponseFigures,
     pub response_baseline: &'a BaselineFigures,
     pub rate_limited: &'a RateLimitedFigures,
+    /// The PostgreSQL paths, or why they did not run.
+    pub postgres: Result<Postgres<'a>, &'a str>,
 }
 
 /// The rate-limited path counts refusals from then on: before, the sink is still learning
 /// what the instance takes.
 const SETTLED_AFTER: Duration = Duration::from_secs(5);
-
-struct Row {
-    path: &'static str,
-    figure: String,
-    sluice: String,
-    baseline: String,
-    ratio: String,
-    target: &'static str,
-    met: Option<bool>,
-}
-
-impl Row {
-    fn new(path: &'static str, figure: impl Into<String>, sluice: impl Into<String>) -> Row {
-        Row {
-            path,
-            figure: figure.into(),
-            sluice: sluice.into(),
-            baseline: String::new(),
-            ratio: String::new(),
-            target: "",
-            met: None,
-        }
-    }
-
-    fn against(mut self, sluice: f64, baseline: f64, shown: String) -> Row {
-        self.baseline = shown;
-        self.ratio = ratio(sluice, baseline);
-        self
-    }
-
-    fn target(mut self, target: &'static str, met: bool) -> Row {
-        self.target = target;
-        self.met = Some(met);
-        self
-    }
-}
-
-fn ratio(sluice: f64, baseline: f64) -> String {
-    if baseline == 0.0 {
-        return "—".to_owned();
-    }
-    let r = sluice / baseline;
-    if r >= 10.0 {
-        format!("{r:.0}×")
-    } else if r >= 0.1 {
-        format!("{r:.2}×")
-    } else {
-        format!("{r:.4}×")
-    }
-}
-
-/// Thousands separated by commas.
-fn n(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn per_s(count: usize, elapsed: Duration) -> f64 {
-    count as f64 / elapsed.as_secs_f64()
-}
-
-/// The `q` quantile (nearest rank) of `values`, ms.
-pub fn quantile_ms(values: &[Duration], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort();
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1].as_secs_f64() * 1000.0
-}
-
-/// The median and the 99th percentile of a set of latencies.
-struct Latencies {
-    /// ms.
-    p99: f64,
-    /// `p50 / p99`, ms.
-    shown: String,
-}
-
-fn p50_p99(values: &[Duration]) -> Latencies {
-    let (p50, p99) = (quantile_ms(values, 0.5), quantile_ms(values, 0.99));
-    Latencies {
-        p99,
-        shown: format!("{p50:.1} / {p99:.1}"),
-    }
-}
-
-/// The ServiceNow requests of a path, split by what they did.
-fn breakdown(d: &Downstream) -> String {
-    format!(
-        "{} ({} creates, {} updates, {} attachments, {} reads, {} at start)",
-        n(d.requests),
-        n(d.creates),
-        n(d.writes),
-        n(d.attachments),
-        n(d.reads),
-        n(d.other)
-    )
-}
-
-fn economy(rows: &mut Vec<Row>, path: &'static str, d: &Downstream, baseline: &BaselineFigures) {
-    let per_ticket = d.creates as f64 / d.incidents.max(1) as f64;
-    rows.push(
-        Row::new(
-            path,
-            "ServiceNow requests per ticket created",
-            format!("{per_ticket:.2}"),
-        )
-        .against(
-            per_ticket,
-            baseline.servicenow_requests as f64 / baseline.incidents.max(1) as f64,
-            "1.00".to_owned(),
-        )
-        .target("1", d.creates == d.incidents),
-    );
-    let (writes, attachments) = if d.updates == 0 {
-        (0.0, 0.0)
-    } else {
-        (
-            (d.writes + d.reads) as f64 / d.updates as f64,
-            d.attachments as f64 / d.updates as f64,
-        )
-    };
-    rows.push(
-        Row::new(
-            path,
-            "ServiceNow requests per consolidated update",
-            format!("{writes:.2} + {attachments:.2} attachment"),
-        )
-        .target(
-            "1 + 1 per attachment",
-            d.writes + d.reads <= d.updates && d.attachments <= d.updates,
-        ),
-    );
-}
-
-/// What a path sent to each system, and how long it took.
-struct Traffic<'a> {
-    /// To the last confirmed ticket action.
-    elapsed: Duration,
-    auditor_requests: u64,
-    downstream: &'a Downstream,
-}
-
-/// The rows both paths have: throughput, requests to each system, tickets and updates.
-fn traffic(
-    rows: &mut Vec<Row>,
-    path: &'static str,
-    alerts: usize,
-    traffic: &Traffic<'_>,
-    baseline: &BaselineFigures,
-) {
-    let Traffic {
-        elapsed,
-        auditor_requests,
-        downstream: d,
-    } = *traffic;
-    let (sa, ba) = (per_s(alerts, elapsed), per_s(alerts, baseline.elapsed));
-    rows.push(
-        Row::new(
-            path,
-            "alerts/s (to the last confirmed ticket action)",
-            n(sa as u64),
-        )
-        .against(sa, ba, n(ba as u64)),
-    );
-    rows.push(
-        Row::new(path, "HTTP requests to Auditor", n(auditor_requests)).against(
-            auditor_requests as f64,
-            baseline.auditor_requests as f64,
-            n(baseline.auditor_requests),
-        ),
-    );
-    rows.push(
-        Row::new(path, "HTTP requests to ServiceNow", breakdown(d)).against(
-            d.requests as f64,
-            baseline.servicenow_requests as f64,
-            n(baseline.servicenow_requests),
-        ),
-    );
-    rows.push(
-        Row::new(
-            path,
-            "tickets opened / updates written",
-            format!("{} / {}", n(d.incidents), n(d.updates)),
-        )
-        .against(
-            d.incidents as f64,
-            baseline.incidents as f64,
-            format!("{} / 0", n(baseline.incidents)),
-        ),
-    );
-}
-
-/// The cores this machine offers.
-fn cores() -> f64 {
-    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
-}
 
 /// Prints the table to stdout.
 pub fn print(run: &Run<'_>) {
@@ -249,8 +49,20 @@ pub fn print(run: &Run<'_>) {
         &run.response.downstream,
         run.response_baseline,
     );
+    if let Ok(postgres) = &run.postgres {
+        let sqlite = Sqlite {
+            size: run.size,
+            polling: run.polling,
+            polling_baseline: run.polling_baseline,
+            response: run.response,
+            response_baseline: run.response_baseline,
+        };
+        table_postgres::rows(&mut rows, &sqlite, postgres);
+    }
     println!();
     print_workload(run);
+    println!();
+    table_postgres::print_setup(&run.postgres);
     println!();
     print_rows(rows);
 }
@@ -432,21 +244,4 @@ fn print_workload(run: &Run<'_>) {
             |n| format!("{n}, fixed (SLUICE_BENCH_CONCURRENCY)")
         )
     );
-}
-
-/// The table itself, in Markdown.
-fn print_rows(rows: Vec<Row>) {
-    println!("| path | figure | sluice | baseline | sluice ÷ baseline | target | met |");
-    println!("|---|---|---|---|---|---|---|");
-    for row in rows {
-        let met = match row.met {
-            Some(true) => "pass",
-            Some(false) => "MISS",
-            None => "",
-        };
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            row.path, row.figure, row.sluice, row.baseline, row.ratio, row.target, met
-        );
-    }
 }
