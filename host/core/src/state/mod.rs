@@ -309,9 +309,9 @@ impl Store {
 
     /// Connects to the PostgreSQL database at `url` and brings its schema up to date.
     pub fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        let (link, name) = postgres::Link::connect(url)?;
+        let (mut link, name) = postgres::Link::connect(url)?;
         let err = StoreError::database(&name);
-        schema::postgres::migrate(&link, &name)?;
+        schema::postgres::migrate(&mut link, &name)?;
         let id = schema::store_id(&link.db()).map_err(err)?;
         let mut store = Store {
             link: Link::Postgres(Box::new(link)),

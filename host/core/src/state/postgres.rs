@@ -2,7 +2,7 @@
 //! again after the server or the network went away), transactions, and the name messages
 //! give it (the URL without its password).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ pub(super) struct Link {
     statements: Statements,
     config: Config,
     /// Whether this connection listens for queued alerts (a new one must be told again).
-    listening: bool,
+    listening: Cell<bool>,
 }
 
 impl Link {
@@ -66,13 +66,14 @@ impl Link {
                 client: RefCell::new(client),
                 statements: Statements::default(),
                 config,
-                listening: false,
+                listening: Cell::new(false),
             },
             name,
         ))
     }
 
-    /// Connects again if the connection was lost; statements prepared on the old one go.
+    /// Connects again if the connection was lost; statements prepared on the old one, and
+    /// its `LISTEN`, go.
     fn reconnect_if_closed(&self) -> db::Result<()> {
         if !self.client.borrow().is_closed() {
             return Ok(());
@@ -80,15 +81,8 @@ impl Link {
         let client = self.config.connect(NoTls)?;
         *self.client.borrow_mut() = client;
         self.statements.borrow_mut().clear();
+        self.listening.set(false);
         Ok(())
-    }
-
-    /// [`Link::reconnect_if_closed`], forgetting the old connection's `LISTEN`.
-    fn reconnect(&mut self) -> db::Result<()> {
-        if self.client.get_mut().is_closed() {
-            self.listening = false;
-        }
-        self.reconnect_if_closed()
     }
 
     /// Statements outside a transaction (each commits on its own).
@@ -126,23 +120,14 @@ impl Link {
         }
     }
 
-    /// [`Link::write`] for `&self`, committing: for set-up before the store is shared.
-    pub(super) fn transaction<T>(&self, f: impl FnOnce(&Db<'_>) -> db::Result<T>) -> db::Result<T> {
-        let mut client = self.client.borrow_mut();
-        let tx = RefCell::new(client.transaction()?);
-        let value = f(&Db::postgres(&tx, &self.statements))?;
-        tx.into_inner().commit()?;
-        Ok(value)
-    }
-
     /// Waits up to `wait` for a host to queue alerts (the `alerts_queued` trigger's
     /// notification); `true` when one did. The first call starts listening.
     pub(super) fn wait_for_alerts(&mut self, wait: Duration) -> db::Result<bool> {
-        self.reconnect()?;
+        self.reconnect_if_closed()?;
         let client = self.client.get_mut();
-        if !self.listening {
+        if !self.listening.get() {
             client.batch_execute("LISTEN sluice_alerts")?;
-            self.listening = true;
+            self.listening.set(true);
         }
         let mut notifications = client.notifications();
         let first = notifications.timeout_iter(wait).next()?;

@@ -10,7 +10,7 @@ use std::error::Error;
 
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use postgres::{Client, Statement, Transaction};
+use postgres::{GenericClient, Statement};
 
 use super::{ColumnValue, DbError, Result, Row, RowInner, ToValue, Value};
 
@@ -30,49 +30,27 @@ pub(crate) trait Session {
     fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error>;
 }
 
-impl Session for Client {
+// Both a connection and a transaction on it are postgres' `GenericClient`.
+impl<C: GenericClient> Session for C {
     fn prepare(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
-        Client::prepare(self, sql)
+        GenericClient::prepare(self, sql)
     }
     fn run(
         &mut self,
         statement: &Statement,
         args: &[&(dyn ToSql + Sync)],
     ) -> std::result::Result<Vec<postgres::Row>, postgres::Error> {
-        self.query(statement, args)
+        GenericClient::query(self, statement, args)
     }
     fn execute(
         &mut self,
         statement: &Statement,
         args: &[&(dyn ToSql + Sync)],
     ) -> std::result::Result<u64, postgres::Error> {
-        Client::execute(self, statement, args)
+        GenericClient::execute(self, statement, args)
     }
     fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
-        self.batch_execute(sql)
-    }
-}
-
-impl Session for Transaction<'_> {
-    fn prepare(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
-        Transaction::prepare(self, sql)
-    }
-    fn run(
-        &mut self,
-        statement: &Statement,
-        args: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Vec<postgres::Row>, postgres::Error> {
-        self.query(statement, args)
-    }
-    fn execute(
-        &mut self,
-        statement: &Statement,
-        args: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<u64, postgres::Error> {
-        Transaction::execute(self, statement, args)
-    }
-    fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
-        self.batch_execute(sql)
+        GenericClient::batch_execute(self, sql)
     }
 }
 

@@ -164,33 +164,38 @@ const MIGRATION_LOCK: i64 = 0x736c_7569_6365;
 /// Brings the PostgreSQL store `name` up to date: creates it in an empty database, runs the
 /// migrations it lacks, refuses one written by a newer sluice. Several hosts starting at once
 /// take turns on an advisory lock, so only the first creates the tables.
-pub(in crate::state) fn migrate(link: &Link, name: &str) -> Result<(), StoreError> {
+pub(in crate::state) fn migrate(link: &mut Link, name: &str) -> Result<(), StoreError> {
     let err = StoreError::database(name);
     let current = link
-        .transaction(|db| {
-            db.execute("SELECT pg_advisory_xact_lock(?1)", args![MIGRATION_LOCK])?;
-            let current = version(db)?;
-            if current.is_none() {
-                db.execute_batch("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);")?;
-                db.execute_batch(TABLES)?;
-                db.execute(
+        .write(
+            |db| {
+                db.execute("SELECT pg_advisory_xact_lock(?1)", args![MIGRATION_LOCK])?;
+                let current = version(db)?;
+                if current.is_none() {
+                    db.execute_batch(
+                        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+                    )?;
+                    db.execute_batch(TABLES)?;
+                    db.execute(
                     "INSERT INTO meta (key, value) VALUES ('store_id', ?1), ('schema_version', ?2)",
                     args![new_store_id(), BASELINE.to_string()],
                 )?;
-            }
-            let current = current.unwrap_or(BASELINE);
-            if current <= VERSION {
-                for (i, sql) in MIGRATIONS
-                    .iter()
-                    .enumerate()
-                    .skip((current - BASELINE) as usize)
-                {
-                    db.execute_batch(sql)?;
-                    set_version(db, BASELINE + i as i64 + 1)?;
                 }
-            }
-            Ok(current)
-        })
+                let current = current.unwrap_or(BASELINE);
+                if current <= VERSION {
+                    for (i, sql) in MIGRATIONS
+                        .iter()
+                        .enumerate()
+                        .skip((current - BASELINE) as usize)
+                    {
+                        db.execute_batch(sql)?;
+                        set_version(db, BASELINE + i as i64 + 1)?;
+                    }
+                }
+                Ok(current)
+            },
+            true,
+        )
         .map_err(err)?;
     if current > VERSION {
         return Err(StoreError::TooNew {
