@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use sluice_core::store::outbox;
 use sluice_core::testkit::MemorySink;
-use sluice_core::{Store, TicketSink};
+use sluice_core::TicketSink;
 use sluice_sdk::{ActionOutcome, TicketAction};
 
-use crate::support::{hours, minutes, Harness};
+use crate::support::{hours, minutes, Harness, Outage};
 
 #[test]
 fn retry_after_is_honoured_and_the_action_succeeds_later() {
@@ -284,16 +284,16 @@ fn history_is_pruned_within_the_retention_limits() {
 /// store is locked for longer than it waits, or the connection to the database is lost.
 struct StoreFailsAfterSending {
     inner: MemorySink,
-    breaker: Box<dyn FnMut() -> Option<Store>>,
+    breaker: Box<dyn FnMut() -> Outage>,
     armed: bool,
-    holder: std::rc::Rc<std::cell::RefCell<Option<Store>>>,
+    holder: std::rc::Rc<std::cell::RefCell<Option<Outage>>>,
 }
 
 impl TicketSink for StoreFailsAfterSending {
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
         let outcomes = self.inner.deliver(actions);
         if std::mem::take(&mut self.armed) {
-            *self.holder.borrow_mut() = (self.breaker)();
+            *self.holder.borrow_mut() = Some((self.breaker)());
         }
         outcomes
     }

@@ -53,34 +53,52 @@ impl StorePlace {
         }
     }
 
-    /// Something that makes the store fail its users for a while, as a full disk or a lost
-    /// database connection does: on SQLite, another connection takes the write lock and keeps
-    /// it while the returned store lives; on PostgreSQL, every other connection to the
-    /// database is cut (they connect again at their next transaction).
-    pub fn breaker(&self) -> Box<dyn FnMut() -> Option<Store>> {
+    /// Something that makes the store fail its users until the returned [`Outage`] is
+    /// dropped, as a full disk or a lost database does: on SQLite, another connection takes
+    /// the write lock; on PostgreSQL, every other connection to the database is cut and no
+    /// new one is let in.
+    pub fn breaker(&self) -> Box<dyn FnMut() -> Outage> {
         match self {
             StorePlace::File(dir) => {
                 let path = dir.path().join("state.db");
                 Box::new(move || {
                     let store = Store::open(&path, Durability::Normal).unwrap();
                     store.sqlite().execute_batch("BEGIN IMMEDIATE").unwrap();
-                    Some(store)
+                    Outage::Locked(store)
                 })
             }
             StorePlace::Postgres(cluster) => {
-                let url = cluster.url();
+                let url = cluster.maintenance_url();
                 Box::new(move || {
-                    let mut cutter = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-                    cutter
-                        .execute(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-                            &[],
+                    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    admin
+                        .batch_execute(
+                            "ALTER DATABASE sluice ALLOW_CONNECTIONS false; \
+                             SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE datname = 'sluice'",
                         )
                         .unwrap();
-                    None
+                    Outage::Refused(admin)
                 })
             }
+        }
+    }
+}
+
+/// The store failing its users, until dropped (see [`StorePlace::breaker`]).
+pub enum Outage {
+    /// SQLite's write lock, held.
+    Locked(#[allow(dead_code)] Store),
+    /// A session in PostgreSQL's maintenance database that let no one into the store's.
+    Refused(postgres::Client),
+}
+
+impl Drop for Outage {
+    fn drop(&mut self) {
+        if let Outage::Refused(admin) = self {
+            admin
+                .batch_execute("ALTER DATABASE sluice ALLOW_CONNECTIONS true")
+                .unwrap();
         }
     }
 }

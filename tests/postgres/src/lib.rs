@@ -133,6 +133,12 @@ impl Cluster {
         self.url_of(DATABASE, &self.password)
     }
 
+    /// The URL of the `postgres` database `initdb` made, for sessions that must not be in
+    /// the database under test (e.g. to refuse connections to it for a while).
+    pub fn maintenance_url(&self) -> String {
+        self.url_of("postgres", &self.password)
+    }
+
     /// [`Cluster::url`] with another password, which the server refuses: for tests of how
     /// wrong credentials are reported.
     pub fn url_with_password(&self, password: &str) -> String {

@@ -75,12 +75,16 @@ impl Link {
     /// Connects again if the connection was lost; statements prepared on the old one, and
     /// its `LISTEN`, go.
     fn reconnect_if_closed(&self) -> db::Result<()> {
-        if !self.client.borrow().is_closed() {
-            return Ok(());
+        if self.client.borrow().is_closed() || self.statements.lost() {
+            self.reconnect()?;
         }
+        Ok(())
+    }
+
+    fn reconnect(&self) -> db::Result<()> {
         let client = self.config.connect(NoTls)?;
         *self.client.borrow_mut() = client;
-        self.statements.borrow_mut().clear();
+        self.statements.forget();
         self.listening.set(false);
         Ok(())
     }
@@ -98,26 +102,31 @@ impl Link {
         f: impl FnOnce(&Db<'_>) -> db::Result<T>,
         commit: bool,
     ) -> db::Result<T> {
+        self.begin()?;
+        let open = OpenTransaction::new(&self.client);
+        let value = f(&Db::postgres(&self.client, &self.statements))?;
+        open.end(if commit { "COMMIT" } else { "ROLLBACK" })?;
+        Ok(value)
+    }
+
+    /// Starts a transaction, on a new connection if the one held was lost.
+    fn begin(&self) -> db::Result<()> {
         self.reconnect_if_closed()?;
-        let mut client = self.client.borrow_mut();
-        let tx = RefCell::new(client.transaction()?);
-        let value = f(&Db::postgres(&tx, &self.statements));
-        let tx = tx.into_inner();
-        match value {
-            Ok(value) if commit => {
-                tx.commit()?;
-                Ok(value)
-            }
-            Ok(value) => {
-                tx.rollback()?;
-                Ok(value)
-            }
-            Err(e) => {
-                // The transaction is rolled back when dropped; a lost connection needs no more.
-                let _ = tx.rollback();
-                Err(e)
-            }
+        match self
+            .client
+            .borrow_mut()
+            .batch_execute("BEGIN")
+            .map_err(db::DbError::from)
+        {
+            Ok(()) => return Ok(()),
+            // The session may have ended with nothing to show for it yet (the server closed
+            // the socket since the last statement): `BEGIN` is what finds out, and as nothing
+            // else was sent, a new connection may safely try again.
+            Err(e) if e.is_connection() => {}
+            Err(e) => return Err(e),
         }
+        self.reconnect()?;
+        Ok(self.client.borrow_mut().batch_execute("BEGIN")?)
     }
 
     /// Waits up to `wait` for a host to queue alerts (the `alerts_queued` trigger's
@@ -140,6 +149,38 @@ impl Link {
     pub(super) fn newest_alert(&self) -> db::Result<i64> {
         self.db()
             .value("SELECT coalesce(max(id), 0) FROM alerts", db::args![])
+    }
+}
+
+/// A transaction begun on a connection: rolled back unless ended (an error or a panic in
+/// the middle leaves the connection clean for the next one).
+struct OpenTransaction<'c> {
+    client: &'c RefCell<Client>,
+    ended: bool,
+}
+
+impl<'c> OpenTransaction<'c> {
+    fn new(client: &'c RefCell<Client>) -> Self {
+        OpenTransaction {
+            client,
+            ended: false,
+        }
+    }
+
+    fn end(mut self, how: &str) -> db::Result<()> {
+        self.ended = true;
+        Ok(self.client.borrow_mut().batch_execute(how)?)
+    }
+}
+
+impl Drop for OpenTransaction<'_> {
+    fn drop(&mut self) {
+        // A lost connection needs no more: the server rolls back what it did not commit.
+        if !self.ended {
+            if let Ok(mut client) = self.client.try_borrow_mut() {
+                let _ = client.batch_execute("ROLLBACK");
+            }
+        }
     }
 }
 

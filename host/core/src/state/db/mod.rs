@@ -71,11 +71,19 @@ impl DbError {
         }
     }
 
-    /// Whether the connection failed (the server went away, the network broke), as opposed
-    /// to a statement being refused: the store reconnects before its next transaction.
+    /// Whether the connection failed (the server went away, the network broke, an
+    /// administrator or a shutdown ended the session), as opposed to a statement being
+    /// refused: the store reconnects before its next transaction.
     pub fn is_connection(&self) -> bool {
         match self {
-            DbError::Postgres(e) => e.is_closed() || e.as_db_error().is_none(),
+            DbError::Postgres(e) => {
+                // SQLSTATE classes 08 (connection exception) and 57P (the server ends the
+                // session: admin_shutdown, crash_shutdown, cannot_connect_now, …).
+                let ends_session = e
+                    .code()
+                    .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P"));
+                e.is_closed() || e.as_db_error().is_none() || ends_session
+            }
             _ => false,
         }
     }

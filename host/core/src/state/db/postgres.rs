@@ -4,7 +4,7 @@
 //! so each statement is rewritten once, when first prepared, and the prepared statement is
 //! kept for the connection's life.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::error::Error;
 
@@ -54,8 +54,38 @@ impl<C: GenericClient> Session for C {
     }
 }
 
-/// Statements prepared on one connection, by their SQL as the store writes it.
-pub(crate) type Statements = RefCell<HashMap<String, Statement>>;
+/// What one connection keeps beside it: the statements prepared on it, by their SQL as the
+/// store writes it, and whether a statement found the connection lost.
+#[derive(Default)]
+pub(crate) struct Statements {
+    prepared: RefCell<HashMap<String, Statement>>,
+    /// Set when a statement failed because the connection did: the server may have said so
+    /// (an administrator ended the session, the server shut down) before the client saw the
+    /// socket close, so `Client::is_closed` alone would let the next statement fail too.
+    lost: Cell<bool>,
+}
+
+impl Statements {
+    /// Whether a statement found the connection lost since [`Statements::forget`].
+    pub(crate) fn lost(&self) -> bool {
+        self.lost.get()
+    }
+
+    /// A new connection: nothing is prepared on it yet.
+    pub(crate) fn forget(&self) {
+        self.prepared.borrow_mut().clear();
+        self.lost.set(false);
+    }
+
+    /// Notes `error`'s kind (see [`Statements::lost`]) and passes it on.
+    pub(crate) fn note(&self, error: postgres::Error) -> DbError {
+        let error = DbError::Postgres(error);
+        if error.is_connection() {
+            self.lost.set(true);
+        }
+        error
+    }
+}
 
 /// A connection (or a transaction on it) and the statements prepared on it.
 pub(crate) struct Handle<'c> {
@@ -65,14 +95,16 @@ pub(crate) struct Handle<'c> {
 
 impl Handle<'_> {
     fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(statement) = self.statements.borrow().get(sql) {
+        if let Some(statement) = self.statements.prepared.borrow().get(sql) {
             return Ok(statement.clone());
         }
         let statement = self
             .session
             .borrow_mut()
-            .prepare(&numbered_parameters(sql))?;
+            .prepare(&numbered_parameters(sql))
+            .map_err(|e| self.statements.note(e))?;
         self.statements
+            .prepared
             .borrow_mut()
             .insert(sql.to_owned(), statement.clone());
         Ok(statement)
@@ -82,12 +114,19 @@ impl Handle<'_> {
         let statement = self.statement(sql)?;
         let bound = bind(args);
         let refs = refs(&bound);
-        let n = self.session.borrow_mut().execute(&statement, &refs)?;
+        let n = self
+            .session
+            .borrow_mut()
+            .execute(&statement, &refs)
+            .map_err(|e| self.statements.note(e))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.session.borrow_mut().batch(sql)?)
+        self.session
+            .borrow_mut()
+            .batch(sql)
+            .map_err(|e| self.statements.note(e))
     }
 
     pub(crate) fn each(
@@ -99,7 +138,11 @@ impl Handle<'_> {
         let statement = self.statement(sql)?;
         let bound = bind(args);
         let refs = refs(&bound);
-        let rows = self.session.borrow_mut().run(&statement, &refs)?;
+        let rows = self
+            .session
+            .borrow_mut()
+            .run(&statement, &refs)
+            .map_err(|e| self.statements.note(e))?;
         for row in &rows {
             if !f(&Row {
                 inner: RowInner::Postgres(row),
