@@ -15,7 +15,8 @@
 //!   typed: row ids per table, the states of alerts and ticket actions;
 //! - `time`: points in time ([`Timestamp`]) as the pipeline and the store reckon them;
 //! - `retry`, `clock`, `stop`: when to try again, what time it is, when to stop;
-//! - `file`: reading a file a user named (regular files only, up to a limit).
+//! - `file`: reading a file a user named (regular files only, up to a limit);
+//! - `tls`: the TLS client side the host's HTTP and the shared store's PostgreSQL share.
 //!
 //! The module tree is private; what other crates may use is re-exported below.
 
@@ -30,6 +31,9 @@ mod stop;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod time;
+// Public as a whole: every item is for the host's HTTP capability, and `tls::` says which
+// part of sluice its names (`certificates`, `platform_verifier`) belong to.
+pub mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
@@ -60,8 +64,8 @@ pub use secret::{redact, SecretResolver, Secrets, EXEC_TIMEOUT, REDACTED};
 pub use state::alerts::AlertState;
 pub use state::outbox::ActionState;
 pub use state::{
-    check_identity, record_progress, ActionId, AlertId, DeliveryLock, Durability, Location, Store,
-    StoreError, TicketId,
+    check_identity, record_progress, ActionId, AlertId, Database, DeliveryLock, Durability,
+    Location, Store, StoreError, TicketId,
 };
 pub use stop::{Doorbell, StopSignal};
 pub use time::Timestamp;

@@ -2,6 +2,7 @@
 //! cause chain as its message, credentials in URLs removed, and for TLS failures an operator
 //! cannot read from rustls's words alone, what happened and what to do.
 
+use sluice_core::tls::{is_ca_used_as_end_entity, rustls_error};
 use sluice_sdk::{HttpError, HttpErrorKind};
 
 /// Responses larger than this are cut off with an error, so a misbehaving server cannot
@@ -68,37 +69,6 @@ const CA_USED_AS_END_ENTITY: &str = ": the server presents a CA certificate (CA:
     `tls_fingerprint` instead, or give the server one with CA:FALSE (issued by your CA, whose \
     certificate goes in `ca_file`). Turning verification off (`insecure_skip_verify`) is not \
     the fix";
-
-/// The rustls error in `error`'s causes, if any. rustls's error reaches us inside an
-/// `io::Error` (possibly inside another), whose `source()` skips past what it wraps to that
-/// error's own source: look inside with `get_ref` instead.
-fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<rustls::Error>() {
-            return Some(found);
-        }
-        current = match e
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
-        };
-    }
-    None
-}
-
-/// webpki's `CaUsedAsEndEntity`, which rustls carries as an opaque `Other` certificate error
-/// (the webpki crate is not ours to name, so it is recognised by its name).
-fn is_ca_used_as_end_entity(error: &rustls::Error) -> bool {
-    match error {
-        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
-            format!("{other:?}").contains("CaUsedAsEndEntity")
-        }
-        _ => false,
-    }
-}
 
 /// `error: cause: cause`, with credentials in URLs removed.
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

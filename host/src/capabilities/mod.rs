@@ -19,7 +19,6 @@ use sluice_sdk::{Capabilities, HttpError, HttpRequest, HttpResponse, LogLevel};
 
 pub(crate) use http::install_crypto_provider;
 pub use http::HttpClient;
-pub(crate) use tls::certificates as pem_certificates;
 
 /// Who is calling: the names every plugin log line carries.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use sluice_core::tls::TlsSetupError;
 use sluice_core::FileError;
 
 use super::certificate::FingerprintError;
@@ -33,4 +34,15 @@ pub enum HttpSetupError {
     /// Two settings contradict each other.
     #[error("{0}")]
     Conflict(&'static str),
+}
+
+/// The shared part of the TLS setup failed: said as the HTTP client's own failures are.
+impl From<TlsSetupError> for HttpSetupError {
+    fn from(error: TlsSetupError) -> Self {
+        match error {
+            TlsSetupError::Read(e) => HttpSetupError::Read(e),
+            TlsSetupError::Invalid { path, message } => HttpSetupError::Invalid { path, message },
+            TlsSetupError::Build(message) => HttpSetupError::Build(message),
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::plugin::{instantiate, PluginRegistry};
 use crate::runtime::config_with_plugins;
 use sluice_core::pipeline_specs;
 use sluice_core::SystemClock;
-use sluice_core::{ConfigErrors, ConfigFile};
+use sluice_core::{ConfigErrors, ConfigFile, StoreError};
 
 /// Arguments of `sluice validate`.
 #[derive(Debug, Args)]
@@ -140,9 +140,14 @@ fn healthchecks(file: &ConfigFile, registry: &PluginRegistry) -> Result<(), Conf
             Err(d) => problems.push(d),
         }
     }
-    if let Some(url) = &file.config.state.url {
-        if let Err(e) = sluice_core::Store::check_postgres(url) {
-            problems.push(file.source.diagnostic("state.url", e.to_string()));
+    if let Some(database) = file.config.state.database() {
+        if let Err(e) = sluice_core::Store::check_postgres(database) {
+            // A CA file that cannot be used is the key to fix; anything else is the URL's.
+            let key = match e {
+                StoreError::Tls { .. } if database.ca_file.is_some() => "state.ca_file",
+                _ => "state.url",
+            };
+            problems.push(file.source.diagnostic(key, e.to_string()));
         }
     }
     if problems.is_empty() {

@@ -10,7 +10,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 
 use super::IntakeError;
-use crate::capabilities::pem_certificates;
+use sluice_core::tls::certificates as pem_certificates;
 use sluice_core::{read_regular_bytes, ResponseIntakeSettings, CONFIG_FILE_LIMIT};
 
 /// The server configuration `settings` ask for; `None` for plain HTTP.

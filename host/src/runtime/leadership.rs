@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sluice_core::store::lease::{self, Fence, LeaseView};
-use sluice_core::{StopSignal, Store, StoreError, Timestamp};
+use sluice_core::{Database, StopSignal, Store, StoreError, Timestamp};
 
 use super::events::Event;
 use crate::telemetry::{LeaseMetrics, Renewal};
@@ -57,19 +57,19 @@ struct Keeper {
 }
 
 impl Leadership {
-    /// Connects to the store at `url` and starts keeping its lease of `length` for this host;
+    /// Connects to the store in `database` and starts keeping its lease of `length` for this host;
     /// `notify` hears of each change of role.
     ///
     /// # Errors
     ///
     /// The store cannot be opened.
     pub fn start(
-        url: &str,
+        database: Database<'_>,
         length: Duration,
         metrics: LeaseMetrics,
         notify: Sender<Event>,
     ) -> Result<Leadership, StoreError> {
-        let store = Store::open_postgres(url)?;
+        let store = Store::open_database(database)?;
         let role = Arc::new(Mutex::new(Role::Standby));
         metrics.delivering(false);
         let stop = StopSignal::default();

@@ -67,6 +67,12 @@ pub enum ClusterError {
         /// The client's error, with the server's message when there is one.
         source: postgres::Error,
     },
+    /// A test certificate could not be made.
+    #[error("cannot make a test certificate: {message}")]
+    Certificate {
+        /// rcgen's words.
+        message: String,
+    },
     /// A database name this crate will not put in a URL or a statement unquoted.
     #[error("invalid database name {name:?}: use 1 to 63 ASCII letters, digits and underscores")]
     InvalidName {

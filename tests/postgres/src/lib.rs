@@ -27,6 +27,7 @@
 mod account;
 mod error;
 mod install;
+mod pki;
 mod server;
 // The libc calls std has no wrapper for; nothing else in this crate is unsafe.
 #[allow(unsafe_code)]
@@ -41,10 +42,11 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 pub use error::ClusterError;
+pub use pki::{ServerCertificate, TestCa};
 
 use account::Account;
 use install::Install;
-use server::Settings;
+use server::{Settings, TlsFiles};
 use sys::Signal;
 use template::{DATABASE, SUPERUSER};
 
@@ -76,16 +78,27 @@ impl Cluster {
     /// survive the machine crashing, and syncing would make them slow. Committed data still
     /// survives the server being killed ([`Cluster::kill`]).
     pub fn start() -> Result<Cluster, ClusterError> {
-        Cluster::start_with(false)
+        Cluster::start_with(false, None)
+    }
+
+    /// Starts a fresh cluster, as [`Cluster::start`], with TLS on (`ssl = on`): the server
+    /// presents `certificate` (from [`TestCa::issue`]), and still accepts sessions without
+    /// TLS, as a server does unless its `pg_hba.conf` says `hostssl`. Its certificate and key
+    /// are files of the server's account only (mode 0600), as PostgreSQL requires of a key.
+    pub fn start_tls(certificate: &ServerCertificate) -> Result<Cluster, ClusterError> {
+        Cluster::start_with(false, Some(certificate))
     }
 
     /// Starts a fresh cluster with `fsync` and `full_page_writes` on, as a production server
     /// runs: for benchmarks that compare with SQLite's `synchronous = FULL`.
     pub fn start_durable() -> Result<Cluster, ClusterError> {
-        Cluster::start_with(true)
+        Cluster::start_with(true, None)
     }
 
-    fn start_with(durable: bool) -> Result<Cluster, ClusterError> {
+    fn start_with(
+        durable: bool,
+        certificate: Option<&ServerCertificate>,
+    ) -> Result<Cluster, ClusterError> {
         let install = Install::find()?;
         let account = Account::choose()?;
         let template = template::template(&install, &account)?;
@@ -97,6 +110,7 @@ impl Cluster {
             sockets: dir.path().join("sockets"),
             log: dir.path().join("server.log"),
             durable,
+            tls: certificate.map(|_| TlsFiles::in_dir(dir.path())),
             account,
         };
         let action = format!("prepare {}", dir.path().display());
@@ -105,7 +119,11 @@ impl Cluster {
             fs::set_permissions(dir.path(), Permissions::from_mode(0o755))?;
             fs::create_dir(&settings.sockets)?;
             fs::set_permissions(&settings.sockets, Permissions::from_mode(0o700))?;
-            settings.account.give(&settings.sockets)
+            settings.account.give(&settings.sockets)?;
+            if let (Some(files), Some(certificate)) = (&settings.tls, certificate) {
+                files.write(certificate, &settings.account)?;
+            }
+            Ok::<(), std::io::Error>(())
         })()
         .map_err(ClusterError::io(action))?;
         template::copy(&template, &settings.data, &settings.account)?;

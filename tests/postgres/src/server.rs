@@ -4,9 +4,10 @@
 //! signal too and shuts down rather than outliving the test.
 
 use std::fs::{self, File};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use postgres::{Client, NoTls};
 
 use crate::account::Account;
 use crate::error::ClusterError;
+use crate::pki::ServerCertificate;
 use crate::sys::{self, Signal};
 use crate::template::{DATABASE, SUPERUSER};
 
@@ -46,7 +48,48 @@ pub(crate) struct Settings {
     pub log: PathBuf,
     /// `fsync` and `full_page_writes` on, as a production server has them.
     pub durable: bool,
+    /// With TLS on: the server's certificate and key.
+    pub tls: Option<TlsFiles>,
     pub account: Account,
+}
+
+/// Where a TLS cluster's certificate and key are, inside its directory.
+#[derive(Debug)]
+pub(crate) struct TlsFiles {
+    certificate: PathBuf,
+    key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The files' places in the cluster's directory `dir`.
+    pub(crate) fn in_dir(dir: &Path) -> TlsFiles {
+        TlsFiles {
+            certificate: dir.join("server.crt"),
+            key: dir.join("server.key"),
+        }
+    }
+
+    /// Writes `certificate` and its key, mode 0600, and gives them to `account`: the server
+    /// refuses a key that others may read.
+    pub(crate) fn write(
+        &self,
+        certificate: &ServerCertificate,
+        account: &Account,
+    ) -> std::io::Result<()> {
+        for (path, pem) in [
+            (&self.certificate, &certificate.certificate),
+            (&self.key, &certificate.key),
+        ] {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?
+                .write_all(pem.as_bytes())?;
+            account.give(path)?;
+        }
+        Ok(())
+    }
 }
 
 /// A server that accepts connections, and a superuser session on it over the Unix socket.
@@ -137,10 +180,16 @@ impl Settings {
             .args(["-c", &format!("fsync={on_off}")])
             .args(["-c", &format!("full_page_writes={on_off}")])
             .args(["-c", "max_connections=100", "-c", "shared_buffers=32MB"])
-            .args(["-c", "huge_pages=off"])
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(log);
+            .args(["-c", "huge_pages=off"]);
+        if let Some(tls) = &self.tls {
+            let file = |key: &str, path: &Path| format!("{key}={}", path.display());
+            command
+                .args(["-c", "ssl=on", "-c"])
+                .arg(file("ssl_cert_file", &tls.certificate))
+                .arg("-c")
+                .arg(file("ssl_key_file", &tls.key));
+        }
+        command.stdin(Stdio::null()).stdout(stdout).stderr(log);
         let child = command.spawn().map_err(ClusterError::io(action))?;
         Ok((child, offset))
     }
@@ -219,7 +268,7 @@ pub(crate) fn stop(
 /// After the postmaster `pid` was killed, waits up to `patience` for its backends to exit:
 /// until then they hold its shared memory block, and a new server refuses to start. With
 /// `remove`, the block is then removed, as the postmaster would have done on a clean exit.
-pub(crate) fn clear_orphans(data: &std::path::Path, pid: u32, patience: Duration, remove: bool) {
+pub(crate) fn clear_orphans(data: &Path, pid: u32, patience: Duration, remove: bool) {
     // A clean shutdown removes `postmaster.pid`; a killed postmaster leaves it, with the id
     // of its shared memory block on line 7 ("  5432001    32769": key, then id).
     let Ok(text) = fs::read_to_string(data.join("postmaster.pid")) else {

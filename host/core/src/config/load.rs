@@ -178,6 +178,9 @@ fn resolve_relative_paths(config: &mut Config, config_path: &Path) {
         }
     };
     resolve(&mut config.state.path);
+    if let Some(p) = &mut config.state.ca_file {
+        resolve(p);
+    }
     config.plugins.directories.iter_mut().for_each(resolve);
     config.response_intake.resolve_paths(resolve);
     for pipeline in config.pipelines.values_mut() {
@@ -277,9 +280,9 @@ fn resolve_secrets<E: Fn(&str) -> Option<String>>(
             Ok(None) => {}
             Err(m) => problems.push(source.diagnostic("state.url", m)),
         }
-        // A password written into the URL itself is as secret as a referenced one.
-        if let Some(password) = url
-            .parse::<postgres::Config>()
+        // A password written into the URL itself is as secret as a referenced one. (Read as
+        // the store reads the URL, which knows the `sslmode`s `postgres` does not.)
+        if let Some(password) = crate::state::parse_postgres_url(url, false)
             .ok()
             .and_then(|c| c.get_password().map(<[u8]>::to_vec))
         {

@@ -89,8 +89,20 @@ pub struct StateSettings {
     /// hosts sharing one store (one delivers at a time). A `postgres://` URL or `key=value`
     /// pairs; give the password as a secret reference:
     /// `postgres://sluice:${PGPASSWORD}@db.example:5432/sluice`. Default: none (the file).
+    ///
+    /// The connection is encrypted with TLS as its `sslmode` parameter says: `disable`,
+    /// `prefer` (TLS if the server offers it), `require` (TLS or no connection; `verify-ca`
+    /// and `verify-full` mean the same). Whenever TLS is used, the server's certificate must
+    /// chain to the system's roots or to `ca_file` and name the host in the URL. Without
+    /// `sslmode`: `require` for a server on another machine or with `ca_file`; `disable`
+    /// when every host is this machine (`localhost`, a loopback address, a Unix socket).
     #[serde(default)]
     pub url: Option<String>,
+    /// With `url`: a PEM bundle of CA certificates that the database server's certificate
+    /// may chain to, in addition to the system's roots (a private CA's). A relative path is
+    /// relative to the config file's directory. Default: the system's roots only.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// With `url`: how long the delivering host's lease lasts unless renewed (it renews every
     /// third of it). A standby takes over delivery at most this long after the delivering
     /// host died or was cut off from the database, and at once after it stopped cleanly.
@@ -102,10 +114,18 @@ pub struct StateSettings {
 impl StateSettings {
     /// Where the store is: the database of `url` when it is set, else the file at `path`.
     pub fn location(&self) -> crate::state::Location<'_> {
-        match &self.url {
-            Some(url) => crate::state::Location::Postgres(url),
+        match self.database() {
+            Some(database) => crate::state::Location::Postgres(database),
             None => crate::state::Location::File(&self.path, self.durability),
         }
+    }
+
+    /// The database of `url`, with `ca_file`, when the store is kept in PostgreSQL.
+    pub fn database(&self) -> Option<crate::state::Database<'_>> {
+        self.url.as_deref().map(|url| crate::state::Database {
+            url,
+            ca_file: self.ca_file.as_deref(),
+        })
     }
 }
 
@@ -116,6 +136,7 @@ impl Default for StateSettings {
             durability: Durability::default(),
             checkpoint_interval: default_checkpoint_interval(),
             url: None,
+            ca_file: None,
             lease: default_lease(),
         }
     }

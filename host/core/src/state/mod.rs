@@ -32,6 +32,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::path::{Path, PathBuf};
 
 pub use db::{Db, DbError};
+pub(crate) use postgres::parse_url as parse_postgres_url;
 
 pub use identity::{check_identity, record_progress};
 pub use ids::{ActionId, AlertId, TicketId};
@@ -134,6 +135,16 @@ pub enum StoreError {
         /// What the parser said.
         message: String,
     },
+    /// TLS to the database could not be set up (`[state] ca_file`, the system's CA
+    /// certificates): nothing was sent to the server.
+    #[error(
+        "cannot set up TLS to the state store: {error}{}",
+        tls_setup_advice(error)
+    )]
+    Tls {
+        /// What failed.
+        error: crate::tls::TlsSetupError,
+    },
     /// The lock beside the store cannot be taken.
     #[error("state store lock {path}: {error}")]
     Lock {
@@ -165,8 +176,31 @@ impl StoreError {
     }
 }
 
-/// What an operator can do about a database failure, for the kinds that need them to act.
-fn advice(error: &DbError) -> &'static str {
+/// What to do when no CA certificates could be loaded (the others name their file).
+fn tls_setup_advice(error: &crate::tls::TlsSetupError) -> &'static str {
+    match error {
+        crate::tls::TlsSetupError::Build(_) => {
+            "; install the system's CA certificates (Debian: ca-certificates), or give the CA \
+             that issued the server's certificate as [state] ca_file"
+        }
+        _ => "",
+    }
+}
+
+/// What an operator can do about a database failure, for the kinds that need them to act;
+/// for a TLS failure, also its cause (`postgres` names only the kind of a failure).
+fn advice(error: &DbError) -> std::borrow::Cow<'static, str> {
+    match error {
+        DbError::Postgres(e) => match postgres::tls_advice(e) {
+            Some(tls) => tls.into(),
+            None => fixed_advice(error).into(),
+        },
+        _ => fixed_advice(error).into(),
+    }
+}
+
+/// [`advice`] that is the same for every failure of a kind.
+fn fixed_advice(error: &DbError) -> &'static str {
     use rusqlite::ErrorCode;
     match error.sqlite_code() {
         Some(ErrorCode::ReadOnly) => {
@@ -236,8 +270,25 @@ fn postgres_advice(error: &DbError) -> &'static str {
 pub enum Location<'a> {
     /// A SQLite file, synced as the durability says.
     File(&'a Path, Durability),
-    /// A PostgreSQL database, by its connection URL (which may hold a password).
-    Postgres(&'a str),
+    /// A PostgreSQL database, shared by several hosts.
+    Postgres(Database<'a>),
+}
+
+/// A PostgreSQL database to keep the store in (`[state] url` and `ca_file`): where it is, and
+/// which CA certificates, besides the system's, its server's certificate may chain to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Database<'a> {
+    /// Its connection URL (which may hold a password), with `sslmode` if it says one.
+    pub url: &'a str,
+    /// A PEM bundle of CA certificates trusted in addition to the system's.
+    pub ca_file: Option<&'a Path>,
+}
+
+impl<'a> Database<'a> {
+    /// The database at `url`, its certificate checked against the system's roots only.
+    pub fn at(url: &'a str) -> Self {
+        Database { url, ca_file: None }
+    }
 }
 
 /// A connection to the state store. Each thread or process opens its own.
@@ -275,7 +326,7 @@ impl Store {
     pub fn connect(location: Location<'_>) -> Result<Store, StoreError> {
         match location {
             Location::File(path, durability) => Store::open(path, durability),
-            Location::Postgres(url) => Store::open_postgres(url),
+            Location::Postgres(database) => Store::open_database(database),
         }
     }
 
@@ -307,9 +358,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Connects to the PostgreSQL database at `url` and brings its schema up to date.
+    /// Connects to the PostgreSQL database at `url` (trusting the system's CA certificates
+    /// only) and brings its schema up to date.
     pub fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        let (mut link, name) = postgres::Link::connect(url)?;
+        Store::open_database(Database::at(url))
+    }
+
+    /// Connects to `database` and brings its schema up to date.
+    pub fn open_database(database: Database<'_>) -> Result<Store, StoreError> {
+        let (mut link, name) = postgres::Link::connect(database)?;
         let err = StoreError::database(&name);
         schema::postgres::migrate(&mut link, &name)?;
         let id = schema::store_id(&link.db()).map_err(err)?;
@@ -332,16 +389,17 @@ impl Store {
         self.fence = Some(fence);
     }
 
-    /// Connects to the PostgreSQL database at `url` and checks, writing nothing, that sluice
-    /// could keep its store there (`sluice validate --environment`). Returns the store's name
-    /// and its schema version (`None` before a host created the tables).
+    /// Connects to `database` and checks, writing nothing, that sluice could keep its store
+    /// there (`sluice validate --environment`). Returns the store's name and its schema
+    /// version (`None` before a host created the tables).
     ///
     /// # Errors
     ///
-    /// The URL is wrong, the server cannot be reached, refuses the credentials, or holds a
-    /// store of a newer sluice.
-    pub fn check_postgres(url: &str) -> Result<(String, Option<i64>), StoreError> {
-        let (link, name) = postgres::Link::connect(url)?;
+    /// The URL is wrong, the server cannot be reached, offers no TLS where it is required,
+    /// presents a certificate that is not trusted, refuses the credentials, or holds a store
+    /// of a newer sluice.
+    pub fn check_postgres(database: Database<'_>) -> Result<(String, Option<i64>), StoreError> {
+        let (link, name) = postgres::Link::connect(database)?;
         let version = schema::postgres::check(&link, &name)?;
         Ok((name, version))
     }

@@ -1,16 +1,22 @@
 //! The store in a PostgreSQL database, shared by several hosts: connecting (and connecting
-//! again after the server or the network went away), transactions, and the name messages
-//! give it (the URL without its password).
+//! again after the server or the network went away), over TLS as `tls.rs` decides,
+//! transactions, and the name messages give it (the URL without its password).
+
+mod tls;
 
 use std::cell::{Cell, RefCell};
-use std::str::FromStr;
 use std::time::Duration;
 
+use postgres::config::SslMode;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::db::{self, postgres::Statements, Db};
-use super::StoreError;
+use super::{Database, StoreError};
+
+pub(super) use tls::advice as tls_advice;
+pub(crate) use tls::config as parse_url;
 
 /// How long connecting may take when the URL does not say (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,17 +30,19 @@ pub(super) struct Link {
     client: RefCell<Client>,
     statements: Statements,
     config: Config,
+    /// How each connection, the first and any later one, is encrypted and verified; `None`
+    /// with `sslmode=disable` (which then needs no CA certificates on this machine).
+    tls: Option<MakeRustlsConnect>,
     /// Whether this connection listens for queued alerts (a new one must be told again).
     listening: Cell<bool>,
 }
 
 impl Link {
-    /// Connects to `url` (a `postgres://` URL or `key=value` pairs); returns the link and the
-    /// name messages give the store.
-    pub(super) fn connect(url: &str) -> Result<(Link, String), StoreError> {
-        let mut config = Config::from_str(url).map_err(|e| StoreError::Url {
-            message: e.to_string(),
-        })?;
+    /// Connects to `database`'s URL (a `postgres://` URL or `key=value` pairs), over TLS as
+    /// its `sslmode` and `ca_file` say; returns the link and the name messages give the store.
+    pub(super) fn connect(database: Database<'_>) -> Result<(Link, String), StoreError> {
+        let mut config = tls::config(database.url, database.ca_file.is_some())
+            .map_err(|message| StoreError::Url { message })?;
         if config.get_hosts().is_empty() {
             return Err(StoreError::Url {
                 message: "it names no host".into(),
@@ -60,12 +68,17 @@ impl Link {
             config.application_name(&format!("sluice process {}", std::process::id()));
         }
         let name = display_name(&config);
-        let client = config.connect(NoTls).map_err(StoreError::database(&name))?;
+        let tls = match config.get_ssl_mode() {
+            SslMode::Disable => None,
+            _ => Some(tls::connector(database.ca_file).map_err(|error| StoreError::Tls { error })?),
+        };
+        let client = open(&config, tls.as_ref()).map_err(StoreError::database(&name))?;
         Ok((
             Link {
                 client: RefCell::new(client),
                 statements: Statements::default(),
                 config,
+                tls,
                 listening: Cell::new(false),
             },
             name,
@@ -82,7 +95,7 @@ impl Link {
     }
 
     fn reconnect(&self) -> db::Result<()> {
-        let client = self.config.connect(NoTls)?;
+        let client = open(&self.config, self.tls.as_ref())?;
         *self.client.borrow_mut() = client;
         self.statements.forget();
         self.listening.set(false);
@@ -152,6 +165,14 @@ impl Link {
     }
 }
 
+/// A new session on the server `config` names, over TLS unless `tls` is `None`.
+fn open(config: &Config, tls: Option<&MakeRustlsConnect>) -> Result<Client, postgres::Error> {
+    match tls {
+        Some(tls) => config.connect(tls.clone()),
+        None => config.connect(postgres::NoTls),
+    }
+}
+
 /// A transaction begun on a connection: rolled back unless ended (an error or a panic in
 /// the middle leaves the connection clean for the next one).
 struct OpenTransaction<'c> {
@@ -205,6 +226,7 @@ fn display_name(config: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     #[test]
     fn the_name_leaves_the_password_out() {

@@ -20,7 +20,7 @@ use super::output::print;
 use crate::cmd::{ConfigArg, GlobalArgs};
 use crate::exit;
 use sluice_core::{
-    ConfigFile, DeliveryLock, Durability, SecretResolver, Secrets, Store, StoreError,
+    ConfigFile, Database, DeliveryLock, Durability, SecretResolver, Secrets, Store, StoreError,
 };
 
 /// Arguments of `sluice move-store`.
@@ -38,6 +38,12 @@ pub struct MoveStoreArgs {
     /// read, and `file:` and `exec:` references in `--to` are taken from the current directory.
     #[arg(long, value_name = "PATH")]
     pub from: Option<PathBuf>,
+    /// A PEM bundle of CA certificates the database server's certificate may chain to,
+    /// besides the system's roots, as `[state] ca_file` will name it. Default: the config's
+    /// `[state] ca_file` (none with `--from`). TLS is used as `--to`'s `sslmode` says, by
+    /// default required for a server on another machine.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The SQLite store to move, and where relative secret references are taken from.
@@ -47,6 +53,8 @@ struct Source {
     /// The config's directory (`file:` and `exec:` references in `--to` are relative to it,
     /// as in the config); the current directory with `--from`.
     dir: PathBuf,
+    /// `--ca-file`, else the config's `[state] ca_file`.
+    ca_file: Option<PathBuf>,
 }
 
 /// The target database: its URL with secrets resolved, and as the next steps show it.
@@ -64,7 +72,11 @@ pub(crate) fn run(args: MoveStoreArgs, _global: &GlobalArgs) -> anyhow::Result<E
     // (what it accepted or sent during the copy would be in the file only).
     let _lock = lock(&source.path)?;
     let (mut from, migrated) = open_source(&source)?;
-    let mut to = Store::open_postgres(&target.url)
+    let database = Database {
+        url: &target.url,
+        ca_file: source.ca_file.as_deref(),
+    };
+    let mut to = Store::open_database(database)
         .map_err(|e| anyhow!("cannot open the store --to names: {e}; nothing was moved"))?;
     let started = Instant::now();
     let moved = copy::move_rows(&mut from, &mut to)?;
@@ -81,7 +93,7 @@ pub(crate) fn run(args: MoveStoreArgs, _global: &GlobalArgs) -> anyhow::Result<E
         ));
     }
     out.push_str(&report(&from, &to, &moved, elapsed.as_secs_f64()));
-    out.push_str(&next_steps(&source.path, &to, &target));
+    out.push_str(&next_steps(&source, &to, &target));
     print(&out)?;
     let late = copy::arrived_since(&from, &moved)?;
     if late > 0 {
@@ -103,6 +115,7 @@ fn source(args: &MoveStoreArgs) -> anyhow::Result<Source> {
             path: path.clone(),
             durability: Durability::default(),
             dir: PathBuf::from("."),
+            ca_file: args.ca_file.clone(),
         },
         None => {
             let file = ConfigFile::load_with(&args.config.config, &SecretResolver::placeholders())?;
@@ -119,6 +132,7 @@ fn source(args: &MoveStoreArgs) -> anyhow::Result<Source> {
                 path: file.config.state.path.clone(),
                 durability: file.config.state.durability,
                 dir: dir.unwrap_or(Path::new(".")).to_owned(),
+                ca_file: args.ca_file.clone().or(file.config.state.ca_file),
             }
         }
     };
@@ -240,7 +254,7 @@ fn report(from: &Store, to: &Store, moved: &copy::Moved, seconds: f64) -> String
 }
 
 /// What the operator does next, with the URL to write in the config (no password in it).
-fn next_steps(path: &Path, to: &Store, target: &Target) -> String {
+fn next_steps(source: &Source, to: &Store, target: &Target) -> String {
     let url = target.shown.clone().unwrap_or_else(|| {
         let name = to.name();
         match name.split_once("://").and_then(|(s, rest)| {
@@ -251,15 +265,26 @@ fn next_steps(path: &Path, to: &Store, target: &Target) -> String {
             None => name.to_owned(),
         }
     });
+    let ca_file = match &source.ca_file {
+        // Absolute: the config reads a relative path from its own directory, not from here.
+        Some(path) => {
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            format!(
+                "       ca_file = {}\n",
+                toml::Value::from(path.display().to_string())
+            )
+        }
+        None => String::new(),
+    };
     format!(
         "\nNext steps:\n  1. On every host, point the config at the moved store, the password as a \
          secret reference (an environment variable, file: or exec:), never written out:\n\
-         \x20      [state]\n       url = \"{url}\"\n  \
+         \x20      [state]\n       url = \"{url}\"\n{ca_file}  \
          2. Keep {} (and the .id file beside it) as a backup. Start no host on it again: what \
          it queued from now on would not be in the moved store.\n  \
          3. Start the hosts (`sluice run`): one delivers at a time, the others stand by and \
          take over if it stops.\n",
-        path.display()
+        source.path.display()
     )
 }
 

@@ -152,19 +152,19 @@ impl Host {
         // Before anything opens the store: a second host must not even recover in-flight
         // actions, which are the first host's.
         let state = &file.config.state;
-        let delivery = match &state.url {
+        let delivery = match state.database() {
             None => Delivery::Alone {
                 _lock: DeliveryLock::acquire(&state.path)?,
             },
-            Some(url) => Delivery::Shared {
+            Some(database) => Delivery::Shared {
                 leadership: Leadership::start(
-                    url,
+                    database,
                     state.lease.get(),
                     options.metrics.lease(),
                     options.events.clone(),
                 )?,
                 fence: None,
-                _wakeup: AlertWakeup::start(url, options.doorbell.clone()),
+                _wakeup: AlertWakeup::start(database, options.doorbell.clone()),
             },
         };
         if let Delivery::Alone { .. } = delivery {
@@ -505,6 +505,7 @@ impl Host {
                 running.checkpoint_interval != next.checkpoint_interval,
             ),
             ("url", running.url != next.url),
+            ("ca_file", running.ca_file != next.ca_file),
             ("lease", running.lease != next.lease),
         ]
         .into_iter()
