@@ -17,7 +17,7 @@ use super::record;
 use super::rules::{AlertDefinition, AlertSet};
 use super::suppression::{Decision, Placement, Suppression};
 use crate::config::IntakeSettings;
-use crate::state::alerts::{self, AlertRow, NewAlert, Origin};
+use crate::state::alerts::{self, AlertRow, Decided, NewAlert, Origin};
 use crate::state::db::{self, Db};
 use crate::state::{checkpoints, AlertId, Store, StoreError};
 use crate::time::Timestamp;
@@ -206,10 +206,14 @@ impl Intake<'_> {
             let (report, raised) = self.raise(tx, &batch, now)?;
             // Placed first, then each alert written once, already decided.
             let placements = suppression.place(tx, &raised.rows, now)?;
-            let alerts = raised.rows.iter().zip(raised.dedupe_keys);
-            for ((alert, dedupe_key), p) in alerts.zip(&placements) {
-                self.insert_placed(tx, alert, dedupe_key, p, now)?;
-            }
+            let decided: Vec<(NewAlert<'_>, Decided<'_>)> = raised
+                .rows
+                .iter()
+                .zip(raised.dedupe_keys)
+                .zip(&placements)
+                .map(|((alert, dedupe_key), p)| self.placed(alert, dedupe_key, p, now))
+                .collect();
+            alerts::insert_all_decided(tx, &decided)?;
             let decisions: Vec<Decision> = placements.into_iter().map(|p| p.decision).collect();
             checkpoints::set(tx, pipeline, &batch.checkpoint.0, now)?;
             checkpoints::touch(tx, pipeline, checkpoints::Activity::Fetch, now)?;
@@ -231,8 +235,10 @@ impl Intake<'_> {
             ..PollReport::default()
         };
         let mut raised = Raised::default();
-        for r in &batch.records {
-            if !checkpoints::first_sighting(tx, self.pipeline, &r.id, now)? {
+        let ids: Vec<&str> = batch.records.iter().map(|r| r.id.as_str()).collect();
+        let first = checkpoints::first_sightings(tx, self.pipeline, &ids, now)?;
+        for (r, first) in batch.records.iter().zip(first) {
+            if !first {
                 report.repeated += 1;
                 continue;
             }
@@ -259,15 +265,14 @@ impl Intake<'_> {
         Ok((report, raised))
     }
 
-    /// Writes a raised alert, already placed (its payload kept only if it will be listed).
-    fn insert_placed(
-        &self,
-        tx: &Db<'_>,
-        row: &AlertRow,
+    /// A raised alert as written, already placed (its payload kept only if it will be listed).
+    fn placed<'a>(
+        &'a self,
+        row: &'a AlertRow,
         dedupe_key: String,
-        p: &Placement,
+        p: &'a Placement,
         now: Timestamp,
-    ) -> db::Result<AlertId> {
+    ) -> (NewAlert<'a>, Decided<'a>) {
         let new = NewAlert {
             pipeline: self.pipeline,
             dedupe_key,
@@ -279,7 +284,7 @@ impl Intake<'_> {
             record: row.record.as_deref().filter(|_| p.keep_record),
             extra_records: row.extra_records.as_deref().filter(|_| p.keep_record),
         };
-        alerts::insert_decided(tx, &new, &p.decided(now))
+        (new, p.decided(now))
     }
 }
 

@@ -158,6 +158,9 @@ struct ActionAlerts {
 struct Batch {
     /// Each key's newest ticket, by id (`None`: the key has none).
     newest: HashMap<String, Option<TicketId>>,
+    /// The newest ticket of each key of the batch recent enough for its earliest alert, read
+    /// in one go before the first decision; taken into `newest` as the batch meets each key.
+    preloaded: HashMap<String, TicketRow>,
     /// The tickets read or made in this batch, by id.
     tickets: HashMap<TicketId, TicketRow>,
     window: WindowInBatch,
@@ -189,6 +192,18 @@ impl Batch {
                 added: 0,
             }),
         })
+    }
+
+    /// Notes an action this batch inserted: it carries no alert yet (nothing to read).
+    fn inserted(&mut self, action: ActionId) -> ActionId {
+        self.actions.insert(
+            action,
+            ActionAlerts {
+                before: 0,
+                added: 0,
+            },
+        );
+        action
     }
 
     /// Writes the counts and the flood window the batch changed.
@@ -245,11 +260,15 @@ impl Suppression<'_> {
         batch: &[AlertRow],
         now: Timestamp,
     ) -> db::Result<Vec<Placement>> {
-        let mut state = Batch::default();
+        let keys: Vec<String> = batch.iter().map(|alert| self.key(alert)).collect();
+        let mut state = Batch {
+            preloaded: self.recent_tickets(tx, batch, &keys)?,
+            ..Batch::default()
+        };
         let mut placements = Vec::with_capacity(batch.len());
         let listed = self.settings.max_records_per_update.max(1) as u64;
-        for alert in batch {
-            let mut p = self.decide_one(tx, &mut state, alert, now)?;
+        for (alert, key) in batch.iter().zip(keys) {
+            let mut p = self.decide_one(tx, &mut state, alert, key, now)?;
             let count = state.action(tx, p.action)?;
             p.keep_record = count.before + count.added < listed;
             count.added += 1;
@@ -259,16 +278,40 @@ impl Suppression<'_> {
         Ok(placements)
     }
 
+    /// How far back an alert at `t` looks for its key's ticket: far enough to update it or
+    /// to reference it.
+    fn lookback(&self, t: Timestamp) -> Timestamp {
+        let s = self.settings;
+        t - s.update_interval.get().max(s.correlation_interval.get())
+    }
+
+    /// The newest ticket of each of `keys` (those of `batch`) recent enough for the batch's
+    /// earliest alert.
+    fn recent_tickets(
+        &self,
+        tx: &Db<'_>,
+        batch: &[AlertRow],
+        keys: &[String],
+    ) -> db::Result<HashMap<String, TicketRow>> {
+        let Some(earliest) = batch.iter().map(|alert| alert.received_at).min() else {
+            return Ok(HashMap::new());
+        };
+        let mut distinct: Vec<&str> = keys.iter().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        tickets::newest_for_keys(tx, self.pipeline, &distinct, self.lookback(earliest))
+    }
+
     fn decide_one(
         &self,
         tx: &Db<'_>,
         state: &mut Batch,
         alert: &AlertRow,
+        key: String,
         now: Timestamp,
     ) -> db::Result<Placement> {
         let t = alert.received_at;
-        let key = self.key(alert);
-        let newest = self.newest_ticket(tx, state, &key, t)?;
+        let newest = self.newest_ticket(state, &key, t);
         if let Some(ticket) = newest.as_ref().filter(|tk| self.takes_repeat(tk, t)) {
             let ticket = ticket.id;
             let action = self.collect(tx, state, ticket, TicketKind::Alert, t, now)?;
@@ -296,31 +339,29 @@ impl Suppression<'_> {
     }
 
     /// The newest ticket of `key` recent enough to matter to an alert at `t` (to update it or
-    /// to reference it), read from the store the first time the batch meets the key.
-    fn newest_ticket(
-        &self,
-        tx: &Db<'_>,
-        state: &mut Batch,
-        key: &str,
-        t: Timestamp,
-    ) -> db::Result<Option<TicketRow>> {
+    /// to reference it), as the store had it the first time the batch meets the key.
+    fn newest_ticket(&self, state: &mut Batch, key: &str, t: Timestamp) -> Option<TicketRow> {
         if !state.newest.contains_key(key) {
-            let s = self.settings;
-            let since = t - s.update_interval.get().max(s.correlation_interval.get());
-            let newest = tickets::newest_for_key(tx, self.pipeline, key, since)?;
+            // The newest since the batch's earliest alert is the newest since `t` too, if it
+            // is recent enough for `t`; else the key has none for `t`.
+            let since = self.lookback(t);
+            let newest = state
+                .preloaded
+                .remove(key)
+                .filter(|tk| tk.created_at >= since);
             state
                 .newest
                 .insert(key.to_owned(), newest.as_ref().map(|tk| tk.id));
             if let Some(tk) = newest {
-                state.tickets.insert(tk.id, tk);
+                state.tickets.entry(tk.id).or_insert(tk);
             }
         }
-        Ok(state
+        state
             .newest
             .get(key)
             .copied()
             .flatten()
-            .and_then(|id| state.tickets.get(&id).cloned()))
+            .and_then(|id| state.tickets.get(&id).cloned())
     }
 
     /// Whether an alert at `t` is a repeat that updates `ticket`: updates are on, the ticket
@@ -377,6 +418,7 @@ impl Suppression<'_> {
         )?;
         let id = ticket.id;
         let action = outbox::insert(tx, &NewAction::open(self.pipeline, id, previous, now))?;
+        let action = state.inserted(action);
         state.newest.insert(key.clone(), Some(id));
         state.tickets.insert(id, ticket);
         Ok(Placement::new(
@@ -411,6 +453,7 @@ impl Suppression<'_> {
         )?;
         let id = ticket.id;
         let action = outbox::insert(tx, &NewAction::open(self.pipeline, id, None, now))?;
+        let action = state.inserted(action);
         state.tickets.insert(id, ticket);
         Ok(Placement::new(
             key,
@@ -458,7 +501,7 @@ impl Suppression<'_> {
         )?;
         tickets::set_collecting(tx, ticket, action)?;
         row.collecting_outbox_id = Some(action);
-        Ok(action)
+        Ok(state.inserted(action))
     }
 
     /// Ends every collection that is due at `now`: each becomes one pending update.

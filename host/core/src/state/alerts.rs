@@ -1,7 +1,7 @@
 //! The alert queue: alerts from response actions wait here for their records, and every
 //! alert waits here for its suppression decision and delivery.
 
-use super::db::{self, args, Db, Row};
+use super::db::{self, args, Db, Row, ToValue};
 
 use super::ids::{ActionId, AlertId, TicketId};
 use super::outbox::ActionState;
@@ -188,41 +188,54 @@ pub struct Decided<'a> {
     pub at: Timestamp,
 }
 
-/// Inserts an alert already placed on a ticket (a polled alert, decided in the transaction
-/// that raises it). A plain insert: the caller guarantees the dedupe key is new (polled
-/// record ids are remembered at least as long as alerts; see `RetentionSettings`).
-pub fn insert_decided(
-    db: &Db<'_>,
-    alert: &NewAlert<'_>,
-    decided: &Decided<'_>,
-) -> db::Result<AlertId> {
+/// How many alerts one statement of [`insert_all_decided`] inserts at most.
+const ALERTS_PER_INSERT: usize = 16;
+
+/// Inserts alerts already placed on tickets (polled alerts, decided in the transaction that
+/// raises them), a few statements for the lot. Plain inserts: the caller guarantees the
+/// dedupe keys are new (polled record ids are remembered at least as long as alerts; see
+/// `RetentionSettings`).
+pub fn insert_all_decided(db: &Db<'_>, alerts: &[(NewAlert<'_>, Decided<'_>)]) -> db::Result<()> {
+    const COLUMNS_PER_ROW: usize = 14;
     let status = AlertStatus::Decided.sql();
-    db.query_one(
-        &format!(
+    for chunk in db::binary_chunks(alerts, ALERTS_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let first = i * COLUMNS_PER_ROW + 1;
+                // The status, a constant, sits between the 9th and the 10th parameter.
+                let alert = db::parameters(first, 9);
+                let decided = db::parameters(first + 9, COLUMNS_PER_ROW - 9);
+                format!("({alert}, {status}, {decided})")
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
-         record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
-         outbox_id, decision, decided_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {status}, ?10, ?11, ?12, ?13, ?14) \
-         RETURNING id"
-        ),
-        args![
-            alert.pipeline,
-            alert.dedupe_key,
-            alert.origin.as_str(),
-            alert.alert_name,
-            alert.auditor_alert_id,
-            alert.record_id,
-            alert.received_at,
-            alert.record,
-            alert.extra_records,
-            decided.suppression_key,
-            decided.ticket,
-            decided.action,
-            decided.decision,
-            decided.at,
-        ],
-        |r| r.get(0),
-    )
+             record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
+             outbox_id, decision, decided_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * COLUMNS_PER_ROW);
+        for (alert, decided) in chunk {
+            args.extend([
+                &alert.pipeline as &dyn ToValue,
+                &alert.dedupe_key,
+                &alert.origin,
+                &alert.alert_name,
+                &alert.auditor_alert_id,
+                &alert.record_id,
+                &alert.received_at,
+                &alert.record,
+                &alert.extra_records,
+                &decided.suppression_key,
+                &decided.ticket,
+                &decided.action,
+                &decided.decision,
+                &decided.at,
+            ]);
+        }
+        db.execute(&sql, &args)?;
+    }
+    Ok(())
 }
 
 /// An alert as stored.
@@ -382,23 +395,27 @@ pub fn decide(db: &Db<'_>, id: AlertId, decided: &Decided<'_>) -> db::Result<()>
     Ok(())
 }
 
-/// The first `limit` alerts of ticket action `outbox_id`, and how many it has in all.
+/// The first `limit` (at least one) alerts of ticket action `outbox_id`, and how many it has
+/// in all.
 pub fn of_outbox(
     db: &Db<'_>,
     outbox_id: ActionId,
     limit: usize,
 ) -> db::Result<(Vec<AlertRow>, u64)> {
+    // One statement: the count of all the action's alerts rides on each row returned (a
+    // window over the whole result, taken before the limit).
+    let counted = COLUMNS.split(',').count();
     let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM alerts WHERE outbox_id = ?1 ORDER BY id LIMIT ?2"),
+        &format!(
+            "SELECT {COLUMNS}, count(*) OVER () FROM alerts WHERE outbox_id = ?1 \
+             ORDER BY id LIMIT ?2"
+        ),
         args![outbox_id, limit as i64],
-        row,
-    );
-    let total: i64 = db.query_one(
-        "SELECT count(*) FROM alerts WHERE outbox_id = ?1",
-        args![outbox_id],
-        |r| r.get(0),
+        |r| Ok((row(r)?, r.get::<i64>(counted)?)),
     )?;
-    Ok((rows?, total as u64))
+    let total = rows.first().map_or(0, |(_, total)| *total as u64);
+    let rows = rows.into_iter().map(|(alert, _)| alert).collect();
+    Ok((rows, total))
 }
 
 /// Sends the alerts of a ticket action back for a new decision (their ticket became

@@ -1,7 +1,9 @@
 //! Source checkpoints, seen record ids, threshold counters, recent events, and when the
 //! source and the sink last did their work (for `sluice status`).
 
-use super::db::{self, args, Db};
+use std::collections::HashSet;
+
+use super::db::{self, args, Db, ToValue};
 
 use crate::secret::redact;
 use crate::time::Timestamp;
@@ -26,18 +28,39 @@ pub fn set(db: &Db<'_>, pipeline: &str, checkpoint: &str, at: Timestamp) -> db::
     Ok(())
 }
 
-/// Remembers a polled record id; `false` if it was seen before.
-pub fn first_sighting(
+/// How many record ids one statement of [`first_sightings`] remembers.
+const SIGHTINGS_PER_STATEMENT: usize = 64;
+
+/// Remembers polled record ids; for each of `ids`, in order, whether this is its first
+/// sighting (`false` when it was seen before, or earlier in `ids`).
+pub fn first_sightings(
     db: &Db<'_>,
     pipeline: &str,
-    record_id: &str,
+    ids: &[&str],
     at: Timestamp,
-) -> db::Result<bool> {
-    Ok(db.execute(
-        "INSERT INTO seen_records (pipeline, record_id, seen_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT DO NOTHING",
-        args![pipeline, record_id, at],
-    )? == 1)
+) -> db::Result<Vec<bool>> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let rows: Vec<String> = (0..SIGHTINGS_PER_STATEMENT)
+            .map(|i| format!("(?1, ?{}, ?2)", i + 3))
+            .collect();
+        format!(
+            "INSERT INTO seen_records (pipeline, record_id, seen_at) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING record_id",
+            rows.join(", ")
+        )
+    });
+    let mut new: HashSet<String> = HashSet::new();
+    for chunk in db::padded_chunks(ids, SIGHTINGS_PER_STATEMENT) {
+        let mut args: Vec<&dyn ToValue> = vec![&pipeline, &at];
+        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
+        db.each(sql, &args, |row| {
+            new.insert(row.get(0)?);
+            Ok(true)
+        })?;
+    }
+    // An id new to the store is new at its first place in `ids` only.
+    Ok(ids.iter().map(|id| new.remove(*id)).collect())
 }
 
 /// The stored threshold hits of (`rule`, `group`), JSON.
@@ -140,6 +163,29 @@ mod tests {
     use super::*;
     use crate::secret::Secrets;
     use crate::state::{Durability, Store};
+
+    #[test]
+    fn a_record_id_is_new_once_within_a_page_and_across_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), Durability::Normal).unwrap();
+        let at = Timestamp::from_millis(1);
+        // More ids than one statement takes, with a repeat inside the page.
+        let page: Vec<String> = (0..150).map(|i| format!("r{}", i % 140)).collect();
+        let ids: Vec<&str> = page.iter().map(String::as_str).collect();
+        let first = store
+            .write(|tx| first_sightings(tx, "p", &ids, at))
+            .unwrap();
+        let expected: Vec<bool> = (0..150).map(|i| i < 140).collect();
+        assert_eq!(first, expected);
+        let again = store
+            .write(|tx| first_sightings(tx, "p", &["r3", "new", "new"], at))
+            .unwrap();
+        assert_eq!(again, vec![false, true, false]);
+        let other = store
+            .write(|tx| first_sightings(tx, "q", &["r3"], at))
+            .unwrap();
+        assert_eq!(other, vec![true], "each pipeline has its own");
+    }
 
     #[test]
     fn stored_messages_are_redacted_and_activity_keeps_the_latest_time() {

@@ -1,6 +1,8 @@
 //! Tickets sluice opened, per suppression key; the flood window; correlation history.
 
-use super::db::{self, args, Db, Row};
+use std::collections::HashMap;
+
+use super::db::{self, args, Db, Row, ToValue};
 
 use super::ids::{ActionId, TicketId};
 use crate::time::Timestamp;
@@ -138,11 +140,11 @@ pub fn insert(db: &Db<'_>, ticket: &NewTicket<'_>) -> db::Result<TicketRow> {
         ],
     )?;
     let correlation_id = format!("{correlation_prefix}{id}");
-    db.execute(
-        "UPDATE tickets SET correlation_id = ?2 WHERE id = ?1",
+    db.query_one(
+        &format!("UPDATE tickets SET correlation_id = ?2 WHERE id = ?1 RETURNING {COLUMNS}"),
         args![id, correlation_id],
-    )?;
-    get(db, id)?.ok_or(db::DbError::NoRow)
+        row,
+    )
 }
 
 /// The ticket with row id `id`.
@@ -154,21 +156,41 @@ pub fn get(db: &Db<'_>, id: TicketId) -> db::Result<Option<TicketRow>> {
     )
 }
 
-/// The newest alert ticket for `key` decided at or after `since`.
-pub fn newest_for_key(
+/// How many keys one statement of [`newest_for_keys`] looks up.
+const KEYS_PER_STATEMENT: usize = 32;
+
+/// The newest alert ticket of each of `keys` created at or after `since` (by creation, then
+/// id); keys with none are absent. A batch of alerts looks its keys up in a few statements.
+pub fn newest_for_keys(
     db: &Db<'_>,
     pipeline: &str,
-    key: &str,
+    keys: &[&str],
     since: Timestamp,
-) -> db::Result<Option<TicketRow>> {
-    db.query_opt(
-        &format!(
-            "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND suppression_key = ?2 \
-         AND kind = 'alert' AND created_at >= ?3 ORDER BY created_at DESC, id DESC LIMIT 1"
-        ),
-        args![pipeline, key, since],
-        row,
-    )
+) -> db::Result<HashMap<String, TicketRow>> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND kind = 'alert' \
+             AND created_at >= ?2 AND suppression_key IN ({})",
+            db::parameters(3, KEYS_PER_STATEMENT)
+        )
+    });
+    let mut newest: HashMap<String, TicketRow> = HashMap::new();
+    for chunk in db::padded_chunks(keys, KEYS_PER_STATEMENT) {
+        let mut args: Vec<&dyn ToValue> = vec![&pipeline, &since];
+        args.extend(chunk.into_iter().map(|key| key as &dyn ToValue));
+        db.each(sql, &args, |r| {
+            let ticket = row(r)?;
+            match newest.get(&ticket.suppression_key) {
+                Some(kept) if (kept.created_at, kept.id) >= (ticket.created_at, ticket.id) => {}
+                _ => {
+                    newest.insert(ticket.suppression_key.clone(), ticket);
+                }
+            }
+            Ok(true)
+        })?;
+    }
+    Ok(newest)
 }
 
 /// Records `count` more alerts on the ticket, the last at `last_at`.

@@ -3,10 +3,12 @@
 //! `RETURNING`, `CASE` for a larger of two values) and the same types ([`ToValue`],
 //! [`FromValue`]), so the rules of the queue, the outbox and the tickets are written once.
 
+mod chunks;
 pub(crate) mod postgres;
 mod sqlite;
 mod value;
 
+pub(crate) use chunks::{binary_chunks, padded_chunks, parameters};
 pub use value::{ColumnValue, FromValue, ToValue, Value};
 
 /// Why a statement failed.
