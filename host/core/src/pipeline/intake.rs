@@ -175,10 +175,12 @@ impl Intake<'_> {
     ) -> db::Result<()> {
         let give_up = self.settings.fetch_attempts.max(1);
         let mut found = HashSet::new();
-        for r in records {
-            report.fetched += alerts::set_record(tx, self.pipeline, &r.id, &record::to_json(r))?;
-            found.insert(r.id.as_str());
-        }
+        let fetched: Vec<(&str, String)> = records
+            .iter()
+            .map(|r| (r.id.as_str(), record::to_json(r)))
+            .collect();
+        report.fetched += alerts::set_records(tx, self.pipeline, &fetched)?;
+        found.extend(records.iter().map(|r| r.id.as_str()));
         for alert in due {
             let Some(id) = alert.record_id.as_ref().filter(|id| ids.contains(id)) else {
                 continue;

@@ -245,9 +245,12 @@ impl Suppression<'_> {
         now: Timestamp,
     ) -> db::Result<Vec<Decision>> {
         let placements = self.place(tx, batch, now)?;
-        for (alert, p) in batch.iter().zip(&placements) {
-            alerts::decide(tx, alert.id, &p.decided(now))?;
-        }
+        let decided: Vec<_> = batch
+            .iter()
+            .zip(&placements)
+            .map(|(alert, p)| (alert.id, p.decided(now)))
+            .collect();
+        alerts::decide_all(tx, &decided)?;
         Ok(placements.into_iter().map(|p| p.decision).collect())
     }
 

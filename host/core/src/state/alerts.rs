@@ -342,21 +342,44 @@ pub fn any_ready(db: &Db<'_>, pipeline: &str) -> db::Result<bool> {
     )
 }
 
-/// Stores the fetched record of every queued alert of `pipeline` waiting for `record_id`.
-pub fn set_record(
-    db: &Db<'_>,
-    pipeline: &str,
-    record_id: &str,
-    record_json: &str,
-) -> db::Result<usize> {
+/// How many rows one statement of [`set_records`] and [`decide_all`] changes at most.
+const ROWS_PER_UPDATE: usize = 16;
+
+/// Gives the queued alerts of `pipeline` waiting for each of `records` (record id, record
+/// JSON) their record, a few statements for the lot; how many alerts became ready.
+pub fn set_records(db: &Db<'_>, pipeline: &str, records: &[(&str, String)]) -> db::Result<usize> {
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
-    db.execute(
-        &format!(
-            "UPDATE alerts SET record = ?3, status = {ready} \
-         WHERE pipeline = ?1 AND record_id = ?2 AND status = {queued}"
-        ),
-        args![pipeline, record_id, record_json],
-    )
+    let mut changed = 0;
+    for chunk in db::binary_chunks(records, ROWS_PER_UPDATE) {
+        let rows = values(chunk.len(), 2, &["TEXT", "TEXT"]);
+        let sql = format!(
+            "UPDATE alerts SET record = v.column2, status = {ready} FROM (VALUES {rows}) AS v \
+             WHERE alerts.pipeline = ?1 AND alerts.record_id = v.column1 \
+             AND alerts.status = {queued}"
+        );
+        let mut args: Vec<&dyn ToValue> = vec![&pipeline];
+        for (id, json) in chunk {
+            args.extend([id as &dyn ToValue, json]);
+        }
+        changed += db.execute(&sql, &args)?;
+    }
+    Ok(changed)
+}
+
+/// `n` rows of `types.len()` parameters each, numbered from `first`, each cast to its type
+/// (PostgreSQL infers no type for a bare parameter in `VALUES`).
+fn values(n: usize, first: usize, types: &[&str]) -> String {
+    (0..n)
+        .map(|row| {
+            let cells: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| format!("CAST(?{} AS {ty})", first + row * types.len() + i))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Counts a fetch that did not return the alert's record; after `give_up_after` attempts the
@@ -374,24 +397,31 @@ pub fn record_missing(db: &Db<'_>, id: AlertId, give_up_after: u32) -> db::Resul
     Ok(())
 }
 
-/// Records the suppression decision for an alert: the ticket and the ticket action it
-/// belongs to.
-pub fn decide(db: &Db<'_>, id: AlertId, decided: &Decided<'_>) -> db::Result<()> {
+/// Records the suppression decision of each alert: the ticket and the ticket action it
+/// belongs to; a few statements for the lot.
+pub fn decide_all(db: &Db<'_>, decisions: &[(AlertId, Decided<'_>)]) -> db::Result<()> {
     let status = AlertStatus::Decided.sql();
-    db.execute(
-        &format!(
-            "UPDATE alerts SET status = {status}, suppression_key = ?2, ticket_id = ?3, \
-         outbox_id = ?4, decision = ?5, decided_at = ?6 WHERE id = ?1"
-        ),
-        args![
-            id,
-            decided.suppression_key,
-            decided.ticket,
-            decided.action,
-            decided.decision,
-            decided.at
-        ],
-    )?;
+    const TYPES: [&str; 6] = ["BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT"];
+    for chunk in db::binary_chunks(decisions, ROWS_PER_UPDATE) {
+        let rows = values(chunk.len(), 1, &TYPES);
+        let sql = format!(
+            "UPDATE alerts SET status = {status}, suppression_key = v.column2, \
+             ticket_id = v.column3, outbox_id = v.column4, decision = v.column5, \
+             decided_at = v.column6 FROM (VALUES {rows}) AS v WHERE alerts.id = v.column1"
+        );
+        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * TYPES.len());
+        for (id, decided) in chunk {
+            args.extend([
+                id as &dyn ToValue,
+                &decided.suppression_key,
+                &decided.ticket,
+                &decided.action,
+                &decided.decision,
+                &decided.at,
+            ]);
+        }
+        db.execute(&sql, &args)?;
+    }
     Ok(())
 }
 
