@@ -1,10 +1,23 @@
 //! Issue 6: Netwrix Auditor's response action, end to end. `sluice alert-response` queues the
 //! alert; `sluice run` fetches its record from the Auditor and opens one incident with it.
+//! Every test runs on both backends: the alert is queued in the store, by the host or by the
+//! invocation itself, and delivered from it.
 
 use jiff::Timestamp;
 
 use crate::ledger::{account, Expect};
-use crate::support::{lockout, write_lockout, write_lockouts, Site, BRISK};
+use crate::support::{
+    lockout, on_both_backends, write_lockout, write_lockouts, Backend, Site, BRISK,
+};
+
+on_both_backends!(
+    a_response_action_opens_one_incident_with_the_records_fields,
+    a_retried_response_action_keeps_one_ticket,
+    an_alert_queued_while_the_host_is_down_is_delivered_once_it_starts,
+    a_csv_of_records_opens_one_incident_with_their_fields,
+    a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat,
+    response_actions_fired_at_once_on_a_fresh_install_are_all_queued,
+);
 
 const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 /// An Auditor alert id as the response action passes it.
@@ -55,9 +68,8 @@ fn assert_lockout_incident(site: &Site, who: &str, when: &str) {
     }
 }
 
-#[test]
-fn a_response_action_opens_one_incident_with_the_records_fields() {
-    let site = Site::new(&[BRISK]);
+fn a_response_action_opens_one_incident_with_the_records_fields(backend: Backend) {
+    let site = Site::on(backend, &[BRISK]);
     let rid = write_lockout(&site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = site.run().start();
 
@@ -69,9 +81,8 @@ fn a_response_action_opens_one_incident_with_the_records_fields() {
     account(&site, Expect::delivered(1));
 }
 
-#[test]
-fn a_retried_response_action_keeps_one_ticket() {
-    let site = Site::new(&[BRISK]);
+fn a_retried_response_action_keeps_one_ticket(backend: Backend) {
+    let site = Site::on(backend, &[BRISK]);
     let rid = write_lockout(&site.auditor, "asmith", "2025-03-11T09:00:00Z");
     let args = ["--alert-name", LOCKED_OUT, ALERT_ID, rid.as_str()];
     let host = site.run().start();
@@ -92,9 +103,8 @@ fn a_retried_response_action_keeps_one_ticket() {
     account(&site, Expect::delivered(1));
 }
 
-#[test]
-fn an_alert_queued_while_the_host_is_down_is_delivered_once_it_starts() {
-    let site = Site::new(&[BRISK]);
+fn an_alert_queued_while_the_host_is_down_is_delivered_once_it_starts(backend: Backend) {
+    let site = Site::on(backend, &[BRISK]);
     let rid = write_lockout(&site.auditor, "bwayne", "2025-03-11T10:30:00Z");
 
     site.alert_response(&["--alert-name", LOCKED_OUT, ALERT_ID, &rid]);
@@ -121,9 +131,8 @@ fn csv_row(who: &str, when: &str) -> String {
     )
 }
 
-#[test]
-fn a_csv_of_records_opens_one_incident_with_their_fields() {
-    let site = Site::new(&[BRISK]);
+fn a_csv_of_records_opens_one_incident_with_their_fields(backend: Backend) {
+    let site = Site::on(backend, &[BRISK]);
     let csv = site.dir().join("alert.csv");
     std::fs::write(
         &csv,
@@ -146,9 +155,8 @@ fn a_csv_of_records_opens_one_incident_with_their_fields() {
     account(&site, Expect::delivered(1));
 }
 
-#[test]
-fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat() {
-    let site = Site::new(&[BRISK]);
+fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat(backend: Backend) {
+    let site = Site::on(backend, &[BRISK]);
     let first: Timestamp = "2025-03-11T12:00:00Z".parse().unwrap();
     let second: Timestamp = "2025-03-11T12:00:30Z".parse().unwrap();
     let rids = site
@@ -189,9 +197,8 @@ fn a_csv_naming_record_ids_fetches_them_and_consolidates_the_repeat() {
     account(&site, Expect::delivered(2));
 }
 
-#[test]
-fn response_actions_fired_at_once_on_a_fresh_install_are_all_queued() {
-    let site = Site::new(&[BRISK]);
+fn response_actions_fired_at_once_on_a_fresh_install_are_all_queued(backend: Backend) {
+    let site = Site::on(backend, &[BRISK]);
     let rids = write_lockouts(&site.auditor, "burst", 8);
     // Auditor runs one action per alerting record, side by side; the first ones create the
     // state store.

@@ -56,11 +56,12 @@ impl Site {
     }
 
     /// Writes the config: the base with each of `layers` merged over it in turn (a layer's
-    /// value replaces the base's, its tables are merged into the base's). Returns the text
-    /// written, for a test that edits it further.
+    /// value replaces the base's, its tables are merged into the base's). The site's store
+    /// comes first, so that a test on PostgreSQL reconfiguring keeps its store, and a layer
+    /// may still name another. Returns the text written, for a test that edits it further.
     pub fn configure(&self, layers: &[&str]) -> String {
         let mut config = self.base();
-        for layer in layers {
+        for layer in self.store_layer().into_iter().chain(layers.iter().copied()) {
             let layer = layer
                 .parse()
                 .unwrap_or_else(|e| panic!("a config layer parses: {e}\n{layer}"));

@@ -22,6 +22,16 @@ use crate::util::{sluice, workspace_plugin};
 /// The pipeline every config names (the base's and the layers' tables say `pipelines.p`).
 pub const PIPELINE: &str = "p";
 
+/// Which database a site keeps its state store in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the site's directory (`state.db`), as a single host keeps it.
+    Sqlite,
+    /// A throwaway PostgreSQL server of the site's own (`[state] url`), as hosts sharing a
+    /// store keep it.
+    Postgres,
+}
+
 /// Both emulators, the directory, and the runtime serving them.
 pub struct Site {
     pub auditor: Auditor,
@@ -32,26 +42,55 @@ pub struct Site {
     /// Kept, so that ServiceNow comes back where the config points.
     servicenow_addr: SocketAddr,
     dir: TempDir,
-    /// The PostgreSQL server of a shared store ([`Site::shared`]).
+    /// The PostgreSQL server of a store kept there ([`Backend::Postgres`]).
     postgres: Option<Mutex<sluice_test_postgres::Cluster>>,
+    /// The `[state] url` layer that puts the config's store on [`Site::postgres`], merged
+    /// over the base before a test's own layers, so that every config the test writes keeps
+    /// the site's store.
+    store_layer: Option<String>,
     // Last: the servers run on it.
     runtime: Runtime,
 }
 
 impl Site {
     /// An empty Auditor and a London instance with their default accounts, and the config:
-    /// the base with `layers` merged over it (see [`Site::configure`]).
+    /// the base with `layers` merged over it (see [`Site::configure`]); the store a SQLite
+    /// file in the site's directory.
     pub fn new(layers: &[&str]) -> Site {
-        Site::with_emulators(
+        Site::on(Backend::Sqlite, layers)
+    }
+
+    /// [`Site::new`] with the store on `backend`.
+    pub fn on(backend: Backend, layers: &[&str]) -> Site {
+        Site::with_emulators_on(
+            backend,
             AuditorConfig::default(),
             ServiceNowConfig::default(),
             layers,
         )
     }
 
+    /// [`Site::new`] with the store on a PostgreSQL server of its own (`[state] url`), for
+    /// several hosts to share: each started with [`Run::host`](crate::support::Run::host).
+    pub fn shared(layers: &[&str]) -> Site {
+        Site::on(Backend::Postgres, layers)
+    }
+
     /// The emulators built from these configs (other credentials, say), served on ephemeral
-    /// loopback ports, and the config: the base with `layers` merged over it.
+    /// loopback ports, and the config: the base with `layers` merged over it; the store a
+    /// SQLite file.
     pub fn with_emulators(
+        auditor: AuditorConfig,
+        servicenow: ServiceNowConfig,
+        layers: &[&str],
+    ) -> Site {
+        Site::with_emulators_on(Backend::Sqlite, auditor, servicenow, layers)
+    }
+
+    /// [`Site::with_emulators`] with the store on `backend`: on PostgreSQL, a throwaway
+    /// server of the site's own, gone with the site.
+    pub fn with_emulators_on(
+        backend: Backend,
         auditor: AuditorConfig,
         servicenow: ServiceNowConfig,
         layers: &[&str],
@@ -75,6 +114,12 @@ impl Site {
         let servicenow_served = runtime
             .block_on(sluice_emulators::serve(servicenow.router(), loopback))
             .expect("the ServiceNow emulator listens");
+        let postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                Some(sluice_test_postgres::Cluster::start().unwrap_or_else(|e| panic!("{e}")))
+            }
+        };
         let site = Site {
             auditor,
             servicenow,
@@ -82,27 +127,22 @@ impl Site {
             servicenow_addr: servicenow_served.addr(),
             servicenow_served: Mutex::new(Some(servicenow_served)),
             dir: tempfile::tempdir().expect("a temporary directory"),
-            postgres: None,
+            store_layer: postgres
+                .as_ref()
+                .map(|cluster| format!("[state]\nurl = {}", toml::Value::from(cluster.url()))),
+            postgres: postgres.map(Mutex::new),
             runtime,
         };
         site.configure(layers);
         site
     }
 
-    /// [`Site::new`] with the store on a PostgreSQL server of its own (`[state] url`), for
-    /// several hosts to share: each started with [`Run::host`](crate::support::Run::host).
-    pub fn shared(layers: &[&str]) -> Site {
-        let cluster = sluice_test_postgres::Cluster::start().unwrap_or_else(|e| panic!("{e}"));
-        let shared = format!("[state]\nurl = {}", toml::Value::from(cluster.url()));
-        let mut site = Site::new(&[]);
-        site.postgres = Some(Mutex::new(cluster));
-        let mut all: Vec<&str> = layers.to_vec();
-        all.push(&shared);
-        site.configure(&all);
-        site
+    /// The `[state] url` layer of a site whose store is in PostgreSQL.
+    pub(super) fn store_layer(&self) -> Option<&str> {
+        self.store_layer.as_deref()
     }
 
-    /// The PostgreSQL server of a shared store: to stop, kill or restart it.
+    /// The PostgreSQL server of the store: to stop, kill or restart it.
     ///
     /// # Panics
     ///

@@ -1,15 +1,25 @@
 //! Alerts forwarded with `sluice alert-response --to` and over HTTPS: each queued once and
 //! delivered, whether repeated, sent at once, sent while the host is down or restarting.
+//! Every test runs on both backends: the intake answers 200 only after the alert is committed
+//! to the site's store.
 
 use std::time::{Duration, Instant};
 
 use super::*;
 use crate::ledger::{account, Expect};
-use crate::support::{write_lockout, write_lockouts, PATIENCE};
+use crate::support::{on_both_backends, write_lockout, write_lockouts, Backend, PATIENCE};
 
-#[test]
-fn a_forwarded_alert_opens_one_incident_and_a_repeat_is_the_same_alert() {
-    let intake = Intake::new("", &[]);
+on_both_backends!(
+    a_forwarded_alert_opens_one_incident_and_a_repeat_is_the_same_alert,
+    the_same_alert_forwarded_sixteen_times_at_once_is_one_alert,
+    with_the_host_down_the_forwarder_fails_and_its_retry_makes_one_incident,
+    with_the_first_intake_down_the_next_queues_the_alert_once,
+    two_thousand_alerts_forwarded_across_two_restarts_are_each_accounted_for_once,
+    a_forwarded_csv_opens_one_incident_with_its_record_and_a_retry_adds_nothing,
+);
+
+fn a_forwarded_alert_opens_one_incident_and_a_repeat_is_the_same_alert(backend: Backend) {
+    let intake = Intake::on(backend, "", &[]);
     let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = intake.site.run().start();
     for _ in 0..2 {
@@ -38,9 +48,8 @@ fn a_forwarded_alert_opens_one_incident_and_a_repeat_is_the_same_alert() {
     );
 }
 
-#[test]
-fn the_same_alert_forwarded_sixteen_times_at_once_is_one_alert() {
-    let intake = Intake::new("", &[]);
+fn the_same_alert_forwarded_sixteen_times_at_once_is_one_alert(backend: Backend) {
+    let intake = Intake::on(backend, "", &[]);
     let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = intake.site.run().start();
     let client = intake.client(None);
@@ -72,9 +81,8 @@ fn the_same_alert_forwarded_sixteen_times_at_once_is_one_alert() {
     account(&intake.site, Expect::delivered(1));
 }
 
-#[test]
-fn with_the_host_down_the_forwarder_fails_and_its_retry_makes_one_incident() {
-    let intake = Intake::new("", &[]);
+fn with_the_host_down_the_forwarder_fails_and_its_retry_makes_one_incident(backend: Backend) {
+    let intake = Intake::on(backend, "", &[]);
     let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let output = intake.forward(&rid);
     assert_eq!(output.status.code(), Some(75), "{output:?}");
@@ -91,9 +99,8 @@ fn with_the_host_down_the_forwarder_fails_and_its_retry_makes_one_incident() {
 /// Several hosts share one store, each with its intake, and the Auditor server names them
 /// all: with the first down, the next queues the alert, whether `--to` is repeated or one
 /// value lists both; the second run is Auditor retrying the action, and is the same alert.
-#[test]
-fn with_the_first_intake_down_the_next_queues_the_alert_once() {
-    let intake = Intake::new("", &[]);
+fn with_the_first_intake_down_the_next_queues_the_alert_once(backend: Backend) {
+    let intake = Intake::on(backend, "", &[]);
     let rid = write_lockout(&intake.site.auditor, "jdoe", "2025-03-11T08:45:12Z");
     let host = intake.site.run().start();
     let down = format!("https://localhost:{}", closed_port());
@@ -128,10 +135,9 @@ fn with_the_first_intake_down_the_next_queues_the_alert_once() {
 
 /// 2,000 alerts sent by 16 forwarders at once, each retrying until the host answers 200, while
 /// the host is stopped and started twice: each alert is queued once and delivered.
-#[test]
-fn two_thousand_alerts_forwarded_across_two_restarts_are_each_accounted_for_once() {
+fn two_thousand_alerts_forwarded_across_two_restarts_are_each_accounted_for_once(backend: Backend) {
     const ALERTS: usize = 2000;
-    let intake = Intake::new("", &[]);
+    let intake = Intake::on(backend, "", &[]);
     let rids = write_lockouts(&intake.site.auditor, "storm", ALERTS);
     let host = intake.site.run().start();
     let url = format!("{}/v1/alerts", intake.url);
@@ -197,9 +203,8 @@ fn forward_all(
 
 /// Auditor's "Write data to CSV file" mode on the Auditor server: the forwarder sends the CSV
 /// as it is, the host reads its rows; a retry of the action is the same alerts.
-#[test]
-fn a_forwarded_csv_opens_one_incident_with_its_record_and_a_retry_adds_nothing() {
-    let intake = Intake::new("", &[]);
+fn a_forwarded_csv_opens_one_incident_with_its_record_and_a_retry_adds_nothing(backend: Backend) {
+    let intake = Intake::on(backend, "", &[]);
     let csv = intake.site.dir().join("alert.csv");
     std::fs::write(
         &csv,

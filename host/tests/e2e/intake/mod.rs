@@ -2,6 +2,11 @@
 //! ServiceNow once (`forwarding.rs`), with `sluice alert-response --to` and with the Windows
 //! script's curl command line (`windows.rs`); what it must not send is refused and queues
 //! nothing, and a stalled client holds up nobody (`refusals.rs`).
+//!
+//! What the intake queues, it commits to the store before it answers: `forwarding.rs` runs on
+//! both backends. `refusals.rs` (refusals, stalled clients, the rate limit: the HTTPS front's,
+//! decided before the store is touched) and `windows.rs` (the script's curl line and what its
+//! exit status says; the commit behind a 200 is the one `forwarding.rs` checks) run on SQLite.
 
 mod forwarding;
 mod refusals;
@@ -12,7 +17,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::support::{closed_port, pki::Pki, Site, BRISK};
+use crate::support::{closed_port, pki::Pki, Backend, Site, BRISK};
 
 pub const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 pub const ALERT_ID: &str = "{6F1C0A52-1B7E-4F0C-9D52-3C1A2B4D5E6F}";
@@ -52,22 +57,27 @@ fn layer(pki: &Pki, port: u16, client_certificates: bool, extra: &str) -> String
 impl Intake {
     /// The site, with `extra` keys in `[response_intake]` and `layers` over the config.
     pub fn new(extra: &str, layers: &[&str]) -> Intake {
-        Intake::build(false, extra, layers)
+        Intake::on(Backend::Sqlite, extra, layers)
+    }
+
+    /// [`Intake::new`] with the store on `backend`.
+    pub fn on(backend: Backend, extra: &str, layers: &[&str]) -> Intake {
+        Intake::build(backend, false, extra, layers)
     }
 
     /// The same, requiring a client certificate from the test CA as well as the token.
     pub fn with_client_certificates() -> Intake {
-        Intake::build(true, "", &[])
+        Intake::build(Backend::Sqlite, true, "", &[])
     }
 
-    fn build(client_certificates: bool, extra: &str, layers: &[&str]) -> Intake {
+    fn build(backend: Backend, client_certificates: bool, extra: &str, layers: &[&str]) -> Intake {
         let certs = tempfile::tempdir().expect("a directory for certificates");
         let pki = Pki::new(certs.path());
         let port = closed_port();
         let intake = layer(&pki, port, client_certificates, extra);
         let mut all = vec![BRISK, intake.as_str()];
         all.extend_from_slice(layers);
-        let site = Site::new(&all);
+        let site = Site::on(backend, &all);
         let token_file = certs.path().join("sluice-intake.token");
         std::fs::write(&token_file, format!("Authorization: Bearer {TOKEN}\r\n"))
             .expect("write the token file");
@@ -155,8 +165,12 @@ pub fn json(
 /// Alerts in the store, queued or done.
 pub fn alerts_in_store(site: &Site) -> i64 {
     site.store()
-        .sqlite()
-        .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+        .db()
+        .query_one(
+            "SELECT count(*) FROM alerts",
+            sluice_core::store::db::args![],
+            |r| r.get(0),
+        )
         .expect("count alerts")
 }
 

@@ -1,5 +1,9 @@
 //! What the intake refuses, and how: a clear status, nothing queued, a log line with the peer
 //! and never the token; stalled clients cut off without holding up others.
+//!
+//! On SQLite alone: each refusal is decided by the HTTPS front before the store is touched,
+//! the same on either backend; the alert that then goes through is queued by the commit
+//! `forwarding.rs` checks on both.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -6,6 +6,9 @@
 //! tried, the alert's name and ids its arguments gave) and `%%`. The batch file itself is not
 //! run (there is no cmd here): its loop over several intakes, `:try`, is mirrored by
 //! [`in_turn`], which the script's own line of stop codes keeps honest.
+//!
+//! On SQLite alone: what is checked is the script's line and its exit statuses; the commit
+//! behind the intake's 200 is the one `forwarding.rs` checks on both backends.
 
 use std::process::Command;
 
