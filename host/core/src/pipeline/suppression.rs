@@ -168,6 +168,9 @@ struct Batch {
     added: HashMap<TicketId, TicketAlerts>,
     /// Alerts carried by each ticket action the batch placed alerts on.
     actions: HashMap<ActionId, ActionAlerts>,
+    /// The update of a ticket that is due but not yet sent, found for an earlier repeat of
+    /// the batch (it takes the later ones too).
+    unsent: HashMap<TicketId, ActionId>,
 }
 
 impl Batch {
@@ -208,12 +211,19 @@ impl Batch {
 
     /// Writes the counts and the flood window the batch changed.
     fn store(self, tx: &Db<'_>, pipeline: &str) -> db::Result<()> {
-        for (action, alerts) in self.actions {
-            outbox::add_alerts(tx, action, alerts.added)?;
-        }
-        for (ticket, alerts) in self.added {
-            tickets::add_alerts(tx, ticket, alerts.count, alerts.last_at)?;
-        }
+        let actions: Vec<(ActionId, i64)> = self
+            .actions
+            .into_iter()
+            .filter(|(_, alerts)| alerts.added > 0)
+            .map(|(action, alerts)| (action, alerts.added as i64))
+            .collect();
+        outbox::add_alerts_all(tx, &actions)?;
+        let tickets: Vec<(TicketId, i64, Timestamp)> = self
+            .added
+            .into_iter()
+            .map(|(ticket, alerts)| (ticket, alerts.count as i64, alerts.last_at))
+            .collect();
+        tickets::add_alerts_all(tx, &tickets)?;
         if let WindowInBatch::Updated(window) = self.window {
             tickets::set_flood_window(tx, pipeline, &window)?;
         }
@@ -493,7 +503,11 @@ impl Suppression<'_> {
         // An update that is due but still waits for the sink takes the repeat too: it goes
         // out as soon as the sink is free either way, so one request carries both (with a
         // zero consolidation interval, a sink that keeps up still gets each repeat at once).
+        if let Some(&action) = state.unsent.get(&ticket) {
+            return Ok(action);
+        }
         if let Some(action) = outbox::unsent_update(tx, ticket)? {
+            state.unsent.insert(ticket, action);
             return Ok(action);
         }
         let reopen = kind == TicketKind::Alert && self.settings.reopen_ticket_on_repetitive_alerts;
@@ -503,7 +517,9 @@ impl Suppression<'_> {
             &NewAction::collecting_update(self.pipeline, ticket, reopen, flush_at, now),
         )?;
         tickets::set_collecting(tx, ticket, action)?;
-        row.collecting_outbox_id = Some(action);
+        if let Some(row) = state.tickets.get_mut(&ticket) {
+            row.collecting_outbox_id = Some(action);
+        }
         Ok(state.inserted(action))
     }
 

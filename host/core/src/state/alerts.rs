@@ -1,6 +1,8 @@
 //! The alert queue: alerts from response actions wait here for their records, and every
 //! alert waits here for its suppression decision and delivery.
 
+use std::collections::HashMap;
+
 use super::db::{self, args, Db, Row, ToValue};
 
 use super::ids::{ActionId, AlertId, TicketId};
@@ -343,7 +345,7 @@ pub fn any_ready(db: &Db<'_>, pipeline: &str) -> db::Result<bool> {
 }
 
 /// How many rows one statement of [`set_records`] and [`decide_all`] changes at most.
-const ROWS_PER_UPDATE: usize = 16;
+const ROWS_PER_UPDATE: usize = db::ROWS_PER_UPDATE;
 
 /// Gives the queued alerts of `pipeline` waiting for each of `records` (record id, record
 /// JSON) their record, a few statements for the lot; how many alerts became ready.
@@ -351,7 +353,7 @@ pub fn set_records(db: &Db<'_>, pipeline: &str, records: &[(&str, String)]) -> d
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
     let mut changed = 0;
     for chunk in db::binary_chunks(records, ROWS_PER_UPDATE) {
-        let rows = values(chunk.len(), 2, &["TEXT", "TEXT"]);
+        let rows = db::typed_rows(chunk.len(), 2, &["TEXT", "TEXT"]);
         let sql = format!(
             "UPDATE alerts SET record = v.column2, status = {ready} FROM (VALUES {rows}) AS v \
              WHERE alerts.pipeline = ?1 AND alerts.record_id = v.column1 \
@@ -364,22 +366,6 @@ pub fn set_records(db: &Db<'_>, pipeline: &str, records: &[(&str, String)]) -> d
         changed += db.execute(&sql, &args)?;
     }
     Ok(changed)
-}
-
-/// `n` rows of `types.len()` parameters each, numbered from `first`, each cast to its type
-/// (PostgreSQL infers no type for a bare parameter in `VALUES`).
-fn values(n: usize, first: usize, types: &[&str]) -> String {
-    (0..n)
-        .map(|row| {
-            let cells: Vec<String> = types
-                .iter()
-                .enumerate()
-                .map(|(i, ty)| format!("CAST(?{} AS {ty})", first + row * types.len() + i))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Counts a fetch that did not return the alert's record; after `give_up_after` attempts the
@@ -403,7 +389,7 @@ pub fn decide_all(db: &Db<'_>, decisions: &[(AlertId, Decided<'_>)]) -> db::Resu
     let status = AlertStatus::Decided.sql();
     const TYPES: [&str; 6] = ["BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT"];
     for chunk in db::binary_chunks(decisions, ROWS_PER_UPDATE) {
-        let rows = values(chunk.len(), 1, &TYPES);
+        let rows = db::typed_rows(chunk.len(), 1, &TYPES);
         let sql = format!(
             "UPDATE alerts SET status = {status}, suppression_key = v.column2, \
              ticket_id = v.column3, outbox_id = v.column4, decision = v.column5, \
@@ -432,20 +418,46 @@ pub fn of_outbox(
     outbox_id: ActionId,
     limit: usize,
 ) -> db::Result<(Vec<AlertRow>, u64)> {
-    // One statement: the count of all the action's alerts rides on each row returned (a
-    // window over the whole result, taken before the limit).
+    Ok(of_outboxes(db, &[outbox_id], limit)?
+        .remove(&outbox_id)
+        .unwrap_or_default())
+}
+
+/// For each of the ticket actions `ids`: its first `limit` alerts (at least one), and how
+/// many it carries in all; a few statements for a round of actions. Actions with no alert
+/// are absent.
+pub fn of_outboxes(
+    db: &Db<'_>,
+    ids: &[ActionId],
+    limit: usize,
+) -> db::Result<HashMap<ActionId, (Vec<AlertRow>, u64)>> {
+    const PER_STATEMENT: usize = 32;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let counted = COLUMNS.split(',').count();
-    let rows = db.query(
-        &format!(
-            "SELECT {COLUMNS}, count(*) OVER () FROM alerts WHERE outbox_id = ?1 \
-             ORDER BY id LIMIT ?2"
-        ),
-        args![outbox_id, limit as i64],
-        |r| Ok((row(r)?, r.get::<i64>(counted)?)),
-    )?;
-    let total = rows.first().map_or(0, |(_, total)| *total as u64);
-    let rows = rows.into_iter().map(|(alert, _)| alert).collect();
-    Ok((rows, total))
+    let sql = SQL.get_or_init(|| {
+        // Each action's count rides on its rows (a window over its alerts, before the limit).
+        format!(
+            "SELECT {COLUMNS}, outbox_id, total FROM (SELECT {COLUMNS}, outbox_id, \
+             row_number() OVER (PARTITION BY outbox_id ORDER BY id) AS n, \
+             count(*) OVER (PARTITION BY outbox_id) AS total FROM alerts \
+             WHERE outbox_id IN ({})) AS a WHERE n <= ?1 ORDER BY outbox_id, id",
+            db::parameters(2, PER_STATEMENT)
+        )
+    });
+    let limit = limit.max(1) as i64;
+    let mut found: HashMap<ActionId, (Vec<AlertRow>, u64)> = HashMap::new();
+    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
+        let mut args: Vec<&dyn ToValue> = vec![&limit];
+        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
+        db.each(sql, &args, |r| {
+            let action: ActionId = r.get(counted)?;
+            let total: i64 = r.get(counted + 1)?;
+            let entry = found.entry(action).or_insert((Vec::new(), total as u64));
+            entry.0.push(row(r)?);
+            Ok(true)
+        })?;
+    }
+    Ok(found)
 }
 
 /// Sends the alerts of a ticket action back for a new decision (their ticket became

@@ -213,7 +213,7 @@ mod tests {
                     at: at(10),
                 };
                 alerts::insert_all_decided(tx, &[(alert, decided)])?;
-                outbox::start(tx, action, at(20))?;
+                outbox::start_all(tx, &[action], at(20))?;
                 outbox::kill(tx, action, at(50), "gave up after 1 attempts: HTTP 500")?;
                 tickets::set_unusable(tx, ticket.id)?;
                 Ok(action)

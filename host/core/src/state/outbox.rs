@@ -354,12 +354,21 @@ pub fn alert_count(db: &Db<'_>, id: ActionId) -> db::Result<u64> {
     )
 }
 
-/// Counts `n` more alerts on ticket action `id`.
-pub fn add_alerts(db: &Db<'_>, id: ActionId, n: u64) -> db::Result<()> {
-    db.execute(
-        "UPDATE outbox SET alert_count = alert_count + ?2 WHERE id = ?1",
-        args![id, n as i64],
-    )?;
+/// Counts more alerts on ticket actions: (action, how many more) each, a few statements for
+/// the lot.
+pub fn add_alerts_all(db: &Db<'_>, added: &[(ActionId, i64)]) -> db::Result<()> {
+    for chunk in db::binary_chunks(added, db::ROWS_PER_UPDATE) {
+        let rows = db::typed_rows(chunk.len(), 1, &["BIGINT", "BIGINT"]);
+        let sql = format!(
+            "UPDATE outbox SET alert_count = alert_count + v.column2 FROM (VALUES {rows}) AS v \
+             WHERE outbox.id = v.column1"
+        );
+        let args: Vec<&dyn ToValue> = chunk
+            .iter()
+            .flat_map(|(id, n)| [id as &dyn ToValue, n])
+            .collect();
+        db.execute(&sql, &args)?;
+    }
     Ok(())
 }
 
@@ -433,16 +442,24 @@ pub fn get(db: &Db<'_>, id: ActionId) -> db::Result<Option<OutboxRow>> {
     )
 }
 
-/// Marks the action as being sent, counting the attempt.
-pub fn start(db: &Db<'_>, id: ActionId, now: Timestamp) -> db::Result<()> {
-    let in_flight = ActionState::InFlight.sql();
-    db.execute(
-        &format!(
+/// Marks the actions as being sent, counting the attempt; a few statements for a round.
+pub fn start_all(db: &Db<'_>, ids: &[ActionId], now: Timestamp) -> db::Result<()> {
+    const PER_STATEMENT: usize = 32;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let in_flight = ActionState::InFlight.sql();
+        format!(
             "UPDATE outbox SET state = {in_flight}, attempts = attempts + 1, \
-         first_attempt_at = coalesce(first_attempt_at, ?2) WHERE id = ?1"
-        ),
-        args![id, now],
-    )?;
+             first_attempt_at = coalesce(first_attempt_at, ?1) WHERE id IN ({})",
+            db::parameters(2, PER_STATEMENT)
+        )
+    });
+    // A padded chunk repeats an id: the row is still updated once.
+    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
+        let mut args: Vec<&dyn ToValue> = vec![&now];
+        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
+        db.execute(sql, &args)?;
+    }
     Ok(())
 }
 

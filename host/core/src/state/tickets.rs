@@ -156,6 +156,28 @@ pub fn get(db: &Db<'_>, id: TicketId) -> db::Result<Option<TicketRow>> {
     )
 }
 
+/// The tickets with row ids `ids`, by id; a few statements for a round of actions.
+pub fn get_all(db: &Db<'_>, ids: &[TicketId]) -> db::Result<HashMap<TicketId, TicketRow>> {
+    const PER_STATEMENT: usize = 32;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {COLUMNS} FROM tickets WHERE id IN ({})",
+            db::parameters(1, PER_STATEMENT)
+        )
+    });
+    let mut found = HashMap::new();
+    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
+        let args: Vec<&dyn ToValue> = chunk.into_iter().map(|id| id as &dyn ToValue).collect();
+        db.each(sql, &args, |r| {
+            let ticket = row(r)?;
+            found.insert(ticket.id, ticket);
+            Ok(true)
+        })?;
+    }
+    Ok(found)
+}
+
 /// How many keys one statement of [`newest_for_keys`] looks up.
 const KEYS_PER_STATEMENT: usize = 32;
 
@@ -193,10 +215,22 @@ pub fn newest_for_keys(
     Ok(newest)
 }
 
-/// Records `count` more alerts on the ticket, the last at `last_at`.
-pub fn add_alerts(db: &Db<'_>, id: TicketId, count: u64, last_at: Timestamp) -> db::Result<()> {
-    db.execute("UPDATE tickets SET alert_count = alert_count + ?2, last_alert_at = CASE WHEN last_alert_at > ?3 THEN last_alert_at ELSE ?3 END \
-         WHERE id = ?1", args![id, count as i64, last_at])?;
+/// Records more alerts on tickets: (ticket, how many more, when the last arrived) each, a
+/// few statements for the lot.
+pub fn add_alerts_all(db: &Db<'_>, added: &[(TicketId, i64, Timestamp)]) -> db::Result<()> {
+    for chunk in db::binary_chunks(added, db::ROWS_PER_UPDATE) {
+        let rows = db::typed_rows(chunk.len(), 1, &["BIGINT", "BIGINT", "BIGINT"]);
+        let sql = format!(
+            "UPDATE tickets SET alert_count = alert_count + v.column2, last_alert_at = \
+             CASE WHEN last_alert_at > v.column3 THEN last_alert_at ELSE v.column3 END \
+             FROM (VALUES {rows}) AS v WHERE tickets.id = v.column1"
+        );
+        let args: Vec<&dyn ToValue> = chunk
+            .iter()
+            .flat_map(|(id, n, at)| [id as &dyn ToValue, n, at])
+            .collect();
+        db.execute(&sql, &args)?;
+    }
     Ok(())
 }
 

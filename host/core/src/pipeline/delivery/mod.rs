@@ -34,11 +34,11 @@ use super::pace::{BatchPace, Paces};
 use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
-use crate::state::alerts;
+use crate::state::alerts::{self, AlertRow};
 
 use crate::state::outbox::{self, OutboxKind, OutboxRow, Step};
 use crate::state::tickets::{self, TicketKind, TicketRow};
-use crate::state::{checkpoints, ActionId, Store, StoreError};
+use crate::state::{checkpoints, ActionId, Store, StoreError, TicketId};
 use crate::time::Timestamp;
 
 /// Where ticket actions go: a sink plugin, or a stand-in in tests.
@@ -185,10 +185,7 @@ impl Delivery<'_> {
         if rows.is_empty() {
             return Ok(report);
         }
-        let mut jobs = rows
-            .into_iter()
-            .map(|row| self.load(store, row))
-            .collect::<Result<Vec<Job>, StoreError>>()?;
+        let mut jobs = self.load_all(store, rows)?;
         self.lookups(&mut jobs, sink, now, &mut report);
         let outcomes = self.send(store, sink, &mut jobs, now, pace, &mut report)?;
         store.write(|tx| {
@@ -266,12 +263,7 @@ impl Delivery<'_> {
             .filter(|j| !j.steps.is_empty())
             .map(|j| j.row.id)
             .collect();
-        store.write(|tx| {
-            for id in &sending {
-                outbox::start(tx, *id, now)?;
-            }
-            Ok(())
-        })?;
+        store.write(|tx| outbox::start_all(tx, &sending, now))?;
         if actions.is_empty() {
             return Ok(Vec::new());
         }
@@ -282,23 +274,51 @@ impl Delivery<'_> {
         Ok(outcomes)
     }
 
-    fn load(&self, store: &Store, row: OutboxRow) -> Result<Job, StoreError> {
+    /// The jobs of a round: each action with its ticket, its first alerts (as many as an
+    /// update lists) and their count, and the ticket it references; read for the whole round
+    /// at once.
+    fn load_all(&self, store: &Store, rows: Vec<OutboxRow>) -> Result<Vec<Job>, StoreError> {
         let db = &store.db();
-        let ticket = store
-            .read(tickets::get(db, row.ticket_id))?
-            .ok_or_else(|| StoreError::Corrupt {
-                store: store.name().to_owned(),
-                table: "outbox",
-                message: format!(
-                    "action {} names ticket {}, which does not exist",
-                    row.id, row.ticket_id
-                ),
-            })?;
-        let (rows, total) = store.read(alerts::of_outbox(
-            db,
-            row.id,
-            self.suppression.max_records_per_update.max(1),
-        ))?;
+        let ticket_ids: Vec<TicketId> = rows
+            .iter()
+            .flat_map(|row| std::iter::once(row.ticket_id).chain(row.correlate_ticket_id))
+            .collect();
+        let tickets = store.read(tickets::get_all(db, &ticket_ids))?;
+        let action_ids: Vec<ActionId> = rows.iter().map(|row| row.id).collect();
+        let limit = self.suppression.max_records_per_update.max(1);
+        let mut carried = store.read(alerts::of_outboxes(db, &action_ids, limit))?;
+        rows.into_iter()
+            .map(|row| {
+                let ticket =
+                    tickets
+                        .get(&row.ticket_id)
+                        .cloned()
+                        .ok_or_else(|| StoreError::Corrupt {
+                            store: store.name().to_owned(),
+                            table: "outbox",
+                            message: format!(
+                                "action {} names ticket {}, which does not exist",
+                                row.id, row.ticket_id
+                            ),
+                        })?;
+                let previous = row
+                    .correlate_ticket_id
+                    .and_then(|id| tickets.get(&id).cloned());
+                let (rows, total) = carried.remove(&row.id).unwrap_or_default();
+                Ok(self.job(row, ticket, previous, rows, total))
+            })
+            .collect()
+    }
+
+    /// An action's job, its alerts' records read.
+    fn job(
+        &self,
+        row: OutboxRow,
+        ticket: TicketRow,
+        previous: Option<TicketRow>,
+        rows: Vec<AlertRow>,
+        total: u64,
+    ) -> Job {
         let alerts: Vec<LoadedAlert> = rows
             .into_iter()
             .map(|row| LoadedAlert {
@@ -312,11 +332,7 @@ impl Delivery<'_> {
             })
             .collect();
         let burst = burst_of(&row, &ticket, &alerts);
-        let previous = match row.correlate_ticket_id {
-            Some(id) => store.read(tickets::get(db, id))?,
-            None => None,
-        };
-        Ok(Job {
+        Job {
             row,
             ticket,
             alerts,
@@ -327,7 +343,7 @@ impl Delivery<'_> {
             adopted: None,
             deferred: None,
             steps: Vec::new(),
-        })
+        }
     }
 
     /// Reads before writing: opens that may already exist are looked up by correlation key;

@@ -41,6 +41,27 @@ pub(crate) fn parameters(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// How many rows one `UPDATE … FROM (VALUES …)` changes at most.
+pub(crate) const ROWS_PER_UPDATE: usize = 16;
+
+/// `n` rows of `types.len()` parameters each, numbered from `first`, each cast to its type
+/// (PostgreSQL infers no type for a bare parameter in `VALUES`): the rows of an
+/// `UPDATE … FROM (VALUES …) AS v`, whose columns are `v.column1`, `v.column2`, … on both
+/// databases.
+pub(crate) fn typed_rows(n: usize, first: usize, types: &[&str]) -> String {
+    (0..n)
+        .map(|row| {
+            let cells: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| format!("CAST(?{} AS {ty})", first + row * types.len() + i))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,7 +8,7 @@ pub(crate) mod postgres;
 mod sqlite;
 mod value;
 
-pub(crate) use chunks::{binary_chunks, padded_chunks, parameters};
+pub(crate) use chunks::{binary_chunks, padded_chunks, parameters, typed_rows, ROWS_PER_UPDATE};
 pub use value::{ColumnValue, FromValue, ToValue, Value};
 
 /// Why a statement failed.
