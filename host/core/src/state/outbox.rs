@@ -482,13 +482,22 @@ pub fn set_steps(db: &Db<'_>, id: ActionId, steps_done: Steps) -> db::Result<()>
     Ok(())
 }
 
-/// Marks the action delivered.
-pub fn finish(db: &Db<'_>, id: ActionId, now: Timestamp) -> db::Result<()> {
-    let done = ActionState::Done.sql();
-    db.execute(
-        &format!("UPDATE outbox SET state = {done}, done_at = ?2, last_error = NULL WHERE id = ?1"),
-        args![id, now],
-    )?;
+/// Marks the actions done; a few statements for a round.
+pub fn finish_all(db: &Db<'_>, ids: &[ActionId], now: Timestamp) -> db::Result<()> {
+    const PER_STATEMENT: usize = 32;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let done = ActionState::Done.sql();
+        format!(
+            "UPDATE outbox SET state = {done}, done_at = ?1, last_error = NULL WHERE id IN ({})",
+            db::parameters(2, PER_STATEMENT)
+        )
+    });
+    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
+        let mut args: Vec<&dyn ToValue> = vec![&now];
+        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
+        db.execute(sql, &args)?;
+    }
     Ok(())
 }
 

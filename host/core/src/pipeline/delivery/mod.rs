@@ -196,10 +196,12 @@ impl Delivery<'_> {
                 backoff: self.delivery.backoff(),
                 random,
                 report: &mut report,
+                finished: Vec::new(),
             };
             for job in &jobs {
                 self.settle_job(&mut settling, job, &outcomes)?;
             }
+            outbox::finish_all(tx, &settling.finished, now)?;
             let confirmed = outcomes
                 .iter()
                 .any(|o| matches!(o, ActionOutcome::Done(_) | ActionOutcome::Unchanged(_)));

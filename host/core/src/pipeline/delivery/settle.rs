@@ -16,6 +16,7 @@ use crate::state::checkpoints;
 use crate::state::db::{self, Db};
 use crate::state::outbox::{self, OutboxKind, Step, Steps};
 use crate::state::tickets::{self, TicketKind};
+use crate::state::ActionId;
 use crate::time::Timestamp;
 
 /// What settling a batch shares across its jobs: the transaction, the time, how to retry, and
@@ -29,6 +30,8 @@ pub(super) struct Settling<'a, 'c> {
     /// Numbers in `[0, 1)` for retry jitter.
     pub random: &'a mut dyn FnMut() -> f64,
     pub report: &'a mut DeliveryReport,
+    /// Actions every step of which is confirmed, marked done together at the end.
+    pub finished: Vec<ActionId>,
 }
 
 /// What the sink's outcomes say of one job's steps, taken in the order they were sent.
@@ -127,7 +130,7 @@ impl Delivery<'_> {
             outbox::set_steps(tx, id, Steps::of(Step::Notes))?;
             outbox::requeue(tx, id, now)?;
         } else {
-            outbox::finish(tx, id, now)?;
+            outbox::finish_all(tx, &[id], now)?;
         }
         s.report.created += 1;
         s.report.adopted += 1;
@@ -144,7 +147,7 @@ impl Delivery<'_> {
     fn nothing_sent(&self, s: &mut Settling<'_, '_>, job: &Job) -> db::Result<()> {
         let (tx, now, id) = (s.tx, s.now, job.row.id);
         if job.row.kind != OutboxKind::Update || job.ticket.sink_id.is_some() {
-            return outbox::finish(tx, id, now);
+            return outbox::finish_all(tx, &[id], now);
         }
         let n = alerts::redecide_outbox(tx, id)?;
         outbox::kill(
@@ -278,7 +281,8 @@ impl Delivery<'_> {
 
     /// Every step of `job` is confirmed.
     fn finished(&self, s: &mut Settling<'_, '_>, job: &Job, number: &str) -> db::Result<()> {
-        outbox::finish(s.tx, job.row.id, s.now)?;
+        // Written with the round's others when it is settled (`Settling::finished`).
+        s.finished.push(job.row.id);
         if job.row.kind == OutboxKind::Update {
             s.report.updated += 1;
             tracing::info!(
