@@ -19,6 +19,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The platform rustc builds for here (`host:` of `rustc -vV`).
+fn host_triple() -> String {
+    let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned()))
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_owned()
+}
+
 fn manifest(path: &Path) -> toml::Table {
     std::fs::read_to_string(path).unwrap().parse().unwrap()
 }
@@ -29,8 +42,13 @@ fn a_copy_of_the_sdk_resolves_apart_from_the_workspace() {
     let dir = tempfile::tempdir().unwrap();
     let sdk = dir.path().join("sluice-sdk");
     copy_dir(&root.join("sdk"), &sdk);
+    // Resolved for this machine's platform: without the filter, cargo wants the manifest of
+    // every platform's dependencies (redox_syscall, say), which a build here never
+    // downloaded, and `--offline` cannot fetch.
+    let host = host_triple();
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(&sdk)
         .env_remove("CARGO_TARGET_DIR")
         .output()
