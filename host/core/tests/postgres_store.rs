@@ -190,3 +190,30 @@ fn a_session_the_server_ended_is_replaced_at_the_next_transaction() {
         .unwrap();
     assert_eq!(count, 8);
 }
+
+/// A group commit queues its alerts a few statements at a time: each is new once, a repeat
+/// within the batch or of an earlier one is not, and every alert of a batch longer than one
+/// statement is written.
+#[test]
+fn alerts_queued_together_are_each_new_once() {
+    let cluster = Cluster::start().unwrap();
+    let mut store = Store::open_postgres(&cluster.url()).unwrap();
+    let first = store
+        .write(|db| {
+            alerts::enqueue_all(
+                db,
+                &[alert("k1", None), alert("k2", None), alert("k1", None)],
+            )
+        })
+        .unwrap();
+    assert_eq!(first, [true, true, false]);
+    let keys: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
+    let batch: Vec<NewAlert<'_>> = keys.iter().map(|k| alert(k, Some("{}"))).collect();
+    let second = store.write(|db| alerts::enqueue_all(db, &batch)).unwrap();
+    let expected: Vec<bool> = (0..20).map(|i| !(1..=2).contains(&i)).collect();
+    assert_eq!(second, expected);
+    let count: i64 = store
+        .read(store.db().value("SELECT count(*) FROM alerts", args![]))
+        .unwrap();
+    assert_eq!(count, 20);
+}

@@ -11,6 +11,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::ResponseAlert;
+use sluice_core::store::alerts;
+use sluice_core::store::db::{self, Db};
 use sluice_core::{Doorbell, StateSettings, Store};
 
 /// The most alerts queued in one transaction; more wait for the next.
@@ -141,14 +143,34 @@ fn commit_until_closed(mut store: Store, jobs: &Receiver<Job>, doorbell: &Doorbe
     }
 }
 
+/// Queues every job's alerts: the response actions' together (a few statements for the
+/// batch), a CSV's on its own; each job's (newly queued, already there).
+fn enqueue_batch(tx: &Db<'_>, batch: &[Job]) -> db::Result<Vec<(usize, usize)>> {
+    let mut counts = vec![(0, 0); batch.len()];
+    let (mut together, mut owners) = (Vec::new(), Vec::new());
+    for (i, job) in batch.iter().enumerate() {
+        match &job.alert {
+            ResponseAlert::Ids(handoff) => {
+                let alerts = handoff.alerts();
+                owners.extend(std::iter::repeat_n(i, alerts.len()));
+                together.extend(alerts);
+            }
+            csv => counts[i] = csv.enqueue(tx)?,
+        }
+    }
+    for (owner, new) in owners.into_iter().zip(alerts::enqueue_all(tx, &together)?) {
+        if new {
+            counts[owner].0 += 1;
+        } else {
+            counts[owner].1 += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// Queues `batch` in one transaction and answers each job; whether anything new was queued.
 fn commit(store: &mut Store, batch: Vec<Job>) -> bool {
-    let committed = store.write(|tx| {
-        batch
-            .iter()
-            .map(|job| job.alert.enqueue(tx))
-            .collect::<sluice_core::store::db::Result<Vec<(usize, usize)>>>()
-    });
+    let committed = store.write(|tx| enqueue_batch(tx, &batch));
     match committed {
         Ok(counts) => {
             let fresh = counts.iter().any(|(queued, _)| *queued > 0);

@@ -30,7 +30,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use sluice_core::store::alerts;
+use sluice_core::store::alerts::{self, NewAlert};
 use sluice_core::store::db::{self, Db};
 use sluice_core::Timestamp;
 use sluice_core::{check_alert_name, response_action_alert, Config};
@@ -119,25 +119,28 @@ impl Handoff {
         }
     }
 
+    /// The alert as queued in each of its pipelines.
+    pub fn alerts(&self) -> Vec<NewAlert<'_>> {
+        self.pipelines
+            .iter()
+            .map(|pipeline| {
+                response_action_alert(
+                    pipeline,
+                    &self.alert_id,
+                    &self.record_id,
+                    &self.alert_name,
+                    self.received_at,
+                )
+            })
+            .collect()
+    }
+
     /// Queues the alert in each of its pipelines within `tx`, as the host does on receipt
     /// and the invocation does when no host answers; returns (newly queued, already there).
     pub fn enqueue(&self, db: &Db<'_>) -> db::Result<(usize, usize)> {
-        let (mut queued, mut duplicates) = (0, 0);
-        for pipeline in &self.pipelines {
-            let alert = response_action_alert(
-                pipeline,
-                &self.alert_id,
-                &self.record_id,
-                &self.alert_name,
-                self.received_at,
-            );
-            if alerts::enqueue(db, &alert)? {
-                queued += 1;
-            } else {
-                duplicates += 1;
-            }
-        }
-        Ok((queued, duplicates))
+        let new = alerts::enqueue_all(db, &self.alerts())?;
+        let queued = new.iter().filter(|n| **n).count();
+        Ok((queued, new.len() - queued))
     }
 }
 

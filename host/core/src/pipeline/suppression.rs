@@ -506,8 +506,12 @@ impl Suppression<'_> {
         if let Some(&action) = state.unsent.get(&ticket) {
             return Ok(action);
         }
-        if let Some(action) = outbox::unsent_update(tx, ticket)? {
+        if let Some((action, count)) = outbox::unsent_update(tx, ticket)? {
             state.unsent.insert(ticket, action);
+            state.actions.entry(action).or_insert(ActionAlerts {
+                before: count,
+                added: 0,
+            });
             return Ok(action);
         }
         let reopen = kind == TicketKind::Alert && self.settings.reopen_ticket_on_repetitive_alerts;

@@ -146,13 +146,72 @@ pub fn enqueue(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<bool> {
     Ok(enqueue_returning_id(db, alert)?.is_some())
 }
 
-/// Enqueues `alert`, returning its row id, or `None` if its dedupe key is already there.
-pub fn enqueue_returning_id(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<Option<AlertId>> {
-    let status = if alert.record.is_some() || alert.record_id.is_none() {
+/// Enqueues `alerts`, a few statements for the lot (a group commit of response actions);
+/// for each, in order, whether it is new (`false`: its dedupe key was there, or earlier in
+/// `alerts`).
+pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>> {
+    const PER_STATEMENT: usize = 8;
+    const COLUMNS_PER_ROW: usize = 10;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let rows: Vec<String> = (0..PER_STATEMENT)
+            .map(|i| {
+                format!(
+                    "({})",
+                    db::parameters(i * COLUMNS_PER_ROW + 1, COLUMNS_PER_ROW)
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
+             record_id, received_at, record, extra_records, status) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING pipeline, dedupe_key",
+            rows.join(", ")
+        )
+    });
+    let statuses: Vec<&str> = alerts.iter().map(|a| initial_status(a).as_str()).collect();
+    let rows: Vec<(&NewAlert<'_>, &&str)> = alerts.iter().zip(&statuses).collect();
+    let mut new: std::collections::HashSet<(String, String)> = Default::default();
+    // A padded chunk repeats its last alert, whose second copy conflicts with the first.
+    for chunk in db::padded_chunks(&rows, PER_STATEMENT) {
+        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(PER_STATEMENT * COLUMNS_PER_ROW);
+        for (alert, status) in chunk {
+            args.extend([
+                &alert.pipeline as &dyn ToValue,
+                &alert.dedupe_key,
+                &alert.origin,
+                &alert.alert_name,
+                &alert.auditor_alert_id,
+                &alert.record_id,
+                &alert.received_at,
+                &alert.record,
+                &alert.extra_records,
+                *status,
+            ]);
+        }
+        db.each(sql, &args, |r| {
+            new.insert((r.get(0)?, r.get(1)?));
+            Ok(true)
+        })?;
+    }
+    Ok(alerts
+        .iter()
+        .map(|a| new.remove(&(a.pipeline.to_owned(), a.dedupe_key.clone())))
+        .collect())
+}
+
+/// The status an alert is queued with: ready when it needs no fetch.
+fn initial_status(alert: &NewAlert<'_>) -> AlertStatus {
+    if alert.record.is_some() || alert.record_id.is_none() {
         AlertStatus::Ready
     } else {
         AlertStatus::Queued
-    };
+    }
+}
+
+/// Enqueues `alert`, returning its row id, or `None` if its dedupe key is already there.
+pub fn enqueue_returning_id(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<Option<AlertId>> {
+    let status = initial_status(alert);
     db.query_opt(
         "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, \
          auditor_alert_id, record_id, received_at, record, extra_records, status) \

@@ -332,16 +332,17 @@ pub fn flush_due(db: &Db<'_>, pipeline: &str, now: Timestamp) -> db::Result<usiz
     )
 }
 
-/// The update of ticket `ticket` that is due but not sent yet (never attempted), if any.
-pub fn unsent_update(db: &Db<'_>, ticket: TicketId) -> db::Result<Option<ActionId>> {
+/// The update of `ticket` that is due but not yet sent, if any, and how many alerts it
+/// carries so far.
+pub fn unsent_update(db: &Db<'_>, ticket: TicketId) -> db::Result<Option<(ActionId, u64)>> {
     let pending = ActionState::Pending.sql();
     db.query_opt(
         &format!(
-            "SELECT id FROM outbox WHERE ticket_id = ?1 AND state = {pending} AND kind = 'update' \
-         AND attempts = 0 ORDER BY id DESC LIMIT 1"
+            "SELECT id, alert_count FROM outbox WHERE ticket_id = ?1 AND state = {pending} \
+             AND kind = 'update' AND attempts = 0 ORDER BY id DESC LIMIT 1"
         ),
         args![ticket],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)),
     )
 }
 
