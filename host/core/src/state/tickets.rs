@@ -243,19 +243,34 @@ pub fn set_collecting(db: &Db<'_>, id: TicketId, outbox_id: ActionId) -> db::Res
     Ok(())
 }
 
-/// Stores what the sink reported about the ticket.
-pub fn set_sink_state(
-    db: &Db<'_>,
-    id: TicketId,
-    sink_id: &str,
-    number: &str,
-    link: &str,
-    state: &str,
-) -> db::Result<()> {
-    db.execute(
-        "UPDATE tickets SET sink_id = ?2, number = ?3, link = ?4, state = ?5 WHERE id = ?1",
-        args![id, sink_id, number, link, state],
-    )?;
+/// What the sink last showed of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkState {
+    /// Its id in the sink.
+    pub sink_id: String,
+    /// The number people know it by.
+    pub number: String,
+    /// Where it is shown.
+    pub link: String,
+    /// Its state there.
+    pub state: String,
+}
+
+/// Stores what the sink last showed of each ticket; a few statements for a round.
+pub fn set_sink_states(db: &Db<'_>, states: &[(TicketId, SinkState)]) -> db::Result<()> {
+    const TYPES: [&str; 5] = ["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"];
+    for chunk in db::binary_chunks(states, db::ROWS_PER_UPDATE) {
+        let rows = db::typed_rows(chunk.len(), 1, &TYPES);
+        let sql = format!(
+            "UPDATE tickets SET sink_id = v.column2, number = v.column3, link = v.column4, \
+             state = v.column5 FROM (VALUES {rows}) AS v WHERE tickets.id = v.column1"
+        );
+        let args: Vec<&dyn ToValue> = chunk
+            .iter()
+            .flat_map(|(id, s)| [id as &dyn ToValue, &s.sink_id, &s.number, &s.link, &s.state])
+            .collect();
+        db.execute(&sql, &args)?;
+    }
     Ok(())
 }
 

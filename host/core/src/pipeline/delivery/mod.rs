@@ -197,11 +197,16 @@ impl Delivery<'_> {
                 random,
                 report: &mut report,
                 finished: Vec::new(),
+                sink_states: Default::default(),
             };
             for job in &jobs {
                 self.settle_job(&mut settling, job, &outcomes)?;
             }
             outbox::finish_all(tx, &settling.finished, now)?;
+            let shown: Vec<_> = std::mem::take(&mut settling.sink_states)
+                .into_iter()
+                .collect();
+            tickets::set_sink_states(tx, &shown)?;
             let confirmed = outcomes
                 .iter()
                 .any(|o| matches!(o, ActionOutcome::Done(_) | ActionOutcome::Unchanged(_)));

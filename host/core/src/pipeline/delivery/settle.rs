@@ -5,6 +5,7 @@
 //! Then the tally is written: the ticket's state at the sink, a reopen or an open counted, and
 //! the action finished, put back for its remaining steps, retried, or given up on.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use sluice_sdk::{ActionOutcome, ErrorKind, PluginError, Ticket};
@@ -15,8 +16,8 @@ use crate::state::alerts;
 use crate::state::checkpoints;
 use crate::state::db::{self, Db};
 use crate::state::outbox::{self, OutboxKind, Step, Steps};
-use crate::state::tickets::{self, TicketKind};
-use crate::state::ActionId;
+use crate::state::tickets::{self, SinkState, TicketKind};
+use crate::state::{ActionId, TicketId};
 use crate::time::Timestamp;
 
 /// What settling a batch shares across its jobs: the transaction, the time, how to retry, and
@@ -32,6 +33,9 @@ pub(super) struct Settling<'a, 'c> {
     pub report: &'a mut DeliveryReport,
     /// Actions every step of which is confirmed, marked done together at the end.
     pub finished: Vec<ActionId>,
+    /// What the sink last showed of each ticket, stored together at the end (the last
+    /// shown, if a round showed one twice).
+    pub sink_states: HashMap<TicketId, SinkState>,
 }
 
 /// What the sink's outcomes say of one job's steps, taken in the order they were sent.
@@ -82,7 +86,7 @@ impl Delivery<'_> {
         }
         let tally = self.tally(job, outcomes);
         if let Some(ticket) = tally.ticket {
-            record_ticket(s.tx, job, ticket)?;
+            record_ticket(s, job, ticket);
         }
         let before = job.row.steps_done;
         if tally.reopened && tally.done.contains(Step::Reopen) && !before.contains(Step::Reopen) {
@@ -118,14 +122,7 @@ impl Delivery<'_> {
     /// The ticket an earlier attempt opened was found: it is this action's, not opened again.
     fn adopt(&self, s: &mut Settling<'_, '_>, job: &Job, ticket: &Ticket) -> db::Result<()> {
         let (tx, now, id) = (s.tx, s.now, job.row.id);
-        tickets::set_sink_state(
-            tx,
-            job.ticket.id,
-            &ticket.id,
-            &ticket.number,
-            &ticket.link,
-            &ticket.state,
-        )?;
+        s.sink_states.insert(job.ticket.id, sink_state(ticket));
         if self.steps_needed(job).contains(Step::Attach) {
             outbox::set_steps(tx, id, Steps::of(Step::Notes))?;
             outbox::requeue(tx, id, now)?;
@@ -397,27 +394,42 @@ impl Delivery<'_> {
     }
 }
 
-/// Stores what the sink last showed of `job`'s ticket: all of it for an open; for an update,
-/// its state, keeping the known id, and the known number and link where the sink gave none.
-fn record_ticket(tx: &Db<'_>, job: &Job, t: &Ticket) -> db::Result<()> {
-    if job.row.kind == OutboxKind::Open {
-        return tickets::set_sink_state(tx, job.ticket.id, &t.id, &t.number, &t.link, &t.state);
-    }
-    let or_known = |given: &str, known: &Option<String>| -> String {
-        if given.is_empty() {
-            known.clone().unwrap_or_default()
-        } else {
-            given.to_owned()
+/// Notes what the sink last showed of `job`'s ticket (stored with the round's others): all
+/// of it for an open; for an update, its state, keeping the known id, and the known number
+/// and link where the sink gave none.
+fn record_ticket(s: &mut Settling<'_, '_>, job: &Job, t: &Ticket) {
+    let state = if job.row.kind == OutboxKind::Open {
+        sink_state(t)
+    } else {
+        let or_known = |given: &str, known: &Option<String>| -> String {
+            if given.is_empty() {
+                known.clone().unwrap_or_default()
+            } else {
+                given.to_owned()
+            }
+        };
+        SinkState {
+            sink_id: job
+                .ticket
+                .sink_id
+                .clone()
+                .unwrap_or_else(|| t.id.to_string()),
+            number: or_known(&t.number, &job.ticket.number),
+            link: or_known(&t.link, &job.ticket.link),
+            state: t.state.to_string(),
         }
     };
-    tickets::set_sink_state(
-        tx,
-        job.ticket.id,
-        job.ticket.sink_id.as_deref().unwrap_or(&t.id),
-        &or_known(&t.number, &job.ticket.number),
-        &or_known(&t.link, &job.ticket.link),
-        &t.state,
-    )
+    s.sink_states.insert(job.ticket.id, state);
+}
+
+/// All the sink showed of a ticket.
+fn sink_state(t: &Ticket) -> SinkState {
+    SinkState {
+        sink_id: t.id.to_string(),
+        number: t.number.to_string(),
+        link: t.link.to_string(),
+        state: t.state.to_string(),
+    }
 }
 
 /// Whether `step` of `job` is its ticket's creation.
