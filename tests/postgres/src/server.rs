@@ -180,7 +180,10 @@ impl Settings {
             .args(["-c", &format!("fsync={on_off}")])
             .args(["-c", &format!("full_page_writes={on_off}")])
             .args(["-c", "max_connections=100", "-c", "shared_buffers=32MB"])
-            .args(["-c", "huge_pages=off"]);
+            .args(["-c", "huge_pages=off"])
+            // Dynamic shared memory in the data directory, gone with it: a killed server
+            // would leave its `/dev/shm/PostgreSQL.*` segments behind.
+            .args(["-c", "dynamic_shared_memory_type=mmap"]);
         if let Some(tls) = &self.tls {
             let file = |key: &str, path: &Path| format!("{key}={}", path.display());
             command
