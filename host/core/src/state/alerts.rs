@@ -176,18 +176,8 @@ pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>
     for chunk in db::padded_chunks(&rows, PER_STATEMENT) {
         let mut args: Vec<&dyn ToValue> = Vec::with_capacity(PER_STATEMENT * COLUMNS_PER_ROW);
         for (alert, status) in chunk {
-            args.extend([
-                &alert.pipeline as &dyn ToValue,
-                &alert.dedupe_key,
-                &alert.origin,
-                &alert.alert_name,
-                &alert.auditor_alert_id,
-                &alert.record_id,
-                &alert.received_at,
-                &alert.record,
-                &alert.extra_records,
-                *status,
-            ]);
+            args.extend(alert_values(alert));
+            args.push(*status);
         }
         db.each(sql, &args, |r| {
             new.insert((r.get(0)?, r.get(1)?));
@@ -198,6 +188,22 @@ pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>
         .iter()
         .map(|a| new.remove(&(a.pipeline.to_owned(), a.dedupe_key.clone())))
         .collect())
+}
+
+/// The columns every new alert row has, in the order the inserts name them (`pipeline` …
+/// `extra_records`).
+fn alert_values<'a>(alert: &'a NewAlert<'_>) -> [&'a dyn ToValue; 9] {
+    [
+        &alert.pipeline,
+        &alert.dedupe_key,
+        &alert.origin,
+        &alert.alert_name,
+        &alert.auditor_alert_id,
+        &alert.record_id,
+        &alert.received_at,
+        &alert.record,
+        &alert.extra_records,
+    ]
 }
 
 /// The status an alert is queued with: ready when it needs no fetch.
@@ -277,17 +283,9 @@ pub fn insert_all_decided(db: &Db<'_>, alerts: &[(NewAlert<'_>, Decided<'_>)]) -
         );
         let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * COLUMNS_PER_ROW);
         for (alert, decided) in chunk {
+            args.extend(alert_values(alert));
             args.extend([
-                &alert.pipeline as &dyn ToValue,
-                &alert.dedupe_key,
-                &alert.origin,
-                &alert.alert_name,
-                &alert.auditor_alert_id,
-                &alert.record_id,
-                &alert.received_at,
-                &alert.record,
-                &alert.extra_records,
-                &decided.suppression_key,
+                &decided.suppression_key as &dyn ToValue,
                 &decided.ticket,
                 &decided.action,
                 &decided.decision,
