@@ -206,6 +206,18 @@ fn alert_values<'a>(alert: &'a NewAlert<'_>) -> [&'a dyn ToValue; 9] {
     ]
 }
 
+/// The columns of a decision, in the order the statements name them (`suppression_key` …
+/// `decided_at`).
+fn decided_values<'a>(decided: &'a Decided<'_>) -> [&'a dyn ToValue; 5] {
+    [
+        &decided.suppression_key,
+        &decided.ticket,
+        &decided.action,
+        &decided.decision,
+        &decided.at,
+    ]
+}
+
 /// The status an alert is queued with: ready when it needs no fetch.
 fn initial_status(alert: &NewAlert<'_>) -> AlertStatus {
     if alert.record.is_some() || alert.record_id.is_none() {
@@ -284,13 +296,7 @@ pub fn insert_all_decided(db: &Db<'_>, alerts: &[(NewAlert<'_>, Decided<'_>)]) -
         let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * COLUMNS_PER_ROW);
         for (alert, decided) in chunk {
             args.extend(alert_values(alert));
-            args.extend([
-                &decided.suppression_key as &dyn ToValue,
-                &decided.ticket,
-                &decided.action,
-                &decided.decision,
-                &decided.at,
-            ]);
+            args.extend(decided_values(decided));
         }
         db.execute(&sql, &args)?;
     }
@@ -454,14 +460,8 @@ pub fn decide_all(db: &Db<'_>, decisions: &[(AlertId, Decided<'_>)]) -> db::Resu
         );
         let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * TYPES.len());
         for (id, decided) in chunk {
-            args.extend([
-                id as &dyn ToValue,
-                &decided.suppression_key,
-                &decided.ticket,
-                &decided.action,
-                &decided.decision,
-                &decided.at,
-            ]);
+            args.push(id);
+            args.extend(decided_values(decided));
         }
         db.execute(&sql, &args)?;
     }
