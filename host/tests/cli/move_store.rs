@@ -207,7 +207,7 @@ fn a_store_moves_whole_with_its_ids_and_its_store_id_and_new_ids_follow() {
         stdout.contains("url = \"postgres://sluice:${PGPASSWORD}@127.0.0.1:"),
         "{stdout}"
     );
-    let password = url.split(':').nth(2).unwrap().split('@').next().unwrap();
+    let password = cluster.password();
     assert!(!stdout.contains(password) && !stderr.contains(password));
     let distinct =
         |sql: &str| -> Vec<String> { file.db().query(sql, args![], |r| r.get(0)).unwrap() };
@@ -326,15 +326,7 @@ fn to_resolves_secret_references_from_the_environment_and_prints_them_unresolved
     let dir = site();
     fill(&dir.path().join("state.db"));
     let cluster = cluster();
-    let password = cluster
-        .url()
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('@')
-        .next()
-        .unwrap()
-        .to_owned();
+    let password = cluster.password().to_owned();
     let to = format!(
         "postgres://sluice:${{SLUICE_TEST_PG_PASSWORD}}@127.0.0.1:{}/sluice",
         cluster.port()

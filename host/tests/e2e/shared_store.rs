@@ -101,14 +101,7 @@ fn validate_environment_refuses_a_store_it_could_not_use() {
 
     // The password from the environment, as a secret reference: read, and right.
     let port = site.postgres().port();
-    let password = site
-        .postgres()
-        .url()
-        .split(':')
-        .nth(2)
-        .and_then(|p| p.split('@').next())
-        .unwrap()
-        .to_owned();
+    let password = site.postgres().password().to_owned();
     site.configure(&[
         BRISK,
         &format!("[state]\nurl = \"postgres://sluice:${{PGPW}}@127.0.0.1:{port}/sluice\""),
@@ -200,15 +193,7 @@ fn validate_environment_says_why_tls_to_the_store_fails() {
     let site = Site::new(&[BRISK]);
     let ca = sluice_test_postgres::TestCa::new("sluice test CA").unwrap();
     let cluster = tls_store(&ca);
-    let secret = cluster
-        .url()
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('@')
-        .next()
-        .unwrap()
-        .to_owned();
+    let secret = cluster.password().to_owned();
 
     site.configure(&[BRISK, &tls_layer(&cluster, "")]);
     let (code, _, err) = site.sluice(&["validate", "--environment"], &[]);

@@ -151,6 +151,12 @@ impl Cluster {
         self.url_of(DATABASE, &self.password)
     }
 
+    /// The password of the superuser `sluice` (in [`Cluster::url`]): for tests that give it
+    /// apart from the URL, or check that nothing shows it.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
     /// The URL of the `postgres` database `initdb` made, for sessions that must not be in
     /// the database under test (e.g. to refuse connections to it for a while).
     pub fn maintenance_url(&self) -> String {
