@@ -1,11 +1,15 @@
 //! The state store on PostgreSQL, against a real server of its own (a throwaway cluster):
 //! the schema is created once however many hosts start together, rows read back as written,
 //! and a wrong URL, password or database, or a database from a newer sluice, is refused
-//! with a message that says what to do and never shows the password.
+//! with a message that says what to do and never shows the password; a batch of decisions
+//! is written whole.
 
 use sluice_core::store::alerts::{self, NewAlert, Origin};
 use sluice_core::store::db::args;
-use sluice_core::{Store, StoreError, Timestamp};
+use sluice_core::store::{outbox, tickets};
+use sluice_core::{
+    Decision, HumanDuration, Store, StoreError, Suppression, SuppressionSettings, Timestamp,
+};
 use sluice_test_postgres::Cluster;
 
 fn alert<'a>(key: &str, record: Option<&'a str>) -> NewAlert<'a> {
@@ -216,4 +220,113 @@ fn alerts_queued_together_are_each_new_once() {
         .read(store.db().value("SELECT count(*) FROM alerts", args![]))
         .unwrap();
     assert_eq!(count, 20);
+}
+
+/// A batch of alerts of `names`, queued and read back as suppression gets them.
+fn ready_alerts(store: &mut Store, names: &[String], round: usize) -> Vec<alerts::AlertRow> {
+    let received_at = Timestamp::from_millis(1_700_000_000_000 + round as i64);
+    store
+        .write(|db| {
+            for name in names {
+                alerts::enqueue(
+                    db,
+                    &NewAlert {
+                        dedupe_key: format!("{name}/{round}"),
+                        alert_name: name,
+                        received_at,
+                        ..alert("", Some("{}"))
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let ready = alerts::AlertStatus::Ready;
+    store
+        .read(alerts::with_status(&store.db(), "p", ready, 1000))
+        .unwrap()
+}
+
+/// Decisions for more alerts than one statement writes (new tickets, their opens, then an
+/// update collecting each one's repeat) are all written, on both databases, and ids taken
+/// for a batch on PostgreSQL are not given to another session meanwhile.
+#[test]
+fn a_batch_of_decisions_larger_than_a_statement_is_written_whole_on_both_databases() {
+    let cluster = Cluster::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("state.db"), Default::default()).unwrap();
+    let postgres = Store::open_postgres(&cluster.url()).unwrap();
+    let settings = SuppressionSettings {
+        ticket_flood_limit: 1000,
+        consolidation_interval: HumanDuration::from_secs(600),
+        ..SuppressionSettings::default()
+    };
+    let suppression = Suppression {
+        pipeline: "p",
+        settings: &settings,
+        correlation_prefix: "sluice-test-p-",
+    };
+    let names: Vec<String> = (0..45).map(|i| format!("Alert {i:02}")).collect();
+    for mut store in [file, postgres] {
+        let now = Timestamp::from_millis(1_700_000_001_000);
+        let batch = ready_alerts(&mut store, &names, 0);
+        let mut other = store
+            .is_postgres()
+            .then(|| Store::open_postgres(&cluster.url()).unwrap());
+        let opened = store
+            .write(|db| {
+                let decisions = suppression.decide(db, &batch, now)?;
+                // Another host's session adds a ticket while this batch holds its ids.
+                if let Some(other) = &mut other {
+                    other
+                        .write(|db| {
+                            tickets::insert(
+                                db,
+                                &tickets::NewTicket {
+                                    pipeline: "q",
+                                    suppression_key: "other",
+                                    kind: tickets::TicketKind::Alert,
+                                    alert_name: "other",
+                                    correlation_prefix: "sluice-test-q-",
+                                    at: now,
+                                },
+                            )
+                        })
+                        .unwrap();
+                }
+                Ok(decisions)
+            })
+            .unwrap();
+        assert_eq!(opened.len(), 45);
+        assert!(opened.iter().all(|d| matches!(d, Decision::Open { .. })));
+
+        let repeats = ready_alerts(&mut store, &names, 1);
+        let repeated = store
+            .write(|db| suppression.decide(db, &repeats, now))
+            .unwrap();
+        assert!(repeated
+            .iter()
+            .all(|d| matches!(d, Decision::Consolidate { .. })));
+
+        let db = store.db();
+        for (open, repeat) in opened.iter().zip(&repeated) {
+            let (Decision::Open { ticket }, Decision::Consolidate { ticket: again }) =
+                (open, repeat)
+            else {
+                unreachable!()
+            };
+            assert_eq!(ticket, again, "a repeat joins its own ticket");
+            let row = tickets::get(&db, *ticket).unwrap().unwrap();
+            assert_eq!(row.alert_count, 2, "{row:?}");
+            assert_eq!(row.correlation_id, format!("sluice-test-p-{ticket}"));
+            let update = row.collecting_outbox_id.expect("a collecting update");
+            assert_eq!(outbox::alert_count(&db, update).unwrap(), 1);
+        }
+        let states: u64 = outbox::by_state(&db, "p")
+            .unwrap()
+            .into_iter()
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(states, 90, "45 opens and 45 updates");
+    }
 }

@@ -407,28 +407,22 @@ pub fn any_ready(db: &Db<'_>, pipeline: &str) -> db::Result<bool> {
     )
 }
 
-/// How many rows one statement of [`set_records`] and [`decide_all`] changes at most.
-const ROWS_PER_UPDATE: usize = db::ROWS_PER_UPDATE;
-
 /// Gives the queued alerts of `pipeline` waiting for each of `records` (record id, record
 /// JSON) their record, a few statements for the lot; how many alerts became ready.
 pub fn set_records(db: &Db<'_>, pipeline: &str, records: &[(&str, String)]) -> db::Result<usize> {
     let (queued, ready) = (AlertStatus::Queued.sql(), AlertStatus::Ready.sql());
-    let mut changed = 0;
-    for chunk in db::binary_chunks(records, ROWS_PER_UPDATE) {
-        let rows = db::typed_rows(chunk.len(), 2, &["TEXT", "TEXT"]);
-        let sql = format!(
-            "UPDATE alerts SET record = v.column2, status = {ready} FROM (VALUES {rows}) AS v \
+    db::update_all(
+        db,
+        &format!(
+            "UPDATE alerts SET record = v.column2, status = {ready} FROM (VALUES {{rows}}) AS v \
              WHERE alerts.pipeline = ?1 AND alerts.record_id = v.column1 \
              AND alerts.status = {queued}"
-        );
-        let mut args: Vec<&dyn ToValue> = vec![&pipeline];
-        for (id, json) in chunk {
-            args.extend([id as &dyn ToValue, json]);
-        }
-        changed += db.execute(&sql, &args)?;
-    }
-    Ok(changed)
+        ),
+        &[&pipeline],
+        &["TEXT", "TEXT"],
+        records,
+        |(id, json), args| args.extend([id as &dyn ToValue, json]),
+    )
 }
 
 /// Counts a fetch that did not return the alert's record; after `give_up_after` attempts the
@@ -450,21 +444,21 @@ pub fn record_missing(db: &Db<'_>, id: AlertId, give_up_after: u32) -> db::Resul
 /// belongs to; a few statements for the lot.
 pub fn decide_all(db: &Db<'_>, decisions: &[(AlertId, Decided<'_>)]) -> db::Result<()> {
     let status = AlertStatus::Decided.sql();
-    const TYPES: [&str; 6] = ["BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT"];
-    for chunk in db::binary_chunks(decisions, ROWS_PER_UPDATE) {
-        let rows = db::typed_rows(chunk.len(), 1, &TYPES);
-        let sql = format!(
+    db::update_all(
+        db,
+        &format!(
             "UPDATE alerts SET status = {status}, suppression_key = v.column2, \
              ticket_id = v.column3, outbox_id = v.column4, decision = v.column5, \
-             decided_at = v.column6 FROM (VALUES {rows}) AS v WHERE alerts.id = v.column1"
-        );
-        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * TYPES.len());
-        for (id, decided) in chunk {
+             decided_at = v.column6 FROM (VALUES {{rows}}) AS v WHERE alerts.id = v.column1"
+        ),
+        &[],
+        &["BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT"],
+        decisions,
+        |(id, decided), args| {
             args.push(id);
             args.extend(decided_values(decided));
-        }
-        db.execute(&sql, &args)?;
-    }
+        },
+    )?;
     Ok(())
 }
 
@@ -488,32 +482,28 @@ pub fn of_outboxes(
     ids: &[ActionId],
     limit: usize,
 ) -> db::Result<HashMap<ActionId, (Vec<AlertRow>, u64)>> {
-    const PER_STATEMENT: usize = 32;
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let counted = COLUMNS.split(',').count();
-    let sql = SQL.get_or_init(|| {
+    let limit = limit.max(1) as i64;
+    let mut found: HashMap<ActionId, (Vec<AlertRow>, u64)> = HashMap::new();
+    db::each_in(
+        db,
         // Each action's count rides on its rows (a window over its alerts, before the limit).
-        format!(
+        &format!(
             "SELECT {COLUMNS}, outbox_id, total FROM (SELECT {COLUMNS}, outbox_id, \
              row_number() OVER (PARTITION BY outbox_id ORDER BY id) AS n, \
              count(*) OVER (PARTITION BY outbox_id) AS total FROM alerts \
-             WHERE outbox_id IN ({})) AS a WHERE n <= ?1 ORDER BY outbox_id, id",
-            db::parameters(2, PER_STATEMENT)
-        )
-    });
-    let limit = limit.max(1) as i64;
-    let mut found: HashMap<ActionId, (Vec<AlertRow>, u64)> = HashMap::new();
-    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
-        let mut args: Vec<&dyn ToValue> = vec![&limit];
-        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
-        db.each(sql, &args, |r| {
+             WHERE outbox_id IN ({{list}})) AS a WHERE n <= ?1 ORDER BY outbox_id, id"
+        ),
+        &[&limit],
+        ids,
+        |r| {
             let action: ActionId = r.get(counted)?;
             let total: i64 = r.get(counted + 1)?;
             let entry = found.entry(action).or_insert((Vec::new(), total as u64));
             entry.0.push(row(r)?);
-            Ok(true)
-        })?;
-    }
+            Ok(())
+        },
+    )?;
     Ok(found)
 }
 

@@ -2,11 +2,20 @@
 //! a ticket's is meant. In SQL each is the table's integer primary key.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use super::db::{ColumnValue, FromValue, ToValue, Value};
+use super::db::{self, args, ColumnValue, Db, FromValue, ToValue, Value};
+
+/// A row id type and the table it numbers.
+pub(crate) trait RowId: Copy {
+    /// The table.
+    const TABLE: &'static str;
+    /// The id of row `id`.
+    fn of(id: i64) -> Self;
+}
 
 macro_rules! row_id {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident in $table:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(i64);
@@ -35,6 +44,14 @@ macro_rules! row_id {
             }
         }
 
+        impl RowId for $name {
+            const TABLE: &'static str = $table;
+
+            fn of(id: i64) -> Self {
+                $name(id)
+            }
+        }
+
         impl FromValue for $name {
             fn from_value(value: ColumnValue<'_>) -> Result<Self, String> {
                 i64::from_value(value).map($name)
@@ -45,15 +62,76 @@ macro_rules! row_id {
 
 row_id! {
     /// An alert: a row of `alerts`. Also its arrival order.
-    AlertId
+    AlertId in "alerts"
 }
 
 row_id! {
     /// A ticket sluice opened (or will open): a row of `tickets`.
-    TicketId
+    TicketId in "tickets"
 }
 
 row_id! {
     /// A ticket action (an open or an update): a row of `outbox`.
-    ActionId
+    ActionId in "outbox"
+}
+
+/// Most ids taken from PostgreSQL in one statement.
+const MOST_AT_ONCE: usize = 32;
+
+/// Row ids for rows a transaction inserts later, many in one statement: other rows name them
+/// before they are written, and an insert per row, to learn its id, costs a round trip each on
+/// PostgreSQL.
+#[derive(Debug)]
+pub(crate) struct NewIds<T> {
+    /// Ids taken from PostgreSQL's sequence and not used yet, the next last.
+    taken: Vec<i64>,
+    /// On SQLite: the next id, once the largest was read.
+    next: Option<i64>,
+    id: PhantomData<T>,
+}
+
+impl<T> Default for NewIds<T> {
+    fn default() -> Self {
+        NewIds {
+            taken: Vec::new(),
+            next: None,
+            id: PhantomData,
+        }
+    }
+}
+
+impl<T: RowId> NewIds<T> {
+    /// The id of the next row, for a transaction that will insert at most `up_to` more
+    /// (PostgreSQL's sequence is asked for that many at once; an id taken and not used is a
+    /// gap, as after a rolled-back insert).
+    pub(crate) fn take(&mut self, db: &Db<'_>, up_to: usize) -> db::Result<T> {
+        let table = T::TABLE;
+        if db.is_postgres() {
+            if self.taken.is_empty() {
+                let n = up_to.clamp(1, MOST_AT_ONCE) as i64;
+                self.taken = db.query(
+                    &format!(
+                        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) \
+                         FROM generate_series(CAST(1 AS BIGINT), CAST(?1 AS BIGINT))"
+                    ),
+                    args![n],
+                    |r| r.get(0),
+                )?;
+                self.taken.sort_unstable_by(|a, b| b.cmp(a));
+            }
+            return self.taken.pop().map(T::of).ok_or(db::DbError::NoRow);
+        }
+        // SQLite numbers a row one above the largest id; the write transaction holds the
+        // database's only write lock, so the ids above it are this transaction's until it
+        // commits.
+        let next = match self.next {
+            Some(next) => next,
+            None => db.value(
+                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+                &[],
+            )?,
+        };
+        self.next = Some(next + 1);
+        Ok(T::of(next))
+    }
 }

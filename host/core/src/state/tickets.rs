@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::db::{self, args, Db, Row, ToValue};
 
-use super::ids::{ActionId, TicketId};
+use super::ids::{ActionId, NewIds, TicketId};
 use crate::time::Timestamp;
 
 /// Whether a ticket stands for one alert or collects a flood.
@@ -113,38 +113,78 @@ pub struct NewTicket<'a> {
     pub at: Timestamp,
 }
 
-/// Inserts `ticket`; its correlation id is `{prefix}{row id}`.
+impl NewTicket<'_> {
+    /// The ticket as row `id` holds it once inserted: its correlation id is
+    /// `{prefix}{row id}`, its first alert the one that opened it.
+    pub fn row(&self, id: TicketId) -> TicketRow {
+        TicketRow {
+            id,
+            suppression_key: self.suppression_key.to_owned(),
+            kind: self.kind,
+            alert_name: self.alert_name.to_owned(),
+            correlation_id: format!("{}{id}", self.correlation_prefix),
+            sink_id: None,
+            number: None,
+            link: None,
+            state: None,
+            created_at: self.at,
+            last_alert_at: self.at,
+            collecting_outbox_id: None,
+            usable: true,
+            alert_count: 1,
+            update_count: 0,
+            reopen_count: 0,
+        }
+    }
+}
+
+/// Inserts `ticket`.
 pub fn insert(db: &Db<'_>, ticket: &NewTicket<'_>) -> db::Result<TicketRow> {
-    let NewTicket {
-        pipeline,
-        suppression_key,
-        kind,
-        alert_name,
-        correlation_prefix,
-        at,
-    } = *ticket;
-    // The row id is only known after the insert; a placeholder keeps the UNIQUE constraint
-    // satisfied until then.
-    let placeholder = uuid::Uuid::new_v4().simple().to_string();
-    let id: TicketId = db.value(
-        "INSERT INTO tickets (pipeline, suppression_key, kind, alert_name, correlation_id, \
-         created_at, last_alert_at, alert_count) VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5, 1) \
-         RETURNING id",
-        args![
-            pipeline,
-            suppression_key,
-            kind.as_str(),
-            alert_name,
-            at,
-            placeholder
-        ],
-    )?;
-    let correlation_id = format!("{correlation_prefix}{id}");
-    db.query_one(
-        &format!("UPDATE tickets SET correlation_id = ?2 WHERE id = ?1 RETURNING {COLUMNS}"),
-        args![id, correlation_id],
-        row,
-    )
+    let row = ticket.row(NewIds::default().take(db, 1)?);
+    insert_all(db, ticket.pipeline, &[&row])?;
+    Ok(row)
+}
+
+/// Inserts new tickets of `pipeline` as `rows` hold them (ids from [`NewIds`]), a few
+/// statements for the lot.
+pub(crate) fn insert_all(db: &Db<'_>, pipeline: &str, rows: &[&TicketRow]) -> db::Result<()> {
+    const ROWS_PER_INSERT: usize = 16;
+    const COLUMNS: usize = 10;
+    for chunk in db::binary_chunks(rows, ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", db::parameters(1 + i * COLUMNS, COLUMNS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO tickets (id, pipeline, suppression_key, kind, alert_name, \
+             correlation_id, created_at, last_alert_at, collecting_outbox_id, alert_count) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let kinds: Vec<(&str, i64)> = chunk
+            .iter()
+            .map(|t| (t.kind.as_str(), t.alert_count as i64))
+            .collect();
+        let args: Vec<&dyn ToValue> = chunk
+            .iter()
+            .zip(&kinds)
+            .flat_map(|(t, (kind, alert_count))| -> [&dyn ToValue; COLUMNS] {
+                [
+                    &t.id,
+                    &pipeline,
+                    &t.suppression_key,
+                    kind,
+                    &t.alert_name,
+                    &t.correlation_id,
+                    &t.created_at,
+                    &t.last_alert_at,
+                    &t.collecting_outbox_id,
+                    alert_count,
+                ]
+            })
+            .collect();
+        db.execute(&sql, &args)?;
+    }
+    Ok(())
 }
 
 /// The ticket with row id `id`.
@@ -158,28 +198,20 @@ pub fn get(db: &Db<'_>, id: TicketId) -> db::Result<Option<TicketRow>> {
 
 /// The tickets with row ids `ids`, by id; a few statements for a round of actions.
 pub fn get_all(db: &Db<'_>, ids: &[TicketId]) -> db::Result<HashMap<TicketId, TicketRow>> {
-    const PER_STATEMENT: usize = 32;
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        format!(
-            "SELECT {COLUMNS} FROM tickets WHERE id IN ({})",
-            db::parameters(1, PER_STATEMENT)
-        )
-    });
     let mut found = HashMap::new();
-    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
-        let args: Vec<&dyn ToValue> = chunk.into_iter().map(|id| id as &dyn ToValue).collect();
-        db.each(sql, &args, |r| {
+    db::each_in(
+        db,
+        &format!("SELECT {COLUMNS} FROM tickets WHERE id IN ({{list}})"),
+        &[],
+        ids,
+        |r| {
             let ticket = row(r)?;
             found.insert(ticket.id, ticket);
-            Ok(true)
-        })?;
-    }
+            Ok(())
+        },
+    )?;
     Ok(found)
 }
-
-/// How many keys one statement of [`newest_for_keys`] looks up.
-const KEYS_PER_STATEMENT: usize = 32;
 
 /// The newest alert ticket of each of `keys` created at or after `since` (by creation, then
 /// id); keys with none are absent. A batch of alerts looks its keys up in a few statements.
@@ -189,19 +221,16 @@ pub fn newest_for_keys(
     keys: &[&str],
     since: Timestamp,
 ) -> db::Result<HashMap<String, TicketRow>> {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        format!(
-            "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND kind = 'alert' \
-             AND created_at >= ?2 AND suppression_key IN ({})",
-            db::parameters(3, KEYS_PER_STATEMENT)
-        )
-    });
     let mut newest: HashMap<String, TicketRow> = HashMap::new();
-    for chunk in db::padded_chunks(keys, KEYS_PER_STATEMENT) {
-        let mut args: Vec<&dyn ToValue> = vec![&pipeline, &since];
-        args.extend(chunk.into_iter().map(|key| key as &dyn ToValue));
-        db.each(sql, &args, |r| {
+    db::each_in(
+        db,
+        &format!(
+            "SELECT {COLUMNS} FROM tickets WHERE pipeline = ?1 AND kind = 'alert' \
+             AND created_at >= ?2 AND suppression_key IN ({{list}})"
+        ),
+        &[&pipeline, &since],
+        keys,
+        |r| {
             let ticket = row(r)?;
             match newest.get(&ticket.suppression_key) {
                 Some(kept) if (kept.created_at, kept.id) >= (ticket.created_at, ticket.id) => {}
@@ -209,36 +238,39 @@ pub fn newest_for_keys(
                     newest.insert(ticket.suppression_key.clone(), ticket);
                 }
             }
-            Ok(true)
-        })?;
-    }
+            Ok(())
+        },
+    )?;
     Ok(newest)
 }
 
 /// Records more alerts on tickets: (ticket, how many more, when the last arrived) each, a
 /// few statements for the lot.
 pub fn add_alerts_all(db: &Db<'_>, added: &[(TicketId, i64, Timestamp)]) -> db::Result<()> {
-    for chunk in db::binary_chunks(added, db::ROWS_PER_UPDATE) {
-        let rows = db::typed_rows(chunk.len(), 1, &["BIGINT", "BIGINT", "BIGINT"]);
-        let sql = format!(
-            "UPDATE tickets SET alert_count = alert_count + v.column2, last_alert_at = \
-             CASE WHEN last_alert_at > v.column3 THEN last_alert_at ELSE v.column3 END \
-             FROM (VALUES {rows}) AS v WHERE tickets.id = v.column1"
-        );
-        let args: Vec<&dyn ToValue> = chunk
-            .iter()
-            .flat_map(|(id, n, at)| [id as &dyn ToValue, n, at])
-            .collect();
-        db.execute(&sql, &args)?;
-    }
+    db::update_all(
+        db,
+        "UPDATE tickets SET alert_count = alert_count + v.column2, last_alert_at = \
+         CASE WHEN last_alert_at > v.column3 THEN last_alert_at ELSE v.column3 END \
+         FROM (VALUES {rows}) AS v WHERE tickets.id = v.column1",
+        &[],
+        &["BIGINT", "BIGINT", "BIGINT"],
+        added,
+        |(id, n, at), args| args.extend([id as &dyn ToValue, n, at]),
+    )?;
     Ok(())
 }
 
-/// Sets the update collecting the ticket's repeats.
-pub fn set_collecting(db: &Db<'_>, id: TicketId, outbox_id: ActionId) -> db::Result<()> {
-    db.execute(
-        "UPDATE tickets SET collecting_outbox_id = ?2 WHERE id = ?1",
-        args![id, outbox_id],
+/// Sets the update collecting each ticket's repeats: (ticket, action) each, a few statements
+/// for the lot.
+pub fn set_collecting_all(db: &Db<'_>, collecting: &[(TicketId, ActionId)]) -> db::Result<()> {
+    db::update_all(
+        db,
+        "UPDATE tickets SET collecting_outbox_id = v.column2 FROM (VALUES {rows}) AS v \
+         WHERE tickets.id = v.column1",
+        &[],
+        &["BIGINT", "BIGINT"],
+        collecting,
+        |(ticket, action), args| args.extend([ticket as &dyn ToValue, action]),
     )?;
     Ok(())
 }
@@ -258,19 +290,15 @@ pub struct SinkState {
 
 /// Stores what the sink last showed of each ticket; a few statements for a round.
 pub fn set_sink_states(db: &Db<'_>, states: &[(TicketId, SinkState)]) -> db::Result<()> {
-    const TYPES: [&str; 5] = ["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"];
-    for chunk in db::binary_chunks(states, db::ROWS_PER_UPDATE) {
-        let rows = db::typed_rows(chunk.len(), 1, &TYPES);
-        let sql = format!(
-            "UPDATE tickets SET sink_id = v.column2, number = v.column3, link = v.column4, \
-             state = v.column5 FROM (VALUES {rows}) AS v WHERE tickets.id = v.column1"
-        );
-        let args: Vec<&dyn ToValue> = chunk
-            .iter()
-            .flat_map(|(id, s)| [id as &dyn ToValue, &s.sink_id, &s.number, &s.link, &s.state])
-            .collect();
-        db.execute(&sql, &args)?;
-    }
+    db::update_all(
+        db,
+        "UPDATE tickets SET sink_id = v.column2, number = v.column3, link = v.column4, \
+         state = v.column5 FROM (VALUES {rows}) AS v WHERE tickets.id = v.column1",
+        &[],
+        &["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"],
+        states,
+        |(id, s), args| args.extend([id as &dyn ToValue, &s.sink_id, &s.number, &s.link, &s.state]),
+    )?;
     Ok(())
 }
 

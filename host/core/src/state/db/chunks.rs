@@ -2,6 +2,8 @@
 //! alerts costs a few statements instead of one each (on PostgreSQL each statement is a round
 //! trip), while the statements prepared for them stay few.
 
+use super::{Db, Result, Row, ToValue};
+
 /// `items` in chunks of `size`, the last one padded by repeating its last item: a statement
 /// that takes a list (an `IN (…)` list, the rows of an insert whose repeats change nothing)
 /// then has one text, prepared once, for lists of any length. A page of records costs a
@@ -41,8 +43,86 @@ pub(crate) fn parameters(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// How many values one `IN (…)` list of [`each_in`] and [`execute_in`] holds.
+pub(crate) const LIST: usize = 32;
+
+/// `sql` with its `{list}` made [`LIST`] parameters numbered after `lead` leading ones.
+fn with_list(sql: &str, lead: usize) -> String {
+    sql.replace("{list}", &parameters(lead + 1, LIST))
+}
+
+/// Runs the query `sql`, whose `IN ({list})` takes `items`, [`LIST`] a statement, after the
+/// `lead` arguments; `f` sees every row. The last list repeats its last item ([`padded_chunks`]):
+/// a value listed twice matches its rows once, so every statement has one text, prepared once.
+pub(crate) fn each_in<'a, T: ToValue>(
+    db: &Db<'_>,
+    sql: &str,
+    lead: &[&'a dyn ToValue],
+    items: &'a [T],
+    mut f: impl FnMut(&Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let sql = with_list(sql, lead.len());
+    for chunk in padded_chunks(items, LIST) {
+        let mut args: Vec<&dyn ToValue> = lead.to_vec();
+        args.extend(chunk.into_iter().map(|item| item as &dyn ToValue));
+        db.each(&sql, &args, |row| f(row).map(|()| true))?;
+    }
+    Ok(())
+}
+
+/// Runs the statement `sql`, whose `IN ({list})` takes `items`, as [`each_in`] runs a query;
+/// returns how many rows changed (a row matched by a repeated value changes once).
+pub(crate) fn execute_in<'a, T: ToValue>(
+    db: &Db<'_>,
+    sql: &str,
+    lead: &[&'a dyn ToValue],
+    items: &'a [T],
+) -> Result<usize> {
+    let sql = with_list(sql, lead.len());
+    let mut changed = 0;
+    for chunk in padded_chunks(items, LIST) {
+        let mut args: Vec<&dyn ToValue> = lead.to_vec();
+        args.extend(chunk.into_iter().map(|item| item as &dyn ToValue));
+        changed += db.execute(&sql, &args)?;
+    }
+    Ok(changed)
+}
+
 /// How many rows one `UPDATE … FROM (VALUES …)` changes at most.
-pub(crate) const ROWS_PER_UPDATE: usize = 16;
+pub(crate) const ROWS_PER_UPDATE: usize = 32;
+
+/// Fills the last rows of an update's `VALUES`.
+static NULL: Option<i64> = None;
+
+/// Runs `sql`, an `UPDATE … FROM (VALUES {rows}) AS v`, for `items`, [`ROWS_PER_UPDATE`] a
+/// statement; `{rows}` becomes the rows of `types` ([`typed_rows`]) numbered after the `lead`
+/// arguments, and `row` gives each item's values. The last statement is filled up with rows of
+/// NULLs, which match no row (`id = NULL` is never true): a list of any length costs one
+/// statement per [`ROWS_PER_UPDATE`] items, all of one text, prepared once. Returns how many
+/// rows changed.
+pub(crate) fn update_all<'a, T>(
+    db: &Db<'_>,
+    sql: &str,
+    lead: &[&'a dyn ToValue],
+    types: &[&str],
+    items: &'a [T],
+    row: impl Fn(&'a T, &mut Vec<&'a dyn ToValue>),
+) -> Result<usize> {
+    let sql = sql.replace(
+        "{rows}",
+        &typed_rows(ROWS_PER_UPDATE, lead.len() + 1, types),
+    );
+    let mut changed = 0;
+    for chunk in items.chunks(ROWS_PER_UPDATE) {
+        let mut args: Vec<&'a dyn ToValue> = lead.to_vec();
+        for item in chunk {
+            row(item, &mut args);
+        }
+        args.resize(lead.len() + ROWS_PER_UPDATE * types.len(), &NULL);
+        changed += db.execute(&sql, &args)?;
+    }
+    Ok(changed)
+}
 
 /// `n` rows of `types.len()` parameters each, numbered from `first`, each cast to its type
 /// (PostgreSQL infers no type for a bare parameter in `VALUES`): the rows of an

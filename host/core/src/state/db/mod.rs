@@ -8,7 +8,9 @@ pub(crate) mod postgres;
 mod sqlite;
 mod value;
 
-pub(crate) use chunks::{binary_chunks, padded_chunks, parameters, typed_rows, ROWS_PER_UPDATE};
+pub(crate) use chunks::{
+    binary_chunks, each_in, execute_in, padded_chunks, parameters, update_all,
+};
 pub use value::{ColumnValue, FromValue, ToValue, Value};
 
 /// Why a statement failed.

@@ -23,7 +23,8 @@
 //!
 //! Every interval is measured on the host clock, from the alerts' arrival times.
 
-use std::collections::hash_map::Entry;
+mod batch;
+
 use std::collections::HashMap;
 
 use crate::state::db::{self, Db};
@@ -34,6 +35,7 @@ use crate::state::outbox::{self, NewAction};
 use crate::state::tickets::{self, FloodWindow, NewTicket, TicketKind, TicketRow};
 use crate::state::{ActionId, TicketId};
 use crate::time::Timestamp;
+use batch::{ActionAlerts, Batch, TicketAlerts, WindowInBatch};
 
 /// What happened to an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,115 +125,7 @@ impl Placement {
     }
 }
 
-/// The pipeline's flood window, as a batch of decisions knows it.
-#[derive(Debug, Default)]
-enum WindowInBatch {
-    /// No alert of the batch has come to the flood limit yet: the stored window is not read.
-    #[default]
-    Unread,
-    /// The window as the batch left it (opened, or counting a new ticket); stored when the
-    /// batch ends.
-    Updated(FloodWindow),
-}
-
-/// Alerts a batch added to one ticket.
-#[derive(Debug)]
-struct TicketAlerts {
-    /// How many.
-    count: u64,
-    /// When the last of them arrived.
-    last_at: Timestamp,
-}
-
-/// Alerts one ticket action carries.
-#[derive(Debug)]
-struct ActionAlerts {
-    /// Before this batch.
-    before: u64,
-    /// Added in this batch.
-    added: u64,
-}
-
-/// What a batch of decisions knows: each key's newest ticket and the flood window, read once
-/// and kept up to date in memory, and the alert counts to write once per ticket.
-#[derive(Default)]
-struct Batch {
-    /// Each key's newest ticket, by id (`None`: the key has none).
-    newest: HashMap<String, Option<TicketId>>,
-    /// The newest ticket of each key of the batch recent enough for its earliest alert, read
-    /// in one go before the first decision; taken into `newest` as the batch meets each key.
-    preloaded: HashMap<String, TicketRow>,
-    /// The tickets read or made in this batch, by id.
-    tickets: HashMap<TicketId, TicketRow>,
-    window: WindowInBatch,
-    /// Alerts added to each ticket.
-    added: HashMap<TicketId, TicketAlerts>,
-    /// Alerts carried by each ticket action the batch placed alerts on.
-    actions: HashMap<ActionId, ActionAlerts>,
-    /// The update of a ticket that is due but not yet sent, found for an earlier repeat of
-    /// the batch (it takes the later ones too).
-    unsent: HashMap<TicketId, ActionId>,
-}
-
-impl Batch {
-    fn ticket(&mut self, tx: &Db<'_>, id: TicketId) -> db::Result<Option<&mut TicketRow>> {
-        if let Entry::Vacant(e) = self.tickets.entry(id) {
-            match tickets::get(tx, id)? {
-                Some(t) => {
-                    e.insert(t);
-                }
-                None => return Ok(None),
-            }
-        }
-        Ok(self.tickets.get_mut(&id))
-    }
-
-    /// The alerts `action` carries, read from the store the first time.
-    fn action(&mut self, tx: &Db<'_>, action: ActionId) -> db::Result<&mut ActionAlerts> {
-        Ok(match self.actions.entry(action) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(ActionAlerts {
-                before: outbox::alert_count(tx, action)?,
-                added: 0,
-            }),
-        })
-    }
-
-    /// Notes an action this batch inserted: it carries no alert yet (nothing to read).
-    fn inserted(&mut self, action: ActionId) -> ActionId {
-        self.actions.insert(
-            action,
-            ActionAlerts {
-                before: 0,
-                added: 0,
-            },
-        );
-        action
-    }
-
-    /// Writes the counts and the flood window the batch changed.
-    fn store(self, tx: &Db<'_>, pipeline: &str) -> db::Result<()> {
-        let actions: Vec<(ActionId, i64)> = self
-            .actions
-            .into_iter()
-            .filter(|(_, alerts)| alerts.added > 0)
-            .map(|(action, alerts)| (action, alerts.added as i64))
-            .collect();
-        outbox::add_alerts_all(tx, &actions)?;
-        let tickets: Vec<(TicketId, i64, Timestamp)> = self
-            .added
-            .into_iter()
-            .map(|(ticket, alerts)| (ticket, alerts.count as i64, alerts.last_at))
-            .collect();
-        tickets::add_alerts_all(tx, &tickets)?;
-        if let WindowInBatch::Updated(window) = self.window {
-            tickets::set_flood_window(tx, pipeline, &window)?;
-        }
-        Ok(())
-    }
-}
-
-impl Suppression<'_> {
+impl<'a> Suppression<'a> {
     /// The suppression key of an alert: its name, and the `group_by` fields of its record.
     pub fn key(&self, alert: &AlertRow) -> String {
         let mut key = alert.alert_name.clone();
@@ -274,13 +168,11 @@ impl Suppression<'_> {
         now: Timestamp,
     ) -> db::Result<Vec<Placement>> {
         let keys: Vec<String> = batch.iter().map(|alert| self.key(alert)).collect();
-        let mut state = Batch {
-            preloaded: self.recent_tickets(tx, batch, &keys)?,
-            ..Batch::default()
-        };
+        let mut state = Batch::new(tx, self.recent_tickets(tx, batch, &keys)?)?;
         let mut placements = Vec::with_capacity(batch.len());
         let listed = self.settings.max_records_per_update.max(1) as u64;
-        for (alert, key) in batch.iter().zip(keys) {
+        for (i, (alert, key)) in batch.iter().zip(keys).enumerate() {
+            state.remaining = batch.len() - i;
             let mut p = self.decide_one(tx, &mut state, alert, key, now)?;
             let count = state.action(tx, p.action)?;
             p.keep_record = count.before + count.added < listed;
@@ -318,7 +210,7 @@ impl Suppression<'_> {
     fn decide_one(
         &self,
         tx: &Db<'_>,
-        state: &mut Batch,
+        state: &mut Batch<'a>,
         alert: &AlertRow,
         key: String,
         now: Timestamp,
@@ -353,7 +245,7 @@ impl Suppression<'_> {
 
     /// The newest ticket of `key` recent enough to matter to an alert at `t` (to update it or
     /// to reference it), as the store had it the first time the batch meets the key.
-    fn newest_ticket(&self, state: &mut Batch, key: &str, t: Timestamp) -> Option<TicketRow> {
+    fn newest_ticket(&self, state: &mut Batch<'_>, key: &str, t: Timestamp) -> Option<TicketRow> {
         if !state.newest.contains_key(key) {
             // The newest since the batch's earliest alert is the newest since `t` too, if it
             // is recent enough for `t`; else the key has none for `t`.
@@ -386,7 +278,7 @@ impl Suppression<'_> {
     }
 
     /// The flood window an alert at `t` falls in: the current one, or a new one opening at `t`.
-    fn window_at(&self, tx: &Db<'_>, state: &Batch, t: Timestamp) -> db::Result<FloodWindow> {
+    fn window_at(&self, tx: &Db<'_>, state: &Batch<'_>, t: Timestamp) -> db::Result<FloodWindow> {
         let last = match state.window {
             WindowInBatch::Unread => tickets::flood_window(tx, self.pipeline)?,
             WindowInBatch::Updated(window) => Some(window),
@@ -407,7 +299,7 @@ impl Suppression<'_> {
     fn open(
         &self,
         tx: &Db<'_>,
-        state: &mut Batch,
+        state: &mut Batch<'a>,
         alert: &AlertRow,
         key: String,
         newest: Option<TicketRow>,
@@ -418,7 +310,7 @@ impl Suppression<'_> {
             .filter(|_| s.ticket_correlation)
             .filter(|tk| tk.created_at >= t - s.correlation_interval.get())
             .map(|tk| tk.id);
-        let ticket = tickets::insert(
+        let ticket = state.new_ticket(
             tx,
             &NewTicket {
                 pipeline: self.pipeline,
@@ -430,10 +322,8 @@ impl Suppression<'_> {
             },
         )?;
         let id = ticket.id;
-        let action = outbox::insert(tx, &NewAction::open(self.pipeline, id, previous, now))?;
-        let action = state.inserted(action);
+        let action = state.new_action(tx, NewAction::open(self.pipeline, id, previous, now))?;
         state.newest.insert(key.clone(), Some(id));
-        state.tickets.insert(id, ticket);
         Ok(Placement::new(
             key,
             id,
@@ -446,14 +336,14 @@ impl Suppression<'_> {
     fn open_flood(
         &self,
         tx: &Db<'_>,
-        state: &mut Batch,
+        state: &mut Batch<'a>,
         window: &FloodWindow,
         key: String,
         t: Timestamp,
         now: Timestamp,
     ) -> db::Result<Placement> {
         let flood_key = format!("flood window {}", window.started_at.as_millis());
-        let ticket = tickets::insert(
+        let ticket = state.new_ticket(
             tx,
             &NewTicket {
                 pipeline: self.pipeline,
@@ -465,9 +355,7 @@ impl Suppression<'_> {
             },
         )?;
         let id = ticket.id;
-        let action = outbox::insert(tx, &NewAction::open(self.pipeline, id, None, now))?;
-        let action = state.inserted(action);
-        state.tickets.insert(id, ticket);
+        let action = state.new_action(tx, NewAction::open(self.pipeline, id, None, now))?;
         Ok(Placement::new(
             key,
             id,
@@ -481,7 +369,7 @@ impl Suppression<'_> {
     fn collect(
         &self,
         tx: &Db<'_>,
-        state: &mut Batch,
+        state: &mut Batch<'a>,
         ticket: TicketId,
         kind: TicketKind,
         t: Timestamp,
@@ -503,28 +391,35 @@ impl Suppression<'_> {
         // An update that is due but still waits for the sink takes the repeat too: it goes
         // out as soon as the sink is free either way, so one request carries both (with a
         // zero consolidation interval, a sink that keeps up still gets each repeat at once).
-        if let Some(&action) = state.unsent.get(&ticket) {
-            return Ok(action);
-        }
-        if let Some((action, count)) = outbox::unsent_update(tx, ticket)? {
-            state.unsent.insert(ticket, action);
-            state.actions.entry(action).or_insert(ActionAlerts {
-                before: count,
-                added: 0,
-            });
+        let unsent = match state.unsent.get(&ticket) {
+            Some(unsent) => *unsent,
+            None => {
+                let found = outbox::unsent_update(tx, ticket)?;
+                if let Some((action, count)) = found {
+                    state.actions.entry(action).or_insert(ActionAlerts {
+                        before: count,
+                        added: 0,
+                    });
+                }
+                let unsent = found.map(|(action, _)| action);
+                state.unsent.insert(ticket, unsent);
+                unsent
+            }
+        };
+        if let Some(action) = unsent {
             return Ok(action);
         }
         let reopen = kind == TicketKind::Alert && self.settings.reopen_ticket_on_repetitive_alerts;
         let flush_at = t + self.settings.consolidation_interval.get();
-        let action = outbox::insert(
+        let action = state.new_action(
             tx,
-            &NewAction::collecting_update(self.pipeline, ticket, reopen, flush_at, now),
+            NewAction::collecting_update(self.pipeline, ticket, reopen, flush_at, now),
         )?;
-        tickets::set_collecting(tx, ticket, action)?;
+        state.collecting.push((ticket, action));
         if let Some(row) = state.tickets.get_mut(&ticket) {
             row.collecting_outbox_id = Some(action);
         }
-        Ok(state.inserted(action))
+        Ok(action)
     }
 
     /// Ends every collection that is due at `now`: each becomes one pending update.

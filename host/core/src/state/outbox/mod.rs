@@ -1,6 +1,14 @@
 //! The outbox: ticket actions decided but not yet confirmed by the sink, delivered in order
 //! per ticket, retried with backoff, reconciled after a crash.
 
+mod decisions;
+
+pub(crate) use decisions::insert_all;
+pub use decisions::{
+    add_alerts_all, alert_count, flush_due, insert, next_flush, unsent_update, unsent_updates,
+    NewAction, UnsentUpdates,
+};
+
 use super::db::{self, args, ColumnValue, Db, FromValue, Row, ToValue, Value};
 
 use super::ids::{ActionId, TicketId};
@@ -228,161 +236,6 @@ fn row(r: &Row<'_>) -> db::Result<OutboxRow> {
     })
 }
 
-/// A ticket action to add.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NewAction<'a> {
-    /// Its pipeline.
-    pub pipeline: &'a str,
-    /// The ticket it acts on.
-    pub ticket: TicketId,
-    /// Open or update.
-    pub kind: OutboxKind,
-    /// Reopen the ticket if it is closed (an update).
-    pub reopen: bool,
-    /// The previous ticket of the same key, to reference (an open).
-    pub correlate_ticket: Option<TicketId>,
-    /// With a time, an update that collects repeats until then (a consolidation buffer);
-    /// without, an action pending at once.
-    pub collect_until: Option<Timestamp>,
-    /// When it was decided.
-    pub at: Timestamp,
-}
-
-impl<'a> NewAction<'a> {
-    /// The open of `ticket`, pending at once, referencing `correlate_ticket` if any.
-    pub fn open(
-        pipeline: &'a str,
-        ticket: TicketId,
-        correlate_ticket: Option<TicketId>,
-        at: Timestamp,
-    ) -> Self {
-        NewAction {
-            pipeline,
-            ticket,
-            kind: OutboxKind::Open,
-            reopen: false,
-            correlate_ticket,
-            collect_until: None,
-            at,
-        }
-    }
-
-    /// An update of `ticket` collecting repeats until `flush_at`.
-    pub fn collecting_update(
-        pipeline: &'a str,
-        ticket: TicketId,
-        reopen: bool,
-        flush_at: Timestamp,
-        at: Timestamp,
-    ) -> Self {
-        NewAction {
-            pipeline,
-            ticket,
-            kind: OutboxKind::Update,
-            reopen,
-            correlate_ticket: None,
-            collect_until: Some(flush_at),
-            at,
-        }
-    }
-}
-
-/// Adds a ticket action; returns its id.
-pub fn insert(db: &Db<'_>, action: &NewAction<'_>) -> db::Result<ActionId> {
-    let state = if action.collect_until.is_some() {
-        ActionState::Collecting
-    } else {
-        ActionState::Pending
-    };
-    db.query_one(
-        "INSERT INTO outbox (pipeline, ticket_id, kind, reopen, correlate_ticket_id, flush_at, \
-         state, created_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
-        args![
-            action.pipeline,
-            action.ticket,
-            action.kind.as_str(),
-            action.reopen,
-            action.correlate_ticket,
-            action.collect_until,
-            state,
-            action.at
-        ],
-        |r| r.get(0),
-    )
-}
-
-/// Ends collection for every update whose `flush_at` has come: it becomes pending, and its
-/// ticket stops pointing at it (the next repeat opens a new collection). Returns how many.
-pub fn flush_due(db: &Db<'_>, pipeline: &str, now: Timestamp) -> db::Result<usize> {
-    let (collecting, pending) = (ActionState::Collecting.sql(), ActionState::Pending.sql());
-    db.execute(
-        &format!(
-            "UPDATE tickets SET collecting_outbox_id = NULL, update_count = update_count + 1 \
-         WHERE collecting_outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 \
-         AND state = {collecting} AND flush_at <= ?2)"
-        ),
-        args![pipeline, now],
-    )?;
-    db.execute(
-        &format!(
-            "UPDATE outbox SET state = {pending}, next_at = ?2 \
-         WHERE pipeline = ?1 AND state = {collecting} AND flush_at <= ?2"
-        ),
-        args![pipeline, now],
-    )
-}
-
-/// The update of `ticket` that is due but not yet sent, if any, and how many alerts it
-/// carries so far.
-pub fn unsent_update(db: &Db<'_>, ticket: TicketId) -> db::Result<Option<(ActionId, u64)>> {
-    let pending = ActionState::Pending.sql();
-    db.query_opt(
-        &format!(
-            "SELECT id, alert_count FROM outbox WHERE ticket_id = ?1 AND state = {pending} \
-             AND kind = 'update' AND attempts = 0 ORDER BY id DESC LIMIT 1"
-        ),
-        args![ticket],
-        |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)),
-    )
-}
-
-/// How many alerts ticket action `id` carries so far.
-pub fn alert_count(db: &Db<'_>, id: ActionId) -> db::Result<u64> {
-    db.query_one(
-        "SELECT alert_count FROM outbox WHERE id = ?1",
-        args![id],
-        |r| Ok(r.get::<i64>(0)? as u64),
-    )
-}
-
-/// Counts more alerts on ticket actions: (action, how many more) each, a few statements for
-/// the lot.
-pub fn add_alerts_all(db: &Db<'_>, added: &[(ActionId, i64)]) -> db::Result<()> {
-    for chunk in db::binary_chunks(added, db::ROWS_PER_UPDATE) {
-        let rows = db::typed_rows(chunk.len(), 1, &["BIGINT", "BIGINT"]);
-        let sql = format!(
-            "UPDATE outbox SET alert_count = alert_count + v.column2 FROM (VALUES {rows}) AS v \
-             WHERE outbox.id = v.column1"
-        );
-        let args: Vec<&dyn ToValue> = chunk
-            .iter()
-            .flat_map(|(id, n)| [id as &dyn ToValue, n])
-            .collect();
-        db.execute(&sql, &args)?;
-    }
-    Ok(())
-}
-
-/// When the next collecting update ends.
-pub fn next_flush(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
-    let collecting = ActionState::Collecting.sql();
-    db.query_one(
-        &format!("SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = {collecting}"),
-        args![pipeline],
-        |r| r.get(0),
-    )
-}
-
 /// Pending actions due by `now` that are the oldest unfinished action of their ticket, and,
 /// for an open that references a previous ticket, whose previous ticket has been opened (so
 /// the reference can name it). At most `limit`: opens first, then oldest first. A new ticket
@@ -445,22 +298,16 @@ pub fn get(db: &Db<'_>, id: ActionId) -> db::Result<Option<OutboxRow>> {
 
 /// Marks the actions as being sent, counting the attempt; a few statements for a round.
 pub fn start_all(db: &Db<'_>, ids: &[ActionId], now: Timestamp) -> db::Result<()> {
-    const PER_STATEMENT: usize = 32;
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let in_flight = ActionState::InFlight.sql();
-        format!(
+    let in_flight = ActionState::InFlight.sql();
+    db::execute_in(
+        db,
+        &format!(
             "UPDATE outbox SET state = {in_flight}, attempts = attempts + 1, \
-             first_attempt_at = coalesce(first_attempt_at, ?1) WHERE id IN ({})",
-            db::parameters(2, PER_STATEMENT)
-        )
-    });
-    // A padded chunk repeats an id: the row is still updated once.
-    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
-        let mut args: Vec<&dyn ToValue> = vec![&now];
-        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
-        db.execute(sql, &args)?;
-    }
+             first_attempt_at = coalesce(first_attempt_at, ?1) WHERE id IN ({{list}})"
+        ),
+        &[&now],
+        ids,
+    )?;
     Ok(())
 }
 
@@ -485,20 +332,16 @@ pub fn set_steps(db: &Db<'_>, id: ActionId, steps_done: Steps) -> db::Result<()>
 
 /// Marks the actions done; a few statements for a round.
 pub fn finish_all(db: &Db<'_>, ids: &[ActionId], now: Timestamp) -> db::Result<()> {
-    const PER_STATEMENT: usize = 32;
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let done = ActionState::Done.sql();
-        format!(
-            "UPDATE outbox SET state = {done}, done_at = ?1, last_error = NULL WHERE id IN ({})",
-            db::parameters(2, PER_STATEMENT)
-        )
-    });
-    for chunk in db::padded_chunks(ids, PER_STATEMENT) {
-        let mut args: Vec<&dyn ToValue> = vec![&now];
-        args.extend(chunk.into_iter().map(|id| id as &dyn ToValue));
-        db.execute(sql, &args)?;
-    }
+    let done = ActionState::Done.sql();
+    db::execute_in(
+        db,
+        &format!(
+            "UPDATE outbox SET state = {done}, done_at = ?1, last_error = NULL \
+             WHERE id IN ({{list}})"
+        ),
+        &[&now],
+        ids,
+    )?;
     Ok(())
 }
 
