@@ -72,5 +72,7 @@ pub use time::Timestamp;
 
 /// What the host reads from the store for status, metrics and its commands.
 pub mod store {
-    pub use crate::state::{alerts, checkpoints, db, dead_letters, lease, outbox, status, tickets};
+    pub use crate::state::{
+        alerts, checkpoints, db, dead_letters, first_unused_id, lease, outbox, status, tickets,
+    };
 }

@@ -121,17 +121,39 @@ impl<T: RowId> NewIds<T> {
             }
             return self.taken.pop().map(T::of).ok_or(db::DbError::NoRow);
         }
-        // SQLite numbers a row one above the largest id; the write transaction holds the
-        // database's only write lock, so the ids above it are this transaction's until it
-        // commits.
+        // The write transaction holds SQLite's only write lock, so the ids above the largest
+        // ever used are this transaction's until it commits.
         let next = match self.next {
             Some(next) => next,
-            None => db.value(
-                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
-                &[],
-            )?,
+            None => first_unused_id(db, table)?,
         };
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            args![last_id_key(table), next.to_string()],
+        )?;
         self.next = Some(next + 1);
         Ok(T::of(next))
     }
+}
+
+/// The `meta` key of the largest id `table` ever had (SQLite).
+fn last_id_key(table: &str) -> String {
+    format!("last_id.{table}")
+}
+
+/// One above the largest id `table` (one of the store's tables with an integer `id`) ever
+/// had, deleted rows included. SQLite numbers a new row one above the largest id present, so
+/// once retention deleted the newest tickets their ids would come again, and a new ticket
+/// would get an old one's correlation id, by which an unconfirmed create is looked up in
+/// ServiceNow: it would be taken for the old incident. So the largest id given out is kept in
+/// `meta` as well.
+pub fn first_unused_id(db: &Db<'_>, table: &str) -> db::Result<i64> {
+    db.value(
+        &format!(
+            "SELECT max(COALESCE((SELECT MAX(id) FROM {table}), 0), \
+             COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1), 0)) + 1"
+        ),
+        args![last_id_key(table)],
+    )
 }

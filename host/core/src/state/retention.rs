@@ -189,4 +189,33 @@ mod tests {
         assert_eq!(oldest, 241, "the newest ten are kept");
         assert_eq!(store.integrity_check(), Ok(()));
     }
+
+    /// A site quiet for longer than tickets are kept has its tickets pruned, the newest too:
+    /// the next ticket must not get an old one's id, which is in its correlation id (an
+    /// unconfirmed create is looked up by it, and would find the old incident).
+    #[test]
+    fn a_ticket_id_is_never_given_again_after_its_ticket_was_pruned() {
+        use crate::state::tickets::{self, NewTicket, TicketKind};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db"), Durability::Normal).unwrap();
+        let new = |at: i64| NewTicket {
+            pipeline: "p",
+            suppression_key: "k",
+            kind: TicketKind::Alert,
+            alert_name: "A",
+            correlation_prefix: "sluice-test-p-",
+            at: Timestamp::from_millis(at),
+        };
+        let first = store.write(|tx| tickets::insert(tx, &new(0))).unwrap();
+        let later = Timestamp::from_millis(10_000);
+        let limits = Limits {
+            ticket_age: Duration::from_millis(1_000),
+            ..limits(100)
+        };
+        let pruned = store.write(|tx| prune(tx, "p", later, &limits)).unwrap();
+        assert_eq!(pruned.tickets, 1, "{pruned:?}");
+        let second = store.write(|tx| tickets::insert(tx, &new(10_000))).unwrap();
+        assert!(second.id > first.id, "{second:?} after {first:?}");
+        assert_ne!(second.correlation_id, first.correlation_id);
+    }
 }

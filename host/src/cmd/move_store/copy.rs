@@ -170,12 +170,15 @@ fn copy_all(src: &Db<'_>, dst: &Db<'_>) -> sluice_core::store::db::Result<Result
         tables.push((*table, copy_table(src, dst, table, key)?));
     }
     for table in IDENTITIES {
+        // Past every id the site ever gave out, not only those still stored: a ticket's id
+        // is in its correlation id.
+        let first_unused = sluice_core::store::first_unused_id(src, table)?;
         dst.value::<i64>(
             &format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                 coalesce(max(id), 0) + 1, false) FROM {table}"
+                 greatest(coalesce(max(id), 0) + 1, ?1), false) FROM {table}"
             ),
-            args![],
+            args![first_unused],
         )?;
     }
     if let Some(why) = differences(src, dst)? {
