@@ -35,8 +35,8 @@ pub use db::{Db, DbError};
 pub(crate) use postgres::parse_url as parse_postgres_url;
 
 pub use identity::{check_identity, record_progress};
-pub(crate) use ids::NewIds;
 pub use ids::first_unused_id;
+pub(crate) use ids::NewIds;
 pub use ids::{ActionId, AlertId, TicketId};
 pub use lock::DeliveryLock;
 
