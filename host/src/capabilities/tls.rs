@@ -12,7 +12,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::PrivateKeyDer;
 use rustls::ClientConfig;
 
-use sluice_core::tls::{self, certificates};
+use sluice_core::tls::{self, certificates, TlsSetupError};
 use sluice_core::{read_regular_bytes, HttpSettings, CONFIG_FILE_LIMIT};
 
 use super::certificate::{Explained, Fingerprint, Pinned, Unchecked};
@@ -26,10 +26,12 @@ pub(crate) fn client_config(settings: &HttpSettings) -> Result<ClientConfig, Htt
     match &settings.client_identity_file {
         None => Ok(builder.with_no_client_auth()),
         Some(path) => {
-            let pem = read_regular_bytes(path, CONFIG_FILE_LIMIT)?;
-            let invalid = |e: String| HttpSetupError::Invalid {
-                path: path.clone(),
-                message: format!("needs a PEM certificate and its private key ({e})"),
+            let pem = read_regular_bytes(path, CONFIG_FILE_LIMIT).map_err(TlsSetupError::Read)?;
+            let invalid = |e: String| {
+                HttpSetupError::Tls(TlsSetupError::Invalid {
+                    path: path.clone(),
+                    message: format!("needs a PEM certificate and its private key ({e})"),
+                })
             };
             let chain = certificates(&pem).map_err(invalid)?;
             if chain.is_empty() {
