@@ -143,7 +143,7 @@ pub struct NewAlert<'a> {
 
 /// Enqueues `alert`; `false` if an alert with its dedupe key is already there.
 pub fn enqueue(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<bool> {
-    Ok(enqueue_returning_id(db, alert)?.is_some())
+    Ok(enqueue_all(db, std::slice::from_ref(alert))?[0])
 }
 
 /// Enqueues `alerts`, a few statements for the lot (a group commit of response actions);
@@ -225,30 +225,6 @@ fn initial_status(alert: &NewAlert<'_>) -> AlertStatus {
     } else {
         AlertStatus::Queued
     }
-}
-
-/// Enqueues `alert`, returning its row id, or `None` if its dedupe key is already there.
-pub fn enqueue_returning_id(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<Option<AlertId>> {
-    let status = initial_status(alert);
-    db.query_opt(
-        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, \
-         auditor_alert_id, record_id, received_at, record, extra_records, status) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-         ON CONFLICT DO NOTHING RETURNING id",
-        args![
-            alert.pipeline,
-            alert.dedupe_key,
-            alert.origin.as_str(),
-            alert.alert_name,
-            alert.auditor_alert_id,
-            alert.record_id,
-            alert.received_at,
-            alert.record,
-            alert.extra_records,
-            status.as_str(),
-        ],
-        |r| r.get(0),
-    )
 }
 
 /// The suppression decision for an alert: its key, the ticket and the ticket action it
