@@ -217,6 +217,24 @@ fn alerts_queued_together_are_each_new_once() {
         .read(store.db().value("SELECT count(*) FROM alerts", args![]))
         .unwrap();
     assert_eq!(count, 20);
+    // One at a time, as `sluice alert-response` writes when no host listens: each takes one
+    // id, not one per row of a statement padded to a fixed size.
+    let newest = |store: &Store| -> i64 {
+        store
+            .read(store.db().value("SELECT max(id) FROM alerts", args![]))
+            .unwrap()
+    };
+    let before = newest(&store);
+    for key in ["k30", "k31", "k32"] {
+        assert!(store
+            .write(|db| alerts::enqueue(db, &alert(key, None)))
+            .unwrap());
+    }
+    assert_eq!(
+        newest(&store) - before,
+        3,
+        "no id taken by a row not written"
+    );
 }
 
 /// A batch of alerts of `names`, queued and read back as suppression gets them.

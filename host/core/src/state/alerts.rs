@@ -152,9 +152,14 @@ pub fn enqueue(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<bool> {
 pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>> {
     const PER_STATEMENT: usize = 8;
     const COLUMNS_PER_ROW: usize = 10;
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let rows: Vec<String> = (0..PER_STATEMENT)
+    let statuses: Vec<&str> = alerts.iter().map(|a| initial_status(a).as_str()).collect();
+    let rows: Vec<(&NewAlert<'_>, &&str)> = alerts.iter().zip(&statuses).collect();
+    let mut new: std::collections::HashSet<(String, String)> = Default::default();
+    // Chunks of falling sizes, not padded with repeats: on PostgreSQL a row that conflicts
+    // still takes a number from the id sequence, and gaps in the ids would make retention,
+    // which keeps the newest alerts by id, keep fewer than it should.
+    for chunk in db::binary_chunks(&rows, PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 format!(
                     "({})",
@@ -162,24 +167,18 @@ pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>
                 )
             })
             .collect();
-        format!(
+        let sql = format!(
             "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
              record_id, received_at, record, extra_records, status) VALUES {} \
              ON CONFLICT DO NOTHING RETURNING pipeline, dedupe_key",
-            rows.join(", ")
-        )
-    });
-    let statuses: Vec<&str> = alerts.iter().map(|a| initial_status(a).as_str()).collect();
-    let rows: Vec<(&NewAlert<'_>, &&str)> = alerts.iter().zip(&statuses).collect();
-    let mut new: std::collections::HashSet<(String, String)> = Default::default();
-    // A padded chunk repeats its last alert, whose second copy conflicts with the first.
-    for chunk in db::padded_chunks(&rows, PER_STATEMENT) {
-        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(PER_STATEMENT * COLUMNS_PER_ROW);
+            values.join(", ")
+        );
+        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * COLUMNS_PER_ROW);
         for (alert, status) in chunk {
             args.extend(alert_values(alert));
             args.push(*status);
         }
-        db.each(sql, &args, |r| {
+        db.each(&sql, &args, |r| {
             new.insert((r.get(0)?, r.get(1)?));
             Ok(true)
         })?;

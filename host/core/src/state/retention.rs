@@ -101,6 +101,8 @@ fn prune_alerts(
     // An alert is finished when the ticket action it belongs to is; found through the outbox
     // index, so a pass costs what it deletes, not the size of the queue. The count limit keeps
     // the newest alerts, as the vendor add-on evicts the oldest requests first.
+    // The newest are found by counting, not by id arithmetic: ids have gaps (on PostgreSQL, a
+    // conflicting insert, a retried response action, takes a number too).
     // The ids are collected first and deleted in id order, so each page of the table is
     // rewritten once; in index order, ticket by ticket, a flood's pages were visited again
     // for every ticket its alerts interleave with.
@@ -110,7 +112,7 @@ fn prune_alerts(
     let finished = db.execute(&format!(
             "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE outbox_id IS NOT NULL \
              AND outbox_id IN (SELECT id FROM outbox WHERE pipeline = ?1 AND state IN ({finished_states})) \
-             AND (received_at < ?2 OR id <= (SELECT max(id) FROM alerts WHERE pipeline = ?1) - ?3) \
+             AND (received_at < ?2 OR id <= (SELECT id FROM alerts WHERE pipeline = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?3)) \
              ORDER BY id LIMIT ?4)"
         ), args![pipeline, old, limits.alerts as i64, per_pass as i64])?;
     let ignored = db.execute(&format!(
@@ -127,6 +129,12 @@ mod tests {
 
     /// A store with `n` finished alerts of pipeline `p`, all on one done open.
     fn finished(n: i64) -> (tempfile::TempDir, Store) {
+        finished_numbered(n, 1)
+    }
+
+    /// [`finished`], the alerts' ids `step` apart (PostgreSQL's sequence skips the numbers
+    /// of rows that conflicted or were rolled back).
+    fn finished_numbered(n: i64, step: i64) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("state.db"), Durability::Normal).unwrap();
         store
@@ -137,8 +145,8 @@ mod tests {
                 tx.execute("INSERT INTO outbox (id, pipeline, ticket_id, kind, state, created_at, next_at) \
                      VALUES (1, 'p', 1, 'open', 'done', 0, 0)", args![])?;
                 for i in 0..n {
-                    tx.execute("INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, received_at, \
-                         status, ticket_id, outbox_id) VALUES ('p', ?1, 'poll', 'A', 0, 'decided', 1, 1)", args![format!("d{i}")])?;
+                    tx.execute("INSERT INTO alerts (id, pipeline, dedupe_key, origin, alert_name, received_at, \
+                         status, ticket_id, outbox_id) VALUES (?2, 'p', ?1, 'poll', 'A', 0, 'decided', 1, 1)", args![format!("d{i}"), (i + 1) * step])?;
                 }
                 Ok(())
             })
@@ -217,5 +225,22 @@ mod tests {
         let second = store.write(|tx| tickets::insert(tx, &new(10_000))).unwrap();
         assert!(second.id > first.id, "{second:?} after {first:?}");
         assert_ne!(second.correlation_id, first.correlation_id);
+    }
+
+    /// The count limit keeps that many alerts, the newest, however far apart their ids are.
+    #[test]
+    fn the_newest_alerts_are_kept_by_count_whatever_their_ids() {
+        let (_dir, mut store) = finished_numbered(50, 3);
+        while store
+            .write(|tx| prune(tx, "p", Timestamp::EPOCH, &limits(100)))
+            .unwrap()
+            .more
+        {}
+        assert_eq!(count(&store), 10, "the limit is 10");
+        let oldest: i64 = store
+            .sqlite()
+            .query_row("SELECT min(id) FROM alerts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(oldest, 41 * 3, "the newest ten are kept");
     }
 }
