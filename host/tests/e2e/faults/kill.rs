@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use sluice_emulators::servicenow::Faults;
 
 use crate::ledger::{account, Expect, Updates};
-use crate::support::{deletion, lockout, write_lockouts, Site, BRISK, POLLING};
+use crate::support::{
+    deletion, lockout, on_both_backends, write_lockouts, Backend, Site, BRISK, POLLING,
+};
 use crate::util::Lcg;
 
 /// Kills, each after a random time in a run of its own.
@@ -142,17 +144,28 @@ pub(super) fn kill_repeatedly(
     );
 }
 
-#[test]
-fn sigkill_at_random_points_of_a_response_action_flood() {
-    sigkill_response_action_flood(&Site::new(&[BRISK, FLOOD]), "flood");
+on_both_backends!(sigkill_at_random_points_of_a_response_action_flood);
+
+/// Layer: on a shared store, a lease of a second, so that each restarted host takes the lease
+/// the killed one held soon after it lapsed; nothing on a SQLite file.
+pub(super) fn short_lease(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => "[state]\nlease = \"1s\"",
+    }
 }
 
-/// The same on a shared PostgreSQL store, one host at a time: each restarted host takes the
-/// lease the killed one held once it lapsed (a second).
-#[test]
-fn sigkill_at_random_points_of_a_response_action_flood_on_postgres() {
-    let site = Site::shared(&[BRISK, FLOOD, "[state]\nlease = \"1s\""]);
-    sigkill_response_action_flood(&site, "flood_pg");
+/// A short name of `backend`'s runs, for their seeds and record ids.
+pub(super) fn run_name(base: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => base.to_owned(),
+        Backend::Postgres => format!("{base}_pg"),
+    }
+}
+
+fn sigkill_at_random_points_of_a_response_action_flood(backend: Backend) {
+    let site = Site::on(backend, &[BRISK, FLOOD, short_lease(backend)]);
+    sigkill_response_action_flood(&site, &run_name("flood", backend));
 }
 
 fn sigkill_response_action_flood(site: &Site, name: &str) {

@@ -6,9 +6,9 @@
 
 use sluice_emulators::servicenow::{Faults, Trigger};
 
-use super::kill::{kill_repeatedly, FLOOD, NAMES};
+use super::kill::{kill_repeatedly, run_name, short_lease, FLOOD, NAMES};
 use crate::ledger::{account, Expect};
-use crate::support::{write_lockouts, Site, BRISK};
+use crate::support::{on_both_backends, write_lockouts, Backend, Site, BRISK};
 use crate::util::Lcg;
 
 /// Layer: the sink gives up on a request after 500 ms; every create the emulator commits late
@@ -64,17 +64,11 @@ fn creates_committed_after_the_timeout_are_adopted_and_never_sent_twice() {
     );
 }
 
-#[test]
-fn sigkills_and_drain_expiries_while_creates_commit_late() {
-    sigkills_and_drain_expiries_on(&Site::new(&[BRISK, IMPATIENT, FLOOD]), "late");
-}
+on_both_backends!(sigkills_and_drain_expiries_while_creates_commit_late);
 
-/// The same on a shared PostgreSQL store: each restarted host takes the lease the killed one
-/// held once it lapsed (a second).
-#[test]
-fn sigkills_and_drain_expiries_while_creates_commit_late_on_postgres() {
-    let site = Site::shared(&[BRISK, IMPATIENT, FLOOD, "[state]\nlease = \"1s\""]);
-    sigkills_and_drain_expiries_on(&site, "late_pg");
+fn sigkills_and_drain_expiries_while_creates_commit_late(backend: Backend) {
+    let site = Site::on(backend, &[BRISK, IMPATIENT, FLOOD, short_lease(backend)]);
+    sigkills_and_drain_expiries_on(&site, &run_name("late", backend));
 }
 
 fn sigkills_and_drain_expiries_on(site: &Site, name: &str) {
