@@ -73,6 +73,12 @@ impl AlertStatus {
     }
 }
 
+impl ToValue for AlertStatus {
+    fn to_value(&self) -> db::Value<'_> {
+        db::Value::Text(self.as_str())
+    }
+}
+
 /// Where an alert is, as `sluice status` and the metrics count alerts: its own status until it
 /// is decided, then the state of the ticket action that carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,39 +156,28 @@ pub fn enqueue(db: &Db<'_>, alert: &NewAlert<'_>) -> db::Result<bool> {
 /// for each, in order, whether it is new (`false`: its dedupe key was there, or earlier in
 /// `alerts`).
 pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>> {
-    const PER_STATEMENT: usize = 8;
-    const COLUMNS_PER_ROW: usize = 10;
-    let statuses: Vec<&str> = alerts.iter().map(|a| initial_status(a).as_str()).collect();
-    let rows: Vec<(&NewAlert<'_>, &&str)> = alerts.iter().zip(&statuses).collect();
+    let rows: Vec<(&NewAlert<'_>, AlertStatus)> =
+        alerts.iter().map(|a| (a, initial_status(a))).collect();
     let mut new: std::collections::HashSet<(String, String)> = Default::default();
-    // Chunks of falling sizes, not padded with repeats: on PostgreSQL a row that conflicts
-    // still takes a number from the id sequence, and gaps in the ids would make retention,
-    // which keeps the newest alerts by id, keep fewer than it should.
-    for chunk in db::binary_chunks(&rows, PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                format!(
-                    "({})",
-                    db::parameters(i * COLUMNS_PER_ROW + 1, COLUMNS_PER_ROW)
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
-             record_id, received_at, record, extra_records, status) VALUES {} \
-             ON CONFLICT DO NOTHING RETURNING pipeline, dedupe_key",
-            values.join(", ")
-        );
-        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * COLUMNS_PER_ROW);
-        for (alert, status) in chunk {
+    // Not padded with repeats: on PostgreSQL a row that conflicts still takes a number from
+    // the id sequence, and the ids would skip numbers for rows never written.
+    db::insert_rows(
+        db,
+        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
+         record_id, received_at, record, extra_records, status) VALUES {rows} \
+         ON CONFLICT DO NOTHING RETURNING pipeline, dedupe_key",
+        10,
+        8,
+        &rows,
+        |(alert, status), args| {
             args.extend(alert_values(alert));
-            args.push(*status);
-        }
-        db.each(&sql, &args, |r| {
+            args.push(status);
+        },
+        |r| {
             new.insert((r.get(0)?, r.get(1)?));
-            Ok(true)
-        })?;
-    }
+            Ok(())
+        },
+    )?;
     Ok(alerts
         .iter()
         .map(|a| new.remove(&(a.pipeline.to_owned(), a.dedupe_key.clone())))
@@ -250,32 +245,21 @@ const ALERTS_PER_INSERT: usize = 16;
 /// dedupe keys are new (polled record ids are remembered at least as long as alerts; see
 /// `RetentionSettings`).
 pub fn insert_all_decided(db: &Db<'_>, alerts: &[(NewAlert<'_>, Decided<'_>)]) -> db::Result<()> {
-    const COLUMNS_PER_ROW: usize = 14;
-    let status = AlertStatus::Decided.sql();
-    for chunk in db::binary_chunks(alerts, ALERTS_PER_INSERT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let first = i * COLUMNS_PER_ROW + 1;
-                // The status, a constant, sits between the 9th and the 10th parameter.
-                let alert = db::parameters(first, 9);
-                let decided = db::parameters(first + 9, COLUMNS_PER_ROW - 9);
-                format!("({alert}, {status}, {decided})")
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
-             record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
-             outbox_id, decision, decided_at) VALUES {}",
-            rows.join(", ")
-        );
-        let mut args: Vec<&dyn ToValue> = Vec::with_capacity(chunk.len() * COLUMNS_PER_ROW);
-        for (alert, decided) in chunk {
+    db::insert_rows(
+        db,
+        "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
+         record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
+         outbox_id, decision, decided_at) VALUES {rows}",
+        15,
+        ALERTS_PER_INSERT,
+        alerts,
+        |(alert, decided), args| {
             args.extend(alert_values(alert));
+            args.push(&AlertStatus::Decided);
             args.extend(decided_values(decided));
-        }
-        db.execute(&sql, &args)?;
-    }
-    Ok(())
+        },
+        |_| Ok(()),
+    )
 }
 
 /// An alert as stored.

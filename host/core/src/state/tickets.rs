@@ -148,43 +148,33 @@ pub fn insert(db: &Db<'_>, ticket: &NewTicket<'_>) -> db::Result<TicketRow> {
 /// Inserts new tickets of `pipeline` as `rows` hold them (ids from [`NewIds`]), a few
 /// statements for the lot.
 pub(crate) fn insert_all(db: &Db<'_>, pipeline: &str, rows: &[&TicketRow]) -> db::Result<()> {
-    const ROWS_PER_INSERT: usize = 16;
-    const COLUMNS: usize = 10;
-    for chunk in db::binary_chunks(rows, ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", db::parameters(1 + i * COLUMNS, COLUMNS)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO tickets (id, pipeline, suppression_key, kind, alert_name, \
-             correlation_id, created_at, last_alert_at, collecting_outbox_id, alert_count) \
-             VALUES {}",
-            values.join(", ")
-        );
-        let kinds: Vec<(&str, i64)> = chunk
-            .iter()
-            .map(|t| (t.kind.as_str(), t.alert_count as i64))
-            .collect();
-        let args: Vec<&dyn ToValue> = chunk
-            .iter()
-            .zip(&kinds)
-            .flat_map(|(t, (kind, alert_count))| -> [&dyn ToValue; COLUMNS] {
-                [
-                    &t.id,
-                    &pipeline,
-                    &t.suppression_key,
-                    kind,
-                    &t.alert_name,
-                    &t.correlation_id,
-                    &t.created_at,
-                    &t.last_alert_at,
-                    &t.collecting_outbox_id,
-                    alert_count,
-                ]
-            })
-            .collect();
-        db.execute(&sql, &args)?;
-    }
-    Ok(())
+    let rows: Vec<(&TicketRow, &str, i64)> = rows
+        .iter()
+        .map(|t| (*t, t.kind.as_str(), t.alert_count as i64))
+        .collect();
+    db::insert_rows(
+        db,
+        "INSERT INTO tickets (id, pipeline, suppression_key, kind, alert_name, correlation_id, \
+         created_at, last_alert_at, collecting_outbox_id, alert_count) VALUES {rows}",
+        10,
+        16,
+        &rows,
+        |(t, kind, alert_count), args| {
+            args.extend([
+                &t.id as &dyn ToValue,
+                &pipeline,
+                &t.suppression_key,
+                kind,
+                &t.alert_name,
+                &t.correlation_id,
+                &t.created_at,
+                &t.last_alert_at,
+                &t.collecting_outbox_id,
+                alert_count,
+            ])
+        },
+        |_| Ok(()),
+    )
 }
 
 /// The ticket with row id `id`.

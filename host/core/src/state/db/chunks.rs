@@ -19,7 +19,7 @@ pub(crate) fn padded_chunks<T>(items: &[T], size: usize) -> impl Iterator<Item =
 /// `items` in chunks of `max` while that many are left, then of falling powers of two: for
 /// statements whose rows cannot be repeated (an insert of new rows), at most
 /// `log2(max) + 1` texts are prepared for lists of any length.
-pub(crate) fn binary_chunks<T>(mut items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+fn binary_chunks<T>(mut items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
         if items.is_empty() {
             return None;
@@ -35,8 +35,34 @@ pub(crate) fn binary_chunks<T>(mut items: &[T], max: usize) -> impl Iterator<Ite
     })
 }
 
+/// Runs `sql`, an `INSERT … VALUES {rows}`, for `items`, at most `most` rows a statement
+/// ([`binary_chunks`]: new rows cannot be repeated to fill a statement up); `row` gives each
+/// item's `columns` values, and `f` sees the rows a `RETURNING` gives.
+pub(crate) fn insert_rows<'a, T>(
+    db: &Db<'_>,
+    sql: &str,
+    columns: usize,
+    most: usize,
+    items: &'a [T],
+    row: impl Fn(&'a T, &mut Vec<&'a dyn ToValue>),
+    mut f: impl FnMut(&Row<'_>) -> Result<()>,
+) -> Result<()> {
+    for chunk in binary_chunks(items, most) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", parameters(i * columns + 1, columns)))
+            .collect();
+        let sql = sql.replace("{rows}", &rows.join(", "));
+        let mut args: Vec<&'a dyn ToValue> = Vec::with_capacity(chunk.len() * columns);
+        for item in chunk {
+            row(item, &mut args);
+        }
+        db.each(&sql, &args, |r| f(r).map(|()| true))?;
+    }
+    Ok(())
+}
+
 /// `?from, ?from+1, …`: `n` numbered parameters.
-pub(crate) fn parameters(from: usize, n: usize) -> String {
+fn parameters(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()

@@ -8,9 +8,7 @@ pub(crate) mod postgres;
 mod sqlite;
 mod value;
 
-pub(crate) use chunks::{
-    binary_chunks, each_in, execute_in, padded_chunks, parameters, update_all,
-};
+pub(crate) use chunks::{each_in, execute_in, insert_rows, padded_chunks, update_all};
 pub use value::{ColumnValue, FromValue, ToValue, Value};
 
 /// Why a statement failed.

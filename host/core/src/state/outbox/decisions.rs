@@ -87,44 +87,33 @@ pub fn insert(db: &Db<'_>, action: &NewAction<'_>) -> db::Result<ActionId> {
 
 /// Adds ticket actions with ids from [`NewIds`], a few statements for the lot.
 pub(crate) fn insert_all(db: &Db<'_>, actions: &[(ActionId, NewAction<'_>)]) -> db::Result<()> {
-    const ROWS_PER_INSERT: usize = 16;
-    const COLUMNS: usize = 9;
-    for chunk in db::binary_chunks(actions, ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let at = 1 + i * COLUMNS;
-                format!("({}, ?{})", db::parameters(at, COLUMNS), at + COLUMNS - 1)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO outbox (id, pipeline, ticket_id, kind, reopen, correlate_ticket_id, \
-             flush_at, state, created_at, next_at) VALUES {}",
-            values.join(", ")
-        );
-        let columns: Vec<(&str, ActionState)> = chunk
-            .iter()
-            .map(|(_, action)| (action.kind.as_str(), action.state()))
-            .collect();
-        let args: Vec<&dyn ToValue> = chunk
-            .iter()
-            .zip(&columns)
-            .flat_map(|((id, action), (kind, state))| -> [&dyn ToValue; COLUMNS] {
-                [
-                    id,
-                    &action.pipeline,
-                    &action.ticket,
-                    kind,
-                    &action.reopen,
-                    &action.correlate_ticket,
-                    &action.collect_until,
-                    state,
-                    &action.at,
-                ]
-            })
-            .collect();
-        db.execute(&sql, &args)?;
-    }
-    Ok(())
+    let rows: Vec<(&ActionId, &NewAction<'_>, &str, ActionState)> = actions
+        .iter()
+        .map(|(id, action)| (id, action, action.kind.as_str(), action.state()))
+        .collect();
+    db::insert_rows(
+        db,
+        "INSERT INTO outbox (id, pipeline, ticket_id, kind, reopen, correlate_ticket_id, \
+         flush_at, state, created_at, next_at) VALUES {rows}",
+        10,
+        16,
+        &rows,
+        |(id, action, kind, state), args| {
+            args.extend([
+                *id as &dyn ToValue,
+                &action.pipeline,
+                &action.ticket,
+                kind,
+                &action.reopen,
+                &action.correlate_ticket,
+                &action.collect_until,
+                state,
+                &action.at,
+                &action.at,
+            ])
+        },
+        |_| Ok(()),
+    )
 }
 
 /// Ends collection for every update whose `flush_at` has come: it becomes pending, and its
