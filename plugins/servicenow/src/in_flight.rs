@@ -29,9 +29,12 @@ use std::time::{Duration, Instant};
 /// How far a round trip may exceed the usual before it counts as the instance queueing: the
 /// usual plus this many deviations (the figure Vector's adaptive concurrency uses)...
 const DEVIATIONS: f64 = 2.5;
-/// ...and at least this share of the usual, so that steady round trips with no spread do not
-/// make every jitter a slowdown.
-const MIN_SLACK: f64 = 0.5;
+/// ...and at least this share of the usual: a round trip must take twice the usual before it
+/// counts. Round trips vary that much when this host's own cores are busy (a burst of response
+/// actions starting processes on the same machine), and a slowdown taken for the instance's
+/// ended the doubling at four or five in flight, leaving a burst of new incidents to queue
+/// while the limit crept up by one; an instance that queues shows it many times over.
+const MIN_SLACK: f64 = 1.0;
 /// The weight of a new round trip in the usual one.
 const EWMA_WEIGHT: f64 = 0.4;
 /// The limit to start with: what a fixed limit used to be.
@@ -451,11 +454,25 @@ mod tests {
         let mut now = Instant::now();
         let mut l = Limiter::new(64, now);
         rounds(&mut l, &mut now, 3, 5 * MS, Load::Answered);
-        rounds(&mut l, &mut now, 1, 50 * MS, Load::Answered);
+        // The window that sees it also holds the previous round's last answers.
+        rounds(&mut l, &mut now, 1, 200 * MS, Load::Answered);
         let after = l.limit;
         assert!(after < 32, "{after}");
         rounds(&mut l, &mut now, 3, 5 * MS, Load::Answered);
         assert!(l.limit <= after + 3, "{after} -> {}", l.limit);
+    }
+
+    /// Round trips half as long again as the usual are this host's cores being busy, not the
+    /// instance queueing: the limit goes on doubling.
+    #[test]
+    fn round_trips_up_to_twice_the_usual_do_not_end_the_doubling() {
+        let mut now = Instant::now();
+        let mut l = Limiter::new(64, now);
+        rounds(&mut l, &mut now, 1, 7 * MS, Load::Answered);
+        for rtt in [11, 13, 12] {
+            rounds(&mut l, &mut now, 1, rtt * MS, Load::Answered);
+        }
+        assert_eq!(l.limit, 64, "4 doubled four times");
     }
 
     #[test]
