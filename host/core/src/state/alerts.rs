@@ -159,15 +159,12 @@ pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>
     let rows: Vec<(&NewAlert<'_>, AlertStatus)> =
         alerts.iter().map(|a| (a, initial_status(a))).collect();
     let mut new: std::collections::HashSet<(String, String)> = Default::default();
-    // Not padded with repeats: on PostgreSQL a row that conflicts still takes a number from
-    // the id sequence, and the ids would skip numbers for rows never written.
     db::insert_rows(
         db,
         "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
-         record_id, received_at, record, extra_records, status) VALUES {rows} \
+         record_id, received_at, record, extra_records, status) {rows} \
          ON CONFLICT DO NOTHING RETURNING pipeline, dedupe_key",
-        10,
-        8,
+        &ALERT_TYPES,
         &rows,
         |(alert, status), args| {
             args.extend(alert_values(alert));
@@ -183,6 +180,11 @@ pub fn enqueue_all(db: &Db<'_>, alerts: &[NewAlert<'_>]) -> db::Result<Vec<bool>
         .map(|a| new.remove(&(a.pipeline.to_owned(), a.dedupe_key.clone())))
         .collect())
 }
+
+/// The types of [`alert_values`], then the status's.
+const ALERT_TYPES: [&str; 10] = [
+    "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT",
+];
 
 /// The columns every new alert row has, in the order the inserts name them (`pipeline` …
 /// `extra_records`).
@@ -237,9 +239,6 @@ pub struct Decided<'a> {
     pub at: Timestamp,
 }
 
-/// How many alerts one statement of [`insert_all_decided`] inserts at most.
-const ALERTS_PER_INSERT: usize = 16;
-
 /// Inserts alerts already placed on tickets (polled alerts, decided in the transaction that
 /// raises them), a few statements for the lot. Plain inserts: the caller guarantees the
 /// dedupe keys are new (polled record ids are remembered at least as long as alerts; see
@@ -249,9 +248,12 @@ pub fn insert_all_decided(db: &Db<'_>, alerts: &[(NewAlert<'_>, Decided<'_>)]) -
         db,
         "INSERT INTO alerts (pipeline, dedupe_key, origin, alert_name, auditor_alert_id, \
          record_id, received_at, record, extra_records, status, suppression_key, ticket_id, \
-         outbox_id, decision, decided_at) VALUES {rows}",
-        15,
-        ALERTS_PER_INSERT,
+         outbox_id, decision, decided_at) {rows}",
+        &[
+            ALERT_TYPES.as_slice(),
+            &["TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT"],
+        ]
+        .concat(),
         alerts,
         |(alert, decided), args| {
             args.extend(alert_values(alert));

@@ -155,9 +155,11 @@ pub(crate) fn insert_all(db: &Db<'_>, pipeline: &str, rows: &[&TicketRow]) -> db
     db::insert_rows(
         db,
         "INSERT INTO tickets (id, pipeline, suppression_key, kind, alert_name, correlation_id, \
-         created_at, last_alert_at, collecting_outbox_id, alert_count) VALUES {rows}",
-        10,
-        16,
+         created_at, last_alert_at, collecting_outbox_id, alert_count) {rows}",
+        &[
+            "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT",
+            "BIGINT",
+        ],
         &rows,
         |(t, kind, alert_count), args| {
             args.extend([

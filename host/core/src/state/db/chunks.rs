@@ -16,46 +16,39 @@ pub(crate) fn padded_chunks<T>(items: &[T], size: usize) -> impl Iterator<Item =
     })
 }
 
-/// `items` in chunks of `max` while that many are left, then of falling powers of two: for
-/// statements whose rows cannot be repeated (an insert of new rows), at most
-/// `log2(max) + 1` texts are prepared for lists of any length.
-fn binary_chunks<T>(mut items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
-    std::iter::from_fn(move || {
-        if items.is_empty() {
-            return None;
-        }
-        let size = if items.len() >= max {
-            max.max(1)
-        } else {
-            1 << items.len().ilog2()
-        };
-        let (chunk, rest) = items.split_at(size);
-        items = rest;
-        Some(chunk)
-    })
-}
+/// How many rows one statement of [`insert_rows`] or [`update_all`] writes at most.
+pub(crate) const ROWS_PER_STATEMENT: usize = 32;
 
-/// Runs `sql`, an `INSERT … VALUES {rows}`, for `items`, at most `most` rows a statement
-/// ([`binary_chunks`]: new rows cannot be repeated to fill a statement up); `row` gives each
-/// item's `columns` values, and `f` sees the rows a `RETURNING` gives.
+/// Fills the last rows of a statement's `VALUES`.
+static NULL: Option<i64> = None;
+
+/// Runs `sql`, an `INSERT INTO t (…) {rows}`, for `items`, [`ROWS_PER_STATEMENT`] a
+/// statement; `{rows}` becomes `SELECT * FROM (VALUES …) AS v WHERE v.column1 IS NOT NULL`
+/// with rows of `types` ([`typed_rows`]), and `row` gives each item's values, the first never
+/// NULL. The last statement is filled up with rows of NULLs, which the `WHERE` drops before
+/// they are inserted (on PostgreSQL they take no number from an id sequence either): a list
+/// of any length costs one statement per [`ROWS_PER_STATEMENT`] items, all of one text,
+/// prepared once. `f` sees the rows a `RETURNING` gives.
 pub(crate) fn insert_rows<'a, T>(
     db: &Db<'_>,
     sql: &str,
-    columns: usize,
-    most: usize,
+    types: &[&str],
     items: &'a [T],
     row: impl Fn(&'a T, &mut Vec<&'a dyn ToValue>),
     mut f: impl FnMut(&Row<'_>) -> Result<()>,
 ) -> Result<()> {
-    for chunk in binary_chunks(items, most) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", parameters(i * columns + 1, columns)))
-            .collect();
-        let sql = sql.replace("{rows}", &rows.join(", "));
-        let mut args: Vec<&'a dyn ToValue> = Vec::with_capacity(chunk.len() * columns);
+    let rows = format!(
+        "SELECT * FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
+        typed_rows(ROWS_PER_STATEMENT, 1, types)
+    );
+    let sql = sql.replace("{rows}", &rows);
+    for chunk in items.chunks(ROWS_PER_STATEMENT) {
+        let mut args: Vec<&'a dyn ToValue> = Vec::with_capacity(ROWS_PER_STATEMENT * types.len());
         for item in chunk {
             row(item, &mut args);
         }
+        debug_assert_eq!(args.len(), chunk.len() * types.len(), "a row per type");
+        args.resize(ROWS_PER_STATEMENT * types.len(), &NULL);
         db.each(&sql, &args, |r| f(r).map(|()| true))?;
     }
     Ok(())
@@ -114,17 +107,11 @@ pub(crate) fn execute_in<'a, T: ToValue>(
     Ok(changed)
 }
 
-/// How many rows one `UPDATE … FROM (VALUES …)` changes at most.
-pub(crate) const ROWS_PER_UPDATE: usize = 32;
-
-/// Fills the last rows of an update's `VALUES`.
-static NULL: Option<i64> = None;
-
-/// Runs `sql`, an `UPDATE … FROM (VALUES {rows}) AS v`, for `items`, [`ROWS_PER_UPDATE`] a
-/// statement; `{rows}` becomes the rows of `types` ([`typed_rows`]) numbered after the `lead`
+/// Runs `sql`, an `UPDATE … FROM (VALUES {rows}) AS v`, for `items`, [`ROWS_PER_STATEMENT`]
+/// a statement; `{rows}` becomes the rows of `types` ([`typed_rows`]) numbered after the `lead`
 /// arguments, and `row` gives each item's values. The last statement is filled up with rows of
 /// NULLs, which match no row (`id = NULL` is never true): a list of any length costs one
-/// statement per [`ROWS_PER_UPDATE`] items, all of one text, prepared once. Returns how many
+/// statement per [`ROWS_PER_STATEMENT`] items, all of one text, prepared once. Returns how many
 /// rows changed.
 pub(crate) fn update_all<'a, T>(
     db: &Db<'_>,
@@ -136,15 +123,15 @@ pub(crate) fn update_all<'a, T>(
 ) -> Result<usize> {
     let sql = sql.replace(
         "{rows}",
-        &typed_rows(ROWS_PER_UPDATE, lead.len() + 1, types),
+        &typed_rows(ROWS_PER_STATEMENT, lead.len() + 1, types),
     );
     let mut changed = 0;
-    for chunk in items.chunks(ROWS_PER_UPDATE) {
+    for chunk in items.chunks(ROWS_PER_STATEMENT) {
         let mut args: Vec<&'a dyn ToValue> = lead.to_vec();
         for item in chunk {
             row(item, &mut args);
         }
-        args.resize(lead.len() + ROWS_PER_UPDATE * types.len(), &NULL);
+        args.resize(lead.len() + ROWS_PER_STATEMENT * types.len(), &NULL);
         changed += db.execute(&sql, &args)?;
     }
     Ok(changed)
@@ -171,10 +158,8 @@ pub(crate) fn typed_rows(n: usize, first: usize, types: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn lists_are_cut_into_few_statement_sizes() {
+    fn lists_are_cut_into_statements_of_one_size() {
         let items: Vec<u32> = (0..45).collect();
-        let sizes: Vec<usize> = super::binary_chunks(&items, 16).map(<[u32]>::len).collect();
-        assert_eq!(sizes, [16, 16, 8, 4, 1]);
         let padded: Vec<Vec<&u32>> = super::padded_chunks(&items[..5], 4).collect();
         assert_eq!(padded, [vec![&0, &1, &2, &3], vec![&4, &4, &4, &4]]);
         assert_eq!(super::parameters(3, 3), "?3, ?4, ?5");

@@ -94,9 +94,11 @@ pub(crate) fn insert_all(db: &Db<'_>, actions: &[(ActionId, NewAction<'_>)]) -> 
     db::insert_rows(
         db,
         "INSERT INTO outbox (id, pipeline, ticket_id, kind, reopen, correlate_ticket_id, \
-         flush_at, state, created_at, next_at) VALUES {rows}",
-        10,
-        16,
+         flush_at, state, created_at, next_at) {rows}",
+        &[
+            "BIGINT", "TEXT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "BIGINT",
+            "BIGINT",
+        ],
         &rows,
         |(id, action, kind, state), args| {
             args.extend([
