@@ -85,7 +85,9 @@ fn a_host_whose_lease_was_taken_over_commits_nothing() {
     let cluster = Cluster::start().unwrap();
     let mut paused = Store::open_postgres(&cluster.url()).unwrap();
     let mut standby = Store::open_postgres(&cluster.url()).unwrap();
-    let old = lease::try_acquire(&paused.db(), "host a", LEASE)
+    // A holder's description is written into the fence's query: quotes and backslashes in it
+    // must still match.
+    let old = lease::try_acquire(&paused.db(), r"host a, user o'brien\ops", LEASE)
         .unwrap()
         .unwrap();
     paused.set_fence(fence(&old));

@@ -3,7 +3,7 @@
 //! lease polls and delivers. The lease is one row, timed by the database's clock (the hosts'
 //! clocks need not agree), and carries an epoch that goes up at every change of holder: each
 //! delivering transaction first checks that the lease still has the epoch its host was given
-//! ([`check_fence`]) and holds the row while it commits, so a host that was paused or cut off
+//! ([`fence_query`]) and holds the row while it commits, so a host that was paused or cut off
 //! past its lease commits nothing once another has taken over.
 
 use std::time::Duration;
@@ -145,22 +145,23 @@ pub fn current(db: &Db<'_>) -> db::Result<Option<LeaseView>> {
     )
 }
 
-/// Fails the transaction unless the lease still has `fence`'s holder and epoch; when it does,
-/// holds the lease's row until the transaction ends, so that no other host can take the lease
-/// over before this transaction has committed.
-pub fn check_fence(db: &Db<'_>, fence: &Fence) -> db::Result<()> {
-    let held = db
-        .query_opt(
-            "SELECT 1 FROM lease WHERE name = ?1 AND holder = ?2 AND epoch = ?3 FOR SHARE",
-            args![NAME, fence.holder, fence.epoch.get()],
-            |r| r.get::<i64>(0),
-        )?
-        .is_some();
-    if held {
-        Ok(())
-    } else {
-        Err(DbError::Fenced {
-            epoch: fence.epoch.get(),
-        })
+/// The query a fenced transaction starts with: a row when the lease still has `fence`'s
+/// holder and epoch, which it then holds until the transaction ends, so that no other host can
+/// take the lease over before this transaction has committed. With no row, the transaction
+/// fails ([`fenced`]). Its values are written into the text: it goes with `BEGIN` in one
+/// round trip, through PostgreSQL's simple protocol, which takes no parameters.
+pub(super) fn fence_query(fence: &Fence) -> String {
+    format!(
+        "SELECT 1 FROM lease WHERE name = {} AND holder = {} AND epoch = {} FOR SHARE",
+        db::postgres_literal(NAME),
+        db::postgres_literal(&fence.holder),
+        fence.epoch.get()
+    )
+}
+
+/// The error of a transaction whose [`fence_query`] found no row.
+pub(super) fn fenced(fence: &Fence) -> DbError {
+    DbError::Fenced {
+        epoch: fence.epoch.get(),
     }
 }

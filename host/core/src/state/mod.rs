@@ -490,17 +490,9 @@ impl Store {
                 tx.commit().map_err(err)?;
                 Ok(value)
             }
-            Link::Postgres(link) => {
-                let fence = self.fence.as_ref();
-                let fenced = |db: &Db<'_>| {
-                    if let Some(fence) = fence {
-                        lease::check_fence(db, fence)?;
-                    }
-                    f(db)
-                };
-                link.write(fenced, true)
-                    .map_err(StoreError::database(&self.name))
-            }
+            Link::Postgres(link) => link
+                .write(f, true, self.fence.as_ref())
+                .map_err(StoreError::database(&self.name)),
         }
     }
 
@@ -519,7 +511,7 @@ impl Store {
                 value
             }
             Link::Postgres(link) => link
-                .write(f, false)
+                .write(f, false, None)
                 .map_err(StoreError::database(&self.name)),
         }
     }

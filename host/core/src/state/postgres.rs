@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use postgres::config::SslMode;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config};
+use postgres::{Client, Config, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::db::{self, postgres::Statements, Db};
+use super::lease::{self, Fence};
 use super::{Database, StoreError};
 
 pub(super) use tls::advice as tls_advice;
@@ -110,28 +111,43 @@ impl Link {
     }
 
     /// Runs `f` in a transaction, committed when `commit` and `f` succeeded, else rolled back.
+    /// A transaction fenced by `fence` (see `lease`) fails unless the lease is still its.
     pub(super) fn write<T>(
         &mut self,
         f: impl FnOnce(&Db<'_>) -> db::Result<T>,
         commit: bool,
+        fence: Option<&Fence>,
     ) -> db::Result<T> {
-        self.begin()?;
+        let opening = match fence {
+            Some(fence) => format!("BEGIN; {}", lease::fence_query(fence)),
+            None => "BEGIN".to_owned(),
+        };
+        let answer = self.begin(&opening)?;
         let open = OpenTransaction::new(&self.client);
+        if let Some(fence) = fence {
+            let held = answer
+                .iter()
+                .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
+            if !held {
+                return Err(lease::fenced(fence));
+            }
+        }
         let value = f(&Db::postgres(&self.client, &self.statements))?;
         open.end(if commit { "COMMIT" } else { "ROLLBACK" })?;
         Ok(value)
     }
 
-    /// Starts a transaction, on a new connection if the one held was lost.
-    fn begin(&self) -> db::Result<()> {
+    /// Starts a transaction with `opening` (`BEGIN`, perhaps followed by a query, in one round
+    /// trip), on a new connection if the one held was lost; returns what it answered.
+    fn begin(&self, opening: &str) -> db::Result<Vec<SimpleQueryMessage>> {
         self.reconnect_if_closed()?;
         match self
             .client
             .borrow_mut()
-            .batch_execute("BEGIN")
+            .simple_query(opening)
             .map_err(db::DbError::from)
         {
-            Ok(()) => return Ok(()),
+            Ok(answer) => return Ok(answer),
             // The session may have ended with nothing to show for it yet (the server closed
             // the socket since the last statement): `BEGIN` is what finds out, and as nothing
             // else was sent, a new connection may safely try again.
@@ -139,7 +155,7 @@ impl Link {
             Err(e) => return Err(e),
         }
         self.reconnect()?;
-        Ok(self.client.borrow_mut().batch_execute("BEGIN")?)
+        Ok(self.client.borrow_mut().simple_query(opening)?)
     }
 
     /// Waits up to `wait` for a host to queue alerts (the `alerts_queued` trigger's

@@ -9,6 +9,7 @@ mod sqlite;
 mod value;
 
 pub(crate) use chunks::{each_in, execute_in, insert_rows, padded_chunks, update_all};
+pub(crate) use postgres::literal as postgres_literal;
 pub use value::{ColumnValue, FromValue, ToValue, Value};
 
 /// Why a statement failed.

@@ -168,6 +168,18 @@ pub(crate) fn numbered_parameters(sql: &str) -> String {
     out
 }
 
+/// `text` as a string literal of PostgreSQL's SQL, for a statement sent through the simple
+/// protocol (which takes no parameters): quotes doubled, and backslashes too in an escape
+/// string, so it reads the same whatever `standard_conforming_strings` says.
+pub(crate) fn literal(text: &str) -> String {
+    let quoted = text.replace('\'', "''");
+    if quoted.contains('\\') {
+        format!("E'{}'", quoted.replace('\\', "\\\\"))
+    } else {
+        format!("'{quoted}'")
+    }
+}
+
 /// A parameter as the client binds it: converted to the type PostgreSQL inferred for it.
 #[derive(Debug)]
 struct Bound<'a>(Value<'a>);
@@ -247,7 +259,7 @@ pub(crate) fn column(row: &postgres::Row, index: usize) -> Result<ColumnValue<'_
 
 #[cfg(test)]
 mod tests {
-    use super::numbered_parameters;
+    use super::{literal, numbered_parameters};
 
     #[test]
     fn parameters_are_renumbered_and_nothing_else_changes() {
@@ -255,5 +267,12 @@ mod tests {
             numbered_parameters("SELECT a FROM t WHERE b = ?1 AND c IN (?2, ?10) AND d = '?'"),
             "SELECT a FROM t WHERE b = $1 AND c IN ($2, $10) AND d = '?'"
         );
+    }
+
+    #[test]
+    fn literals_keep_quotes_and_backslashes_as_text() {
+        assert_eq!(literal("host db1, process 7"), "'host db1, process 7'");
+        assert_eq!(literal("o'brien"), "'o''brien'");
+        assert_eq!(literal(r"a\'b"), r"E'a\\''b'");
     }
 }

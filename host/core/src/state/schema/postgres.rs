@@ -195,6 +195,7 @@ pub(in crate::state) fn migrate(link: &mut Link, name: &str) -> Result<(), Store
                 Ok(current)
             },
             true,
+            None,
         )
         .map_err(err)?;
     if current > VERSION {
