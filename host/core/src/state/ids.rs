@@ -75,8 +75,10 @@ row_id! {
     ActionId in "outbox"
 }
 
-/// Most ids taken from PostgreSQL in one statement.
-const MOST_AT_ONCE: usize = 32;
+/// Most ids taken from PostgreSQL in one statement: a step of a burst of new tickets takes
+/// its ids in one statement per table, and a batch that needed fewer leaves at most this
+/// many numbers unused.
+const MOST_AT_ONCE: usize = 128;
 
 /// Row ids for rows a transaction inserts later, many in one statement: other rows name them
 /// before they are written, and an insert per row, to learn its id, costs a round trip each on
