@@ -21,7 +21,7 @@ use crate::retry::jitter;
 use crate::state::alerts::{self, AlertStatus};
 use crate::state::retention::{self, Limits};
 
-use crate::state::{outbox, Store, StoreError};
+use crate::state::{due, Store, StoreError};
 use crate::stop::StopSignal;
 use crate::time::Timestamp;
 
@@ -161,14 +161,6 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
 
     fn now(&self) -> Timestamp {
         Timestamp::from_system_time(self.clock.now())
-    }
-
-    fn suppression(&self) -> Suppression<'_> {
-        Suppression {
-            pipeline: &self.spec.name,
-            settings: &self.spec.settings.suppression,
-            correlation_prefix: &self.correlation_prefix,
-        }
     }
 
     /// Does everything that is due now: intake, decisions, flushes, delivery, pruning.
@@ -445,19 +437,15 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         if self.spec.settings.intake.poll {
             next = next.min(self.next_poll_at.max(self.source_retry_at));
         }
-        if self.store.read(alerts::any_ready(db, &self.spec.name))? {
+        let work = self.store.read(due::stored_work(db, &self.spec.name))?;
+        if work.ready {
             return Ok(now);
         }
-        if let Some(at) = self
-            .store
-            .read(alerts::next_fetch_at(db, &self.spec.name))?
+        let fetch_at = work.fetch_at.map(|at| at.max(self.source_retry_at));
+        for at in [fetch_at, work.flush_at, work.action_at]
+            .into_iter()
+            .flatten()
         {
-            next = next.min(at.max(self.source_retry_at));
-        }
-        if let Some(at) = self.store.read(self.suppression().next_flush_at(db))? {
-            next = next.min(at);
-        }
-        if let Some(at) = self.store.read(outbox::next_due(db, &self.spec.name))? {
             next = next.min(at);
         }
         Ok(next.max(now))

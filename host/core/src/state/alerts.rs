@@ -346,26 +346,18 @@ pub fn due_for_fetch(
     )
 }
 
-/// When the next queued alert's fetch falls due (see [`due_for_fetch`]).
-pub fn next_fetch_at(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
+/// When the next queued alert's fetch falls due (see [`due_for_fetch`]), for the pipeline
+/// `?1`: a scalar subquery of [`super::due::stored_work`].
+pub(super) fn next_fetch_sql() -> String {
     let queued = AlertStatus::Queued.sql();
-    db.query_one(
-        &format!(
-            "SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = {queued}"
-        ),
-        args![pipeline],
-        |r| r.get(0),
-    )
+    format!("SELECT min({FETCH_DUE_AT}) FROM alerts WHERE pipeline = ?1 AND status = {queued}")
 }
 
-/// Whether an alert waits to be decided.
-pub fn any_ready(db: &Db<'_>, pipeline: &str) -> db::Result<bool> {
+/// Whether an alert of the pipeline `?1` waits to be decided: a scalar subquery of
+/// [`super::due::stored_work`].
+pub(super) fn any_ready_sql() -> String {
     let ready = AlertStatus::Ready.sql();
-    db.query_one(
-        &format!("SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = {ready})"),
-        args![pipeline],
-        |r| r.get(0),
-    )
+    format!("SELECT EXISTS (SELECT 1 FROM alerts WHERE pipeline = ?1 AND status = {ready})")
 }
 
 /// Gives the queued alerts of `pipeline` waiting for each of `records` (record id, record

@@ -22,6 +22,7 @@ pub mod alerts;
 pub mod checkpoints;
 pub mod db;
 pub mod dead_letters;
+pub mod due;
 pub mod lease;
 pub mod outbox;
 pub mod retention;

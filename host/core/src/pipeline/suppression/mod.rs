@@ -426,9 +426,4 @@ impl<'a> Suppression<'a> {
     pub fn flush_due(&self, tx: &Db<'_>, now: Timestamp) -> db::Result<usize> {
         outbox::flush_due(tx, self.pipeline, now)
     }
-
-    /// When the next collection ends.
-    pub fn next_flush_at(&self, db: &Db<'_>) -> db::Result<Option<Timestamp>> {
-        outbox::next_flush(db, self.pipeline)
-    }
 }

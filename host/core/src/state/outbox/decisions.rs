@@ -221,12 +221,9 @@ pub fn add_alerts_all(db: &Db<'_>, added: &[(ActionId, i64)]) -> db::Result<()> 
     Ok(())
 }
 
-/// When the next collecting update ends.
-pub fn next_flush(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
+/// When the next collecting update of the pipeline `?1` is flushed: a scalar subquery of
+/// [`crate::state::due::stored_work`].
+pub(in crate::state) fn next_flush_sql() -> String {
     let collecting = ActionState::Collecting.sql();
-    db.query_one(
-        &format!("SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = {collecting}"),
-        args![pipeline],
-        |r| r.get(0),
-    )
+    format!("SELECT min(flush_at) FROM outbox WHERE pipeline = ?1 AND state = {collecting}")
 }

@@ -4,9 +4,10 @@
 mod decisions;
 
 pub(crate) use decisions::insert_all;
+pub(super) use decisions::next_flush_sql;
 pub use decisions::{
-    add_alerts_all, alert_count, flush_due, insert, next_flush, unsent_update, unsent_updates,
-    NewAction, UnsentUpdates,
+    add_alerts_all, alert_count, flush_due, insert, unsent_update, unsent_updates, NewAction,
+    UnsentUpdates,
 };
 
 use super::db::{self, args, ColumnValue, Db, FromValue, Row, ToValue, Value};
@@ -265,14 +266,11 @@ pub fn due(
     )
 }
 
-/// When the next pending action falls due.
-pub fn next_due(db: &Db<'_>, pipeline: &str) -> db::Result<Option<Timestamp>> {
+/// When the next pending action of the pipeline `?1` falls due: a scalar subquery of
+/// [`super::due::stored_work`].
+pub(super) fn next_due_sql() -> String {
     let pending = ActionState::Pending.sql();
-    db.query_one(
-        &format!("SELECT min(next_at) FROM outbox WHERE pipeline = ?1 AND state = {pending}"),
-        args![pipeline],
-        |r| r.get(0),
-    )
+    format!("SELECT min(next_at) FROM outbox WHERE pipeline = ?1 AND state = {pending}")
 }
 
 /// Actions left in flight by a process that died.
