@@ -367,9 +367,10 @@ pub struct DeliverySettings {
     /// The most ticket actions sent to the sink in one call. Default: 50.
     #[serde(default = "default_delivery_batch")]
     pub batch: usize,
-    /// About how long one call to the sink should take: the batch size is learned from how long
-    /// calls took (at least one, at most `batch`), so a new ticket never waits long behind a
-    /// batch of updates, and a stop never waits long for a batch to end. A sink whose single
+    /// About how long one call to the sink should take, a call of updates half of it: the batch
+    /// size is learned from how long calls took (at least one, at most `batch`), so a new
+    /// ticket never waits long behind a batch of updates, and a stop never waits long for a
+    /// batch to end. A sink whose single
     /// round trip takes longer still gets as many actions at once as it answers in one round
     /// trip. Default: `"50ms"`.
     #[serde(default = "default_batch_time")]

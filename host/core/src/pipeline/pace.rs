@@ -16,7 +16,8 @@
 //! at once as it answers in one round trip, not one at a time.
 //!
 //! New tickets and updates are paced apart ([`Paces`]): an update is several requests in a
-//! row, an open one, so their rounds take different times.
+//! row, an open one, so their rounds take different times; and a round of updates aims at half
+//! the time, as a new ticket may be waiting for it to end.
 //!
 //! The pace is measured on the wall clock, not the host clock: it is about how long the sink
 //! really takes, which the host clock (driven by tests) says nothing about.
@@ -42,6 +43,8 @@ pub struct BatchPace {
     /// Doubling the limit after each full call within the budget, until the first call over
     /// it (TCP's slow start): a pace that starts small reaches the sink's size in a few calls.
     starting: bool,
+    /// The share of `delivery.batch_time` a call aims at.
+    share: f64,
 }
 
 impl BatchPace {
@@ -51,7 +54,13 @@ impl BatchPace {
             limit: None,
             round_trip: None,
             starting: false,
+            share: 1.0,
         }
+    }
+
+    /// The pace, its calls aiming at `share` of `delivery.batch_time`.
+    pub fn with_share(self, share: f64) -> Self {
+        BatchPace { share, ..self }
     }
 
     /// A pace whose first call holds one action, doubling from there.
@@ -60,6 +69,7 @@ impl BatchPace {
             limit: Some(1),
             round_trip: None,
             starting: true,
+            share: 1.0,
         }
     }
 
@@ -82,10 +92,7 @@ impl BatchPace {
             (None, _) => None,
         };
         let round_trip = self.round_trip.unwrap_or(0.0);
-        let budget = settings
-            .batch_time
-            .get()
-            .as_secs_f64()
+        let budget = (settings.batch_time.get().as_secs_f64() * self.share)
             .max(round_trip * ROUND_TRIP_SLACK);
         let current = self.limit(settings);
         // A call smaller than the limit, before any round trip is known, cannot tell a slow
@@ -118,15 +125,21 @@ pub struct Paces {
     pub open: BatchPace,
     /// Rounds of updates (a note, attachments, perhaps a reopen: requests in a row, so a full
     /// round can take long): the first holds one, so the first new tickets behind them do not
-    /// wait for a full batch of updates to a sink whose speed nothing tells yet.
+    /// wait for a full batch of updates to a sink whose speed nothing tells yet; and each aims
+    /// at half of `batch_time` ([`UPDATE_SHARE`]).
     pub update: BatchPace,
 }
+
+/// The share of `delivery.batch_time` a round of updates aims at. A new ticket whose alert
+/// arrives during a round of updates waits for it to end, while a round of new tickets holds
+/// only tickets that are as new: updates (consolidated already) can take twice the rounds.
+pub const UPDATE_SHARE: f64 = 0.5;
 
 impl Default for Paces {
     fn default() -> Self {
         Paces {
             open: BatchPace::full(),
-            update: BatchPace::from_one(),
+            update: BatchPace::from_one().with_share(UPDATE_SHARE),
         }
     }
 }
@@ -194,6 +207,24 @@ mod tests {
         assert!(mean >= 30.0, "fills the round trips it can: {limits:?}");
         let longest = settled.iter().map(|&n| concurrent(16, 12, n)).max();
         assert!(longest <= Some(Duration::from_millis(72)), "{limits:?}");
+    }
+
+    #[test]
+    fn rounds_of_updates_keep_to_half_the_budget() {
+        // 16 side by side, 12 ms a round trip: two round trips fit in 25 ms.
+        let s = settings(200, 50);
+        let mut paces = Paces::default();
+        let updates = run(&mut paces.update, &s, 60, |n| concurrent(16, 12, n));
+        let opens = run(&mut paces.open, &s, 60, |n| concurrent(16, 12, n));
+        let longest = |limits: &[usize]| limits.iter().map(|&n| concurrent(16, 12, n)).max();
+        assert!(
+            longest(&updates[20..]) <= Some(Duration::from_millis(36)),
+            "{updates:?}"
+        );
+        assert!(
+            mean(&updates[20..]) < mean(&opens[20..]),
+            "{updates:?} {opens:?}"
+        );
     }
 
     #[test]
