@@ -158,3 +158,46 @@ fn a_takeover_waits_for_the_old_holders_transaction_to_end() {
         assert_eq!(new.epoch.get(), old.epoch.get() + 1);
     });
 }
+
+/// A lease check that fails with an error, not for want of the lease, fails its transaction
+/// and leaves the connection clean: the host's next transaction works.
+#[test]
+fn a_lease_check_that_fails_leaves_the_connection_usable() {
+    let cluster = Cluster::start().unwrap();
+    let mut host = Store::open_postgres(&cluster.url()).unwrap();
+    let admin = Store::open_postgres(&cluster.url()).unwrap();
+    let held = lease::try_acquire(&host.db(), "host a", LEASE)
+        .unwrap()
+        .unwrap();
+    host.set_fence(fence(&held));
+
+    admin
+        .db()
+        .execute_batch("ALTER TABLE lease RENAME TO lease_away")
+        .unwrap();
+    let err = host
+        .write(|db| alerts::enqueue(db, &alert("while away")))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Database {
+                error: DbError::Postgres(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    admin
+        .db()
+        .execute_batch("ALTER TABLE lease_away RENAME TO lease")
+        .unwrap();
+
+    host.write(|db| alerts::enqueue(db, &alert("after")))
+        .unwrap();
+    let keys: Vec<String> = admin
+        .db()
+        .query("SELECT dedupe_key FROM alerts", args![], |r| r.get(0))
+        .unwrap();
+    assert_eq!(keys, ["after"]);
+}

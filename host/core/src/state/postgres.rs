@@ -122,8 +122,11 @@ impl Link {
             Some(fence) => format!("BEGIN; {}", lease::fence_query(fence)),
             None => "BEGIN".to_owned(),
         };
-        let answer = self.begin(&opening)?;
+        // Ends the transaction on every way out: the query after `BEGIN` may fail once the
+        // transaction has begun, and a connection left in a failed transaction refuses every
+        // later statement.
         let open = OpenTransaction::new(&self.client);
+        let answer = self.begin(&opening)?;
         if let Some(fence) = fence {
             let held = answer
                 .iter()
