@@ -42,16 +42,39 @@ pub(crate) fn insert_rows<'a, T>(
         typed_rows(ROWS_PER_STATEMENT, 1, types)
     );
     let sql = sql.replace("{rows}", &rows);
-    for chunk in items.chunks(ROWS_PER_STATEMENT) {
-        let mut args: Vec<&'a dyn ToValue> = Vec::with_capacity(ROWS_PER_STATEMENT * types.len());
-        for item in chunk {
-            row(item, &mut args);
-        }
-        debug_assert_eq!(args.len(), chunk.len() * types.len(), "a row per type");
-        args.resize(ROWS_PER_STATEMENT * types.len(), &NULL);
+    for args in padded_rows(&[], types.len(), items, row) {
         db.each(&sql, &args, |r| f(r).map(|()| true))?;
     }
     Ok(())
+}
+
+/// The arguments of each statement of [`insert_rows`] and [`update_all`]: the `lead` ones,
+/// then [`ROWS_PER_STATEMENT`] rows of `width` values, `row` giving each item's, the last
+/// statement's spare rows NULLs.
+fn padded_rows<'a, 'l, T, F>(
+    lead: &'l [&'a dyn ToValue],
+    width: usize,
+    items: &'a [T],
+    row: F,
+) -> impl Iterator<Item = Vec<&'a dyn ToValue>> + use<'a, 'l, T, F>
+where
+    F: Fn(&'a T, &mut Vec<&'a dyn ToValue>),
+{
+    let len = lead.len() + ROWS_PER_STATEMENT * width;
+    items.chunks(ROWS_PER_STATEMENT).map(move |chunk| {
+        let mut args: Vec<&'a dyn ToValue> = Vec::with_capacity(len);
+        args.extend_from_slice(lead);
+        for item in chunk {
+            row(item, &mut args);
+        }
+        debug_assert_eq!(
+            args.len(),
+            lead.len() + chunk.len() * width,
+            "a row per type"
+        );
+        args.resize(len, &NULL);
+        args
+    })
 }
 
 /// `?from, ?from+1, …`: `n` numbered parameters.
@@ -81,9 +104,7 @@ pub(crate) fn each_in<'a, T: ToValue>(
     mut f: impl FnMut(&Row<'_>) -> Result<()>,
 ) -> Result<()> {
     let sql = with_list(sql, lead.len());
-    for chunk in padded_chunks(items, LIST) {
-        let mut args: Vec<&dyn ToValue> = lead.to_vec();
-        args.extend(chunk.into_iter().map(|item| item as &dyn ToValue));
+    for args in list_args(lead, items) {
         db.each(&sql, &args, |row| f(row).map(|()| true))?;
     }
     Ok(())
@@ -99,12 +120,23 @@ pub(crate) fn execute_in<'a, T: ToValue>(
 ) -> Result<usize> {
     let sql = with_list(sql, lead.len());
     let mut changed = 0;
-    for chunk in padded_chunks(items, LIST) {
-        let mut args: Vec<&dyn ToValue> = lead.to_vec();
-        args.extend(chunk.into_iter().map(|item| item as &dyn ToValue));
+    for args in list_args(lead, items) {
         changed += db.execute(&sql, &args)?;
     }
     Ok(changed)
+}
+
+/// The arguments of each statement of [`each_in`] and [`execute_in`]: the `lead` ones, then a
+/// list of [`LIST`] items, the last list padded ([`padded_chunks`]).
+fn list_args<'a, 'l, T: ToValue>(
+    lead: &'l [&'a dyn ToValue],
+    items: &'a [T],
+) -> impl Iterator<Item = Vec<&'a dyn ToValue>> + use<'a, 'l, T> {
+    padded_chunks(items, LIST).map(move |chunk| {
+        let mut args: Vec<&'a dyn ToValue> = lead.to_vec();
+        args.extend(chunk.into_iter().map(|item| item as &dyn ToValue));
+        args
+    })
 }
 
 /// Runs `sql`, an `UPDATE … FROM (VALUES {rows}) AS v`, for `items`, [`ROWS_PER_STATEMENT`]
@@ -126,12 +158,7 @@ pub(crate) fn update_all<'a, T>(
         &typed_rows(ROWS_PER_STATEMENT, lead.len() + 1, types),
     );
     let mut changed = 0;
-    for chunk in items.chunks(ROWS_PER_STATEMENT) {
-        let mut args: Vec<&'a dyn ToValue> = lead.to_vec();
-        for item in chunk {
-            row(item, &mut args);
-        }
-        args.resize(lead.len() + ROWS_PER_STATEMENT * types.len(), &NULL);
+    for args in padded_rows(lead, types.len(), items, row) {
         changed += db.execute(&sql, &args)?;
     }
     Ok(changed)
