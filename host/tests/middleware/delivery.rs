@@ -1,13 +1,15 @@
 //! Delivery: retries, Retry-After, giving up, refused updates, and recovery after a crash.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sluice_core::store::outbox;
 use sluice_core::testkit::MemorySink;
-use sluice_core::TicketSink;
+use sluice_core::{queue_response_action, Store, TicketSink, Timestamp};
 use sluice_sdk::{ActionOutcome, TicketAction};
 
-use crate::support::{hours, minutes, Harness, Outage};
+use crate::support::{hours, minutes, titles_of, Harness, Outage};
 
 #[test]
 fn retry_after_is_honoured_and_the_action_succeeds_later() {
@@ -284,16 +286,16 @@ fn history_is_pruned_within_the_retention_limits() {
 /// store is locked for longer than it waits, or the connection to the database is lost.
 struct StoreFailsAfterSending {
     inner: MemorySink,
-    breaker: Box<dyn FnMut() -> Outage>,
+    breaker: Box<dyn FnMut() -> Outage + Send>,
     armed: bool,
-    holder: std::rc::Rc<std::cell::RefCell<Option<Outage>>>,
+    holder: Arc<Mutex<Option<Outage>>>,
 }
 
 impl TicketSink for StoreFailsAfterSending {
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
         let outcomes = self.inner.deliver(actions);
         if std::mem::take(&mut self.armed) {
-            *self.holder.borrow_mut() = Some((self.breaker)());
+            *self.holder.lock().unwrap() = Some((self.breaker)());
         }
         outcomes
     }
@@ -306,12 +308,12 @@ impl TicketSink for StoreFailsAfterSending {
 fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
     let mut h = Harness::new("");
     h.alert("A");
-    let holder = std::rc::Rc::default();
+    let holder = Arc::default();
     let sink = StoreFailsAfterSending {
         inner: MemorySink::default(),
         breaker: h.place.breaker(),
         armed: true,
-        holder: std::rc::Rc::clone(&holder),
+        holder: Arc::clone(&holder),
     };
     let source = std::mem::take(h.engine.source_mut());
     let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
@@ -319,7 +321,7 @@ fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
     assert!(engine.step().is_err(), "the outcome cannot be recorded");
     assert_eq!(engine.sink().inner.tickets.len(), 1, "the sink opened it");
     // The disk has room again / the lock is gone.
-    holder.borrow_mut().take();
+    holder.lock().unwrap().take();
     for _ in 0..5 {
         h.clock.advance(minutes(1));
         engine.step().expect("the store works again");
@@ -330,5 +332,72 @@ fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
         counts,
         vec![("done".to_owned(), 1)],
         "nothing left in flight"
+    );
+}
+
+/// A sink that, in its first call, queues the response action of another alert through a
+/// connection of its own (as the hand-off listener does while Auditor runs it) and then waits
+/// for the pipeline to decide it, before it answers.
+struct QueuesDuringTheCall {
+    inner: MemorySink,
+    queue: Option<(Store, String, Timestamp)>,
+    decided_during_the_call: Arc<AtomicBool>,
+}
+
+impl TicketSink for QueuesDuringTheCall {
+    fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
+        if let Some((mut store, rid, now)) = self.queue.take() {
+            assert!(queue_response_action(&mut store, "p", "{B}", &rid, "B", now).unwrap());
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                let decided: i64 = store
+                    .db()
+                    .value(
+                        "SELECT count(*) FROM alerts WHERE record_id = ?1 AND status = 'decided'",
+                        sluice_core::store::db::args![rid.as_str()],
+                    )
+                    .unwrap();
+                if decided == 1 {
+                    self.decided_during_the_call.store(true, Ordering::SeqCst);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        self.inner.deliver(actions)
+    }
+}
+
+/// An alert that arrives while a round is at the sink is taken in and decided meanwhile, and
+/// its new ticket goes out as soon as that round ends, in the same step: it does not wait for
+/// the round and then for a step of its own.
+#[test]
+fn an_alert_queued_while_a_round_is_at_the_sink_is_decided_meanwhile_and_sent_next() {
+    let mut h = Harness::new("");
+    h.alert("A");
+    let rid = h.new_record("CORP\\jdoe");
+    let decided = Arc::new(AtomicBool::new(false));
+    let sink = QueuesDuringTheCall {
+        inner: MemorySink::default(),
+        queue: Some((h.place.open(), rid, h.now())),
+        decided_during_the_call: Arc::clone(&decided),
+    };
+    let source = std::mem::take(h.engine.source_mut());
+    let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
+
+    engine.step().unwrap();
+    assert!(
+        decided.load(Ordering::SeqCst),
+        "B was decided while A's round was at the sink"
+    );
+    let titles = titles_of(&engine.sink().inner);
+    assert_eq!(
+        titles.len(),
+        2,
+        "both tickets opened in one step: {titles:?}"
+    );
+    assert!(
+        titles[0].contains('A') && titles[1].contains('B'),
+        "{titles:?}"
     );
 }

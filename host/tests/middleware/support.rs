@@ -57,7 +57,7 @@ impl StorePlace {
     /// dropped, as a full disk or a lost database does: on SQLite, another connection takes
     /// the write lock; on PostgreSQL, every other connection to the database is cut and no
     /// new one is let in.
-    pub fn breaker(&self) -> Box<dyn FnMut() -> Outage> {
+    pub fn breaker(&self) -> Box<dyn FnMut() -> Outage + Send> {
         match self {
             StorePlace::File(dir) => {
                 let path = dir.path().join("state.db");
@@ -214,6 +214,17 @@ impl Harness {
     }
 
     pub fn alert_by(&mut self, name: &str, who: &str) -> String {
+        let rid = self.new_record(who);
+        let now = self.now();
+        let store = self.queue.get_or_insert_with(|| self.place.open());
+        assert!(
+            queue_response_action(store, "p", &format!("{{{name}}}"), &rid, name, now).unwrap()
+        );
+        rid
+    }
+
+    /// A new record in Auditor, by `who`, for an alert to name: its id.
+    pub fn new_record(&mut self, who: &str) -> String {
         self.next_record += 1;
         let rid = format!("rid-{:05}", self.next_record);
         let r = record(
@@ -223,11 +234,6 @@ impl Harness {
             "Account Locked Out",
         );
         self.engine.source_mut().records.insert(rid.clone(), r);
-        let now = self.now();
-        let store = self.queue.get_or_insert_with(|| self.place.open());
-        assert!(
-            queue_response_action(store, "p", &format!("{{{name}}}"), &rid, name, now).unwrap()
-        );
         rid
     }
 
@@ -246,17 +252,7 @@ impl Harness {
 
     /// The short descriptions of the tickets opened, in order.
     pub fn titles(&self) -> Vec<String> {
-        self.sink()
-            .tickets
-            .iter()
-            .map(|t| {
-                t.ticket
-                    .fields
-                    .get("short_description")
-                    .unwrap_or("")
-                    .to_owned()
-            })
-            .collect()
+        titles_of(self.sink())
     }
 }
 
@@ -266,4 +262,18 @@ pub fn minutes(n: u64) -> Duration {
 
 pub fn hours(n: u64) -> Duration {
     Duration::from_secs(3600 * n)
+}
+
+/// The short descriptions of the tickets `sink` opened, in order.
+pub fn titles_of(sink: &MemorySink) -> Vec<String> {
+    sink.tickets
+        .iter()
+        .map(|t| {
+            t.ticket
+                .fields
+                .get("short_description")
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect()
 }

@@ -6,9 +6,9 @@
 //! tests call it directly with a manual clock, so every interval is driven, never slept.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use sluice_sdk::ErrorKind;
+use sluice_sdk::{ActionOutcome, ErrorKind, TicketAction};
 
 use super::delivery::{Delivery, TicketSink};
 use super::intake::{Intake, IntakeError, RecordSource};
@@ -40,6 +40,11 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Finished alerts deleted at most in one pruning pass (about a tenth of a second of holding
 /// the store's write lock).
 const PRUNE_ALERTS_PER_PASS: usize = 10_000;
+/// How often a pipeline looks for alerts queued by other processes while its sink works on a
+/// round (threads of this host ring it as they queue).
+const LOOK_WHILE_SENDING: Duration = Duration::from_millis(5);
+/// The sink is lent only for the length of a round's call, which returns it.
+const LENT: &str = "the sink is back after each round's call";
 /// Source polls per step while the source says it has more.
 const POLLS_PER_STEP: usize = 50;
 
@@ -48,7 +53,9 @@ pub struct Engine<S, K> {
     spec: Arc<PipelineSpec>,
     store: Store,
     source: S,
-    sink: K,
+    /// Lent to a thread of its own for each round's call ([`Engine::send_taking_in`]), and
+    /// back before the round ends: `None` only inside that call.
+    sink: Option<K>,
     clock: Arc<dyn Clock>,
     correlation_prefix: String,
     recovered: bool,
@@ -90,7 +97,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
             spec,
             store,
             source,
-            sink,
+            sink: Some(sink),
             clock,
             correlation_prefix,
             recovered: false,
@@ -141,12 +148,12 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
 
     /// The sink (tests inspect their stand-ins).
     pub fn sink(&self) -> &K {
-        &self.sink
+        self.sink.as_ref().expect(LENT)
     }
 
     /// The sink, mutably.
     pub fn sink_mut(&mut self) -> &mut K {
-        &mut self.sink
+        self.sink.as_mut().expect(LENT)
     }
 
     /// The source, mutably.
@@ -221,21 +228,33 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     }
 
     /// Delivers until nothing more is due now (each round is one batch), but stops for alerts
-    /// queued by `sluice alert-response` meanwhile: the next step takes them in, and their new
-    /// tickets go before the backlog of updates.
+    /// queued by `sluice alert-response` after the last look: the next step takes them in,
+    /// and their new tickets go before the backlog of updates.
     fn deliver(&mut self, delivery: &Delivery<'_>) -> Result<(), StoreError> {
         while !self.stopping() {
             // Read for each round: a round can take a request timeout, and what it records (a
             // retry's due time, since when a create is in doubt) must not lag behind.
             let now = self.now();
-            let mut sink = Observed::new(&mut self.sink, self.observer.as_deref());
-            let report = delivery.run(
-                &mut self.store,
-                &mut sink,
-                now,
-                &mut self.paces,
-                &mut jitter,
-            )?;
+            let sink = self.sink.as_mut().expect(LENT);
+            let mut sink = Observed::new(sink, self.observer.as_deref());
+            let Some(mut round) =
+                delivery.begin(&mut self.store, &mut sink, now, &mut self.paces)?
+            else {
+                break;
+            };
+            let (sent, meanwhile) = match round.take_actions() {
+                Some(actions) => {
+                    let (outcomes, took, meanwhile) = self.send_taking_in(actions);
+                    if let Some(observer) = &self.observer {
+                        observer.sink_called(took, &outcomes);
+                    }
+                    (Some((outcomes, took)), meanwhile)
+                }
+                None => (None, Ok(())),
+            };
+            let report =
+                delivery.finish(&mut self.store, round, sent, &mut self.paces, &mut jitter)?;
+            meanwhile?;
             self.stats.delivery.add(&report);
             let sent = report.created + report.updated + report.retried + report.dead;
             if report.sink_calls == 0 || sent == 0 || self.store.changed_elsewhere() {
@@ -245,6 +264,56 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         Ok(())
     }
 
+    /// Sends a round's `actions` on a thread of its own and, while the sink works, takes in
+    /// and decides the alerts queued meanwhile, so that their new tickets are ready to go the
+    /// moment the round ends instead of waiting for a step of their own after it. Returns the
+    /// outcomes, how long the sink took, and how taking in went.
+    ///
+    /// Nothing else reaches the sink meanwhile: the round ends only when the call returns, so
+    /// a store that fails meanwhile is reconciled (as after a crash) with nothing in flight.
+    fn send_taking_in(
+        &mut self,
+        actions: Vec<TicketAction>,
+    ) -> (Vec<ActionOutcome>, Duration, Result<(), StoreError>) {
+        // Rung when the sink returns, and (through the doorbell) when an alert is handed over.
+        let signal = self.stop.clone().unwrap_or_default();
+        let mut sink = self.sink.take().expect(LENT);
+        let (sent, meanwhile) = std::thread::scope(|scope| {
+            let sending = scope.spawn(|| {
+                let started = Instant::now();
+                let outcomes = sink.deliver(actions);
+                signal.ring();
+                (outcomes, started.elapsed())
+            });
+            let meanwhile = self.take_in_while(|| sending.is_finished(), &signal);
+            (sending.join(), meanwhile)
+        });
+        self.sink = Some(sink);
+        match sent {
+            Ok((outcomes, took)) => (outcomes, took, meanwhile),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// Takes in and decides what other processes and threads queue, until `done` (the sink
+    /// returned) or a stop: a look at the store each time `signal` rings or a short while
+    /// passes.
+    fn take_in_while(
+        &mut self,
+        done: impl Fn() -> bool,
+        signal: &StopSignal,
+    ) -> Result<(), StoreError> {
+        while !done() && !self.stopping() {
+            if self.store.changed_elsewhere() {
+                let now = self.now();
+                self.intake(now)?;
+                self.decide(now)?;
+                continue;
+            }
+            signal.wait(LOOK_WHILE_SENDING);
+        }
+        Ok(())
+    }
     fn intake(&mut self, now: Timestamp) -> Result<(), StoreError> {
         let spec = Arc::clone(&self.spec);
         let intake = Intake {

@@ -88,7 +88,7 @@ impl SourceCall {
 }
 
 /// Receives what an engine does, as it does it.
-pub trait EngineObserver: Send {
+pub trait EngineObserver: Send + Sync {
     /// The source answered `call` after `took`: so many records, or an error.
     fn source_called(&self, call: SourceCall, took: Duration, result: Result<usize, &PluginError>);
 

@@ -30,7 +30,7 @@ use self::doubt::DoubtWindow;
 use self::settle::Settling;
 use super::mapping::TicketTemplate;
 use super::notes::LoadedAlert;
-use super::pace::{BatchPace, Paces};
+use super::pace::Paces;
 use super::record;
 use super::rules::AlertSet;
 use crate::config::{DeliverySettings, SuppressionSettings};
@@ -41,8 +41,9 @@ use crate::state::tickets::{self, TicketKind, TicketRow};
 use crate::state::{checkpoints, ActionId, Store, StoreError, TicketId};
 use crate::time::Timestamp;
 
-/// Where ticket actions go: a sink plugin, or a stand-in in tests.
-pub trait TicketSink {
+/// Where ticket actions go: a sink plugin, or a stand-in in tests. Sent to a thread of its
+/// own for each round's call, while the pipeline takes in what arrives meanwhile.
+pub trait TicketSink: Send {
     /// Executes `actions`, one outcome each, in order (see [`sluice_sdk::Sink::deliver`]).
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome>;
 }
@@ -118,6 +119,38 @@ struct SentStep {
     actions: Range<usize>,
 }
 
+/// A round of delivery begun ([`Delivery::begin`]): its actions are marked in flight, and
+/// its write actions wait to be sent in one call.
+pub struct Round {
+    jobs: Vec<Job>,
+    actions: Option<Vec<TicketAction>>,
+    /// Jobs with actions to send.
+    sending: usize,
+    /// Whether it is a round of new tickets (its pace is theirs).
+    opens: bool,
+    now: Timestamp,
+    began: Instant,
+    report: DeliveryReport,
+}
+
+impl Round {
+    /// The write actions to send, in one call to the sink; `None` when the round has none
+    /// (every action found done already, or deferred), and after the first call.
+    pub fn take_actions(&mut self) -> Option<Vec<TicketAction>> {
+        self.actions.take()
+    }
+}
+
+impl std::fmt::Debug for Round {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Round")
+            .field("jobs", &self.jobs.len())
+            .field("sending", &self.sending)
+            .field("opens", &self.opens)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One outbox action being delivered.
 struct Job {
     row: OutboxRow,
@@ -168,26 +201,73 @@ impl Delivery<'_> {
         })
     }
 
-    /// Delivers the actions due at `now`, at most one batch, as large as `paces` says for its
-    /// kind.
-    /// `random` gives numbers in `[0, 1)` for retry jitter.
-    pub fn run(
+    /// Begins the round of actions due at `now`: reads them, looks up what must be read
+    /// first, builds the write actions and marks the actions that have any as being sent,
+    /// durably. `None` when nothing is due. The caller sends [`Round::take_actions`] in one
+    /// call and hands the outcomes to [`Delivery::finish`]; between the two the round's
+    /// actions are in flight, and no later round picks them or anything queued behind them on
+    /// their tickets.
+    pub fn begin(
         &self,
         store: &mut Store,
         sink: &mut dyn TicketSink,
         now: Timestamp,
         paces: &mut Paces,
-        random: &mut dyn FnMut() -> f64,
-    ) -> Result<DeliveryReport, StoreError> {
+    ) -> Result<Option<Round>, StoreError> {
         let began = Instant::now();
         let mut report = DeliveryReport::default();
-        let (rows, pace) = self.due_round(store, now, paces)?;
+        let (rows, opens) = self.due_round(store, now, paces)?;
         if rows.is_empty() {
-            return Ok(report);
+            return Ok(None);
         }
         let mut jobs = self.load_all(store, rows)?;
         self.lookups(&mut jobs, sink, now, &mut report);
-        let outcomes = self.send(store, sink, &mut jobs, now, pace, &mut report)?;
+        let actions = self.start(store, &mut jobs, now)?;
+        let sending = jobs.iter().filter(|j| !j.steps.is_empty()).count();
+        Ok(Some(Round {
+            jobs,
+            actions: (!actions.is_empty()).then_some(actions),
+            sending,
+            opens,
+            now,
+            began,
+            report,
+        }))
+    }
+
+    /// Settles `round` with what the sink answered (`sent`: the outcomes and how long the call
+    /// took; `None` when it had nothing to send), in one transaction: done, retry with
+    /// backoff, or dead-lettered.
+    pub fn finish(
+        &self,
+        store: &mut Store,
+        round: Round,
+        sent: Option<(Vec<ActionOutcome>, Duration)>,
+        paces: &mut Paces,
+        random: &mut dyn FnMut() -> f64,
+    ) -> Result<DeliveryReport, StoreError> {
+        let Round {
+            jobs,
+            sending,
+            opens,
+            now,
+            began,
+            mut report,
+            ..
+        } = round;
+        let outcomes = match sent {
+            Some((outcomes, took)) => {
+                report.sink_calls += 1;
+                let pace = if opens {
+                    &mut paces.open
+                } else {
+                    &mut paces.update
+                };
+                pace.observe(self.delivery, sending, took);
+                outcomes
+            }
+            None => Vec::new(),
+        };
         store.write(|tx| {
             let mut settling = Settling {
                 tx,
@@ -221,12 +301,13 @@ impl Delivery<'_> {
     /// The actions of this round, and the pace that sizes it. New tickets go in a round of
     /// their own (`due` lists them first): a round ends when its slowest ticket is done, and a
     /// new ticket should not wait for updates to others.
-    fn due_round<'p>(
+    /// Whether the round is of new tickets comes with it.
+    fn due_round(
         &self,
         store: &Store,
         now: Timestamp,
-        paces: &'p mut Paces,
-    ) -> Result<(Vec<OutboxRow>, &'p mut BatchPace), StoreError> {
+        paces: &Paces,
+    ) -> Result<(Vec<OutboxRow>, bool), StoreError> {
         let (open_limit, update_limit) = (
             paces.open.limit(self.delivery),
             paces.update.limit(self.delivery),
@@ -241,24 +322,20 @@ impl Delivery<'_> {
         if opens {
             rows.retain(|r| r.kind == OutboxKind::Open);
             rows.truncate(open_limit);
-            Ok((rows, &mut paces.open))
         } else {
             rows.truncate(update_limit);
-            Ok((rows, &mut paces.update))
         }
+        Ok((rows, opens))
     }
 
-    /// Builds the write actions of `jobs`, marks the jobs that have any as being sent,
-    /// durably, before sending them, and sends them in one call.
-    fn send(
+    /// Builds the write actions of `jobs` and marks the jobs that have any as being sent,
+    /// durably, before they are sent.
+    fn start(
         &self,
         store: &mut Store,
-        sink: &mut dyn TicketSink,
         jobs: &mut [Job],
         now: Timestamp,
-        pace: &mut BatchPace,
-        report: &mut DeliveryReport,
-    ) -> Result<Vec<ActionOutcome>, StoreError> {
+    ) -> Result<Vec<TicketAction>, StoreError> {
         let mut actions = Vec::new();
         for job in jobs.iter_mut() {
             if job.adopted.is_none() && job.deferred.is_none() {
@@ -271,14 +348,7 @@ impl Delivery<'_> {
             .map(|j| j.row.id)
             .collect();
         store.write(|tx| outbox::start_all(tx, &sending, now))?;
-        if actions.is_empty() {
-            return Ok(Vec::new());
-        }
-        report.sink_calls += 1;
-        let started = Instant::now();
-        let outcomes = sink.deliver(actions);
-        pace.observe(self.delivery, sending.len(), started.elapsed());
-        Ok(outcomes)
+        Ok(actions)
     }
 
     /// The jobs of a round: each action with its ticket, its first alerts (as many as an
