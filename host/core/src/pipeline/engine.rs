@@ -277,22 +277,45 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
     ) -> (Vec<ActionOutcome>, Duration, Result<(), StoreError>) {
         // Rung when the sink returns, and (through the doorbell) when an alert is handed over.
         let signal = self.stop.clone().unwrap_or_default();
+        // The sink's own log lines name the pipeline, as they did on its thread.
+        let span = tracing::Span::current();
         let mut sink = self.sink.take().expect(LENT);
-        let (sent, meanwhile) = std::thread::scope(|scope| {
-            let sending = scope.spawn(|| {
-                let started = Instant::now();
-                let outcomes = sink.deliver(actions);
-                signal.ring();
-                (outcomes, started.elapsed())
-            });
-            let meanwhile = self.take_in_while(|| sending.is_finished(), &signal);
-            (sending.join(), meanwhile)
+        let mut actions = Some(actions);
+        let name = format!("sink-{}", self.spec.name);
+        let sent = std::thread::scope(|scope| {
+            let sending = std::thread::Builder::new()
+                .name(name)
+                .spawn_scoped(scope, || {
+                    let _entered = span.enter();
+                    let started = Instant::now();
+                    let outcomes = sink.deliver(actions.take().unwrap_or_default());
+                    signal.ring();
+                    (outcomes, started.elapsed())
+                });
+            match sending {
+                Ok(sending) => {
+                    let meanwhile = self.take_in_while(|| sending.is_finished(), &signal);
+                    Ok((sending.join(), meanwhile))
+                }
+                Err(error) => Err(error),
+            }
         });
+        let result = match sent {
+            Ok((Ok((outcomes, took)), meanwhile)) => (outcomes, took, meanwhile),
+            Ok((Err(panic), _)) => {
+                self.sink = Some(sink);
+                std::panic::resume_unwind(panic)
+            }
+            Err(error) => {
+                // No thread to spare: send from this one, taking nothing in meanwhile.
+                tracing::warn!(%error, "Cannot start a thread for the sink's call; calling it from the pipeline's own.");
+                let started = Instant::now();
+                let outcomes = sink.deliver(actions.take().unwrap_or_default());
+                (outcomes, started.elapsed(), Ok(()))
+            }
+        };
         self.sink = Some(sink);
-        match sent {
-            Ok((outcomes, took)) => (outcomes, took, meanwhile),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        result
     }
 
     /// Takes in and decides what other processes and threads queue, until `done` (the sink
