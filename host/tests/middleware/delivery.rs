@@ -401,3 +401,63 @@ fn an_alert_queued_while_a_round_is_at_the_sink_is_decided_meanwhile_and_sent_ne
         "{titles:?}"
     );
 }
+
+/// A sink that, in its first call, queues another alert's response action through a
+/// connection of its own and then breaks the store before it answers: whether the pipeline
+/// was taking that alert in or deciding it at the time, nothing may be lost or doubled.
+struct QueuesThenBreaksTheStore {
+    inner: MemorySink,
+    queue: Option<(Store, String, Timestamp)>,
+    breaker: Box<dyn FnMut() -> Outage + Send>,
+    holder: Arc<Mutex<Option<Outage>>>,
+}
+
+impl TicketSink for QueuesThenBreaksTheStore {
+    fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
+        if let Some((mut store, rid, now)) = self.queue.take() {
+            assert!(queue_response_action(&mut store, "p", "{B}", &rid, "B", now).unwrap());
+            drop(store);
+            *self.holder.lock().unwrap() = Some((self.breaker)());
+        }
+        self.inner.deliver(actions)
+    }
+}
+
+/// The store fails while a round is at the sink and alerts are being taken in beside it: the
+/// step fails, and once the store works again the round's ticket is found (not opened again)
+/// and the alert queued meanwhile opens its ticket once.
+#[test]
+fn a_store_that_fails_while_alerts_are_taken_in_beside_a_round_loses_and_doubles_nothing() {
+    let mut h = Harness::new("");
+    h.alert("A");
+    let rid = h.new_record("CORP\\jdoe");
+    let holder = Arc::default();
+    let sink = QueuesThenBreaksTheStore {
+        inner: MemorySink::default(),
+        queue: Some((h.place.open(), rid, h.now())),
+        breaker: h.place.breaker(),
+        holder: Arc::clone(&holder),
+    };
+    let source = std::mem::take(h.engine.source_mut());
+    let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
+
+    assert!(
+        engine.step().is_err(),
+        "the round's outcome cannot be recorded"
+    );
+    holder.lock().unwrap().take();
+    for _ in 0..5 {
+        h.clock.advance(minutes(1));
+        engine.step().expect("the store works again");
+    }
+    let titles = titles_of(&engine.sink().inner);
+    assert_eq!(titles.len(), 2, "each alert's ticket once: {titles:?}");
+    assert!(titles.iter().any(|t| t.contains('A')), "{titles:?}");
+    assert!(titles.iter().any(|t| t.contains('B')), "{titles:?}");
+    let counts = outbox::counts(&engine.store().db(), "p").unwrap();
+    assert_eq!(
+        counts,
+        vec![("done".to_owned(), 2)],
+        "nothing left in flight"
+    );
+}

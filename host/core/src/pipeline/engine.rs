@@ -282,7 +282,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         let mut sink = self.sink.take().expect(LENT);
         let mut actions = Some(actions);
         let name = format!("sink-{}", self.spec.name);
-        let sent = std::thread::scope(|scope| {
+        let sent = std::thread::scope(|scope| -> std::io::Result<_> {
             let sending = std::thread::Builder::new()
                 .name(name)
                 .spawn_scoped(scope, || {
@@ -291,14 +291,9 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                     let outcomes = sink.deliver(actions.take().unwrap_or_default());
                     signal.ring();
                     (outcomes, started.elapsed())
-                });
-            match sending {
-                Ok(sending) => {
-                    let meanwhile = self.take_in_while(|| sending.is_finished(), &signal);
-                    Ok((sending.join(), meanwhile))
-                }
-                Err(error) => Err(error),
-            }
+                })?;
+            let meanwhile = self.take_in_while(|| sending.is_finished(), &signal);
+            Ok((sending.join(), meanwhile))
         });
         let result = match sent {
             Ok((Ok((outcomes, took)), meanwhile)) => (outcomes, took, meanwhile),
