@@ -287,30 +287,24 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 .name(name)
                 .spawn_scoped(scope, || {
                     let _entered = span.enter();
-                    let started = Instant::now();
-                    let outcomes = sink.deliver(actions.take().unwrap_or_default());
+                    let sent = timed_call(&mut sink, actions.take());
                     signal.ring();
-                    (outcomes, started.elapsed())
+                    sent
                 })?;
             let meanwhile = self.take_in_while(|| sending.is_finished(), &signal);
             Ok((sending.join(), meanwhile))
         });
         let result = match sent {
-            Ok((Ok((outcomes, took)), meanwhile)) => (outcomes, took, meanwhile),
-            Ok((Err(panic), _)) => {
-                self.sink = Some(sink);
-                std::panic::resume_unwind(panic)
-            }
+            Ok((joined, meanwhile)) => joined.map(|(outcomes, took)| (outcomes, took, meanwhile)),
             Err(error) => {
                 // No thread to spare: send from this one, taking nothing in meanwhile.
                 tracing::warn!(%error, "Cannot start a thread for the sink's call; calling it from the pipeline's own.");
-                let started = Instant::now();
-                let outcomes = sink.deliver(actions.take().unwrap_or_default());
-                (outcomes, started.elapsed(), Ok(()))
+                let (outcomes, took) = timed_call(&mut sink, actions.take());
+                Ok((outcomes, took, Ok(())))
             }
         };
         self.sink = Some(sink);
-        result
+        result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 
     /// Takes in and decides what other processes and threads queue, until `done` (the sink
@@ -540,4 +534,14 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         }
         Ok(next.max(now))
     }
+}
+
+/// The sink's outcomes for `actions` (none when there are none), and how long it took.
+fn timed_call<K: TicketSink>(
+    sink: &mut K,
+    actions: Option<Vec<TicketAction>>,
+) -> (Vec<ActionOutcome>, Duration) {
+    let started = Instant::now();
+    let outcomes = sink.deliver(actions.unwrap_or_default());
+    (outcomes, started.elapsed())
 }
