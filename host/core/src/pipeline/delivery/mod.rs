@@ -124,8 +124,6 @@ struct SentStep {
 pub struct Round {
     jobs: Vec<Job>,
     actions: Option<Vec<TicketAction>>,
-    /// Jobs with actions to send.
-    sending: usize,
     /// Whether it is a round of new tickets (its pace is theirs).
     opens: bool,
     now: Timestamp,
@@ -145,7 +143,6 @@ impl std::fmt::Debug for Round {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Round")
             .field("jobs", &self.jobs.len())
-            .field("sending", &self.sending)
             .field("opens", &self.opens)
             .finish_non_exhaustive()
     }
@@ -223,11 +220,9 @@ impl Delivery<'_> {
         let mut jobs = self.load_all(store, rows)?;
         self.lookups(&mut jobs, sink, now, &mut report);
         let actions = self.start(store, &mut jobs, now)?;
-        let sending = jobs.iter().filter(|j| !j.steps.is_empty()).count();
         Ok(Some(Round {
             jobs,
             actions: (!actions.is_empty()).then_some(actions),
-            sending,
             opens,
             now,
             began,
@@ -248,7 +243,6 @@ impl Delivery<'_> {
     ) -> Result<DeliveryReport, StoreError> {
         let Round {
             jobs,
-            sending,
             opens,
             now,
             began,
@@ -263,7 +257,7 @@ impl Delivery<'_> {
                 } else {
                     &mut paces.update
                 };
-                pace.observe(self.delivery, sending, took);
+                pace.observe(self.delivery, sending(&jobs).count(), took);
                 outcomes
             }
             None => Vec::new(),
@@ -342,12 +336,8 @@ impl Delivery<'_> {
                 self.build(job, &mut actions);
             }
         }
-        let sending: Vec<ActionId> = jobs
-            .iter()
-            .filter(|j| !j.steps.is_empty())
-            .map(|j| j.row.id)
-            .collect();
-        store.write(|tx| outbox::start_all(tx, &sending, now))?;
+        let ids: Vec<ActionId> = sending(jobs).map(|j| j.row.id).collect();
+        store.write(|tx| outbox::start_all(tx, &ids, now))?;
         Ok(actions)
     }
 
@@ -476,6 +466,11 @@ impl Delivery<'_> {
             }
         }
     }
+}
+
+/// The jobs of a round that send anything (the others were found done, or deferred).
+fn sending(jobs: &[Job]) -> impl Iterator<Item = &Job> {
+    jobs.iter().filter(|j| !j.steps.is_empty())
 }
 
 /// The other records of a threshold alert that `row` opens a ticket for (none for any other
