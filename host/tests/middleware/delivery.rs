@@ -315,8 +315,7 @@ fn actions_in_flight_when_the_store_failed_are_reconciled_without_a_restart() {
         armed: true,
         holder: Arc::clone(&holder),
     };
-    let source = std::mem::take(h.engine.source_mut());
-    let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
+    let mut engine = h.engine_over(sink);
 
     assert!(engine.step().is_err(), "the outcome cannot be recorded");
     assert_eq!(engine.sink().inner.tickets.len(), 1, "the sink opened it");
@@ -382,8 +381,7 @@ fn an_alert_queued_while_a_round_is_at_the_sink_is_decided_meanwhile_and_sent_ne
         queue: Some((h.place.open(), rid, h.now())),
         decided_during_the_call: Arc::clone(&decided),
     };
-    let source = std::mem::take(h.engine.source_mut());
-    let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
+    let mut engine = h.engine_over(sink);
 
     engine.step().unwrap();
     assert!(
@@ -438,8 +436,7 @@ fn a_store_that_fails_while_alerts_are_taken_in_beside_a_round_loses_and_doubles
         breaker: h.place.breaker(),
         holder: Arc::clone(&holder),
     };
-    let source = std::mem::take(h.engine.source_mut());
-    let mut engine = Harness::engine_with(&h.place, "", Vec::new(), h.clock.clone(), source, sink);
+    let mut engine = h.engine_over(sink);
 
     assert!(
         engine.step().is_err(),

@@ -190,6 +190,20 @@ impl Harness {
         Engine::new(Arc::new(spec), place.open(), source, sink, clock)
     }
 
+    /// An engine over this harness's store, clock and source (taken from its engine), with
+    /// `sink`, a sink of the test's own.
+    pub fn engine_over<K: TicketSink>(&mut self, sink: K) -> Engine<MemorySource, K> {
+        let source = std::mem::take(self.engine.source_mut());
+        Self::engine_with(
+            &self.place,
+            "",
+            Vec::new(),
+            self.clock.clone(),
+            source,
+            sink,
+        )
+    }
+
     /// Replaces the engine with a fresh one over the same store, as a restart does.
     pub fn restart(&mut self, extra: &str) {
         let source = std::mem::take(self.engine.source_mut());
