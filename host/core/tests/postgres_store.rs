@@ -345,3 +345,56 @@ fn a_batch_of_decisions_larger_than_a_statement_is_written_whole_on_both_databas
         assert_eq!(states, 90, "45 opens and 45 updates");
     }
 }
+
+/// PostgreSQL keeps a generic plan of a prepared statement once a few runs found it no
+/// costlier than planning each run. One chosen while the tables were empty stays when they
+/// are large: the query for due ticket actions then read the whole outbox for each pending
+/// action (30 ms a query after a flood's first few thousand). The store's statements are
+/// planned for the tables as they are.
+#[test]
+fn a_query_first_run_on_empty_tables_is_planned_again_once_they_are_large() {
+    let cluster = Cluster::start().unwrap();
+    let mut store = Store::open_postgres(&cluster.url()).unwrap();
+    let now = Timestamp::from_millis(1_700_000_000_000);
+    for _ in 0..10 {
+        store.read(outbox::due(&store.db(), "p", now, 50)).unwrap();
+    }
+    // A site after a flood: 5,000 tickets, each opened and updated, and a few updates due.
+    store
+        .write(|db| {
+            db.execute_batch(
+                "INSERT INTO tickets (pipeline, suppression_key, kind, alert_name, \
+                 correlation_id, created_at, last_alert_at) \
+                 SELECT 'p', 'key' || n, 'alert', 'Account Locked Out', 'c' || n, 0, 0 \
+                 FROM generate_series(1, 5000) AS n; \
+                 INSERT INTO outbox (pipeline, ticket_id, kind, state, created_at, next_at) \
+                 SELECT 'p', t.id, k.kind, 'done', 0, 0 FROM tickets t, \
+                 (VALUES ('open'), ('update')) AS k (kind); \
+                 INSERT INTO outbox (pipeline, ticket_id, kind, state, created_at, next_at) \
+                 SELECT 'p', id, 'update', 'pending', 0, 0 FROM tickets WHERE id % 500 = 0",
+            )
+        })
+        .unwrap();
+    let due = store.read(outbox::due(&store.db(), "p", now, 50)).unwrap();
+    assert_eq!(due.len(), 10);
+
+    // The plan the store's own session runs the query with, as it would run it now.
+    let name: String = store
+        .read(store.db().query_one(
+            "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%FROM outbox o %'",
+            args![],
+            |r| r.get(0),
+        ))
+        .unwrap();
+    let plan: Vec<String> = store
+        .read(store.db().query(
+            &format!("EXPLAIN EXECUTE {name}('p', {}, 50)", now.as_millis()),
+            args![],
+            |r| r.get(0),
+        ))
+        .unwrap();
+    assert!(
+        !plan.iter().any(|line| line.contains("Seq Scan on outbox")),
+        "the due actions are found by reading every ticket action: {plan:#?}"
+    );
+}
