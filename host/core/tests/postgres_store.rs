@@ -2,7 +2,7 @@
 //! the schema is created once however many hosts start together, rows read back as written,
 //! and a wrong URL, password or database, or a database from a newer sluice, is refused
 //! with a message that says what to do and never shows the password; a batch of decisions
-//! is written whole.
+//! is written whole; a query is planned for the tables as they are, not as they were.
 
 use sluice_core::store::alerts::{self, NewAlert, Origin};
 use sluice_core::store::db::args;
