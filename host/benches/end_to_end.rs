@@ -78,6 +78,10 @@ const PARALLEL: usize = 8;
 const SERVICENOW_LATENCY_MS: u64 = 5;
 /// Requests a second the rate-limited ServiceNow takes before it answers 429.
 const RATE_LIMIT: u32 = 30;
+/// Runs of the response-action path on each store, alternating, their latencies pooled (a
+/// quick run: one).
+const RESPONSE_RUNS: usize = 3;
+const RESPONSE_RUNS_QUICK: usize = 1;
 /// Deaths of the delivering host per lease on the failover path (a quick run: fewer).
 const FAILOVER_RUNS: usize = 5;
 const FAILOVER_RUNS_QUICK: usize = 2;
@@ -193,10 +197,7 @@ fn main() {
     let polling_pg = on_postgres("polling").map(|at| paths::polling(&bench, &at));
     eprintln!("baseline over the polling path's alerts…");
     let polling_baseline = bench.baseline(0);
-    eprintln!("response-action path…");
-    let response = paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS, &StoreAt::File);
-    let response_pg = on_postgres("response")
-        .map(|at| paths::response(&bench, PARALLEL, SERVICENOW_LATENCY_MS, &at));
+    let (response, response_pg) = response_paths(&bench, cluster.as_ref().ok());
     eprintln!("baseline over the response-action path's alerts…");
     let response_baseline = bench.baseline(SERVICENOW_LATENCY_MS);
 
@@ -235,6 +236,35 @@ fn main() {
         let Bench { root, .. } = bench;
         eprintln!("work directories kept in {}", root.keep().display());
     }
+}
+
+/// The response-action path on SQLite and, with a cluster, on PostgreSQL: [`RESPONSE_RUNS`]
+/// runs of each, alternating.
+fn response_paths(
+    bench: &Bench,
+    cluster: Option<&Cluster>,
+) -> (ResponseFigures, Option<ResponseFigures>) {
+    let runs = if bench.workload.size.records < Size::FULL.records {
+        RESPONSE_RUNS_QUICK
+    } else {
+        RESPONSE_RUNS
+    };
+    let sqlite = |run: usize| {
+        eprintln!("response-action path, run {run} of {runs}…");
+        StoreAt::File
+    };
+    let postgres = |run: usize| {
+        eprintln!("response-action path, PostgreSQL, run {run} of {runs}…");
+        StoreAt::fresh(cluster.expect("a cluster"), &format!("response{run}"))
+    };
+    let stores: Vec<&dyn Fn(usize) -> StoreAt> = match cluster {
+        Some(_) => vec![&sqlite, &postgres],
+        None => vec![&sqlite],
+    };
+    let mut figures =
+        paths::response_runs(bench, PARALLEL, SERVICENOW_LATENCY_MS, &stores, runs).into_iter();
+    let on_sqlite = figures.next().expect("the SQLite runs");
+    (on_sqlite, figures.next())
 }
 
 /// The failover path, once per lease of [`LEASES`].

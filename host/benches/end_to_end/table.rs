@@ -116,8 +116,9 @@ fn response_rows(rows: &mut Vec<Row>, run: &Run<'_>) {
         Row::new(
             "response",
             format!(
-                "alert to ticket, p50 / p99 (ms), {} alerts that opened one",
-                r.to_ticket.len()
+                "alert to ticket, p50 / p99 (ms), {} alerts that opened one{}",
+                r.to_ticket.len(),
+                runs_p99(r)
             ),
             to_ticket.shown,
         )
@@ -153,6 +154,19 @@ fn response_rows(rows: &mut Vec<Row>, run: &Run<'_>) {
             cores() * r.elapsed.as_secs_f64()
         ),
     ));
+}
+
+/// `" in N runs (p99 of each: …)"` when the figures pool several runs.
+pub fn runs_p99(r: &ResponseFigures) -> String {
+    if r.run_p99s.len() < 2 {
+        return String::new();
+    }
+    let each: Vec<String> = r.run_p99s.iter().map(|p99| format!("{p99:.1}")).collect();
+    format!(
+        " in {} runs (p99 of each: {})",
+        r.run_p99s.len(),
+        each.join(", ")
+    )
 }
 
 /// The rate-limited path: everything delivered, few requests refused once settled.
@@ -244,4 +258,11 @@ fn print_workload(run: &Run<'_>) {
             |n| format!("{n}, fixed (SLUICE_BENCH_CONCURRENCY)")
         )
     );
+    let runs = run.response.run_p99s.len();
+    if runs > 1 {
+        println!(
+            "The response-action path ran {runs} times on each store, alternating between them; \
+             its latencies are of all runs together, its other figures of the first run."
+        );
+    }
 }

@@ -109,9 +109,10 @@ fn response_rows(rows: &mut Vec<Row>, sqlite: &Sqlite<'_>, r: &ResponseFigures) 
         Row::new(
             PATH,
             format!(
-                "alert to ticket, p50 / p99 (ms), {} alerts that opened one (SQLite in this \
-                 run: {})",
+                "alert to ticket, p50 / p99 (ms), {} alerts that opened one{} (SQLite in \
+                 this run: {})",
                 r.to_ticket.len(),
+                super::table::runs_p99(r),
                 on_sqlite.shown
             ),
             to_ticket.shown,
