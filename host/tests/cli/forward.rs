@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::Router;
 use sha2::{Digest, Sha256};
 
+use crate::ports::closed_address;
 use crate::util::{run, sluice, text};
 
 /// What a test server received: `path?query`, the Authorization and Content-Type headers,
@@ -36,12 +37,6 @@ fn forwarder(dir: &tempfile::TempDir) -> Command {
     }
     cmd.env_remove("SLUICE_INTAKE_TOKEN");
     cmd
-}
-
-/// A loopback address where nothing listens (a port the system just handed out and took back).
-fn closed_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
 }
 
 /// Serves `router` on a loopback port, on `runtime`.
@@ -82,7 +77,7 @@ fn stderr_of(out: &Output) -> String {
 #[test]
 fn forward_to_a_host_that_is_down_exits_75_so_auditor_retries() {
     let dir = tempfile::tempdir().unwrap();
-    let address = closed_port();
+    let address = closed_address();
     let out = run(forwarder(&dir)
         .args(["--to", &format!("http://{address}")])
         .args(["--alert-name", "Account locked out", "0b5e", "r1"]));
@@ -100,7 +95,7 @@ fn forward_to_a_host_that_is_down_exits_75_so_auditor_retries() {
 #[test]
 fn forward_with_a_missing_or_unusable_token_file_says_so_without_its_content() {
     let dir = tempfile::tempdir().unwrap();
-    let to = format!("http://{}", closed_port());
+    let to = format!("http://{}", closed_address());
     let missing = dir.path().join("missing.token");
     let out = run(forwarder(&dir)
         .args(["--to", &to, "--token-file"])
@@ -312,7 +307,7 @@ fn forward_passes_over_hosts_that_are_down_or_busy_and_exits_0_at_the_one_that_q
         &runtime,
         intake(Arc::clone(&queued), StatusCode::OK, answer),
     );
-    let down = closed_port();
+    let down = closed_address();
     let dir = tempfile::tempdir().unwrap();
     let out = run(forwarder(&dir)
         .args(["--to", &format!("http://{down}")])
@@ -376,7 +371,7 @@ fn forward_takes_several_intakes_in_one_comma_separated_to() {
         &runtime,
         intake(Arc::clone(&queued), StatusCode::OK, answer),
     );
-    let down = closed_port();
+    let down = closed_address();
     let dir = tempfile::tempdir().unwrap();
     let out = run(forwarder(&dir)
         .arg(format!("--to=http://{down}, http://{queued_at}/,"))
@@ -423,7 +418,7 @@ fn forward_stops_at_a_refused_token_without_trying_the_next_host() {
 
 #[test]
 fn forward_with_every_host_down_exits_75_and_says_what_each_answered() {
-    let (a, b) = (closed_port(), closed_port());
+    let (a, b) = (closed_address(), closed_address());
     let dir = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let out = run(forwarder(&dir)

@@ -20,6 +20,10 @@ mod move_store;
 mod plugin_files;
 mod plugins;
 mod plugins_config;
+// Only its closed addresses are used here.
+#[allow(dead_code)]
+#[path = "../support/ports.rs"]
+mod ports;
 mod redirects;
 mod sdk_standalone;
 mod util;

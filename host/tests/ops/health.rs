@@ -49,6 +49,7 @@ fn readyz_follows_the_sink_and_metrics_count_what_a_run_did() {
 
     // The sink comes up on that port; the next delivery shows it.
     let servicenow = ServiceNow::new(ServiceNowConfig::default());
+    crate::support::ports::release(port);
     let _served = site.block_on(async {
         sluice_emulators::serve(servicenow.router(), ([127, 0, 0, 1], port).into())
             .await

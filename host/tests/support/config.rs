@@ -136,15 +136,9 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// A loopback port nothing listens on.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
 /// A layer enabling `[telemetry]` on a free loopback port, and that address.
 pub fn telemetry() -> (String, String) {
-    let addr = format!("127.0.0.1:{}", closed_port());
+    let addr = format!("127.0.0.1:{}", super::ports::free_port());
     (
         format!("\n[telemetry]\nenabled = true\nlisten = \"{addr}\"\n"),
         addr,

@@ -8,7 +8,8 @@
 //!   over it;
 //! - [`daemon`]: `sluice run` as a child process, its log read as it is written, and the one
 //!   way a test waits: polling, with [`daemon::PATIENCE`], failing at once if the host exits;
-//! - [`records`]: activity records as the Auditor stores them, and alerts for them.
+//! - [`records`]: activity records as the Auditor stores them, and alerts for them;
+//! - [`ports`]: loopback ports where nothing listens, and free ones, never handed out twice.
 //!
 //! Nothing is asserted after a fixed sleep: conditions are polled until they hold.
 //!
@@ -20,11 +21,13 @@
 mod config;
 mod daemon;
 pub mod pki;
+pub mod ports;
 mod records;
 mod site;
 
-pub use config::{closed_port, telemetry, AUDITOR_PASSWORD, AUDITOR_USER, BRISK, POLLING};
+pub use config::{telemetry, AUDITOR_PASSWORD, AUDITOR_USER, BRISK, POLLING};
 pub use daemon::{tail, Daemon, Exit, Run, PATIENCE};
+pub use ports::{closed_port, free_port};
 pub use records::{
     deletion, distinct_alerts, lockout, write_lockout, write_lockouts, write_modifications,
 };

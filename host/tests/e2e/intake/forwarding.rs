@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::ledger::{account, Expect};
-use crate::support::{on_both_backends, write_lockout, write_lockouts, Backend, PATIENCE};
+use crate::support::{
+    closed_port, on_both_backends, write_lockout, write_lockouts, Backend, PATIENCE,
+};
 
 on_both_backends!(
     a_forwarded_alert_opens_one_incident_and_a_repeat_is_the_same_alert,

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::support::{closed_port, pki::Pki, Backend, Site, BRISK};
+use crate::support::{free_port, pki::Pki, Backend, Site, BRISK};
 
 pub const LOCKED_OUT: &str = "ITSM Add-On: User Account Locked Out";
 pub const ALERT_ID: &str = "{6F1C0A52-1B7E-4F0C-9D52-3C1A2B4D5E6F}";
@@ -73,7 +73,7 @@ impl Intake {
     fn build(backend: Backend, client_certificates: bool, extra: &str, layers: &[&str]) -> Intake {
         let certs = tempfile::tempdir().expect("a directory for certificates");
         let pki = Pki::new(certs.path());
-        let port = closed_port();
+        let port = free_port();
         let intake = layer(&pki, port, client_certificates, extra);
         let mut all = vec![BRISK, intake.as_str()];
         all.extend_from_slice(layers);

@@ -14,7 +14,7 @@ use std::process::Command;
 
 use super::*;
 use crate::ledger::{account, Expect};
-use crate::support::write_lockout;
+use crate::support::{closed_port, write_lockout};
 
 /// The Windows forwarder.
 fn script_path() -> &'static str {

@@ -1,0 +1,81 @@
+//! Loopback ports for tests: ones where nothing listens, and free ones for a server the test
+//! starts (sluice's telemetry, its intake).
+//!
+//! A port found by binding port 0 and letting go can be handed out again at once, to this test
+//! or to another running beside it: a test that took a port "where nothing listens" and then
+//! one for the host's telemetry once got the same port twice, and its sink's errors came from
+//! the telemetry server. So a port where nothing listens stays bound (never listening) while
+//! the test process runs, and no port is handed out twice in one process.
+
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::{Mutex, PoisonError};
+
+use socket2::{Domain, Socket, Type};
+
+/// The sockets holding the closed ports, and every port handed out.
+static HELD: Mutex<(Vec<Socket>, Vec<u16>)> = Mutex::new((Vec::new(), Vec::new()));
+
+/// Records `port` as handed out; false if it was already.
+fn hand_out(port: u16) -> bool {
+    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    let seen: HashSet<u16> = held.1.iter().copied().collect();
+    if seen.contains(&port) {
+        return false;
+    }
+    held.1.push(port);
+    true
+}
+
+/// A loopback address where nothing listens, for as long as the test process runs: a socket
+/// bound to it, never listening, keeps any other from taking the port, so a connection to it
+/// is refused.
+pub fn closed_address() -> SocketAddr {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    socket
+        .bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+        .expect("bind a loopback port");
+    let address = socket
+        .local_addr()
+        .expect("its address")
+        .as_socket()
+        .expect("an IP address");
+    assert!(
+        hand_out(address.port()),
+        "a bound port was handed out twice"
+    );
+    HELD.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .0
+        .push(socket);
+    address
+}
+
+/// [`closed_address`]'s port.
+pub fn closed_port() -> u16 {
+    closed_address().port()
+}
+
+/// Lets go of closed `port`, for a server the test starts on it now (a sink that comes up).
+pub fn release(port: u16) {
+    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    held.0.retain(|socket| {
+        socket
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .is_none_or(|a| a.port() != port)
+    });
+}
+
+/// A loopback port free now for a server the test starts, and never handed out before in this
+/// process.
+pub fn free_port() -> u16 {
+    loop {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a loopback port");
+        let port = listener.local_addr().expect("its address").port();
+        if hand_out(port) {
+            return port;
+        }
+    }
+}
