@@ -186,6 +186,10 @@ fn main() {
     if let Err(note) = &cluster {
         eprintln!("note: {note}");
     }
+    if std::env::args().any(|a| a == "--response-only") {
+        response_only(&bench, cluster.as_ref().ok());
+        return;
+    }
     let on_postgres = |name: &str| {
         let cluster = cluster.as_ref().ok()?;
         eprintln!("{name} path, PostgreSQL…");
@@ -249,6 +253,36 @@ fn response_paths(
     } else {
         RESPONSE_RUNS
     };
+    response_paths_runs(bench, cluster, runs)
+}
+
+/// `-- --response-only`: only the response-action path, `SLUICE_BENCH_RUNS` times on each
+/// store (default [`RESPONSE_RUNS`]), a line of latencies for each store; for comparing
+/// builds or settings in alternating runs on one machine, where the full run takes minutes.
+fn response_only(bench: &Bench, cluster: Option<&Cluster>) {
+    let runs = std::env::var("SLUICE_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RESPONSE_RUNS);
+    let (sqlite, postgres) = response_paths_runs(bench, cluster, runs);
+    for (store, figures) in [("SQLite", Some(sqlite)), ("PostgreSQL", postgres)] {
+        let Some(r) = figures else { continue };
+        println!(
+            "{store}: alert to ticket p50 / p99 (ms) {}, {} tickets{}; one invocation {}",
+            end_to_end::cells::p50_p99(&r.to_ticket).shown,
+            r.to_ticket.len(),
+            table::runs_p99(&r),
+            end_to_end::cells::p50_p99(&r.invocations).shown,
+        );
+    }
+}
+
+/// [`response_paths`] with `runs` runs of each store.
+fn response_paths_runs(
+    bench: &Bench,
+    cluster: Option<&Cluster>,
+    runs: usize,
+) -> (ResponseFigures, Option<ResponseFigures>) {
     let sqlite = |run: usize| {
         eprintln!("response-action path, run {run} of {runs}…");
         StoreAt::File
