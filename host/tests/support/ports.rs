@@ -2,28 +2,37 @@
 //! starts (sluice's telemetry, its intake).
 //!
 //! A port found by binding port 0 and letting go can be handed out again at once, to this test
-//! or to another running beside it: a test that took a port "where nothing listens" and then
-//! one for the host's telemetry once got the same port twice, and its sink's errors came from
-//! the telemetry server. So a port where nothing listens stays bound (never listening) while
-//! the test process runs, and no port is handed out twice in one process.
+//! or to another running beside it: a test that takes a port "where nothing listens" and then
+//! one for the host's telemetry can get the same port twice, and its errors then come from the
+//! telemetry server (a test doing so failed once in a full run, and passed alone). So a port
+//! where nothing listens stays bound (never listening) while the test process runs, and no
+//! port is handed out twice in one process.
 
-use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::{Mutex, PoisonError};
 
 use socket2::{Domain, Socket, Type};
 
-/// The sockets holding the closed ports, and every port handed out.
-static HELD: Mutex<(Vec<Socket>, Vec<u16>)> = Mutex::new((Vec::new(), Vec::new()));
+/// The ports handed out in this process.
+struct HandedOut {
+    /// The sockets holding the closed ones.
+    closed: Vec<Socket>,
+    /// Every one.
+    ports: Vec<u16>,
+}
+
+static HELD: Mutex<HandedOut> = Mutex::new(HandedOut {
+    closed: Vec::new(),
+    ports: Vec::new(),
+});
 
 /// Records `port` as handed out; false if it was already.
 fn hand_out(port: u16) -> bool {
     let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-    let seen: HashSet<u16> = held.1.iter().copied().collect();
-    if seen.contains(&port) {
+    if held.ports.contains(&port) {
         return false;
     }
-    held.1.push(port);
+    held.ports.push(port);
     true
 }
 
@@ -46,7 +55,7 @@ pub fn closed_address() -> SocketAddr {
     );
     HELD.lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .0
+        .closed
         .push(socket);
     address
 }
@@ -59,7 +68,7 @@ pub fn closed_port() -> u16 {
 /// Lets go of closed `port`, for a server the test starts on it now (a sink that comes up).
 pub fn release(port: u16) {
     let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-    held.0.retain(|socket| {
+    held.closed.retain(|socket| {
         socket
             .local_addr()
             .ok()
