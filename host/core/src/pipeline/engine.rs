@@ -324,6 +324,11 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
         done: impl Fn() -> bool,
         signal: &StopSignal,
     ) -> Result<(), StoreError> {
+        let look = if self.store.is_postgres() {
+            LOOK_WHILE_SENDING_POSTGRES
+        } else {
+            LOOK_WHILE_SENDING
+        };
         while !done() && !self.stopping() {
             if self.store.changed_elsewhere() {
                 let now = self.now();
@@ -331,11 +336,7 @@ impl<S: RecordSource, K: TicketSink> Engine<S, K> {
                 self.decide(now)?;
                 continue;
             }
-            signal.wait(if self.store.is_postgres() {
-                LOOK_WHILE_SENDING_POSTGRES
-            } else {
-                LOOK_WHILE_SENDING
-            });
+            signal.wait(look);
         }
         Ok(())
     }
