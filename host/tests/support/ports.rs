@@ -9,31 +9,36 @@
 //! port is handed out twice in one process.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use socket2::{Domain, Socket, Type};
 
 /// The ports handed out in this process.
 struct HandedOut {
-    /// The sockets holding the closed ones.
-    closed: Vec<Socket>,
     /// Every one.
     ports: Vec<u16>,
+    /// The closed ones, each with the socket holding it.
+    closed: Vec<(u16, Socket)>,
 }
 
-static HELD: Mutex<HandedOut> = Mutex::new(HandedOut {
-    closed: Vec::new(),
+static HANDED_OUT: Mutex<HandedOut> = Mutex::new(HandedOut {
     ports: Vec::new(),
+    closed: Vec::new(),
 });
 
-/// Records `port` as handed out; false if it was already.
-fn hand_out(port: u16) -> bool {
-    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-    if held.ports.contains(&port) {
-        return false;
+fn handed_out() -> MutexGuard<'static, HandedOut> {
+    HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl HandedOut {
+    /// Records `port` as handed out; false if it was already.
+    fn hand_out(&mut self, port: u16) -> bool {
+        if self.ports.contains(&port) {
+            return false;
+        }
+        self.ports.push(port);
+        true
     }
-    held.ports.push(port);
-    true
 }
 
 /// A loopback address where nothing listens, for as long as the test process runs: a socket
@@ -49,14 +54,12 @@ pub fn closed_address() -> SocketAddr {
         .expect("its address")
         .as_socket()
         .expect("an IP address");
+    let mut handed_out = handed_out();
     assert!(
-        hand_out(address.port()),
+        handed_out.hand_out(address.port()),
         "a bound port was handed out twice"
     );
-    HELD.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .closed
-        .push(socket);
+    handed_out.closed.push((address.port(), socket));
     address
 }
 
@@ -67,14 +70,7 @@ pub fn closed_port() -> u16 {
 
 /// Lets go of closed `port`, for a server the test starts on it now (a sink that comes up).
 pub fn release(port: u16) {
-    let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
-    held.closed.retain(|socket| {
-        socket
-            .local_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .is_none_or(|a| a.port() != port)
-    });
+    handed_out().closed.retain(|(held, _)| *held != port);
 }
 
 /// A loopback port free now for a server the test starts, and never handed out before in this
@@ -83,7 +79,7 @@ pub fn free_port() -> u16 {
     loop {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a loopback port");
         let port = listener.local_addr().expect("its address").port();
-        if hand_out(port) {
+        if handed_out().hand_out(port) {
             return port;
         }
     }
