@@ -129,6 +129,15 @@ impl Bench {
         }
     }
 
+    /// `full` on a full run, `quick` on a quick one (`--quick`: a smaller workload).
+    fn runs(&self, full: usize, quick: usize) -> usize {
+        if self.workload.size.records < Size::FULL.records {
+            quick
+        } else {
+            full
+        }
+    }
+
     /// A fresh ServiceNow (London) answering after `latency_ms`, observed and served.
     pub fn servicenow(&self, latency_ms: u64) -> (ServiceNow, Observer, Served) {
         self.servicenow_with(Faults {
@@ -201,7 +210,8 @@ fn main() {
     let polling_pg = on_postgres("polling").map(|at| paths::polling(&bench, &at));
     eprintln!("baseline over the polling path's alerts…");
     let polling_baseline = bench.baseline(0);
-    let (response, response_pg) = response_paths(&bench, cluster.as_ref().ok());
+    let runs = bench.runs(RESPONSE_RUNS, RESPONSE_RUNS_QUICK);
+    let (response, response_pg) = response_paths(&bench, cluster.as_ref().ok(), runs);
     eprintln!("baseline over the response-action path's alerts…");
     let response_baseline = bench.baseline(SERVICENOW_LATENCY_MS);
 
@@ -242,20 +252,6 @@ fn main() {
     }
 }
 
-/// The response-action path on SQLite and, with a cluster, on PostgreSQL: [`RESPONSE_RUNS`]
-/// runs of each, alternating.
-fn response_paths(
-    bench: &Bench,
-    cluster: Option<&Cluster>,
-) -> (ResponseFigures, Option<ResponseFigures>) {
-    let runs = if bench.workload.size.records < Size::FULL.records {
-        RESPONSE_RUNS_QUICK
-    } else {
-        RESPONSE_RUNS
-    };
-    response_paths_runs(bench, cluster, runs)
-}
-
 /// `-- --response-only`: only the response-action path, `SLUICE_BENCH_RUNS` times on each
 /// store (default [`RESPONSE_RUNS`]), a line of latencies for each store; for comparing
 /// builds or settings in alternating runs on one machine, where the full run takes minutes.
@@ -264,7 +260,7 @@ fn response_only(bench: &Bench, cluster: Option<&Cluster>) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(RESPONSE_RUNS);
-    let (sqlite, postgres) = response_paths_runs(bench, cluster, runs);
+    let (sqlite, postgres) = response_paths(bench, cluster, runs);
     for (store, figures) in [("SQLite", Some(sqlite)), ("PostgreSQL", postgres)] {
         let Some(r) = figures else { continue };
         println!(
@@ -277,8 +273,9 @@ fn response_only(bench: &Bench, cluster: Option<&Cluster>) {
     }
 }
 
-/// [`response_paths`] with `runs` runs of each store.
-fn response_paths_runs(
+/// The response-action path on SQLite and, with a cluster, on PostgreSQL: `runs` runs of
+/// each, alternating.
+fn response_paths(
     bench: &Bench,
     cluster: Option<&Cluster>,
     runs: usize,
@@ -287,14 +284,16 @@ fn response_paths_runs(
         eprintln!("response-action path, run {run} of {runs}…");
         StoreAt::File
     };
-    let postgres = |run: usize| {
-        eprintln!("response-action path, PostgreSQL, run {run} of {runs}…");
-        StoreAt::fresh(cluster.expect("a cluster"), &format!("response{run}"))
-    };
-    let stores: Vec<&dyn Fn(usize) -> StoreAt> = match cluster {
-        Some(_) => vec![&sqlite, &postgres],
-        None => vec![&sqlite],
-    };
+    let postgres = cluster.map(|cluster| {
+        move |run: usize| {
+            eprintln!("response-action path, PostgreSQL, run {run} of {runs}…");
+            StoreAt::fresh(cluster, &format!("response{run}"))
+        }
+    });
+    let mut stores: Vec<&dyn Fn(usize) -> StoreAt> = vec![&sqlite];
+    if let Some(postgres) = &postgres {
+        stores.push(postgres);
+    }
     let mut figures =
         paths::response_runs(bench, PARALLEL, SERVICENOW_LATENCY_MS, &stores, runs).into_iter();
     let on_sqlite = figures.next().expect("the SQLite runs");
@@ -303,11 +302,7 @@ fn response_paths_runs(
 
 /// The failover path, once per lease of [`LEASES`].
 fn failover_paths(bench: &Bench, cluster: &Cluster) -> Vec<FailoverFigures> {
-    let runs = if bench.workload.size.records < Size::FULL.records {
-        FAILOVER_RUNS_QUICK
-    } else {
-        FAILOVER_RUNS
-    };
+    let runs = bench.runs(FAILOVER_RUNS, FAILOVER_RUNS_QUICK);
     LEASES
         .iter()
         .map(|&lease| {
