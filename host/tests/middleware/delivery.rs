@@ -343,10 +343,17 @@ struct QueuesDuringTheCall {
     decided_during_the_call: Arc<AtomicBool>,
 }
 
+/// Queues alert B's response action for record `rid` at `now` through the store's own
+/// connection in `queue`, the first time only; then gives that connection back.
+fn queue_b_once(queue: &mut Option<(Store, String, Timestamp)>) -> Option<(Store, String)> {
+    let (mut store, rid, now) = queue.take()?;
+    assert!(queue_response_action(&mut store, "p", "{B}", &rid, "B", now).unwrap());
+    Some((store, rid))
+}
+
 impl TicketSink for QueuesDuringTheCall {
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
-        if let Some((mut store, rid, now)) = self.queue.take() {
-            assert!(queue_response_action(&mut store, "p", "{B}", &rid, "B", now).unwrap());
+        if let Some((store, rid)) = queue_b_once(&mut self.queue) {
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
                 let decided: i64 = store
@@ -412,8 +419,7 @@ struct QueuesThenBreaksTheStore {
 
 impl TicketSink for QueuesThenBreaksTheStore {
     fn deliver(&mut self, actions: Vec<TicketAction>) -> Vec<ActionOutcome> {
-        if let Some((mut store, rid, now)) = self.queue.take() {
-            assert!(queue_response_action(&mut store, "p", "{B}", &rid, "B", now).unwrap());
+        if let Some((store, _)) = queue_b_once(&mut self.queue) {
             drop(store);
             *self.holder.lock().unwrap() = Some((self.breaker)());
         }
